@@ -1,0 +1,51 @@
+# cdlink: every entry point bootstraps its own virtual environment from nothing.
+# Same commands locally and in CI: make demo, make test, make lint, make bench.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+VENV := .venv
+UV := $(TOOLS)/bin/uv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+
+.PHONY: help demo test lint bench chaos services lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --editable .
+	@touch $@
+
+demo: $(VENV)/.installed  ## start the demo: SQLite, embedded workers, sandbox, seeded shop
+	$(BIN)/cdlink demo
+
+test: $(VENV)/.installed services  ## run the whole test suite (SQLite and PostgreSQL)
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(VENV)/.installed services  ## run the benchmarks and write docs/benchmarks.md
+	PYTHONWARNINGS=ignore::DeprecationWarning $(BIN)/python -m bench $(BENCH_ARGS)
+
+services:  ## start PostgreSQL and Redis when they are not running
+	@bash scripts/services.sh
+
+lock: | $(UV)  ## re-resolve requirements.lock after changing pyproject.toml
+	$(UV) pip compile pyproject.toml --group dev --generate-hashes --no-header \
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock --quiet
+
+clean:  ## remove the environments and caches (not your data)
+	rm -rf $(TOOLS) $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage* htmlcov

@@ -1,0 +1,53 @@
+"""What every command needs: settings, logging, and errors shown as advice, not tracebacks."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from cdlink.core.errors import CdlinkError
+from cdlink.core.logs import configure_logging
+from cdlink.core.redaction import redact
+from cdlink.core.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env, with command-line overrides on top."""
+    values = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        settings = Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "; ".join(
+            f"CDLINK_{'_'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        fail(f"invalid settings: {problems}", "Fix them in your environment or .env file.")
+    configure_logging(settings)
+    return settings
+
+
+def fail(message: str, hint: str) -> None:
+    typer.secho(f"error: {redact(message)}", fg=typer.colors.RED, err=True)
+    typer.echo(f"hint: {hint}", err=True)
+    raise typer.Exit(code=1)
+
+
+def friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn a ``CdlinkError`` into its message and hint, with exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except CdlinkError as error:
+            fail(str(error), error.hint)
+            raise  # unreachable: fail() exits
+
+    return wrapper

@@ -1,0 +1,30 @@
+"""The ``cdlink`` command: one entry point for operators and integrators."""
+
+from __future__ import annotations
+
+import typer
+
+from cdlink import __version__
+from cdlink.cli import db, secrets_commands, serve, users_commands
+
+app = typer.Typer(
+    name="cdlink",
+    help="cdlink: a self-hosted Cdiscount seller hub.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(secrets_commands.app, name="secrets")
+app.add_typer(users_commands.app, name="users")
+app.command("serve")(serve.serve)
+app.command("demo")(serve.demo)
+
+
+@app.command()
+def version() -> None:
+    """Print cdlink's version."""
+    typer.echo(f"cdlink {__version__}")
+
+
+def run() -> None:
+    app()

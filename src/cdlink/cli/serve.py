@@ -1,0 +1,95 @@
+"""``cdlink serve`` and ``cdlink demo``: run the web app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.core.clock import SystemClock
+from cdlink.core.settings import Settings
+from cdlink.store import migrate
+from cdlink.store.engine import Database
+from cdlink.store.users import create_user, find_user, set_password
+from cdlink.web.app import create_app
+
+DEMO_DATA_DIR = Path("var") / "demo"
+DEMO_LOGIN = "demo@cdlink.local"
+
+
+@friendly
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on [CDLINK_HOST]."),
+    port: int | None = typer.Option(None, help="Port to listen on [CDLINK_PORT]."),
+    upgrade: bool = typer.Option(
+        False, "--migrate", help="Upgrade the database schema before starting."
+    ),
+) -> None:
+    """Start the web app (with the embedded scheduler and workers)."""
+    settings = load_settings(host=host, port=port)
+    database = Database(settings.effective_database_url)
+    if upgrade:
+        migrate.upgrade(database)
+    migrate.ensure_current(database)
+    run_server(settings, database)
+
+
+@friendly
+def demo(
+    port: int | None = typer.Option(None, help="Port to listen on [CDLINK_PORT]."),
+) -> None:
+    """Prepare a demo shop in ./var/demo and serve it; prints the URL and the login."""
+    data_dir = None if os.environ.get("CDLINK_DATA_DIR") else DEMO_DATA_DIR.resolve()
+    settings = load_settings(data_dir=data_dir, port=port)
+    settings.ensure_data_dir()
+    database = Database(settings.effective_database_url)
+    migrate.upgrade(database)
+    password = reset_demo_user(database)
+    typer.echo(
+        "\ncdlink demo is ready\n"
+        f"  dashboard: {settings.base_url}/\n"
+        f"  login:     {DEMO_LOGIN}\n"
+        f"  password:  {password}\n"
+        f"  health:    {settings.base_url}/healthz\n"
+        f"  data:      {settings.data_dir}\n"
+        "Press Ctrl+C to stop.\n"
+    )
+    run_server(settings, database)
+
+
+def reset_demo_user(database: Database) -> str:
+    """Create the demo administrator, or give it a new password; return the password."""
+    password = secrets.token_urlsafe(12)
+    with database.session() as session:
+        user = find_user(session, DEMO_LOGIN)
+        if user is None:
+            create_user(session, SystemClock(), DEMO_LOGIN, password, is_admin=True)
+        else:
+            set_password(user, password)
+    return password
+
+
+def run_server(settings: Settings, database: Database) -> None:
+    ensure_port_free(settings.host, settings.port)
+    app = create_app(settings, database=database)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+    finally:
+        database.dispose()
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            fail(
+                f"port {port} on {host} is already in use",
+                "Stop the other program or choose another port with --port.",
+            )

@@ -1,0 +1,101 @@
+"""All configuration of cdlink, read from ``CDLINK_*`` environment variables and a ``.env`` file.
+
+This is the only place that reads the environment. Every other module takes a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cdlink.core.errors import ConfigurationError
+
+DEFAULT_OCTOPIA_TOKEN_URL = (
+    "https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token"  # noqa: S105
+)
+DEFAULT_OCTOPIA_API_URL = "https://api.octopia-io.net/seller/v2"
+
+
+def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/cdlink``, or ``~/.local/share/cdlink``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cdlink"
+
+
+class Settings(BaseSettings):
+    """cdlink's settings; see the configuration reference in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CDLINK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: SecretStr | None = None
+    encryption_keys: SecretStr | None = None
+    runtime: Literal["embedded", "distributed"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+    timezone: str = "Europe/Paris"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+    metrics_token: SecretStr | None = None
+    octopia_token_url: str = DEFAULT_OCTOPIA_TOKEN_URL
+    octopia_api_url: str = DEFAULT_OCTOPIA_API_URL
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r} (try Europe/Paris)") from error
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """The configured database URL, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'cdlink.sqlite3'}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory (private to the user) and return it."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise ConfigurationError(
+                f"cannot create the data directory {self.data_dir}: {error.strerror}",
+                hint="Set CDLINK_DATA_DIR to a directory you can write to.",
+            ) from error
+        return self.data_dir

@@ -1,0 +1,1 @@
+"""Alembic migrations of cdlink's schema."""

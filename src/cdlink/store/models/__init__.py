@@ -1,0 +1,8 @@
+"""The SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
+
+from cdlink.store.models.activity import ActivityEntry
+from cdlink.store.models.connections import Connection
+from cdlink.store.models.runs import SyncRun
+from cdlink.store.models.users import User
+
+__all__ = ["ActivityEntry", "Connection", "SyncRun", "User"]

@@ -1,0 +1,23 @@
+"""Stored secrets: re-encrypting them under the newest key when keys rotate."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cdlink.core.secret_box import SecretBox
+from cdlink.store.models import Connection
+
+
+def reencrypt_secrets(session: Session, box: SecretBox) -> int:
+    """Re-encrypt every stored secret under ``box``'s newest key; return how many changed.
+
+    Runs in the caller's transaction: either every secret is rotated or none is.
+    """
+    changed = 0
+    for connection in session.scalars(select(Connection).with_for_update()):
+        if box.is_current(connection.secret_ciphertext):
+            continue
+        connection.secret_ciphertext = box.rotate(connection.secret_ciphertext)
+        changed += 1
+    return changed

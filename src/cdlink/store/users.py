@@ -1,0 +1,82 @@
+"""Users: creating them and checking their passwords (argon2id hashes)."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cdlink.core.clock import Clock
+from cdlink.core.errors import CdlinkError
+from cdlink.store.models import User
+
+MINIMUM_PASSWORD_LENGTH = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_hasher = PasswordHasher()
+
+
+class UserError(CdlinkError):
+    """A user cannot be created or changed as asked."""
+
+    default_hint = "Check the e-mail address and the password and try again."
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise UserError(f"{email!r} is not an e-mail address")
+    return email
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MINIMUM_PASSWORD_LENGTH:
+        raise UserError(
+            f"the password is shorter than {MINIMUM_PASSWORD_LENGTH} characters",
+            hint=f"Choose a password of at least {MINIMUM_PASSWORD_LENGTH} characters.",
+        )
+    return _hasher.hash(password)
+
+
+def create_user(
+    session: Session, clock: Clock, email: str, password: str, *, is_admin: bool = False
+) -> User:
+    email = normalize_email(email)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise UserError(f"a user with the e-mail {email} already exists")
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        is_admin=is_admin,
+        is_active=True,
+        display_name="",
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's; rehashes transparently when parameters changed."""
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return True
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def user_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0

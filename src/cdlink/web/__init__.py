@@ -1,0 +1,1 @@
+"""Web: the FastAPI application (HTML pages and the REST API)."""

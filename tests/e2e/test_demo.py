@@ -1,0 +1,62 @@
+"""The README's demo command, run as a user would: a real process answering over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_given_a_fresh_directory_when_starting_the_demo_then_healthz_answers_200(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDLINK_")}
+    output = tmp_path / "demo.out"
+    with output.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cdlink", "demo", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        response = wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        assert response.status_code == 200
+        assert response.json()["database"] == "ok"
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+    printed = output.read_text()
+    assert "login:     demo@cdlink.local" in printed
+    assert f"dashboard: http://127.0.0.1:{port}/" in printed
+    assert (tmp_path / "var" / "demo" / "cdlink.sqlite3").exists()
+    assert process.returncode == 0
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the demo exited early with {process.returncode}")
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within 60 s")

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from cdlink.core.errors import StorageError
+from cdlink.store import migrate
+from cdlink.store.base import Base
+from cdlink.store.engine import Database
+
+EXPECTED_TABLES = {"users", "connections", "sync_runs", "activity_log"}
+
+
+def table_names(database: Database) -> set[str]:
+    return set(inspect(database.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_given_an_empty_database_when_upgraded_then_every_model_table_exists(
+    empty_database: Database,
+) -> None:
+    migrate.upgrade(empty_database)
+
+    assert table_names(empty_database) >= EXPECTED_TABLES
+    assert table_names(empty_database) == set(Base.metadata.tables)
+    assert migrate.current_revision(empty_database) == migrate.head_revision(empty_database)
+    migrate.ensure_current(empty_database)
+
+
+def test_given_the_newest_schema_when_compared_with_the_models_then_nothing_differs(
+    database: Database,
+) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+
+    assert differences == []
+
+
+def test_given_the_newest_schema_when_downgraded_to_base_and_up_again_then_it_round_trips(
+    database: Database,
+) -> None:
+    migrate.downgrade(database, "base")
+
+    assert table_names(database) == set()
+    assert migrate.current_revision(database) is None
+
+    migrate.upgrade(database)
+
+    assert table_names(database) == set(Base.metadata.tables)
+
+
+def test_given_an_old_schema_when_checked_then_the_error_says_to_upgrade(
+    empty_database: Database,
+) -> None:
+    with pytest.raises(StorageError) as caught:
+        migrate.ensure_current(empty_database)
+
+    assert "cdlink db upgrade" in caught.value.hint
