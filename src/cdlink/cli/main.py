@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cdlink import __version__
-from cdlink.cli import db, secrets_commands, serve, users_commands
+from cdlink.cli import db, sandbox_command, secrets_commands, serve, users_commands
 
 app = typer.Typer(
     name="cdlink",
@@ -18,6 +18,7 @@ app.add_typer(secrets_commands.app, name="secrets")
 app.add_typer(users_commands.app, name="users")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("sandbox")(sandbox_command.sandbox)
 
 
 @app.command()

@@ -79,14 +79,23 @@ def route(path: str, method: str, action: Action) -> Route:
 
 def _seed(control: Controller, body: dict[str, Any], _: Request) -> Any:
     values = SeedBody.model_validate(body)
-    credentials = control.seed(values.seed, offers=values.offers, orders=values.orders, quantity=values.quantity)
-    return {"seller_id": credentials.seller_id, "client_id": credentials.client_id,
-            "client_secret": credentials.client_secret}
+    credentials = control.seed(
+        values.seed, offers=values.offers, orders=values.orders, quantity=values.quantity
+    )
+    return {
+        "seller_id": credentials.seller_id,
+        "client_id": credentials.client_id,
+        "client_secret": credentials.client_secret,
+    }
 
 
 def _orders(control: Controller, body: dict[str, Any], _: Request) -> Any:
     values = OrdersBody.model_validate(body)
-    return {"orderIds": control.create_orders(values.count, status=values.status, seller_id=values.seller_id)}
+    return {
+        "orderIds": control.create_orders(
+            values.count, status=values.status, seller_id=values.seller_id
+        )
+    }
 
 
 def _advance(control: Controller, body: dict[str, Any], _: Request) -> Any:
@@ -104,7 +113,11 @@ def _rate_limit(control: Controller, body: dict[str, Any], _: Request) -> Any:
 
 def _cancel_request(control: Controller, body: dict[str, Any], request: Request) -> Any:
     values = CancelRequestBody.model_validate(body)
-    return {"cancelRequested": control.customer_cancel_request(request.path_params["order_id"], values.line_id)}
+    return {
+        "cancelRequested": control.customer_cancel_request(
+            request.path_params["order_id"], values.line_id
+        )
+    }
 
 
 ROUTES = [
@@ -112,17 +125,41 @@ ROUTES = [
     route("/requests", "GET", lambda control, _, __: control.requests()),
     route("/seed", "POST", _seed),
     route("/orders", "POST", _orders),
-    route("/orders/{order_id}", "GET", lambda control, _, request: control.order(request.path_params["order_id"])),
+    route(
+        "/orders/{order_id}",
+        "GET",
+        lambda control, _, request: control.order(request.path_params["order_id"]),
+    ),
     route("/orders/{order_id}/cancel-request", "POST", _cancel_request),
-    route("/offers/{reference}", "GET", lambda control, _, request: control.offer(request.path_params["reference"])),
+    route(
+        "/offers/{reference}",
+        "GET",
+        lambda control, _, request: control.offer(request.path_params["reference"]),
+    ),
     route("/clock", "GET", lambda control, _, __: {"now": control.now()}),
     route("/clock/advance", "POST", _advance),
     route("/faults", "GET", lambda control, _, __: control.faults()),
-    route("/faults", "POST", lambda control, body, _: control.add_fault(FaultRule.model_validate(body))),
+    route(
+        "/faults",
+        "POST",
+        lambda control, body, _: control.add_fault(FaultRule.model_validate(body)),
+    ),
     route("/faults", "DELETE", lambda control, _, __: control.clear_faults()),
     route("/rate-limit", "PUT", _rate_limit),
     route("/variants", "PUT", lambda control, body, _: control.set_variants(**body).model_dump()),
     route("/clients", "POST", _client),
-    route("/tokens/revoke", "POST", lambda control, body, _: {"revoked": control.revoke_tokens(RevokeBody.model_validate(body).client_id)}),
-    route("/tokens/lifetime", "PUT", lambda control, body, _: control.set_token_lifetime(LifetimeBody.model_validate(body).seconds)),
+    route(
+        "/tokens/revoke",
+        "POST",
+        lambda control, body, _: {
+            "revoked": control.revoke_tokens(RevokeBody.model_validate(body).client_id)
+        },
+    ),
+    route(
+        "/tokens/lifetime",
+        "PUT",
+        lambda control, body, _: control.set_token_lifetime(
+            LifetimeBody.model_validate(body).seconds
+        ),
+    ),
 ]

@@ -17,7 +17,7 @@ from cdlink.sandbox import packages
 from cdlink.sandbox.gateway import Call
 from cdlink.sandbox.model import CHANNEL, PACKAGE_STATES, PACKAGE_TYPES, Offer, Package
 from cdlink.sandbox.order_queries import parse_time
-from cdlink.sandbox.responses import ApiProblem, empty, json_response
+from cdlink.sandbox.responses import ApiError, empty, json_response
 from cdlink.sandbox.serialize import (
     offer_json,
     package_json,
@@ -39,7 +39,7 @@ def decode_cursor(call: Call) -> str | None:
     try:
         return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise ApiProblem(400, "cursor is not valid", errors={"cursor": [raw]}) from error
+        raise ApiError(400, "cursor is not valid", errors={"cursor": [raw]}) from error
 
 
 def parse_limit(call: Call, default: int, high: int) -> int:
@@ -47,7 +47,7 @@ def parse_limit(call: Call, default: int, high: int) -> int:
     if raw is None:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= high:
-        raise ApiProblem(400, f"limit must be between 1 and {high}", errors={"limit": [raw]})
+        raise ApiError(400, f"limit must be between 1 and {high}", errors={"limit": [raw]})
     return int(raw)
 
 
@@ -68,10 +68,15 @@ def next_link(call: Call, cursor: str) -> dict[str, str]:
 
 
 def offer_filter(call: Call) -> Callable[[Offer], bool]:
-    ids, references = set(call.query_list("offerIds")), set(call.query_list("sellerExternalReferences"))
+    ids, references = (
+        set(call.query_list("offerIds")),
+        set(call.query_list("sellerExternalReferences")),
+    )
     states, gtins = set(call.query_list("offerStates")), set(call.query_list("gtins"))
     if states - {"Active", "Inactive"}:
-        raise ApiProblem(400, "offerStates must be Active or Inactive", errors={"offerStates": sorted(states)})
+        raise ApiError(
+            400, "offerStates must be Active or Inactive", errors={"offerStates": sorted(states)}
+        )
     since, seller_id = parse_time(call, "updatedAtMin"), call.shop.seller_id
 
     def keep(offer: Offer) -> bool:
@@ -93,7 +98,7 @@ def project(body: dict[str, Any], fields: list[str]) -> dict[str, Any]:
 
 def list_offers(call: Call) -> Response:
     if call.query("salesChannelId") is None:
-        raise ApiProblem(400, "salesChannelId is required", errors={"salesChannelId": ["required"]})
+        raise ApiError(400, "salesChannelId is required", errors={"salesChannelId": ["required"]})
     limit, keep = parse_limit(call, 100, 1000), offer_filter(call)
     chosen: Iterable[Offer] = ()
     if call.query("salesChannelId") == CHANNEL:
@@ -114,23 +119,29 @@ def list_offers(call: Call) -> Response:
 def find_package(call: Call) -> Package:
     package = call.shop.packages.get(call.path_params["package_id"])
     if package is None:
-        raise ApiProblem(404, f"offer package {call.path_params['package_id']} does not exist")
+        raise ApiError(404, f"offer package {call.path_params['package_id']} does not exist")
     return package
 
 
-def package_problem(error: packages.PackageError) -> ApiProblem:
-    return ApiProblem(error.status, error.detail, errors=error.errors)
+def package_problem(error: packages.PackageError) -> ApiError:
+    return ApiError(error.status, error.detail, errors=error.errors)
 
 
 def create_package(call: Call) -> Response:
     channel = call.request.headers.get("salesChannelId")
     if not channel:
-        raise ApiProblem(400, "the SalesChannelId header is required", errors={"SalesChannelId": ["required"]})
+        raise ApiError(
+            400, "the SalesChannelId header is required", errors={"SalesChannelId": ["required"]}
+        )
     body = call.json()
     kind = body.get("packageType") if isinstance(body, dict) else None
     if kind not in PACKAGE_TYPES:
-        raise ApiProblem(400, "packageType must be Upsert, Update or Delete", errors={"packageType": [str(kind)]})
-    package = Package(call.state.next_id(), str(kind), channel, "WaitingForCompletion", call.now, call.now)
+        raise ApiError(
+            400, "packageType must be Upsert, Update or Delete", errors={"packageType": [str(kind)]}
+        )
+    package = Package(
+        call.state.next_id(), str(kind), channel, "WaitingForCompletion", call.now, call.now
+    )
     call.shop.packages[package.package_id] = package
     call.shop.package_order.append(package.package_id)
     return empty(201, {"Content-Location": f"/seller/v2/offer-packages/{package.package_id}"})
@@ -143,7 +154,7 @@ def get_package(call: Call) -> Response:
 def list_packages(call: Call) -> Response:
     state, channel = call.query("state"), call.query("salesChannelId")
     if state is not None and state not in PACKAGE_STATES:
-        raise ApiProblem(400, "unknown package state", errors={"state": [state]})
+        raise ApiError(400, "unknown package state", errors={"state": [state]})
     after, limit = decode_cursor(call), parse_limit(call, 100, 1000)
     order = call.shop.package_order
     start = order.index(after) + 1 if after in call.shop.packages else 0
@@ -162,7 +173,9 @@ def list_packages(call: Call) -> Response:
 def update_package(call: Call) -> Response:
     package, body = find_package(call), call.json()
     if not isinstance(body, dict) or body.get("state") != "Ready":
-        raise ApiProblem(400, 'the only change allowed is {"state": "Ready"}', errors={"state": ["Ready"]})
+        raise ApiError(
+            400, 'the only change allowed is {"state": "Ready"}', errors={"state": ["Ready"]}
+        )
     try:
         packages.mark_ready(call.state, call.shop, package, call.now)
     except packages.PackageError as error:
@@ -182,9 +195,9 @@ def add_requests(call: Call) -> Response:
 def results(call: Call) -> Response:
     package = find_package(call)
     if package.results_expired:
-        raise ApiProblem(404, "the results of this package have expired (kept 3 days)")
+        raise ApiError(404, "the results of this package have expired (kept 3 days)")
     if package.state not in ("Integrated", "Rejected"):
-        raise ApiProblem(400, f"package {package.package_id} is {package.state}; no results yet")
+        raise ApiError(400, f"package {package.package_id} is {package.state}; no results yet")
     cursor, limit = decode_cursor(call), parse_limit(call, 100, 1000)
     start = int(cursor) if cursor and cursor.isdigit() else 0
     found = package.results[start : start + limit]

@@ -15,7 +15,7 @@ from cdlink.sandbox.api_seller import page_params
 from cdlink.sandbox.gateway import Call
 from cdlink.sandbox.model import CHANNEL, CancellationRequest, Order, OrderLine
 from cdlink.sandbox.reference_data import cancellation_reasons, carrier_labels
-from cdlink.sandbox.responses import ApiProblem, empty, json_response, raw_json
+from cdlink.sandbox.responses import ApiError, empty, json_response, raw_json
 from cdlink.sandbox.serialize import timestamp
 
 
@@ -35,7 +35,7 @@ def count_orders(call: Call) -> Response:
 def find_order(call: Call, order_id: str) -> Order:
     order = call.shop.orders.get(order_id)
     if order is None or order.status == "Processing":
-        raise ApiProblem(404, f"order {order_id} does not exist")
+        raise ApiError(404, f"order {order_id} does not exist")
     return order
 
 
@@ -44,8 +44,8 @@ def get_order(call: Call) -> Response:
     return raw_json(call.state.order_cache.get(order, call.state.config.variants))
 
 
-def conflict(error: lifecycle.TransitionError) -> ApiProblem:
-    return ApiProblem(409, str(error))
+def conflict(error: lifecycle.TransitionError) -> ApiError:
+    return ApiError(409, str(error))
 
 
 def approval_status(call: Call) -> Response:
@@ -54,7 +54,7 @@ def approval_status(call: Call) -> Response:
     decision = body.get("approval_status") if isinstance(body, dict) else None
     if decision not in ("Accepted", "Refused"):
         errors = {"approval_status": ["must be Accepted or Refused"]}
-        raise ApiProblem(400, "approval_status is missing or invalid", errors=errors)
+        raise ApiError(400, "approval_status is missing or invalid", errors=errors)
     try:
         lifecycle.approve(call.state, call.shop, order, decision, call.now)
     except lifecycle.TransitionError as error:
@@ -64,13 +64,15 @@ def approval_status(call: Call) -> Response:
 
 def check_parcels(order: Order, body: Any, single_parcel: bool) -> list[dict[str, Any]]:
     if not isinstance(body, list) or not body or not all(isinstance(p, dict) for p in body):
-        raise ApiProblem(400, "the body must be a non-empty JSON array of parcels")
+        raise ApiError(400, "the body must be a non-empty JSON array of parcels")
     if single_parcel and len(body) > 1:
-        raise ApiProblem(400, "Cdiscount accepts one parcel per order", errors={"$": ["one parcel"]})
+        raise ApiError(400, "Cdiscount accepts one parcel per order", errors={"$": ["one parcel"]})
     for number, parcel in enumerate(body):
         errors = parcel_errors(order, parcel)
         if errors:
-            raise ApiProblem(400, "invalid parcel", errors={f"[{number}].{k}": v for k, v in errors.items()})
+            raise ApiError(
+                400, "invalid parcel", errors={f"[{number}].{k}": v for k, v in errors.items()}
+            )
     return body
 
 
@@ -86,7 +88,11 @@ def parcel_errors(order: Order, parcel: dict[str, Any]) -> dict[str, list[str]]:
         errors["trackingUrl"] = ["must be an http(s) URL"]
     line_ids = parcel.get("orderLineIds")
     if line_ids is not None:
-        lines = [order.line(str(line_id)) for line_id in line_ids] if isinstance(line_ids, list) else [None]
+        lines = (
+            [order.line(str(line_id)) for line_id in line_ids]
+            if isinstance(line_ids, list)
+            else [None]
+        )
         if any(line is None or line.status in lifecycle.CLOSED_LINE_STATUSES for line in lines):
             errors["orderLineIds"] = ["unknown or cancelled order line"]
     return errors
@@ -114,13 +120,15 @@ def order_key(call: Call, body: dict[str, Any]) -> str:
     for key in keys:
         if isinstance(body.get(key), str) and body[key]:
             return str(body[key])
-    raise ApiProblem(400, f"{' or '.join(keys)} is required", errors={keys[0]: ["required"]})
+    raise ApiError(400, f"{' or '.join(keys)} is required", errors={keys[0]: ["required"]})
 
 
 def check_reason(reason: object, order: Order, field: str) -> str:
     codes = {item["code"] for item in cancellation_reasons(order.status)}
     if not isinstance(reason, str) or reason not in codes:
-        raise ApiProblem(400, f"unknown cancellation reason {reason!r}", errors={field: sorted(codes)})
+        raise ApiError(
+            400, f"unknown cancellation reason {reason!r}", errors={field: sorted(codes)}
+        )
     return reason
 
 
@@ -142,7 +150,7 @@ def record(call: Call, order: Order, lines: list[OrderLine], reason: str, refund
 def cancel_order(call: Call) -> Response:
     body = call.json()
     if not isinstance(body, dict):
-        raise ApiProblem(400, "the body must be a JSON object")
+        raise ApiError(400, "the body must be a JSON object")
     order = find_order(call, order_key(call, body))
     reason = check_reason(body.get("reason"), order, "reason")
     lines = [line for line in order.lines if line.status not in lifecycle.CLOSED_LINE_STATUSES]
@@ -156,16 +164,24 @@ def cancel_order(call: Call) -> Response:
 def cancel_lines(call: Call) -> Response:
     body = call.json()
     if not isinstance(body, dict) or not isinstance(body.get("lines"), list) or not body["lines"]:
-        raise ApiProblem(400, "lines is required", errors={"lines": ["at least one line"]})
+        raise ApiError(400, "lines is required", errors={"lines": ["at least one line"]})
     order = find_order(call, order_key(call, body))
     lines, reason = [], ""
     for number, item in enumerate(body["lines"]):
         line = order.line(str(item.get("lineId"))) if isinstance(item, dict) else None
         if line is None or line.status in lifecycle.CLOSED_LINE_STATUSES:
-            raise ApiProblem(400, "unknown or closed order line", errors={f"lines[{number}].lineId": ["unknown"]})
+            raise ApiError(
+                400, "unknown or closed order line", errors={f"lines[{number}].lineId": ["unknown"]}
+            )
         if item.get("offerId") not in (None, line.offer_id):
-            raise ApiProblem(400, "offerId does not match the line", errors={f"lines[{number}].offerId": ["mismatch"]})
-        reason = check_reason(item.get("reason", body.get("reason")), order, f"lines[{number}].reason")
+            raise ApiError(
+                400,
+                "offerId does not match the line",
+                errors={f"lines[{number}].offerId": ["mismatch"]},
+            )
+        reason = check_reason(
+            item.get("reason", body.get("reason")), order, f"lines[{number}].reason"
+        )
         lines.append(line)
     try:
         lifecycle.cancel_lines(call.shop, order, lines, call.now)

@@ -19,10 +19,17 @@ from cdlink.sandbox.reference_data import (
     categories_by_reference,
     delivery_modes,
 )
-from cdlink.sandbox.responses import ApiProblem, json_response, kong_not_found
+from cdlink.sandbox.responses import ApiError, json_response, kong_not_found
 from cdlink.sandbox.serialize import timestamp
 
-CATEGORY_FIELDS = ("label", "level", "isActive", "isBrandMandatory", "parentReferences", "isVariant")
+CATEGORY_FIELDS = (
+    "label",
+    "level",
+    "isActive",
+    "isBrandMandatory",
+    "parentReferences",
+    "isVariant",
+)
 
 
 def seller(call: Call) -> Response:
@@ -58,8 +65,13 @@ def seller(call: Call) -> Response:
 
 def addresses(call: Call) -> Response:
     items = [
-        {"type": kind, "address": "12 rue des Entrepôts", "country": "FR", "city": "Bordeaux",
-         "zip-code": "33000"}
+        {
+            "type": kind,
+            "address": "12 rue des Entrepôts",
+            "country": "FR",
+            "city": "Bordeaux",
+            "zip-code": "33000",
+        }
         for kind in ("Headquarters", "Billing", "Return")
     ]
     return json_response({"items": items})
@@ -86,14 +98,18 @@ def percent(part: int, whole: int) -> float:
 def indicators(call: Call) -> Response:
     counters = call.shop.counters
     created = counters.get("orders.created", 0)
-    decided = sum(counters.get(name, 0) for name in ("orders.accepted", "orders.refused", "orders.expired"))
+    decided = sum(
+        counters.get(name, 0) for name in ("orders.accepted", "orders.refused", "orders.expired")
+    )
     return json_response(
         {
             "order_acceptation": percent(counters.get("orders.accepted", 0), decided),
             "product_shipping": percent(counters.get("orders.shipped", 0), max(created, 1)),
             "deadline_compliance": 100.0,
             "order_claims": 0.0,
-            "order_refunds": percent(counters.get("orders.cancelled", 0), max(created, 1)) if created else 0.0,
+            "order_refunds": percent(counters.get("orders.cancelled", 0), max(created, 1))
+            if created
+            else 0.0,
         }
     )
 
@@ -127,7 +143,9 @@ def page_params(call: Call, default_size: int = 50) -> tuple[int, int]:
             values.append(default)
             continue
         if not raw.isdigit() or not 1 <= int(raw) <= high:
-            raise ApiProblem(400, f"{name} must be between 1 and {high}", errors={name: ["out of range"]})
+            raise ApiError(
+                400, f"{name} must be between 1 and {high}", errors={name: ["out of range"]}
+            )
         values.append(int(raw))
     return values[0], values[1]
 
@@ -156,13 +174,15 @@ def find_category(call: Call) -> dict[str, Any]:
     reference = call.path_params["reference"]
     category = categories_by_reference().get(reference)
     if category is None:
-        raise ApiProblem(404, f"category {reference} does not exist")
+        raise ApiError(404, f"category {reference} does not exist")
     return category
 
 
 def category(call: Call) -> Response:
     found = find_category(call)
-    body = {name: found[name] for name in ("categoryReference", "label", "level", "parentReference")}
+    body = {
+        name: found[name] for name in ("categoryReference", "label", "level", "parentReference")
+    }
     body.update(isBrandMandatory=found["isBrandMandatory"], isVariant=found["isVariant"])
     return json_response(body)
 
@@ -170,7 +190,7 @@ def category(call: Call) -> Response:
 def category_properties(call: Call) -> Response:
     found = find_category(call)
     if found["level"] != 3:
-        raise ApiProblem(400, "only level-3 categories have product properties")
+        raise ApiError(400, "only level-3 categories have product properties")
     return json_response({"items": found["properties"]})
 
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from cdlink.sandbox.auth import TokenError
 from cdlink.sandbox.gateway import Endpoint, apply_fault_after, apply_fault_before, log
-from cdlink.sandbox.responses import ApiProblem, problem, token_response
+from cdlink.sandbox.responses import ApiError, problem, token_response
 from cdlink.sandbox.state import SandboxState
 
 PATH = "/auth/realms/maas/protocol/openid-connect/token"
@@ -76,8 +76,8 @@ def issue(state: SandboxState, request: Request, body: bytes) -> Response:
 
 
 def token_failure(state: SandboxState, error: TokenError, trace: str) -> Response:
-    if state.config.variants.token_errors == "problem":
-        return problem(ApiProblem(error.status, error.description), PATH, trace)
+    if state.config.variants.token_errors == "problem":  # noqa: S105  (a variant name)
+        return problem(ApiError(error.status, error.description), PATH, trace)
     return token_response(
         {"error": error.error, "error_description": error.description}, error.status
     )

@@ -19,7 +19,7 @@ from cdlink.sandbox.api_token import PATH as TOKEN_PATH
 from cdlink.sandbox.api_token import token_endpoint
 from cdlink.sandbox.control import Controller
 from cdlink.sandbox.gateway import Handler, api_endpoint
-from cdlink.sandbox.responses import ApiProblem, ConnectionDropped, kong_not_found, problem
+from cdlink.sandbox.responses import ApiError, ConnectionDropped, kong_not_found, problem
 from cdlink.sandbox.state import SandboxState
 
 API = "/seller/v2"
@@ -39,19 +39,44 @@ API_ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/cancellation-reasons", "cancellation_reasons.list", api_orders.reasons),
     ("GET", "/order-cancellation-requests", "cancellations.list", api_orders.list_cancellations),
     ("POST", "/order-cancellation-requests", "cancellations.create", api_orders.cancel_order),
-    ("POST", "/order-partial-cancellation-requests", "cancellations.partial", api_orders.cancel_lines),
+    (
+        "POST",
+        "/order-partial-cancellation-requests",
+        "cancellations.partial",
+        api_orders.cancel_lines,
+    ),
     ("GET", "/offers", "offers.list", api_offers.list_offers),
     ("POST", "/offer-packages", "packages.create", api_offers.create_package),
     ("GET", "/offer-packages", "packages.list", api_offers.list_packages),
     ("GET", "/offer-packages/{package_id}", "packages.get", api_offers.get_package),
     ("PATCH", "/offer-packages/{package_id}", "packages.update", api_offers.update_package),
-    ("POST", "/offer-packages/{package_id}/offer-requests", "packages.requests", api_offers.add_requests),
-    ("GET", "/offer-packages/{package_id}/offer-requests-results", "packages.results", api_offers.results),
+    (
+        "POST",
+        "/offer-packages/{package_id}/offer-requests",
+        "packages.requests",
+        api_offers.add_requests,
+    ),
+    (
+        "GET",
+        "/offer-packages/{package_id}/offer-requests-results",
+        "packages.results",
+        api_offers.results,
+    ),
     ("GET", "/categories", "categories.list", api_seller.category_list),
     ("GET", "/categories/count", "categories.count", api_seller.category_count),
     ("GET", "/categories/{reference}", "categories.get", api_seller.category),
-    ("GET", "/categories/{reference}/properties", "categories.properties", api_seller.category_properties),
-    ("GET", "/products-integration-reports", "products.reports", api_seller.product_integration_reports),
+    (
+        "GET",
+        "/categories/{reference}/properties",
+        "categories.properties",
+        api_seller.category_properties,
+    ),
+    (
+        "GET",
+        "/products-integration-reports",
+        "products.reports",
+        api_seller.product_integration_reports,
+    ),
 ]
 
 
@@ -70,7 +95,9 @@ async def method_not_allowed(request: Request, error: Exception) -> Response:
     status = error.status_code if isinstance(error, HTTPException) else 500
     if status == 404:
         return kong_not_found()
-    return problem(ApiProblem(status, f"{request.method} is not allowed here"), request.url.path, "00-0")
+    return problem(
+        ApiError(status, f"{request.method} is not allowed here"), request.url.path, "00-0"
+    )
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,7 +123,9 @@ class DropGuard:
 
 
 def create_app(state: SandboxState) -> DropGuard:
-    app = Starlette(routes=build_routes(state), exception_handlers={HTTPException: method_not_allowed})
+    app = Starlette(
+        routes=build_routes(state), exception_handlers={HTTPException: method_not_allowed}
+    )
     app.router.default = not_found
     app.state.controller = Controller(state)
     return DropGuard(app)

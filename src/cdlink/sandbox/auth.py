@@ -15,15 +15,28 @@ from collections import deque
 from datetime import datetime, timedelta
 
 ISSUER = "https://auth.octopia-io.net/auth/realms/maas"
-AUDIENCES = (
-    "SELLER_MARKETPLACE-API",
-    "INTERNATIONAL-ORDER-SELLER_SELLER-ORDER-API",
-    "INTERNATIONAL-OFFER-INTEGRATION_SUBMISSION",
-    "INTERNATIONAL-OFFER-REFERENTIAL_OFFER-AGGREGATOR",
-    "INTERNATIONAL-PRODUCT-REFERENTIAL_REFERENTIAL-API",
-    "INTERNATIONAL-PRODUCT-INTEGRATION_PRODUCTS-API",
-    "EP_INTERNATIONAL-LOGISTIC-PARCEL",
-)
+# The audiences and roles (reference §4.3) of the resources the sandbox serves.
+ROLES = {
+    "SELLER_MARKETPLACE-API": ["SELLERS_GET"],
+    "INTERNATIONAL-ORDER-SELLER_SELLER-ORDER-API": [
+        "ORDERS_GET",
+        "ORDERS_COUNT_GET",
+        "ORDERS_SHIPMENTS_POST",
+        "ORDER-CANCELLATION-REQUESTS_GET",
+        "ORDER-CANCELLATION-REQUESTS_POST",
+        "ORDER-PARTIAL-CANCELLATION-REQUESTS_POST",
+        "CANCELLATION-REASONS_GET",
+    ],
+    "INTERNATIONAL-OFFER-INTEGRATION_SUBMISSION": [
+        "MANAGE_OFFER_PACKAGE",
+        "READ_OFFER_PACKAGE",
+        "READ_OFFER_REQUEST_RESULT",
+    ],
+    "INTERNATIONAL-OFFER-REFERENTIAL_OFFER-AGGREGATOR": ["READ-OFFER-SELLER"],
+    "INTERNATIONAL-PRODUCT-REFERENTIAL_REFERENTIAL-API": ["CATEGORIES_GET", "PROPERTIES_GET"],
+    "INTERNATIONAL-PRODUCT-INTEGRATION_PRODUCTS-API": ["PRODUCTS-INTEGRATION-REPORTS_GET"],
+    "EP_INTERNATIONAL-LOGISTIC-PARCEL": ["CARRIERS_GET"],
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,15 +126,19 @@ class Authority:
         self, subject: str, seller_ids: frozenset[int], now: datetime, lifetime: int
     ) -> tuple[str, int]:
         issued_at = int(now.timestamp())
-        claims = {
+        claims: dict[str, object] = {
             "exp": issued_at + lifetime,
             "iat": issued_at,
-            "jti": "%032x" % self._rng.getrandbits(128),
+            "jti": f"{self._rng.getrandbits(128):032x}",
             "iss": ISSUER,
-            "aud": list(AUDIENCES),
-            "sub": "%032x" % self._rng.getrandbits(128),
+            "aud": list(ROLES),
+            "sub": f"{self._rng.getrandbits(128):032x}",
             "typ": "Bearer",
             "azp": subject,
+            "realm_access": {
+                "roles": ["offline_access", "default-roles-maas", "uma_authorization"]
+            },
+            "resource_access": {audience: {"roles": roles} for audience, roles in ROLES.items()},
             "scope": "",
             "clientId": subject,
             "clientHost": "127.0.0.1",

@@ -94,7 +94,7 @@ class Controller:
                 order = self._state.create_order(shop, now)
                 if order is None:
                     break
-                seeding.drive(self._state, shop, order, status, now, now)
+                seeding.drive(self._state, shop, order, status, created=now, now=now)
                 created.append(order.order_id)
             return created
 
@@ -122,7 +122,9 @@ class Controller:
 
     def set_rate_limit(self, limit: RateLimit | dict[str, Any] | None) -> None:
         with self._state.lock:
-            self._state.faults.rate_limit = None if limit is None else RateLimit.model_validate(limit)
+            self._state.faults.rate_limit = (
+                None if limit is None else RateLimit.model_validate(limit)
+            )
 
     def set_variants(self, **changes: Any) -> Variants:
         with self._state.lock:
@@ -145,7 +147,9 @@ class Controller:
         with self._state.lock:
             self._shop(seller_id).auto_accept_orders = enabled
 
-    def customer_cancel_request(self, order_id: str, line_id: str = "1", seller_id: int | None = None) -> bool:
+    def customer_cancel_request(
+        self, order_id: str, line_id: str = "1", seller_id: int | None = None
+    ) -> bool:
         with self._state.lock:
             now = self._state.tick()
             shop = self._shop(seller_id)
@@ -155,7 +159,9 @@ class Controller:
                 raise SandboxError(f"no order line {order_id}/{line_id}")
             return lifecycle.customer_cancel_request(shop, order, line, now)
 
-    def set_offer_quantity(self, reference: str, quantity: int, seller_id: int | None = None) -> None:
+    def set_offer_quantity(
+        self, reference: str, quantity: int, seller_id: int | None = None
+    ) -> None:
         with self._state.lock:
             offer = self._shop(seller_id).offers.get(reference)
             if offer is None:

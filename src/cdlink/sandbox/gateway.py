@@ -21,7 +21,7 @@ from starlette.responses import Response
 from cdlink.sandbox.config import FaultRule
 from cdlink.sandbox.faults import malform
 from cdlink.sandbox.responses import (
-    ApiProblem,
+    ApiError,
     DroppedResponse,
     json_response,
     problem,
@@ -55,11 +55,13 @@ class Call:
     def json(self) -> Any:
         content_type = self.request.headers.get("content-type", "")
         if "json" not in content_type:
-            raise ApiProblem(415, f"expected a JSON body, got content type {content_type!r}")
+            raise ApiError(415, f"expected a JSON body, got content type {content_type!r}")
         try:
             return json.loads(self.body, parse_float=Decimal)
         except ValueError as error:
-            raise ApiProblem(400, "The request body is not valid JSON", errors={"$": [str(error)]}) from error
+            raise ApiError(
+                400, "The request body is not valid JSON", errors={"$": [str(error)]}
+            ) from error
 
 
 Handler = Callable[[Call], Response]
@@ -80,14 +82,16 @@ def api_endpoint(state: SandboxState, name: str, handler: Handler) -> Endpoint:
             return early
         body = await request.body()
         with state.lock:
-            response = answer(state, request, name, handler, body, trace)
+            response = answer(state, request, handler, body=body, trace=trace)
         log(state, request, name, response.status_code, processed=True)
         return apply_fault_after(fault, response)
 
     return endpoint
 
 
-async def apply_fault_before(fault: FaultRule | None, request: Request, trace: str) -> Response | None:
+async def apply_fault_before(
+    fault: FaultRule | None, request: Request, trace: str
+) -> Response | None:
     if fault is None:
         return None
     if fault.kind == "slow":
@@ -98,7 +102,7 @@ async def apply_fault_before(fault: FaultRule | None, request: Request, trace: s
     if fault.kind == "status":
         headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
         detail = "Injected fault: the service is throttling or failing."
-        return problem(ApiProblem(fault.status, detail, headers=headers), request.url.path, trace)
+        return problem(ApiError(fault.status, detail, headers=headers), request.url.path, trace)
     return None
 
 
@@ -110,21 +114,21 @@ def apply_fault_after(fault: FaultRule | None, response: Response) -> Response:
     if fault.kind == "malformed" and response.body:
         if fault.malformation == "invalid_json":
             return raw_json(bytes(response.body)[: max(1, len(response.body) // 2)])
-        body = json.loads(response.body)
+        body = json.loads(bytes(response.body))
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return json_response(malform(body, fault.malformation), response.status_code, headers)
     return response
 
 
 def answer(
-    state: SandboxState, request: Request, name: str, handler: Handler, body: bytes, trace: str
+    state: SandboxState, request: Request, handler: Handler, *, body: bytes, trace: str
 ) -> Response:
     now = state.tick()
     try:
         shop = authorize(state, request, now)
         call = Call(request, state, shop, now, body, dict(request.path_params))
         return handler(call)
-    except ApiProblem as error:
+    except ApiError as error:
         return problem(error, request.url.path, trace)
 
 
@@ -133,24 +137,26 @@ def authorize(state: SandboxState, request: Request, now: datetime) -> SellerSho
     scheme, _, token = header.partition(" ")
     record = state.authority.resolve(token.strip(), now) if scheme.lower() == "bearer" else None
     if record is None:
-        raise ApiProblem(401, "The access token is missing, invalid, expired or revoked.")
+        raise ApiError(401, "The access token is missing, invalid, expired or revoked.")
     seller_header = request.headers.get("sellerid")
     if seller_header is None:
         status = state.config.variants.missing_seller_id_status
-        raise ApiProblem(status, "The SellerId header is required.", errors={"SellerId": ["required"]})
+        raise ApiError(
+            status, "The SellerId header is required.", errors={"SellerId": ["required"]}
+        )
     if not seller_header.strip().isdigit():
-        raise ApiProblem(400, "SellerId must be a number.", errors={"SellerId": ["not a number"]})
+        raise ApiError(400, "SellerId must be a number.", errors={"SellerId": ["not a number"]})
     seller_id = int(seller_header)
     client = state.authority.clients.get(record.client_id)
     linked = client.seller_ids if client is not None else record.seller_ids
     shop = state.shops.get(seller_id)
     if seller_id not in linked or shop is None:
-        raise ApiProblem(403, f"This client is not allowed to act for seller {seller_id}.")
+        raise ApiError(403, f"This client is not allowed to act for seller {seller_id}.")
     wait = state.faults.throttle(seller_id, state.clock.monotonic())
     if wait is not None:
         limit = state.faults.rate_limit
         headers = {"Retry-After": str(max(1, round(wait)))} if limit and limit.retry_after else {}
-        raise ApiProblem(429, "Rate limit exceeded for this seller; retry later.", headers=headers)
+        raise ApiError(429, "Rate limit exceeded for this seller; retry later.", headers=headers)
     return shop
 
 

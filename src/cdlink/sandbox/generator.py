@@ -105,7 +105,8 @@ def make_order(
     payment = rng.choice(PAYMENT_METHODS)
     chosen = rng.sample(list(offers), k=min(len(offers), rng.choice((1, 1, 1, 2, 3))))
     lines = [
-        make_line(rng, seller_id, index, offer, now, relay) for index, offer in enumerate(chosen)
+        make_line(rng, seller_id, index, offer, now=now, relay=relay)
+        for index, offer in enumerate(chosen)
     ]
     fees = [PROCESSING_FEE]
     if payment == "Installments":
@@ -131,7 +132,7 @@ def make_order(
 
 
 def make_line(
-    rng: random.Random, seller_id: int, index: int, offer: Offer, now: datetime, relay: bool
+    rng: random.Random, seller_id: int, index: int, offer: Offer, *, now: datetime, relay: bool
 ) -> OrderLine:
     quantity = min(offer.quantity, rng.choice((1, 1, 1, 1, 2, 3)))
     delivery = offer.delivery_modes[0]

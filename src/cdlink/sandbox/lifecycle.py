@@ -131,7 +131,9 @@ def ship(
         delay = timers.random_for(order.order_id, "delivery").uniform(
             timers.config.delivery_seconds_min, timers.config.delivery_seconds_max
         )
-        timers.schedule(now + timedelta(seconds=delay), "order.deliver", shop.seller_id, order.order_id)
+        timers.schedule(
+            now + timedelta(seconds=delay), "order.deliver", shop.seller_id, order.order_id
+        )
     else:
         shop.touch(order, now)
 

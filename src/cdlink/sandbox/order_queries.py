@@ -13,7 +13,7 @@ from datetime import datetime
 from cdlink.core.clock import ensure_utc
 from cdlink.sandbox.gateway import Call
 from cdlink.sandbox.model import CHANNEL, ORDER_STATUSES, Order
-from cdlink.sandbox.responses import ApiProblem
+from cdlink.sandbox.responses import ApiError
 from cdlink.sandbox.shop import OrderIndex
 
 SORT_FIELDS = ("createdAt", "updatedAt")
@@ -38,7 +38,7 @@ def parse_time(call: Call, name: str) -> datetime | None:
     try:
         return ensure_utc(datetime.fromisoformat(raw.replace(" ", "+")))
     except ValueError as error:
-        raise ApiProblem(400, f"{name} is not an ISO-8601 date-time", errors={name: [raw]}) from error
+        raise ApiError(400, f"{name} is not an ISO-8601 date-time", errors={name: [raw]}) from error
 
 
 def parse_sort(call: Call) -> tuple[str, bool]:
@@ -52,26 +52,30 @@ def parse_sort(call: Call) -> tuple[str, bool]:
     if not colon and style in ("field", "either"):
         return check_sort_field(raw), desc
     expected = "asc:<field>" if style == "prefixed" else "<field> with desc=true|false"
-    raise ApiProblem(400, f"sort must look like {expected}", errors={"sort": [raw]})
+    raise ApiError(400, f"sort must look like {expected}", errors={"sort": [raw]})
 
 
 def check_sort_field(name: str) -> str:
     if name not in SORT_FIELDS:
-        raise ApiProblem(400, f"cannot sort by {name!r}", errors={"sort": [name]})
+        raise ApiError(400, f"cannot sort by {name!r}", errors={"sort": [name]})
     return name
 
 
 def enum_filter(call: Call, name: str, allowed: tuple[str, ...]) -> str | None:
     value = call.query(name)
     if value is not None and value not in allowed:
-        raise ApiProblem(400, f"{name} must be one of {', '.join(allowed)}", errors={name: [value]})
+        raise ApiError(400, f"{name} must be one of {', '.join(allowed)}", errors={name: [value]})
     return value
 
 
 def parse_query(call: Call) -> OrderQuery:
     sort, descending = parse_sort(call)
     query = OrderQuery(sort=sort, descending=descending)
-    for name, attribute in (("createdAt", "created_at"), ("updatedAt", "updated_at"), ("shippedAt", "shipped_at")):
+    for name, attribute in (
+        ("createdAt", "created_at"),
+        ("updatedAt", "updated_at"),
+        ("shippedAt", "shipped_at"),
+    ):
         low, high = parse_time(call, f"{name}Min"), parse_time(call, f"{name}Max")
         if low is None and high is None:
             continue
@@ -82,7 +86,9 @@ def parse_query(call: Call) -> OrderQuery:
     return query
 
 
-def time_check(attribute: str, low: datetime | None, high: datetime | None) -> Callable[[Order], bool]:
+def time_check(
+    attribute: str, low: datetime | None, high: datetime | None
+) -> Callable[[Order], bool]:
     def check(order: Order) -> bool:
         value = getattr(order, attribute)
         if value is None:
@@ -111,7 +117,9 @@ def add_value_filters(call: Call, query: OrderQuery) -> None:
     business = call.query("businessOrder")
     if business is not None:
         if business.lower() not in ("true", "false"):
-            raise ApiProblem(400, "businessOrder must be true or false", errors={"businessOrder": [business]})
+            raise ApiError(
+                400, "businessOrder must be true or false", errors={"businessOrder": [business]}
+            )
         wanted = business.lower() == "true"
         query.checks.append(lambda order: order.business_order == wanted)
 

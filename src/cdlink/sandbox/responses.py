@@ -61,7 +61,7 @@ RFC_SECTIONS = {
 }
 
 
-class ApiProblem(Exception):
+class ApiError(Exception):
     """Raised by a handler to answer a problem+json error."""
 
     def __init__(
@@ -100,7 +100,7 @@ def empty(status: int, headers: Mapping[str, str] | None = None) -> Response:
     return Response(b"", status, {**GATEWAY_HEADERS, **(headers or {})})
 
 
-def problem(problem: ApiProblem, path: str, trace_id: str) -> Response:
+def problem(problem: ApiError, path: str, trace_id: str) -> Response:
     rfc = RFC_SECTIONS.get(problem.status, "section-15")
     body: dict[str, Any] = {
         "type": f"https://datatracker.ietf.org/doc/html/rfc9110#{rfc}",

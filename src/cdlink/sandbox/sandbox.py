@@ -42,7 +42,7 @@ class Sandbox(Controller):
         return base_url.rstrip("/") + API_PATH
 
     def transport(self) -> SyncSandboxTransport:
-        """A sync httpx transport serving ``app`` in-process (close it, or the client that owns it)."""
+        """A sync httpx transport serving ``app`` in-process; closing its client closes it."""
         return SyncSandboxTransport(self.app)
 
     def async_transport(self) -> SandboxASGITransport:

@@ -66,7 +66,9 @@ def seed_shop(
             created = now - HISTORY + step * index
             order = state.create_order(shop, created)
             if order is not None:
-                drive(state, shop, order, target_for_age(rng, now - created), created, now)
+                drive(
+                    state, shop, order, target_for_age(rng, now - created), created=created, now=now
+                )
     state.tick()
     return shop
 
@@ -85,16 +87,19 @@ def drive(
     shop: SellerShop,
     order: Order,
     target: str,
+    *,
     created: datetime,
     now: datetime,
 ) -> None:
     """Move a new order to ``target`` through the normal transitions, spaced in time."""
     moments = iter(min(created + offset, now) for offset in STEPS)
     lifecycle.make_visible(state, shop, order, next(moments))
-    if target == "WaitingAcceptance" or order.status == target:
+    if target in ("WaitingAcceptance", order.status):
         return
     if target == "Cancelled":
-        lifecycle.cancel(shop, order, next(moments), reason="CustomerRequest", requested_by="Seller")
+        lifecycle.cancel(
+            shop, order, next(moments), reason="CustomerRequest", requested_by="Seller"
+        )
         return
     if order.status == "WaitingAcceptance":
         decision = "Refused" if target == "Refused" else "Accepted"
@@ -105,7 +110,9 @@ def drive(
     if target == "InPreparation":
         return
     parcel = {"parcelNumber": f"6A{order.order_id}", "carrierName": "Colissimo"}
-    parcel["trackingUrl"] = f"https://www.laposte.fr/outils/suivre-vos-envois?code=6A{order.order_id}"
+    parcel["trackingUrl"] = (
+        f"https://www.laposte.fr/outils/suivre-vos-envois?code=6A{order.order_id}"
+    )
     lifecycle.ship(state, shop, order, [parcel], next(moments))
     if target == "Delivered":
         lifecycle.deliver(shop, order, next(moments))

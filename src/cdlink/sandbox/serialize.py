@@ -141,7 +141,10 @@ def tax_line(total: Decimal, percent: Decimal, rate: float) -> dict[str, Any]:
 def order_json(order: Order, variants: Variants) -> dict[str, Any]:
     cancellation = None
     if order.cancellation is not None:
-        cancellation = {**order.cancellation, "requestedAt": timestamp(order.cancellation["requestedAt"])}
+        cancellation = {
+            **order.cancellation,
+            "requestedAt": timestamp(order.cancellation["requestedAt"]),
+        }
     return {
         "orderId": order.order_id,
         "reference": order.order_id,
@@ -162,7 +165,9 @@ def order_json(order: Order, variants: Variants) -> dict[str, Any]:
             "offerPrice": money(pricing.order_offer_total(order)),
             "sellingPrice": money(pricing.order_selling_total(order)),
         },
-        "serviceFees": [{"label": label, "amount": money(amount)} for label, amount in order.service_fees],
+        "serviceFees": [
+            {"label": label, "amount": money(amount)} for label, amount in order.service_fees
+        ],
         "statusEvents": events(order.status_events),
         "cancellationDetails": cancellation,
         "lines": [line_json(order, line, variants) for line in order.lines],
@@ -217,7 +222,11 @@ def offer_json(offer: Offer, seller_id: int, variants: Variants) -> dict[str, An
         "quantity": offer.quantity,
         "preparationTime": offer.preparation_time,
         "deliveryOffers": [
-            {"code": mode.code, "cost": money(mode.cost), "additionalCost": money(mode.additional_cost)}
+            {
+                "code": mode.code,
+                "cost": money(mode.cost),
+                "additionalCost": money(mode.additional_cost),
+            }
             for mode in offer.delivery_modes
         ],
     }

@@ -92,15 +92,17 @@ class SandboxState:
         return Credentials(
             seller_id=seller_id,
             client_id=f"sandbox-client-{seller_id}",
-            client_secret="%032x" % secrets.getrandbits(128),
+            client_secret=f"{secrets.getrandbits(128):032x}",
             login=f"sandbox-login-{seller_id}",
-            password="%024x" % secrets.getrandbits(96),
+            password=f"{secrets.getrandbits(96):024x}",
         )
 
     # --- timers --------------------------------------------------------------------------------
     def schedule(self, due: datetime, kind: str, seller_id: int, target: str) -> None:
         self._sequence += 1
-        heapq.heappush(self._events, (due.timestamp(), self._sequence, due, kind, seller_id, target))
+        heapq.heappush(
+            self._events, (due.timestamp(), self._sequence, due, kind, seller_id, target)
+        )
 
     def random_for(self, *parts: object) -> random.Random:
         """A generator private to one decision (an order's delivery delay…), so that HTTP
@@ -165,7 +167,7 @@ class SandboxState:
             return None
         order = make_order(self.order_rng, shop.seller_id, in_stock, at, self.config)
         while order.order_id in shop.orders:
-            order.order_id = order.order_id[:10] + "%05X" % self.order_rng.getrandbits(20)
+            order.order_id = order.order_id[:10] + f"{self.order_rng.getrandbits(20):05X}"
         lifecycle.place(self, shop, order, at)
         return order
 
@@ -174,7 +176,7 @@ class SandboxState:
 
     def next_id(self) -> str:
         value = self.ids.getrandbits(128)
-        text = "%032x" % value
+        text = f"{value:032x}"
         return f"{text[:8]}-{text[8:12]}-4{text[13:16]}-a{text[17:20]}-{text[20:]}"
 
     def next_trace(self) -> str:

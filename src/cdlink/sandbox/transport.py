@@ -43,8 +43,13 @@ class SandboxASGITransport(httpx.ASGITransport):
             return await super().handle_async_request(request)
         except ConnectionDropped as drop:
             if drop.before_processing:
-                raise httpx.ConnectError("sandbox: connection refused (injected)", request=request) from drop
-            raise httpx.ReadError("sandbox: connection reset after the request was processed (injected)", request=request) from drop
+                raise httpx.ConnectError(
+                    "sandbox: connection refused (injected)", request=request
+                ) from drop
+            raise httpx.ReadError(
+                "sandbox: connection reset after the request was processed (injected)",
+                request=request,
+            ) from drop
 
 
 class SyncSandboxTransport(httpx.BaseTransport):
