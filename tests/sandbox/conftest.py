@@ -47,6 +47,14 @@ def fetch_token(http: httpx.Client, client_id: str, client_secret: str) -> str:
     return token
 
 
+def renew_token(api: httpx.Client, sandbox: Sandbox) -> None:
+    """Give ``api`` a fresh token (after the sandbox clock jumped past the old one's life)."""
+    credentials = sandbox.credentials
+    with httpx.Client(transport=sandbox.transport(), base_url="http://sandbox") as http:
+        token = fetch_token(http, credentials.client_id, credentials.client_secret)
+    api.headers["Authorization"] = f"Bearer {token}"
+
+
 @pytest.fixture
 def manual_clock() -> ManualClock:
     return ManualClock(START)
