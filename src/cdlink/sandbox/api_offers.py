@@ -28,8 +28,11 @@ from cdlink.sandbox.serialize import (
 T = TypeVar("T")
 
 
+CURSOR_PREFIX = "sandbox-cursor:"
+
+
 def encode_cursor(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode((CURSOR_PREFIX + value).encode()).decode().rstrip("=")
 
 
 def decode_cursor(call: Call) -> str | None:
@@ -37,9 +40,13 @@ def decode_cursor(call: Call) -> str | None:
     if raw is None:
         return None
     try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        padded = (raw + "=" * (-len(raw) % 4)).encode()
+        decoded = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise ApiError(400, "cursor is not valid", errors={"cursor": [raw]}) from error
+    if not decoded.startswith(CURSOR_PREFIX):
+        raise ApiError(400, "cursor is not valid", errors={"cursor": [raw]})
+    return decoded.removeprefix(CURSOR_PREFIX)
 
 
 def parse_limit(call: Call, default: int, high: int) -> int:
