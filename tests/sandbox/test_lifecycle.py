@@ -66,8 +66,10 @@ def test_given_a_new_order_when_driven_over_http_only_then_it_reaches_delivered(
     statuses = [status for status, _ in seen]
     assert statuses == ["WaitingAcceptance", "Accepted", "InPreparation", "Shipped", "Delivered"]
     updated = [moment for _, moment in seen]
-    assert updated[1:] != updated[:-1] and updated == sorted(updated)
-    assert address is not None and address["firstName"]
+    assert updated[1:] != updated[:-1]
+    assert updated == sorted(updated)
+    assert address is not None
+    assert address["firstName"]
     assert final["lines"][0]["parcels"][0]["carrierName"] == "Chronopost"
     assert [event["status"] for event in final["statusEvents"]][-1] == "Delivered"
     changed = api.get("/orders", params={"updatedAtMin": seen[3][1], "status": "Delivered"})

@@ -278,7 +278,9 @@ def test_given_an_order_before_preparation_when_read_then_no_shipping_address(
     shown = api.get(f"/orders/{preparing}").json()["lines"][0]["shippingAddress"]
 
     assert hidden is None
-    assert shown["postalCode"] and shown["city"] and shown["countryCode"] == "FR"
+    assert shown["postalCode"]
+    assert shown["city"]
+    assert shown["countryCode"] == "FR"
 
 
 def test_given_an_order_not_in_preparation_when_shipped_then_409(

@@ -14,6 +14,7 @@ from cdlink.sandbox import Sandbox, SandboxConfig
 
 
 def sandbox(
+    *,
     port: int = typer.Option(8100, help="Port to listen on."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     seed: int = typer.Option(0, help="Seed: the same seed gives the same shop."),
