@@ -7,7 +7,9 @@ Serialized orders are cached by version, so a 100-order page is a join of ready 
 
 from __future__ import annotations
 
+import functools
 import json
+from collections import OrderedDict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +34,12 @@ ADDRESS_VISIBLE_FROM = frozenset({"InPreparation", "Shipped", "Delivered"})
 def timestamp(moment: datetime | None) -> str | None:
     if moment is None:
         return None
+    return _timestamp(moment)
+
+
+@functools.lru_cache(maxsize=65536)
+def _timestamp(moment: datetime) -> str:
+    # Orders share many moments (timers fire in batches): formatting is worth remembering.
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -175,18 +183,27 @@ def order_json(order: Order, variants: Variants) -> dict[str, Any]:
 
 
 class OrderCache:
-    """Serialized orders by (order id, version, variants), so unchanged orders cost nothing."""
+    """Serialized orders by (order id, version, variants), so unchanged orders cost nothing.
 
-    def __init__(self) -> None:
-        self._entries: dict[str, tuple[int, tuple[str, str], bytes]] = {}
+    Bounded (least recently used out) so that a shop of 100,000 orders read end to end does
+    not keep hundreds of megabytes of JSON.
+    """
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[str, tuple[int, tuple[str, str], bytes]] = OrderedDict()
 
     def get(self, order: Order, variants: Variants) -> bytes:
         key = (variants.commission_field, variants.vat_format)
         entry = self._entries.get(order.order_id)
         if entry is not None and entry[0] == order.version and entry[1] == key:
+            self._entries.move_to_end(order.order_id)
             return entry[2]
         data = dumps(order_json(order, variants))
         self._entries[order.order_id] = (order.version, key, data)
+        self._entries.move_to_end(order.order_id)
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
         return data
 
     def clear(self) -> None:
