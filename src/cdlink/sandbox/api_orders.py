@@ -187,7 +187,9 @@ def cancel_lines(call: Call) -> Response:
         lifecycle.cancel_lines(call.shop, order, lines, call.now)
     except lifecycle.TransitionError as error:
         raise conflict(error) from error
-    return record(call, order, lines, reason, bool(body.get("shippingCostRefund", False)))
+    # §9 #19: the refund flag is per line in one source, top level in another; accept both.
+    per_line = any(isinstance(i, dict) and i.get("shippingCostRefund") for i in body["lines"])
+    return record(call, order, lines, reason, bool(body.get("shippingCostRefund", per_line)))
 
 
 def cancellation_json(request: CancellationRequest) -> dict[str, Any]:
