@@ -86,6 +86,19 @@ def test_given_a_slow_fault_when_calling_then_the_answer_still_comes(
     assert sandbox.faults()[0]["fired"] == 1
 
 
+def test_given_a_slow_fault_when_the_client_times_out_then_read_timeout(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.add_fault(FaultRule(kind="slow", endpoint="carriers.list", delay_seconds=2, count=1))
+    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.api_url()) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            http.get("/carriers", timeout=0.05)
+        after = http.get("/carriers")
+
+    assert after.status_code == 401
+    assert sandbox.requests()[-1]["endpoint"] == "carriers.list"
+
+
 def test_given_a_drop_before_processing_when_accepting_then_connect_error_and_no_change(
     stocked: Sandbox, api: httpx.Client
 ) -> None:
@@ -132,6 +145,9 @@ async def test_given_the_async_transport_when_connections_drop_then_httpx_errors
         with pytest.raises(httpx.ReadError):
             await client.post(TOKEN_PATH, data={"grant_type": "client_credentials"})
         final = await client.post(TOKEN_PATH, data={"grant_type": "client_credentials"})
+        stocked.add_fault(FaultRule(kind="slow", endpoint="token", delay_seconds=2, count=1))
+        with pytest.raises(httpx.ReadTimeout):
+            await client.post(TOKEN_PATH, data={"grant_type": "client_credentials"}, timeout=0.05)
     assert final.status_code == 401
 
 

@@ -5,17 +5,20 @@ becomes ``httpx.ConnectError`` when the request never reached the API (a client 
 resend a POST) or ``httpx.ReadError`` when it was processed and only the reply was lost.
 
 ``SyncSandboxTransport`` lets a synchronous ``httpx.Client`` use the app: it runs the async
-transport on an event loop in a private thread (an anyio blocking portal), closed by ``close()``.
+transport on an event loop in a private daemon thread, stopped by ``close()`` (or when the
+transport is garbage-collected).
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import threading
-from contextlib import AbstractContextManager
+import weakref
 from typing import Any
 
+import anyio
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cdlink.sandbox.responses import ConnectionDropped
@@ -33,14 +36,20 @@ class _InProcess:
 
 
 class SandboxASGITransport(httpx.ASGITransport):
-    """The async in-process transport."""
+    """The async in-process transport; it honours the client's read timeout."""
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app=_InProcess(app))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeout = request.extensions.get("timeout", {}).get("read")
         try:
-            return await super().handle_async_request(request)
+            with anyio.fail_after(timeout):
+                return await super().handle_async_request(request)
+        except TimeoutError as error:
+            raise httpx.ReadTimeout(
+                "sandbox: no answer within the read timeout", request=request
+            ) from error
         except ConnectionDropped as drop:
             if drop.before_processing:
                 raise httpx.ConnectError(
@@ -52,26 +61,60 @@ class SandboxASGITransport(httpx.ASGITransport):
             ) from drop
 
 
+class _EventLoopThread:
+    """An asyncio loop running in a daemon thread, so a forgotten transport never blocks exit."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self._run, name="cdlink-sandbox-transport", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def stop(self) -> None:
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
 class SyncSandboxTransport(httpx.BaseTransport):
-    """The sync in-process transport, bridging to the async one on a private event loop."""
+    """The sync in-process transport, bridging to the async one on a private event loop.
+
+    It honours the client's read timeout (raising ``httpx.ReadTimeout``), so a ``slow`` fault
+    shows in process as it would over the network.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self._transport = SandboxASGITransport(app)
         self._lock = threading.Lock()
-        self._portal_context: AbstractContextManager[BlockingPortal] | None = None
-        self._portal: BlockingPortal | None = None
+        self._runner: _EventLoopThread | None = None
+        self._finalizer: weakref.finalize[[], SyncSandboxTransport] | None = None
 
-    def _ensure_portal(self) -> BlockingPortal:
+    def _ensure_runner(self) -> _EventLoopThread:
         with self._lock:
-            if self._portal is None:
-                self._portal_context = start_blocking_portal()
-                self._portal = self._portal_context.__enter__()
-            return self._portal
+            if self._runner is None:
+                self._runner = _EventLoopThread()
+                self._finalizer = weakref.finalize(self, self._runner.stop)
+            return self._runner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        portal = self._ensure_portal()
-        status, headers, content, extensions = portal.call(self._send, request, body)
+        runner = self._ensure_runner()
+        future = asyncio.run_coroutine_threadsafe(self._send(request, body), runner.loop)
+        timeout = request.extensions.get("timeout", {}).get("read")
+        try:
+            status, headers, content, extensions = future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError as error:
+            future.cancel()
+            raise httpx.ReadTimeout(
+                "sandbox: no answer within the read timeout", request=request
+            ) from error
         return httpx.Response(
             status, headers=headers, content=content, request=request, extensions=extensions
         )
@@ -86,6 +129,6 @@ class SyncSandboxTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         with self._lock:
-            context, self._portal_context, self._portal = self._portal_context, None, None
-        if context is not None:
-            context.__exit__(None, None, None)
+            finalizer, self._finalizer, self._runner = self._finalizer, None, None
+        if finalizer is not None:
+            finalizer()
