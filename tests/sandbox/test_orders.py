@@ -355,3 +355,46 @@ def test_given_several_parcels_allowed_when_lines_ship_separately_then_shipped_a
         fully = http.get(f"/seller/v2/orders/{order_id}", headers=headers).json()["status"]
 
     assert (partly, fully) == ("InPreparation", "Shipped")
+
+
+@pytest.mark.parametrize("desc", ["false", "true"])
+def test_given_recent_changes_when_read_by_updated_at_in_creation_order_then_as_a_full_scan(
+    stocked: Sandbox, api: httpx.Client, desc: str
+) -> None:
+    ids = stocked.create_orders(120)
+    stocked.advance(60)
+    since = stocked.now()
+    for order_id in ids[5:100:7]:
+        api.post(f"/orders/{order_id}/approval-status", json={"approval_status": "Accepted"})
+    everything = page_through(api, 100, sort="createdAt", desc=desc)
+    expected = [order["orderId"] for order in everything if str(order["updatedAt"]) >= since]
+
+    recent = page_through(api, 5, updatedAtMin=since, sort="createdAt", desc=desc)
+    wide = page_through(api, 5, updatedAtMin=START.isoformat(), sort="createdAt", desc=desc)
+
+    assert [order["orderId"] for order in recent] == expected
+    assert len(expected) == len(ids[5:100:7])
+    assert [order["orderId"] for order in wide] == [order["orderId"] for order in everything]
+
+
+def test_given_the_processing_status_when_filtered_then_nothing_is_listed(
+    stocked: Sandbox, api: httpx.Client
+) -> None:
+    stocked.create_orders(3)
+
+    assert api.get("/orders/count", params={"status": "Processing"}).json() == 0
+
+
+def test_given_one_parcel_per_order_when_shipping_only_some_lines_then_400(
+    stocked: Sandbox, api: httpx.Client
+) -> None:
+    order_id = next(
+        order
+        for order in stocked.create_orders(40, status="InPreparation")
+        if len(stocked.order(order)["lines"]) > 1
+    )
+
+    response = api.post(f"/orders/{order_id}/shipments", json=[{**PARCEL, "orderLineIds": ["1"]}])
+
+    assert response.status_code == 400
+    assert "$" in response.json()["errors"]

@@ -65,8 +65,9 @@ def approval_status(call: Call) -> Response:
 def check_parcels(order: Order, body: Any, single_parcel: bool) -> list[dict[str, Any]]:
     if not isinstance(body, list) or not body or not all(isinstance(p, dict) for p in body):
         raise ApiError(400, "the body must be a non-empty JSON array of parcels")
-    if single_parcel and len(body) > 1:
-        raise ApiError(400, "Cdiscount accepts one parcel per order", errors={"$": ["one parcel"]})
+    if single_parcel and (len(body) > 1 or not covers_order(order, body[0])):
+        message = "Cdiscount accepts one parcel per complete order"
+        raise ApiError(400, message, errors={"$": ["one parcel for every open line"]})
     for number, parcel in enumerate(body):
         errors = parcel_errors(order, parcel)
         if errors:
@@ -74,6 +75,17 @@ def check_parcels(order: Order, body: Any, single_parcel: bool) -> list[dict[str
                 400, "invalid parcel", errors={f"[{number}].{k}": v for k, v in errors.items()}
             )
     return body
+
+
+def covers_order(order: Order, parcel: dict[str, Any]) -> bool:
+    line_ids = parcel.get("orderLineIds")
+    if line_ids is None:
+        return True
+    wanted = {str(line_id) for line_id in line_ids} if isinstance(line_ids, list) else set()
+    open_lines = {
+        line.line_id for line in order.lines if line.status not in lifecycle.CLOSED_LINE_STATUSES
+    }
+    return open_lines <= wanted
 
 
 def parcel_errors(order: Order, parcel: dict[str, Any]) -> dict[str, list[str]]:

@@ -71,6 +71,7 @@ def make_visible(timers: Timers, shop: SellerShop, order: Order, now: datetime) 
     shop.publish(order)
     if shop.auto_accept_orders or timers.config.auto_accept_orders:
         set_status(shop, order, "Accepted", now)
+        shop.count("orders.accepted")
         schedule_preparation(timers, shop, order, now)
         return
     set_status(shop, order, "WaitingAcceptance", now)

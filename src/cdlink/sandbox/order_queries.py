@@ -26,6 +26,7 @@ class OrderQuery:
     descending: bool = False
     bounds: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     checks: list[Callable[[Order], bool]] = field(default_factory=list)
+    sort_check: Callable[[Order], bool] | None = None
 
     def window(self, name: str) -> tuple[datetime | None, datetime | None]:
         return self.bounds.get(name, (None, None))
@@ -82,6 +83,8 @@ def parse_query(call: Call) -> OrderQuery:
         query.bounds[name] = (low, high)
         if name != sort:
             query.checks.append(time_check(attribute, low, high))
+        else:
+            query.sort_check = time_check(attribute, low, high)
     add_value_filters(call, query)
     return query
 
@@ -99,7 +102,7 @@ def time_check(
 
 
 def add_value_filters(call: Call, query: OrderQuery) -> None:
-    status = enum_filter(call, "status", ORDER_STATUSES[1:])
+    status = enum_filter(call, "status", ORDER_STATUSES)
     if status is not None:
         query.checks.append(lambda order: order.status == status)
     supply = enum_filter(call, "supplyMode", SUPPLY_MODES)
@@ -131,6 +134,10 @@ def index_for(call: Call, query: OrderQuery) -> OrderIndex:
 def matching(call: Call, query: OrderQuery) -> Iterator[Order]:
     index = index_for(call, query)
     low, high = index.bounds(*query.window(query.sort))
+    narrow = narrow_window(call, query, high - low)
+    if narrow is not None:
+        yield from narrow
+        return
     positions = range(high - 1, low - 1, -1) if query.descending else range(low, high)
     orders = call.shop.orders
     for position in positions:
@@ -163,3 +170,25 @@ def count(call: Call, query: OrderQuery) -> int:
         return sum(1 for _ in matching(call, query))
     low, high = index_for(call, query).bounds(*query.window(query.sort))
     return high - low
+
+
+def narrow_window(call: Call, query: OrderQuery, scan_size: int) -> list[Order] | None:
+    """When the other date's window is much smaller than the scan (``updatedAtMin`` = recent
+    changes, listed in creation order), read that window and sort it instead of scanning."""
+    other = "createdAt" if query.sort == "updatedAt" else "updatedAt"
+    if other not in query.bounds:
+        return None
+    index = call.shop.by_created if other == "createdAt" else call.shop.by_updated
+    low, high = index.bounds(*query.bounds[other])
+    if (high - low) * 4 >= scan_size:
+        return None
+    checks = [*query.checks, *([query.sort_check] if query.sort_check else [])]
+    orders = call.shop.orders
+    found = [
+        order
+        for order in (orders[index.order_id_at(position)] for position in range(low, high))
+        if all(check(order) for check in checks)
+    ]
+    attribute = "updated_at" if query.sort == "updatedAt" else "created_at"
+    found.sort(key=lambda order: (getattr(order, attribute), order.order_id))
+    return found[::-1] if query.descending else found
