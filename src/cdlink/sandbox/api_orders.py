@@ -65,15 +65,15 @@ def approval_status(call: Call) -> Response:
 def check_parcels(order: Order, body: Any, single_parcel: bool) -> list[dict[str, Any]]:
     if not isinstance(body, list) or not body or not all(isinstance(p, dict) for p in body):
         raise ApiError(400, "the body must be a non-empty JSON array of parcels")
-    if single_parcel and (len(body) > 1 or not covers_order(order, body[0])):
-        message = "Cdiscount accepts one parcel per complete order"
-        raise ApiError(400, message, errors={"$": ["one parcel for every open line"]})
     for number, parcel in enumerate(body):
         errors = parcel_errors(order, parcel)
         if errors:
             raise ApiError(
                 400, "invalid parcel", errors={f"[{number}].{k}": v for k, v in errors.items()}
             )
+    if single_parcel and (len(body) > 1 or not covers_order(order, body[0])):
+        message = "Cdiscount accepts one parcel per complete order"
+        raise ApiError(400, message, errors={"$": ["one parcel for every open line"]})
     return body
 
 
