@@ -123,3 +123,23 @@ def test_given_a_known_path_when_the_method_is_wrong_then_405_problem(api: httpx
 
     assert response.status_code == 405
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/offer-packages/00000000-0000-4000-a000-000000000000", {}, 404),
+        ("/offer-packages/00000000-0000-4000-a000-000000000000/offer-requests-results", {}, 404),
+        ("/orders/count", {"status": "Lost"}, 400),
+        ("/order-cancellation-requests", {"pageSize": "500"}, 400),
+        ("/products-integration-reports", {"pageSize": "0"}, 400),
+        ("/offer-packages", {"limit": "0"}, 400),
+    ],
+)
+def test_given_bad_reads_when_called_then_problem_answers(
+    api: httpx.Client, path: str, params: dict[str, str], status: int
+) -> None:
+    response = api.get(path, params=params)
+
+    assert response.status_code == status
+    assert response.json()["traceId"].startswith("00-")
