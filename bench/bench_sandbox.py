@@ -73,6 +73,7 @@ def pages(sandbox: Sandbox, client: httpx.Client, orders: int, seconds: float) -
         lambda: client.get("/orders", params={"pageIndex": 3, "pageSize": 100}), seconds=seconds
     )
     window_rate = rate(lambda: client.get("/orders", params=window), seconds=seconds)
+    sandbox.advance(60)
     recent = sandbox.now()
     sandbox.create_orders(300)
     changes = {"updatedAtMin": recent, "pageSize": 100}

@@ -321,3 +321,16 @@ def test_given_a_shipped_order_when_partially_cancelled_then_409(
     )
 
     assert response.status_code in (400, 409)
+
+
+def test_given_a_cancel_request_on_an_accepted_order_when_preparation_starts_then_it_stands(
+    stocked: Sandbox, api: httpx.Client
+) -> None:
+    order_id = stocked.create_orders(1, status="Accepted")[0]
+    stocked.customer_cancel_request(order_id, "1")
+
+    stocked.advance(300)
+
+    order = api.get(f"/orders/{order_id}").json()
+    assert order["status"] == "InPreparation"
+    assert order["lines"][0]["status"] == "CancelRequest"

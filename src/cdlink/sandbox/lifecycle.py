@@ -17,6 +17,7 @@ from cdlink.sandbox.shop import SellerShop
 
 CANCELLABLE = frozenset({"WaitingAcceptance", "Accepted", "InPreparation"})
 CLOSED_LINE_STATUSES = frozenset({"Cancelled", "Refused", "Rejected"})
+RESOLVES_CANCEL_REQUEST = frozenset({"Shipped", "Delivered", "Cancelled", "Refused"})
 
 
 class Timers(Protocol):
@@ -39,6 +40,8 @@ def set_status(shop: SellerShop, order: Order, status: str, now: datetime) -> No
     for line in order.lines:
         if line.status in CLOSED_LINE_STATUSES:
             continue
+        if line.status == "CancelRequest" and status not in RESOLVES_CANCEL_REQUEST:
+            continue  # the customer's request stands until the seller ships or cancels
         line.status = status
         line.status_events.append((status, now))
     shop.touch(order, now)
@@ -50,7 +53,7 @@ def place(timers: Timers, shop: SellerShop, order: Order, now: datetime) -> None
         offer = shop.offers.get(line.seller_external_reference)
         if offer is not None:
             offer.quantity = max(0, offer.quantity - line.quantity)
-            offer.updated_at = now
+            offer.updated_at = max(offer.updated_at, now)
     order.status_events.append(("Processing", now))
     shop.add_order(order)
     shop.count("orders.created")
@@ -194,4 +197,4 @@ def restock(shop: SellerShop, lines: list[OrderLine], now: datetime) -> None:
         offer = shop.offers.get(line.seller_external_reference)
         if offer is not None:
             offer.quantity += line.quantity
-            offer.updated_at = now
+            offer.updated_at = max(offer.updated_at, now)
