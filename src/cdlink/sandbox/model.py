@@ -30,20 +30,20 @@ PACKAGE_STATES = ("WaitingForCompletion", "Ready", "IntegrationPending", "Integr
 PACKAGE_TYPES = ("Upsert", "Update", "Delete")
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Tax:
     code: str
     value: Decimal
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class DeliveryOffer:
     code: str
     cost: Decimal
     additional_cost: Decimal
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Offer:
     seller_external_reference: str
     gtin: str
@@ -69,7 +69,7 @@ class Offer:
         return "Active" if complete and self.quantity > 0 else "Inactive"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Address:
     civility: str
     first_name: str
@@ -86,7 +86,7 @@ class Address:
     pickup_id: str | None = None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class OrderLine:
     line_id: str
     status: str
@@ -110,7 +110,7 @@ class OrderLine:
     status_events: list[tuple[str, datetime]] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Order:
     order_id: str
     seller_id: int
@@ -135,14 +135,14 @@ class Order:
         return next((line for line in self.lines if line.line_id == line_id), None)
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class OfferRequestResult:
     seller_external_reference: str
     integration_status: str
     results: list[tuple[str, str]]
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Package:
     package_id: str
     package_type: str
@@ -156,7 +156,7 @@ class Package:
     results_expired: bool = False
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class CancellationRequest:
     cancellation_request_id: str
     order_id: str
