@@ -247,3 +247,24 @@ def test_given_a_rate_limit_without_retry_after_when_exceeded_then_no_header(
 
     assert statuses[1].status_code == 429
     assert "retry-after" not in statuses[1].headers
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path", "malformation"),
+    [
+        ("carriers.list", "/carriers", "missing_field"),
+        ("orders.count", "/orders/count", "missing_field"),
+        ("orders.count", "/orders/count", "wrong_type"),
+        ("sellers.delivery_modes", "/sellers/delivery-modes", "unknown_enum"),
+        ("sellers.subscriptions", "/sellers/subscriptions", "wrong_type"),
+    ],
+)
+def test_given_malformations_of_other_shapes_when_reading_then_the_shape_breaks(
+    stocked: Sandbox, api: httpx.Client, endpoint: str, path: str, malformation: str
+) -> None:
+    intact = api.get(path).json()
+    stocked.add_fault({"kind": "malformed", "endpoint": endpoint, "malformation": malformation})
+
+    broken = api.get(path).json()
+
+    assert broken != intact

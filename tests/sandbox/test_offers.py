@@ -326,3 +326,56 @@ def test_given_packages_when_listed_by_state_then_cursor_pages(
     assert [item["packageId"] for item in second.json()["items"]] == [ids[2]]
     assert [item["packageId"] for item in ready["items"]] == [ids[0]]
     assert api.get("/offer-packages", params={"state": "Bogus"}).status_code == 400
+
+
+def test_given_each_kind_of_invalid_upsert_when_integrated_then_its_result_code(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    taxes = [{"code": "VAT", "value": 20}]
+    cases = {
+        "MissingProduct": offer_request("BAD-001", product={}),
+        "InvalidOriginPrice": offer_request(
+            "BAD-002", price={"price": 10, "originPrice": 9, "taxes": taxes}
+        ),
+        "InvalidTaxes": offer_request(
+            "BAD-003", price={"price": 10, "taxes": [{"code": "Sugar", "value": 1}]}
+        ),
+        "MissingTaxes": offer_request(
+            "BAD-004", price={"price": 10, "taxes": [{"code": "Ecotax", "value": 0.5}]}
+        ),
+        "MissingDeliveryModes": offer_request("BAD-005", deliveryModes=[]),
+        "InvalidDeliveryCost": offer_request(
+            "BAD-006", deliveryModes=[{"code": "REG", "cost": "cheap"}]
+        ),
+        "InvalidPreparationTime": offer_request("BAD-007", preparationTime=90),
+        "InvalidSellerExternalReference": offer_request("1" * 51),
+    }
+
+    package_id = integrate(sandbox, api, "Upsert", list(cases.values()))
+
+    found = results(api, package_id)
+    for code, request in cases.items():
+        result = found[request["sellerExternalReference"]]
+        assert result["integrationStatus"] == "Rejected", code
+        assert [item["resultCode"] for item in result["results"]] == [code]
+
+
+def test_given_a_valid_upsert_with_extras_when_integrated_then_every_value_is_kept(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    price = {
+        "price": 15,
+        "originPrice": 19.9,
+        "taxes": [{"code": "VAT", "value": 5.5}, {"code": "Ecotax", "value": 0.3}],
+    }
+    request = offer_request(
+        "FULL-001", price=price, condition="usedlikenew", deliveryModes=[{"code": "REG", "cost": 0}]
+    )
+
+    integrate(sandbox, api, "Upsert", [request])
+
+    offer = sandbox.offer("FULL-001")
+    assert offer["condition"] == "UsedLikeNew"
+    assert offer["originPrice"] == 19.9
+    assert offer["taxes"] == [{"code": "VAT", "value": 5.5}, {"code": "Ecotax", "value": 0.3}]
+    assert offer["offerState"] == "Active"
