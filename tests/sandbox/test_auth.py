@@ -137,6 +137,7 @@ def test_given_no_token_when_calling_the_api_then_401_problem(
     body = response.json()
     assert {"type", "title", "status", "detail", "instance", "traceId"} <= set(body)
     assert body["instance"] == "/seller/v2/sellers"
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 def test_given_a_token_when_its_lifetime_passes_then_401(

@@ -137,7 +137,11 @@ def authorize(state: SandboxState, request: Request, now: datetime) -> SellerSho
     scheme, _, token = header.partition(" ")
     record = state.authority.resolve(token.strip(), now) if scheme.lower() == "bearer" else None
     if record is None:
-        raise ApiError(401, "The access token is missing, invalid, expired or revoked.")
+        raise ApiError(
+            401,
+            "The access token is missing, invalid, expired or revoked.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
     seller_header = request.headers.get("sellerid")
     if seller_header is None:
         status = state.config.variants.missing_seller_id_status
