@@ -34,7 +34,7 @@ def test_given_one_spelling_configured_when_using_the_other_then_kong_404(
     sandbox.set_variants(addresses_path="addresses")
 
     assert api.get("/sellers/addresses").status_code == 200
-    response = api.get("/sellers/adresses")
+    response = api.get("/sellers/adresses", headers={"Authorization": ""})
     assert response.status_code == 404
     assert response.json() == {"message": "no Route matched with those values"}
 

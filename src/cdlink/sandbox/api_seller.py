@@ -19,7 +19,7 @@ from cdlink.sandbox.reference_data import (
     categories_by_reference,
     delivery_modes,
 )
-from cdlink.sandbox.responses import ApiError, json_response, kong_not_found
+from cdlink.sandbox.responses import ApiError, json_response
 from cdlink.sandbox.serialize import timestamp
 
 CATEGORY_FIELDS = (
@@ -75,18 +75,6 @@ def addresses(call: Call) -> Response:
         for kind in ("Headquarters", "Billing", "Return")
     ]
     return json_response({"items": items})
-
-
-def addresses_for(spelling: str) -> Any:
-    """The address route under one spelling, answering Kong's 404 when switched off."""
-
-    def handler(call: Call) -> Response:
-        wanted = call.state.config.variants.addresses_path
-        if wanted not in ("both", spelling):
-            return kong_not_found()
-        return addresses(call)
-
-    return handler
 
 
 def percent(part: int, whole: int) -> float:

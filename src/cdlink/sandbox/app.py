@@ -18,15 +18,15 @@ from cdlink.sandbox.api_control import ROUTES as CONTROL_ROUTES
 from cdlink.sandbox.api_token import PATH as TOKEN_PATH
 from cdlink.sandbox.api_token import token_endpoint
 from cdlink.sandbox.control import Controller
-from cdlink.sandbox.gateway import Handler, api_endpoint
+from cdlink.sandbox.gateway import Endpoint, Handler, api_endpoint
 from cdlink.sandbox.responses import ApiError, ConnectionDropped, kong_not_found, problem
 from cdlink.sandbox.state import SandboxState
 
 API = "/seller/v2"
 API_ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/sellers", "sellers.get", api_seller.seller),
-    ("GET", "/sellers/addresses", "sellers.addresses", api_seller.addresses_for("addresses")),
-    ("GET", "/sellers/adresses", "sellers.addresses", api_seller.addresses_for("adresses")),
+    ("GET", "/sellers/addresses", "sellers.addresses", api_seller.addresses),
+    ("GET", "/sellers/adresses", "sellers.addresses", api_seller.addresses),
     ("GET", "/sellers/indicators", "sellers.indicators", api_seller.indicators),
     ("GET", "/sellers/subscriptions", "sellers.subscriptions", api_seller.subscriptions),
     ("GET", "/sellers/delivery-modes", "sellers.delivery_modes", api_seller.seller_delivery_modes),
@@ -87,8 +87,22 @@ def build_routes(state: SandboxState) -> list[BaseRoute]:
         by_path.setdefault(path, {})[method] = (name, handler)
     for path, methods in by_path.items():
         for method, (name, handler) in methods.items():
-            routes.append(Route(API + path, api_endpoint(state, name, handler), methods=[method]))
+            endpoint = api_endpoint(state, name, handler)
+            if path.startswith("/sellers/a"):
+                endpoint = spelling_guard(state, path.rsplit("/", 1)[1], endpoint)
+            routes.append(Route(API + path, endpoint, methods=[method]))
     return [*routes, *CONTROL_ROUTES]
+
+
+def spelling_guard(state: SandboxState, spelling: str, endpoint: Endpoint) -> Endpoint:
+    """§9 #18: only the configured spelling of the addresses path is routed by the gateway."""
+
+    async def guarded(request: Request) -> Response:
+        if state.config.variants.addresses_path not in ("both", spelling):
+            return kong_not_found()
+        return await endpoint(request)
+
+    return guarded
 
 
 async def method_not_allowed(request: Request, error: Exception) -> Response:
