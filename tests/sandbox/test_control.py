@@ -148,3 +148,16 @@ def test_given_a_shop_without_stock_when_creating_orders_then_none_are_made(
     sandbox.seed(offers=3, orders=0, quantity=0)
 
     assert sandbox.create_orders(5) == []
+
+
+def test_given_the_control_api_when_setting_stock_and_auto_accept_then_they_apply(
+    sandbox: Sandbox, http: httpx.Client
+) -> None:
+    http.put("/_sandbox/offers/SKU-00001/quantity", json={"quantity": 0})
+    http.put("/_sandbox/auto-accept", json={"enabled": True})
+
+    offer = http.get("/_sandbox/offers/SKU-00001").json()
+    order_id = http.post("/_sandbox/orders", json={"count": 1}).json()["orderIds"][0]
+
+    assert (offer["quantity"], offer["offerState"]) == (0, "Inactive")
+    assert http.get(f"/_sandbox/orders/{order_id}").json()["status"] == "Accepted"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from cdlink.core.clock import ManualClock
 from cdlink.sandbox import FaultRule, Sandbox, SandboxConfig
-from tests.sandbox.conftest import TOKEN_PATH, fetch_token
+from tests.sandbox.conftest import START, TOKEN_PATH, fetch_token
 
 
 @pytest.fixture
@@ -268,3 +269,20 @@ def test_given_malformations_of_other_shapes_when_reading_then_the_shape_breaks(
     broken = api.get(path).json()
 
     assert broken != intact
+
+
+def test_given_an_outage_window_when_time_passes_then_only_requests_inside_it_fail(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    start = START + timedelta(minutes=10)
+    sandbox.add_fault(
+        FaultRule(kind="status", status=503, start_at=start, end_at=start + timedelta(minutes=5))
+    )
+
+    before = api.get("/sellers").status_code
+    sandbox.advance(600)
+    during = api.get("/sellers").status_code
+    sandbox.advance(300)
+    after = api.get("/sellers").status_code
+
+    assert (before, during, after) == (200, 503, 200)

@@ -58,6 +58,16 @@ class RevokeBody(BaseModel):
     client_id: str | None = None
 
 
+class AutoAcceptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+
+
+class QuantityBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quantity: int = Field(ge=0)
+
+
 class CancelRequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     line_id: str = "1"
@@ -120,6 +130,11 @@ def _cancel_request(control: Controller, body: dict[str, Any], request: Request)
     }
 
 
+def _quantity(control: Controller, body: dict[str, Any], request: Request) -> Any:
+    quantity = QuantityBody.model_validate(body).quantity
+    control.set_offer_quantity(request.path_params["reference"], quantity)
+
+
 ROUTES = [
     route("/state", "GET", lambda control, _, __: control.summary()),
     route("/requests", "GET", lambda control, _, __: control.requests()),
@@ -135,6 +150,14 @@ ROUTES = [
         "/offers/{reference}",
         "GET",
         lambda control, _, request: control.offer(request.path_params["reference"]),
+    ),
+    route("/offers/{reference}/quantity", "PUT", _quantity),
+    route(
+        "/auto-accept",
+        "PUT",
+        lambda control, body, _: control.set_auto_accept(
+            AutoAcceptBody.model_validate(body).enabled
+        ),
     ),
     route("/clock", "GET", lambda control, _, __: {"now": control.now()}),
     route("/clock/advance", "POST", _advance),

@@ -23,9 +23,9 @@ PATH = "/auth/realms/maas/protocol/openid-connect/token"
 def token_endpoint(state: SandboxState) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         with state.lock:
-            state.tick()
+            now = state.tick()
             trace = state.next_trace()
-            fault = state.faults.decide("token", request.method)
+            fault = state.faults.decide("token", request.method, now)
         early = await apply_fault_before(fault, request, trace)
         if early is not None:
             log(state, request, "token", early.status_code, processed=False)

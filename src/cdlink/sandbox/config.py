@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 FaultKind = Literal["status", "slow", "drop_before", "drop_after", "malformed"]
 Malformation = Literal["missing_field", "wrong_type", "unknown_enum", "invalid_json"]
@@ -51,7 +51,8 @@ class FaultRule(BaseModel):
     ``endpoint`` is a route name (``orders.list``, ``token``…; see docs/sandbox.md) or ``*``.
     A rule fires with ``probability`` on each matching request, after skipping the first
     ``after`` matches, and at most ``count`` times (``None`` = forever): a burst of 429s is
-    ``count=5, probability=1``.
+    ``count=5, probability=1``. ``start_at``/``end_at`` limit it to a window of sandbox time
+    (an outage: every request between them gets a 503).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -66,6 +67,8 @@ class FaultRule(BaseModel):
     retry_after: int | None = Field(None, ge=0)
     delay_seconds: float = Field(2.0, ge=0.0, le=300.0)
     malformation: Malformation = "missing_field"
+    start_at: AwareDatetime | None = Field(None, description="active from (sandbox clock)")
+    end_at: AwareDatetime | None = Field(None, description="active until, excluded")
 
     @model_validator(mode="after")
     def _status_only_for_status_faults(self) -> FaultRule:

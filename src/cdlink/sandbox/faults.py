@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import random
 from collections import deque
+from datetime import datetime
 from typing import Any
 
 from cdlink.sandbox.config import FaultRule, Malformation, RateLimit
@@ -25,8 +26,12 @@ class ActiveRule:
     matched: int = 0
     fired: int = 0
 
-    def matches(self, endpoint: str, method: str) -> bool:
+    def matches(self, endpoint: str, method: str, now: datetime) -> bool:
         if self.rule.endpoint not in ("*", endpoint):
+            return False
+        if self.rule.start_at is not None and now < self.rule.start_at:
+            return False
+        if self.rule.end_at is not None and now >= self.rule.end_at:
             return False
         return self.rule.method is None or self.rule.method.upper() == method
 
@@ -50,10 +55,10 @@ class FaultEngine:
     def clear(self) -> None:
         self.rules.clear()
 
-    def decide(self, endpoint: str, method: str) -> FaultRule | None:
+    def decide(self, endpoint: str, method: str, now: datetime) -> FaultRule | None:
         """The first rule that fires for this request, counting it as fired."""
         for active in self.rules:
-            if active.exhausted or not active.matches(endpoint, method):
+            if active.exhausted or not active.matches(endpoint, method, now):
                 continue
             active.matched += 1
             if active.matched <= active.rule.after:

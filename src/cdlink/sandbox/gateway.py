@@ -73,9 +73,9 @@ def api_endpoint(state: SandboxState, name: str, handler: Handler) -> Endpoint:
 
     async def endpoint(request: Request) -> Response:
         with state.lock:
-            state.tick()
+            now = state.tick()
             trace = state.next_trace()
-            fault = state.faults.decide(name, request.method)
+            fault = state.faults.decide(name, request.method, now)
         early = await apply_fault_before(fault, request, trace)
         if early is not None:
             log(state, request, name, early.status_code, processed=False)
