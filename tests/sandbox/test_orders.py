@@ -398,3 +398,17 @@ def test_given_one_parcel_per_order_when_shipping_only_some_lines_then_400(
 
     assert response.status_code == 400
     assert "$" in response.json()["errors"]
+
+
+def test_given_shipped_and_unshipped_orders_when_filtered_by_shipping_date_then_shipped_only(
+    stocked: Sandbox, api: httpx.Client
+) -> None:
+    stocked.create_orders(2)
+    stocked.advance(60)
+    shipped = stocked.create_orders(2, status="Shipped")
+
+    found = api.get("/orders", params={"shippedAtMin": START.isoformat()}).json()["items"]
+    none = api.get("/orders/count", params={"shippedAtMax": START.isoformat()}).json()
+
+    assert sorted(order["orderId"] for order in found) == sorted(shipped)
+    assert none == 0
