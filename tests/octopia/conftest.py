@@ -100,6 +100,7 @@ def page(items: list[Any], **headers: str) -> httpx.Response:
 def order_payload(order_id: str = "2601011200ABCDE", **changes: Any) -> dict[str, Any]:
     """The sample order of reference §6.2.4, as the fixture file holds it."""
     sample = json.loads((RECORDED / "order.sample.json").read_text(encoding="utf-8"))
+    sample.pop("_source")
     return {**sample, "orderId": order_id, **changes}
 
 

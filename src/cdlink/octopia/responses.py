@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -98,9 +99,13 @@ def parse_problem(response: httpx.Response) -> Problem:
 
 
 def json_body(response: httpx.Response) -> Any:
-    """The decoded JSON of a successful ``response``, or ``MalformedResponse``."""
+    """The decoded JSON of a successful ``response``, or ``MalformedResponse``.
+
+    Numbers with a fraction are decoded as ``Decimal``, so an amount keeps every digit it was
+    sent with (a float would round 12345678.123456789).
+    """
     try:
-        return json.loads(response.read())
+        return json.loads(response.read(), parse_float=Decimal)
     except ValueError as error:
         raise MalformedResponse(
             f"the answer is not valid JSON ({error.__class__.__name__}: {error})",
