@@ -62,9 +62,13 @@ class FakeOctopia:
             self.requests.append(snapshot)
         if request.url.path.endswith("/openid-connect/token"):
             return self._token(request)
-        if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
+        if (
+            request.headers.get("authorization", "").removeprefix("Bearer ")
+            not in self.valid_tokens
+        ):
             return problem(401, "Unauthorized")
-        answers = self.routes.get((request.method, request.url.path))
+        raw_path = request.url.raw_path.decode("ascii").split("?", 1)[0]
+        answers = self.routes.get((request.method, raw_path))
         if not answers:
             return httpx.Response(404, json={"message": "no Route matched with those values"})
         with self._lock:
@@ -79,14 +83,18 @@ class FakeOctopia:
             token = f"token-{next(self._numbers)}"
             self.valid_tokens.add(token)
         body = recorded("token.client_credentials.200.json")["response"]["body"]
-        return httpx.Response(200, json={**body, "access_token": token, "expires_in": self.expires_in})
+        return httpx.Response(
+            200, json={**body, "access_token": token, "expires_in": self.expires_in}
+        )
 
 
 def recorded(name: str) -> Any:
     return json.loads((RECORDED / name).read_text(encoding="utf-8"))
 
 
-def problem(status: int, title: str, trace_id: str = "00-trace-abc", **extra: Any) -> httpx.Response:
+def problem(
+    status: int, title: str, trace_id: str = "00-trace-abc", **extra: Any
+) -> httpx.Response:
     body = {"type": "about:blank", "title": title, "status": status, "traceId": trace_id, **extra}
     return httpx.Response(
         status, content=json.dumps(body), headers={"Content-Type": "application/problem+json"}

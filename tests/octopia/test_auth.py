@@ -19,7 +19,6 @@ from cdlink.octopia import (
     OctopiaClient,
     PasswordCredentials,
 )
-
 from tests.octopia.conftest import SECRET, TOKEN_URL, FakeOctopia, problem
 
 SELLER = {"seller_id": 700085, "shop_name": "Boutique"}
@@ -55,7 +54,8 @@ def test_given_password_credentials_when_calling_then_the_password_grant_is_used
     make_client(credentials=credentials).sellers.get()
     form = form_of(fake.requests[0])
     assert form["grant_type"] == ["password"]
-    assert form["username"] == ["api-user"] and form["password"] == ["legacy-pass"]
+    assert form["username"] == ["api-user"]
+    assert form["password"] == ["legacy-pass"]
 
 
 def test_given_a_cached_token_when_calling_again_then_no_new_token_is_asked(
@@ -115,19 +115,23 @@ def test_given_401_even_with_a_new_token_when_calling_then_auth_error_after_one_
         client.sellers.get()
     assert not isinstance(caught.value, CredentialsRejected)
     assert str(caught.value).startswith("[traceId 00-t401]")
-    assert len(fake.api_requests()) == 2 and fake.token_calls == 2
+    assert len(fake.api_requests()) == 2
+    assert fake.token_calls == 2
 
 
 def test_given_revoked_credentials_when_asking_a_token_then_credentials_rejected(
     fake: FakeOctopia, client: OctopiaClient
 ) -> None:
     fake.token_answers.append(
-        httpx.Response(401, json={"error": "invalid_client", "error_description": "Invalid client credentials"})
+        httpx.Response(
+            401, json={"error": "invalid_client", "error_description": "Invalid client credentials"}
+        )
     )
     with pytest.raises(CredentialsRejected) as caught:
         client.sellers.get()
     assert "Re-authentication needed" in caught.value.hint
-    assert SECRET not in str(caught.value) and SECRET not in repr(caught.value)
+    assert SECRET not in str(caught.value)
+    assert SECRET not in repr(caught.value)
     assert fake.api_requests() == []
 
 
@@ -145,7 +149,9 @@ def test_given_credentials_revoked_mid_session_when_the_token_is_renewed_then_cr
 def test_given_a_token_answer_without_expiry_when_parsed_then_malformed_response(
     fake: FakeOctopia, client: OctopiaClient
 ) -> None:
-    fake.token_answers.append(httpx.Response(200, json={"access_token": "abc", "token_type": "Bearer"}))
+    fake.token_answers.append(
+        httpx.Response(200, json={"access_token": "abc", "token_type": "Bearer"})
+    )
     with pytest.raises(MalformedResponse, match="expires_in"):
         client.sellers.get()
 
@@ -181,7 +187,7 @@ def test_given_many_threads_and_an_expired_token_when_calling_then_one_thread_re
         barrier.wait()
         try:
             client.sellers.get()
-        except BaseException as error:  # noqa: BLE001  (collected and asserted below)
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=work) for _ in range(8)]

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from cdlink.core.clock import ManualClock
 from cdlink.octopia import Budget, BudgetPolicy, InMemoryBudgetStore, OctopiaClient, RateLimited
 from cdlink.octopia.budget import BucketState, full_bucket, reserve, slow_down, speed_up
-
 from tests.octopia.conftest import FakeOctopia
 
 POLICY = BudgetPolicy(max_rate=2.0, capacity=3.0, min_rate=0.1, recovery=0.2, max_wait=1000.0)
@@ -22,7 +21,9 @@ def answer(status: int, **headers: str) -> httpx.Response:
     return httpx.Response(status, headers=headers, request=httpx.Request("GET", "https://x/y"))
 
 
-def budget_on(clock: ManualClock, policy: BudgetPolicy = POLICY, store: InMemoryBudgetStore | None = None) -> Budget:
+def budget_on(
+    clock: ManualClock, policy: BudgetPolicy = POLICY, store: InMemoryBudgetStore | None = None
+) -> Budget:
     return Budget(store or InMemoryBudgetStore(), default=policy, clock=clock, sleep=clock.advance)
 
 
@@ -70,7 +71,8 @@ def test_given_a_full_bucket_when_bursting_then_capacity_goes_now_and_the_rest_w
     budget = budget_on(clock)
     waits = [budget.acquire("1", "orders") for _ in range(5)]
     assert waits[:3] == [0.0, 0.0, 0.0]
-    assert waits[3] == pytest.approx(0.5) and waits[4] == pytest.approx(0.5)
+    assert waits[3] == pytest.approx(0.5)
+    assert waits[4] == pytest.approx(0.5)
 
 
 def test_given_a_429_when_observed_then_the_rate_halves_and_other_groups_are_untouched(
@@ -80,7 +82,9 @@ def test_given_a_429_when_observed_then_the_rate_halves_and_other_groups_are_unt
     budget.acquire("1", "orders")
     budget.acquire("1", "offers")
     budget.observe("1", "orders", answer(429))
-    assert budget.state("1", "orders") == BucketState(tokens=0.0, rate=1.0, updated_at=clock.now().timestamp())
+    assert budget.state("1", "orders") == BucketState(
+        tokens=0.0, rate=1.0, updated_at=clock.now().timestamp()
+    )
     assert budget.state("1", "offers").rate == 2.0  # type: ignore[union-attr]
     assert budget.state("2", "orders") is None
 
@@ -124,7 +128,9 @@ def test_given_a_5xx_when_observed_then_the_budget_does_not_move(clock: ManualCl
     assert budget.state("1", "orders") is None
 
 
-def test_given_a_store_that_loses_every_race_when_acquiring_then_a_clear_error(clock: ManualClock) -> None:
+def test_given_a_store_that_loses_every_race_when_acquiring_then_a_clear_error(
+    clock: ManualClock,
+) -> None:
     class Refusing(InMemoryBudgetStore):
         def save(self, key: str, state: BucketState, expected_version: int) -> bool:
             return False
@@ -156,7 +162,8 @@ def test_given_a_client_when_a_429_comes_back_then_its_budget_for_that_group_slo
     fake.route("GET", "/carriers", httpx.Response(429), httpx.Response(200, json=[]))
     client.carriers.list()
     state = client.budget.state("700085", "sellers")
-    assert state is not None and state.rate == pytest.approx(BudgetPolicy().max_rate / 2 + 0.1)
+    assert state is not None
+    assert state.rate == pytest.approx(BudgetPolicy().max_rate / 2 + 0.1)
 
 
 def test_given_per_group_policies_when_building_a_client_then_each_group_uses_its_own(

@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from cdlink.core.redaction import redact
 from cdlink.octopia import ClientCredentials, PasswordCredentials
-
 from tests.octopia.conftest import SECRET, TOKEN_URL
 
 
@@ -30,7 +29,9 @@ def test_given_credentials_when_created_then_their_secret_is_masked_in_any_text(
     assert "zz-unique-secret-77" not in redact("oops zz-unique-secret-77 leaked")
 
 
-def test_given_credentials_when_keyed_then_the_key_is_stable_secret_free_and_secret_sensitive() -> None:
+def test_given_credentials_when_keyed_then_the_key_is_stable_secret_free_and_secret_sensitive() -> (
+    None
+):
     first = ClientCredentials(seller_id="1", client_id="abc", client_secret=SECRET)
     same = ClientCredentials(seller_id="1", client_id="abc", client_secret=SECRET)
     other = ClientCredentials(seller_id="1", client_id="abc", client_secret=SECRET + "x")
@@ -41,7 +42,9 @@ def test_given_credentials_when_keyed_then_the_key_is_stable_secret_free_and_sec
 
 
 @pytest.mark.parametrize("seller_id", ["", "abc", "12 34", "-5"])
-def test_given_a_seller_id_that_is_not_a_number_when_created_then_a_clear_error(seller_id: str) -> None:
+def test_given_a_seller_id_that_is_not_a_number_when_created_then_a_clear_error(
+    seller_id: str,
+) -> None:
     with pytest.raises(ValidationError, match="Seller ID"):
         ClientCredentials(seller_id=seller_id, client_id="abc", client_secret=SECRET)
 

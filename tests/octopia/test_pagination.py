@@ -9,7 +9,6 @@ import pytest
 
 from cdlink.octopia import MalformedResponse, OctopiaClient, OrderQuery
 from cdlink.octopia.models import OrderStatus
-
 from tests.octopia.conftest import API_URL, FakeOctopia, order_payload, page
 
 SINCE = datetime(2026, 3, 1, tzinfo=UTC)
@@ -23,7 +22,11 @@ def test_given_three_pages_when_listing_changed_orders_then_it_stops_at_the_shor
     fake: FakeOctopia, client: OctopiaClient
 ) -> None:
     fake.route("GET", "/orders", page(orders(0, 2)), page(orders(2, 2)), page(orders(4, 1)))
-    found = list(client.orders.list_changed(SINCE, statuses=[OrderStatus.WAITING_ACCEPTANCE, "Shipped"], page_size=2))
+    found = list(
+        client.orders.list_changed(
+            SINCE, statuses=[OrderStatus.WAITING_ACCEPTANCE, "Shipped"], page_size=2
+        )
+    )
     assert [order.order_id for order in found] == [f"ORDER{n:05d}" for n in range(5)]
     requests = fake.api_requests()
     assert [r.url.params["pageIndex"] for r in requests] == ["1", "2", "3"]
@@ -81,7 +84,11 @@ def link(url: str) -> dict[str, str]:
 
 
 def offer(number: int) -> dict[str, object]:
-    return {"offerId": f"700085_P{number}_New_CDISFR", "sellerExternalReference": f"SKU{number}", "quantity": 3}
+    return {
+        "offerId": f"700085_P{number}_New_CDISFR",
+        "sellerExternalReference": f"SKU{number}",
+        "quantity": 3,
+    }
 
 
 def test_given_link_headers_when_listing_offers_then_the_cursor_is_followed_to_the_end(
@@ -90,21 +97,27 @@ def test_given_link_headers_when_listing_offers_then_the_cursor_is_followed_to_t
     fake.route(
         "GET",
         "/offers",
-        page([offer(1), offer(2)], **link(f"{API_URL}/offers?cursor=c2&limit=2&salesChannelId=CDISFR")),
+        page(
+            [offer(1), offer(2)],
+            **link(f"{API_URL}/offers?cursor=c2&limit=2&salesChannelId=CDISFR"),
+        ),
         page([offer(3)], **link("/seller/v2/offers?cursor=c3&limit=2&salesChannelId=CDISFR")),
         page([]),
     )
     found = list(client.offers.list(limit=2))
     assert [o.seller_external_reference for o in found] == ["SKU1", "SKU2", "SKU3"]
     params = [r.url.params for r in fake.api_requests()]
-    assert params[0]["salesChannelId"] == "CDISFR" and "cursor" not in params[0]
+    assert params[0]["salesChannelId"] == "CDISFR"
+    assert "cursor" not in params[0]
     assert [p.get("cursor") for p in params[1:]] == ["c2", "c3"]
 
 
 def test_given_a_next_link_to_another_host_when_listing_then_it_is_not_followed(
     fake: FakeOctopia, client: OctopiaClient
 ) -> None:
-    fake.route("GET", "/offers", page([offer(1)], **link("https://evil.test/seller/v2/offers?cursor=x")))
+    fake.route(
+        "GET", "/offers", page([offer(1)], **link("https://evil.test/seller/v2/offers?cursor=x"))
+    )
     with pytest.raises(MalformedResponse, match="leaves the API"):
         list(client.offers.list())
     assert len(fake.requests) == 2  # the token and the first page; nothing to evil.test
@@ -130,7 +143,9 @@ def test_given_an_answer_that_is_not_a_list_when_paging_then_malformed_response(
 def test_given_malformed_json_mid_pagination_when_listing_then_malformed_response(
     fake: FakeOctopia, client: OctopiaClient
 ) -> None:
-    fake.route("GET", "/orders", page(orders(0, 2)), httpx.Response(200, content=b'{"items": [{"orderId"'))
+    fake.route(
+        "GET", "/orders", page(orders(0, 2)), httpx.Response(200, content=b'{"items": [{"orderId"')
+    )
     iterator = client.orders.list_changed(SINCE, page_size=2)
     assert len([next(iterator), next(iterator)]) == 2
     with pytest.raises(MalformedResponse, match="not valid JSON"):

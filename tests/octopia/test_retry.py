@@ -15,7 +15,6 @@ from cdlink.octopia import (
     TransportError,
 )
 from cdlink.octopia.models import Parcel
-
 from tests.octopia.conftest import FakeOctopia, problem
 
 SELLER = {"seller_id": 700085}
@@ -32,7 +31,9 @@ def raise_(error: Exception) -> Callable[[httpx.Request], httpx.Response]:
 def test_given_429_without_retry_after_when_calling_then_backoff_and_success(
     fake: FakeOctopia, client: OctopiaClient, sleeps: list[float]
 ) -> None:
-    fake.route("GET", "/sellers", problem(429, "Too Many Requests"), httpx.Response(200, json=SELLER))
+    fake.route(
+        "GET", "/sellers", problem(429, "Too Many Requests"), httpx.Response(200, json=SELLER)
+    )
     client.sellers.get()
     # uniform() is 0.5 in tests: half of the first ceiling (0.5 s).
     assert sleeps == [0.25]
@@ -97,14 +98,20 @@ def test_given_429_on_a_post_when_shipping_then_it_is_retried_because_it_was_ref
 def test_given_a_connection_refused_on_a_post_when_shipping_then_it_is_retried(
     fake: FakeOctopia, client: OctopiaClient
 ) -> None:
-    fake.route("POST", "/orders/A1/shipments", raise_(httpx.ConnectError("refused")), httpx.Response(201))
+    fake.route(
+        "POST", "/orders/A1/shipments", raise_(httpx.ConnectError("refused")), httpx.Response(201)
+    )
     client.orders.ship("A1", [PARCEL])
     assert len(fake.api_requests()) == 2
 
 
 @pytest.mark.parametrize(
     "error",
-    [httpx.ReadError("reset by peer"), httpx.RemoteProtocolError("server disconnected"), httpx.ReadTimeout("slow")],
+    [
+        httpx.ReadError("reset by peer"),
+        httpx.RemoteProtocolError("server disconnected"),
+        httpx.ReadTimeout("slow"),
+    ],
 )
 def test_given_a_connection_dropped_after_a_post_was_sent_then_no_retry_and_request_sent(
     fake: FakeOctopia, client: OctopiaClient, error: Exception
@@ -130,7 +137,9 @@ def test_given_a_connection_refused_forever_on_a_post_then_transport_error_never
 def test_given_a_dropped_connection_on_a_read_when_calling_then_it_is_retried(
     fake: FakeOctopia, client: OctopiaClient
 ) -> None:
-    fake.route("GET", "/sellers", raise_(httpx.ReadError("reset")), httpx.Response(200, json=SELLER))
+    fake.route(
+        "GET", "/sellers", raise_(httpx.ReadError("reset")), httpx.Response(200, json=SELLER)
+    )
     assert client.sellers.get().seller_id == 700085
 
 

@@ -37,7 +37,8 @@ def test_given_a_retry_after_when_delaying_then_it_is_a_floor_or_the_call_gives_
     if retry_after > cap:
         assert wait is None
     else:
-        assert wait is not None and retry_after <= wait <= cap
+        assert wait is not None
+        assert retry_after <= wait <= cap
 
 
 @given(st.integers(min_value=0, max_value=10), delays)
