@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from cdlink.core.clock import ManualClock
 from cdlink.octopia import (
     AuthError,
+    CachedToken,
     CredentialsRejected,
     InMemoryTokenStore,
     MalformedResponse,
@@ -210,4 +212,31 @@ def test_given_concurrent_401s_when_renewing_then_threads_reuse_the_first_new_to
     first = client.auth.renew(rejected)
     second = client.auth.renew(rejected)
     assert first.access_token == second.access_token == "token-2"
+    assert fake.token_calls == 2
+
+
+def test_given_a_cached_token_when_stored_as_json_then_it_comes_back_equal_and_utc() -> None:
+    paris = timezone(timedelta(hours=1))
+    token = CachedToken("abc.def", datetime(2026, 3, 2, 10, 0, tzinfo=paris))
+    again = CachedToken.from_json(token.to_json())
+    assert again == token
+    assert again.expires_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert "abc.def" not in repr(token)
+
+
+def test_given_a_token_store_when_deleting_twice_then_no_error_and_nothing_left() -> None:
+    store = InMemoryTokenStore()
+    store.put("k", CachedToken("t", datetime(2030, 1, 1, tzinfo=UTC)))
+    store.delete("k")
+    store.delete("k")
+    assert store.get("k") is None
+
+
+def test_given_a_client_when_told_to_forget_its_token_then_the_next_call_asks_a_new_one(
+    fake: FakeOctopia, client: OctopiaClient
+) -> None:
+    fake.route("GET", "/sellers", httpx.Response(200, json=SELLER))
+    client.sellers.get()
+    client.auth.forget()
+    client.sellers.get()
     assert fake.token_calls == 2
