@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import httpx
@@ -173,3 +174,25 @@ def test_given_per_group_policies_when_building_a_client_then_each_group_uses_it
     client = make_client(budget_policies={"offer-packages": slow})
     assert client.budget.policy("offer-packages") is slow
     assert client.budget.policy("orders") == BudgetPolicy()
+
+
+def test_given_threads_racing_on_one_bucket_when_acquiring_then_no_reservation_is_lost(
+    clock: ManualClock,
+) -> None:
+    """With time frozen, 4 threads of 50 reservations must leave exactly capacity - 200 tokens."""
+    waits: list[float] = []
+    budget = Budget(InMemoryBudgetStore(), default=POLICY, clock=clock, sleep=waits.append)
+
+    def work() -> None:
+        for _ in range(50):
+            budget.acquire("1", "orders")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    state = budget.state("1", "orders")
+    assert state is not None
+    assert state.tokens == pytest.approx(POLICY.capacity - 200)
+    assert sorted(waits) == pytest.approx([n / POLICY.max_rate for n in range(1, 198)])

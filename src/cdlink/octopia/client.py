@@ -68,16 +68,7 @@ class OctopiaClient:
             clock=self.clock,
             sleep=self.retry.sleep,
         )
-        self._http = httpx.Client(
-            base_url=api_url.rstrip("/"),
-            transport=transport,
-            timeout=timeout,
-            headers={
-                "SellerId": credentials.seller_id,
-                "Accept": "application/json",
-                "User-Agent": f"cdlink/{__version__}",
-            },
-        )
+        self._http = _http_client(api_url, credentials.seller_id, transport, timeout)
         self._requester = Requester(
             self._http,
             seller_id=credentials.seller_id,
@@ -94,6 +85,9 @@ class OctopiaClient:
             margin=token_margin,
         )
         self._requester.auth = self.auth
+        self._build_services(sales_channel_id, language)
+
+    def _build_services(self, sales_channel_id: str, language: str) -> None:
         options = {"sales_channel_id": sales_channel_id, "language": language}
         self.sellers = SellersService(self._requester, **options)
         self.carriers = CarriersService(self._requester, **options)
@@ -132,3 +126,21 @@ class OctopiaClient:
 
     def __repr__(self) -> str:
         return f"OctopiaClient(seller_id={self.credentials.seller_id!r}, api_url={self.api_url!r})"
+
+
+def _http_client(
+    api_url: str,
+    seller_id: str,
+    transport: httpx.BaseTransport | None,
+    timeout: httpx.Timeout | float,
+) -> httpx.Client:
+    return httpx.Client(
+        base_url=api_url.rstrip("/"),
+        transport=transport,
+        timeout=timeout,
+        headers={
+            "SellerId": seller_id,
+            "Accept": "application/json",
+            "User-Agent": f"cdlink/{__version__}",
+        },
+    )

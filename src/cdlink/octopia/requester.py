@@ -118,17 +118,22 @@ class Requester:
                 continue
             if group is not None:
                 self.budget.observe(self.seller_id, group, response)
-            if not self.retry.may_retry_status(
-                response.status_code, idempotent=idempotent, attempt=attempt
-            ):
+            if not self._pause_before_retry(response, idempotent, attempt):
                 return response
-            retry_after = retry_after_seconds(response.headers, self.clock.now())
-            delay = self.retry.delay(attempt, retry_after)
-            if delay is None:
-                raise _too_long(response, retry_after, self.clock)
-            response.close()
-            self.retry.sleep(delay)
             attempt += 1
+
+    def _pause_before_retry(self, response: httpx.Response, idempotent: bool, attempt: int) -> bool:
+        """Sleep before sending again and return True; or False when ``response`` is final."""
+        status = response.status_code
+        if not self.retry.may_retry_status(status, idempotent=idempotent, attempt=attempt):
+            return False
+        retry_after = retry_after_seconds(response.headers, self.clock.now())
+        delay = self.retry.delay(attempt, retry_after)
+        if delay is None:
+            raise _too_long(response, retry_after, self.clock)
+        response.close()
+        self.retry.sleep(delay)
+        return True
 
     def _attempt(
         self, request: httpx.Request, idempotent: bool, attempt: int, *, authenticate: bool
@@ -199,11 +204,7 @@ def _log(
     if not logger.isEnabledFor(logging.DEBUG):
         return
     status = response.status_code if response is not None else None
-    trace_id = None
-    if response is not None:
-        trace_id = trace_id_of(response)
-        if trace_id is None and not response.is_success:
-            trace_id = parse_problem(response).trace_id
+    trace_id = _trace_id_for_log(response)
     logger.debug(
         "octopia %s %s -> %s in %.0f ms (attempt %d, traceId %s)",
         request.method,
@@ -221,3 +222,12 @@ def _log(
             "trace_id": trace_id,
         },
     )
+
+
+def _trace_id_for_log(response: httpx.Response | None) -> str | None:
+    if response is None:
+        return None
+    trace_id = trace_id_of(response)
+    if trace_id is None and not response.is_success:
+        trace_id = parse_problem(response).trace_id
+    return trace_id

@@ -59,14 +59,7 @@ def error_for_response(
     """
     problem = parse_problem(response)
     status = response.status_code
-    context: dict[str, Any] = {
-        "status": status,
-        "problem": problem,
-        "headers": dict(response.headers),
-        "trace_id": problem.trace_id or _trace_header(response.headers),
-        "method": response.request.method,
-        "path": response.request.url.path,
-    }
+    context = _context(response, problem)
     message = _message(status, problem)
     if token_endpoint and _credentials_refused(status, problem):
         return CredentialsRejected(
@@ -85,6 +78,18 @@ def error_for_response(
     if status >= 400:
         return InvalidRequest(message, **context)
     return ApiError(f"unexpected answer: {message}", **context)
+
+
+def _context(response: httpx.Response, problem: Problem) -> dict[str, Any]:
+    """What every error of ``response`` carries: status, problem, headers, trace id, call."""
+    return {
+        "status": response.status_code,
+        "problem": problem,
+        "headers": dict(response.headers),
+        "trace_id": problem.trace_id or _trace_header(response.headers),
+        "method": response.request.method,
+        "path": response.request.url.path,
+    }
 
 
 def parse_problem(response: httpx.Response) -> Problem:
