@@ -196,3 +196,35 @@ def test_given_threads_racing_on_one_bucket_when_acquiring_then_no_reservation_i
     assert state is not None
     assert state.tokens == pytest.approx(POLICY.capacity - 200)
     assert sorted(waits) == pytest.approx([n / POLICY.max_rate for n in range(1, 198)])
+
+
+events = st.lists(
+    st.tuples(
+        st.floats(min_value=0.0, max_value=3.0),
+        st.sampled_from(["call", "call", "call", "429", "ok"]),
+    ),
+    min_size=1,
+    max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events, st.floats(min_value=0.1, max_value=10.0))
+def test_given_calls_mixed_with_429s_and_successes_then_no_window_exceeds_the_bucket(
+    history: list[tuple[float, str]], window: float
+) -> None:
+    """Learning never lets the bucket send faster than capacity + max_rate * window."""
+    state, now, sends = full_bucket(POLICY, 0.0), 0.0, []
+    for gap, event in history:
+        now += gap
+        if event == "call":
+            state, wait = reserve(state, POLICY, now)
+            sends.append(now + wait)
+        elif event == "429":
+            state = slow_down(state, POLICY, now)
+        else:
+            state = speed_up(state, POLICY, now)
+    sends.sort()
+    for start_index, start in enumerate(sends):
+        inside = sum(1 for moment in sends[start_index:] if moment <= start + window)
+        assert inside <= POLICY.capacity + POLICY.max_rate * window + 1e-9
