@@ -22,7 +22,7 @@ import httpx
 from cdlink.core.clock import Clock
 from cdlink.octopia.budget import Budget
 from cdlink.octopia.errors import RateLimited, TransportError
-from cdlink.octopia.responses import error_for_response, json_body, parse_problem, trace_id_of
+from cdlink.octopia.responses import error_for_response, parse_problem, trace_id_of
 from cdlink.octopia.retry import RetryPolicy, is_idempotent, never_sent, retry_after_seconds
 
 logger = logging.getLogger("cdlink.octopia")
@@ -85,10 +85,6 @@ class Requester:
         if not response.is_success:
             raise error_for_response(response, now=self.clock.now())
         return response
-
-    def json(self, call: Call) -> Any:
-        """Send ``call`` and decode its JSON answer."""
-        return json_body(self.send(call))
 
     def send_token_request(self, url: str, form: Mapping[str, str]) -> httpx.Response:
         """POST a token request (retried like an idempotent call) and return the final answer."""
