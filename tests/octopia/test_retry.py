@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from cdlink.octopia import (
+    MalformedResponse,
     OctopiaClient,
     RateLimited,
     RetryPolicy,
@@ -165,3 +166,14 @@ def test_given_a_token_endpoint_hiccup_when_asking_a_token_then_it_is_retried(
 def test_given_a_negative_setting_when_building_a_policy_then_it_is_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         RetryPolicy(max_retries=-1)
+
+
+def test_given_a_body_with_a_broken_encoding_when_reading_then_malformed_response(
+    fake: FakeOctopia, client: OctopiaClient
+) -> None:
+    broken = httpx.Response(
+        200, stream=httpx.ByteStream(b"not gzip at all"), headers={"Content-Encoding": "gzip"}
+    )
+    fake.route("GET", "/sellers", broken)
+    with pytest.raises(MalformedResponse, match="cannot be decoded"):
+        client.sellers.get()

@@ -21,7 +21,7 @@ import httpx
 
 from cdlink.core.clock import Clock
 from cdlink.octopia.budget import Budget
-from cdlink.octopia.errors import RateLimited, TransportError
+from cdlink.octopia.errors import MalformedResponse, RateLimited, TransportError
 from cdlink.octopia.responses import error_for_response, parse_problem, trace_id_of
 from cdlink.octopia.retry import RetryPolicy, is_idempotent, never_sent, retry_after_seconds
 
@@ -147,6 +147,13 @@ class Requester:
                 raise _transport_error(request, error) from error
             self.retry.sleep(self.retry.backoff(attempt))
             return None
+        except httpx.DecodingError as error:
+            # The body arrived but its Content-Encoding is broken: an answer, not a network fault.
+            raise MalformedResponse(
+                f"the answer cannot be decoded ({error})",
+                method=request.method,
+                path=request.url.path,
+            ) from error
         _log(request, response, self.clock.monotonic() - started, attempt, None)
         return response
 
