@@ -1,4 +1,4 @@
-"""A small fake of the Octopia API for MockTransport tests, and the client built on it."""
+"""Fixtures: a small fake of the Octopia API (MockTransport) and the in-process sandbox."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from cdlink.octopia import (
     OctopiaClient,
     RetryPolicy,
 )
+from cdlink.sandbox import Sandbox, SandboxConfig
+from tests.octopia.sandboxed import connect
 
 RECORDED = Path(__file__).parent / "recorded"
 API_URL = "https://api.test/seller/v2"
@@ -166,3 +168,15 @@ def make_client(
 @pytest.fixture
 def client(make_client: Callable[..., OctopiaClient]) -> OctopiaClient:
     return make_client()
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    """A seeded sandbox served in-process (seller 700085, 60 offers, 20 orders)."""
+    return Sandbox(SandboxConfig(seed=1))
+
+
+@pytest.fixture
+def sandbox_client(sandbox: Sandbox) -> Iterator[OctopiaClient]:
+    with connect(sandbox) as connected:
+        yield connected
