@@ -14,11 +14,13 @@ from cdlink.octopia.models import (
     OfferPrice,
     OfferProduct,
     OfferRequest,
+    OfferState,
     OfferTax,
     PackageState,
     PackageType,
 )
-from cdlink.sandbox import Sandbox
+from cdlink.sandbox import Sandbox, SandboxConfig
+from tests.octopia.sandboxed import connect
 
 
 def all_offers(client: OctopiaClient) -> list[Offer]:
@@ -130,3 +132,13 @@ def test_given_packages_when_listed_by_state_then_the_ready_one_is_found(
         for p in page.items
     ]
     assert package_id in {package.package_id for package in listed}
+
+
+def test_given_a_large_shop_when_reading_every_offer_then_none_is_rejected() -> None:
+    sandbox = Sandbox(SandboxConfig(seed=7, offers=300, orders=0))
+    with connect(sandbox) as client:
+        pages = list(client.offers.list_pages(limit=100))
+    assert [item.reason for page in pages for item in page.rejected] == []
+    offers = [offer for page in pages for offer in page.items]
+    assert len(offers) == 300
+    assert all(isinstance(offer.offer_state, OfferState) for offer in offers)

@@ -267,3 +267,25 @@ def test_given_a_rate_limit_retry_after_beyond_the_cap_when_reading_then_rate_li
     with pytest.raises(RateLimited) as caught:
         sandbox_client.orders.count()
     assert caught.value.retry_after == 3600
+
+
+def test_given_a_large_generated_shop_when_reading_every_order_then_none_is_rejected() -> None:
+    sandbox = Sandbox(SandboxConfig(seed=7, orders=400, offers=200))
+    with connect(sandbox) as client:
+        pages = list(client.orders.list_pages(OrderQuery(updated_at_min=LONG_AGO)))
+    orders = [order for page in pages for order in page.items]
+    assert [item.reason for page in pages for item in page.rejected] == []
+    assert len(orders) == 400
+    assert all(isinstance(order.status, OrderStatus) for order in orders)
+    lines = [line for order in orders for line in order.lines]
+    assert all(line.status is None or isinstance(line.status, LineStatus) for line in lines)
+
+
+def test_given_a_wrong_type_in_a_page_when_listing_pages_then_nothing_crashes_and_all_count(
+    sandbox: Sandbox, sandbox_client: OctopiaClient
+) -> None:
+    sandbox.add_fault(
+        {"kind": "malformed", "malformation": "wrong_type", "endpoint": "orders.list", "count": 1}
+    )
+    pages = list(sandbox_client.orders.list_pages(OrderQuery(updated_at_min=LONG_AGO)))
+    assert sum(len(page.items) + len(page.rejected) for page in pages) == 20
