@@ -47,6 +47,7 @@ def render(
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "language": language,
         "path": request.url.path,
+        "translate": translations(language).gettext,
         **(context or {}),
     }
     html = environment(language).get_template(template).render(values)
