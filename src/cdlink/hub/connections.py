@@ -104,7 +104,14 @@ def create_connection(
     connection.updated_at = now
     session.add(connection)
     session.flush()
-    _note(session, connection, "connection.created", "Application added", now=now, user_id=user_id)
+    _note(
+        session,
+        connection,
+        "connection.created",
+        translatable("Application added"),
+        now=now,
+        user_id=user_id,
+    )
     return connection
 
 
@@ -151,7 +158,7 @@ def update_connection(
         session,
         connection,
         "connection.updated",
-        "Application changed",
+        translatable("Application changed"),
         now=connection.updated_at,
         user_id=user_id,
     )
@@ -171,7 +178,7 @@ def delete_connection(
         session,
         connection,
         "connection.deleted",
-        "Application removed; its imported data is kept",
+        translatable("Application removed; its imported data is kept"),
         now=connection.updated_at,
         user_id=user_id,
     )
@@ -212,7 +219,9 @@ def record_check(
     else:
         connection.state_reason = reason
     level = "info" if succeeded else "warning"
-    message = "Connection test passed" if succeeded else f"Connection test failed: {reason}"
+    message = (
+        translatable("Connection test passed") if succeeded else f"Connection test failed: {reason}"
+    )
     _note(
         session,
         connection,

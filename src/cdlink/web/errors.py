@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
+from cdlink.core.translatable import translatable
 from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionError
 from cdlink.store.access import AccessError
 from cdlink.web.i18n import gettext, request_language
@@ -73,15 +74,24 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> R
             "Correct the fields named in 'problems' (see /api/docs).",
             problems=problems,
         )
-    return _page(request, 422, "the form is not valid", "Go back and check the fields.")
+    return _page(
+        request,
+        422,
+        translatable("the form is not valid"),
+        translatable("Go back and check the fields."),
+    )
 
 
 async def _http_error(request: Request, error: HTTPException) -> Response:
     if _is_api(request):
         return problem(error.status_code, str(error.detail), "See /api/docs.")
     if error.status_code == 404:
-        return _page(request, 404, "page not found", "Use the menu on the left.")
-    return _page(request, error.status_code, str(error.detail), "Go back and try again.")
+        return _page(
+            request, 404, translatable("page not found"), translatable("Use the menu on the left.")
+        )
+    return _page(
+        request, error.status_code, str(error.detail), translatable("Go back and try again.")
+    )
 
 
 def _page(request: Request, status: int, message: str, hint: str) -> Response:

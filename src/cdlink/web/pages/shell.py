@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from cdlink.core.translatable import translatable
 from cdlink.hub.connections import list_connections
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry
@@ -23,24 +24,30 @@ SYNC_LOG_LENGTH = 100
 COMING_PAGES = {
     "orders": (
         "orders",
-        "Orders",
-        "No orders yet",
-        "Cdiscount orders will appear here as soon as they are imported from your connected "
-        "account, with their status, customer, items and shipping, ready to accept and ship.",
+        translatable("Orders"),
+        translatable("No orders yet"),
+        translatable(
+            "Cdiscount orders will appear here as soon as they are imported from your connected "
+            "account, with their status, customer, items and shipping, ready to accept and ship."
+        ),
     ),
     "products": (
         "products",
-        "Products",
-        "No products yet",
-        "Your catalogue will appear here: each product with its EAN, price and the offer it has "
-        "on Cdiscount.",
+        translatable("Products"),
+        translatable("No products yet"),
+        translatable(
+            "Your catalogue will appear here: each product with its EAN, price and the offer it has "
+            "on Cdiscount."
+        ),
     ),
     "stock": (
         "stock",
-        "Stock",
-        "No stock yet",
-        "Stock per warehouse and the quantity available to sell on Cdiscount will appear here, "
-        "with each change sent to the marketplace.",
+        translatable("Stock"),
+        translatable("No stock yet"),
+        translatable(
+            "Stock per warehouse and the quantity available to sell on Cdiscount will appear here, "
+            "with each change sent to the marketplace."
+        ),
     ),
 }
 
