@@ -14,6 +14,7 @@ from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionError
 from cdlink.store.access import AccessError
+from cdlink.web.guard import is_api
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.templating import render
 
@@ -37,7 +38,7 @@ def status_of(error: CdlinkError) -> int:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return is_api(request.url.path)
 
 
 def problem(status: int, title: str, hint: str, **extra: object) -> JSONResponse:

@@ -54,6 +54,11 @@ SECURITY_HEADERS = {
 }
 
 
+def is_api(path: str) -> bool:
+    """Paths answered in JSON for programs (the API documentation page is for people)."""
+    return path.startswith("/api/") and path != "/api/docs"
+
+
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
@@ -139,7 +144,7 @@ class AccessGuard:
 
     def _unauthenticated(self, request: Request) -> Response:
         path = request.url.path
-        if path.startswith("/api/"):
+        if is_api(path):
             return _problem(
                 401,
                 "authentication required",
@@ -234,7 +239,7 @@ async def _buffer(receive: Receive) -> tuple[bytes | None, Receive]:
 
 def _csrf_rejected(request: Request) -> Response:
     log.warning("CSRF check failed", extra={"path": request.url.path})
-    if request.url.path.startswith("/api/"):
+    if is_api(request.url.path):
         return _problem(
             403,
             "CSRF token missing or wrong",
