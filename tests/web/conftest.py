@@ -20,7 +20,7 @@ from cdlink.store.users import create_user
 from cdlink.web.app import create_app
 
 ADMIN_EMAIL = "admin@boutique.fr"
-ADMIN_PASSWORD = "correct horse battery"  # noqa: S105
+ADMIN_PASSWORD = "correct horse battery"
 BASE_URL = "http://127.0.0.1:8000"
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 

@@ -36,8 +36,8 @@ COMING_PAGES = {
         translatable("Products"),
         translatable("No products yet"),
         translatable(
-            "Your catalogue will appear here: each product with its EAN, price and the offer it has "
-            "on Cdiscount."
+            "Your catalogue will appear here: each product with its EAN, price and the offer it "
+            "has on Cdiscount."
         ),
     ),
     "stock": (
