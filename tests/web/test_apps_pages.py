@@ -1,0 +1,184 @@
+"""The Apps page: catalogue, install panel, edit with a blank secret, delete after confirmation,
+and the secret never sent back to the browser."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from cdlink.core.secret_box import SecretBox
+from cdlink.store.engine import Database
+from cdlink.store.models import Connection
+from tests.web.conftest import csrf_token
+
+SECRET = "Page-Secret-5e4d3c"
+HTMX = {"HX-Request": "true", "Accept-Language": "en"}
+
+
+def install(browser: TestClient, **fields: str) -> str:
+    token = csrf_token(browser, "/apps")
+    form = {
+        "name": "Cdiscount",
+        "seller_id": "424242",
+        "client_id": "boutique-client-1",
+        "secret": SECRET,
+        **fields,
+    }
+    response = browser.post("/apps", data=form, headers={**HTMX, "X-CSRF-Token": token})
+    return (
+        response.text if response.status_code == 200 else f"{response.status_code}{response.text}"
+    )
+
+
+def test_given_the_apps_page_when_adding_then_the_catalogue_offers_cdiscount_with_install(
+    browser: TestClient,
+) -> None:
+    page = browser.get("/apps", headers={"Accept-Language": "en"})
+    catalogue = browser.get("/apps/catalogue", headers=HTMX)
+    panel = browser.get("/apps/new", headers=HTMX)
+
+    assert "My applications" in page.text
+    assert "No application yet" in page.text
+    assert "All applications" in catalogue.text
+    assert 'data-testid="install-cdiscount"' in catalogue.text
+    assert "<html" not in catalogue.text
+    for label in (
+        "Application name",
+        "Seller ID",
+        "Client ID",
+        "Client Secret",
+        "Synchronization stock update",
+    ):
+        assert label in panel.text
+    assert 'value="Cdiscount"' in panel.text
+    assert 'name="stock_sync" data-testid="stock-sync" >' in panel.text
+
+
+def test_given_a_valid_form_when_confirmed_then_the_app_is_saved_and_listed(
+    browser: TestClient, web_database: Database, app: object
+) -> None:
+    panel = install(browser)
+    listed = browser.get("/apps/list", headers=HTMX)
+
+    assert "Application saved" in panel
+    assert "boutique-client-1" in listed.text
+    assert "stock sync off" in listed.text
+    with web_database.reading() as session:
+        stored = session.query(Connection).one()
+    box: SecretBox = app.state.secret_box  # type: ignore[attr-defined]
+    assert box.decrypt(stored.secret_ciphertext) == SECRET
+    assert SECRET not in panel + listed.text
+
+
+def test_given_a_bad_client_id_when_confirmed_then_the_rules_are_shown_and_the_secret_is_not(
+    browser: TestClient,
+) -> None:
+    token = csrf_token(browser, "/apps")
+    response = browser.post(
+        "/apps",
+        data={
+            "name": "Cdiscount",
+            "seller_id": "42a",
+            "client_id": "vendeur@boutique.fr",
+            "secret": SECRET,
+            "csrf_token": token,
+        },
+        headers={"HX-Request": "true", "Accept-Language": "fr"},
+    )
+
+    errors = re.findall(r'class="field-error"[^>]*>([^<]+)<', response.text)
+    assert response.status_code == 422
+    assert "Le Seller ID est un nombre, par exemple 123456." in errors
+    assert any("n'est pas une adresse e-mail" in error.replace("&#39;", "'") for error in errors)
+    assert SECRET not in response.text
+    assert 'value="vendeur@boutique.fr"' in response.text
+
+
+def test_given_a_saved_app_when_edited_with_a_blank_secret_then_the_secret_is_kept(
+    browser: TestClient, web_database: Database, app: object
+) -> None:
+    install(browser)
+    with web_database.reading() as session:
+        connection_id = session.query(Connection).one().id
+    panel = browser.get(f"/apps/{connection_id}/edit", headers=HTMX)
+    token = csrf_token(browser, "/apps")
+
+    changed = browser.post(
+        f"/apps/{connection_id}",
+        data={
+            "name": "Boutique Paris",
+            "seller_id": "424242",
+            "client_id": "boutique-client-1",
+            "secret": "",
+            "stock_sync": "on",
+            "csrf_token": token,
+        },
+        headers=HTMX,
+    )
+
+    assert "Leave empty to keep the secret saved before." in panel.text
+    assert SECRET not in panel.text
+    assert changed.status_code == 200
+    assert changed.headers["hx-trigger"] == "apps-changed"
+    with web_database.reading() as session:
+        stored = session.query(Connection).one()
+    box: SecretBox = app.state.secret_box  # type: ignore[attr-defined]
+    assert (stored.name, stored.stock_sync_enabled) == ("Boutique Paris", True)
+    assert box.decrypt(stored.secret_ciphertext) == SECRET
+
+
+def test_given_a_saved_app_when_deleted_after_confirmation_then_it_leaves_the_list(
+    browser: TestClient, web_database: Database
+) -> None:
+    install(browser)
+    with web_database.reading() as session:
+        connection_id = session.query(Connection).one().id
+    confirmation = browser.get(f"/apps/{connection_id}/delete", headers=HTMX)
+    token = csrf_token(browser, "/apps")
+
+    deleted = browser.post(
+        f"/apps/{connection_id}/delete", data={"csrf_token": token}, headers=HTMX
+    )
+    again = browser.get(f"/apps/{connection_id}/edit", headers=HTMX)
+
+    assert "Orders and data already imported are kept" in confirmation.text
+    assert "Application deleted" in deleted.text
+    assert "No application yet" in browser.get("/apps/list", headers=HTMX).text
+    assert again.status_code == 404
+
+
+def test_given_no_javascript_when_installing_then_whole_pages_do_the_same(
+    browser: TestClient,
+) -> None:
+    catalogue = browser.get("/apps/catalogue", headers={"Accept-Language": "en"})
+    token = csrf_token(browser, "/apps/new")
+    saved = browser.post(
+        "/apps",
+        data={
+            "name": "Cdiscount",
+            "seller_id": "424242",
+            "client_id": "boutique-client-1",
+            "secret": SECRET,
+            "csrf_token": token,
+        },
+    )
+    result = browser.get(saved.headers["location"], headers={"Accept-Language": "en"})
+
+    assert "<html" in catalogue.text
+    assert "All applications" in catalogue.text
+    assert saved.status_code == 303
+    assert "Application saved" in result.text
+    assert "boutique-client-1" in result.text
+
+
+def test_given_legacy_credentials_when_installing_then_the_migration_note_is_offered(
+    browser: TestClient,
+) -> None:
+    panel = install(browser, auth_mode="password", client_id="boutique-api", secret="legacy-pw-1")
+    page = browser.get("/apps", headers={"Accept-Language": "en"})
+
+    assert "Application saved" in panel
+    assert "legacy API login" in page.text
+    form = browser.get("/apps/new", headers=HTMX).text
+    assert "Octopia is retiring API login and password access" in form
