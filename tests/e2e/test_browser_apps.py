@@ -1,0 +1,112 @@
+"""The Apps flow in a real browser against the real server (issue 6, "Checked by"): log in,
+install the Cdiscount app, see the banner, edit it, delete it; screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.browser_support import ARTIFACTS, Server, cdlink_server, chromium, clean_environment
+
+pytestmark = pytest.mark.e2e
+
+EMAIL = "vendeur@boutique.fr"
+PASSWORD = "un mot de passe solide"
+SECRET = "E2e-Client-Secret-4b5c6d"
+
+
+def create_admin(server_env: dict[str, str]) -> None:
+    for arguments in (
+        ["db", "upgrade"],
+        ["users", "create", "--email", EMAIL, "--password", PASSWORD],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "cdlink", *arguments],
+            env=server_env,
+            check=True,
+            capture_output=True,
+        )
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"apps-{name}.png"), full_page=True)
+
+
+def log_in(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login")
+    page.fill("#field-email", EMAIL)
+    page.fill("#field-password", PASSWORD)
+    shot(page, "01-login")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{server.url}/")
+
+
+def install(page: Page, *, client_id: str, secret: str) -> None:
+    page.click("[data-testid=add-app]")
+    expect(page.locator("#panel")).to_contain_text("All applications")
+    shot(page, "02-catalogue")
+    page.click("[data-testid=install-cdiscount]")
+    expect(page.locator("#field-name")).to_have_value("Cdiscount")
+    expect(page.locator("[data-testid=stock-sync]")).not_to_be_checked()
+    page.fill("#field-seller_id", "424242")
+    page.fill("#field-client_id", client_id)
+    page.fill("#field-secret", secret)
+    shot(page, "03-install-form")
+    page.click("[data-testid=confirm]")
+
+
+def test_given_a_seller_when_installing_editing_and_deleting_the_app_then_each_step_shows(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    create_admin(clean_environment(CDLINK_DATA_DIR=str(data_dir)))
+    with cdlink_server(tmp_path) as server, chromium() as browser:
+        context = browser.new_context(locale="en-GB", color_scheme="light")
+        page = context.new_page()
+        log_in(page, server)
+        page.click("nav >> text=Apps")
+        expect(page.locator("h1")).to_have_text("My applications")
+
+        install(page, client_id="bad@client.fr", secret=SECRET)
+        expect(page.locator(".field-error").first).to_contain_text("not an e-mail address")
+        page.fill("#field-client_id", "boutique-client-1")
+        page.fill("#field-secret", SECRET)
+        page.click("[data-testid=confirm]")
+        expect(page.locator("#panel")).to_contain_text("Application saved")
+        shot(page, "04-saved")
+        page.click("[data-testid=close-result]")
+        row = page.locator("[data-testid^=app-]")
+        expect(row).to_contain_text("boutique-client-1")
+
+        page.click("[data-testid^=edit-]")
+        expect(page.locator("#field-secret")).to_have_value("")
+        page.fill("#field-name", "Boutique Paris")
+        page.check("[data-testid=stock-sync]")
+        page.click("[data-testid=confirm]")
+        expect(page.locator("#panel")).to_contain_text("Boutique Paris")
+        page.click("[data-testid=close-result]")
+        expect(row).to_contain_text("stock sync on")
+        shot(page, "05-edited")
+
+        page.click("[data-testid^=delete-]")
+        expect(page.locator("#panel")).to_contain_text("Orders and data already imported are kept")
+        shot(page, "06-delete-confirmation")
+        page.click("[data-testid=confirm-delete]")
+        expect(page.locator("[data-testid=deleted]")).to_be_visible()
+        expect(page.locator("#app-list")).to_contain_text("No application yet")
+        page.click("#panel .panel-actions [data-action=close-panel]")
+
+        page.click("[data-action=toggle-theme]")
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        page.reload()
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        page.select_option("#language-picker", "fr")
+        expect(page.locator("h1")).to_have_text("Mes applications")
+        shot(page, "07-dark-french")
+        context.close()
+    assert SECRET not in server.log()
