@@ -3,6 +3,7 @@ an administrator. Storage behaviour on both databases is tested in the store and
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,15 @@ ADMIN_EMAIL = "admin@boutique.fr"
 ADMIN_PASSWORD = "correct horse battery"
 BASE_URL = "http://127.0.0.1:8000"
 _CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _quiet_stale_log_handlers() -> None:
+    """CLI tests route logging to their runner's stream, closed by now; drop that handler."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "cdlink_handler", False):
+            root.removeHandler(handler)
 
 
 @pytest.fixture

@@ -1,0 +1,129 @@
+"""After a full flow against the real server, the secret is nowhere in plaintext: not in the log,
+not in a page, not in an API answer, not in the database files (issue 6, "Checked by")."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.browser_support import Server, cdlink_server, clean_environment
+
+pytestmark = pytest.mark.e2e
+
+EMAIL = "vendeur@boutique.fr"
+PASSWORD = "un mot de passe solide"
+SECRETS = ("Leak-Probe-Secret-1f2e3d", "Leak-Probe-Secret-Two-9a8b", "legacy-Password-5c6d")
+
+
+class Recorder:
+    """An HTTP client that keeps every answer it gets, to scan them afterwards."""
+
+    def __init__(self, server: Server) -> None:
+        self.client = httpx.Client(
+            base_url=server.url,
+            follow_redirects=True,
+            timeout=30,
+            headers={"Accept-Language": "en"},
+        )
+        self.answers: list[str] = []
+
+    def call(self, method: str, path: str, **options: object) -> httpx.Response:
+        response = self.client.request(method, path, **options)  # type: ignore[arg-type]
+        self.answers.append(f"{response.headers}\n{response.text}")
+        return response
+
+    def csrf(self, path: str = "/apps") -> str:
+        found = re.search(r'name="csrf-token" content="([^"]+)"', self.call("GET", path).text)
+        assert found
+        return found.group(1)
+
+
+def full_flow(web: Recorder) -> None:
+    web.call(
+        "POST",
+        "/login",
+        data={"csrf_token": web.csrf("/login"), "email": EMAIL, "password": PASSWORD},
+    )
+    token = web.csrf()
+    form = {
+        "csrf_token": token,
+        "name": "Cdiscount",
+        "seller_id": "424242",
+        "client_id": "boutique-client-1",
+        "secret": SECRETS[0],
+    }
+    web.call("POST", "/apps", data=form)
+    web.call("POST", "/apps", data={**form, "client_id": "bad@mail.fr"})
+    web.call("POST", "/apps/1", data={**form, "secret": "", "stock_sync": "on"})
+    web.call("GET", "/apps/1/edit")
+    web.call(
+        "POST",
+        "/apps",
+        data={
+            **form,
+            "seller_id": "515151",
+            "auth_mode": "password",
+            "client_id": "boutique-api",
+            "secret": SECRETS[2],
+        },
+    )
+    issued = web.call(
+        "POST", "/api/v1/tokens", json={"name": "scan"}, headers={"X-CSRF-Token": token}
+    ).json()["token"]
+    api = {"Authorization": f"Bearer {issued}"}
+    web.call(
+        "POST",
+        "/api/v1/connections",
+        headers=api,
+        json={"seller_id": 616161, "client_id": "other-client-2", "client_secret": SECRETS[1]},
+    )
+    web.call("POST", "/api/v1/connections", headers=api, json={"client_secret": SECRETS[1]})
+    web.call("PATCH", "/api/v1/connections/1", headers=api, json={"name": "Boutique"})
+    for path in (
+        "/api/v1/connections",
+        "/api/v1/connections/1",
+        "/apps",
+        "/sync-log",
+        "/",
+        "/settings",
+        "/api/openapi.json",
+    ):
+        web.call("GET", path, headers=api if path.startswith("/api/v1") else {})
+    web.call("DELETE", "/api/v1/connections/3", headers=api)
+    web.call("POST", "/apps/1/delete", data={"csrf_token": token})
+
+
+def test_given_a_full_flow_when_scanning_everything_then_no_secret_is_in_plaintext(
+    tmp_path: Path,
+) -> None:
+    env = clean_environment(CDLINK_DATA_DIR=str(tmp_path / "data"), CDLINK_LOG_LEVEL="DEBUG")
+    for arguments in (
+        ["db", "upgrade"],
+        ["users", "create", "--email", EMAIL, "--password", PASSWORD],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "cdlink", *arguments], env=env, check=True, capture_output=True
+        )
+    with cdlink_server(tmp_path, CDLINK_LOG_LEVEL="DEBUG") as server:
+        web = Recorder(server)
+        full_flow(web)
+        web.client.close()
+        log = server.log()
+        files = {
+            path.name: path.read_bytes() for path in server.data_dir.iterdir() if path.is_file()
+        }
+
+    assert "cdlink.sqlite3" in files
+    assert len(web.answers) > 20
+    assert "Application saved" in "".join(web.answers) or "Module installed" in "".join(web.answers)
+    for secret in SECRETS:
+        assert secret not in log
+        for answer in web.answers:
+            assert secret not in answer
+        for name, content in files.items():
+            assert secret.encode() not in content, name
