@@ -66,7 +66,7 @@ def test_given_a_seller_when_installing_editing_and_deleting_the_app_then_each_s
     data_dir = tmp_path / "data"
     create_admin(clean_environment(CDLINK_DATA_DIR=str(data_dir)))
     with cdlink_server(tmp_path) as server, chromium() as browser:
-        context = browser.new_context(locale="en-GB", color_scheme="light")
+        context = browser.new_context(locale="en-GB", color_scheme="light", reduced_motion="reduce")
         page = context.new_page()
         log_in(page, server)
         page.click("nav >> text=Apps")
@@ -108,5 +108,10 @@ def test_given_a_seller_when_installing_editing_and_deleting_the_app_then_each_s
         page.select_option("#language-picker", "fr")
         expect(page.locator("h1")).to_have_text("Mes applications")
         shot(page, "07-dark-french")
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.locator(".sidebar")).not_to_be_in_viewport()
+        page.click("[data-action=toggle-menu]")
+        expect(page.locator(".sidebar")).to_be_in_viewport()
+        shot(page, "08-phone-menu")
         context.close()
     assert SECRET not in server.log()
