@@ -7,10 +7,12 @@ import re
 
 from fastapi.testclient import TestClient
 
+from cdlink.core.clock import ManualClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from tests.web.conftest import csrf_token
+from cdlink.store.users import create_user
+from tests.web.conftest import csrf_token, log_in
 
 SECRET = "Page-Secret-5e4d3c"
 HTMX = {"HX-Request": "true", "Accept-Language": "en"}
@@ -182,3 +184,34 @@ def test_given_legacy_credentials_when_installing_then_the_migration_note_is_off
     assert "legacy API login" in page.text
     form = browser.get("/apps/new", headers=HTMX).text
     assert "Octopia is retiring API login and password access" in form
+
+
+def test_given_a_user_who_is_not_admin_when_changing_apps_then_it_is_refused(
+    client: TestClient, web_database: Database, clock: ManualClock
+) -> None:
+    with web_database.session() as session:
+        create_user(session, clock, "staff@boutique.fr", "staff password 1", is_admin=False)
+    log_in(client, "staff@boutique.fr", "staff password 1")
+    token = csrf_token(client, "/apps")
+    form = {
+        "name": "Cdiscount",
+        "seller_id": "424242",
+        "client_id": "boutique-client-1",
+        "secret": SECRET,
+        "csrf_token": token,
+    }
+
+    page = client.get("/apps", headers={"Accept-Language": "en"})
+    refused = client.post("/apps", data=form, headers={"Accept-Language": "en"})
+    api = client.post(
+        "/api/v1/connections",
+        headers={"X-CSRF-Token": token},
+        json={"seller_id": 1, "client_id": "boutique-client-1", "client_secret": SECRET},
+    )
+
+    assert 'data-testid="add-app"' not in page.text
+    assert refused.status_code == 403
+    assert "Only an administrator may change applications." in refused.text
+    assert api.status_code == 403
+    with web_database.reading() as session:
+        assert session.query(Connection).count() == 0

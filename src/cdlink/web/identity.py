@@ -7,6 +7,8 @@ from typing import Literal
 
 from fastapi import HTTPException, Request
 
+from cdlink.core.translatable import translatable
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -30,5 +32,7 @@ def current_identity(request: Request) -> Identity:
 def require_admin(request: Request) -> Identity:
     identity = current_identity(request)
     if not identity.is_admin:
-        raise HTTPException(status_code=403, detail="only an administrator may do this")
+        raise HTTPException(
+            status_code=403, detail=translatable("Only an administrator may change applications.")
+        )
     return identity

@@ -13,7 +13,7 @@ from cdlink.hub import connections
 from cdlink.hub.connection_rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store.models import Connection
 from cdlink.sync.connection_check import CheckResult, check_and_record
-from cdlink.web.identity import current_identity
+from cdlink.web.identity import require_admin
 
 router = APIRouter(prefix="/connections", tags=["connections"])
 
@@ -121,7 +121,7 @@ def create_connection(request: Request, body: ConnectionIn, test: bool = True) -
     state = request.app.state
     with state.database.session() as session:
         connection = connections.create_connection(
-            session, _box(request), state.clock, draft, user_id=current_identity(request).user_id
+            session, _box(request), state.clock, draft, user_id=require_admin(request).user_id
         )
     return _saved(request, connection.id, test=test)
 
@@ -140,7 +140,7 @@ def update_connection(
             state.clock,
             connection_id,
             draft,
-            user_id=current_identity(request).user_id,
+            user_id=require_admin(request).user_id,
         )
     return _saved(request, connection_id, test=test)
 
@@ -171,7 +171,7 @@ def delete_connection(request: Request, connection_id: int) -> Response:
     state = request.app.state
     with state.database.session() as session:
         connections.delete_connection(
-            session, state.clock, connection_id, user_id=current_identity(request).user_id
+            session, state.clock, connection_id, user_id=require_admin(request).user_id
         )
     return Response(status_code=204)
 
@@ -197,7 +197,7 @@ def _check(request: Request, connection_id: int) -> CheckResult | None:
         state.clock,
         state.connection_checker,
         connection_id,
-        user_id=current_identity(request).user_id,
+        user_id=require_admin(request).user_id,
     )
 
 
