@@ -143,3 +143,20 @@ def test_given_a_check_outcome_when_recorded_then_rejected_credentials_pause_the
         stored = connections.get_connection(session, created.id)
         assert (stored.state, stored.state_reason) == ("active", None)
         assert stored.last_tested_at == clock.now()
+
+
+def test_given_a_removed_account_when_another_app_is_edited_into_it_then_it_is_refused(
+    database: Database, box: SecretBox, clock: ManualClock
+) -> None:
+    with database.session() as session:
+        removed = connections.create_connection(session, box, clock, draft())
+        kept = connections.create_connection(session, box, clock, draft(client_id="other-client"))
+    with database.session() as session:
+        connections.delete_connection(session, clock, removed.id)
+
+    with database.session() as session, pytest.raises(connections.InvalidConnectionError) as caught:
+        connections.update_connection(session, box, clock, kept.id, draft(secret=""))
+
+    assert "install it again" in caught.value.problems[0].message
+    with database.reading() as session:
+        assert session.get_one(Connection, removed.id).state == "deleted"

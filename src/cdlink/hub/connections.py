@@ -88,14 +88,7 @@ def create_connection(
     draft = _valid(draft, creating=True)
     existing = _same_account(session, draft)
     if existing is not None and existing.state != DELETED:
-        raise InvalidConnectionError(
-            [
-                FieldProblem(
-                    "client_id",
-                    translatable("This seller account is already connected with this Client ID."),
-                )
-            ]
-        )
+        raise InvalidConnectionError([_duplicate_problem(existing)])
     now = clock.now()
     connection = existing or Connection(created_at=now)
     _apply(connection, draft, box)
@@ -129,40 +122,47 @@ def update_connection(
     draft = _valid(draft, creating=False)
     other = _same_account(session, draft)
     if other is not None and other.id != connection.id:
-        if other.state != DELETED:
-            raise InvalidConnectionError(
-                [
-                    FieldProblem(
-                        "client_id",
-                        translatable(
-                            "This seller account is already connected with this Client ID."
-                        ),
-                    )
-                ]
-            )
-        # A removed twin only blocks the unique key; it has no secret and no syncs.
-        session.delete(other)
-        session.flush()
-    credentials_changed = (
+        raise InvalidConnectionError([_duplicate_problem(other)])
+    changed = _credentials_changed(connection, draft)
+    _apply(connection, draft, box)
+    if changed:
+        # New credentials have not been tested yet: let the next test or sync tell.
+        connection.state, connection.state_reason, connection.last_tested_at = ACTIVE, None, None
+    connection.updated_at = clock.now()
+    message = translatable("Application changed")
+    _note(
+        session,
+        connection,
+        "connection.updated",
+        message,
+        now=connection.updated_at,
+        user_id=user_id,
+    )
+    return connection
+
+
+def _duplicate_problem(other: Connection) -> FieldProblem:
+    if other.state == DELETED:
+        # Its imported data hangs on that row: bring it back rather than clash with it.
+        return FieldProblem(
+            "client_id",
+            translatable(
+                "This seller account was connected before and removed: install it again from the "
+                "catalogue to pick up where it stopped."
+            ),
+        )
+    return FieldProblem(
+        "client_id", translatable("This seller account is already connected with this Client ID.")
+    )
+
+
+def _credentials_changed(connection: Connection, draft: ConnectionDraft) -> bool:
+    return (
         bool(draft.secret)
         or draft.client_id != connection.client_id
         or int(draft.seller_id) != connection.seller_id
         or draft.auth_mode != connection.auth_mode
     )
-    _apply(connection, draft, box)
-    if credentials_changed:
-        # New credentials have not been tested yet: let the next test or sync tell.
-        connection.state, connection.state_reason, connection.last_tested_at = ACTIVE, None, None
-    connection.updated_at = clock.now()
-    _note(
-        session,
-        connection,
-        "connection.updated",
-        translatable("Application changed"),
-        now=connection.updated_at,
-        user_id=user_id,
-    )
-    return connection
 
 
 def delete_connection(

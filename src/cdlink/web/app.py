@@ -27,6 +27,33 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+ROUTERS = (
+    health.router,
+    access.router,
+    shell.router,
+    apps.router,
+    settings_page.router,
+    api.router,
+    docs.router,
+)
+
+
+def _install_state(
+    app: FastAPI,
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    connection_checker: ConnectionChecker | None,
+) -> None:
+    """What the routes find on ``request.app.state``."""
+    app.state.settings = settings
+    app.state.database = database
+    app.state.clock = clock
+    app.state.signer = Signer.from_text(load_signing_key(settings))
+    app.state.secret_box = SecretBox.from_settings(settings)
+    app.state.connection_checker = connection_checker
+
+
 def create_app(
     settings: Settings,
     *,
@@ -56,30 +83,18 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    signer = Signer.from_text(load_signing_key(settings))
-    app.state.settings = settings
-    app.state.database = database
-    app.state.clock = clock
-    app.state.signer = signer
-    app.state.secret_box = SecretBox.from_settings(settings)
-    app.state.connection_checker = connection_checker
+    _install_state(app, settings, database, clock, connection_checker)
     app.add_middleware(
         AccessGuard,
-        context=GuardContext(settings=settings, database=database, clock=clock, signer=signer),
+        context=GuardContext(
+            settings=settings, database=database, clock=clock, signer=app.state.signer
+        ),
     )
     metrics = WebMetrics()
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (
-        health.router,
-        access.router,
-        shell.router,
-        apps.router,
-        settings_page.router,
-        api.router,
-        docs.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     return app
