@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from cdlink import __version__
-from cdlink.cli import apps_commands, db, secrets_commands, serve, tokens_commands, users_commands
+from cdlink.cli import (
+    apps_commands,
+    db,
+    sandbox_command,
+    secrets_commands,
+    serve,
+    tokens_commands,
+    users_commands,
+)
 
 app = typer.Typer(
     name="cdlink",
@@ -20,6 +28,7 @@ app.add_typer(apps_commands.app, name="apps")
 app.add_typer(tokens_commands.app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("sandbox")(sandbox_command.sandbox)
 
 
 @app.command()
