@@ -7,6 +7,7 @@ The browser is Debian's ``chromium`` package (installed by ``scripts/install-bro
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -98,6 +99,50 @@ def cdlink_server(tmp_path: Path, **settings: str) -> Iterator[Server]:
     command = [sys.executable, "-m", "cdlink", "serve", "--migrate", "--port", str(port)]
     with running(command, env, server.log_file, f"{server.url}/healthz"):
         yield server
+
+
+@dataclass
+class SandboxServer:
+    """The simulated marketplace as a separate process, and the account it accepts."""
+
+    url: str
+    token_url: str
+    api_url: str
+    seller_id: str
+    client_id: str
+    client_secret: str
+
+    @classmethod
+    def from_banner(cls, url: str, banner: str) -> SandboxServer:
+        def field(label: str) -> str:
+            found = re.search(rf"{label}: +(\S+)", banner)
+            assert found, banner
+            return found.group(1)
+
+        return cls(
+            url,
+            field("token URL"),
+            field("API base URL"),
+            field("seller id"),
+            field("client id"),
+            field("client secret"),
+        )
+
+    def settings(self) -> dict[str, str]:
+        """The settings that point cdlink at this marketplace."""
+        return {"CDLINK_OCTOPIA_TOKEN_URL": self.token_url, "CDLINK_OCTOPIA_API_URL": self.api_url}
+
+
+@contextmanager
+def sandbox_server(tmp_path: Path) -> Iterator[SandboxServer]:
+    """``cdlink sandbox --port N`` on a free port; its banner says what it accepts."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_file = tmp_path / "sandbox.log"
+    env = clean_environment(PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "cdlink", "sandbox", "--port", str(port)]
+    with running(command, env, log_file, f"{url}/_sandbox/state"):
+        yield SandboxServer.from_banner(url, log_file.read_text())
 
 
 @contextmanager

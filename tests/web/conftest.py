@@ -15,9 +15,11 @@ from fastapi.testclient import TestClient
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
+from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user
+from cdlink.sync.connection_check import OctopiaConnectionChecker
 from cdlink.web.app import create_app
 
 ADMIN_EMAIL = "admin@boutique.fr"
@@ -44,8 +46,17 @@ def web_database(tmp_path: Path) -> Iterator[Database]:
 
 
 @pytest.fixture
-def app(settings: Settings, web_database: Database, clock: ManualClock) -> FastAPI:
-    return create_app(settings, database=web_database, clock=clock)
+def sandbox() -> Sandbox:
+    """The marketplace, simulated in-process: no test reaches the internet."""
+    return Sandbox(SandboxConfig(seed=11))
+
+
+@pytest.fixture
+def app(
+    settings: Settings, web_database: Database, clock: ManualClock, sandbox: Sandbox
+) -> FastAPI:
+    checker = OctopiaConnectionChecker(settings, transport=sandbox.transport())
+    return create_app(settings, database=web_database, clock=clock, connection_checker=checker)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from cdlink.sandbox import Sandbox
 from tests.web.conftest import csrf_token
 
 SECRET = "Api-Secret-9d8c7b"
@@ -137,3 +138,30 @@ def test_given_the_docs_when_logged_in_then_they_are_served_from_cdlink_itself(
     assert "/api/v1/connections" in schema["paths"]
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert browser.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_given_marketplace_credentials_when_saved_through_the_api_then_the_check_comes_back(
+    api: TestClient, sandbox: Sandbox
+) -> None:
+    account = sandbox.credentials
+    body = {
+        "seller_id": account.seller_id,
+        "client_id": account.client_id,
+        "client_secret": account.client_secret,
+    }
+
+    created = api.post("/api/v1/connections", json=body)
+    connection_id = created.json()["connection"]["id"]
+    wrong = api.patch(
+        f"/api/v1/connections/{connection_id}", json={"client_secret": "Wrong-Secret-0"}
+    )
+    tested = api.post(f"/api/v1/connections/{connection_id}/test")
+
+    assert created.json()["check"]["outcome"] == "ok"
+    assert created.json()["check"]["title"] == "Module installed correctly"
+    assert wrong.json()["check"]["outcome"] == "wrong_credentials"
+    assert wrong.json()["connection"]["state"] == "reauth_required"
+    assert tested.json()["outcome"] == "wrong_credentials"
+    for response in (created, wrong, tested):
+        assert account.client_secret not in response.text
+        assert "Wrong-Secret-0" not in response.text

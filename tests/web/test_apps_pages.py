@@ -5,24 +5,34 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.secret_box import SecretBox
+from cdlink.sandbox import FaultRule, Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
 from cdlink.store.users import create_user
 from tests.web.conftest import csrf_token, log_in
 
 SECRET = "Page-Secret-5e4d3c"
+# The seller of the sandbox's default shop (SandboxConfig's seller_id).
+SELLER_ID = str(SandboxConfig().seller_id)
 HTMX = {"HX-Request": "true", "Accept-Language": "en"}
+
+
+@pytest.fixture(autouse=True)
+def sandbox_account(sandbox: Sandbox) -> None:
+    """The seller account the tests install: known to the simulated marketplace."""
+    sandbox.add_client("boutique-client-1", SECRET, [sandbox.credentials.seller_id])
 
 
 def install(browser: TestClient, **fields: str) -> str:
     token = csrf_token(browser, "/apps")
     form = {
         "name": "Cdiscount",
-        "seller_id": "424242",
+        "seller_id": SELLER_ID,
         "client_id": "boutique-client-1",
         "secret": SECRET,
         **fields,
@@ -63,8 +73,9 @@ def test_given_a_valid_form_when_confirmed_then_the_app_is_saved_and_listed(
     panel = install(browser)
     listed = browser.get("/apps/list", headers=HTMX)
 
-    assert "Application saved" in panel
+    assert "Module installed correctly" in panel
     assert "boutique-client-1" in listed.text
+    assert "Connected" in listed.text
     assert "stock sync off" in listed.text
     with web_database.reading() as session:
         stored = session.query(Connection).one()
@@ -110,7 +121,7 @@ def test_given_a_saved_app_when_edited_with_a_blank_secret_then_the_secret_is_ke
         f"/apps/{connection_id}",
         data={
             "name": "Boutique Paris",
-            "seller_id": "424242",
+            "seller_id": SELLER_ID,
             "client_id": "boutique-client-1",
             "secret": "",
             "stock_sync": "on",
@@ -159,7 +170,7 @@ def test_given_no_javascript_when_installing_then_whole_pages_do_the_same(
         "/apps",
         data={
             "name": "Cdiscount",
-            "seller_id": "424242",
+            "seller_id": SELLER_ID,
             "client_id": "boutique-client-1",
             "secret": SECRET,
             "csrf_token": token,
@@ -170,17 +181,18 @@ def test_given_no_javascript_when_installing_then_whole_pages_do_the_same(
     assert "<html" in catalogue.text
     assert "All applications" in catalogue.text
     assert saved.status_code == 303
-    assert "Application saved" in result.text
+    assert "Module installed correctly" in result.text
     assert "boutique-client-1" in result.text
 
 
 def test_given_legacy_credentials_when_installing_then_the_migration_note_is_offered(
-    browser: TestClient,
+    browser: TestClient, sandbox: Sandbox
 ) -> None:
-    panel = install(browser, auth_mode="password", client_id="boutique-api", secret="legacy-pw-1")
+    legacy = sandbox.credentials
+    panel = install(browser, auth_mode="password", client_id=legacy.login, secret=legacy.password)
     page = browser.get("/apps", headers={"Accept-Language": "en"})
 
-    assert "Application saved" in panel
+    assert "Module installed correctly" in panel
     assert "legacy API login" in page.text
     form = browser.get("/apps/new", headers=HTMX).text
     assert "Octopia is retiring API login and password access" in form
@@ -195,7 +207,7 @@ def test_given_a_user_who_is_not_admin_when_changing_apps_then_it_is_refused(
     token = csrf_token(client, "/apps")
     form = {
         "name": "Cdiscount",
-        "seller_id": "424242",
+        "seller_id": SELLER_ID,
         "client_id": "boutique-client-1",
         "secret": SECRET,
         "csrf_token": token,
@@ -215,3 +227,77 @@ def test_given_a_user_who_is_not_admin_when_changing_apps_then_it_is_refused(
     assert api.status_code == 403
     with web_database.reading() as session:
         assert session.query(Connection).count() == 0
+
+
+def test_given_a_wrong_secret_when_confirmed_then_the_cause_and_the_fix_are_shown(
+    browser: TestClient, web_database: Database
+) -> None:
+    panel = install(browser, secret="Not-The-Secret-0")
+    listed = browser.get("/apps/list", headers=HTMX)
+
+    assert "The Client ID or the Client Secret is wrong" in panel
+    assert "Octopia seller portal" in panel
+    assert 'data-testid="check-failed"' in panel
+    assert "Not-The-Secret-0" not in panel
+    assert "Credentials refused" in listed.text
+    with web_database.reading() as session:
+        stored = session.query(Connection).one()
+    assert (stored.state, stored.state_reason) == ("reauth_required", "wrong_credentials")
+
+
+def test_given_a_secret_fixed_in_the_edit_panel_when_confirmed_then_the_module_is_installed(
+    browser: TestClient, web_database: Database
+) -> None:
+    install(browser, secret="Not-The-Secret-0")
+    with web_database.reading() as session:
+        connection_id = session.query(Connection).one().id
+    token = csrf_token(browser, "/apps")
+
+    fixed = browser.post(
+        f"/apps/{connection_id}",
+        data={
+            "name": "Cdiscount",
+            "seller_id": SELLER_ID,
+            "client_id": "boutique-client-1",
+            "secret": SECRET,
+            "csrf_token": token,
+        },
+        headers=HTMX,
+    )
+
+    assert "Module installed correctly" in fixed.text
+    with web_database.reading() as session:
+        assert session.query(Connection).one().state == "active"
+
+
+def test_given_credentials_of_another_seller_when_confirmed_then_not_linked_is_the_cause(
+    browser: TestClient, sandbox: Sandbox
+) -> None:
+    sandbox.add_client("foreign-client-9", "Foreign-Secret-9", [sandbox.credentials.seller_id + 1])
+
+    panel = install(browser, client_id="foreign-client-9", secret="Foreign-Secret-9")
+
+    assert "These credentials are not linked to this Seller ID" in panel
+    assert "Marketplace request id:" in panel
+
+
+def test_given_a_throttling_marketplace_when_testing_then_rate_limited_is_the_cause(
+    browser: TestClient, sandbox: Sandbox, web_database: Database
+) -> None:
+    install(browser)
+    with web_database.reading() as session:
+        connection_id = session.query(Connection).one().id
+    sandbox.add_fault(
+        FaultRule(kind="status", endpoint="sellers.get", status=429, retry_after=0, count=10)
+    )
+
+    tested = browser.post(
+        f"/apps/{connection_id}/test",
+        headers={**HTMX, "X-CSRF-Token": csrf_token(browser, "/apps")},
+    )
+
+    assert "The marketplace asks cdlink to slow down" in tested.text
+    with web_database.reading() as session:
+        stored = session.query(Connection).one()
+    # A transient refusal does not call the credentials into question.
+    assert (stored.state, stored.state_reason) == ("active", "rate_limited")

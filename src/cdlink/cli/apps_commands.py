@@ -15,7 +15,11 @@ from cdlink.hub import connections
 from cdlink.hub.connection_rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store import migrate
 from cdlink.store.engine import Database
-from cdlink.sync.connection_check import CheckResult, ConnectionChecker, check_and_record
+from cdlink.sync.connection_check import (
+    ConnectionChecker,
+    OctopiaConnectionChecker,
+    check_and_record,
+)
 
 app = typer.Typer(help="Connected Cdiscount seller accounts (the Apps page).")
 
@@ -26,10 +30,9 @@ def _open(settings: Settings) -> Database:
     return database
 
 
-def make_checker(settings: Settings) -> ConnectionChecker | None:
-    """The marketplace check this installation can run (None when it has none)."""
-    del settings
-    return None
+def make_checker(settings: Settings) -> ConnectionChecker:
+    """The marketplace check, at the ``CDLINK_OCTOPIA_*`` addresses."""
+    return OctopiaConnectionChecker(settings)
 
 
 @app.command("add")
@@ -122,15 +125,12 @@ def check_app(
 
 
 def _test(settings: Settings, database: Database, connection_id: int) -> None:
-    checker = make_checker(settings)
-    if checker is None:
-        fail(
-            "this installation cannot test connections yet",
-            "The connection is saved; its first sync will tell whether it works.",
-        )
-        return
-    result: CheckResult = check_and_record(
-        database, SecretBox.from_settings(settings), SystemClock(), checker, connection_id
+    result = check_and_record(
+        database,
+        SecretBox.from_settings(settings),
+        SystemClock(),
+        make_checker(settings),
+        connection_id,
     )
     if not result.succeeded:
         fail(result.title, result.advice)

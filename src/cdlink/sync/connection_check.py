@@ -7,15 +7,36 @@ client, so it goes through the same retries and error mapping as every sync.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+import httpx
+
 from cdlink.core.clock import Clock
 from cdlink.core.secret_box import SecretBox
+from cdlink.core.settings import Settings
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections import Credentials, credentials, get_connection, record_check
+from cdlink.octopia import (
+    AuthError,
+    ClientCredentials,
+    CredentialsRejected,
+    Forbidden,
+    NotFound,
+    OctopiaClient,
+    OctopiaError,
+    PasswordCredentials,
+    RateLimited,
+    RetryPolicy,
+    TransportError,
+)
 from cdlink.store.engine import Database
+
+log = logging.getLogger(__name__)
+# A seller waits on the Confirm button: answer within seconds, even from a slow marketplace.
+CHECK_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
 class CheckOutcome(StrEnum):
@@ -95,6 +116,82 @@ class ConnectionChecker(Protocol):
     """Anything that can test credentials against the marketplace."""
 
     def __call__(self, credentials: Credentials) -> CheckResult: ...
+
+
+class OctopiaConnectionChecker:
+    """Tests credentials with the Octopia client: fetch a token, then ``GET /sellers``.
+
+    Interactive: one quick retry at most, so a seller waiting on the Confirm button gets an
+    answer in seconds; the sync jobs keep their own, longer retry horizon.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.clock = clock
+        self.retry = retry or RetryPolicy(max_retries=1, max_delay=2.0)
+
+    def __call__(self, credentials: Credentials) -> CheckResult:
+        try:
+            with self._client(credentials) as client:
+                client.sellers.get()
+        except OctopiaError as error:
+            log.info(
+                "connection test failed: %s",
+                error,
+                extra={"connection_id": credentials.connection_id},
+            )
+            return CheckResult(outcome_of_error(error), trace_id=error.trace_id)
+        return CheckResult(CheckOutcome.OK)
+
+    def _client(self, credentials: Credentials) -> OctopiaClient:
+        return OctopiaClient(
+            octopia_credentials(credentials),
+            api_url=credentials.api_url or self.settings.octopia_api_url,
+            token_url=credentials.token_url or self.settings.octopia_token_url,
+            transport=self.transport,
+            clock=self.clock,
+            retry=self.retry,
+            timeout=CHECK_TIMEOUT,
+        )
+
+
+def octopia_credentials(credentials: Credentials) -> ClientCredentials | PasswordCredentials:
+    seller_id = str(credentials.seller_id)
+    if credentials.auth_mode == "password":
+        return PasswordCredentials(
+            seller_id=seller_id, login=credentials.client_id, password=credentials.secret
+        )
+    return ClientCredentials(
+        seller_id=seller_id, client_id=credentials.client_id, client_secret=credentials.secret
+    )
+
+
+# Most specific first: CredentialsRejected is an AuthError, every one is an OctopiaError.
+ERROR_OUTCOMES: tuple[tuple[type[OctopiaError], CheckOutcome], ...] = (
+    (CredentialsRejected, CheckOutcome.WRONG_CREDENTIALS),
+    (Forbidden, CheckOutcome.NOT_LINKED),
+    # A token the API refuses even after one renewal: valid credentials, but not for this seller.
+    (AuthError, CheckOutcome.NOT_LINKED),
+    (RateLimited, CheckOutcome.RATE_LIMITED),
+    (TransportError, CheckOutcome.UNREACHABLE),
+    # /sellers always exists: a 404 means the API address points somewhere else.
+    (NotFound, CheckOutcome.UNREACHABLE),
+)
+
+
+def outcome_of_error(error: OctopiaError) -> CheckOutcome:
+    for kind, outcome in ERROR_OUTCOMES:
+        if isinstance(error, kind):
+            return outcome
+    return CheckOutcome.MARKETPLACE_ERROR
 
 
 def check_and_record(

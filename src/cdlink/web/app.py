@@ -16,7 +16,7 @@ from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.core.signing_key import load_signing_key
 from cdlink.store.engine import Database
-from cdlink.sync.connection_check import ConnectionChecker
+from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web import api, docs, errors, health
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
@@ -43,7 +43,7 @@ def _install_state(
     settings: Settings,
     database: Database,
     clock: Clock,
-    connection_checker: ConnectionChecker | None,
+    connection_checker: ConnectionChecker,
 ) -> None:
     """What the routes find on ``request.app.state``."""
     app.state.settings = settings
@@ -61,7 +61,11 @@ def create_app(
     clock: Clock | None = None,
     connection_checker: ConnectionChecker | None = None,
 ) -> FastAPI:
-    """Build the web app. A database passed in stays the caller's to dispose of."""
+    """Build the web app. A database passed in stays the caller's to dispose of.
+
+    ``connection_checker`` tests credentials when an app is installed or tested; by default it
+    asks the marketplace at the ``CDLINK_OCTOPIA_*`` addresses (tests pass one on the sandbox).
+    """
     owned = database is None
     database = database or Database(settings.effective_database_url)
     clock = clock or SystemClock()
@@ -83,7 +87,8 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    _install_state(app, settings, database, clock, connection_checker)
+    checker = connection_checker or OctopiaConnectionChecker(settings, clock=clock)
+    _install_state(app, settings, database, clock, checker)
     app.add_middleware(
         AccessGuard,
         context=GuardContext(

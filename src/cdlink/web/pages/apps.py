@@ -17,7 +17,7 @@ from cdlink.core.secret_box import SecretBox
 from cdlink.hub import connections
 from cdlink.hub.connection_rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store.models import Connection
-from cdlink.sync.connection_check import CheckResult, check_and_record, outcome_of
+from cdlink.sync.connection_check import CheckOutcome, CheckResult, check_and_record, outcome_of
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import require_admin
 from cdlink.web.templating import render
@@ -186,11 +186,9 @@ def _after_save(request: Request, connection_id: int) -> Response:
     return _result_panel(request, connection_id, result, headers=REFRESH_LIST)
 
 
-def _check(request: Request, connection_id: int) -> CheckResult | None:
-    """Test the connection, when this app was given a way to reach the marketplace."""
+def _check(request: Request, connection_id: int) -> CheckResult:
+    """Test the connection against the marketplace and remember the outcome."""
     state = request.app.state
-    if state.connection_checker is None:
-        return None
     return check_and_record(
         state.database,
         _box(request),
@@ -209,8 +207,7 @@ def _result_panel(
 ) -> Response:
     connection = _find(request, connection_id)
     if result is None:
-        outcome = outcome_of(connection.state_reason)
-        result = CheckResult(outcome) if outcome else None
+        result = _last_result(connection)
     if result is not None and not result.succeeded:
         context = {
             "draft": _draft_of(connection),
@@ -220,6 +217,21 @@ def _result_panel(
         }
         return _page(request, "form", context, headers=headers)
     return _page(request, "result", {"connection": connection, "result": result}, headers=headers)
+
+
+def _last_result(connection: Connection) -> CheckResult | None:
+    """The outcome of the connection's last test, as remembered on it (None if never tested)."""
+    if connection.last_tested_at is None:
+        return None
+    if connection.state_reason is None:
+        return CheckResult(CheckOutcome.OK)
+    # A reason written by a sync run rather than a test: say who has to act.
+    fallback = (
+        CheckOutcome.WRONG_CREDENTIALS
+        if connection.state == connections.REAUTH_REQUIRED
+        else CheckOutcome.MARKETPLACE_ERROR
+    )
+    return CheckResult(outcome_of(connection.state_reason) or fallback)
 
 
 @router.get("/apps/{connection_id}/result")
