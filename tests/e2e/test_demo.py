@@ -48,6 +48,7 @@ def test_given_a_fresh_directory_when_starting_the_demo_then_healthz_answers_200
         process.wait(timeout=20)
     printed = output.read_text()
     assert "login:     demo@cdlink.local" in printed
+    assert "client id:     sandbox-client-" in printed
     assert f"dashboard: http://127.0.0.1:{port}/" in printed
     assert (tmp_path / "var" / "demo" / "cdlink.sqlite3").exists()
     assert process.returncode == 0
@@ -74,8 +75,26 @@ def log_in_as_printed(printed: str, port: int) -> None:
                 "password": password.group(1),
             },
         )
+        installed = browser.post(
+            f"http://127.0.0.1:{port}/apps",
+            data={
+                "csrf_token": token.group(1),
+                "name": "Cdiscount",
+                "seller_id": printed_value(printed, "seller id"),
+                "client_id": printed_value(printed, "client id"),
+                "secret": printed_value(printed, "client secret"),
+            },
+            headers={"Accept-Language": "en"},
+        )
     assert landed.status_code == 200
     assert landed.url.path == "/"
+    assert "Module installed correctly" in installed.text
+
+
+def printed_value(printed: str, label: str) -> str:
+    found = re.search(rf"{label}: +(\S+)", printed)
+    assert found, printed
+    return found.group(1)
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
