@@ -275,3 +275,39 @@ def test_given_pages_not_built_yet_when_opened_then_they_say_what_will_appear(
 
     assert page.status_code == 200
     assert "will appear here" in page.text or "will be listed here" in page.text
+
+
+def test_given_a_password_change_when_done_then_other_browsers_are_logged_out_and_this_one_stays(
+    app: FastAPI, browser: TestClient, admin: str
+) -> None:
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as other:
+        assert log_in(other, admin, ADMIN_PASSWORD).status_code == 303
+        token = csrf_token(browser, "/settings")
+        wrong = browser.post(
+            "/settings/password",
+            data={
+                "csrf_token": token,
+                "current": "guess",
+                "password": "n" * 12,
+                "confirmation": "n" * 12,
+            },
+            headers={"Accept-Language": "en"},
+        )
+        changed = browser.post(
+            "/settings/password",
+            data={
+                "csrf_token": token,
+                "current": ADMIN_PASSWORD,
+                "password": "n" * 12,
+                "confirmation": "n" * 12,
+            },
+            headers={"Accept-Language": "en"},
+        )
+
+        assert wrong.status_code == 422
+        assert "The current password is wrong." in wrong.text
+        assert "Password changed" in changed.text
+        assert browser.get("/settings").status_code == 200
+        assert other.get("/settings").status_code == 303
+        assert log_in(other, admin, ADMIN_PASSWORD).status_code == 401
+        assert log_in(other, admin, "n" * 12).status_code == 303
