@@ -301,3 +301,16 @@ def test_given_a_throttling_marketplace_when_testing_then_rate_limited_is_the_ca
         stored = session.query(Connection).one()
     # A transient refusal does not call the credentials into question.
     assert (stored.state, stored.state_reason) == ("active", "rate_limited")
+
+
+def test_given_a_failed_test_when_reading_the_sync_log_then_the_cause_is_in_the_language_shown(
+    browser: TestClient,
+) -> None:
+    install(browser, secret="Not-The-Secret-0")
+
+    french = browser.get("/sync-log", headers={"Accept-Language": "fr"})
+
+    assert "Application ajoutée" in french.text
+    assert "Échec du test de connexion : Le Client ID ou le Client Secret est incorrect" in (
+        french.text.replace("&#39;", "'")
+    )

@@ -279,6 +279,10 @@ def _note(
             level=level,
             kind=kind,
             message=message,
-            details={"name": connection.name, "seller_id": connection.seller_id},
+            details={
+                "name": connection.name,
+                "seller_id": connection.seller_id,
+                "reason": connection.state_reason,
+            },
         )
     )

@@ -14,6 +14,7 @@ from cdlink.core.translatable import translatable
 from cdlink.hub.connections import list_connections
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry
+from cdlink.sync.connection_check import EXPLANATIONS
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.templating import render
 
@@ -98,4 +99,6 @@ def sync_log(request: Request) -> Response:
         query = select(ActivityEntry).order_by(ActivityEntry.id.desc()).limit(SYNC_LOG_LENGTH)
         entries = list(session.scalars(query))
     zone = request.app.state.settings.zone
-    return render(request, "sync_log.html", {"entries": entries, "zone": zone})
+    titles = {outcome.value: title for outcome, (title, _) in EXPLANATIONS.items()}
+    context = {"entries": entries, "zone": zone, "outcome_titles": titles}
+    return render(request, "sync_log.html", context)
