@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: help demo test lint bench chaos services lock clean
+.PHONY: help demo test lint bench chaos services browser messages lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
 demo: $(VENV)/.installed  ## start the demo: SQLite, embedded workers, sandbox, seeded shop
 	$(BIN)/cdlink demo
 
-test: $(VENV)/.installed services  ## run the whole test suite (SQLite and PostgreSQL)
+test: $(VENV)/.installed services browser  ## run the whole test suite (SQLite and PostgreSQL)
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
@@ -42,6 +42,12 @@ bench: $(VENV)/.installed services  ## run the benchmarks and write docs/benchma
 
 services:  ## start PostgreSQL and Redis when they are not running
 	@bash scripts/services.sh
+
+browser:  ## install Debian's chromium for the browser tests, once
+	@bash scripts/install-browser.sh
+
+messages: $(VENV)/.installed  ## extract, merge and compile the interface translations
+	@bash scripts/messages.sh
 
 lock: | $(UV)  ## re-resolve requirements.lock after changing pyproject.toml
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --no-header \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ def test_given_a_fresh_directory_when_starting_the_demo_then_healthz_answers_200
 ) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDLINK_")}
+    env["PYTHONUNBUFFERED"] = "1"
     output = tmp_path / "demo.out"
     with output.open("w") as sink:
         process = subprocess.Popen(
@@ -40,14 +42,59 @@ def test_given_a_fresh_directory_when_starting_the_demo_then_healthz_answers_200
         response = wait_for(f"http://127.0.0.1:{port}/healthz", process)
         assert response.status_code == 200
         assert response.json()["database"] == "ok"
+        log_in_as_printed(output.read_text(), port)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
     printed = output.read_text()
     assert "login:     demo@cdlink.local" in printed
+    assert "client id:     sandbox-client-" in printed
     assert f"dashboard: http://127.0.0.1:{port}/" in printed
     assert (tmp_path / "var" / "demo" / "cdlink.sqlite3").exists()
     assert process.returncode == 0
+
+
+def log_in_as_printed(printed: str, port: int) -> None:
+    """The printed dashboard URL leads to a login page that accepts the printed login."""
+    dashboard = re.search(r"dashboard: (\S+)", printed)
+    login = re.search(r"login: +(\S+)", printed)
+    password = re.search(r"password: +(\S+)", printed)
+    assert dashboard, printed
+    assert login, printed
+    assert password, printed
+    with httpx.Client(follow_redirects=True, timeout=10) as browser:
+        page = browser.get(dashboard.group(1))
+        assert page.url.path == "/login"
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+        assert token
+        landed = browser.post(
+            f"http://127.0.0.1:{port}/login",
+            data={
+                "csrf_token": token.group(1),
+                "email": login.group(1),
+                "password": password.group(1),
+            },
+        )
+        installed = browser.post(
+            f"http://127.0.0.1:{port}/apps",
+            data={
+                "csrf_token": token.group(1),
+                "name": "Cdiscount",
+                "seller_id": printed_value(printed, "seller id"),
+                "client_id": printed_value(printed, "client id"),
+                "secret": printed_value(printed, "client secret"),
+            },
+            headers={"Accept-Language": "en"},
+        )
+    assert landed.status_code == 200
+    assert landed.url.path == "/"
+    assert "Module installed correctly" in installed.text
+
+
+def printed_value(printed: str, label: str) -> str:
+    found = re.search(rf"{label}: +(\S+)", printed)
+    assert found, printed
+    return found.group(1)
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:

@@ -10,7 +10,15 @@ from cdlink.store import migrate
 from cdlink.store.base import Base
 from cdlink.store.engine import Database
 
-EXPECTED_TABLES = {"users", "connections", "sync_runs", "activity_log"}
+EXPECTED_TABLES = {
+    "users",
+    "connections",
+    "sync_runs",
+    "activity_log",
+    "user_sessions",
+    "api_tokens",
+    "login_attempts",
+}
 
 
 def table_names(database: Database) -> set[str]:

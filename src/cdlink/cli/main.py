@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from cdlink import __version__
-from cdlink.cli import db, sandbox_command, secrets_commands, serve, users_commands
+from cdlink.cli import (
+    apps_commands,
+    db,
+    sandbox_command,
+    secrets_commands,
+    serve,
+    tokens_commands,
+    users_commands,
+)
 
 app = typer.Typer(
     name="cdlink",
@@ -16,6 +24,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(secrets_commands.app, name="secrets")
 app.add_typer(users_commands.app, name="users")
+app.add_typer(apps_commands.app, name="apps")
+app.add_typer(tokens_commands.app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("sandbox")(sandbox_command.sandbox)

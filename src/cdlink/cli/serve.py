@@ -13,9 +13,11 @@ import uvicorn
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.core.clock import SystemClock
 from cdlink.core.settings import Settings
+from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user, find_user, set_password
+from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web.app import create_app
 
 DEMO_DATA_DIR = Path("var") / "demo"
@@ -50,6 +52,10 @@ def demo(
     database = Database(settings.effective_database_url)
     migrate.upgrade(database)
     password = reset_demo_user(database)
+    # The demo's marketplace is the built-in sandbox, in process: connecting an app works
+    # without real credentials and without reaching the internet.
+    marketplace = Sandbox(SandboxConfig())
+    account = marketplace.credentials
     typer.echo(
         "\ncdlink demo is ready\n"
         f"  dashboard: {settings.base_url}/\n"
@@ -57,9 +63,14 @@ def demo(
         f"  password:  {password}\n"
         f"  health:    {settings.base_url}/healthz\n"
         f"  data:      {settings.data_dir}\n"
+        "To connect the built-in sandbox marketplace: Apps → + → Cdiscount → Install, with\n"
+        f"  seller id:     {account.seller_id}\n"
+        f"  client id:     {account.client_id}\n"
+        f"  client secret: {account.client_secret}\n"
         "Press Ctrl+C to stop.\n"
     )
-    run_server(settings, database)
+    checker = OctopiaConnectionChecker(settings, transport=marketplace.transport())
+    run_server(settings, database, connection_checker=checker)
 
 
 def reset_demo_user(database: Database) -> str:
@@ -74,9 +85,11 @@ def reset_demo_user(database: Database) -> str:
     return password
 
 
-def run_server(settings: Settings, database: Database) -> None:
+def run_server(
+    settings: Settings, database: Database, connection_checker: ConnectionChecker | None = None
+) -> None:
     ensure_port_free(settings.host, settings.port)
-    app = create_app(settings, database=database)
+    app = create_app(settings, database=database, connection_checker=connection_checker)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
     finally:

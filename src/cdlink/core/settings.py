@@ -55,6 +55,17 @@ class Settings(BaseSettings):
     octopia_token_url: str = DEFAULT_OCTOPIA_TOKEN_URL
     octopia_api_url: str = DEFAULT_OCTOPIA_API_URL
 
+    # --- web ---
+    # How long a browser stays logged in without being used, and at most.
+    session_idle_hours: int = Field(default=72, ge=1)
+    session_max_days: int = Field(default=30, ge=1)
+    # Login throttling: failed attempts allowed per account and per address within the window.
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    # The interface language when the browser asks for neither French nor English.
+    default_language: Literal["fr", "en"] = "fr"
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:

@@ -16,7 +16,8 @@ def reencrypt_secrets(session: Session, box: SecretBox) -> int:
     """
     changed = 0
     for connection in session.scalars(select(Connection).with_for_update()):
-        if box.is_current(connection.secret_ciphertext):
+        # A removed connection's secret is erased (empty): nothing to re-encrypt.
+        if not connection.secret_ciphertext or box.is_current(connection.secret_ciphertext):
             continue
         connection.secret_ciphertext = box.rotate(connection.secret_ciphertext)
         changed += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from argon2 import PasswordHasher
@@ -16,6 +17,9 @@ from cdlink.store.models import User
 MINIMUM_PASSWORD_LENGTH = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _hasher = PasswordHasher()
+# Checked against when the e-mail is unknown, so that an unknown account takes as long to refuse
+# as a wrong password and the answer time does not tell which accounts exist.
+_UNKNOWN_USER_HASH = _hasher.hash("cdlink: no such user")
 
 
 class UserError(CdlinkError):
@@ -72,6 +76,16 @@ def verify_password(user: User, password: str) -> bool:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return True
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, else None (in about the same time)."""
+    user = find_user(session, email)
+    if user is None or not user.is_active:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_UNKNOWN_USER_HASH, password)
+        return None
+    return user if verify_password(user, password) else None
 
 
 def find_user(session: Session, email: str) -> User | None:

@@ -5,27 +5,70 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from cdlink import __version__
 from cdlink.core.clock import Clock, SystemClock
-from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
+from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
+from cdlink.core.signing_key import load_signing_key
 from cdlink.store.engine import Database
-from cdlink.web import health
+from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
+from cdlink.web import api, docs, errors, health
+from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
+from cdlink.web.pages import access, apps, settings_page, shell
+from cdlink.web.security import Signer
 
 log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+ROUTERS = (
+    health.router,
+    access.router,
+    shell.router,
+    apps.router,
+    settings_page.router,
+    api.router,
+    docs.router,
+)
+
+
+def _install_state(
+    app: FastAPI,
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    connection_checker: ConnectionChecker,
+) -> None:
+    """What the routes find on ``request.app.state``."""
+    app.state.settings = settings
+    app.state.database = database
+    app.state.clock = clock
+    app.state.signer = Signer.from_text(load_signing_key(settings))
+    app.state.secret_box = SecretBox.from_settings(settings)
+    app.state.connection_checker = connection_checker
 
 
 def create_app(
-    settings: Settings, *, database: Database | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    connection_checker: ConnectionChecker | None = None,
 ) -> FastAPI:
-    """Build the web app. A database passed in stays the caller's to dispose of."""
+    """Build the web app. A database passed in stays the caller's to dispose of.
+
+    ``connection_checker`` tests credentials when an app is installed or tested; by default it
+    asks the marketplace at the ``CDLINK_OCTOPIA_*`` addresses (tests pass one on the sandbox).
+    """
     owned = database is None
     database = database or Database(settings.effective_database_url)
+    clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -37,28 +80,26 @@ def create_app(
     app = FastAPI(
         title="cdlink",
         version=__version__,
+        description="The cdlink REST API. Authenticate with a personal API token "
+        "(Settings → API tokens): `Authorization: Bearer <token>`.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.state.settings = settings
-    app.state.database = database
-    app.state.clock = clock or SystemClock()
+    checker = connection_checker or OctopiaConnectionChecker(settings, clock=clock)
+    _install_state(app, settings, database, clock, checker)
+    app.add_middleware(
+        AccessGuard,
+        context=GuardContext(
+            settings=settings, database=database, clock=clock, signer=app.state.signer
+        ),
+    )
     metrics = WebMetrics()
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)
-    app.add_exception_handler(CdlinkError, _problem)  # type: ignore[arg-type]
-    app.include_router(health.router)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
     return app
-
-
-async def _problem(request: Request, error: CdlinkError) -> JSONResponse:
-    """A cdlink error as problem+json: what went wrong and what to do, never a stack trace."""
-    status = 503 if isinstance(error, StorageError | ConfigurationError) else 500
-    log.warning("request failed: %s", error, extra={"path": request.url.path})
-    return JSONResponse(
-        {"title": error.message, "status": status, "hint": error.hint},
-        status_code=status,
-        media_type="application/problem+json",
-    )

@@ -1,0 +1,1 @@
+"""The HTML pages, one router per area of the interface."""

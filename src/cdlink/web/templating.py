@@ -1,0 +1,54 @@
+"""Rendering pages: one Jinja2 environment per language, with what every page needs."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from cdlink import __version__
+from cdlink.core.settings import Settings
+from cdlink.web.i18n import LANGUAGES, request_language, translations
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+@cache
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(version=__version__, languages=LANGUAGES)
+    return env
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render ``template`` in the request's language with the user, CSRF token and path."""
+    settings: Settings = request.app.state.settings
+    language = request_language(request, settings)
+    values = {
+        "request": request,
+        "identity": getattr(request.state, "identity", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "language": language,
+        "path": request.url.path,
+        "translate": translations(language).gettext,
+        **(context or {}),
+    }
+    html = environment(language).get_template(template).render(values)
+    return HTMLResponse(html, status_code=status, headers=headers)
