@@ -3,6 +3,23 @@
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
 from cdlink.store.models.runs import SyncRun
+from cdlink.store.models.sync import (
+    Binding,
+    OutboxEntry,
+    StreamCursor,
+    StreamLease,
+    StreamSchedule,
+)
 from cdlink.store.models.users import User
 
-__all__ = ["ActivityEntry", "Connection", "SyncRun", "User"]
+__all__ = [
+    "ActivityEntry",
+    "Binding",
+    "Connection",
+    "OutboxEntry",
+    "StreamCursor",
+    "StreamLease",
+    "StreamSchedule",
+    "SyncRun",
+    "User",
+]

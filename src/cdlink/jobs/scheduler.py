@@ -1,0 +1,88 @@
+"""The scheduler: finds the streams that are due and queues each one at most once.
+
+A stream of a connection is due when someone asked for it ("sync now"), an event asked for it (a
+new outbox entry), or its interval has passed since the last run (with jitter, set by the
+runner). It is not queued again while a message for it waits (the ``queued_at`` marker is the
+job's identity key; it expires after ``sync_queue_timeout_seconds`` in case the message was lost)
+nor while a run holds its lease. Streams of connections that are not active are skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session
+
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.functions import JobRequest
+from cdlink.store.models import Connection, StreamLease, StreamSchedule
+from cdlink.sync import schedules
+
+
+class Scheduler:
+    """Turns schedules into job requests; ``tick`` is called every ``sync_tick_seconds``."""
+
+    def __init__(self, environment: JobEnvironment, *, batch: int = 500) -> None:
+        self.environment = environment
+        self.batch = batch
+
+    def tick(self) -> list[JobRequest]:
+        """Mark the due streams as queued and return them, for the runtime to send."""
+        with self.environment.database.session() as session:
+            self.ensure_schedules(session)
+            rows = list(session.scalars(self._due_query()))
+            now = self.environment.clock.now()
+            for row in rows:
+                row.queued_at = now
+            return [
+                JobRequest(row.connection_id, row.stream, row.requested_trigger or "schedule")
+                for row in rows
+            ]
+
+    def ensure_schedules(self, session: Session) -> None:
+        """Give every active connection a schedule row for every registered stream."""
+        registry = self.environment.registry
+        connection_ids = session.scalars(
+            select(Connection.id).where(Connection.state == "active")
+        ).all()
+        existing = set(session.execute(select(StreamSchedule.connection_id, StreamSchedule.stream)))
+        now = self.environment.clock.now()
+        for connection_id in connection_ids:
+            for name in registry.names():
+                if (connection_id, name) in existing:
+                    continue
+                interval = self._interval(registry.stream_class(name).default_interval)
+                row = schedules.schedule_for(
+                    session, connection_id, name, default_interval=interval
+                )
+                row.next_run_at = now if interval is not None else None
+
+    def _interval(self, default: int | None) -> int | None:
+        continuous = self.environment.settings.sync_continuous_seconds
+        return continuous if default is not None and default <= continuous else default
+
+    def _due_query(self) -> Select[StreamSchedule]:
+        now = self.environment.clock.now()
+        stale = now - timedelta(seconds=self.environment.settings.sync_queue_timeout_seconds)
+        leased = exists().where(
+            StreamLease.connection_id == StreamSchedule.connection_id,
+            StreamLease.stream == StreamSchedule.stream,
+            StreamLease.expires_at >= now,
+        )
+        return (
+            select(StreamSchedule)
+            .join(Connection, Connection.id == StreamSchedule.connection_id)
+            .where(
+                Connection.state == "active",
+                StreamSchedule.enabled.is_(True),
+                StreamSchedule.state == schedules.ACTIVE,
+                StreamSchedule.stream.in_(self.environment.registry.names()),
+                or_(StreamSchedule.requested_at.is_not(None), StreamSchedule.next_run_at <= now),
+                or_(StreamSchedule.queued_at.is_(None), StreamSchedule.queued_at < stale),
+                ~leased,
+            )
+            .order_by(StreamSchedule.requested_at.is_(None), StreamSchedule.next_run_at)
+            .limit(self.batch)
+            .with_for_update(skip_locked=True, of=StreamSchedule)
+        )

@@ -1,0 +1,79 @@
+"""The binder: local record ↔ marketplace object, exactly once per (connection, kind, id).
+
+The unique constraint on ``bindings`` is the guarantee. When two runs import the same object at
+once, both may find no binding and both create a local record; the second one's insert then hits
+the constraint, and ``bind`` raises ``BindingRaced`` so its whole transaction (local record
+included) rolls back and the work is retried later, when the binding is visible: no duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cdlink.core.clock import Clock
+from cdlink.store.models import Binding
+from cdlink.sync.errors import BindingRaced
+
+
+class Binder:
+    """Finds and records bindings of one connection, inside the caller's transaction."""
+
+    def __init__(self, session: Session, connection_id: int, clock: Clock) -> None:
+        self.session = session
+        self.connection_id = connection_id
+        self.clock = clock
+
+    def find(self, kind: str, external_id: str) -> Binding | None:
+        return self.session.scalars(
+            select(Binding).where(
+                Binding.connection_id == self.connection_id,
+                Binding.kind == kind,
+                Binding.external_id == external_id,
+            )
+        ).one_or_none()
+
+    def to_internal(self, kind: str, external_id: str) -> str | None:
+        """The local id bound to the marketplace object, or None if it is not bound yet."""
+        binding = self.find(kind, external_id)
+        return binding.local_id if binding else None
+
+    def bind(
+        self, kind: str, external_id: str, local_id: str, *, payload_hash: str | None = None
+    ) -> Binding:
+        """Bind a new local record; raise ``BindingRaced`` if another run bound it first."""
+        now = self.clock.now()
+        binding = Binding(
+            connection_id=self.connection_id,
+            kind=kind,
+            external_id=external_id,
+            local_id=local_id,
+            payload_hash=payload_hash,
+            bound_at=now,
+            synced_at=now,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(binding)
+        except IntegrityError as error:
+            raise BindingRaced(
+                f"another run bound {kind} {external_id} of connection {self.connection_id} first"
+            ) from error
+        return binding
+
+    def touch(self, binding: Binding, *, payload_hash: str | None = None) -> None:
+        """Record that the bound object was synced again (and, if given, what was confirmed)."""
+        binding.synced_at = self.clock.now()
+        if payload_hash is not None:
+            binding.payload_hash = payload_hash
+
+
+def payload_hash(payload: Any) -> str:
+    """A stable hash of a JSON-able payload, to skip exports the marketplace already has."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
