@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from cdlink import __version__
-from cdlink.cli import db, secrets_commands, serve, users_commands
+from cdlink.cli import db, runtime_commands, secrets_commands, serve, sync_commands, users_commands
 
 app = typer.Typer(
     name="cdlink",
@@ -18,6 +18,9 @@ app.add_typer(secrets_commands.app, name="secrets")
 app.add_typer(users_commands.app, name="users")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.add_typer(sync_commands.app, name="sync")
+app.command("worker")(runtime_commands.worker)
+app.command("scheduler")(runtime_commands.scheduler)
 
 
 @app.command()

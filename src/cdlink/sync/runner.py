@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
@@ -123,6 +124,7 @@ class StreamRunner:
             schedule = schedules.schedule_for(
                 session, lease.connection_id, lease.stream, default_interval=default
             )
+            self._abandon_stale_runs(session, lease)
             trigger = schedule.requested_trigger or trigger
             schedule.requested_at = schedule.requested_trigger = schedule.queued_at = None
             if trigger == "manual":
@@ -139,6 +141,18 @@ class StreamRunner:
             lease.connection_id, lease.stream, self.database, self.clock, lease, run.id
         )
 
+    def _abandon_stale_runs(self, session: Session, lease: leases.Lease) -> None:
+        """Close the records of runs whose worker died: holding the lease, we know they did."""
+        stale = session.scalars(
+            select(SyncRun).where(
+                SyncRun.connection_id == lease.connection_id,
+                SyncRun.stream == lease.stream,
+                SyncRun.outcome == runs.RUNNING,
+            )
+        )
+        for run in stale:
+            runs.abandon(run, self.clock.now())
+
     def _default_interval(self, stream: str) -> int | None:
         interval = self.registry.stream_class(stream).default_interval
         if interval is not None and interval <= self.options.continuous_interval:
@@ -151,12 +165,12 @@ class StreamRunner:
             run = session.get_one(SyncRun, context.run_id)
             runs.succeed(run, context.counts, now)
             schedule = schedules.schedule_for(session, context.connection_id, context.stream)
-            if schedule.failures:
+            if schedule.last_outcome in (runs.FAILED, runs.DEAD):
                 runs.log(
                     session,
                     connection_id=context.connection_id,
                     kind="sync.recovered",
-                    message=f"{context.stream}: runs again after {schedule.failures} failure(s)",
+                    message=f"{context.stream}: runs normally again",
                     now=now,
                 )
             schedule.failures = 0
@@ -192,8 +206,9 @@ class StreamRunner:
             if resolution.action is FailureAction.REAUTHENTICATE:
                 run.outcome = runs.FAILED
                 self._pause_connection(session, context.connection_id, run.message or "")
-            schedule.last_outcome = run.outcome
-            schedule.last_run_id = run.id
+            if resolution.action is not FailureAction.RETRY_SOON:  # a race is not news
+                schedule.last_outcome = run.outcome
+                schedule.last_run_id = run.id
             self._log_failure(session, context, run, resolution)
             return RunReport(run.outcome, run.id, dict(context.counts), run.message)
 

@@ -58,6 +58,18 @@ def fail(
     run.retry_at = retry_at
 
 
+def abandon(run: SyncRun, now: datetime) -> None:
+    """Close the record of a run whose worker stopped (crash, kill) before it finished."""
+    run.outcome = FAILED
+    run.finished_at = now
+    run.error_class = "WorkerLost"
+    run.failure_type = "system"
+    run.message = (
+        "The worker stopped during this run (crash or restart). Everything it committed is "
+        "kept; the next run carried on from there."
+    )
+
+
 def human_message(error: BaseException, resolution: FailureResolution) -> str:
     """The error's own message, then what to do; never a stack trace, never a secret."""
     text = str(error) or type(error).__name__

@@ -13,6 +13,8 @@ from cdlink import __version__
 from cdlink.core.clock import Clock, SystemClock
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.settings import Settings
+from cdlink.jobs.embedded import EmbeddedRuntime
+from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.engine import Database
 from cdlink.web import health
 from cdlink.web.metrics import WebMetrics
@@ -26,13 +28,21 @@ def create_app(
     """Build the web app. A database passed in stays the caller's to dispose of."""
     owned = database is None
     database = database or Database(settings.effective_database_url)
+    clock = clock or SystemClock()
+    runtime = _embedded_runtime(settings, database, clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info("cdlink %s serving on %s", __version__, settings.base_url)
-        yield
-        if owned:
-            database.dispose()
+        if runtime is not None:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if runtime is not None:
+                runtime.stop()
+            if owned:
+                database.dispose()
 
     app = FastAPI(
         title="cdlink",
@@ -44,13 +54,23 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock
+    app.state.sync_runtime = runtime
     metrics = WebMetrics()
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)
     app.add_exception_handler(CdlinkError, _problem)  # type: ignore[arg-type]
     app.include_router(health.router)
     return app
+
+
+def _embedded_runtime(
+    settings: Settings, database: Database, clock: Clock
+) -> EmbeddedRuntime | None:
+    """The scheduler and workers inside this process, unless they run elsewhere (or are off)."""
+    if settings.runtime != "embedded" or not settings.sync_embedded_enabled:
+        return None
+    return EmbeddedRuntime(JobEnvironment(settings, database, clock))
 
 
 async def _problem(request: Request, error: CdlinkError) -> JSONResponse:

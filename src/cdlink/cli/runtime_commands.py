@@ -1,0 +1,79 @@
+"""``cdlink worker`` and ``cdlink scheduler``: the distributed runtime's two processes."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import typer
+from redis import Redis
+
+from cdlink.cli.context import friendly, load_settings
+from cdlink.core.clock import SystemClock
+from cdlink.core.settings import Settings
+from cdlink.jobs.distributed import SchedulerLoop, Worker, build_broker
+from cdlink.jobs.environment import JobEnvironment, load_plugins
+from cdlink.store import migrate
+from cdlink.store.engine import Database
+
+log = logging.getLogger(__name__)
+
+PLUGINS = typer.Option([], "--plugin", help="Import this module first (it registers streams).")
+
+
+@friendly
+def worker(
+    threads: int | None = typer.Option(None, help="Worker threads [CDLINK_SYNC_WORKER_THREADS]."),
+    plugin: list[str] = PLUGINS,
+) -> None:
+    """Run stream jobs from the Redis queue until stopped (SIGTERM or Ctrl+C)."""
+    load_plugins(plugin)
+    settings = load_settings(sync_worker_threads=threads)
+    database = _database(settings)
+    broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
+    environment = JobEnvironment(settings, database, SystemClock())
+    process = Worker(environment, broker, threads=settings.sync_worker_threads)
+    stopped = _stop_on_signals(threading.Event())
+    process.start()
+    typer.echo(f"cdlink worker: {settings.sync_worker_threads} thread(s), waiting for jobs")
+    stopped.wait()
+    typer.echo("cdlink worker: finishing the jobs in progress")
+    process.stop()
+    database.dispose()
+
+
+@friendly
+def scheduler(plugin: list[str] = PLUGINS) -> None:
+    """Queue due streams while this process is the leader (run one or more for failover)."""
+    load_plugins(plugin)
+    settings = load_settings()
+    database = _database(settings)
+    broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
+    environment = JobEnvironment(settings, database, SystemClock())
+    loop = SchedulerLoop(environment, broker, Redis.from_url(settings.redis_url))
+    _stop_on_signals(loop.stopped)
+    typer.echo("cdlink scheduler: running (one leader at a time)")
+    loop.run()
+    broker.close()
+    database.dispose()
+
+
+def _database(settings: Settings) -> Database:
+    database = Database(settings.effective_database_url)
+    migrate.ensure_current(database)
+    if database.backend == "sqlite":
+        log.warning("the distributed runtime is meant for PostgreSQL; this is SQLite")
+    return database
+
+
+def _stop_on_signals(stopped: threading.Event) -> threading.Event:
+    """Set ``stopped`` on SIGTERM or SIGINT, for a clean shutdown."""
+
+    def _handle(_signal: int, _frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
+    return stopped

@@ -1,0 +1,124 @@
+"""Cursors advance only with the data they describe; bindings are unique and races retry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from cdlink.core.clock import ManualClock
+from cdlink.store.engine import Database
+from cdlink.store.models import Binding
+from cdlink.sync.bindings import Binder, payload_hash
+from cdlink.sync.cursors import Cursor
+from cdlink.sync.errors import BindingRaced
+from cdlink.sync.windows import Window
+
+HOUR = timedelta(hours=1)
+
+
+def a_cursor(connection_id: int) -> Cursor:
+    return Cursor(connection_id, "orders", history=4 * HOUR, lookback=timedelta(0), size=HOUR)
+
+
+def test_given_a_new_cursor_when_planned_then_it_reaches_back_the_history_in_windows(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    with database.reading() as session:
+        planned = a_cursor(connection_id).plan(session, clock.now())
+
+    assert len(planned) == 4
+    assert planned[0].start == clock.now() - 4 * HOUR
+    assert planned[-1].end == clock.now()
+
+
+def test_given_a_window_completed_in_a_rolled_back_transaction_then_the_cursor_has_not_moved(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    cursor = a_cursor(connection_id)
+    window = Window(clock.now() - 4 * HOUR, clock.now() - 3 * HOUR)
+
+    with pytest.raises(RuntimeError), database.session() as session:
+        cursor.complete(session, window, clock.now())
+        raise RuntimeError("the data of the window failed to commit")
+
+    with database.reading() as session:
+        assert cursor.finished(session) == []
+
+
+def test_given_committed_windows_when_planned_again_then_reading_resumes_after_them(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    cursor = a_cursor(connection_id)
+    with database.reading() as session:
+        first, second, *_ = cursor.plan(session, clock.now())
+    for window in (second, first):  # out of order on purpose: they still merge
+        with database.session() as session:
+            cursor.complete(session, window, clock.now())
+
+    with database.reading() as session:
+        assert cursor.finished(session) == [Window(first.start, second.end)]
+        assert cursor.plan(session, clock.now())[0].start == second.end
+
+
+def test_given_a_reset_cursor_when_planned_then_it_starts_over(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    cursor = a_cursor(connection_id)
+    with database.session() as session:
+        cursor.complete(session, Window(clock.now() - HOUR, clock.now()), clock.now())
+    with database.session() as session:
+        cursor.reset(session)
+
+    with database.reading() as session:
+        assert len(cursor.plan(session, clock.now())) == 4
+
+
+def test_given_an_object_bound_by_another_run_when_bound_again_then_retry_later_not_duplicate(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    with database.session() as session:
+        Binder(session, connection_id, clock).bind("order", "A-1", "local-1")
+
+    # The second run decided "not bound yet" before the first committed, and binds too.
+    with pytest.raises(BindingRaced), database.session() as session:
+        Binder(session, connection_id, clock).bind("order", "A-1", "local-2")
+
+    with database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Binding)) == 1
+        assert Binder(session, connection_id, clock).to_internal("order", "A-1") == "local-1"
+
+
+def test_given_the_same_external_id_when_bound_under_another_kind_then_both_bindings_exist(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    with database.session() as session:
+        binder = Binder(session, connection_id, clock)
+        binder.bind("order", "X", "order-1")
+        binder.bind("offer", "X", "offer-1")
+
+    with database.reading() as session:
+        binder = Binder(session, connection_id, clock)
+        assert binder.to_internal("order", "X") == "order-1"
+        assert binder.to_internal("offer", "X") == "offer-1"
+        assert binder.to_internal("order", "Y") is None
+
+
+def test_given_a_bound_object_when_touched_then_sync_time_and_hash_are_recorded(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    with database.session() as session:
+        Binder(session, connection_id, clock).bind("offer", "SKU-1", "SKU-1")
+    clock.advance(60)
+    with database.session() as session:
+        binder = Binder(session, connection_id, clock)
+        binding = binder.find("offer", "SKU-1")
+        assert binding is not None
+        binder.touch(binding, payload_hash=payload_hash({"stock": 3}))
+
+    with database.reading() as session:
+        binding = Binder(session, connection_id, clock).find("offer", "SKU-1")
+        assert binding is not None
+        assert binding.synced_at == clock.now()
+        assert binding.payload_hash == payload_hash({"stock": 3}) != payload_hash({"stock": 4})

@@ -1,0 +1,147 @@
+"""The failure policy table: error class → (action, failure type, retry schedule)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cdlink.core.errors import CdlinkError, ConfigurationError
+from cdlink.sync.errors import BindingRaced, LeaseLost
+from cdlink.sync.failures import (
+    DEFAULT_POLICY,
+    TRANSIENT_SCHEDULE,
+    FailureAction,
+    FailureResolution,
+    FailureType,
+)
+
+
+# Stand-ins for the marketplace client's errors (cdlink.octopia.errors), with the same names
+# and module, so the table's keys are exercised as the client's classes will meet them.
+class OctopiaError(CdlinkError):
+    pass
+
+
+class TransportError(OctopiaError):
+    pass
+
+
+class ApiError(OctopiaError):
+    pass
+
+
+class AuthError(ApiError):
+    pass
+
+
+class CredentialsRejected(AuthError):
+    pass
+
+
+class Forbidden(ApiError):
+    pass
+
+
+class RateLimited(ApiError):
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidRequest(ApiError):
+    pass
+
+
+class ServerError(ApiError):
+    pass
+
+
+class MalformedResponse(OctopiaError):
+    pass
+
+
+for _cls in (
+    OctopiaError,
+    TransportError,
+    ApiError,
+    AuthError,
+    CredentialsRejected,
+    Forbidden,
+    RateLimited,
+    InvalidRequest,
+    ServerError,
+    MalformedResponse,
+):
+    _cls.__module__ = "cdlink.octopia.errors"
+
+
+@pytest.mark.parametrize(
+    ("error", "action", "failure_type"),
+    [
+        (CredentialsRejected("no"), FailureAction.REAUTHENTICATE, FailureType.CONFIGURATION),
+        (AuthError("token service down"), FailureAction.RETRY, FailureType.TRANSIENT),
+        (Forbidden("no right"), FailureAction.FAIL, FailureType.CONFIGURATION),
+        (RateLimited("slow down", 30), FailureAction.RATE_LIMITED, FailureType.TRANSIENT),
+        (InvalidRequest("bad"), FailureAction.FAIL, FailureType.SYSTEM),
+        (ServerError("500"), FailureAction.RETRY, FailureType.TRANSIENT),
+        (TransportError("reset"), FailureAction.RETRY, FailureType.TRANSIENT),
+        (MalformedResponse("not json"), FailureAction.RETRY, FailureType.SYSTEM),
+        (BindingRaced("race"), FailureAction.RETRY_SOON, FailureType.TRANSIENT),
+        (LeaseLost("taken"), FailureAction.RETRY_SOON, FailureType.TRANSIENT),
+        (ConfigurationError("bad key"), FailureAction.FAIL, FailureType.CONFIGURATION),
+        (KeyError("a bug"), FailureAction.RETRY, FailureType.SYSTEM),
+    ],
+)
+def test_given_an_error_when_resolved_then_the_table_row_of_its_most_specific_class_applies(
+    error: BaseException, action: FailureAction, failure_type: FailureType
+) -> None:
+    resolution = DEFAULT_POLICY.resolve(error)
+
+    assert (resolution.action, resolution.failure_type) == (action, failure_type)
+
+
+def test_given_an_unknown_subclass_of_a_listed_error_when_resolved_then_its_parent_row_applies() -> (
+    None
+):
+    class GatewayTimeout(ServerError):
+        pass
+
+    assert DEFAULT_POLICY.resolve(GatewayTimeout("504")).action is FailureAction.RETRY
+
+
+def test_given_a_class_registered_on_a_copy_when_resolved_then_only_the_copy_changes() -> None:
+    class ShopClosed(Exception):
+        pass
+
+    policy = DEFAULT_POLICY.copy()
+    policy.register(ShopClosed, FailureResolution(FailureAction.FAIL, FailureType.CONFIGURATION))
+
+    assert policy.resolve(ShopClosed()).action is FailureAction.FAIL
+    assert DEFAULT_POLICY.resolve(ShopClosed()).action is FailureAction.RETRY
+
+
+def test_given_successive_failures_when_delayed_then_the_schedule_is_followed_and_then_held() -> (
+    None
+):
+    resolution = DEFAULT_POLICY.resolve(ServerError("500"))
+
+    delays = [resolution.delay(failures) for failures in range(1, 10)]
+
+    assert delays[: len(TRANSIENT_SCHEDULE)] == list(TRANSIENT_SCHEDULE)
+    assert delays[-1] == TRANSIENT_SCHEDULE[-1]
+
+
+def test_given_a_retry_after_longer_than_the_schedule_when_delayed_then_the_server_wins() -> None:
+    resolution = DEFAULT_POLICY.resolve(RateLimited("slow down", 600))
+
+    assert resolution.delay(1, retry_after=600) == timedelta(minutes=10)
+    assert resolution.delay(1, retry_after=1) == timedelta(minutes=1)
+    assert not resolution.counts_as_failure
+
+
+@pytest.mark.parametrize("error", [CredentialsRejected("no"), Forbidden("no")])
+def test_given_an_error_retrying_cannot_fix_when_delayed_then_there_is_no_retry(
+    error: BaseException,
+) -> None:
+    assert DEFAULT_POLICY.resolve(error).delay(1) is None
