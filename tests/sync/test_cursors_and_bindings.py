@@ -39,9 +39,13 @@ def test_given_a_window_completed_in_a_rolled_back_transaction_then_the_cursor_h
     cursor = a_cursor(connection_id)
     window = Window(clock.now() - 4 * HOUR, clock.now() - 3 * HOUR)
 
-    with pytest.raises(RuntimeError), database.session() as session:
-        cursor.complete(session, window, clock.now())
-        raise RuntimeError("the data of the window failed to commit")
+    def commit_fails() -> None:
+        with database.session() as session:
+            cursor.complete(session, window, clock.now())
+            raise RuntimeError("the data of the window failed to commit")
+
+    with pytest.raises(RuntimeError):
+        commit_fails()
 
     with database.reading() as session:
         assert cursor.finished(session) == []

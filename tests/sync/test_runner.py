@@ -192,7 +192,6 @@ def test_given_a_forbidden_error_when_the_run_fails_then_the_stream_is_dead_at_o
 )
 def test_given_a_rate_limit_or_a_race_when_the_run_fails_then_it_waits_without_counting(
     environment: JobEnvironment,
-    clock: ManualClock,
     connection_id: int,
     scripted: type[ScriptedStream],
     error: Exception,
@@ -204,7 +203,7 @@ def test_given_a_rate_limit_or_a_race_when_the_run_fails_then_it_waits_without_c
 
     schedule = schedule_of(environment.database, connection_id, "scripted")
     assert report.outcome == "failed"
-    assert (schedule.failures, schedule.next_run_at) == (0, clock.now() + wait)
+    assert (schedule.failures, schedule.next_run_at) == (0, environment.clock.now() + wait)
 
 
 def test_given_a_lease_held_elsewhere_when_run_then_it_is_busy_and_nothing_runs(

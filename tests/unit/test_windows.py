@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,7 +34,7 @@ def test_given_any_windows_when_merged_then_sorted_disjoint_and_covering_the_sam
     merged = merge(finished)
 
     assert merged == sorted(merged)
-    assert all(a.end < b.start for a, b in zip(merged, merged[1:], strict=False))
+    assert all(a.end < b.start for a, b in itertools.pairwise(merged))
     for window in finished:
         for moment in (window.start, window.end - MINUTE / 60):
             if window.end > window.start:
@@ -64,7 +65,7 @@ def test_given_a_cursor_state_when_planning_then_no_instant_up_to_now_is_left_un
     planned = plan(finished, origin=ORIGIN, now=now, lookback=lookback, size=size)
 
     # Contiguous, never longer than the size, ending at now.
-    assert all(a.end == b.start for a, b in zip(planned, planned[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(planned))
     assert all(timedelta(0) < window.length <= size for window in planned)
     if planned:
         assert planned[-1].end == now
@@ -155,5 +156,5 @@ def test_given_a_bad_window_when_built_then_it_is_refused(
 def test_given_a_negative_look_back_or_an_empty_size_when_planning_then_it_is_refused(
     lookback: timedelta, size: timedelta
 ) -> None:
-    with pytest.raises(ValueError, match="look-back|size"):
+    with pytest.raises(ValueError, match=r"look-back|size"):
         plan([], origin=ORIGIN, now=ORIGIN + MINUTE, lookback=lookback, size=size)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import StreamSchedule
@@ -32,17 +33,22 @@ def schedule_for(
 ) -> StreamSchedule:
     """The schedule row, created (due at once) if it does not exist yet."""
     row = session.get(StreamSchedule, (connection_id, stream))
-    if row is None:
-        row = StreamSchedule(
-            connection_id=connection_id,
-            stream=stream,
-            interval_seconds=default_interval,
-            enabled=True,
-            state=ACTIVE,
-            failures=0,
-        )
-        session.add(row)
-        session.flush()
+    if row is not None:
+        return row
+    row = StreamSchedule(
+        connection_id=connection_id,
+        stream=stream,
+        interval_seconds=default_interval,
+        enabled=True,
+        state=ACTIVE,
+        failures=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another process created it between our read and our insert: use theirs.
+        return session.get_one(StreamSchedule, (connection_id, stream), populate_existing=True)
     return row
 
 
