@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from cdlink.core.settings import Settings
+from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.web.app import create_app
 
@@ -17,7 +18,7 @@ def test_given_a_reachable_database_when_asking_healthz_then_it_answers_200(
 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
-    assert response.json()["schema"] == "0001"
+    assert response.json()["schema"] == migrate.head_revision(database)
 
 
 def test_given_an_unreachable_database_when_asking_healthz_then_it_answers_503_with_a_hint(

@@ -66,7 +66,7 @@ def stream_statuses(
     }
     return [
         _status(session, schedule, connection, leases.get((connection.id, schedule.stream)))
-        for schedule, connection in session.execute(query).tuples()
+        for schedule, connection in session.execute(query)
     ]
 
 

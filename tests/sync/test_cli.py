@@ -1,0 +1,117 @@
+"""``cdlink sync run|status|retry|interval`` and the runtime commands, through the real CLI."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cdlink.cli.main import app
+from cdlink.core.clock import SystemClock
+from cdlink.store import migrate
+from cdlink.store.engine import Database
+from cdlink.store.models import StreamSchedule
+from tests.sync.conftest import add_connection
+from tests.sync.marketplace import create_tables, publish
+
+runner = CliRunner()
+PLUGIN = ["--plugin", "tests.sync.plugin"]
+
+
+@pytest.fixture
+def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    """A data directory with a current schema, the test marketplace and one connection."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CDLINK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CDLINK_DATABASE_URL", raising=False)
+    database = Database(f"sqlite:///{tmp_path / 'data' / 'cdlink.sqlite3'}")
+    migrate.upgrade(database)
+    create_tables(database)
+    clock = SystemClock()
+    add_connection(database, clock, name="Shop")
+    publish(database, [("O-1", clock.now() - timedelta(minutes=5), 1)])
+    yield database
+    database.dispose()
+
+
+def test_given_a_connection_when_sync_run_then_the_stream_runs_and_status_shows_it(
+    shop: Database,
+) -> None:
+    ran = runner.invoke(
+        app, ["sync", "run", "--connection", "Shop", "--stream", "test_orders", *PLUGIN]
+    )
+    status = runner.invoke(app, ["sync", "status"])
+
+    assert ran.exit_code == 0, ran.output
+    assert "test_orders: succeeded" in ran.output
+    assert "created 1" in ran.output
+    assert status.exit_code == 0, status.output
+    assert "Shop" in status.output
+    assert "3600s" in status.output
+    assert "succeeded" in status.output
+
+
+def test_given_an_unknown_stream_when_sync_run_then_it_fails_with_the_known_streams(
+    shop: Database,
+) -> None:
+    result = runner.invoke(app, ["sync", "run", "-c", "1", "-s", "nope", *PLUGIN])
+
+    assert result.exit_code == 1
+    assert "test_orders" in result.output
+    assert "hint:" in result.output
+
+
+def test_given_an_unknown_connection_when_sync_status_then_it_says_so(shop: Database) -> None:
+    result = runner.invoke(app, ["sync", "status", "--connection", "Elsewhere"])
+
+    assert result.exit_code == 1
+    assert "Elsewhere" in result.output
+
+
+def test_given_a_stream_when_its_interval_is_set_and_retried_then_the_schedule_says_so(
+    shop: Database,
+) -> None:
+    interval = runner.invoke(app, ["sync", "interval", "-c", "Shop", "-s", "test_orders", "5m"])
+    retried = runner.invoke(app, ["sync", "retry", "-c", "Shop", "-s", "test_orders"])
+    refused = runner.invoke(app, ["sync", "interval", "-c", "Shop", "-s", "test_orders", "2m"])
+
+    assert interval.exit_code == retried.exit_code == 0, interval.output + retried.output
+    assert refused.exit_code == 1
+    assert "continuous" in refused.output
+    with shop.reading() as session:
+        row = session.get_one(StreamSchedule, (1, "test_orders"))
+    assert (row.interval_seconds, row.requested_trigger, row.state) == (300, "manual", "active")
+
+
+def test_given_an_empty_database_when_sync_status_then_it_explains_why_nothing_is_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CDLINK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CDLINK_DATABASE_URL", raising=False)
+    runner.invoke(app, ["db", "upgrade"])
+
+    result = runner.invoke(app, ["sync", "status"])
+
+    assert result.exit_code == 0
+    assert "no stream is scheduled yet" in result.output
+
+
+@pytest.mark.parametrize("command", ["worker", "scheduler"])
+def test_given_the_runtime_commands_when_asked_for_help_then_they_explain_themselves(
+    command: str,
+) -> None:
+    result = runner.invoke(app, [command, "--help"])
+
+    assert result.exit_code == 0
+    assert "--plugin" in result.output
+
+
+def test_given_a_missing_plugin_when_the_worker_starts_then_it_says_what_to_check(
+    shop: Database,
+) -> None:
+    result = runner.invoke(app, ["worker", "--plugin", "no.such.module"])
+
+    assert result.exit_code == 1
+    assert "no.such.module" in result.output
