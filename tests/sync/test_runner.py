@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from cdlink.sync import leases, schedules
 from cdlink.sync.errors import BindingRaced, UnknownConnection, UnknownStream
 from cdlink.sync.runner import RunnerOptions, StreamRunner
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
+from cdlink.sync.windows import Window
 from tests.sync.marketplace import TableImporter, local_records, publish
 from tests.unit.test_failure_policy import CredentialsRejected, Forbidden, RateLimited, ServerError
 
@@ -269,3 +270,25 @@ def test_given_two_streams_with_one_name_when_registered_then_the_registry_refus
     with pytest.raises(ValueError, match="already registered"):
         registry.register(Impostor)
     assert registry.names() == ["test_orders"]
+
+
+class RepeatingImporter(TableImporter):
+    """Lists the same marketplace object twice in one window, as paginated APIs sometimes do."""
+
+    name = "repeating"
+
+    def fetch(self, context: StreamContext, window: Window) -> list[Any]:
+        records = list(super().fetch(context, window))
+        return records + records
+
+
+def test_given_a_record_listed_twice_in_one_window_when_imported_then_it_is_bound_once(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, registry: StreamRegistry
+) -> None:
+    registry.register(RepeatingImporter)
+    publish(environment.database, [("O-1", clock.now() - MINUTE, 1)])
+
+    report = a_runner(environment).run(connection_id, "repeating")
+
+    assert (report.counts["created"], report.counts["updated"]) == (1, 1)
+    assert local_records(environment.database) == [("O-1", 1)]

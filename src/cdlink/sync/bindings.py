@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +21,9 @@ from cdlink.core.clock import Clock
 from cdlink.store.models import Binding
 from cdlink.sync.errors import BindingRaced
 
+# Values per IN (...) list: well under every database's limit on bound parameters.
+_CHUNK = 500
+
 
 class Binder:
     """Finds and records bindings of one connection, inside the caller's transaction."""
@@ -28,6 +32,7 @@ class Binder:
         self.session = session
         self.connection_id = connection_id
         self.clock = clock
+        self._pending: list[Binding] = []
 
     def find(self, kind: str, external_id: str) -> Binding | None:
         return self.session.scalars(
@@ -38,15 +43,38 @@ class Binder:
             )
         ).one_or_none()
 
+    def find_many(self, kind: str, external_ids: Iterable[str]) -> dict[str, Binding]:
+        """The bindings of several marketplace objects at once (one query), by external id."""
+        wanted = list(dict.fromkeys(external_ids))
+        found: dict[str, Binding] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            query = select(Binding).where(
+                Binding.connection_id == self.connection_id,
+                Binding.kind == kind,
+                Binding.external_id.in_(wanted[start : start + _CHUNK]),
+            )
+            found.update((binding.external_id, binding) for binding in self.session.scalars(query))
+        return found
+
     def to_internal(self, kind: str, external_id: str) -> str | None:
         """The local id bound to the marketplace object, or None if it is not bound yet."""
         binding = self.find(kind, external_id)
         return binding.local_id if binding else None
 
     def bind(
-        self, kind: str, external_id: str, local_id: str, *, payload_hash: str | None = None
+        self,
+        kind: str,
+        external_id: str,
+        local_id: str,
+        *,
+        payload_hash: str | None = None,
+        flush: bool = True,
     ) -> Binding:
-        """Bind a new local record; raise ``BindingRaced`` if another run bound it first."""
+        """Bind a new local record; raise ``BindingRaced`` if another run bound it first.
+
+        With ``flush=False`` the check waits for the next ``flush()`` (one round trip for a
+        whole page of bindings).
+        """
         now = self.clock.now()
         binding = Binding(
             connection_id=self.connection_id,
@@ -57,20 +85,37 @@ class Binder:
             bound_at=now,
             synced_at=now,
         )
+        # No savepoint: after a race the whole transaction must roll back anyway (it may hold a
+        # local record created for this object), and savepoints cost a round trip per record.
+        self._pending.append(binding)
+        if flush:
+            self.flush()
+        return binding
+
+    def flush(self) -> None:
+        """Write pending bindings; raise ``BindingRaced`` if another run bound one first."""
+        # Added only now, so the unit of work inserts them in one batch rather than one by one
+        # at each autoflush of the writes in between.
+        self.session.add_all(self._pending)
+        self._pending.clear()
         try:
-            with self.session.begin_nested():
-                self.session.add(binding)
+            self.session.flush()
         except IntegrityError as error:
             raise BindingRaced(
-                f"another run bound {kind} {external_id} of connection {self.connection_id} first"
+                f"another run bound an object of connection {self.connection_id} first "
+                f"({_constraint(error)})"
             ) from error
-        return binding
 
     def touch(self, binding: Binding, *, payload_hash: str | None = None) -> None:
         """Record that the bound object was synced again (and, if given, what was confirmed)."""
         binding.synced_at = self.clock.now()
         if payload_hash is not None:
             binding.payload_hash = payload_hash
+
+
+def _constraint(error: IntegrityError) -> str:
+    """The database's own words, without the statement's parameters (no payloads in logs)."""
+    return str(error.orig).splitlines()[0][:200]
 
 
 def payload_hash(payload: Any) -> str:

@@ -66,17 +66,28 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         counts: Counter[str] = Counter()
         with context.transaction() as session:
             binder = Binder(session, context.connection_id, context.clock)
+            bindings = binder.find_many(self.kind, map(self.external_id, records))
             for record in records:
-                counts[self.import_record(session, context, binder, record)] += 1
+                counts[self.import_record(session, context, binder, record, bindings)] += 1
+            binder.flush()
             cursor.complete(session, window, context.clock.now())
         context.count(windows=1, **counts)
 
     def import_record(
-        self, session: Session, context: StreamContext, binder: Binder, record: RecordT
+        self,
+        session: Session,
+        context: StreamContext,
+        binder: Binder,
+        record: RecordT,
+        bindings: dict[str, Binding],
     ) -> str:
-        """resolve → skip? → map → write → bind; returns what happened, for the counts."""
+        """resolve → skip? → map → write → bind; returns what happened, for the counts.
+
+        ``bindings`` holds the window's bindings found so far; new ones are added to it, so a
+        record listed twice in one window is updated the second time, not bound twice.
+        """
         external_id = self.external_id(record)
-        binding = binder.find(self.kind, external_id)
+        binding = bindings.get(external_id)
         if self.skip(record, binding):
             return "skipped"
         try:
@@ -86,7 +97,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             return "rejected"
         local_id = self.write(session, context, mapped, binding.local_id if binding else None)
         if binding is None:
-            binder.bind(self.kind, external_id, local_id)
+            bindings[external_id] = binder.bind(self.kind, external_id, local_id, flush=False)
             return "created"
         binder.touch(binding)
         return "updated"
