@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +17,7 @@ from cdlink.core.clock import SystemClock
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import StreamSchedule
-from tests.sync.conftest import add_connection
+from tests.sync.conftest import REDIS_URL, add_connection
 from tests.sync.marketplace import create_tables, publish
 
 runner = CliRunner()
@@ -115,3 +119,44 @@ def test_given_a_missing_plugin_when_the_worker_starts_then_it_says_what_to_chec
 
     assert result.exit_code == 1
     assert "no.such.module" in result.output
+
+
+def stop_once_listening(original: object) -> threading.Thread:
+    """SIGTERM this process once the command under test has put its own handler in place."""
+
+    def stopper() -> None:
+        deadline = time.monotonic() + 30
+        while signal.getsignal(signal.SIGTERM) is original and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # let the command settle into its wait
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=stopper, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [("worker", "finishing the jobs in progress"), ("scheduler", "cdlink scheduler: stopped")],
+)
+def test_given_a_runtime_command_when_sent_sigterm_then_it_stops_cleanly(
+    shop: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    redis_namespace: str,
+    command: str,
+    said: str,
+) -> None:
+    monkeypatch.setenv("CDLINK_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("CDLINK_SYNC_REDIS_NAMESPACE", redis_namespace)
+    monkeypatch.setenv("CDLINK_SYNC_TICK_SECONDS", "0.1")
+    original = signal.getsignal(signal.SIGTERM)
+    stopper = stop_once_listening(original)
+
+    result = runner.invoke(app, [command, *PLUGIN])
+    stopper.join()
+
+    assert result.exit_code == 0, result.output
+    assert said in result.output
+    assert signal.getsignal(signal.SIGTERM) is original

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
+from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Binding
 from cdlink.sync.bindings import Binder, payload_hash
 from cdlink.sync.cursors import Cursor
 from cdlink.sync.errors import BindingRaced
 from cdlink.sync.windows import Window
+from tests.conftest import postgres_database
+from tests.sync.conftest import add_connection
 
 HOUR = timedelta(hours=1)
 
@@ -126,3 +130,41 @@ def test_given_a_bound_object_when_touched_then_sync_time_and_hash_are_recorded(
         assert binding is not None
         assert binding.synced_at == clock.now()
         assert binding.payload_hash == payload_hash({"stock": 3}) != payload_hash({"stock": 4})
+
+
+@pytest.mark.postgres
+def test_given_two_transactions_binding_one_object_at_once_then_one_wins_and_one_retries_later(
+    clock: ManualClock,
+) -> None:
+    # PostgreSQL only: on SQLite, BEGIN IMMEDIATE makes writers take turns, so the second
+    # transaction already sees the first one's binding and this race cannot happen.
+    with postgres_database() as url:
+        database = Database(url)
+        migrate.upgrade(database)
+        connection_id = add_connection(database, clock)
+        both_resolved = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def importer(local_id: str) -> None:
+            try:
+                with database.session() as session:
+                    binder = Binder(session, connection_id, clock)
+                    assert binder.to_internal("order", "A-1") is None
+                    both_resolved.wait()
+                    binder.bind("order", "A-1", local_id)
+                outcomes.append("bound")
+            except BindingRaced:
+                outcomes.append("retry later")
+
+        threads = [threading.Thread(target=importer, args=(f"local-{n}",)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        with database.reading() as session:
+            count = session.scalar(select(func.count()).select_from(Binding))
+        database.dispose()
+
+    assert sorted(outcomes) == ["bound", "retry later"]
+    assert count == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 import typer
@@ -20,6 +22,7 @@ from cdlink.store.engine import Database
 
 log = logging.getLogger(__name__)
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 PLUGINS = typer.Option([], "--plugin", help="Import this module first (it registers streams).")
 
 
@@ -35,12 +38,13 @@ def worker(
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     environment = JobEnvironment(settings, database, SystemClock())
     process = Worker(environment, broker, threads=settings.sync_worker_threads)
-    stopped = _stop_on_signals(threading.Event())
-    process.start()
-    typer.echo(f"cdlink worker: {settings.sync_worker_threads} thread(s), waiting for jobs")
-    stopped.wait()
-    typer.echo("cdlink worker: finishing the jobs in progress")
-    process.stop()
+    stopped = threading.Event()
+    with _stop_on_signals(stopped):
+        process.start()
+        typer.echo(f"cdlink worker: {settings.sync_worker_threads} thread(s), waiting for jobs")
+        stopped.wait()
+        typer.echo("cdlink worker: finishing the jobs in progress")
+        process.stop()
     database.dispose()
 
 
@@ -52,11 +56,14 @@ def scheduler(plugin: list[str] = PLUGINS) -> None:
     database = _database(settings)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     environment = JobEnvironment(settings, database, SystemClock())
-    loop = SchedulerLoop(environment, broker, Redis.from_url(settings.redis_url))
-    _stop_on_signals(loop.stopped)
-    typer.echo("cdlink scheduler: running (one leader at a time)")
-    loop.run()
+    redis_client = Redis.from_url(settings.redis_url)
+    loop = SchedulerLoop(environment, broker, redis_client)
+    with _stop_on_signals(loop.stopped):
+        typer.echo("cdlink scheduler: running (one leader at a time)")
+        loop.run()
+    typer.echo("cdlink scheduler: stopped")
     broker.close()
+    redis_client.close()
     database.dispose()
 
 
@@ -68,12 +75,16 @@ def _database(settings: Settings) -> Database:
     return database
 
 
-def _stop_on_signals(stopped: threading.Event) -> threading.Event:
-    """Set ``stopped`` on SIGTERM or SIGINT, for a clean shutdown."""
+@contextmanager
+def _stop_on_signals(stopped: threading.Event) -> Iterator[None]:
+    """Set ``stopped`` on SIGTERM or SIGINT (a clean shutdown); the old handlers come back after."""
 
     def _handle(_signal: int, _frame: FrameType | None) -> None:
         stopped.set()
 
-    signal.signal(signal.SIGTERM, _handle)
-    signal.signal(signal.SIGINT, _handle)
-    return stopped
+    previous = {number: signal.signal(number, _handle) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
