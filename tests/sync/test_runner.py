@@ -13,7 +13,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry, Binding, Connection, StreamSchedule, SyncRun
-from cdlink.sync import leases, schedules
+from cdlink.sync import connections, leases, schedules
 from cdlink.sync.errors import BindingRaced, UnknownConnection, UnknownStream
 from cdlink.sync.runner import RunnerOptions, StreamRunner
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
@@ -292,3 +292,26 @@ def test_given_a_record_listed_twice_in_one_window_when_imported_then_it_is_boun
 
     assert (report.counts["created"], report.counts["updated"]) == (1, 1)
     assert local_records(environment.database) == [("O-1", 1)]
+
+
+def test_given_a_paused_connection_when_reactivated_then_its_streams_run_again_at_once(
+    environment: JobEnvironment,
+    clock: ManualClock,
+    connection_id: int,
+    scripted: type[ScriptedStream],
+) -> None:
+    scripted.script = [CredentialsRejected("the client secret was refused")]
+    runner = a_runner(environment)
+    runner.run(connection_id, "scripted")
+    clock.advance(60)
+
+    with environment.database.session() as session:
+        connections.reactivate(session, connection_id, clock.now())
+    report = runner.run(connection_id, "scripted")
+
+    assert report.outcome == "succeeded"
+    with environment.database.reading() as session:
+        connection = session.get_one(Connection, connection_id)
+        kinds = session.scalars(select(ActivityEntry.kind).order_by(ActivityEntry.id)).all()
+    assert (connection.state, connection.state_reason) == ("active", None)
+    assert kinds == ["connection.reauth_required", "connection.reactivated", "sync.recovered"]

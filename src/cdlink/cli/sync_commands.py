@@ -9,7 +9,8 @@ from cdlink.core.clock import SystemClock
 from cdlink.jobs.environment import JobEnvironment, load_plugins
 from cdlink.store.engine import Database
 from cdlink.sync import schedules
-from cdlink.sync.status import StreamStatus, find_connection, stream_statuses
+from cdlink.sync.connections import find_connection
+from cdlink.sync.status import StreamStatus, stream_statuses
 
 app = typer.Typer(help="Sync engine: run streams, show their status, retry dead ones.")
 

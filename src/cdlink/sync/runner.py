@@ -22,14 +22,12 @@ from sqlalchemy.orm import Session
 from cdlink.core.clock import Clock
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, StreamSchedule, SyncRun
-from cdlink.sync import leases, runs, schedules
+from cdlink.sync import connections, leases, runs, schedules
 from cdlink.sync.errors import LeaseLost, StreamBusy, UnknownConnection
 from cdlink.sync.failures import DEFAULT_POLICY, FailureAction, FailurePolicy, FailureResolution
 from cdlink.sync.streams import StreamContext, StreamRegistry, default_registry
 
 log = logging.getLogger(__name__)
-
-REAUTH_REQUIRED = "reauth_required"
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ class StreamRunner:
             connection = session.get(Connection, connection_id)
             if connection is None:
                 raise UnknownConnection(f"no connection with id {connection_id}")
-            if connection.state != "active":
+            if connection.state != connections.ACTIVE:
                 return RunReport("paused", message=connection.state_reason or connection.state)
             schedule = session.get(StreamSchedule, (connection_id, stream))
             if schedule is not None and schedule.state == schedules.DEAD and trigger != "manual":
@@ -205,7 +203,9 @@ class StreamRunner:
             runs.fail(run, error, resolution, counts=context.counts, now=now, retry_at=retry_at)
             if resolution.action is FailureAction.REAUTHENTICATE:
                 run.outcome = runs.FAILED
-                self._pause_connection(session, context.connection_id, run.message or "")
+                connections.pause_for_reauthentication(
+                    session, context.connection_id, run.message or "", now
+                )
             if resolution.action is not FailureAction.RETRY_SOON:  # a race is not news
                 schedule.last_outcome = run.outcome
                 schedule.last_run_id = run.id
@@ -229,12 +229,6 @@ class StreamRunner:
         retry_at = now + delay * (1 + self._jitter())
         schedule.next_run_at = retry_at
         return retry_at
-
-    def _pause_connection(self, session: Session, connection_id: int, reason: str) -> None:
-        connection = session.get_one(Connection, connection_id)
-        connection.state = REAUTH_REQUIRED
-        connection.state_reason = reason
-        connection.updated_at = self.clock.now()
 
     def _log_failure(
         self, session: Session, context: StreamContext, run: SyncRun, resolution: FailureResolution

@@ -1,4 +1,4 @@
-"""What the sync engine is doing, for people: per connection and stream, and finding connections.
+"""What the sync engine is doing, for people: one line per connection and stream.
 
 Used by ``cdlink sync status`` and, later, the web UI's sync page.
 """
@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import Connection, StreamLease, StreamSchedule, SyncRun
-from cdlink.sync.errors import UnknownConnection
 
 
 @dataclass(frozen=True)
@@ -29,24 +28,6 @@ class StreamStatus:
     running_on: str | None
     last_outcome: str | None
     last_message: str | None
-
-
-def find_connection(session: Session, reference: str) -> Connection:
-    """The connection whose id or name is ``reference``."""
-    connection = None
-    if reference.isdigit():
-        connection = session.get(Connection, int(reference))
-    if connection is None:
-        matches = session.scalars(select(Connection).where(Connection.name == reference)).all()
-        if len(matches) > 1:
-            raise UnknownConnection(
-                f"{len(matches)} connections are named {reference!r}",
-                hint="Use the connection's id instead of its name.",
-            )
-        connection = matches[0] if matches else None
-    if connection is None:
-        raise UnknownConnection(f"no connection has the id or name {reference!r}")
-    return connection
 
 
 def stream_statuses(
