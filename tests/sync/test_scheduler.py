@@ -170,3 +170,17 @@ def test_given_the_distributed_runtime_or_tests_when_the_app_starts_then_no_runt
 
     assert create_app(distributed, database=database).state.sync_runtime is None
     assert create_app(settings, database=database).state.sync_runtime is None
+
+
+def test_given_jobs_queued_by_a_process_that_died_when_the_embedded_runtime_starts_then_they_run(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int
+) -> None:
+    publish(environment.database, [("O-1", clock.now() - timedelta(minutes=3), 1)])
+    assert Scheduler(environment).tick()  # queued in the memory of a process that then died
+    runtime = EmbeddedRuntime(environment)
+
+    runtime.start()
+    try:
+        wait_for(lambda: local_records(environment.database) == [("O-1", 1)])
+    finally:
+        runtime.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from cdlink.core.errors import CdlinkError, ConfigurationError
 from cdlink.sync.errors import BindingRaced, LeaseLost
@@ -18,6 +19,7 @@ from cdlink.sync.failures import (
     FailureResolution,
     FailureType,
 )
+from cdlink.sync.runs import human_message
 
 
 # Stand-ins for the marketplace client's errors (cdlink.octopia.errors), with the same names
@@ -94,6 +96,11 @@ for _cls in (
         (LeaseLost("taken"), FailureAction.RETRY_SOON, FailureType.TRANSIENT),
         (ConfigurationError("bad key"), FailureAction.FAIL, FailureType.CONFIGURATION),
         (KeyError("a bug"), FailureAction.RETRY, FailureType.SYSTEM),
+        (
+            OperationalError("SELECT 1", {}, Exception("connection refused")),
+            FailureAction.RETRY,
+            FailureType.TRANSIENT,
+        ),
     ],
 )
 def test_given_an_error_when_resolved_then_the_table_row_of_its_most_specific_class_applies(
@@ -146,3 +153,23 @@ def test_given_an_error_retrying_cannot_fix_when_delayed_then_there_is_no_retry(
     error: BaseException,
 ) -> None:
     assert DEFAULT_POLICY.resolve(error).delay(1) is None
+
+
+def test_given_a_driver_error_with_its_statement_when_worded_then_only_its_first_line_is_kept() -> (
+    None
+):
+    error = OperationalError("INSERT INTO outbox VALUES (...)", {}, Exception("server closed"))
+
+    message = human_message(error, DEFAULT_POLICY.resolve(error))
+
+    assert message.startswith("(builtins.Exception) server closed.")
+    assert "INSERT" not in message
+    assert "The database could not be reached." in message
+
+
+def test_given_a_cdlink_error_when_worded_then_its_hint_follows_the_message() -> None:
+    error = ConfigurationError("the key file is unreadable", hint="Restore the key file.")
+
+    assert human_message(error, DEFAULT_POLICY.resolve(error)) == (
+        "the key file is unreadable. Restore the key file."
+    )

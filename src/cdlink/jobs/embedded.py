@@ -39,6 +39,8 @@ class EmbeddedRuntime:
         if self._thread is not None:
             return
         self._stopped.clear()
+        # The embedded queue lived in this process's memory: what it held is gone, queue it again.
+        self.scheduler.forget_queued()
         self._pool = ThreadPoolExecutor(
             max_workers=self.environment.settings.sync_worker_threads,
             thread_name_prefix="cdlink-worker",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from cdlink.jobs.environment import JobEnvironment
@@ -39,6 +39,17 @@ class Scheduler:
                 JobRequest(row.connection_id, row.stream, row.requested_trigger or "schedule")
                 for row in rows
             ]
+
+    def forget_queued(self) -> int:
+        """Clear every queue marker: for a runtime whose queue died with its process."""
+        with self.environment.database.session() as session:
+            result = session.execute(
+                update(StreamSchedule)
+                .where(StreamSchedule.queued_at.is_not(None))
+                .values(queued_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
 
     def ensure_schedules(self, session: Session) -> None:
         """Give every active connection a schedule row for every registered stream."""

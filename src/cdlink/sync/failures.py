@@ -105,6 +105,10 @@ def _rows() -> Mapping[str, FailureResolution]:
         "cdlink.core.errors.ConfigurationError": FailureResolution(fail, configuration),
         "cdlink.core.errors.SecretBoxError": FailureResolution(fail, configuration),
         "cdlink.core.errors.StorageError": FailureResolution(retry, system, TRANSIENT_SCHEDULE),
+        # The database went away mid-run (restart, failover): nothing was committed half-way.
+        "sqlalchemy.exc.OperationalError": FailureResolution(
+            retry, transient, TRANSIENT_SCHEDULE, "The database could not be reached."
+        ),
         "cdlink.sync.errors.RetryLater": FailureResolution(soon, transient, SOON_SCHEDULE),
         "cdlink.sync.errors.ConnectionPaused": FailureResolution(fail, configuration),
         "cdlink.sync.errors.UnknownStream": FailureResolution(fail, system),

@@ -14,7 +14,8 @@ from cdlink.core.redaction import redact
 from cdlink.store.models import ActivityEntry, SyncRun
 from cdlink.sync.failures import FailureResolution
 
-RUNNING, SUCCEEDED, FAILED, DEAD, SKIPPED = "running", "succeeded", "failed", "dead", "skipped"
+RUNNING, SUCCEEDED, FAILED, DEAD = "running", "succeeded", "failed", "dead"
+MESSAGE_LIMIT = 500
 
 
 def start_run(
@@ -72,7 +73,9 @@ def abandon(run: SyncRun, now: datetime) -> None:
 
 def human_message(error: BaseException, resolution: FailureResolution) -> str:
     """The error's own message, then what to do; never a stack trace, never a secret."""
-    text = str(error) or type(error).__name__
+    # The first line only, and not too long: a driver's error goes on with its SQL statement.
+    lines = str(error).strip().splitlines()
+    text = (lines[0] if lines else type(error).__name__)[:MESSAGE_LIMIT]
     advice = [resolution.advice] if resolution.advice else []
     if isinstance(error, CdlinkError):
         advice.append(error.hint)
