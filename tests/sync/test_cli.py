@@ -160,3 +160,15 @@ def test_given_a_runtime_command_when_sent_sigterm_then_it_stops_cleanly(
     assert result.exit_code == 0, result.output
     assert said in result.output
     assert signal.getsignal(signal.SIGTERM) is original
+
+
+def test_given_sync_now_when_asked_then_the_scheduler_finds_a_manual_request(
+    shop: Database,
+) -> None:
+    result = runner.invoke(app, ["sync", "now", "-c", "Shop", "-s", "test_orders"])
+
+    assert result.exit_code == 0, result.output
+    with shop.reading() as session:
+        row = session.get_one(StreamSchedule, (1, "test_orders"))
+    assert row.requested_trigger == "manual"
+    assert row.requested_at is not None

@@ -12,7 +12,7 @@ from cdlink.sync import schedules
 from cdlink.sync.connections import find_connection
 from cdlink.sync.status import StreamStatus, stream_statuses
 
-app = typer.Typer(help="Sync engine: run streams, show their status, retry dead ones.")
+app = typer.Typer(help="Sync engine: run streams, ask for a run, show status, retry dead ones.")
 
 CONNECTION = typer.Option(..., "--connection", "-c", help="Connection id or name.")
 STREAM = typer.Option(..., "--stream", "-s", help="Stream name, e.g. orders.")
@@ -73,6 +73,23 @@ def _line(line: StreamStatus) -> str:
         last = f"{last}: {line.last_message}"
     name = f"{line.connection_id} {line.connection_name}"[:24]
     return f"{name:<24} {line.stream:<12} {every:>7} {state:<16} {last}"
+
+
+@app.command("now")
+@friendly
+def now(connection: str = CONNECTION, stream: str = STREAM) -> None:
+    """Ask the scheduler (embedded or distributed) to run a stream at its next tick."""
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    try:
+        with database.session() as session:
+            found = find_connection(session, connection)
+            schedules.request_run(
+                session, found.id, stream, now=SystemClock().now(), trigger="manual"
+            )
+    finally:
+        database.dispose()
+    typer.echo(f"{stream} of connection {found.id} will run at the scheduler's next tick")
 
 
 @app.command("retry")
