@@ -72,6 +72,7 @@ def start_worker(database: Database, namespace: str, log: Path) -> subprocess.Po
         "CDLINK_DATABASE_URL": database.url,
         "CDLINK_REDIS_URL": REDIS_URL,
         "CDLINK_SYNC_REDIS_NAMESPACE": namespace,
+        "CDLINK_RUNTIME": "distributed",
         "CDLINK_SYNC_LEASE_SECONDS": str(LEASE_SECONDS),
         "CDLINK_DATA_DIR": str(log.parent / "data"),
         "CDLINK_LOG_LEVEL": "WARNING",

@@ -68,6 +68,13 @@ def scheduler(plugin: list[str] = PLUGINS) -> None:
 
 
 def _database(settings: Settings) -> Database:
+    if settings.runtime != "distributed":
+        typer.secho(
+            "warning: CDLINK_RUNTIME is not 'distributed', so `cdlink serve` also runs streams "
+            "in its own process; set CDLINK_RUNTIME=distributed everywhere",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     database = Database(settings.effective_database_url)
     migrate.ensure_current(database)
     if database.backend == "sqlite":

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import OutboxEntry
@@ -110,9 +110,9 @@ def release(entry: OutboxEntry, *, error: str, retry_at: datetime) -> None:
 
 
 def pending_count(session: Session, connection_id: int, stream: str) -> int:
-    query = select(OutboxEntry.id).where(
+    query = select(func.count(OutboxEntry.id)).where(
         OutboxEntry.connection_id == connection_id,
         OutboxEntry.stream == stream,
         OutboxEntry.state.in_((PENDING, CLAIMED)),
     )
-    return len(list(session.scalars(query)))
+    return session.scalar(query) or 0

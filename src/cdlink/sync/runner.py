@@ -197,20 +197,32 @@ class StreamRunner:
             if isinstance(error, LeaseLost):
                 # The stream is another worker's now: record this run, leave the schedule alone.
                 runs.fail(run, error, resolution, counts=context.counts, now=now, retry_at=now)
-                return RunReport(runs.FAILED, run.id, dict(context.counts), run.message)
-            schedule = schedules.schedule_for(session, context.connection_id, context.stream)
-            retry_at = self._reschedule(schedule, resolution, error)
-            runs.fail(run, error, resolution, counts=context.counts, now=now, retry_at=retry_at)
-            if resolution.action is FailureAction.REAUTHENTICATE:
-                run.outcome = runs.FAILED
-                connections.pause_for_reauthentication(
-                    session, context.connection_id, run.message or "", now
-                )
-            if resolution.action is not FailureAction.RETRY_SOON:  # a race is not news
-                schedule.last_outcome = run.outcome
-                schedule.last_run_id = run.id
-            self._log_failure(session, context, run, resolution)
+            else:
+                self._apply_policy(session, context, run, error, resolution)
             return RunReport(run.outcome, run.id, dict(context.counts), run.message)
+
+    def _apply_policy(
+        self,
+        session: Session,
+        context: StreamContext,
+        run: SyncRun,
+        error: Exception,
+        resolution: FailureResolution,
+    ) -> None:
+        """Record the failure and do what the policy table says: retry, dead or pause."""
+        now = self.clock.now()
+        schedule = schedules.schedule_for(session, context.connection_id, context.stream)
+        retry_at = self._reschedule(schedule, resolution, error)
+        runs.fail(run, error, resolution, counts=context.counts, now=now, retry_at=retry_at)
+        if resolution.action is FailureAction.REAUTHENTICATE:
+            run.outcome = runs.FAILED
+            connections.pause_for_reauthentication(
+                session, context.connection_id, run.message or "", now
+            )
+        if resolution.action is not FailureAction.RETRY_SOON:  # a race is not news
+            schedule.last_outcome = run.outcome
+            schedule.last_run_id = run.id
+        self._log_failure(session, context, run, resolution)
 
     def _reschedule(
         self, schedule: StreamSchedule, resolution: FailureResolution, error: Exception
