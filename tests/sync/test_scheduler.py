@@ -25,6 +25,8 @@ from tests.sync.conftest import add_connection
 from tests.sync.marketplace import local_records, publish
 from tests.sync.test_outbox import StockPusher, queue_stock
 
+NOW = ManualClock().now()
+
 
 def test_given_an_active_connection_when_ticked_then_each_interval_stream_is_queued_once(
     environment: JobEnvironment, connection_id: int, registry: StreamRegistry
@@ -113,15 +115,17 @@ def test_given_an_interval_choice_when_set_then_the_schedule_uses_it_and_bad_cho
     database: Database, connection_id: int
 ) -> None:
     with database.session() as session:
-        schedules.set_interval(session, connection_id, "orders", "continuous", continuous=10)
-        schedules.set_interval(session, connection_id, "stock", "events", continuous=10)
-        schedules.set_interval(session, connection_id, "offers", "15m", continuous=10)
+        schedules.set_interval(
+            session, connection_id, "orders", "continuous", continuous=10, now=NOW
+        )
+        schedules.set_interval(session, connection_id, "stock", "events", continuous=10, now=NOW)
+        schedules.set_interval(session, connection_id, "offers", "15m", continuous=10, now=NOW)
 
     with database.reading() as session:
         rows = {row.stream: row.interval_seconds for row in session.scalars(select(StreamSchedule))}
     assert rows == {"orders": 10, "stock": None, "offers": 900}
     with pytest.raises(SyncError) as caught, database.session() as session:
-        schedules.set_interval(session, connection_id, "orders", "2m", continuous=10)
+        schedules.set_interval(session, connection_id, "orders", "2m", continuous=10, now=NOW)
     assert "5m" in caught.value.hint
 
 
@@ -184,3 +188,47 @@ def test_given_jobs_queued_by_a_process_that_died_when_the_embedded_runtime_star
         wait_for(lambda: local_records(environment.database) == [("O-1", 1)])
     finally:
         runtime.stop()
+
+
+def test_given_sync_now_before_the_first_tick_when_ticked_then_the_stream_keeps_its_interval(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int
+) -> None:
+    with environment.database.session() as session:
+        schedules.request_run(
+            session, connection_id, "test_orders", now=clock.now(), trigger="manual"
+        )
+    scheduler = Scheduler(environment)
+
+    (request,) = scheduler.tick()
+    run_stream(environment, request)
+
+    schedule = schedule_of(environment, connection_id)
+    assert (schedule.interval_seconds, schedule.interval_source) == (3600, "default")
+    assert schedule.next_run_at is not None
+
+
+def test_given_a_custom_interval_when_ticked_then_it_stays_and_default_brings_the_stream_back(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int
+) -> None:
+    scheduler = Scheduler(environment)
+    scheduler.tick()
+    with environment.database.session() as session:
+        schedules.set_interval(
+            session, connection_id, "test_orders", "events", continuous=10, now=clock.now()
+        )
+    scheduler.tick()
+    custom = schedule_of(environment, connection_id)
+    with environment.database.session() as session:
+        schedules.set_interval(
+            session, connection_id, "test_orders", "default", continuous=10, now=clock.now()
+        )
+    scheduler.tick()
+
+    assert (custom.interval_seconds, custom.interval_source) == (None, "custom")
+    restored = schedule_of(environment, connection_id)
+    assert (restored.interval_seconds, restored.interval_source) == (3600, "default")
+
+
+def schedule_of(environment: JobEnvironment, connection_id: int) -> StreamSchedule:
+    with environment.database.reading() as session:
+        return session.get_one(StreamSchedule, (connection_id, "test_orders"))

@@ -113,7 +113,9 @@ def retry(connection: str = CONNECTION, stream: str = STREAM) -> None:
 def interval(
     connection: str = CONNECTION,
     stream: str = STREAM,
-    every: str = typer.Argument(..., help=f"One of: {', '.join(schedules.INTERVAL_CHOICES)}."),
+    every: str = typer.Argument(
+        ..., help=f"One of: {', '.join(schedules.INTERVAL_CHOICES)}, or default."
+    ),
 ) -> None:
     """Set how often a stream of a connection runs."""
     settings = load_settings()
@@ -122,7 +124,12 @@ def interval(
         with database.session() as session:
             found = find_connection(session, connection)
             schedules.set_interval(
-                session, found.id, stream, every, continuous=settings.sync_continuous_seconds
+                session,
+                found.id,
+                stream,
+                every,
+                continuous=settings.sync_continuous_seconds,
+                now=SystemClock().now(),
             )
     finally:
         database.dispose()

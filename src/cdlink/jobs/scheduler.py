@@ -52,26 +52,33 @@ class Scheduler:
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     def ensure_schedules(self, session: Session) -> None:
-        """Give every active connection a schedule row for every registered stream."""
+        """Give every active connection a schedule row for every registered stream, and keep
+        rows that follow the stream's default interval in step with it.
+        """
         registry = self.environment.registry
-        connection_ids = session.scalars(
-            select(Connection.id).where(Connection.state == "active")
-        ).all()
-        existing = set(session.execute(select(StreamSchedule.connection_id, StreamSchedule.stream)))
-        now = self.environment.clock.now()
-        for connection_id in connection_ids:
-            for name in registry.names():
-                if (connection_id, name) in existing:
-                    continue
-                interval = self._interval(registry.stream_class(name).default_interval)
-                row = schedules.schedule_for(
-                    session, connection_id, name, default_interval=interval
-                )
-                row.next_run_at = now if interval is not None else None
-
-    def _interval(self, default: int | None) -> int | None:
         continuous = self.environment.settings.sync_continuous_seconds
-        return continuous if default is not None and default <= continuous else default
+        defaults = {
+            name: schedules.normalize_interval(
+                registry.stream_class(name).default_interval, continuous
+            )
+            for name in registry.names()
+        }
+        active = session.scalars(select(Connection.id).where(Connection.state == "active")).all()
+        rows = {
+            (row.connection_id, row.stream): row
+            for row in session.scalars(
+                select(StreamSchedule).where(StreamSchedule.stream.in_(list(defaults)))
+            )
+        }
+        now = self.environment.clock.now()
+        for connection_id in active:
+            for name, default in defaults.items():
+                row = rows.get((connection_id, name))
+                if row is None:
+                    row = schedules.schedule_for(session, connection_id, name)
+                    schedules.update_interval(row, default, now)
+                elif row.interval_source == schedules.DEFAULT and row.interval_seconds != default:
+                    schedules.update_interval(row, default, now)
 
     def _due_query(self) -> Select[StreamSchedule]:
         now = self.environment.clock.now()

@@ -152,10 +152,8 @@ class StreamRunner:
             runs.abandon(run, self.clock.now())
 
     def _default_interval(self, stream: str) -> int | None:
-        interval = self.registry.stream_class(stream).default_interval
-        if interval is not None and interval <= self.options.continuous_interval:
-            return self.options.continuous_interval
-        return interval
+        default = self.registry.stream_class(stream).default_interval
+        return schedules.normalize_interval(default, self.options.continuous_interval)
 
     def _succeeded(self, context: StreamContext) -> RunReport:
         now = self.clock.now()

@@ -16,6 +16,7 @@ from cdlink.store.models import StreamSchedule
 from cdlink.sync.errors import SyncError
 
 ACTIVE, DEAD = "active", "dead"
+DEFAULT, CUSTOM = "default", "custom"
 
 # The intervals the UI offers (the reference module offers 5, 15 or 60 minutes); "continuous"
 # is cdlink's near-continuous polling, the default for orders, and "events" runs only on demand.
@@ -73,17 +74,40 @@ def retry_dead(session: Session, connection_id: int, stream: str, *, now: dateti
 
 
 def set_interval(
-    session: Session, connection_id: int, stream: str, choice: str, *, continuous: int
+    session: Session,
+    connection_id: int,
+    stream: str,
+    choice: str,
+    *,
+    continuous: int,
+    now: datetime,
 ) -> None:
-    """Set how often the stream runs, from ``INTERVAL_CHOICES``."""
-    if choice not in INTERVAL_CHOICES:
+    """Set how often the stream runs, from ``INTERVAL_CHOICES`` (or back to its "default")."""
+    if choice != "default" and choice not in INTERVAL_CHOICES:
         raise SyncError(
             f"unknown interval {choice!r}",
-            hint=f"Choose one of: {', '.join(INTERVAL_CHOICES)}.",
+            hint=f"Choose one of: {', '.join(INTERVAL_CHOICES)}, or default.",
         )
-    seconds = continuous if choice == "continuous" else INTERVAL_CHOICES[choice]
     row = schedule_for(session, connection_id, stream)
+    if choice == "default":
+        row.interval_source = DEFAULT  # the scheduler puts the stream's default back
+        return
+    row.interval_source = CUSTOM
+    update_interval(row, continuous if choice == "continuous" else INTERVAL_CHOICES[choice], now)
+
+
+def update_interval(row: StreamSchedule, seconds: int | None, now: datetime) -> None:
+    """Change the interval; a stream that had none becomes due at once."""
+    if seconds is not None and (row.interval_seconds is None or row.next_run_at is None):
+        row.next_run_at = now
     row.interval_seconds = seconds
+
+
+def normalize_interval(default: int | None, continuous: int) -> int | None:
+    """A stream's default interval, where anything at or under "continuous" means continuous."""
+    if default is not None and default <= continuous:
+        return continuous
+    return default
 
 
 def next_due(interval: int | None, now: datetime, jitter: float) -> datetime | None:

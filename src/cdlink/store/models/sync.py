@@ -108,6 +108,8 @@ class StreamSchedule(Base):
     stream: Mapped[str] = mapped_column(String(40))
     # Seconds between runs; None means "only when an event or a person asks".
     interval_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    # "default" (follows the stream's default, kept up to date by the scheduler) or "custom".
+    interval_source: Mapped[str] = mapped_column(String(10), default="default")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # "active", or "dead" after too many failures in a row (a person retries it).
     state: Mapped[str] = mapped_column(String(20), default="active")

@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("stream", sa.String(length=40), nullable=False),
         sa.Column("interval_seconds", sa.Integer(), nullable=True),
+        sa.Column("interval_source", sa.String(length=10), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("next_run_at", cdlink.store.types.UtcDateTime(), nullable=True),
