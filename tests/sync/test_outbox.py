@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.functions import run_stream
+from cdlink.jobs.scheduler import Scheduler
 from cdlink.store.engine import Database
-from cdlink.store.models import OutboxEntry, StreamSchedule
+from cdlink.store.models import ActivityEntry, OutboxEntry, StreamSchedule
 from cdlink.sync import outbox
 from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.runner import StreamRunner
@@ -216,3 +218,40 @@ def test_given_concurrent_claimers_when_they_claim_then_no_entry_is_claimed_twic
 
     assert sorted(claimed) == sorted(set(claimed))
     assert len(claimed) == 40
+
+
+def test_given_a_refused_entry_when_its_retry_is_due_then_the_scheduler_runs_the_pusher_again(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    scheduler = Scheduler(environment)
+    pusher.refused = {"SKU-9"}
+    queue_stock(environment.database, clock, connection_id, "SKU-9", 1)
+    (first,) = (r for r in scheduler.tick() if r.stream == "test_stock")
+    run_stream(environment, first)
+
+    waiting = [r.stream for r in scheduler.tick()]
+    clock.advance(StockPusher.retry_delay)
+    due = [r.stream for r in scheduler.tick()]
+
+    assert first.trigger == "event"
+    assert "test_stock" not in waiting
+    assert "test_stock" in due
+
+
+def test_given_an_entry_refused_too_often_when_drained_then_it_fails_and_the_seller_is_told(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    runner = StreamRunner(environment.database, clock, registry=environment.registry)
+    pusher.refused = {"SKU-9"}
+    queue_stock(environment.database, clock, connection_id, "SKU-9", 1)
+
+    for _ in range(StockPusher.max_attempts):
+        report = runner.run(connection_id, "test_stock")
+        clock.advance(StockPusher.retry_delay)
+
+    assert report.counts["failed"] == 1
+    assert states(environment.database) == [("SKU-9", "failed")]
+    with environment.database.reading() as session:
+        entry = session.scalars(select(ActivityEntry)).one()
+    assert entry.kind == "sync.push_failed"
+    assert "offer unknown to the marketplace" in entry.message

@@ -1,23 +1,24 @@
 """The scheduler: finds the streams that are due and queues each one at most once.
 
-A stream of a connection is due when someone asked for it ("sync now"), an event asked for it (a
-new outbox entry), or its interval has passed since the last run (with jitter, set by the
-runner). It is not queued again while a message for it waits (the ``queued_at`` marker is the
+A stream of a connection is due when someone asked for it ("sync now"), an event asked for it
+(a new outbox entry), it has outbox entries due (retries, or entries a dead worker had claimed),
+or its interval has passed since the last run (with jitter, set by the runner). It is not queued
+again while a message for it waits (the ``queued_at`` marker is the
 job's identity key; it expires after ``sync_queue_timeout_seconds`` in case the message was lost)
 nor while a run holds its lease. Streams of connections that are not active are skipped.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, or_, select, update
+from sqlalchemy import Exists, Select, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest
-from cdlink.store.models import Connection, StreamLease, StreamSchedule
-from cdlink.sync import schedules
+from cdlink.store.models import Connection, OutboxEntry, StreamLease, StreamSchedule
+from cdlink.sync import outbox, schedules
 
 
 class Scheduler:
@@ -80,6 +81,18 @@ class Scheduler:
                 elif row.interval_source == schedules.DEFAULT and row.interval_seconds != default:
                     schedules.update_interval(row, default, now)
 
+    @staticmethod
+    def _outbox_due(now: datetime) -> Exists:
+        """The stream has outbox entries due: new, retried, or claimed by a worker that died."""
+        return exists().where(
+            OutboxEntry.connection_id == StreamSchedule.connection_id,
+            OutboxEntry.stream == StreamSchedule.stream,
+            or_(
+                (OutboxEntry.state == outbox.PENDING) & (OutboxEntry.available_at <= now),
+                (OutboxEntry.state == outbox.CLAIMED) & (OutboxEntry.claimed_until < now),
+            ),
+        )
+
     def _due_query(self) -> Select[StreamSchedule]:
         now = self.environment.clock.now()
         stale = now - timedelta(seconds=self.environment.settings.sync_queue_timeout_seconds)
@@ -96,7 +109,11 @@ class Scheduler:
                 StreamSchedule.enabled.is_(True),
                 StreamSchedule.state == schedules.ACTIVE,
                 StreamSchedule.stream.in_(self.environment.registry.names()),
-                or_(StreamSchedule.requested_at.is_not(None), StreamSchedule.next_run_at <= now),
+                or_(
+                    StreamSchedule.requested_at.is_not(None),
+                    StreamSchedule.next_run_at <= now,
+                    self._outbox_due(now),
+                ),
                 or_(StreamSchedule.queued_at.is_(None), StreamSchedule.queued_at < stale),
                 ~leased,
             )

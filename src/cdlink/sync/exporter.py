@@ -4,7 +4,8 @@ A run claims due outbox entries of its stream (``cdlink.sync.outbox``), keeps on
 key (an older stock level must never overwrite a newer one), skips those whose payload the
 marketplace already confirmed (same hash on the binding), pushes the rest (a remote call, outside
 any transaction), then records each outcome: confirmed entries are done and their binding holds
-the new hash; refused ones go back to the queue with the reason, due again later.
+the new hash; refused ones go back to the queue with the reason, due again later, until they are
+given up after ``max_attempts`` (state "failed", reason in the activity log).
 
 A subclass sets ``name`` and ``kind`` and fills in ``push``.
 """
@@ -12,6 +13,7 @@ A subclass sets ``name`` and ``kind`` and fills in ``push``.
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 from cdlink.store.models import OutboxEntry
 from cdlink.sync import outbox
 from cdlink.sync.bindings import Binder, payload_hash
+from cdlink.sync.runs import log
 from cdlink.sync.streams import Stream, StreamContext
 
 
@@ -54,6 +57,8 @@ class OutboxExporter(Stream):
     claim_duration: ClassVar[timedelta] = timedelta(minutes=5)
     #: When a refused entry is tried again.
     retry_delay: ClassVar[timedelta] = timedelta(minutes=5)
+    #: Attempts after which a refused entry is given up (failed, shown in the activity log).
+    max_attempts: ClassVar[int] = 5
 
     def run(self, context: StreamContext) -> None:
         while self.export_batch(context):
@@ -99,8 +104,8 @@ class OutboxExporter(Stream):
     def confirm(
         self, context: StreamContext, pushes: Sequence[Push], outcomes: Mapping[int, PushOutcome]
     ) -> None:
-        now = context.clock.now()
-        confirmed = refused = 0
+        """Record each outcome: confirmed → done and bound; refused → queued again, or failed."""
+        counts: Counter[str] = Counter()
         with context.transaction() as session:
             binder = Binder(session, context.connection_id, context.clock)
             for push in pushes:
@@ -108,13 +113,31 @@ class OutboxExporter(Stream):
                 outcome = outcomes.get(push.entry_id, PushOutcome(False, "no answer"))
                 if outcome.confirmed:
                     self._bind(binder, push)
-                    outbox.finish(entry, outbox.DONE, now)
-                    confirmed += 1
+                    outbox.finish(entry, outbox.DONE, context.clock.now())
+                    counts["confirmed"] += 1
                 else:
-                    reason = outcome.reason or "refused"
-                    outbox.release(entry, error=reason, retry_at=now + self.retry_delay)
-                    refused += 1
-        context.count(confirmed=confirmed, refused=refused)
+                    counts[self._refused(session, context, entry, outcome.reason or "refused")] += 1
+        context.count(**counts)
+
+    def _refused(
+        self, session: Session, context: StreamContext, entry: OutboxEntry, reason: str
+    ) -> str:
+        now = context.clock.now()
+        if entry.attempts < self.max_attempts:
+            outbox.release(entry, error=reason, retry_at=now + self.retry_delay)
+            return "refused"
+        entry.last_error = reason
+        outbox.finish(entry, outbox.FAILED, now)
+        log(
+            session,
+            connection_id=context.connection_id,
+            kind="sync.push_failed",
+            level="error",
+            message=f"{self.name}: {entry.key} was refused {entry.attempts} times: {reason}",
+            now=now,
+            details={"outbox_id": entry.id, "key": entry.key},
+        )
+        return "failed"
 
     def _bind(self, binder: Binder, push: Push) -> None:
         digest = payload_hash(push.payload)
