@@ -232,3 +232,32 @@ def test_given_a_custom_interval_when_ticked_then_it_stays_and_default_brings_th
 def schedule_of(environment: JobEnvironment, connection_id: int) -> StreamSchedule:
     with environment.database.reading() as session:
         return session.get_one(StreamSchedule, (connection_id, "test_orders"))
+
+
+def test_given_old_runs_when_the_scheduler_prunes_then_only_old_successes_go(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int
+) -> None:
+    def add_run(outcome: str, age: timedelta) -> None:
+        with environment.database.session() as session:
+            session.add(
+                SyncRun(
+                    connection_id=connection_id,
+                    stream="test_orders",
+                    started_at=clock.now() - age,
+                    finished_at=clock.now() - age,
+                    outcome=outcome,
+                    counts={},
+                )
+            )
+
+    add_run("succeeded", timedelta(days=30))
+    add_run("failed", timedelta(days=30))
+    add_run("succeeded", timedelta(days=1))
+    scheduler = Scheduler(environment)
+
+    pruned, again = scheduler.prune_if_due(), scheduler.prune_if_due()
+
+    assert (pruned, again) == (1, 0)  # the second call comes within the hour
+    with environment.database.reading() as session:
+        left = session.scalars(select(SyncRun.outcome).order_by(SyncRun.id)).all()
+    assert left == ["failed", "succeeded"]

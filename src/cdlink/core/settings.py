@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     sync_redis_namespace: str = "cdlink"
     # How long the scheduler's leadership lasts without renewal, in seconds.
     sync_leader_seconds: int = Field(default=15, ge=2, le=600)
+    # Successful runs are kept this many days (failed ones are kept); continuous polling adds
+    # thousands of runs a day per connection.
+    sync_run_retention_days: int = Field(default=14, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest
 from cdlink.store.models import Connection, OutboxEntry, StreamLease, StreamSchedule
-from cdlink.sync import outbox, schedules
+from cdlink.sync import outbox, runs, schedules
+
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class Scheduler:
@@ -27,9 +29,11 @@ class Scheduler:
     def __init__(self, environment: JobEnvironment, *, batch: int = 500) -> None:
         self.environment = environment
         self.batch = batch
+        self.pruned_at: datetime | None = None
 
     def tick(self) -> list[JobRequest]:
         """Mark the due streams as queued and return them, for the runtime to send."""
+        self.prune_if_due()
         with self.environment.database.session() as session:
             self.ensure_schedules(session)
             rows = list(session.scalars(self._due_query()))
@@ -40,6 +44,16 @@ class Scheduler:
                 JobRequest(row.connection_id, row.stream, row.requested_trigger or "schedule")
                 for row in rows
             ]
+
+    def prune_if_due(self) -> int:
+        """Once an hour, delete successful runs older than ``sync_run_retention_days``."""
+        now = self.environment.clock.now()
+        if self.pruned_at is not None and now - self.pruned_at < PRUNE_EVERY:
+            return 0
+        self.pruned_at = now
+        retention = timedelta(days=self.environment.settings.sync_run_retention_days)
+        with self.environment.database.session() as session:
+            return runs.prune(session, now - retention)
 
     def forget_queued(self) -> int:
         """Clear every queue marker: for a runtime whose queue died with its process."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
@@ -114,3 +114,13 @@ def recent_runs(
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Delete successful runs that finished before ``before``; failures stay for the record."""
+    result = session.execute(
+        delete(SyncRun)
+        .where(SyncRun.outcome == SUCCEEDED, SyncRun.finished_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
