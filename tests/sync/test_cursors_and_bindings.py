@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from cdlink.core.clock import ManualClock
 from cdlink.store import migrate
@@ -168,3 +169,16 @@ def test_given_two_transactions_binding_one_object_at_once_then_one_wins_and_one
 
     assert sorted(outcomes) == ["bound", "retry later"]
     assert count == 1
+
+
+def test_given_a_write_that_breaks_another_rule_when_flushed_then_it_is_not_taken_for_a_race(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    def bind_to_a_missing_connection() -> None:
+        with database.session() as session:
+            Binder(session, connection_id + 100, clock).bind("order", "A-1", "local-1")
+
+    with pytest.raises(IntegrityError) as caught:
+        bind_to_a_missing_connection()
+
+    assert not isinstance(caught.value, BindingRaced)

@@ -101,6 +101,8 @@ class Binder:
         try:
             self.session.flush()
         except IntegrityError as error:
+            if not _is_unique_violation(error):
+                raise  # a broken record, not a race: the failure policy counts it
             raise BindingRaced(
                 f"another run bound an object of connection {self.connection_id} first "
                 f"({_constraint(error)})"
@@ -111,6 +113,14 @@ class Binder:
         binding.synced_at = self.clock.now()
         if payload_hash is not None:
             binding.payload_hash = payload_hash
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused a duplicate (PostgreSQL SQLSTATE 23505, or SQLite's words)."""
+    original = error.orig
+    return getattr(original, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        original
+    )
 
 
 def _constraint(error: IntegrityError) -> str:
