@@ -255,3 +255,23 @@ def test_given_an_entry_refused_too_often_when_drained_then_it_fails_and_the_sel
         entry = session.scalars(select(ActivityEntry)).one()
     assert entry.kind == "sync.push_failed"
     assert "offer unknown to the marketplace" in entry.message
+
+
+def test_given_an_old_refused_level_when_retried_after_a_newer_one_was_confirmed_then_it_is_dropped(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    runner = StreamRunner(environment.database, clock, registry=environment.registry)
+    pusher.refused = {"SKU-1"}
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+    runner.run(connection_id, "test_stock")  # refused: queued again for later
+    pusher.refused = set()
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 2)
+    runner.run(connection_id, "test_stock")  # the newer level goes through
+    clock.advance(StockPusher.retry_delay)
+
+    report = runner.run(connection_id, "test_stock")
+
+    assert pusher.marketplace == {"SKU-1": 2}
+    assert pusher.calls == [["SKU-1"], ["SKU-1"]]
+    assert report.counts["superseded"] == 1
+    assert states(environment.database) == [("SKU-1", "superseded"), ("SKU-1", "done")]

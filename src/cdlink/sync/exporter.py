@@ -1,7 +1,8 @@
 """Outbox exporters: streams that push pending writes to the marketplace.
 
 A run claims due outbox entries of its stream (``cdlink.sync.outbox``), keeps only the newest per
-key (an older stock level must never overwrite a newer one), skips those whose payload the
+key — newest of all the key's entries, not just of the batch, so an old refused level retried
+later can never overwrite a newer one already confirmed — skips those whose payload the
 marketplace already confirmed (same hash on the binding), pushes the rest (a remote call, outside
 any transaction), then records each outcome: confirmed entries are done and their binding holds
 the new hash; refused ones go back to the queue with the reason, due again later, until they are
@@ -87,7 +88,14 @@ class OutboxExporter(Stream):
             )
             if not entries:
                 return None
-            newest, older = outbox.coalesce(entries)
+            latest = outbox.latest_ids(
+                session,
+                connection_id=context.connection_id,
+                stream=self.name,
+                keys=(entry.key for entry in entries),
+            )
+            newest = [entry for entry in entries if entry.id == latest[entry.key]]
+            older = [entry for entry in entries if entry.id != latest[entry.key]]
             for entry in older:
                 outbox.finish(entry, outbox.SUPERSEDED, now)
             to_send = [entry for entry in newest if not self._unchanged(session, context, entry)]

@@ -12,7 +12,7 @@ A claim expires: entries claimed by a worker that died become claimable again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,13 +84,25 @@ def claim(
     return entries
 
 
-def coalesce(entries: Sequence[OutboxEntry]) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
-    """Split ``entries`` into the newest per key (to send) and the older ones (superseded)."""
-    newest: dict[str, OutboxEntry] = {}
-    for entry in sorted(entries, key=lambda e: e.id):
-        newest[entry.key] = entry
-    keep = {entry.id for entry in newest.values()}
-    return list(newest.values()), [entry for entry in entries if entry.id not in keep]
+def latest_ids(
+    session: Session, *, connection_id: int, stream: str, keys: Iterable[str]
+) -> dict[str, int]:
+    """The newest entry of each key, whatever its state (superseded ones aside).
+
+    An entry older than its key's newest must never be sent: the newest one is either sent
+    already (an older value would overwrite it) or will be.
+    """
+    query = (
+        select(OutboxEntry.key, func.max(OutboxEntry.id))
+        .where(
+            OutboxEntry.connection_id == connection_id,
+            OutboxEntry.stream == stream,
+            OutboxEntry.key.in_(list(set(keys))),
+            OutboxEntry.state != SUPERSEDED,
+        )
+        .group_by(OutboxEntry.key)
+    )
+    return {key: int(newest) for key, newest in session.execute(query)}
 
 
 def finish(entry: OutboxEntry, state: str, now: datetime) -> None:
