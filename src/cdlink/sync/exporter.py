@@ -75,6 +75,7 @@ class OutboxExporter(Stream):
         return True
 
     def claim(self, context: StreamContext) -> list[Push] | None:
+        """Claim a batch and keep what must be sent; None when nothing was due."""
         now = context.clock.now()
         with context.transaction() as session:
             entries = outbox.claim(
@@ -88,22 +89,31 @@ class OutboxExporter(Stream):
             )
             if not entries:
                 return None
-            latest = outbox.latest_ids(
-                session,
-                connection_id=context.connection_id,
-                stream=self.name,
-                keys=(entry.key for entry in entries),
-            )
-            newest = [entry for entry in entries if entry.id == latest[entry.key]]
-            older = [entry for entry in entries if entry.id != latest[entry.key]]
-            for entry in older:
-                outbox.finish(entry, outbox.SUPERSEDED, now)
-            to_send = [entry for entry in newest if not self._unchanged(session, context, entry)]
-            for entry in set(newest) - set(to_send):
-                outbox.finish(entry, outbox.DONE, now)
-            skipped = len(newest) - len(to_send)
-        context.count(superseded=len(older), skipped=skipped)
+            to_send = self._coalesce(session, context, entries)
+        superseded = sum(entry.state == outbox.SUPERSEDED for entry in entries)
+        context.count(superseded=superseded, skipped=len(entries) - superseded - len(to_send))
         return [Push(entry.id, entry.key, dict(entry.payload)) for entry in to_send]
+
+    def _coalesce(
+        self, session: Session, context: StreamContext, entries: list[OutboxEntry]
+    ) -> list[OutboxEntry]:
+        """Supersede all but each key's newest entry; finish those already confirmed."""
+        now = context.clock.now()
+        latest = outbox.latest_ids(
+            session,
+            connection_id=context.connection_id,
+            stream=self.name,
+            keys=(entry.key for entry in entries),
+        )
+        newest = [entry for entry in entries if entry.id == latest[entry.key]]
+        for entry in entries:
+            if entry.id != latest[entry.key]:
+                outbox.finish(entry, outbox.SUPERSEDED, now)
+        to_send = [entry for entry in newest if not self._unchanged(session, context, entry)]
+        for entry in newest:
+            if entry not in to_send:
+                outbox.finish(entry, outbox.DONE, now)
+        return to_send
 
     def _unchanged(self, session: Session, context: StreamContext, entry: OutboxEntry) -> bool:
         binding = Binder(session, context.connection_id, context.clock).find(self.kind, entry.key)
