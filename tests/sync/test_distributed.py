@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import pytest
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
 from cdlink.jobs.distributed import QUEUE, SchedulerLoop, Worker, build_broker
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.functions import JobRequest
 from cdlink.jobs.leader import LeaderLock
 from cdlink.store.models import SyncRun
 from tests.sync.conftest import REDIS_URL
@@ -87,3 +89,18 @@ def test_given_a_follower_scheduler_when_ticked_then_it_sends_nothing(
     finally:
         for loop in (leader, follower):
             loop.actor.actor.broker.close()
+
+
+def test_given_an_unreachable_broker_when_sending_then_the_stream_is_due_at_the_next_tick(
+    environment: JobEnvironment, connection_id: int, redis_client: Redis, redis_namespace: str
+) -> None:
+    environment.settings = environment.settings.model_copy(
+        update={"sync_redis_namespace": redis_namespace}
+    )
+    broker = build_broker("redis://127.0.0.1:1/0", redis_namespace)
+    loop = SchedulerLoop(environment, broker, redis_client)
+
+    with pytest.raises(RedisConnectionError):
+        loop.tick()
+
+    assert loop.scheduler.tick() == [JobRequest(connection_id, "test_orders")]

@@ -94,8 +94,13 @@ class SchedulerLoop:
         if not self.lock.hold():
             return []
         requests = self.scheduler.tick()
-        for request in requests:
-            self.actor.send(request)
+        for sent, request in enumerate(requests):
+            try:
+                self.actor.send(request)
+            except Exception:
+                # The broker is unreachable: the next tick sends them, not the queue timeout.
+                self.scheduler.unqueue(requests[sent:])
+                raise
         return requests
 
     def run(self) -> None:

@@ -45,6 +45,14 @@ class Scheduler:
                 for row in rows
             ]
 
+    def unqueue(self, requests: list[JobRequest]) -> None:
+        """Take the queue marker off requests that could not be sent, so the next tick retries."""
+        with self.environment.database.session() as session:
+            for request in requests:
+                row = session.get(StreamSchedule, (request.connection_id, request.stream))
+                if row is not None:
+                    row.queued_at = None
+
     def prune_if_due(self) -> int:
         """Once an hour, delete successful runs older than ``sync_run_retention_days``."""
         now = self.environment.clock.now()
