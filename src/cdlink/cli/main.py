@@ -5,7 +5,15 @@ from __future__ import annotations
 import typer
 
 from cdlink import __version__
-from cdlink.cli import db, runtime_commands, secrets_commands, serve, sync_commands, users_commands
+from cdlink.cli import (
+    db,
+    runtime_commands,
+    sandbox_command,
+    secrets_commands,
+    serve,
+    sync_commands,
+    users_commands,
+)
 
 app = typer.Typer(
     name="cdlink",
@@ -21,6 +29,7 @@ app.command("demo")(serve.demo)
 app.add_typer(sync_commands.app, name="sync")
 app.command("worker")(runtime_commands.worker)
 app.command("scheduler")(runtime_commands.scheduler)
+app.command("sandbox")(sandbox_command.sandbox)
 
 
 @app.command()

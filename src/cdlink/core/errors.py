@@ -6,7 +6,8 @@ Error tree (each layer adds its branch under this root)::
     ├── ConfigurationError           settings, key files or data directory are unusable
     ├── SecretBoxError               a stored secret cannot be decrypted with the known keys
     ├── StorageError                 the database is unreachable or its schema is not current
-    └── OctopiaError                 the marketplace refused or was unreachable (octopia/errors.py)
+    ├── OctopiaError                 the marketplace refused or was unreachable (octopia/errors.py)
+    └── SandboxError                 a sandbox control call cannot be honoured (sandbox/control.py)
 
 Every error carries a ``hint``: one sentence telling the user what to do about it. ``str(error)``
 never contains a secret; callers must not put one in the message.

@@ -1,1 +1,84 @@
-"""octopia."""
+"""cdlink's typed, resilient client for the Octopia (Cdiscount) Seller API v2.
+
+Usable on its own by any Python program::
+
+    from cdlink.octopia import ClientCredentials, OctopiaClient
+
+    credentials = ClientCredentials(seller_id="98979", client_id="…", client_secret="…")
+    with OctopiaClient(credentials) as client:
+        for order in client.orders.list_changed(since):
+            ...
+
+See docs/octopia-client.md. The names below are the whole public surface; the models are in
+``cdlink.octopia.models``.
+"""
+
+from cdlink.octopia.auth import OctopiaAuth
+from cdlink.octopia.budget import (
+    BucketState,
+    Budget,
+    BudgetPolicy,
+    BudgetStore,
+    InMemoryBudgetStore,
+)
+from cdlink.octopia.client import OctopiaClient
+from cdlink.octopia.credentials import ClientCredentials, Credentials, PasswordCredentials
+from cdlink.octopia.errors import (
+    ApiError,
+    AuthError,
+    Conflict,
+    CredentialsRejected,
+    Forbidden,
+    InvalidRequest,
+    MalformedResponse,
+    NotFound,
+    OctopiaError,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from cdlink.octopia.pagination import Page, RejectedItem
+from cdlink.octopia.policy import FAILURE_POLICY, Action, FailureType, Resolution, resolve
+from cdlink.octopia.problems import Problem
+from cdlink.octopia.retry import RetryPolicy
+from cdlink.octopia.services import OfferQuery, OrderQuery
+from cdlink.octopia.tokens import CachedToken, InMemoryTokenStore, TokenStore
+
+__all__ = [
+    "FAILURE_POLICY",
+    "Action",
+    "ApiError",
+    "AuthError",
+    "BucketState",
+    "Budget",
+    "BudgetPolicy",
+    "BudgetStore",
+    "CachedToken",
+    "ClientCredentials",
+    "Conflict",
+    "Credentials",
+    "CredentialsRejected",
+    "FailureType",
+    "Forbidden",
+    "InMemoryBudgetStore",
+    "InMemoryTokenStore",
+    "InvalidRequest",
+    "MalformedResponse",
+    "NotFound",
+    "OctopiaAuth",
+    "OctopiaClient",
+    "OctopiaError",
+    "OfferQuery",
+    "OrderQuery",
+    "Page",
+    "PasswordCredentials",
+    "Problem",
+    "RateLimited",
+    "RejectedItem",
+    "Resolution",
+    "RetryPolicy",
+    "ServerError",
+    "TokenStore",
+    "TransportError",
+    "resolve",
+]

@@ -1,0 +1,123 @@
+"""How a sandbox behaves: seed, timers, order generation, fault rules and the §9 variants.
+
+Every knob of the simulator lives in ``SandboxConfig`` so that a test, the demo and a benchmark
+can each describe the marketplace they want in one object. The variants reproduce the points on
+which the sources about the real API disagree (reference §9); the defaults are the variant the
+reference rates most likely.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+FaultKind = Literal["status", "slow", "drop_before", "drop_after", "malformed"]
+Malformation = Literal["missing_field", "wrong_type", "unknown_enum", "invalid_json"]
+
+
+class Variants(BaseModel):
+    """The conflicting behaviours of reference §9, each switchable."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    commission_field: Literal["amountWithVat", "amountWithTax"] = Field(
+        "amountWithVat", description="§9 #3: name of the commission amount including VAT."
+    )
+    orders_sort: Literal["field", "prefixed", "either"] = Field(
+        "field",
+        description="§9 #6: `sort=createdAt&desc=true` (field), `sort=asc:updatedAt` (prefixed).",
+    )
+    cancellation_key: Literal["orderSellerId", "orderId", "either"] = Field(
+        "orderSellerId", description="§9 #5: body key naming the order in cancellation requests."
+    )
+    token_errors: Literal["keycloak", "problem"] = Field(
+        "keycloak", description="§9 #16: Keycloak `{error, error_description}` or problem+json."
+    )
+    addresses_path: Literal["addresses", "adresses", "both"] = Field(
+        "both", description="§9 #18: spelling of `/sellers/addresses` that answers."
+    )
+    vat_format: Literal["percentage", "rate"] = Field(
+        "percentage", description="§9 #4: VAT as `20` (percentage) or `0.2` with type Rate."
+    )
+    missing_seller_id_status: Literal[400, 403] = Field(
+        400, description="§9 #12: status answered when the SellerId header is missing."
+    )
+
+
+class FaultRule(BaseModel):
+    """One injected fault: which requests it hits, how often, and what it does to them.
+
+    ``endpoint`` is a route name (``orders.list``, ``token``…; see docs/sandbox.md) or ``*``.
+    A rule fires with ``probability`` on each matching request, after skipping the first
+    ``after`` matches, and at most ``count`` times (``None`` = forever): a burst of 429s is
+    ``count=5, probability=1``. ``start_at``/``end_at`` limit it to a window of sandbox time
+    (an outage: every request between them gets a 503).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FaultKind
+    endpoint: str = "*"
+    method: str | None = None
+    probability: float = Field(1.0, ge=0.0, le=1.0)
+    count: int | None = Field(None, ge=1)
+    after: int = Field(0, ge=0)
+    status: int = Field(503, ge=400, le=599)
+    retry_after: int | None = Field(None, ge=0)
+    delay_seconds: float = Field(2.0, ge=0.0, le=300.0)
+    malformation: Malformation = "missing_field"
+    start_at: AwareDatetime | None = Field(None, description="active from (sandbox clock)")
+    end_at: AwareDatetime | None = Field(None, description="active until, excluded")
+
+    @model_validator(mode="after")
+    def _status_only_for_status_faults(self) -> FaultRule:
+        if self.kind == "status" and self.status not in (429, 500, 502, 503, 504):
+            raise ValueError("a status fault answers 429, 500, 502, 503 or 504")
+        return self
+
+
+class RateLimit(BaseModel):
+    """At most ``requests`` API calls per seller in any ``per_seconds`` window, else 429."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests: int = Field(ge=1)
+    per_seconds: float = Field(gt=0)
+    retry_after: bool = True
+
+
+class SandboxConfig(BaseModel):
+    """Everything that shapes a sandbox; the defaults give a quiet, realistic shop."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    seed: int = 0
+    seller_id: int = Field(700085, ge=1)
+    offers: int = Field(60, ge=0, le=100_000, description="offers in the seeded shop")
+    orders: int = Field(20, ge=0, le=1_000_000, description="orders in the seeded shop")
+    token_lifetime_seconds: int = Field(7200, ge=1)
+    token_quota_per_hour: int | None = Field(None, ge=1)
+    orders_per_hour: float = Field(0.0, ge=0.0, le=100_000.0)
+    auto_accept_orders: bool = False
+    processing_seconds: float = Field(0.0, ge=0.0)
+    acceptance_timeout_seconds: float = Field(2 * 86400.0, gt=0.0)
+    preparation_seconds: float = Field(300.0, ge=0.0)
+    delivery_seconds_min: float = Field(86400.0, ge=0.0)
+    delivery_seconds_max: float = Field(4 * 86400.0, ge=0.0)
+    customer_cancel_probability: float = Field(0.03, ge=0.0, le=1.0)
+    single_parcel_per_order: bool = True
+    package_pending_seconds: float = Field(5.0, ge=0.0)
+    package_integration_seconds: float = Field(30.0, ge=0.0)
+    package_results_retention_seconds: float = Field(3 * 86400.0, gt=0.0)
+    offer_requests_per_call: int = Field(100, ge=1)
+    offer_requests_per_package: int = Field(50_000, ge=1)
+    rate_limit: RateLimit | None = None
+    faults: list[FaultRule] = Field(default_factory=list)
+    variants: Variants = Field(default_factory=Variants)
+
+    @model_validator(mode="after")
+    def _delivery_window_is_ordered(self) -> SandboxConfig:
+        if self.delivery_seconds_max < self.delivery_seconds_min:
+            raise ValueError("delivery_seconds_max must be at least delivery_seconds_min")
+        return self

@@ -1,0 +1,146 @@
+"""Offer packages (reference §6.3.1): create, fill in chunks, mark Ready, integrate, expire.
+
+``WaitingForCompletion`` (the only state that accepts uploads) → ``Ready`` → ``IntegrationPending``
+→ ``Integrated`` | ``Rejected``, moved by timers on the sandbox clock. Integration writes the
+offers that ``GET /offers`` then returns, and leaves one result per request, kept three days.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from cdlink.sandbox.lifecycle import Timers
+from cdlink.sandbox.model import Offer, OfferRequestResult, Package
+from cdlink.sandbox.offer_requests import (
+    apply_values,
+    check_product,
+    check_reference,
+    parse_fields,
+)
+from cdlink.sandbox.reference_data import delivery_modes
+from cdlink.sandbox.shop import SellerShop
+
+
+class PackageError(Exception):
+    """A package call the API refuses: ``status`` 400 or 409, with field errors."""
+
+    def __init__(self, status: int, detail: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors = status, detail, errors
+
+
+def known_delivery_modes() -> set[str]:
+    return {item["code"] for item in delivery_modes()["items"]}
+
+
+def add_requests(timers: Timers, package: Package, items: Any, now: datetime) -> None:
+    if package.state != "WaitingForCompletion":
+        raise PackageError(409, f"package {package.package_id} is {package.state}")
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise PackageError(400, "the body must be a non-empty JSON array of offer requests")
+    limit = timers.config.offer_requests_per_call
+    if len(items) > limit:
+        raise PackageError(400, f"at most {limit} offer requests per call, got {len(items)}")
+    if len(package.requests) + len(items) > timers.config.offer_requests_per_package:
+        raise PackageError(400, "the package would exceed its maximum number of offer requests")
+    package.requests.extend(items)
+    package.updated_at = now
+
+
+def mark_ready(timers: Timers, shop: SellerShop, package: Package, now: datetime) -> None:
+    if package.state != "WaitingForCompletion":
+        raise PackageError(409, f"package {package.package_id} is {package.state}")
+    package.state, package.updated_at = "Ready", now
+    due = now + timedelta(seconds=timers.config.package_pending_seconds)
+    timers.schedule(due, "package.pending", shop.seller_id, package.package_id)
+
+
+def to_pending(timers: Timers, shop: SellerShop, package: Package, now: datetime) -> None:
+    if package.state == "Ready":
+        package.state, package.updated_at = "IntegrationPending", now
+        due = now + timedelta(seconds=timers.config.package_integration_seconds)
+        timers.schedule(due, "package.integrate", shop.seller_id, package.package_id)
+
+
+def integrate(timers: Timers, shop: SellerShop, package: Package, now: datetime) -> None:
+    if package.state != "IntegrationPending":
+        return
+    package.updated_at = package.integrated_at = now
+    if not package.requests:
+        package.state = "Rejected"
+        return
+    vat_format = timers.config.variants.vat_format
+    references = Counter(item.get("sellerExternalReference") for item in package.requests)
+    for item in package.requests:
+        reference = item.get("sellerExternalReference")
+        if isinstance(reference, str) and references[reference] > 1:
+            message = "the same sellerExternalReference appears twice in the package"
+            result = OfferRequestResult(reference, "Duplicated", [("DuplicatedOffer", message)])
+        else:
+            result = integrate_one(shop, package.package_type, item, vat_format, now)
+        package.results.append(result)
+    package.state = "Integrated"
+    shop.count("packages.integrated")
+    due = now + timedelta(seconds=timers.config.package_results_retention_seconds)
+    timers.schedule(due, "package.expire", shop.seller_id, package.package_id)
+
+
+def integrate_one(
+    shop: SellerShop, package_type: str, item: dict[str, Any], vat_format: str, now: datetime
+) -> OfferRequestResult:
+    problems = check_reference(item)
+    reference = str(item.get("sellerExternalReference", ""))
+    if problems:
+        return OfferRequestResult(reference, "Rejected", problems)
+    existing = shop.offers.get(reference)
+    if package_type == "Delete":
+        if existing is None:
+            return OfferRequestResult(reference, "Rejected", [("OfferNotFound", "no such offer")])
+        shop.delete_offer(reference)
+        return OfferRequestResult(reference, "Integrated", [])
+    if package_type == "Update":
+        return update_one(shop, existing, item, vat_format, now)
+    problems = check_product(item)
+    values, found = parse_fields(item, vat_format, known_delivery_modes(), partial=False)
+    if problems or found:
+        return OfferRequestResult(reference, "Rejected", problems + found)
+    product = item["product"]
+    gtin = str(product.get("gtin") or (existing.gtin if existing else ""))
+    offer = Offer(
+        seller_external_reference=reference,
+        gtin=gtin,
+        product_reference=str(product.get("reference") or gtin),
+        product_title=existing.product_title if existing else f"Produit {gtin}",
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+        **values,
+    )
+    shop.put_offer(offer)
+    return OfferRequestResult(reference, "Integrated", [])
+
+
+def update_one(
+    shop: SellerShop, existing: Offer | None, item: dict[str, Any], vat_format: str, now: datetime
+) -> OfferRequestResult:
+    reference = str(item["sellerExternalReference"])
+    if existing is None:
+        return OfferRequestResult(reference, "Rejected", [("OfferNotFound", "no such offer")])
+    product = item.get("product")
+    if isinstance(product, dict) and product.get("gtin") not in (None, existing.gtin):
+        message = "an Update cannot change the product of an offer"
+        return OfferRequestResult(reference, "Rejected", [("ProductIdentityChange", message)])
+    values, problems = parse_fields(item, vat_format, known_delivery_modes(), partial=True)
+    if problems:
+        return OfferRequestResult(reference, "Rejected", problems)
+    apply_values(existing, values)
+    existing.updated_at = now
+    return OfferRequestResult(reference, "Integrated", [])
+
+
+def expire(package: Package) -> None:
+    """Results are kept three days after integration (reference §5.6), then gone."""
+    package.results = []
+    package.requests = []
+    package.results_expired = True
