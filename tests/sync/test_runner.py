@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.octopia.errors import CredentialsRejected, Forbidden, RateLimited, ServerError
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry, Binding, Connection, StreamSchedule, SyncRun
 from cdlink.sync import connections, leases, schedules
@@ -19,7 +20,6 @@ from cdlink.sync.runner import RunnerOptions, StreamRunner
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
 from cdlink.sync.windows import Window
 from tests.sync.marketplace import TableImporter, local_records, publish
-from tests.unit.test_failure_policy import CredentialsRejected, Forbidden, RateLimited, ServerError
 
 MINUTE = timedelta(minutes=1)
 
@@ -187,7 +187,7 @@ def test_given_a_forbidden_error_when_the_run_fails_then_the_stream_is_dead_at_o
 @pytest.mark.parametrize(
     ("error", "wait"),
     [
-        (RateLimited("too many calls", 300), timedelta(minutes=5)),
+        (RateLimited("too many calls", retry_after=300), timedelta(minutes=5)),
         (BindingRaced("another run bound O-1 first"), timedelta(seconds=5)),
     ],
 )

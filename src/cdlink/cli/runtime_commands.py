@@ -17,6 +17,7 @@ from cdlink.core.clock import SystemClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.distributed import SchedulerLoop, Worker, build_broker
 from cdlink.jobs.environment import JobEnvironment, load_plugins
+from cdlink.jobs.marketplace import shared_clients
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 
@@ -36,7 +37,9 @@ def worker(
     settings = load_settings(sync_worker_threads=threads)
     database = _database(settings)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
-    environment = JobEnvironment(settings, database, SystemClock())
+    clock = SystemClock()
+    clients = shared_clients(settings, clock, Redis.from_url(settings.redis_url))
+    environment = JobEnvironment(settings, database, clock, clients=clients)
     process = Worker(environment, broker, threads=settings.sync_worker_threads)
     stopped = threading.Event()
     with _stop_on_signals(stopped):

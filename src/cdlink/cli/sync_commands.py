@@ -7,6 +7,7 @@ import typer
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.core.clock import SystemClock
 from cdlink.jobs.environment import JobEnvironment, load_plugins
+from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
 from cdlink.sync import schedules
 from cdlink.sync.connections import find_connection
@@ -27,7 +28,9 @@ def run(connection: str = CONNECTION, stream: str = STREAM, plugin: list[str] = 
     settings = load_settings()
     database = Database(settings.effective_database_url)
     try:
-        environment = JobEnvironment(settings, database, SystemClock())
+        clock = SystemClock()
+        clients = in_process_clients(settings, clock)
+        environment = JobEnvironment(settings, database, clock, clients=clients)
         with database.reading() as session:
             connection_id = find_connection(session, connection).id
         report = environment.runner().run(connection_id, stream, trigger="manual")

@@ -13,7 +13,7 @@ from cdlink.core.settings import Settings
 from cdlink.store.engine import Database
 from cdlink.sync.failures import DEFAULT_POLICY, FailurePolicy
 from cdlink.sync.runner import RunnerOptions, StreamRunner
-from cdlink.sync.streams import StreamRegistry, default_registry
+from cdlink.sync.streams import ClientFactory, StreamRegistry, default_registry
 
 
 @dataclass
@@ -25,6 +25,8 @@ class JobEnvironment:
     clock: Clock = field(default_factory=SystemClock)
     registry: StreamRegistry = field(default_factory=lambda: default_registry)
     policy: FailurePolicy = field(default_factory=lambda: DEFAULT_POLICY)
+    #: Builds a connection's marketplace client (``cdlink.jobs.marketplace``); None: no client.
+    clients: ClientFactory | None = None
 
     def runner(self) -> StreamRunner:
         settings = self.settings
@@ -40,6 +42,7 @@ class JobEnvironment:
             registry=self.registry,
             policy=self.policy,
             options=options,
+            clients=self.clients,
         )
 
 

@@ -4,8 +4,9 @@
 schedule, wait for the rate limit, ask for re-authentication, or give up until a person retries),
 a failure type the seller can act on (configuration / transient / system), and the retry
 schedule. Lookups walk the error's class hierarchy (``type(error).__mro__``), most specific
-first, and match either a registered class or its dotted name, so the table can name the
-marketplace client's errors (``cdlink.octopia.errors.*``) without importing them.
+first, and match either a registered class or its dotted name. The marketplace's rows come from
+the client's own table (``cdlink.octopia.policy.FAILURE_POLICY``: action and failure type per
+error class), given the job layer's retry schedules by ``octopia_resolution``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,19 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from cdlink.octopia.errors import (
+    AuthError,
+    CredentialsRejected,
+    Forbidden,
+    OctopiaError,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
+from cdlink.octopia.policy import FAILURE_POLICY as OCTOPIA_POLICY
+from cdlink.octopia.policy import Action, Resolution
+from cdlink.octopia.policy import FailureType as OctopiaFailureType
 
 
 class FailureAction(enum.StrEnum):
@@ -90,15 +104,50 @@ def qualified_name(cls: type[BaseException]) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-_OCTOPIA = "cdlink.octopia.errors."
+# What the seller reads next to a marketplace error's own message and hint.
+_ADVICE: dict[type[OctopiaError], str] = {
+    TransportError: "The marketplace could not be reached.",
+    AuthError: "The marketplace's login service failed.",
+    CredentialsRejected: "Enter the Client ID and Client Secret again.",
+    Forbidden: "The seller account lacks the right for this API.",
+    RateLimited: "The call budget is spent.",
+    ServerError: "The marketplace had a server error.",
+}
+
+
+def octopia_resolution(
+    error_class: type[OctopiaError], resolution: Resolution
+) -> FailureResolution:
+    """The client's own verdict on a marketplace error (``cdlink.octopia.policy``), with the job
+    layer's schedules: retry → the transient or system schedule; rate-limited → wait; a failure
+    the seller must fix → dead until retried; a failure that is cdlink's or the API's → retried on
+    the system schedule (a later run may pass), dead after too many. A rejected credential pauses
+    the connection.
+    """
+    advice = _ADVICE.get(error_class, "")
+    failure_type = _FAILURE_TYPES[resolution.failure_type]
+    if issubclass(error_class, CredentialsRejected):
+        return FailureResolution(FailureAction.REAUTHENTICATE, failure_type, (), advice)
+    if resolution.action is Action.RATE_LIMITED:
+        return FailureResolution(FailureAction.RATE_LIMITED, failure_type, minutes(1), advice)
+    if resolution.action is Action.FAIL and failure_type is FailureType.CONFIGURATION:
+        return FailureResolution(FailureAction.FAIL, failure_type, (), advice)
+    schedule = TRANSIENT_SCHEDULE if failure_type is FailureType.TRANSIENT else SYSTEM_SCHEDULE
+    return FailureResolution(FailureAction.RETRY, failure_type, schedule, advice)
+
+
+_FAILURE_TYPES = {
+    OctopiaFailureType.CONFIG: FailureType.CONFIGURATION,
+    OctopiaFailureType.TRANSIENT: FailureType.TRANSIENT,
+    OctopiaFailureType.SYSTEM: FailureType.SYSTEM,
+}
 
 
 def _rows() -> Mapping[str, FailureResolution]:
     retry, soon = FailureAction.RETRY, FailureAction.RETRY_SOON
     transient, system = FailureType.TRANSIENT, FailureType.SYSTEM
-    configuration = FailureType.CONFIGURATION
-    fail, reauth = FailureAction.FAIL, FailureAction.REAUTHENTICATE
-    return {
+    configuration, fail = FailureType.CONFIGURATION, FailureAction.FAIL
+    rows = {
         "builtins.Exception": FailureResolution(
             retry, system, SYSTEM_SCHEDULE, "An unexpected error; it is retried a few times."
         ),
@@ -112,31 +161,10 @@ def _rows() -> Mapping[str, FailureResolution]:
         "cdlink.sync.errors.RetryLater": FailureResolution(soon, transient, SOON_SCHEDULE),
         "cdlink.sync.errors.ConnectionPaused": FailureResolution(fail, configuration),
         "cdlink.sync.errors.UnknownStream": FailureResolution(fail, system),
-        _OCTOPIA + "OctopiaError": FailureResolution(retry, transient, TRANSIENT_SCHEDULE),
-        _OCTOPIA + "TransportError": FailureResolution(
-            retry, transient, TRANSIENT_SCHEDULE, "The marketplace could not be reached."
-        ),
-        _OCTOPIA + "ApiError": FailureResolution(retry, system, SYSTEM_SCHEDULE),
-        _OCTOPIA + "AuthError": FailureResolution(
-            retry, transient, TRANSIENT_SCHEDULE, "The marketplace's login service failed."
-        ),
-        _OCTOPIA + "CredentialsRejected": FailureResolution(
-            reauth, configuration, (), "Enter the Client ID and Client Secret again."
-        ),
-        _OCTOPIA + "Forbidden": FailureResolution(
-            fail, configuration, (), "The seller account lacks the right for this API."
-        ),
-        _OCTOPIA + "RateLimited": FailureResolution(
-            FailureAction.RATE_LIMITED, transient, minutes(1), "The call budget is spent."
-        ),
-        _OCTOPIA + "InvalidRequest": FailureResolution(fail, system),
-        _OCTOPIA + "NotFound": FailureResolution(retry, system, SYSTEM_SCHEDULE),
-        _OCTOPIA + "Conflict": FailureResolution(retry, transient, TRANSIENT_SCHEDULE),
-        _OCTOPIA + "ServerError": FailureResolution(
-            retry, transient, TRANSIENT_SCHEDULE, "The marketplace had a server error."
-        ),
-        _OCTOPIA + "MalformedResponse": FailureResolution(retry, system, SYSTEM_SCHEDULE),
     }
+    for error_class, resolution in OCTOPIA_POLICY.items():
+        rows[qualified_name(error_class)] = octopia_resolution(error_class, resolution)
+    return rows
 
 
 DEFAULT_POLICY = FailurePolicy(dict(_rows()))

@@ -25,7 +25,13 @@ from cdlink.store.models import Connection, StreamSchedule, SyncRun
 from cdlink.sync import connections, leases, runs, schedules
 from cdlink.sync.errors import LeaseLost, StreamBusy, UnknownConnection
 from cdlink.sync.failures import DEFAULT_POLICY, FailureAction, FailurePolicy, FailureResolution
-from cdlink.sync.streams import StreamContext, StreamRegistry, default_registry
+from cdlink.sync.streams import (
+    ClientFactory,
+    Stream,
+    StreamContext,
+    StreamRegistry,
+    default_registry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +68,10 @@ class StreamRunner:
         policy: FailurePolicy = DEFAULT_POLICY,
         options: RunnerOptions | None = None,
         randomness: random.Random | None = None,
+        clients: ClientFactory | None = None,
     ) -> None:
         self.database = database
+        self.clients = clients
         self.clock = clock
         self.registry = registry
         self.policy = policy
@@ -89,14 +97,20 @@ class StreamRunner:
             return RunReport("busy", message=str(busy))
         try:
             context = self._start(lease, trigger)
-            with _LeaseKeeper(self.database, lease):
-                try:
-                    instance.run(context)
-                except Exception as error:
-                    return self._failed(context, error)
-            return self._succeeded(context)
+            try:
+                return self._work(instance, context)
+            finally:
+                context.close()
         finally:
             leases.release(self.database, lease)
+
+    def _work(self, instance: Stream, context: StreamContext) -> RunReport:
+        with _LeaseKeeper(self.database, lease=context.lease):
+            try:
+                instance.run(context)
+            except Exception as error:
+                return self._failed(context, error)
+        return self._succeeded(context)
 
     def _blocked(self, connection_id: int, stream: str, trigger: str) -> RunReport | None:
         with self.database.reading() as session:
@@ -136,7 +150,13 @@ class StreamRunner:
                 now=now,
             )
         return StreamContext(
-            lease.connection_id, lease.stream, self.database, self.clock, lease, run.id
+            lease.connection_id,
+            lease.stream,
+            self.database,
+            self.clock,
+            lease,
+            run.id,
+            clients=self.clients,
         )
 
     def _abandon_stale_runs(self, session: Session, lease: leases.Lease) -> None:

@@ -23,9 +23,16 @@ from typing import ClassVar, TypeVar
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
+from cdlink.core.errors import ConfigurationError
+from cdlink.octopia import OctopiaClient
 from cdlink.store.engine import Database
+from cdlink.store.models import Connection
 from cdlink.sync.errors import UnknownStream
 from cdlink.sync.leases import Lease
+
+#: Builds the marketplace client of a connection; the runtime decides which token and budget
+#: stores its clients share (``cdlink.jobs.marketplace``).
+ClientFactory = Callable[[Connection], OctopiaClient]
 
 
 @dataclass
@@ -39,6 +46,27 @@ class StreamContext:
     lease: Lease
     run_id: int
     counts: Counter[str] = field(default_factory=Counter)
+    clients: ClientFactory | None = None
+    _client: OctopiaClient | None = field(default=None, init=False, repr=False)
+
+    def client(self) -> OctopiaClient:
+        """The marketplace client of this run's connection, built on first use, closed after."""
+        if self._client is None:
+            if self.clients is None:
+                raise ConfigurationError(
+                    "this runtime was started without marketplace clients",
+                    hint="Run streams with `cdlink serve`, `cdlink worker` or `cdlink sync run`.",
+                )
+            with self.database.reading() as session:
+                connection = session.get_one(Connection, self.connection_id)
+            self._client = self.clients(connection)
+        return self._client
+
+    def close(self) -> None:
+        """Close the marketplace client, if the run made one."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

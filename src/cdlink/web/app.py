@@ -15,6 +15,7 @@ from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.settings import Settings
 from cdlink.jobs.embedded import EmbeddedRuntime
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
 from cdlink.web import health
 from cdlink.web.metrics import WebMetrics
@@ -70,7 +71,8 @@ def _embedded_runtime(
     """The scheduler and workers inside this process, unless they run elsewhere (or are off)."""
     if settings.runtime != "embedded" or not settings.sync_embedded_enabled:
         return None
-    return EmbeddedRuntime(JobEnvironment(settings, database, clock))
+    clients = in_process_clients(settings, clock)
+    return EmbeddedRuntime(JobEnvironment(settings, database, clock, clients=clients))
 
 
 async def _problem(request: Request, error: CdlinkError) -> JSONResponse:
