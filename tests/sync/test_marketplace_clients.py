@@ -81,8 +81,9 @@ def test_given_a_stream_that_calls_the_marketplace_when_run_then_it_gets_its_con
     with environment.database.session() as session:
         connection = session.get_one(Connection, connection_id)
         connection.secret_ciphertext = SecretBox.from_settings(settings).encrypt(SECRET)
+    marketplace = FakeMarketplace()
     environment.clients = in_process_clients(
-        settings, clock, transport=httpx.MockTransport(FakeMarketplace())
+        settings, clock, transports=lambda: httpx.MockTransport(marketplace)
     )
 
     report = environment.runner().run(connection_id, "carriers")
@@ -130,7 +131,7 @@ def test_given_two_workers_with_shared_stores_when_both_call_then_one_token_and_
     marketplace = FakeMarketplace()
     connections = [Redis.from_url(REDIS_URL), Redis.from_url(REDIS_URL)]
     workers = [
-        shared_clients(settings, clock, redis, transport=httpx.MockTransport(marketplace))
+        shared_clients(settings, clock, redis, transports=lambda: httpx.MockTransport(marketplace))
         for redis in connections
     ]
 

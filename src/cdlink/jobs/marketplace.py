@@ -12,6 +12,8 @@ the client's credentials (which hide it and register it for redaction).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 from redis import Redis
 
@@ -31,6 +33,10 @@ from cdlink.octopia import (
 )
 from cdlink.store.models import Connection
 
+#: Makes the HTTP transport of each new client (the sandbox in-process, a mock in tests); a
+#: factory because a client closes its transport with itself. None: the network.
+Transports = Callable[[], httpx.BaseTransport]
+
 
 class MarketplaceClients:
     """Call it with a connection to get that seller's client (the caller closes it)."""
@@ -43,21 +49,21 @@ class MarketplaceClients:
         box: SecretBox,
         token_store: TokenStore,
         budget_store: BudgetStore,
-        transport: httpx.BaseTransport | None = None,
+        transports: Transports | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.box = box
         self.token_store = token_store
         self.budget_store = budget_store
-        self.transport = transport
+        self.transports = transports
 
     def __call__(self, connection: Connection) -> OctopiaClient:
         return OctopiaClient(
             self.credentials(connection),
             api_url=connection.api_url or self.settings.octopia_api_url,
             token_url=connection.token_url or self.settings.octopia_token_url,
-            transport=self.transport,
+            transport=self.transports() if self.transports else None,
             token_store=self.token_store,
             budget_store=self.budget_store,
             clock=self.clock,
@@ -76,7 +82,7 @@ class MarketplaceClients:
 
 
 def in_process_clients(
-    settings: Settings, clock: Clock, *, transport: httpx.BaseTransport | None = None
+    settings: Settings, clock: Clock, *, transports: Transports | None = None
 ) -> MarketplaceClients:
     """Clients sharing in-memory stores: for the embedded runtime and one-off runs."""
     return MarketplaceClients(
@@ -85,7 +91,7 @@ def in_process_clients(
         box=SecretBox.from_settings(settings),
         token_store=InMemoryTokenStore(),
         budget_store=InMemoryBudgetStore(),
-        transport=transport,
+        transports=transports,
     )
 
 
@@ -94,7 +100,7 @@ def shared_clients(
     clock: Clock,
     redis_client: Redis,
     *,
-    transport: httpx.BaseTransport | None = None,
+    transports: Transports | None = None,
 ) -> MarketplaceClients:
     """Clients sharing Redis stores: for ``cdlink worker`` on several machines."""
     box = SecretBox.from_settings(settings)
@@ -105,5 +111,5 @@ def shared_clients(
         box=box,
         token_store=RedisTokenStore(redis_client, namespace=namespace, clock=clock, box=box),
         budget_store=RedisBudgetStore(redis_client, namespace=namespace),
-        transport=transport,
+        transports=transports,
     )
