@@ -3,18 +3,23 @@
 - import: marketplace records imported per second through a stream run (lease, run record,
   cursor windows, a binding per record, fencing) against plain inserts of the same rows in the
   same number of transactions, on SQLite, as a ratio;
-- scheduler: ticks per second with many connections and nothing due (the steady state).
+- scheduler: ticks per second with many connections and nothing due (the steady state);
+- shared budget: ``Budget.acquire`` per second with the Redis store every worker shares, against
+  the in-memory store of one process, as a ratio (the price of one budget for all workers).
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import tempfile
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from redis import Redis
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlalchemy.orm import Session
 
@@ -22,7 +27,9 @@ from bench.harness import Measurement, Options, rate
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.redis_stores import RedisBudgetStore
 from cdlink.jobs.scheduler import Scheduler
+from cdlink.octopia import Budget, BudgetPolicy, InMemoryBudgetStore
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
@@ -80,7 +87,11 @@ def run(options: Options) -> list[Measurement]:
         metadata.create_all(database.engine)
         clock = ManualClock()
         try:
-            return [*importing(database, clock, seconds), *scheduling(database, clock, seconds)]
+            return [
+                *importing(database, clock, seconds),
+                *scheduling(database, clock, seconds),
+                *budgeting(seconds),
+            ]
         finally:
             database.dispose()
 
@@ -149,4 +160,31 @@ def scheduling(database: Database, clock: ManualClock, seconds: float) -> list[M
             "ticks/s",
             target="> 1 (one tick per second)",
         )
+    ]
+
+
+def budgeting(seconds: float) -> list[Measurement]:
+    policy = BudgetPolicy(max_rate=1e9, capacity=1e9)  # never waits: only the store is measured
+    namespace = f"cdlink-bench-{uuid.uuid4().hex[:8]}"
+    client = Redis.from_url(os.environ.get("CDLINK_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    try:
+        shared = Budget(RedisBudgetStore(client, namespace=namespace), default=policy)
+        local_budget = Budget(InMemoryBudgetStore(), default=policy)
+        redis_rate = rate(lambda: shared.acquire("98979", "orders"), seconds=seconds)
+        memory_rate = rate(lambda: local_budget.acquire("98979", "orders"), seconds=seconds)
+    finally:
+        for key in client.scan_iter(match=f"{namespace}*"):
+            client.delete(key)
+        client.close()
+    return [
+        Measurement(
+            NAME, "budget acquires/s, Redis store (shared by workers)", redis_rate, "ops/s"
+        ),
+        Measurement(
+            NAME,
+            "Redis budget rate / in-memory budget rate",
+            redis_rate / memory_rate,
+            "ratio",
+            note="two round trips per call (load, compare-and-set); far above any API's rate",
+        ),
     ]
