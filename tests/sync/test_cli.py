@@ -17,6 +17,7 @@ from cdlink.core.clock import SystemClock
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import StreamSchedule
+from cdlink.sync import leases, schedules
 from tests.sync.conftest import REDIS_URL, add_connection
 from tests.sync.marketplace import create_tables, publish
 
@@ -172,3 +173,24 @@ def test_given_sync_now_when_asked_then_the_scheduler_finds_a_manual_request(
         row = session.get_one(StreamSchedule, (1, "test_orders"))
     assert row.requested_trigger == "manual"
     assert row.requested_at is not None
+
+
+def test_given_a_running_stream_when_sync_status_then_it_shows_where_it_runs(
+    shop: Database,
+) -> None:
+    leases.acquire(
+        shop,
+        1,
+        "test_orders",
+        clock=SystemClock(),
+        duration=timedelta(minutes=5),
+        holder="worker-7:4242:0123456789abcdef",
+    )
+    with shop.session() as session:
+        schedules.schedule_for(session, 1, "test_orders")
+
+    result = runner.invoke(app, ["sync", "status", "-c", "Shop"])
+
+    assert result.exit_code == 0, result.output
+    assert "running" in result.output
+    assert "[now on worker-7:4242]" in result.output

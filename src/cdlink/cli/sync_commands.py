@@ -74,6 +74,9 @@ def _line(line: StreamStatus) -> str:
     last = line.last_outcome or "never"
     if line.last_message and line.last_outcome != "succeeded":
         last = f"{last}: {line.last_message}"
+    if line.running_on:
+        # The lease holder is "host:pid:token": the token means nothing to a person.
+        last = f"{last} [now on {line.running_on.rsplit(':', 1)[0]}]"
     name = f"{line.connection_id} {line.connection_name}"[:24]
     return f"{name:<24} {line.stream:<12} {every:>7} {state:<16} {last}"
 
