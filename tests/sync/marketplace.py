@@ -108,7 +108,10 @@ class TableImporter(Importer[Row[Any], dict[str, Any]]):
 
     def map(self, record: Row[Any]) -> dict[str, Any]:
         if record.value < 0:
-            raise RecordRejected(f"a negative value ({record.value}) cannot be imported")
+            raise RecordRejected(
+                f"a negative value ({record.value}) cannot be imported",
+                raw={"external_id": record.external_id, "value": record.value},
+            )
         return {"external_id": record.external_id, "value": record.value}
 
     def write(

@@ -13,8 +13,15 @@ from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.octopia.errors import CredentialsRejected, Forbidden, RateLimited, ServerError
 from cdlink.store.engine import Database
-from cdlink.store.models import ActivityEntry, Binding, Connection, StreamSchedule, SyncRun
-from cdlink.sync import connections, leases, schedules
+from cdlink.store.models import (
+    ActivityEntry,
+    Binding,
+    Connection,
+    QuarantinedRecord,
+    StreamSchedule,
+    SyncRun,
+)
+from cdlink.sync import connections, leases, quarantine, schedules
 from cdlink.sync.errors import BindingRaced, UnknownConnection, UnknownStream
 from cdlink.sync.runner import RunnerOptions, StreamRunner
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
@@ -83,22 +90,50 @@ def test_given_marketplace_records_when_the_stream_runs_then_each_is_imported_an
         assert session.scalar(select(func.count()).select_from(Binding)) == 7
 
 
-def test_given_a_record_that_cannot_be_mapped_when_imported_then_the_rest_goes_through(
+def test_given_a_record_that_cannot_be_mapped_when_imported_then_it_is_quarantined_not_lost(
     environment: JobEnvironment, clock: ManualClock, connection_id: int
 ) -> None:
-    publish(
-        environment.database, [("O-1", clock.now() - MINUTE, -5), ("O-2", clock.now() - MINUTE, 2)]
-    )
+    database = environment.database
+    publish(database, [("O-1", clock.now() - MINUTE, -5), ("O-2", clock.now() - MINUTE, 2)])
 
     report = a_runner(environment).run(connection_id, "test_orders")
+    clock.advance(MINUTE)
+    again = a_runner(environment).run(connection_id, "test_orders")  # the look-back re-reads O-1
 
     assert report.outcome == "succeeded"
     assert (report.counts["created"], report.counts["rejected"]) == (1, 1)
-    with environment.database.reading() as session:
-        entry = session.scalars(select(ActivityEntry)).one()
+    assert again.counts["rejected"] == 1
+    with database.reading() as session:
+        (entry,) = session.scalars(select(ActivityEntry)).all()  # told once, not every run
+        (kept,) = quarantine.open_entries(session, connection_id)
     assert entry.kind == "sync.record_rejected"
     assert "O-1" in entry.message
     assert "negative" in entry.message
+    assert (kept.external_id, kept.raw, kept.occurrences) == (
+        "O-1",
+        {"external_id": "O-1", "value": -5},
+        2,
+    )
+    assert "negative" in kept.reason
+
+
+def test_given_a_quarantined_record_when_a_fixed_version_arrives_then_it_is_imported_and_resolved(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int
+) -> None:
+    database = environment.database
+    publish(database, [("O-1", clock.now() - MINUTE, -5)])
+    a_runner(environment).run(connection_id, "test_orders")
+    publish(database, [("O-1", clock.now(), 5)])  # the marketplace corrected it
+    clock.advance(MINUTE)
+
+    report = a_runner(environment).run(connection_id, "test_orders")
+
+    assert report.counts["created"] == 1
+    assert local_records(database) == [("O-1", 5)]
+    with database.reading() as session:
+        assert quarantine.open_entries(session) == []
+        resolved = session.scalars(select(QuarantinedRecord)).one()
+    assert resolved.resolved_at == clock.now()
 
 
 def test_given_a_server_error_when_the_run_fails_then_it_is_recorded_and_retried_on_schedule(

@@ -19,6 +19,8 @@ about the marketplace client's errors.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdlink.core.errors import CdlinkError
 
 
@@ -47,9 +49,16 @@ class ConnectionPaused(SyncError):  # noqa: N818  (named for what happened, like
 
 
 class RecordRejected(SyncError):  # noqa: N818  (named for what happened, like RateLimited)
-    """One marketplace record cannot be mapped; the rest of the page still goes through."""
+    """One marketplace record cannot be mapped; the rest of the page still goes through.
+
+    ``raw`` is what to keep in the quarantine (by default, the record as the importer got it).
+    """
 
     default_hint = "The record is kept aside with its reason; fix the mapping and retry it."
+
+    def __init__(self, message: str, *, raw: Any = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.raw = raw
 
 
 class RetryLater(SyncError):  # noqa: N818  (named for what happened, like RateLimited)

@@ -12,15 +12,17 @@ A subclass sets ``name``, ``kind`` and the window settings, and fills in ``fetch
 
 from __future__ import annotations
 
+import json
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import Binding
+from cdlink.sync import quarantine
 from cdlink.sync.bindings import Binder
 from cdlink.sync.cursors import Cursor
 from cdlink.sync.errors import RecordRejected
@@ -67,9 +69,20 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         with context.transaction() as session:
             binder = Binder(session, context.connection_id, context.clock)
             bindings = binder.find_many(self.kind, map(self.external_id, records))
+            imported = []
             for record in records:
-                counts[self.import_record(session, context, binder, record, bindings)] += 1
+                outcome = self.import_record(session, context, binder, record, bindings)
+                counts[outcome] += 1
+                if outcome != "rejected":
+                    imported.append(self.external_id(record))
             binder.flush()
+            quarantine.resolve(
+                session,
+                connection_id=context.connection_id,
+                stream=self.name,
+                external_ids=imported,
+                now=context.clock.now(),
+            )
             cursor.complete(session, window, context.clock.now())
         context.count(windows=1, **counts)
 
@@ -93,7 +106,8 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         try:
             mapped = self.map(record)
         except RecordRejected as rejected:
-            self.reject(session, context, external_id, rejected)
+            raw = rejected.raw if rejected.raw is not None else self.raw(record)
+            self.reject(session, context, external_id, rejected, raw)
             return "rejected"
         local_id = self.write(session, context, mapped, binding.local_id if binding else None)
         if binding is None:
@@ -103,18 +117,45 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         return "updated"
 
     def reject(
-        self, session: Session, context: StreamContext, external_id: str, error: RecordRejected
+        self,
+        session: Session,
+        context: StreamContext,
+        external_id: str,
+        error: RecordRejected,
+        raw: Any,
     ) -> None:
-        """Keep a record that cannot be mapped out of the way, and say why in the activity log."""
+        """Quarantine a record that cannot be imported; tell the seller the first time."""
+        now = context.clock.now()
+        news = quarantine.keep(
+            session,
+            connection_id=context.connection_id,
+            stream=self.name,
+            external_id=external_id,
+            reason=str(error),
+            raw=raw,
+            now=now,
+        )
+        if not news:
+            return  # read again by the look-back: already quarantined and reported
         log(
             session,
             connection_id=context.connection_id,
             kind="sync.record_rejected",
             level="warning",
             message=f"{self.name}: {self.kind} {external_id} was not imported: {error}",
-            now=context.clock.now(),
+            now=now,
             details={"external_id": external_id, "run_id": context.run_id},
         )
+
+    def raw(self, record: RecordT) -> Any:
+        """The record as JSON-able data, for the quarantine (pydantic models are dumped)."""
+        dump = getattr(record, "model_dump", None)
+        if callable(dump):
+            return dump(mode="json", by_alias=True)
+        if isinstance(record, dict | list | str | int | float | bool) or record is None:
+            # Through JSON and back: dates and decimals become text the JSON column can hold.
+            return json.loads(json.dumps(record, default=str))
+        return repr(record)
 
     @abstractmethod
     def fetch(self, context: StreamContext, window: Window) -> Iterable[RecordT]:

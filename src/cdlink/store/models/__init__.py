@@ -6,6 +6,7 @@ from cdlink.store.models.runs import SyncRun
 from cdlink.store.models.sync import (
     Binding,
     OutboxEntry,
+    QuarantinedRecord,
     StreamCursor,
     StreamLease,
     StreamSchedule,
@@ -17,6 +18,7 @@ __all__ = [
     "Binding",
     "Connection",
     "OutboxEntry",
+    "QuarantinedRecord",
     "StreamCursor",
     "StreamLease",
     "StreamSchedule",

@@ -1,4 +1,4 @@
-"""The sync engine's tables: cursors, bindings, the outbox, stream leases and stream schedules.
+"""The sync engine's tables: cursors, bindings, the outbox, leases, schedules, the quarantine.
 
 The database is the source of truth for the sync engine: a queue message only says "run stream S
 of connection C"; everything a run needs to resume (how far it has read, what is already bound,
@@ -122,3 +122,24 @@ class StreamSchedule(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_run_id: Mapped[int | None] = mapped_column(Integer, default=None)
     last_outcome: Mapped[str | None] = mapped_column(String(20), default=None)
+
+
+class QuarantinedRecord(Base):
+    """A marketplace record that could not be imported, kept with its raw payload and reason."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (UniqueConstraint("connection_id", "stream", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    stream: Mapped[str] = mapped_column(String(40))
+    # The marketplace id, or "raw:<hash>" when the record is too broken to name one.
+    external_id: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[Any] = mapped_column(JSON, default=None)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Each run that reads the record again (the look-back) counts here, not as a new entry.
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    # Set when a later version of the record was imported.
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

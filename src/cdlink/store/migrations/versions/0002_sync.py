@@ -1,4 +1,4 @@
-"""sync engine: cursors, bindings, outbox, leases, schedules
+"""sync engine: cursors, bindings, outbox, leases, schedules, quarantine
 
 Revision ID: 0002_sync
 Revises: 0001
@@ -74,6 +74,32 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "quarantine",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("stream", sa.String(length=40), nullable=False),
+        sa.Column("external_id", sa.String(length=120), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("raw", sa.JSON(), nullable=False),
+        sa.Column("first_seen_at", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("last_seen_at", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("occurrences", sa.Integer(), nullable=False),
+        sa.Column("resolved_at", cdlink.store.types.UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_quarantine_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantine")),
+        sa.UniqueConstraint(
+            "connection_id",
+            "stream",
+            "external_id",
+            name=op.f("uq_quarantine_connection_id_stream_external_id"),
+        ),
+    )
+    op.create_table(
         "stream_cursors",
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("stream", sa.String(length=40), nullable=False),
@@ -136,6 +162,7 @@ def downgrade() -> None:
     op.drop_table("stream_schedules")
     op.drop_table("stream_leases")
     op.drop_table("stream_cursors")
+    op.drop_table("quarantine")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_pending")
 
