@@ -194,3 +194,18 @@ def test_given_a_running_stream_when_sync_status_then_it_shows_where_it_runs(
     assert result.exit_code == 0, result.output
     assert "running" in result.output
     assert "[now on worker-7:4242]" in result.output
+
+
+def test_given_a_quarantined_record_when_listed_then_it_shows_with_its_reason(
+    shop: Database,
+) -> None:
+    empty = runner.invoke(app, ["sync", "quarantine"])
+    publish(shop, [("O-9", SystemClock().now() - timedelta(minutes=1), -1)])
+    runner.invoke(app, ["sync", "run", "-c", "Shop", "-s", "test_orders", *PLUGIN])
+
+    result = runner.invoke(app, ["sync", "quarantine", "-c", "Shop"])
+
+    assert "nothing in quarantine" in empty.output
+    assert result.exit_code == 0, result.output
+    assert "O-9" in result.output
+    assert "negative value" in result.output

@@ -9,7 +9,7 @@ from cdlink.core.clock import SystemClock
 from cdlink.jobs.environment import JobEnvironment, load_plugins
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
-from cdlink.sync import schedules
+from cdlink.sync import quarantine, schedules
 from cdlink.sync.connections import find_connection
 from cdlink.sync.status import StreamStatus, stream_statuses
 
@@ -96,6 +96,29 @@ def now(connection: str = CONNECTION, stream: str = STREAM) -> None:
     finally:
         database.dispose()
     typer.echo(f"{stream} of connection {found.id} will run at the scheduler's next tick")
+
+
+@app.command("quarantine")
+@friendly
+def quarantined(
+    connection: str | None = typer.Option(None, "--connection", "-c", help="Only this one."),
+) -> None:
+    """List the marketplace records that could not be imported, with the reason."""
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    try:
+        with database.reading() as session:
+            connection_id = find_connection(session, connection).id if connection else None
+            entries = quarantine.open_entries(session, connection_id)
+            lines = [
+                f"{entry.connection_id:>4} {entry.stream:<12} {entry.external_id:<24} "
+                f"seen {entry.occurrences}x, last {entry.last_seen_at:%Y-%m-%d %H:%M} UTC: "
+                f"{entry.reason}"
+                for entry in entries
+            ]
+    finally:
+        database.dispose()
+    typer.echo("\n".join(lines) if lines else "nothing in quarantine")
 
 
 @app.command("retry")
