@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from redis import Redis
 from sqlalchemy import func, select
 
@@ -47,6 +48,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.e2e]
 ROOT = Path(__file__).resolve().parents[2]
 RECORDS = 24
 LEASE_SECONDS = 2
+ENCRYPTION_KEY = Fernet.generate_key().decode()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -73,6 +75,8 @@ def start_worker(database: Database, namespace: str, log: Path) -> subprocess.Po
         "CDLINK_REDIS_URL": REDIS_URL,
         "CDLINK_SYNC_REDIS_NAMESPACE": namespace,
         "CDLINK_RUNTIME": "distributed",
+        # As on real machines: the same keys everywhere (no key file raced for at start-up).
+        "CDLINK_ENCRYPTION_KEYS": ENCRYPTION_KEY,
         "CDLINK_SYNC_LEASE_SECONDS": str(LEASE_SECONDS),
         "CDLINK_DATA_DIR": str(log.parent / "data"),
         "CDLINK_LOG_LEVEL": "WARNING",
