@@ -24,8 +24,13 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings isolated from the developer's environment and .env file."""
-    return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    """Settings isolated from the developer's environment and .env file.
+
+    The embedded sync runtime is off: tests that want it start it themselves.
+    """
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, data_dir=tmp_path / "data", sync_embedded_enabled=False
+    )
 
 
 @pytest.fixture

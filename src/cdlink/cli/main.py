@@ -8,9 +8,11 @@ from cdlink import __version__
 from cdlink.cli import (
     apps_commands,
     db,
+    runtime_commands,
     sandbox_command,
     secrets_commands,
     serve,
+    sync_commands,
     tokens_commands,
     users_commands,
 )
@@ -28,6 +30,9 @@ app.add_typer(apps_commands.app, name="apps")
 app.add_typer(tokens_commands.app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.add_typer(sync_commands.app, name="sync")
+app.command("worker")(runtime_commands.worker)
+app.command("scheduler")(runtime_commands.scheduler)
 app.command("sandbox")(sandbox_command.sandbox)
 
 

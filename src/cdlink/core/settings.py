@@ -54,6 +54,29 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     octopia_token_url: str = DEFAULT_OCTOPIA_TOKEN_URL
     octopia_api_url: str = DEFAULT_OCTOPIA_API_URL
+    # --- sync engine ---
+    # Start the scheduler and worker threads inside `cdlink serve` (runtime "embedded" only).
+    sync_embedded_enabled: bool = True
+    sync_worker_threads: int = Field(default=2, ge=1, le=64)
+    # How often the scheduler looks for due streams, in seconds.
+    sync_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    # The interval of near-continuous polling (the default for orders), in seconds.
+    sync_continuous_seconds: int = Field(default=10, ge=1, le=300)
+    # Spread of the next due time, as a fraction of the interval, so streams do not move in step.
+    sync_jitter: float = Field(default=0.1, ge=0, le=1)
+    # A run's lease on its stream; a dead worker blocks its stream at most this long.
+    sync_lease_seconds: int = Field(default=60, ge=1, le=3600)
+    # A queued run that has not started after this long is queued again (lost messages).
+    sync_queue_timeout_seconds: int = Field(default=300, ge=1)
+    # Failures in a row after which a stream is dead until someone retries it.
+    sync_max_failures: int = Field(default=8, ge=1, le=100)
+    # Prefix of every Redis key and Dramatiq queue of this installation.
+    sync_redis_namespace: str = "cdlink"
+    # How long the scheduler's leadership lasts without renewal, in seconds.
+    sync_leader_seconds: int = Field(default=15, ge=2, le=600)
+    # Successful runs are kept this many days (failed ones are kept); continuous polling adds
+    # thousands of runs a day per connection.
+    sync_run_retention_days: int = Field(default=14, ge=1)
 
     # --- web ---
     # How long a browser stays logged in without being used, and at most.

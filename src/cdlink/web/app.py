@@ -15,6 +15,9 @@ from cdlink.core.clock import Clock, SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.core.signing_key import load_signing_key
+from cdlink.jobs.embedded import EmbeddedRuntime
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
 from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web import api, docs, errors, health
@@ -69,13 +72,20 @@ def create_app(
     owned = database is None
     database = database or Database(settings.effective_database_url)
     clock = clock or SystemClock()
+    runtime = _embedded_runtime(settings, database, clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         log.info("cdlink %s serving on %s", __version__, settings.base_url)
-        yield
-        if owned:
-            database.dispose()
+        if runtime is not None:
+            runtime.start()
+        try:
+            yield
+        finally:
+            if runtime is not None:
+                runtime.stop()
+            if owned:
+                database.dispose()
 
     app = FastAPI(
         title="cdlink",
@@ -95,6 +105,7 @@ def create_app(
             settings=settings, database=database, clock=clock, signer=app.state.signer
         ),
     )
+    app.state.sync_runtime = runtime
     metrics = WebMetrics()
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)
@@ -103,3 +114,13 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def _embedded_runtime(
+    settings: Settings, database: Database, clock: Clock
+) -> EmbeddedRuntime | None:
+    """The scheduler and workers inside this process, unless they run elsewhere (or are off)."""
+    if settings.runtime != "embedded" or not settings.sync_embedded_enabled:
+        return None
+    clients = in_process_clients(settings, clock)
+    return EmbeddedRuntime(JobEnvironment(settings, database, clock, clients=clients))

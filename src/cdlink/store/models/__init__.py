@@ -4,13 +4,27 @@ from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
 from cdlink.store.models.runs import SyncRun
+from cdlink.store.models.sync import (
+    Binding,
+    OutboxEntry,
+    QuarantinedRecord,
+    StreamCursor,
+    StreamLease,
+    StreamSchedule,
+)
 from cdlink.store.models.users import User
 
 __all__ = [
     "ActivityEntry",
     "ApiToken",
+    "Binding",
     "Connection",
     "LoginAttempt",
+    "OutboxEntry",
+    "QuarantinedRecord",
+    "StreamCursor",
+    "StreamLease",
+    "StreamSchedule",
     "SyncRun",
     "User",
     "UserSession",

@@ -33,3 +33,5 @@ class SyncRun(Base):
     # "configuration", "transient" or "system": who can fix it.
     failure_type: Mapped[str | None] = mapped_column(String(20), default=None)
     message: Mapped[str | None] = mapped_column(Text, default=None)
+    # When a failed run will be tried again (None: it will not, or it succeeded).
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

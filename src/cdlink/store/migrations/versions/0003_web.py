@@ -1,7 +1,7 @@
 """web sessions, API tokens and login attempts
 
 Revision ID: 0003_web
-Revises: 0001
+Revises: 0002_sync
 Create Date: 2026-11-24
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cdlink.store.types
 
 revision: str = "0003_web"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_sync"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

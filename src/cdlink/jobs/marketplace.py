@@ -1,0 +1,115 @@
+"""Marketplace clients for streams: one ``OctopiaClient`` per connection and run, built with the
+token and budget stores the runtime shares.
+
+- Embedded runtime (and ``cdlink sync run``): in-memory stores shared by every thread of the
+  process, so all runs of a seller in it use one token and one budget.
+- Distributed runtime: Redis stores (``cdlink.jobs.redis_stores``) shared by every worker, so all
+  workers together respect one seller's budget and reuse one token.
+
+The connection's secret is decrypted here, just before the client is built, and lives only in
+the client's credentials (which hide it and register it for redaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+from redis import Redis
+
+from cdlink.core.clock import Clock
+from cdlink.core.secret_box import SecretBox
+from cdlink.core.settings import Settings
+from cdlink.jobs.redis_stores import RedisBudgetStore, RedisTokenStore
+from cdlink.octopia import (
+    BudgetStore,
+    ClientCredentials,
+    Credentials,
+    InMemoryBudgetStore,
+    InMemoryTokenStore,
+    OctopiaClient,
+    PasswordCredentials,
+    TokenStore,
+)
+from cdlink.store.models import Connection
+
+#: Makes the HTTP transport of each new client (the sandbox in-process, a mock in tests); a
+#: factory because a client closes its transport with itself. None: the network.
+Transports = Callable[[], httpx.BaseTransport]
+
+
+class MarketplaceClients:
+    """Call it with a connection to get that seller's client (the caller closes it)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        box: SecretBox,
+        token_store: TokenStore,
+        budget_store: BudgetStore,
+        transports: Transports | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.box = box
+        self.token_store = token_store
+        self.budget_store = budget_store
+        self.transports = transports
+
+    def __call__(self, connection: Connection) -> OctopiaClient:
+        return OctopiaClient(
+            self.credentials(connection),
+            api_url=connection.api_url or self.settings.octopia_api_url,
+            token_url=connection.token_url or self.settings.octopia_token_url,
+            transport=self.transports() if self.transports else None,
+            token_store=self.token_store,
+            budget_store=self.budget_store,
+            clock=self.clock,
+        )
+
+    def credentials(self, connection: Connection) -> Credentials:
+        secret = self.box.decrypt(connection.secret_ciphertext)
+        seller_id = str(connection.seller_id)
+        if connection.auth_mode == "password":
+            return PasswordCredentials(
+                seller_id=seller_id, login=connection.client_id, password=secret
+            )
+        return ClientCredentials(
+            seller_id=seller_id, client_id=connection.client_id, client_secret=secret
+        )
+
+
+def in_process_clients(
+    settings: Settings, clock: Clock, *, transports: Transports | None = None
+) -> MarketplaceClients:
+    """Clients sharing in-memory stores: for the embedded runtime and one-off runs."""
+    return MarketplaceClients(
+        settings,
+        clock,
+        box=SecretBox.from_settings(settings),
+        token_store=InMemoryTokenStore(),
+        budget_store=InMemoryBudgetStore(),
+        transports=transports,
+    )
+
+
+def shared_clients(
+    settings: Settings,
+    clock: Clock,
+    redis_client: Redis,
+    *,
+    transports: Transports | None = None,
+) -> MarketplaceClients:
+    """Clients sharing Redis stores: for ``cdlink worker`` on several machines."""
+    box = SecretBox.from_settings(settings)
+    namespace = f"{settings.sync_redis_namespace}:octopia"
+    return MarketplaceClients(
+        settings,
+        clock,
+        box=box,
+        token_store=RedisTokenStore(redis_client, namespace=namespace, clock=clock, box=box),
+        budget_store=RedisBudgetStore(redis_client, namespace=namespace),
+        transports=transports,
+    )

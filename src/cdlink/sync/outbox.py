@@ -1,0 +1,130 @@
+"""The outbox: pending writes to the marketplace, claimed safely by one worker at a time.
+
+An entry is inserted in the same transaction as the change that causes it (a stock movement, an
+order acceptance), so a write is never lost between the database and the marketplace. Inserting
+one also asks for a run of the stream that drains it (an event trigger).
+
+Claiming is safe across processes: on PostgreSQL the pending rows are selected ``FOR UPDATE SKIP
+LOCKED``, so two claimers take disjoint entries without waiting on each other; on SQLite the write
+transaction is ``BEGIN IMMEDIATE`` (``cdlink.store.engine``), so claimers run one after the other.
+A claim expires: entries claimed by a worker that died become claimable again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from cdlink.store.models import OutboxEntry
+from cdlink.sync.schedules import request_run
+
+PENDING, CLAIMED, DONE, SUPERSEDED, FAILED = "pending", "claimed", "done", "superseded", "failed"
+
+
+def add(
+    session: Session,
+    *,
+    connection_id: int,
+    stream: str,
+    key: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> OutboxEntry:
+    """Queue a marketplace write and wake the stream that drains it."""
+    entry = OutboxEntry(
+        connection_id=connection_id,
+        stream=stream,
+        key=key,
+        payload=payload,
+        state=PENDING,
+        created_at=now,
+        available_at=now,
+        attempts=0,
+    )
+    session.add(entry)
+    request_run(session, connection_id, stream, now=now, trigger="event")
+    return entry
+
+
+def claim(
+    session: Session,
+    *,
+    connection_id: int,
+    stream: str,
+    holder: str,
+    now: datetime,
+    hold_for: timedelta,
+    limit: int = 100,
+) -> list[OutboxEntry]:
+    """Claim up to ``limit`` entries that are due, oldest first, for ``hold_for``."""
+    query = (
+        select(OutboxEntry)
+        .where(
+            OutboxEntry.connection_id == connection_id,
+            OutboxEntry.stream == stream,
+            or_(
+                (OutboxEntry.state == PENDING) & (OutboxEntry.available_at <= now),
+                (OutboxEntry.state == CLAIMED) & (OutboxEntry.claimed_until < now),
+            ),
+        )
+        .order_by(OutboxEntry.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    entries = list(session.scalars(query))
+    for entry in entries:
+        entry.state = CLAIMED
+        entry.claimed_by = holder
+        entry.claimed_until = now + hold_for
+        entry.attempts += 1
+    return entries
+
+
+def latest_ids(
+    session: Session, *, connection_id: int, stream: str, keys: Iterable[str]
+) -> dict[str, int]:
+    """The newest entry of each key, whatever its state (superseded ones aside).
+
+    An entry older than its key's newest must never be sent: the newest one is either sent
+    already (an older value would overwrite it) or will be.
+    """
+    query = (
+        select(OutboxEntry.key, func.max(OutboxEntry.id))
+        .where(
+            OutboxEntry.connection_id == connection_id,
+            OutboxEntry.stream == stream,
+            OutboxEntry.key.in_(list(set(keys))),
+            OutboxEntry.state != SUPERSEDED,
+        )
+        .group_by(OutboxEntry.key)
+    )
+    return {key: int(newest) for key, newest in session.execute(query)}
+
+
+def finish(entry: OutboxEntry, state: str, now: datetime) -> None:
+    """Mark ``entry`` done, superseded or failed for good."""
+    entry.state = state
+    entry.finished_at = now
+    entry.claimed_until = None
+
+
+def release(entry: OutboxEntry, *, error: str, retry_at: datetime) -> None:
+    """Give ``entry`` back to the queue after a failed attempt, due again at ``retry_at``."""
+    entry.state = PENDING
+    entry.last_error = error
+    entry.available_at = retry_at
+    entry.claimed_by = None
+    entry.claimed_until = None
+
+
+def pending_count(session: Session, connection_id: int, stream: str) -> int:
+    query = select(func.count(OutboxEntry.id)).where(
+        OutboxEntry.connection_id == connection_id,
+        OutboxEntry.stream == stream,
+        OutboxEntry.state.in_((PENDING, CLAIMED)),
+    )
+    return session.scalar(query) or 0

@@ -1,0 +1,95 @@
+"""The quarantine: marketplace records that could not be imported, kept so nothing is lost.
+
+An importer that meets a record it cannot read or map keeps it here with its raw payload and the
+reason, and goes on with the rest of the page. The look-back reads such a record again on every
+run: that only counts another occurrence. When a later version of the record imports fine, its
+quarantine entry is marked resolved. The sync page (and ``open_entries``) shows what is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cdlink.store.models import QuarantinedRecord
+
+#: External ids per IN (...) list when resolving a window's imports at once.
+_CHUNK = 500
+
+
+def raw_key(raw: Any) -> str:
+    """A stable name for a record too broken to carry its own id."""
+    text = json.dumps(raw, sort_keys=True, default=str)
+    return "raw:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def keep(
+    session: Session,
+    *,
+    connection_id: int,
+    stream: str,
+    external_id: str,
+    reason: str,
+    raw: Any,
+    now: datetime,
+) -> bool:
+    """Quarantine a record (or count it again); return whether it is new (or came back)."""
+    entry = session.scalars(
+        select(QuarantinedRecord).where(
+            QuarantinedRecord.connection_id == connection_id,
+            QuarantinedRecord.stream == stream,
+            QuarantinedRecord.external_id == external_id,
+        )
+    ).one_or_none()
+    if entry is None:
+        session.add(
+            QuarantinedRecord(
+                connection_id=connection_id,
+                stream=stream,
+                external_id=external_id,
+                reason=reason,
+                raw=raw,
+                first_seen_at=now,
+                last_seen_at=now,
+                occurrences=1,
+            )
+        )
+        return True
+    news = entry.resolved_at is not None or entry.reason != reason
+    entry.reason, entry.raw, entry.last_seen_at = reason, raw, now
+    entry.occurrences += 1
+    entry.resolved_at = None
+    return news
+
+
+def resolve(
+    session: Session, *, connection_id: int, stream: str, external_ids: Iterable[str], now: datetime
+) -> None:
+    """Mark the entries of records that have now been imported as resolved."""
+    wanted = list(dict.fromkeys(external_ids))
+    for start in range(0, len(wanted), _CHUNK):
+        session.execute(
+            update(QuarantinedRecord)
+            .where(
+                QuarantinedRecord.connection_id == connection_id,
+                QuarantinedRecord.stream == stream,
+                QuarantinedRecord.external_id.in_(wanted[start : start + _CHUNK]),
+                QuarantinedRecord.resolved_at.is_(None),
+            )
+            .values(resolved_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def open_entries(session: Session, connection_id: int | None = None) -> list[QuarantinedRecord]:
+    """Unresolved entries, newest first."""
+    query = select(QuarantinedRecord).where(QuarantinedRecord.resolved_at.is_(None))
+    if connection_id is not None:
+        query = query.where(QuarantinedRecord.connection_id == connection_id)
+    return list(session.scalars(query.order_by(QuarantinedRecord.last_seen_at.desc())))

@@ -1,0 +1,277 @@
+"""The outbox and the exporter that drains it: claimed once, coalesced, confirmed or retried."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import pytest
+from sqlalchemy import select
+
+from cdlink.core.clock import ManualClock
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.functions import run_stream
+from cdlink.jobs.scheduler import Scheduler
+from cdlink.store.engine import Database
+from cdlink.store.models import ActivityEntry, OutboxEntry, StreamSchedule
+from cdlink.sync import outbox
+from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
+from cdlink.sync.runner import StreamRunner
+from cdlink.sync.streams import StreamContext, StreamRegistry
+
+MINUTE = timedelta(minutes=1)
+
+
+class StockPusher(OutboxExporter):
+    """Pushes stock levels to a marketplace that is a dict; SKUs in ``refused`` are refused."""
+
+    name = "test_stock"
+    kind = "test_offer"
+    marketplace: ClassVar[dict[str, Any]] = {}
+    refused: ClassVar[set[str]] = set()
+    calls: ClassVar[list[list[str]]] = []
+
+    def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
+        self.calls.append([push.key for push in pushes])
+        outcomes = {}
+        for push in pushes:
+            if push.key in self.refused:
+                outcomes[push.entry_id] = PushOutcome(False, "offer unknown to the marketplace")
+            else:
+                self.marketplace[push.key] = push.payload["stock"]
+                outcomes[push.entry_id] = PushOutcome(True)
+        return outcomes
+
+
+@pytest.fixture
+def pusher(registry: StreamRegistry) -> Iterator[type[StockPusher]]:
+    registry.register(StockPusher)
+    yield StockPusher
+    StockPusher.marketplace, StockPusher.refused, StockPusher.calls = {}, set(), []
+
+
+def queue_stock(
+    database: Database, clock: ManualClock, connection_id: int, sku: str, stock: int
+) -> None:
+    with database.session() as session:
+        outbox.add(
+            session,
+            connection_id=connection_id,
+            stream="test_stock",
+            key=sku,
+            payload={"stock": stock},
+            now=clock.now(),
+        )
+
+
+def states(database: Database) -> list[tuple[str, str]]:
+    with database.reading() as session:
+        rows = session.scalars(select(OutboxEntry).order_by(OutboxEntry.id))
+        return [(row.key, row.state) for row in rows]
+
+
+def test_given_a_new_outbox_entry_when_added_then_it_asks_for_a_run_of_its_stream(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    queue_stock(database, clock, connection_id, "SKU-1", 5)
+
+    with database.reading() as session:
+        schedule = session.get_one(StreamSchedule, (connection_id, "test_stock"))
+    assert (schedule.requested_at, schedule.requested_trigger) == (clock.now(), "event")
+
+
+def test_given_several_levels_of_one_sku_when_drained_then_only_the_newest_is_sent(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    for stock in (5, 4, 3):
+        queue_stock(environment.database, clock, connection_id, "SKU-1", stock)
+    queue_stock(environment.database, clock, connection_id, "SKU-2", 9)
+
+    report = StreamRunner(environment.database, clock, registry=environment.registry).run(
+        connection_id, "test_stock"
+    )
+
+    assert report.outcome == "succeeded"
+    assert pusher.marketplace == {"SKU-1": 3, "SKU-2": 9}
+    assert pusher.calls == [["SKU-1", "SKU-2"]]
+    assert (report.counts["confirmed"], report.counts["superseded"]) == (2, 2)
+    assert states(environment.database) == [
+        ("SKU-1", "superseded"),
+        ("SKU-1", "superseded"),
+        ("SKU-1", "done"),
+        ("SKU-2", "done"),
+    ]
+
+
+def test_given_a_level_the_marketplace_already_confirmed_when_drained_then_it_is_not_sent(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    runner = StreamRunner(environment.database, clock, registry=environment.registry)
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+    runner.run(connection_id, "test_stock")
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+
+    report = runner.run(connection_id, "test_stock")
+
+    assert pusher.calls == [["SKU-1"]]
+    assert report.counts["skipped"] == 1
+
+
+def test_given_a_refused_push_when_drained_then_the_entry_waits_with_its_reason_and_retries(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    runner = StreamRunner(environment.database, clock, registry=environment.registry)
+    pusher.refused = {"SKU-9"}
+    queue_stock(environment.database, clock, connection_id, "SKU-9", 1)
+
+    first = runner.run(connection_id, "test_stock")
+    too_soon = runner.run(connection_id, "test_stock")
+    pusher.refused = set()
+    clock.advance(StockPusher.retry_delay)
+    later = runner.run(connection_id, "test_stock")
+
+    assert first.counts["refused"] == 1
+    assert "confirmed" not in too_soon.counts
+    assert later.counts["confirmed"] == 1
+    with environment.database.reading() as session:
+        entry = session.scalars(select(OutboxEntry)).one()
+    assert (entry.state, entry.attempts, entry.last_error) == (
+        "done",
+        2,
+        "offer unknown to the marketplace",
+    )
+
+
+def test_given_entries_claimed_by_a_dead_worker_when_the_claim_expires_then_they_are_claimed_again(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    queue_stock(database, clock, connection_id, "SKU-1", 5)
+    with database.session() as session:
+        claimed = outbox.claim(
+            session,
+            connection_id=connection_id,
+            stream="test_stock",
+            holder="dead",
+            now=clock.now(),
+            hold_for=MINUTE,
+        )
+    with database.session() as session:
+        while_held = outbox.claim(
+            session,
+            connection_id=connection_id,
+            stream="test_stock",
+            holder="alive",
+            now=clock.now(),
+            hold_for=MINUTE,
+        )
+    clock.advance(2 * MINUTE)
+    with database.session() as session:
+        after_expiry = outbox.claim(
+            session,
+            connection_id=connection_id,
+            stream="test_stock",
+            holder="alive",
+            now=clock.now(),
+            hold_for=MINUTE,
+        )
+        assert outbox.pending_count(session, connection_id, "test_stock") == 1
+
+    assert (len(claimed), len(while_held), len(after_expiry)) == (1, 0, 1)
+    assert after_expiry[0].claimed_by == "alive"
+
+
+def test_given_concurrent_claimers_when_they_claim_then_no_entry_is_claimed_twice(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    for n in range(40):
+        queue_stock(database, clock, connection_id, f"SKU-{n}", n)
+    claimed: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(4)
+
+    def claimer(name: str) -> None:
+        start.wait()
+        while True:
+            with database.session() as session:
+                entries = outbox.claim(
+                    session,
+                    connection_id=connection_id,
+                    stream="test_stock",
+                    holder=name,
+                    now=clock.now(),
+                    hold_for=MINUTE,
+                    limit=3,
+                )
+                ids = [entry.id for entry in entries]
+            if not ids:
+                return
+            with lock:
+                claimed.extend(ids)
+
+    threads = [threading.Thread(target=claimer, args=(f"worker-{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(claimed) == sorted(set(claimed))
+    assert len(claimed) == 40
+
+
+def test_given_a_refused_entry_when_its_retry_is_due_then_the_scheduler_runs_the_pusher_again(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    scheduler = Scheduler(environment)
+    pusher.refused = {"SKU-9"}
+    queue_stock(environment.database, clock, connection_id, "SKU-9", 1)
+    (first,) = (r for r in scheduler.tick() if r.stream == "test_stock")
+    run_stream(environment, first)
+
+    waiting = [r.stream for r in scheduler.tick()]
+    clock.advance(StockPusher.retry_delay)
+    due = [r.stream for r in scheduler.tick()]
+
+    assert first.trigger == "event"
+    assert "test_stock" not in waiting
+    assert "test_stock" in due
+
+
+def test_given_an_entry_refused_too_often_when_drained_then_it_fails_and_the_seller_is_told(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    runner = StreamRunner(environment.database, clock, registry=environment.registry)
+    pusher.refused = {"SKU-9"}
+    queue_stock(environment.database, clock, connection_id, "SKU-9", 1)
+
+    for _ in range(StockPusher.max_attempts):
+        report = runner.run(connection_id, "test_stock")
+        clock.advance(StockPusher.retry_delay)
+
+    assert report.counts["failed"] == 1
+    assert states(environment.database) == [("SKU-9", "failed")]
+    with environment.database.reading() as session:
+        entry = session.scalars(select(ActivityEntry)).one()
+    assert entry.kind == "sync.push_failed"
+    assert "offer unknown to the marketplace" in entry.message
+
+
+def test_given_an_old_refused_level_when_retried_after_a_newer_one_was_confirmed_then_it_is_dropped(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    runner = StreamRunner(environment.database, clock, registry=environment.registry)
+    pusher.refused = {"SKU-1"}
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+    runner.run(connection_id, "test_stock")  # refused: queued again for later
+    pusher.refused = set()
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 2)
+    runner.run(connection_id, "test_stock")  # the newer level goes through
+    clock.advance(StockPusher.retry_delay)
+
+    report = runner.run(connection_id, "test_stock")
+
+    assert pusher.marketplace == {"SKU-1": 2}
+    assert pusher.calls == [["SKU-1"], ["SKU-1"]]
+    assert report.counts["superseded"] == 1
+    assert states(environment.database) == [("SKU-1", "superseded"), ("SKU-1", "done")]
