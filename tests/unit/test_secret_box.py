@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,15 @@ def test_given_a_box_when_printed_then_no_key_appears() -> None:
 
     assert key not in repr(SecretBox([key]))
     assert repr(SecretBox([key])) == "<SecretBox keys=1>"
+
+
+def test_given_many_threads_starting_at_once_when_loading_keys_then_all_get_the_same_whole_key(
+    settings: Settings,
+) -> None:
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        loaded = list(pool.map(lambda _: tuple(load_keys(settings)), range(64)))
+
+    assert len(set(loaded)) == 1
+    assert len(loaded[0]) == 1
+    assert SecretBox(list(loaded[0])).key_count == 1
+    assert [p.name for p in settings.data_dir.iterdir()] == ["encryption.keys"]

@@ -6,7 +6,9 @@ a key file that others can read is refused rather than silently used.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -15,18 +17,29 @@ from cdlink.core.errors import ConfigurationError
 
 
 def read_or_create(path: Path, generate: Callable[[], str]) -> str:
-    """Return the content of ``path``; create it (0600) with ``generate()`` if it does not exist."""
+    """Return the content of ``path``; create it (0600) with ``generate()`` if it does not exist.
+
+    The key is written whole to a private temporary file and then hard-linked into place, which
+    fails if the file exists: a process starting at the same moment sees either no file or the
+    complete key, never an empty one.
+    """
     try:
         return read(path)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first: use theirs
-        return read(path)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(generate() + "\n")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(generate() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        # If another process created it first, its key wins and this one is discarded.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return read(path)
 
 
