@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
+from cdlink.hub.connections import ACTIVE
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, StreamSchedule, SyncRun
 from cdlink.sync import connections, leases, runs, schedules
@@ -117,7 +118,7 @@ class StreamRunner:
             connection = session.get(Connection, connection_id)
             if connection is None:
                 raise UnknownConnection(f"no connection with id {connection_id}")
-            if connection.state != connections.ACTIVE:
+            if connection.state != ACTIVE:
                 return RunReport("paused", message=connection.state_reason or connection.state)
             schedule = session.get(StreamSchedule, (connection_id, stream))
             if schedule is not None and schedule.state == schedules.DEAD and trigger != "manual":
