@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cdlink.hub.connections import ACTIVE
-from cdlink.hub.connections import REAUTH_REQUIRED
+from cdlink.hub.connections import ACTIVE, REAUTH_REQUIRED
 from cdlink.store.models import Connection, StreamSchedule
 from cdlink.sync.errors import UnknownConnection
 from cdlink.sync.runs import log
