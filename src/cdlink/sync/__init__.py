@@ -22,6 +22,7 @@ from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.failures import DEFAULT_POLICY, FailurePolicy
 from cdlink.sync.importer import Importer
 from cdlink.sync.order_actions import OrderActionsExporter, request_action
+from cdlink.sync.order_reconciliation import OrdersReconciliation
 from cdlink.sync.orders import OrdersImporter
 from cdlink.sync.runner import RunReport, StreamRunner
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry, default_registry
@@ -35,6 +36,7 @@ __all__ = [
     "Importer",
     "OrderActionsExporter",
     "OrdersImporter",
+    "OrdersReconciliation",
     "OutboxExporter",
     "Push",
     "PushOutcome",
