@@ -23,7 +23,7 @@ from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChe
 from cdlink.web import api, docs, errors, health
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
-from cdlink.web.pages import access, apps, settings_page, shell
+from cdlink.web.pages import access, apps, orders, settings_page, shell
 from cdlink.web.security import Signer
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ ROUTERS = (
     access.router,
     shell.router,
     apps.router,
+    orders.router,
     settings_page.router,
     api.router,
     docs.router,
