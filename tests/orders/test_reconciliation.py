@@ -51,3 +51,16 @@ def test_given_orders_lost_locally_when_reconciled_then_they_are_healed_once(
     sandbox_clock.advance(60)
     run_until_success(shop)
     assert_exactly_once(shop, sandbox)
+
+
+def test_given_orders_the_stream_has_not_read_yet_when_reconciled_then_none_is_missing(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    assert reconcile(shop) == (0, 0, 0)  # the orders stream never ran: nothing is expected
+    run_until_success(shop)
+    sandbox_clock.advance(1)
+    sandbox.create_orders(2)
+    sandbox_clock.advance(30)
+
+    assert reconcile(shop) == (0, 0, 0)  # two new orders: the stream's next run, not missing
+    assert len(local_order_ids(shop.database)) == 25

@@ -8,6 +8,8 @@ created in the last ``days`` and compares it with the connection's local orders 
 - duplicated: one marketplace order stored or bound more than once — reported (the unique
   constraints should make it impossible; a non-zero count means something bypassed them).
 
+Only orders the ``orders`` stream has already read past (their ``updatedAt`` is before its
+cursor's watermark) are expected locally: newer ones are that stream's next run, not missing.
 The report (counts on the run, one line in the activity log) must read 0 / 0 after healing.
 """
 
@@ -27,8 +29,10 @@ from cdlink.octopia.services.orders import OrderQuery
 from cdlink.store.models import Binding, Order
 from cdlink.sync.bindings import Binder
 from cdlink.sync.order_mapping import order_draft
+from cdlink.sync.orders import OrdersImporter
 from cdlink.sync.runs import log
 from cdlink.sync.streams import Stream, StreamContext, default_registry
+from cdlink.sync.windows import merge, watermark
 
 
 @dataclass
@@ -66,7 +70,15 @@ class OrdersReconciliation(Stream):
             for order in page.items
         }
         with context.transaction() as session:
-            report = reconcile(session, context, remote, since)
+            # Orders changed after what the orders stream has read are its work, not missing.
+            finished = merge(OrdersImporter().cursor(context).finished(session))
+            expected = {}
+            if finished:
+                read_up_to = watermark(finished, finished[0].start)
+                expected = {
+                    key: item for key, item in remote.items() if item.updated_at <= read_up_to
+                }
+            report = reconcile(session, context, expected, since)
             log(
                 session,
                 connection_id=context.connection_id,
