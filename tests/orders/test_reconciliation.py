@@ -41,16 +41,22 @@ def test_given_orders_lost_locally_when_reconciled_then_they_are_healed_once(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
     run_until_success(shop)
-    lost, unbound = local_order_ids(shop.database)[:2]
+    lost, unbound, stale = local_order_ids(shop.database)[:3]
     with shop.database.session() as session:
-        session.execute(delete(Order).where(Order.marketplace_order_id == lost))
+        session.execute(delete(Order).where(Order.marketplace_order_id.in_([lost, stale])))
         session.execute(delete(Binding).where(Binding.external_id.in_([lost, unbound])))
 
-    assert reconcile(shop) == (2, 0, 2)
+    assert reconcile(shop) == (3, 0, 3)
     assert reconcile(shop) == (0, 0, 0)
     sandbox_clock.advance(60)
     run_until_success(shop)
     assert_exactly_once(shop, sandbox)
+    with shop.database.reading() as session:
+        stored = {
+            order.marketplace_order_id: str(order.id) for order in session.scalars(select(Order))
+        }
+        bound = {b.external_id: b.local_id for b in session.scalars(select(Binding))}
+    assert bound == stored  # every binding names the order stored for it
 
 
 def test_given_orders_the_stream_has_not_read_yet_when_reconciled_then_none_is_missing(

@@ -27,9 +27,8 @@ from cdlink.hub.orders import save_order
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.services.orders import OrderQuery
 from cdlink.store.models import Binding, Order
-from cdlink.sync.bindings import Binder
 from cdlink.sync.order_mapping import order_draft
-from cdlink.sync.orders import OrdersImporter
+from cdlink.sync.orders import OrdersImporter, rebind
 from cdlink.sync.runs import log
 from cdlink.sync.streams import Stream, StreamContext, default_registry
 from cdlink.sync.windows import merge, watermark
@@ -123,7 +122,6 @@ def reconcile(
     report.duplicated = sorted(
         key for key in set(local) | set(bound) if local[key] > 1 or bound[key] > 1
     )
-    binder = Binder(session, connection_id, context.clock)
     for order_id in sorted(remote):
         if bound[order_id] and (local[order_id] or _stored(session, connection_id, order_id)):
             continue
@@ -131,8 +129,7 @@ def reconcile(
         order = save_order(
             session, connection_id, order_draft(remote[order_id]), context.clock.now()
         )
-        if not bound[order_id]:
-            binder.bind("order", order_id, str(order.id))
+        rebind(session, context, order_id, order.id)
         report.healed += 1
     return report
 

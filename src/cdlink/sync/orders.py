@@ -23,6 +23,7 @@ from cdlink.octopia.pagination import RejectedItem
 from cdlink.octopia.services.orders import OrderQuery
 from cdlink.store.models import Order
 from cdlink.sync import quarantine
+from cdlink.sync.bindings import Binder
 from cdlink.sync.errors import RecordRejected
 from cdlink.sync.importer import Importer
 from cdlink.sync.order_actions import request_action
@@ -72,6 +73,9 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         order_id = int(local_id) if local_id is not None else None
         now = context.clock.now()
         order = save_order(session, context.connection_id, mapped, now, order_id)
+        if order_id is not None and order.id != order_id:
+            # The bound order was deleted locally: the binding follows the order saved again.
+            rebind(session, context, mapped.marketplace_order_id, order.id)
         if _to_accept_automatically(session, order):
             request_action(session, order, ACCEPT, requested_by=AUTOMATIC_ACCEPTANCE, now=now)
         return str(order.id)
@@ -88,3 +92,15 @@ def _to_accept_automatically(session: Session, order: Order) -> bool:
     if acceptance_policy(session, order.connection_id) != AUTOMATIC:
         return False
     return not any(action.kind == ACCEPT for action in actions_of(session, order.id))
+
+
+def rebind(
+    session: Session, context: StreamContext, marketplace_order_id: str, order_id: int
+) -> None:
+    """Point the order's binding at ``order_id`` (bind it if it has none)."""
+    binder = Binder(session, context.connection_id, context.clock)
+    binding = binder.find("order", marketplace_order_id)
+    if binding is None:
+        binder.bind("order", marketplace_order_id, str(order_id))
+    else:
+        binding.local_id = str(order_id)
