@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -52,6 +53,10 @@ def test_given_a_connected_sandbox_when_browsing_orders_then_list_detail_and_acc
              "--token-url", market.token_url, "--api-url", market.api_url, "--no-test"],
             env=env, check=True, capture_output=True,
         )  # fmt: skip
+        # One order certainly waiting for acceptance, whatever the seeded shop holds.
+        httpx.post(
+            f"{market.url}/_sandbox/orders", json={"count": 1}, timeout=10
+        ).raise_for_status()
         with chromium() as browser:
             context = browser.new_context(locale="en-GB", color_scheme="light")
             page = context.new_page()
@@ -66,6 +71,7 @@ def test_given_a_connected_sandbox_when_browsing_orders_then_list_detail_and_acc
 
             page.select_option("#filter-status", "WaitingAcceptance")
             page.click("[data-testid=order-filters] button[type=submit]")
+            reload_until(page, 'class="badge">WaitingAcceptance<')  # windows import one by one
             statuses = page.locator("[data-testid=orders] tbody .badge:not(.warning):not(.error)")
             expect(statuses.first).to_have_text("WaitingAcceptance")
             page.locator("[data-testid=orders] tbody a").first.click()
