@@ -75,20 +75,21 @@ def log_in_as_printed(printed: str, port: int) -> None:
                 "password": password.group(1),
             },
         )
-        installed = browser.post(
-            f"http://127.0.0.1:{port}/apps",
-            data={
-                "csrf_token": token.group(1),
-                "name": "Cdiscount",
-                "seller_id": printed_value(printed, "seller id"),
-                "client_id": printed_value(printed, "client id"),
-                "secret": printed_value(printed, "client secret"),
-            },
-            headers={"Accept-Language": "en"},
-        )
+        orders = wait_for_orders(browser, f"http://127.0.0.1:{port}/orders")
     assert landed.status_code == 200
     assert landed.url.path == "/"
-    assert "Module installed correctly" in installed.text
+    assert 'data-testid="orders"' in orders  # the sandbox shop, connected and imported
+
+
+def wait_for_orders(browser: httpx.Client, url: str) -> str:
+    """The Orders page once the embedded runtime has imported the sandbox shop's orders."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = browser.get(url, headers={"Accept-Language": "en"}).text
+        if 'data-testid="orders"' in page:
+            return page
+        time.sleep(0.5)
+    raise AssertionError("no order appeared on the demo's Orders page within 60 s")
 
 
 def printed_value(printed: str, label: str) -> str:

@@ -18,6 +18,10 @@ EXPECTED_TABLES = {
     "user_sessions",
     "api_tokens",
     "login_attempts",
+    "orders",
+    "order_lines",
+    "order_actions",
+    "order_settings",
 }
 
 

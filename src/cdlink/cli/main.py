@@ -8,6 +8,7 @@ from cdlink import __version__
 from cdlink.cli import (
     apps_commands,
     db,
+    orders_commands,
     runtime_commands,
     sandbox_command,
     secrets_commands,
@@ -31,6 +32,7 @@ app.add_typer(tokens_commands.app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(sync_commands.app, name="sync")
+app.add_typer(orders_commands.app, name="orders")
 app.command("worker")(runtime_commands.worker)
 app.command("scheduler")(runtime_commands.scheduler)
 app.command("sandbox")(sandbox_command.sandbox)

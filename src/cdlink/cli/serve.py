@@ -12,7 +12,11 @@ import uvicorn
 
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.core.clock import SystemClock
+from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
+from cdlink.hub import connections
+from cdlink.hub.connection_rules import ConnectionDraft
+from cdlink.jobs.marketplace import Transports
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
@@ -22,6 +26,11 @@ from cdlink.web.app import create_app
 
 DEMO_DATA_DIR = Path("var") / "demo"
 DEMO_LOGIN = "demo@cdlink.local"
+DEMO_SHOP = "Sandbox shop"
+#: The in-process sandbox answers any address; a local one passes the https-only rule.
+DEMO_SANDBOX_URL = "http://localhost"
+#: How often the demo's sandbox sells: about one order every 30 seconds.
+DEMO_ORDERS_PER_HOUR = 120
 
 
 @friendly
@@ -53,9 +62,11 @@ def demo(
     migrate.upgrade(database)
     password = reset_demo_user(database)
     # The demo's marketplace is the built-in sandbox, in process: connecting an app works
-    # without real credentials and without reaching the internet.
-    marketplace = Sandbox(SandboxConfig())
+    # without real credentials and without reaching the internet. Its shop is connected at once
+    # and sells on its own, so new orders appear live.
+    marketplace = Sandbox(SandboxConfig(orders_per_hour=DEMO_ORDERS_PER_HOUR))
     account = marketplace.credentials
+    connect_demo_shop(database, settings, marketplace)
     typer.echo(
         "\ncdlink demo is ready\n"
         f"  dashboard: {settings.base_url}/\n"
@@ -63,14 +74,43 @@ def demo(
         f"  password:  {password}\n"
         f"  health:    {settings.base_url}/healthz\n"
         f"  data:      {settings.data_dir}\n"
-        "To connect the built-in sandbox marketplace: Apps → + → Cdiscount → Install, with\n"
+        "The built-in sandbox marketplace is connected as the app "
+        f"{DEMO_SHOP!r}; new orders arrive live.\nIts account (to connect it again):\n"
         f"  seller id:     {account.seller_id}\n"
         f"  client id:     {account.client_id}\n"
         f"  client secret: {account.client_secret}\n"
         "Press Ctrl+C to stop.\n"
     )
     checker = OctopiaConnectionChecker(settings, transport=marketplace.transport())
-    run_server(settings, database, connection_checker=checker)
+    run_server(settings, database, connection_checker=checker, transports=marketplace.transport)
+
+
+def connect_demo_shop(database: Database, settings: Settings, marketplace: Sandbox) -> None:
+    """Connect the sandbox's shop, unless a connection to that account is already active."""
+    account = marketplace.credentials
+    box = SecretBox.from_settings(settings)
+    with database.session() as session:
+        for connection in connections.list_connections(session):
+            same = connection.client_id == account.client_id
+            if same and connection.seller_id == account.seller_id:
+                if connection.state == connections.DELETED:
+                    break
+                # A new sandbox per start: point the connection at this one and its secret.
+                connection.secret_ciphertext = box.encrypt(account.client_secret)
+                connection.token_url = marketplace.token_url(DEMO_SANDBOX_URL)
+                connection.api_url = marketplace.api_url(DEMO_SANDBOX_URL)
+                return
+        draft = ConnectionDraft(
+            name=DEMO_SHOP,
+            seller_id=str(account.seller_id),
+            client_id=account.client_id,
+            secret=account.client_secret,
+            token_url=marketplace.token_url(DEMO_SANDBOX_URL),
+            api_url=marketplace.api_url(DEMO_SANDBOX_URL),
+        )
+        connections.create_connection(
+            session, SecretBox.from_settings(settings), SystemClock(), draft
+        )
 
 
 def reset_demo_user(database: Database) -> str:
@@ -86,10 +126,15 @@ def reset_demo_user(database: Database) -> str:
 
 
 def run_server(
-    settings: Settings, database: Database, connection_checker: ConnectionChecker | None = None
+    settings: Settings,
+    database: Database,
+    connection_checker: ConnectionChecker | None = None,
+    transports: Transports | None = None,
 ) -> None:
     ensure_port_free(settings.host, settings.port)
-    app = create_app(settings, database=database, connection_checker=connection_checker)
+    app = create_app(
+        settings, database=database, connection_checker=connection_checker, transports=transports
+    )
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
     finally:

@@ -29,6 +29,7 @@ from cdlink.octopia import (
     InMemoryTokenStore,
     OctopiaClient,
     PasswordCredentials,
+    RetryPolicy,
     TokenStore,
 )
 from cdlink.store.models import Connection
@@ -50,8 +51,10 @@ class MarketplaceClients:
         token_store: TokenStore,
         budget_store: BudgetStore,
         transports: Transports | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
+        self.retry = retry
         self.clock = clock
         self.box = box
         self.token_store = token_store
@@ -67,6 +70,7 @@ class MarketplaceClients:
             token_store=self.token_store,
             budget_store=self.budget_store,
             clock=self.clock,
+            retry=self.retry,
         )
 
     def credentials(self, connection: Connection) -> Credentials:
@@ -82,7 +86,11 @@ class MarketplaceClients:
 
 
 def in_process_clients(
-    settings: Settings, clock: Clock, *, transports: Transports | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    transports: Transports | None = None,
+    retry: RetryPolicy | None = None,
 ) -> MarketplaceClients:
     """Clients sharing in-memory stores: for the embedded runtime and one-off runs."""
     return MarketplaceClients(
@@ -92,6 +100,7 @@ def in_process_clients(
         token_store=InMemoryTokenStore(),
         budget_store=InMemoryBudgetStore(),
         transports=transports,
+        retry=retry,
     )
 
 

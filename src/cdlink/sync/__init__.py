@@ -21,6 +21,9 @@ from cdlink.sync.errors import RecordRejected, RetryLater, SyncError
 from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.failures import DEFAULT_POLICY, FailurePolicy
 from cdlink.sync.importer import Importer
+from cdlink.sync.order_actions import OrderActionsExporter, request_action
+from cdlink.sync.order_reconciliation import OrdersReconciliation
+from cdlink.sync.orders import OrdersImporter
 from cdlink.sync.runner import RunReport, StreamRunner
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry, default_registry
 from cdlink.sync.windows import Window
@@ -31,6 +34,9 @@ __all__ = [
     "Cursor",
     "FailurePolicy",
     "Importer",
+    "OrderActionsExporter",
+    "OrdersImporter",
+    "OrdersReconciliation",
     "OutboxExporter",
     "Push",
     "PushOutcome",
@@ -44,4 +50,5 @@ __all__ = [
     "SyncError",
     "Window",
     "default_registry",
+    "request_action",
 ]

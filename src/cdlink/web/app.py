@@ -17,13 +17,13 @@ from cdlink.core.settings import Settings
 from cdlink.core.signing_key import load_signing_key
 from cdlink.jobs.embedded import EmbeddedRuntime
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.jobs.marketplace import in_process_clients
+from cdlink.jobs.marketplace import Transports, in_process_clients
 from cdlink.store.engine import Database
 from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web import api, docs, errors, health
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
-from cdlink.web.pages import access, apps, settings_page, shell
+from cdlink.web.pages import access, apps, orders, settings_page, shell
 from cdlink.web.security import Signer
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ ROUTERS = (
     access.router,
     shell.router,
     apps.router,
+    orders.router,
     settings_page.router,
     api.router,
     docs.router,
@@ -63,16 +64,19 @@ def create_app(
     database: Database | None = None,
     clock: Clock | None = None,
     connection_checker: ConnectionChecker | None = None,
+    transports: Transports | None = None,
 ) -> FastAPI:
     """Build the web app. A database passed in stays the caller's to dispose of.
 
     ``connection_checker`` tests credentials when an app is installed or tested; by default it
     asks the marketplace at the ``CDLINK_OCTOPIA_*`` addresses (tests pass one on the sandbox).
+    ``transports`` makes the HTTP transports of the embedded runtime's marketplace clients (the
+    demo's in-process sandbox); None: the network.
     """
     owned = database is None
     database = database or Database(settings.effective_database_url)
     clock = clock or SystemClock()
-    runtime = _embedded_runtime(settings, database, clock)
+    runtime = _embedded_runtime(settings, database, clock, transports)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -117,10 +121,10 @@ def create_app(
 
 
 def _embedded_runtime(
-    settings: Settings, database: Database, clock: Clock
+    settings: Settings, database: Database, clock: Clock, transports: Transports | None
 ) -> EmbeddedRuntime | None:
     """The scheduler and workers inside this process, unless they run elsewhere (or are off)."""
     if settings.runtime != "embedded" or not settings.sync_embedded_enabled:
         return None
-    clients = in_process_clients(settings, clock)
+    clients = in_process_clients(settings, clock, transports=transports)
     return EmbeddedRuntime(JobEnvironment(settings, database, clock, clients=clients))

@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionError
+from cdlink.hub.order_actions import OrderActionError
+from cdlink.hub.order_queries import UnknownOrderError
 from cdlink.store.access import AccessError
 from cdlink.web.guard import is_api
 from cdlink.web.i18n import gettext, request_language
@@ -32,6 +34,10 @@ def status_of(error: CdlinkError) -> int:
         return 404
     if isinstance(error, InvalidConnectionError):
         return 422
+    if isinstance(error, UnknownOrderError):
+        return 404
+    if isinstance(error, OrderActionError):
+        return 409
     if isinstance(error, StorageError | ConfigurationError):
         return 503
     return 500

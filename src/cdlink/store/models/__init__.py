@@ -3,6 +3,13 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
+from cdlink.store.models.orders import (
+    Order,
+    OrderAction,
+    OrderLine,
+    OrderSettings,
+    OrderStatusEvent,
+)
 from cdlink.store.models.runs import SyncRun
 from cdlink.store.models.sync import (
     Binding,
@@ -20,6 +27,11 @@ __all__ = [
     "Binding",
     "Connection",
     "LoginAttempt",
+    "Order",
+    "OrderAction",
+    "OrderLine",
+    "OrderSettings",
+    "OrderStatusEvent",
     "OutboxEntry",
     "QuarantinedRecord",
     "StreamCursor",

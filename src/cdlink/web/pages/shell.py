@@ -64,7 +64,7 @@ def dashboard(request: Request) -> Response:
     return render(request, "dashboard.html", {"connections": connections})
 
 
-def _coming_page(request: Request, key: str) -> Response:
+def coming_page(request: Request, key: str) -> Response:
     language = request_language(request, request.app.state.settings)
     icon_name, title, heading, explanation = COMING_PAGES[key]
     context = {
@@ -77,19 +77,14 @@ def _coming_page(request: Request, key: str) -> Response:
     return render(request, "empty.html", context)
 
 
-@router.get("/orders")
-def orders(request: Request) -> Response:
-    return _coming_page(request, "orders")
-
-
 @router.get("/products")
 def products(request: Request) -> Response:
-    return _coming_page(request, "products")
+    return coming_page(request, "products")
 
 
 @router.get("/stock")
 def stock(request: Request) -> Response:
-    return _coming_page(request, "stock")
+    return coming_page(request, "stock")
 
 
 @router.get("/sync-log")

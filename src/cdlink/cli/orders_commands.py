@@ -1,0 +1,80 @@
+"""``cdlink orders``: the acceptance policy of a connection, and actions on one order.
+
+Actions are recorded and queued (``cdlink.sync.order_actions.request_action``); the sync engine
+sends them (``cdlink serve``, ``cdlink worker``, or ``cdlink sync run -s order_actions``).
+"""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import or_, select
+
+from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.core.clock import SystemClock
+from cdlink.hub import order_actions
+from cdlink.store.engine import Database
+from cdlink.store.models import Order
+from cdlink.sync.connections import find_connection
+from cdlink.sync.order_actions import request_action
+
+app = typer.Typer(help="Orders: the acceptance policy, and accept, refuse, cancel or re-sync one.")
+
+CONNECTION = typer.Option(..., "--connection", "-c", help="Connection id or name.")
+LINES = typer.Option([], help="A line id to cancel (cancel_lines); repeatable.")
+
+
+@app.command("policy")
+@friendly
+def policy(
+    connection: str = CONNECTION,
+    choice: str | None = typer.Argument(None, help="manual or automatic; omit to show it."),
+) -> None:
+    """Show or set how orders waiting for acceptance are handled."""
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    try:
+        with database.session() as session:
+            connection_id = find_connection(session, connection).id
+            if choice is not None:
+                order_actions.set_acceptance_policy(
+                    session, connection_id, choice, SystemClock().now()
+                )
+            current = order_actions.acceptance_policy(session, connection_id)
+    finally:
+        database.dispose()
+    typer.echo(f"acceptance: {current}")
+
+
+@app.command("act")
+@friendly
+def act(
+    connection: str = CONNECTION,
+    order: str = typer.Argument(..., help="The marketplace order id or reference."),
+    kind: str = typer.Argument(..., help="accept, refuse, cancel, cancel_lines or resync."),
+    reason: str | None = typer.Option(None, help="Cancellation reason code, e.g. CustomerRequest."),
+    line: list[str] = LINES,
+) -> None:
+    """Record an action on one order; the sync engine sends it and records the outcome."""
+    payload: dict[str, object] = {"reason": reason} if reason else {}
+    if line:
+        payload["lines"] = line
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    try:
+        with database.session() as session:
+            connection_id = find_connection(session, connection).id
+            query = select(Order).where(
+                Order.connection_id == connection_id,
+                or_(Order.marketplace_order_id == order, Order.reference == order),
+            )
+            found = session.scalars(query).first()
+            if found is None:
+                fail(f"no order {order!r} on this connection", "Check the id; `sync run` imports.")
+                return
+            action = request_action(
+                session, found, kind, payload, requested_by="cli", now=SystemClock().now()
+            )
+            action_id = action.id
+    finally:
+        database.dispose()
+    typer.echo(f"{kind} recorded (action {action_id}); the sync engine sends it")

@@ -1,0 +1,133 @@
+"""What a seller may ask of an order (accept, refuse, cancel, re-sync) and the acceptance policy.
+
+An action is checked against the order's status, then recorded (``order_actions``, state
+``pending``) before anything is sent; the sync engine sends it (``cdlink.sync.order_actions``)
+and records the outcome here (``done`` or ``failed`` with the marketplace's reason).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cdlink.core.errors import CdlinkError
+from cdlink.store.models import Order, OrderAction, OrderSettings
+
+ACCEPT, REFUSE, CANCEL, CANCEL_LINES, RESYNC = (
+    "accept",
+    "refuse",
+    "cancel",
+    "cancel_lines",
+    "resync",
+)
+ACTIONS = (ACCEPT, REFUSE, CANCEL, CANCEL_LINES, RESYNC)
+PENDING, DONE, FAILED = "pending", "done", "failed"
+MANUAL, AUTOMATIC = "manual", "automatic"
+POLICIES = (MANUAL, AUTOMATIC)
+
+#: The statuses an action is allowed from (None: any).
+_ALLOWED: dict[str, tuple[str, ...] | None] = {
+    ACCEPT: ("WaitingAcceptance",),
+    REFUSE: ("WaitingAcceptance",),
+    CANCEL: ("WaitingAcceptance", "Accepted", "InPreparation"),
+    CANCEL_LINES: ("WaitingAcceptance", "Accepted", "InPreparation"),
+    RESYNC: None,
+}
+#: Statuses that show an action took effect, when its answer was lost or came as a conflict.
+ACHIEVED: dict[str, tuple[str, ...]] = {
+    ACCEPT: ("Accepted", "InPreparation", "Shipped", "Delivered"),
+    REFUSE: ("Refused",),
+    CANCEL: ("Cancelled",),
+}
+
+
+class OrderActionError(CdlinkError):
+    """The action cannot be asked of this order now; nothing was recorded or sent."""
+
+    default_hint = "Re-sync the order to see its current status, then choose another action."
+
+
+def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
+    """Raise ``OrderActionError`` unless ``kind`` may be asked of ``order`` with ``payload``."""
+    if kind not in _ALLOWED:
+        raise OrderActionError(f"unknown order action {kind!r}", hint=f"Use one of {ACTIONS}.")
+    allowed = _ALLOWED[kind]
+    if allowed is not None and order.status not in allowed:
+        raise OrderActionError(f"an order in status {order.status} cannot be sent {kind!r}")
+    if kind in {CANCEL, CANCEL_LINES} and not payload.get("reason"):
+        raise OrderActionError(
+            "a cancellation needs a reason", hint="Choose one of the marketplace's reasons."
+        )
+    if kind == CANCEL_LINES:
+        known = {line.line_id for line in order.lines}
+        lines = payload.get("lines") or []
+        if not lines or not set(lines) <= known:
+            raise OrderActionError(
+                "a partial cancellation names lines of the order", hint="Pick at least one line."
+            )
+    if _pending(order, kind):
+        raise OrderActionError(f"{kind!r} was already asked and is being sent")
+
+
+def record(
+    session: Session,
+    order: Order,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    requested_by: str | None,
+    now: datetime,
+) -> OrderAction:
+    """Check the action and record it as pending (the caller queues it for sending)."""
+    check(order, kind, payload)
+    action = OrderAction(
+        order_id=order.id,
+        kind=kind,
+        payload=payload,
+        state=PENDING,
+        requested_by=requested_by,
+        requested_at=now,
+    )
+    session.add(action)
+    session.flush()
+    return action
+
+
+def finish(action: OrderAction, *, succeeded: bool, outcome: str, now: datetime) -> None:
+    action.state = DONE if succeeded else FAILED
+    action.outcome = outcome
+    action.finished_at = now
+
+
+def actions_of(session: Session, order_id: int) -> list[OrderAction]:
+    query = select(OrderAction).where(OrderAction.order_id == order_id).order_by(OrderAction.id)
+    return list(session.scalars(query))
+
+
+def acceptance_policy(session: Session, connection_id: int) -> str:
+    settings = session.get(OrderSettings, connection_id)
+    return settings.acceptance if settings else MANUAL
+
+
+def set_acceptance_policy(session: Session, connection_id: int, policy: str, now: datetime) -> None:
+    if policy not in POLICIES:
+        raise OrderActionError(f"unknown acceptance policy {policy!r}", hint=f"Use {POLICIES}.")
+    settings = session.get(OrderSettings, connection_id)
+    if settings is None:
+        settings = OrderSettings(connection_id=connection_id)
+        session.add(settings)
+    settings.acceptance = policy
+    settings.updated_at = now
+
+
+def _pending(order: Order, kind: str) -> bool:
+    session = Session.object_session(order)
+    if session is None or order.id is None:
+        return False
+    query = select(OrderAction.id).where(
+        OrderAction.order_id == order.id, OrderAction.kind == kind, OrderAction.state == PENDING
+    )
+    return session.scalars(query).first() is not None

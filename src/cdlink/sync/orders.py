@@ -1,0 +1,106 @@
+"""The orders stream: every order of a connection imported exactly once, within seconds.
+
+``OrdersImporter`` polls ``GET /orders`` by ``updatedAtMin`` near-continuously (every
+``CDLINK_SYNC_CONTINUOUS_SECONDS``), re-reading a look-back for late changes. Each window's
+orders are saved (``cdlink.hub.orders.save_order``: older versions ignored, late data merged) and
+bound, and the window joins the cursor, in one transaction (``cdlink.sync.importer``). An order
+the client cannot read (``page.rejected``) or the mapper cannot keep is quarantined with its raw
+payload and the reason while the rest of the page imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cdlink.hub.order_actions import ACCEPT, AUTOMATIC, acceptance_policy, actions_of
+from cdlink.hub.orders import AWAITING_ACCEPTANCE, OrderDraft, save_order
+from cdlink.octopia.models.orders import Order as MarketplaceOrder
+from cdlink.octopia.pagination import RejectedItem
+from cdlink.octopia.services.orders import OrderQuery
+from cdlink.store.models import Order
+from cdlink.sync import quarantine
+from cdlink.sync.bindings import Binder
+from cdlink.sync.errors import RecordRejected
+from cdlink.sync.importer import Importer
+from cdlink.sync.order_actions import request_action
+from cdlink.sync.order_mapping import order_draft
+from cdlink.sync.streams import StreamContext, default_registry
+from cdlink.sync.windows import Window
+
+OrderRecord = MarketplaceOrder | RejectedItem
+#: Who asked, on the actions the acceptance policy records.
+AUTOMATIC_ACCEPTANCE = "automatic acceptance"
+
+
+@default_registry.register
+class OrdersImporter(Importer[OrderRecord, OrderDraft]):
+    """Imports the orders changed on the marketplace, window by window of ``updatedAt``."""
+
+    name = "orders"
+    kind = "order"
+    default_interval = 10  # near-continuous; the scheduler uses CDLINK_SYNC_CONTINUOUS_SECONDS
+    history = timedelta(days=30)
+    lookback = timedelta(minutes=10)
+    window_size = timedelta(hours=6)
+
+    def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
+        query = OrderQuery(updated_at_min=window.start, updated_at_max=window.end)
+        records: list[OrderRecord] = []
+        for page in context.client().orders.list_pages(query):
+            records.extend(page.items)
+            records.extend(page.rejected)
+        return records
+
+    def external_id(self, record: OrderRecord) -> str:
+        if isinstance(record, MarketplaceOrder):
+            return record.order_id
+        raw = record.raw
+        order_id = raw.get("orderId") if isinstance(raw, dict) else None
+        return order_id if isinstance(order_id, str) and order_id else quarantine.raw_key(raw)
+
+    def map(self, record: OrderRecord) -> OrderDraft:
+        if isinstance(record, RejectedItem):
+            raise RecordRejected(f"unreadable order: {record.reason}")
+        return order_draft(record)
+
+    def write(
+        self, session: Session, context: StreamContext, mapped: OrderDraft, local_id: str | None
+    ) -> str:
+        order_id = int(local_id) if local_id is not None else None
+        now = context.clock.now()
+        order = save_order(session, context.connection_id, mapped, now, order_id)
+        if order_id is not None and order.id != order_id:
+            # The bound order was deleted locally: the binding follows the order saved again.
+            rebind(session, context, mapped.marketplace_order_id, order.id)
+        if _to_accept_automatically(session, order):
+            request_action(session, order, ACCEPT, requested_by=AUTOMATIC_ACCEPTANCE, now=now)
+        return str(order.id)
+
+    def raw(self, record: OrderRecord) -> Any:
+        # An unreadable item is kept as the marketplace sent it (decimals as their text).
+        return super().raw(record.raw if isinstance(record, RejectedItem) else record)
+
+
+def _to_accept_automatically(session: Session, order: Order) -> bool:
+    """Whether the connection accepts every order and this one waits, never asked before."""
+    if order.status != AWAITING_ACCEPTANCE:
+        return False
+    if acceptance_policy(session, order.connection_id) != AUTOMATIC:
+        return False
+    return not any(action.kind == ACCEPT for action in actions_of(session, order.id))
+
+
+def rebind(
+    session: Session, context: StreamContext, marketplace_order_id: str, order_id: int
+) -> None:
+    """Point the order's binding at ``order_id`` (bind it if it has none)."""
+    binder = Binder(session, context.connection_id, context.clock)
+    binding = binder.find("order", marketplace_order_id)
+    if binding is None:
+        binder.bind("order", marketplace_order_id, str(order_id))
+    else:
+        binding.local_id = str(order_id)

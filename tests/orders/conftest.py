@@ -1,0 +1,100 @@
+"""Fixtures of the orders tests: the in-process sandbox, a connection to it, a job environment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from cdlink.core.clock import ManualClock
+from cdlink.core.secret_box import SecretBox
+from cdlink.core.settings import Settings
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.marketplace import in_process_clients
+from cdlink.octopia import RetryPolicy
+from cdlink.sandbox import Sandbox, SandboxConfig
+from cdlink.store.engine import Database
+from cdlink.store.models import Binding, Connection, Order
+from cdlink.sync.streams import default_registry
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sandbox_clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def sandbox(sandbox_clock: ManualClock) -> Sandbox:
+    return Sandbox(SandboxConfig(seed=5, orders=25, processing_seconds=0), clock=sandbox_clock)
+
+
+@pytest.fixture
+def shop(
+    settings: Settings, database: Database, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> JobEnvironment:
+    """Connection 1 linked to the sandbox's seller, and the environment that runs its streams."""
+    credentials = sandbox.credentials
+    with database.session() as session:
+        session.add(
+            Connection(
+                id=1,
+                name="Sandbox shop",
+                seller_id=credentials.seller_id,
+                client_id=credentials.client_id,
+                secret_ciphertext=SecretBox.from_settings(settings).encrypt(
+                    credentials.client_secret
+                ),
+                token_url=sandbox.token_url(),
+                api_url=sandbox.api_url(),
+                created_at=sandbox_clock.now(),
+                updated_at=sandbox_clock.now(),
+            )
+        )
+    # Retries do not wait: the faults tests go through bursts in no time.
+    retry = RetryPolicy(sleep=lambda seconds: None)
+    clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
+    return JobEnvironment(settings, database, sandbox_clock, default_registry, clients=clients)
+
+
+def marketplace_orders(sandbox: Sandbox, since: timedelta = timedelta(days=30)) -> dict[str, str]:
+    """Every order the sandbox lists as changed in the last ``since``: id → status."""
+    credentials = sandbox.credentials
+    found: dict[str, str] = {}
+    with sandbox.transport() as transport, httpx.Client(transport=transport) as http:
+        token = http.post(
+            sandbox.token_url(),
+            data={
+                "grant_type": "client_credentials",
+                "client_id": credentials.client_id,
+                "client_secret": credentials.client_secret,
+            },
+        ).json()["access_token"]
+        since_time = datetime.fromisoformat(sandbox.now()) - since
+        for page in range(1, 100):
+            body = http.get(
+                sandbox.api_url() + "/orders",
+                params={"pageSize": 100, "pageIndex": page, "updatedAtMin": since_time.isoformat()},
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "SellerId": str(credentials.seller_id),
+                },
+            ).json()
+            found.update({item["orderId"]: item["status"] for item in body["items"]})
+            if len(body["items"]) < 100:
+                return found
+    raise AssertionError("more pages than expected")
+
+
+def local_order_ids(database: Database) -> list[str]:
+    with database.reading() as session:
+        return list(session.scalars(select(Order.marketplace_order_id)))
+
+
+def binding_count(database: Database) -> int:
+    with database.reading() as session:
+        query = select(func.count()).select_from(Binding).where(Binding.kind == "order")
+        return int(session.scalar(query) or 0)

@@ -1,0 +1,159 @@
+"""Order actions against the sandbox: recorded first, sent by the engine, the outcome read back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cdlink.core.clock import ManualClock
+from cdlink.hub.order_actions import (
+    AUTOMATIC,
+    OrderActionError,
+    actions_of,
+    set_acceptance_policy,
+)
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.sandbox import Sandbox
+from cdlink.store.models import Order, OrderAction, OutboxEntry
+from cdlink.sync.order_actions import request_action
+from tests.orders.test_orders_stream import run_until_success, seller_client, stored
+
+
+def ask(shop: JobEnvironment, order_id: str, kind: str, **payload: Any) -> int:
+    with shop.database.session() as session:
+        order = session.scalars(select(Order).where(Order.marketplace_order_id == order_id)).one()
+        action = request_action(
+            session, order, kind, payload, requested_by="seller@example.com", now=shop.clock.now()
+        )
+        return action.id
+
+
+def action(shop: JobEnvironment, action_id: int) -> OrderAction:
+    with shop.database.reading() as session:
+        return session.get_one(OrderAction, action_id)
+
+
+def send(shop: JobEnvironment) -> None:
+    report = shop.runner().run(1, "order_actions")
+    assert report.outcome == "succeeded", report.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "status"),
+    [
+        ("accept", {}, "Accepted"),
+        ("refuse", {}, "Refused"),
+        ("cancel", {"reason": "CustomerRequest"}, "Cancelled"),
+    ],
+)
+def test_given_a_waiting_order_when_an_action_is_sent_then_the_marketplace_and_hub_agree(
+    shop: JobEnvironment, sandbox: Sandbox, kind: str, payload: dict[str, str], status: str
+) -> None:
+    [order_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    action_id = ask(shop, order_id, kind, **payload)
+    assert action(shop, action_id).state == "pending"  # recorded before anything is sent
+    with shop.database.reading() as session:
+        assert session.scalars(select(OutboxEntry.state)).all() == ["pending"]
+
+    send(shop)
+
+    assert sandbox.order(order_id)["status"] == status
+    assert stored(shop, order_id).status == status  # read back at once
+    sent = action(shop, action_id)
+    assert (sent.state, sent.outcome) == ("done", f"the order is now {status}")
+
+
+def test_given_an_accepted_order_when_some_lines_are_cancelled_then_they_are_cancelled(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Accepted")
+    run_until_success(shop)
+    line_id = stored(shop, order_id).lines[0].line_id
+    action_id = ask(shop, order_id, "cancel_lines", reason="CustomerRequest", lines=[line_id])
+
+    send(shop)
+
+    assert action(shop, action_id).state == "done"
+    line = next(line for line in sandbox.order(order_id)["lines"] if line["orderLineId"] == line_id)
+    assert line["status"] == "Cancelled"
+
+
+def test_given_an_order_refused_elsewhere_when_accept_is_sent_then_it_fails_with_the_reason(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    action_id = ask(shop, order_id, "accept")
+    with seller_client(shop) as client:
+        client.orders.refuse(order_id)  # from the marketplace's back office, meanwhile
+
+    send(shop)
+
+    failed = action(shop, action_id)
+    assert failed.state == "failed"
+    assert failed.outcome is not None
+    assert "the order is now Refused" in failed.outcome
+    assert stored(shop, order_id).status == "Refused"
+
+
+def test_given_a_shipped_order_when_accept_is_asked_then_it_is_refused_and_nothing_recorded(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Shipped")
+    run_until_success(shop)
+
+    with pytest.raises(OrderActionError, match="Shipped"):
+        ask(shop, order_id, "accept")
+    with pytest.raises(OrderActionError, match="Shipped"):
+        ask(shop, order_id, "cancel", reason="CustomerRequest")
+    with shop.database.reading() as session:
+        assert actions_of(session, stored(shop, order_id).id) == []
+
+
+def test_given_a_cancellation_without_reason_when_asked_then_it_is_refused(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Accepted")
+    run_until_success(shop)
+
+    with pytest.raises(OrderActionError, match="reason"):
+        ask(shop, order_id, "cancel")
+    with pytest.raises(OrderActionError, match="lines"):
+        ask(shop, order_id, "cancel_lines", reason="CustomerRequest", lines=["not-a-line"])
+
+
+def test_given_a_resync_when_sent_then_the_order_is_read_again(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Accepted")
+    run_until_success(shop)
+    sandbox_clock.advance(301)  # the marketplace moves it to InPreparation
+    action_id = ask(shop, order_id, "resync")
+
+    send(shop)
+
+    assert action(shop, action_id).state == "done"
+    assert stored(shop, order_id).status == "InPreparation"
+
+
+def test_given_automatic_acceptance_when_new_orders_arrive_then_each_is_accepted_once(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    with shop.database.session() as session:
+        set_acceptance_policy(session, 1, AUTOMATIC, shop.clock.now())
+    new = sandbox.create_orders(3)
+    run_until_success(shop)
+    send(shop)
+    sandbox_clock.advance(1)
+    run_until_success(shop)  # the accepted orders come back: no second acceptance
+
+    with shop.database.reading() as session:
+        kinds = session.scalars(select(OrderAction.kind)).all()
+    waiting_before = len(kinds)
+    assert waiting_before >= 3
+    assert kinds.count("accept") == waiting_before
+    assert all(sandbox.order(order_id)["status"] == "Accepted" for order_id in new)
+    assert all(stored(shop, order_id).status == "Accepted" for order_id in new)

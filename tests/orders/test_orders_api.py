@@ -1,0 +1,90 @@
+"""``/api/v1/orders``: the list with its filters, one order's detail, and actions queued."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cdlink.core.clock import ManualClock
+from cdlink.core.settings import Settings
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.sandbox import Sandbox
+from cdlink.store.users import create_user
+from cdlink.web.app import create_app
+from tests.orders.test_orders_stream import run_until_success
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+
+
+@pytest.fixture
+def api(
+    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
+) -> Iterator[TestClient]:
+    """The web app on the shop's database, with a personal token, after a first import."""
+    run_until_success(shop)
+    with shop.database.session() as session:
+        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+    app = create_app(settings, database=shop.database, clock=sandbox_clock)
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
+        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+        page = client.post(
+            "/settings/tokens", data={"name": "ERP", "csrf_token": csrf_token(client, "/settings")}
+        )
+        found = re.search(r'data-testid="new-token">(cdl_[^<]+)<', page.text)
+        assert found
+        client.cookies.clear()
+        client.headers["Authorization"] = f"Bearer {found.group(1)}"
+        yield client
+
+
+def test_given_imported_orders_when_listed_then_filters_and_pages_apply(
+    api: TestClient, sandbox: Sandbox
+) -> None:
+    everything = api.get("/api/v1/orders", params={"page_size": 10}).json()
+    waiting = api.get("/api/v1/orders", params={"status": "WaitingAcceptance"}).json()
+    second = api.get("/api/v1/orders", params={"page_size": 10, "page": 3}).json()
+
+    assert everything["total"] == 25
+    assert len(everything["items"]) == 10
+    assert len(second["items"]) == 5
+    assert waiting["total"] == sum(
+        1
+        for item in api.get("/api/v1/orders", params={"page_size": 100}).json()["items"]
+        if item["status"] == "WaitingAcceptance"
+    )
+    target = everything["items"][0]["marketplace_order_id"]
+    found = api.get("/api/v1/orders", params={"q": target.lower()}).json()
+    assert [item["marketplace_order_id"] for item in found["items"]] == [target]
+
+
+def test_given_an_order_when_read_then_the_detail_has_lines_amounts_and_history(
+    api: TestClient,
+) -> None:
+    first = api.get("/api/v1/orders").json()["items"][0]
+    detail = api.get(f"/api/v1/orders/{first['id']}").json()
+
+    assert detail["lines"]
+    assert detail["lines"][0]["unit_price"]
+    assert detail["events"][0]["status"]
+    assert api.get("/api/v1/orders/999999").status_code == 404
+
+
+def test_given_a_waiting_order_when_accept_is_posted_then_it_is_recorded_and_sent(
+    api: TestClient, shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    [item] = api.get("/api/v1/orders", params={"q": order_id}).json()["items"]
+
+    answer = api.post(f"/api/v1/orders/{item['id']}/actions", json={"kind": "accept"})
+    again = api.post(f"/api/v1/orders/{item['id']}/actions", json={"kind": "accept"})
+    assert (answer.status_code, answer.json()["state"]) == (202, "pending")
+    assert again.status_code == 409
+    assert shop.runner().run(1, "order_actions").outcome == "succeeded"
+
+    detail = api.get(f"/api/v1/orders/{item['id']}").json()
+    assert detail["status"] == "Accepted"
+    assert [(a["kind"], a["state"]) for a in detail["actions"]] == [("accept", "done")]
+    assert detail["actions"][0]["requested_by"] == ADMIN_EMAIL

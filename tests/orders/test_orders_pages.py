@@ -1,0 +1,75 @@
+"""The Orders pages: list with filters and pages, the detail, an action posted from it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cdlink.core.clock import ManualClock
+from cdlink.core.settings import Settings
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.sandbox import Sandbox
+from cdlink.store.users import create_user
+from cdlink.web.app import create_app
+from tests.orders.test_orders_stream import run_until_success
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+
+
+@pytest.fixture
+def browser(
+    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
+) -> Iterator[TestClient]:
+    with shop.database.session() as session:
+        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+    app = create_app(settings, database=shop.database, clock=sandbox_clock)
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
+        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+        yield client
+
+
+def test_given_no_order_yet_when_the_page_opens_then_it_says_what_will_appear(
+    browser: TestClient,
+) -> None:
+    assert "No orders yet" in browser.get("/orders", headers={"Accept-Language": "en"}).text
+
+
+def test_given_imported_orders_when_listed_then_filters_and_pages_work(
+    browser: TestClient, shop: JobEnvironment
+) -> None:
+    run_until_success(shop)
+    english = {"Accept-Language": "en"}
+
+    first = browser.get("/orders", headers=english).text
+    second = browser.get("/orders?page=2", headers=english).text
+    waiting = browser.get("/orders?status=WaitingAcceptance", headers=english).text
+
+    assert "25 orders" in first
+    assert "Page 1 of 1" not in first
+    assert first.count('href="/orders/') == 25 - second.count('href="/orders/')
+    assert all(status == "WaitingAcceptance" for status in re.findall(r'badge">(\w+)<', waiting))
+    assert "Commandes" in browser.get("/orders", headers={"Accept-Language": "fr"}).text
+
+
+def test_given_a_waiting_order_when_accepted_from_its_page_then_the_action_is_shown(
+    browser: TestClient, shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [marketplace_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    listing = browser.get(f"/orders?q={marketplace_id}").text
+    [path] = re.findall(r'href="(/orders/\d+)"', listing)
+
+    detail = browser.get(path, headers={"Accept-Language": "en"}).text
+    assert "Accept before" in detail
+    assert "WaitingAcceptance" in detail
+    posted = browser.post(
+        f"{path}/actions", data={"kind": "accept", "csrf_token": csrf_token(browser, path)}
+    )
+    assert posted.status_code == 303
+    assert shop.runner().run(1, "order_actions").outcome == "succeeded"
+
+    shown = browser.get(path, headers={"Accept-Language": "en"}).text
+    assert "the order is now Accepted" in shown
+    assert 'data-testid="order-status">Accepted<' in shown
