@@ -45,3 +45,6 @@ __all__ = [
     "Window",
     "default_registry",
 ]
+
+# The streams cdlink ships register themselves in ``default_registry`` on import.
+import cdlink.sync.stock  # noqa: F401

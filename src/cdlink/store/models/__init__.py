@@ -3,6 +3,16 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
+from cdlink.store.models.inventory import (
+    Product,
+    Reservation,
+    StockBuffer,
+    StockLevel,
+    StockMovement,
+    StockPushStatus,
+    Warehouse,
+    WarehouseConnection,
+)
 from cdlink.store.models.runs import SyncRun
 from cdlink.store.models.sync import (
     Binding,
@@ -21,11 +31,19 @@ __all__ = [
     "Connection",
     "LoginAttempt",
     "OutboxEntry",
+    "Product",
     "QuarantinedRecord",
+    "Reservation",
+    "StockBuffer",
+    "StockLevel",
+    "StockMovement",
+    "StockPushStatus",
     "StreamCursor",
     "StreamLease",
     "StreamSchedule",
     "SyncRun",
     "User",
     "UserSession",
+    "Warehouse",
+    "WarehouseConnection",
 ]
