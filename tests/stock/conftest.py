@@ -15,6 +15,7 @@ from cdlink.core.settings import Settings
 from cdlink.hub.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
+from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
@@ -56,6 +57,10 @@ def add_connection(
     session.flush()
 
 
+def _advance(clock: ManualClock, seconds: float) -> None:
+    clock.advance(seconds)
+
+
 def sku(index: int) -> str:
     return f"SKU-{index + 1:05d}"
 
@@ -74,7 +79,7 @@ def sandbox(sandbox_clock: ManualClock) -> Sandbox:
 def shop(
     settings: Settings, database: Database, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> JobEnvironment:
-    """Connection 1 (stock sync on) sells warehouses PARIS and LYON; every sandbox SKU exists."""
+    """Connection 1 (stock sync on) sells warehouses PARIS and LYON, empty; Cdiscount shows 0."""
     with database.session() as session:
         add_connection(session, settings, sandbox, sandbox_clock, synced=True)
         for index in range(SKUS):
@@ -84,8 +89,14 @@ def shop(
             Inventory(session, sandbox_clock, publish_to_outbox).map_warehouse(code, CONNECTION)
     registry = StreamRegistry()
     registry.register(pusher_on(sandbox_clock))
-    clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport)
-    return JobEnvironment(settings, database, sandbox_clock, registry, clients=clients)
+    # The client's retries wait on the manual clock too: fault tests take no real time.
+    retry = RetryPolicy(sleep=lambda seconds: _advance(sandbox_clock, seconds))
+    clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
+    environment = JobEnvironment(settings, database, sandbox_clock, registry, clients=clients)
+    # Mapping the warehouses queued "0 available" for every SKU: Cdiscount starts in step.
+    first = environment.runner().run(CONNECTION, "stock")
+    assert first.counts["confirmed"] == SKUS, first.message
+    return environment
 
 
 @contextmanager

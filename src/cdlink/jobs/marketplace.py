@@ -29,6 +29,7 @@ from cdlink.octopia import (
     InMemoryTokenStore,
     OctopiaClient,
     PasswordCredentials,
+    RetryPolicy,
     TokenStore,
 )
 from cdlink.store.models import Connection
@@ -50,6 +51,7 @@ class MarketplaceClients:
         token_store: TokenStore,
         budget_store: BudgetStore,
         transports: Transports | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -57,6 +59,7 @@ class MarketplaceClients:
         self.token_store = token_store
         self.budget_store = budget_store
         self.transports = transports
+        self.retry = retry
 
     def __call__(self, connection: Connection) -> OctopiaClient:
         return OctopiaClient(
@@ -67,6 +70,7 @@ class MarketplaceClients:
             token_store=self.token_store,
             budget_store=self.budget_store,
             clock=self.clock,
+            retry=self.retry,
         )
 
     def credentials(self, connection: Connection) -> Credentials:
@@ -82,9 +86,16 @@ class MarketplaceClients:
 
 
 def in_process_clients(
-    settings: Settings, clock: Clock, *, transports: Transports | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    transports: Transports | None = None,
+    retry: RetryPolicy | None = None,
 ) -> MarketplaceClients:
-    """Clients sharing in-memory stores: for the embedded runtime and one-off runs."""
+    """Clients sharing in-memory stores: for the embedded runtime and one-off runs.
+
+    ``retry`` replaces the client's retry policy (tests pass one that waits on a manual clock).
+    """
     return MarketplaceClients(
         settings,
         clock,
@@ -92,6 +103,7 @@ def in_process_clients(
         token_store=InMemoryTokenStore(),
         budget_store=InMemoryBudgetStore(),
         transports=transports,
+        retry=retry,
     )
 
 

@@ -20,8 +20,9 @@ from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
+from cdlink.octopia.errors import RateLimited, ServerError, TransportError
 from cdlink.octopia.models.offers import IntegrationStatus, OfferRequest, PackageType
-from cdlink.store.models import Connection, StockPushStatus
+from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
 from cdlink.sync import outbox
 from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.streams import StreamContext, default_registry
@@ -111,15 +112,41 @@ class StockPusher(OutboxExporter):
                 outcomes[entry_id] = _outcome(result.integration_status, result.results)
         return outcomes
 
+    def export_batch(self, context: StreamContext) -> bool:
+        """One batch; if the marketplace fails mid-way, the batch goes straight back to the queue.
+
+        Otherwise its entries would stay claimed until the claim expires, minutes later.
+        """
+        pushes = self.claim(context)
+        if pushes is None:
+            return False
+        try:
+            outcomes = self.push(context, pushes) if pushes else {}
+        except Exception as error:
+            self._release(context, pushes, type(error).__name__)
+            raise
+        self.confirm(context, pushes, outcomes)
+        return True
+
+    def _release(self, context: StreamContext, pushes: Sequence[Push], reason: str) -> None:
+        with context.transaction() as session:
+            for push in pushes:
+                entry = session.get_one(OutboxEntry, push.entry_id)
+                outbox.release(entry, error=reason, retry_at=context.clock.now())
+
     def _integrated(self, context: StreamContext, package_id: str) -> bool:
+        """Poll until the package is integrated; a failed poll is only a poll to do again."""
         offers = context.client().offer_packages
         waited = 0.0
-        while not offers.get(package_id).is_finished:
-            if waited >= self.poll_limit_seconds:
-                return False
+        while waited < self.poll_limit_seconds:
+            try:
+                if offers.get(package_id).is_finished:
+                    return True
+            except (ServerError, TransportError, RateLimited):
+                pass
             self.wait(context, self.poll_seconds)
             waited += self.poll_seconds
-        return True
+        return False
 
     def confirm(
         self, context: StreamContext, pushes: Sequence[Push], outcomes: Mapping[int, PushOutcome]
