@@ -82,7 +82,7 @@ def test_given_an_sku_unknown_to_cdiscount_when_pushed_then_it_is_refused_and_re
     assert report.counts["refused"] == 1
     refused = status(shop, "NOT-ON-CDISCOUNT")
     assert refused.outcome == "refused"
-    assert refused.reason is not None and "OfferNotFound" in refused.reason
+    assert "OfferNotFound" in (refused.reason or "")
     assert refused.confirmed_quantity is None
     assert marketplace_quantity(sandbox, sku(1)) == 6
     assert entries_in(shop, outbox.PENDING) == 1
