@@ -71,18 +71,28 @@ def sandbox_clock() -> ManualClock:
 
 
 @pytest.fixture
-def sandbox(sandbox_clock: ManualClock) -> Sandbox:
-    return Sandbox(SandboxConfig(seed=5, offers=SKUS, orders=0), clock=sandbox_clock)
+def sku_count() -> int:
+    """How many SKUs the shop has (a test module overrides it for a bigger shop)."""
+    return SKUS
+
+
+@pytest.fixture
+def sandbox(sandbox_clock: ManualClock, sku_count: int) -> Sandbox:
+    return Sandbox(SandboxConfig(seed=5, offers=sku_count, orders=0), clock=sandbox_clock)
 
 
 @pytest.fixture
 def shop(
-    settings: Settings, database: Database, sandbox: Sandbox, sandbox_clock: ManualClock
+    settings: Settings,
+    database: Database,
+    sandbox: Sandbox,
+    sandbox_clock: ManualClock,
+    sku_count: int,
 ) -> JobEnvironment:
     """Connection 1 (stock sync on) sells warehouses PARIS and LYON, empty; Cdiscount shows 0."""
     with database.session() as session:
         add_connection(session, settings, sandbox, sandbox_clock, synced=True)
-        for index in range(SKUS):
+        for index in range(sku_count):
             add_product(session, sandbox_clock, sku(index), title=f"Product {index}")
         for code, name in (("PARIS", "Paris"), ("LYON", "Lyon")):
             add_warehouse(session, sandbox_clock, code, name)
@@ -95,7 +105,7 @@ def shop(
     environment = JobEnvironment(settings, database, sandbox_clock, registry, clients=clients)
     # Mapping the warehouses queued "0 available" for every SKU: Cdiscount starts in step.
     first = environment.runner().run(CONNECTION, "stock")
-    assert first.counts["confirmed"] == SKUS, first.message
+    assert first.counts["confirmed"] == sku_count, first.message
     return environment
 
 
