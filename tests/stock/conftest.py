@@ -94,16 +94,19 @@ def shop(
         add_connection(session, settings, sandbox, sandbox_clock, synced=True)
         for index in range(sku_count):
             add_product(session, sandbox_clock, sku(index), title=f"Product {index}")
+        stock = Inventory(session, sandbox_clock, publish_to_outbox)
         for code, name in (("PARIS", "Paris"), ("LYON", "Lyon")):
             add_warehouse(session, sandbox_clock, code, name)
-            Inventory(session, sandbox_clock, publish_to_outbox).map_warehouse(code, CONNECTION)
+            stock.map_warehouse(code, CONNECTION)
+        for index in range(sku_count):  # the seller counted everything: nothing in stock
+            stock.set_on_hand(sku(index), "PARIS", 0, "count")
     registry = StreamRegistry()
     registry.register(pusher_on(sandbox_clock))
     # The client's retries wait on the manual clock too: fault tests take no real time.
     retry = RetryPolicy(sleep=lambda seconds: _advance(sandbox_clock, seconds))
     clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
     environment = JobEnvironment(settings, database, sandbox_clock, registry, clients=clients)
-    # Mapping the warehouses queued "0 available" for every SKU: Cdiscount starts in step.
+    # The count queued "0 available" for every SKU: Cdiscount starts in step.
     first = environment.runner().run(CONNECTION, "stock")
     assert first.counts["confirmed"] == sku_count, first.message
     return environment

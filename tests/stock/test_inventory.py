@@ -37,7 +37,9 @@ def test_given_two_warehouses_when_stock_is_set_then_available_is_their_sum_and_
     with shop.database.reading() as session:
         schedule = session.get_one(StreamSchedule, (CONNECTION, "stock"))
         assert schedule.requested_trigger == "event"
-        movements = session.scalars(select(StockMovement.delta).order_by(StockMovement.id)).all()
+        movements = session.scalars(select(StockMovement.delta).order_by(StockMovement.id)).all()[
+            -2:
+        ]
         assert movements == [7, 5]
 
 

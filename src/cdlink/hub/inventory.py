@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -135,7 +136,7 @@ class Inventory:
             self.session.add(row)
         row.quantity = quantity
         self.session.flush()
-        products = self.session.scalars(select(Product)) if sku is None else [self.product(sku)]
+        products = self._managed_products() if sku is None else [self.product(sku)]
         for product in products:
             self._publish(product, only=connection_id)
 
@@ -147,7 +148,7 @@ class Inventory:
                 WarehouseConnection(warehouse_id=warehouse.id, connection_id=connection_id)
             )
             self.session.flush()
-        for product in self.session.scalars(select(Product)):
+        for product in self._managed_products():
             self._publish(product, only=connection_id)
 
     def available(self, connection_id: int, product: Product) -> int:
@@ -178,6 +179,11 @@ class Inventory:
             return own.quantity
         default = self.session.get(StockBuffer, (connection_id, EVERY_PRODUCT))
         return 0 if default is None else default.quantity
+
+    def _managed_products(self) -> list[Product]:
+        """Products with stock entered somewhere; the others are not cdlink's to push yet."""
+        managed = select(StockLevel.product_id).distinct()
+        return list(self.session.scalars(select(Product).where(Product.id.in_(managed))))
 
     def _level(self, product: Product, warehouse: Warehouse) -> StockLevel:
         level = self.session.get(StockLevel, (product.id, warehouse.id))
@@ -228,16 +234,33 @@ class Inventory:
 
 
 def add_product(
-    session: Session, clock: Clock, sku: str, *, ean: str | None = None, title: str = ""
+    session: Session,
+    clock: Clock,
+    sku: str,
+    *,
+    ean: str | None = None,
+    title: str = "",
+    price: Decimal | None = None,
 ) -> Product:
-    """Create a catalog product, or return the one with that SKU."""
+    """Create a catalog product, or return the one with that SKU (filling in what it lacks)."""
     product = session.scalar(select(Product).where(Product.sku == sku))
     if product is None:
         now = clock.now()
-        product = Product(sku=sku, ean=ean, title=title, created_at=now, updated_at=now)
+        product = Product(
+            sku=sku, ean=ean, title=title, price=price, created_at=now, updated_at=now
+        )
         session.add(product)
         session.flush()
+    else:
+        product.ean = product.ean or ean
+        product.price = product.price if product.price is not None else price
     return product
+
+
+def is_managed(session: Session, product: Product) -> bool:
+    """Whether the seller has entered stock for the product in at least one warehouse."""
+    query = select(StockLevel.product_id).where(StockLevel.product_id == product.id).limit(1)
+    return session.scalar(query) is not None
 
 
 def add_warehouse(session: Session, clock: Clock, code: str, name: str) -> Warehouse:

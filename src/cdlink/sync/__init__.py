@@ -47,4 +47,5 @@ __all__ = [
 ]
 
 # The streams cdlink ships register themselves in ``default_registry`` on import.
+import cdlink.sync.offer_import
 import cdlink.sync.stock  # noqa: F401
