@@ -22,6 +22,14 @@ EXPECTED_TABLES = {
     "order_lines",
     "order_actions",
     "order_settings",
+    "products",
+    "warehouses",
+    "warehouse_connections",
+    "stock_levels",
+    "stock_movements",
+    "stock_reservations",
+    "stock_buffers",
+    "stock_push_status",
 }
 
 

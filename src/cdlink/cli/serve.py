@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.cli.demo_stock import seed_demo_stock
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
@@ -61,6 +62,7 @@ def demo(
     database = Database(settings.effective_database_url)
     migrate.upgrade(database)
     password = reset_demo_user(database)
+    seed_demo_stock(database, SystemClock())
     # The demo's marketplace is the built-in sandbox, in process: connecting an app works
     # without real credentials and without reaching the internet. Its shop is connected at once
     # and sells on its own, so new orders appear live.

@@ -54,12 +54,12 @@ class MarketplaceClients:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
-        self.retry = retry
         self.clock = clock
         self.box = box
         self.token_store = token_store
         self.budget_store = budget_store
         self.transports = transports
+        self.retry = retry
 
     def __call__(self, connection: Connection) -> OctopiaClient:
         return OctopiaClient(
@@ -92,7 +92,10 @@ def in_process_clients(
     transports: Transports | None = None,
     retry: RetryPolicy | None = None,
 ) -> MarketplaceClients:
-    """Clients sharing in-memory stores: for the embedded runtime and one-off runs."""
+    """Clients sharing in-memory stores: for the embedded runtime and one-off runs.
+
+    ``retry`` replaces the client's retry policy (tests pass one that waits on a manual clock).
+    """
     return MarketplaceClients(
         settings,
         clock,

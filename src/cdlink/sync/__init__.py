@@ -52,3 +52,7 @@ __all__ = [
     "default_registry",
     "request_action",
 ]
+
+# The streams cdlink ships register themselves in ``default_registry`` on import.
+import cdlink.sync.offer_import
+import cdlink.sync.stock  # noqa: F401

@@ -3,6 +3,16 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
+from cdlink.store.models.inventory import (
+    Product,
+    Reservation,
+    StockBuffer,
+    StockLevel,
+    StockMovement,
+    StockPushStatus,
+    Warehouse,
+    WarehouseConnection,
+)
 from cdlink.store.models.orders import (
     Order,
     OrderAction,
@@ -33,11 +43,19 @@ __all__ = [
     "OrderSettings",
     "OrderStatusEvent",
     "OutboxEntry",
+    "Product",
     "QuarantinedRecord",
+    "Reservation",
+    "StockBuffer",
+    "StockLevel",
+    "StockMovement",
+    "StockPushStatus",
     "StreamCursor",
     "StreamLease",
     "StreamSchedule",
     "SyncRun",
     "User",
     "UserSession",
+    "Warehouse",
+    "WarehouseConnection",
 ]

@@ -1,0 +1,33 @@
+"""The demo shop's stock: the sandbox's first products held in two warehouses.
+
+Run at each start of ``cdlink demo``; it only fills in what is missing, so stock the user
+changed in the demo stays as they left it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cdlink.core.clock import Clock
+from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.store.engine import Database
+from cdlink.store.models import StockLevel
+from cdlink.sync.stock import publish_to_outbox
+
+DEMO_WAREHOUSES = (("PARIS", "Entrepôt Paris"), ("LYON", "Entrepôt Lyon"))
+DEMO_PRODUCTS = 12
+
+
+def seed_demo_stock(database: Database, clock: Clock) -> None:
+    """Give SKU-00001 … SKU-00012 (the sandbox's offers) stock in Paris and Lyon."""
+    with database.session() as session:
+        if session.scalar(select(StockLevel.product_id).limit(1)) is not None:
+            return
+        stock = Inventory(session, clock, publish_to_outbox)
+        for code, name in DEMO_WAREHOUSES:
+            add_warehouse(session, clock, code, name)
+        for index in range(DEMO_PRODUCTS):
+            sku = f"SKU-{index + 1:05d}"
+            add_product(session, clock, sku, title=f"Demo product {index + 1}")
+            stock.set_on_hand(sku, "PARIS", (index * 7) % 20, "demo")
+            stock.set_on_hand(sku, "LYON", (index * 3) % 9, "demo")

@@ -1,0 +1,273 @@
+"""Stock writes and reads: the one place that changes stock levels, reservations and buffers.
+
+Every write journals a movement and, in the same transaction, hands the new available-to-sell
+of every affected (connection, SKU) to a ``StockPublisher`` — only for connections with stock
+sync enabled. The hub does not know the outbox (it sits below the sync layer); callers pass
+``cdlink.sync.stock.publish_to_outbox``, which queues the push and wakes the stock pusher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cdlink.core.clock import Clock
+from cdlink.core.errors import CdlinkError
+from cdlink.hub.availability import available_to_sell
+from cdlink.store.models import (
+    Connection,
+    Product,
+    Reservation,
+    StockBuffer,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+    WarehouseConnection,
+)
+
+#: Called with (session, connection id, SKU, available-to-sell, now) after each stock change.
+StockPublisher = Callable[[Session, int, str, int, datetime], None]
+EVERY_PRODUCT = 0
+
+
+class UnknownProductError(CdlinkError):
+    """No product has that SKU."""
+
+    default_hint = "Check the SKU, or import the offers of the connection first."
+
+
+class UnknownWarehouseError(CdlinkError):
+    """No warehouse has that code."""
+
+    default_hint = "Create the warehouse in Settings → Warehouses, or check its code."
+
+
+class InvalidStockError(CdlinkError):
+    """A quantity that cannot be stored (negative on-hand, reservation or buffer)."""
+
+    default_hint = "Use a whole number of units, zero or more."
+
+
+class Inventory:
+    """Stock operations inside one session (the caller's transaction)."""
+
+    def __init__(self, session: Session, clock: Clock, publish: StockPublisher) -> None:
+        self.session = session
+        self.clock = clock
+        self.publish = publish
+
+    def product(self, sku: str) -> Product:
+        product = self.session.scalar(select(Product).where(Product.sku == sku))
+        if product is None:
+            raise UnknownProductError(f"unknown SKU {sku!r}")
+        return product
+
+    def warehouse(self, code: str) -> Warehouse:
+        warehouse = self.session.scalar(select(Warehouse).where(Warehouse.code == code))
+        if warehouse is None:
+            raise UnknownWarehouseError(f"unknown warehouse {code!r}")
+        return warehouse
+
+    def set_on_hand(self, sku: str, warehouse_code: str, quantity: int, reason: str) -> int:
+        """Set the units on hand (a count); returns the change journaled."""
+        if quantity < 0:
+            raise InvalidStockError(f"{sku}: on-hand cannot be negative ({quantity})")
+        level = self._level(self.product(sku), self.warehouse(warehouse_code))
+        return self._move(level, quantity - level.on_hand, reason)
+
+    def adjust_on_hand(self, sku: str, warehouse_code: str, delta: int, reason: str) -> int:
+        """Add (or remove) units; returns the new on-hand."""
+        level = self._level(self.product(sku), self.warehouse(warehouse_code))
+        if level.on_hand + delta < 0:
+            raise InvalidStockError(f"{sku}: only {level.on_hand} on hand, cannot remove {-delta}")
+        self._move(level, delta, reason)
+        return level.on_hand
+
+    def reserve(self, connection_id: int, order_reference: str, sku: str, quantity: int) -> None:
+        """Hold units for an open order (idempotent per order and SKU: the last quantity wins)."""
+        if quantity < 0:
+            raise InvalidStockError(f"{sku}: a reservation cannot be negative ({quantity})")
+        product = self.product(sku)
+        row = self.session.scalar(
+            select(Reservation).where(
+                Reservation.connection_id == connection_id,
+                Reservation.order_reference == order_reference,
+                Reservation.product_id == product.id,
+            )
+        )
+        if row is None:
+            row = Reservation(
+                connection_id=connection_id,
+                order_reference=order_reference,
+                product_id=product.id,
+                created_at=self.clock.now(),
+            )
+            self.session.add(row)
+        row.quantity = quantity
+        self.session.flush()
+        self._publish(product)
+
+    def release(self, connection_id: int, order_reference: str) -> None:
+        """Drop an order's reservations (cancelled, or shipped: then remove the units too)."""
+        rows = self.session.scalars(
+            select(Reservation).where(
+                Reservation.connection_id == connection_id,
+                Reservation.order_reference == order_reference,
+            )
+        ).all()
+        for row in rows:
+            self.session.delete(row)
+        self.session.flush()
+        for product_id in {row.product_id for row in rows}:
+            self._publish(self.session.get_one(Product, product_id))
+
+    def set_buffer(self, connection_id: int, quantity: int, sku: str | None = None) -> None:
+        """Keep units back from a connection: for every product, or for one SKU."""
+        if quantity < 0:
+            raise InvalidStockError(f"a buffer cannot be negative ({quantity})")
+        product_id = EVERY_PRODUCT if sku is None else self.product(sku).id
+        row = self.session.get(StockBuffer, (connection_id, product_id))
+        if row is None:
+            row = StockBuffer(connection_id=connection_id, product_id=product_id)
+            self.session.add(row)
+        row.quantity = quantity
+        self.session.flush()
+        products = self._managed_products() if sku is None else [self.product(sku)]
+        for product in products:
+            self._publish(product, only=connection_id)
+
+    def map_warehouse(self, warehouse_code: str, connection_id: int) -> None:
+        """Let a connection sell the stock of a warehouse."""
+        warehouse = self.warehouse(warehouse_code)
+        if self.session.get(WarehouseConnection, (warehouse.id, connection_id)) is None:
+            self.session.add(
+                WarehouseConnection(warehouse_id=warehouse.id, connection_id=connection_id)
+            )
+            self.session.flush()
+        for product in self._managed_products():
+            self._publish(product, only=connection_id)
+
+    def available(self, connection_id: int, product: Product) -> int:
+        """The product's available-to-sell on ``connection_id``."""
+        on_hand = self.session.scalars(
+            select(StockLevel.on_hand)
+            .join(WarehouseConnection, WarehouseConnection.warehouse_id == StockLevel.warehouse_id)
+            .where(
+                StockLevel.product_id == product.id,
+                WarehouseConnection.connection_id == connection_id,
+            )
+        ).all()
+        return available_to_sell(
+            on_hand, self.reserved(product), self.buffer(connection_id, product)
+        )
+
+    def reserved(self, product: Product) -> int:
+        """Units held by open orders of every connection: they are physically gone."""
+        query = select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+            Reservation.product_id == product.id
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def buffer(self, connection_id: int, product: Product) -> int:
+        """The product's own buffer on the connection if set, else the connection's."""
+        own = self.session.get(StockBuffer, (connection_id, product.id))
+        if own is not None:
+            return own.quantity
+        default = self.session.get(StockBuffer, (connection_id, EVERY_PRODUCT))
+        return 0 if default is None else default.quantity
+
+    def _managed_products(self) -> list[Product]:
+        """Products with stock entered somewhere; the others are not cdlink's to push yet."""
+        managed = select(StockLevel.product_id).distinct()
+        return list(self.session.scalars(select(Product).where(Product.id.in_(managed))))
+
+    def _level(self, product: Product, warehouse: Warehouse) -> StockLevel:
+        level = self.session.get(StockLevel, (product.id, warehouse.id))
+        if level is None:
+            level = StockLevel(
+                product_id=product.id,
+                warehouse_id=warehouse.id,
+                on_hand=0,
+                updated_at=self.clock.now(),
+            )
+            self.session.add(level)
+        return level
+
+    def _move(self, level: StockLevel, delta: int, reason: str) -> int:
+        now = self.clock.now()
+        level.on_hand += delta
+        level.updated_at = now
+        self.session.add(
+            StockMovement(
+                product_id=level.product_id,
+                warehouse_id=level.warehouse_id,
+                delta=delta,
+                on_hand_after=level.on_hand,
+                reason=reason,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+        self._publish(self.session.get_one(Product, level.product_id))
+        return delta
+
+    def _publish(self, product: Product, only: int | None = None) -> None:
+        """Hand the new available-to-sell to every stock-synced connection (or just ``only``)."""
+        query = select(Connection.id).where(
+            Connection.stock_sync_enabled.is_(True), Connection.state != "deleted"
+        )
+        if only is not None:
+            query = query.where(Connection.id == only)
+        now = self.clock.now()
+        for connection_id in self.session.scalars(query):
+            self.publish(
+                self.session,
+                connection_id,
+                product.sku,
+                self.available(connection_id, product),
+                now,
+            )
+
+
+def add_product(
+    session: Session,
+    clock: Clock,
+    sku: str,
+    *,
+    ean: str | None = None,
+    title: str = "",
+    price: Decimal | None = None,
+) -> Product:
+    """Create a catalog product, or return the one with that SKU (filling in what it lacks)."""
+    product = session.scalar(select(Product).where(Product.sku == sku))
+    if product is None:
+        now = clock.now()
+        product = Product(
+            sku=sku, ean=ean, title=title, price=price, created_at=now, updated_at=now
+        )
+        session.add(product)
+        session.flush()
+    else:
+        product.ean = product.ean or ean
+        product.price = product.price if product.price is not None else price
+    return product
+
+
+def is_managed(session: Session, product: Product) -> bool:
+    """Whether the seller has entered stock for the product in at least one warehouse."""
+    query = select(StockLevel.product_id).where(StockLevel.product_id == product.id).limit(1)
+    return session.scalar(query) is not None
+
+
+def add_warehouse(session: Session, clock: Clock, code: str, name: str) -> Warehouse:
+    """Create a warehouse, or return the one with that code."""
+    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None:
+        warehouse = Warehouse(code=code, name=name, created_at=clock.now())
+        session.add(warehouse)
+        session.flush()
+    return warehouse

@@ -1,0 +1,119 @@
+"""Fixtures of the stock tests: a sandbox shop, a stock-synced connection, two warehouses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from cdlink.core.clock import ManualClock
+from cdlink.core.secret_box import SecretBox
+from cdlink.core.settings import Settings
+from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.marketplace import in_process_clients
+from cdlink.octopia import RetryPolicy
+from cdlink.sandbox import Sandbox, SandboxConfig
+from cdlink.store.engine import Database
+from cdlink.store.models import Connection
+from cdlink.sync.stock import StockPusher, publish_to_outbox
+from cdlink.sync.streams import StreamContext, StreamRegistry
+
+CONNECTION = 1
+SKUS = 40
+
+
+def pusher_on(clock: ManualClock) -> type[StockPusher]:
+    """The stock pusher whose pauses move the shared manual clock instead of sleeping."""
+
+    class ManualClockPusher(StockPusher):
+        def wait(self, context: StreamContext, seconds: float) -> None:
+            clock.advance(seconds)
+
+    return ManualClockPusher
+
+
+def add_connection(
+    session: Session, settings: Settings, sandbox: Sandbox, clock: ManualClock, *, synced: bool
+) -> None:
+    credentials = sandbox.credentials
+    session.add(
+        Connection(
+            id=CONNECTION,
+            name="Sandbox shop",
+            seller_id=credentials.seller_id,
+            client_id=credentials.client_id,
+            secret_ciphertext=SecretBox.from_settings(settings).encrypt(credentials.client_secret),
+            token_url=sandbox.token_url(),
+            api_url=sandbox.api_url(),
+            stock_sync_enabled=synced,
+            created_at=clock.now(),
+            updated_at=clock.now(),
+        )
+    )
+    session.flush()
+
+
+def _advance(clock: ManualClock, seconds: float) -> None:
+    clock.advance(seconds)
+
+
+def sku(index: int) -> str:
+    return f"SKU-{index + 1:05d}"
+
+
+@pytest.fixture
+def sandbox_clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def sku_count() -> int:
+    """How many SKUs the shop has (a test module overrides it for a bigger shop)."""
+    return SKUS
+
+
+@pytest.fixture
+def sandbox(sandbox_clock: ManualClock, sku_count: int) -> Sandbox:
+    return Sandbox(SandboxConfig(seed=5, offers=sku_count, orders=0), clock=sandbox_clock)
+
+
+@pytest.fixture
+def shop(
+    settings: Settings,
+    database: Database,
+    sandbox: Sandbox,
+    sandbox_clock: ManualClock,
+    sku_count: int,
+) -> JobEnvironment:
+    """Connection 1 (stock sync on) sells warehouses PARIS and LYON, empty; Cdiscount shows 0."""
+    with database.session() as session:
+        add_connection(session, settings, sandbox, sandbox_clock, synced=True)
+        for index in range(sku_count):
+            add_product(session, sandbox_clock, sku(index), title=f"Product {index}")
+        stock = Inventory(session, sandbox_clock, publish_to_outbox)
+        for code, name in (("PARIS", "Paris"), ("LYON", "Lyon")):
+            add_warehouse(session, sandbox_clock, code, name)
+            stock.map_warehouse(code, CONNECTION)
+        for index in range(sku_count):  # the seller counted everything: nothing in stock
+            stock.set_on_hand(sku(index), "PARIS", 0, "count")
+    registry = StreamRegistry()
+    registry.register(pusher_on(sandbox_clock))
+    # The client's retries wait on the manual clock too: fault tests take no real time.
+    retry = RetryPolicy(sleep=lambda seconds: _advance(sandbox_clock, seconds))
+    clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
+    environment = JobEnvironment(settings, database, sandbox_clock, registry, clients=clients)
+    # The count queued "0 available" for every SKU: Cdiscount starts in step.
+    first = environment.runner().run(CONNECTION, "stock")
+    assert first.counts["confirmed"] == sku_count, first.message
+    return environment
+
+
+@contextmanager
+def inventory(environment: JobEnvironment) -> Iterator[Inventory]:
+    """Stock writes in one committed transaction, queueing pushes in the outbox."""
+    with environment.database.session() as session:
+        yield Inventory(session, environment.clock, publish_to_outbox)
