@@ -33,7 +33,10 @@ def health(seconds: float) -> list[Measurement]:
     bare = FastAPI()
     bare.get("/ping")(lambda: {"status": "ok"})
     with tempfile.TemporaryDirectory() as directory:
-        settings = Settings(_env_file=None, data_dir=Path(directory))  # type: ignore[call-arg]
+        # No embedded sync runtime: its connections would try to reach the real marketplace.
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, data_dir=Path(directory), sync_embedded_enabled=False
+        )
         database = Database(settings.effective_database_url)
         migrate.upgrade(database)
         with TestClient(create_app(settings, database=database)) as app, TestClient(bare) as raw:

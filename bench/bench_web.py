@@ -33,7 +33,10 @@ CONNECTIONS = 10
 def run(options: Options) -> list[Measurement]:
     seconds = 0.3 if options.quick else 1.5
     with tempfile.TemporaryDirectory() as directory:
-        settings = Settings(_env_file=None, data_dir=Path(directory))  # type: ignore[call-arg]
+        # No embedded sync runtime: its connections would try to reach the real marketplace.
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, data_dir=Path(directory), sync_embedded_enabled=False
+        )
         database = Database(settings.effective_database_url)
         migrate.upgrade(database)
         seed(settings, database)
