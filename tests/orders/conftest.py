@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
-from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.models import Binding, Connection, Order
+from cdlink.store.models import Binding, Order
 from cdlink.sync.streams import default_registry
+from tests.sandbox_shop import sandbox_connection
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -37,23 +37,8 @@ def shop(
     settings: Settings, database: Database, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> JobEnvironment:
     """Connection 1 linked to the sandbox's seller, and the environment that runs its streams."""
-    credentials = sandbox.credentials
     with database.session() as session:
-        session.add(
-            Connection(
-                id=1,
-                name="Sandbox shop",
-                seller_id=credentials.seller_id,
-                client_id=credentials.client_id,
-                secret_ciphertext=SecretBox.from_settings(settings).encrypt(
-                    credentials.client_secret
-                ),
-                token_url=sandbox.token_url(),
-                api_url=sandbox.api_url(),
-                created_at=sandbox_clock.now(),
-                updated_at=sandbox_clock.now(),
-            )
-        )
+        session.add(sandbox_connection(settings, sandbox, sandbox_clock.now()))
     # Retries do not wait: the faults tests go through bursts in no time.
     retry = RetryPolicy(sleep=lambda seconds: None)
     clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import ManualClock
-from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.hub.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
@@ -18,9 +17,9 @@ from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.models import Connection
 from cdlink.sync.stock import StockPusher, publish_to_outbox
 from cdlink.sync.streams import StreamContext, StreamRegistry
+from tests.sandbox_shop import sandbox_connection
 
 CONNECTION = 1
 SKUS = 40
@@ -39,19 +38,9 @@ def pusher_on(clock: ManualClock) -> type[StockPusher]:
 def add_connection(
     session: Session, settings: Settings, sandbox: Sandbox, clock: ManualClock, *, synced: bool
 ) -> None:
-    credentials = sandbox.credentials
     session.add(
-        Connection(
-            id=CONNECTION,
-            name="Sandbox shop",
-            seller_id=credentials.seller_id,
-            client_id=credentials.client_id,
-            secret_ciphertext=SecretBox.from_settings(settings).encrypt(credentials.client_secret),
-            token_url=sandbox.token_url(),
-            api_url=sandbox.api_url(),
-            stock_sync_enabled=synced,
-            created_at=clock.now(),
-            updated_at=clock.now(),
+        sandbox_connection(
+            settings, sandbox, clock.now(), connection_id=CONNECTION, stock_sync_enabled=synced
         )
     )
     session.flush()

@@ -17,17 +17,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import ManualClock
-from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia.models import Order
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.models import Binding, Connection
+from cdlink.store.models import Binding
 from cdlink.sync.importer import Importer
 from cdlink.sync.streams import StreamContext, StreamRegistry
 from cdlink.sync.windows import Window
+from tests.sandbox_shop import sandbox_connection
 from tests.sync.marketplace import create_tables, local, local_records
 
 
@@ -70,23 +70,8 @@ def shop(
     settings: Settings, database: Database, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> JobEnvironment:
     create_tables(database)
-    credentials = sandbox.credentials
     with database.session() as session:
-        session.add(
-            Connection(
-                id=1,
-                name="Sandbox shop",
-                seller_id=credentials.seller_id,
-                client_id=credentials.client_id,
-                secret_ciphertext=SecretBox.from_settings(settings).encrypt(
-                    credentials.client_secret
-                ),
-                token_url=sandbox.token_url(),
-                api_url=sandbox.api_url(),
-                created_at=sandbox_clock.now(),
-                updated_at=sandbox_clock.now(),
-            )
-        )
+        session.add(sandbox_connection(settings, sandbox, sandbox_clock.now()))
     registry = StreamRegistry()
     registry.register(SandboxOrders)
     clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport)
