@@ -8,11 +8,11 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, SecretStr
 
-from cdlink.core.secret_box import SecretBox
 from cdlink.hub import connections
 from cdlink.hub.connection_rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store.models import Connection
-from cdlink.sync.connection_check import CheckResult, check_and_record
+from cdlink.sync.connection_check import CheckResult
+from cdlink.web.connection_actions import check_connection, secret_box
 from cdlink.web.identity import require_admin
 
 router = APIRouter(prefix="/connections", tags=["connections"])
@@ -88,11 +88,6 @@ class ConnectionSaved(BaseModel):
     check: CheckOut | None = Field(description="The connection test, unless test=false.")
 
 
-def _box(request: Request) -> SecretBox:
-    box: SecretBox = request.app.state.secret_box
-    return box
-
-
 @router.get("")
 def list_connections(request: Request) -> list[ConnectionOut]:
     with request.app.state.database.reading() as session:
@@ -121,7 +116,7 @@ def create_connection(request: Request, body: ConnectionIn, test: bool = True) -
     state = request.app.state
     with state.database.session() as session:
         connection = connections.create_connection(
-            session, _box(request), state.clock, draft, user_id=require_admin(request).user_id
+            session, secret_box(request), state.clock, draft, user_id=require_admin(request).user_id
         )
     return _saved(request, connection.id, test=test)
 
@@ -136,7 +131,7 @@ def update_connection(
         draft = _patched(current, body)
         connections.update_connection(
             session,
-            _box(request),
+            secret_box(request),
             state.clock,
             connection_id,
             draft,
@@ -181,23 +176,11 @@ def test_connection(request: Request, connection_id: int) -> CheckOut:
     """Test the saved credentials against the marketplace; the outcome is also remembered."""
     with request.app.state.database.reading() as session:
         connections.get_connection(session, connection_id)
-    return CheckOut.of(_check(request, connection_id))
-
-
-def _check(request: Request, connection_id: int) -> CheckResult:
-    state = request.app.state
-    return check_and_record(
-        state.database,
-        _box(request),
-        state.clock,
-        state.connection_checker,
-        connection_id,
-        user_id=require_admin(request).user_id,
-    )
+    return CheckOut.of(check_connection(request, connection_id))
 
 
 def _saved(request: Request, connection_id: int, *, test: bool) -> ConnectionSaved:
-    check = CheckOut.of(_check(request, connection_id)) if test else None
+    check = CheckOut.of(check_connection(request, connection_id)) if test else None
     with request.app.state.database.reading() as session:
         connection = ConnectionOut.of(connections.get_connection(session, connection_id))
     return ConnectionSaved(connection=connection, check=check)

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from cdlink.core.secret_box import SecretBox
 from cdlink.hub import connections
 from cdlink.hub.connection_rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store.models import Connection
-from cdlink.sync.connection_check import CheckOutcome, CheckResult, check_and_record, outcome_of
+from cdlink.sync.connection_check import CheckOutcome, CheckResult, outcome_of
+from cdlink.web.connection_actions import check_connection, secret_box
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import require_admin
 from cdlink.web.templating import render
@@ -135,7 +135,7 @@ def install(request: Request, form: Posted) -> Response:
     try:
         with state.database.session() as session:
             connection = connections.create_connection(
-                session, _box(request), state.clock, draft, user_id=identity.user_id
+                session, secret_box(request), state.clock, draft, user_id=identity.user_id
             )
     except connections.InvalidConnectionError as error:
         return _form_again(request, draft, None, error)
@@ -151,7 +151,7 @@ def change(request: Request, connection_id: int, form: Posted) -> Response:
         with state.database.session() as session:
             connections.update_connection(
                 session,
-                _box(request),
+                secret_box(request),
                 state.clock,
                 connection_id,
                 draft,
@@ -180,23 +180,10 @@ def _form_again(
 
 def _after_save(request: Request, connection_id: int) -> Response:
     """Test the saved connection and show the outcome; the list refreshes behind the panel."""
-    result = _check(request, connection_id)
+    result = check_connection(request, connection_id)
     if not _is_fragment(request):
         return RedirectResponse(f"/apps/{connection_id}/result", status_code=303)
     return _result_panel(request, connection_id, result, headers=REFRESH_LIST)
-
-
-def _check(request: Request, connection_id: int) -> CheckResult:
-    """Test the connection against the marketplace and remember the outcome."""
-    state = request.app.state
-    return check_and_record(
-        state.database,
-        _box(request),
-        state.clock,
-        state.connection_checker,
-        connection_id,
-        user_id=require_admin(request).user_id,
-    )
 
 
 def _result_panel(
@@ -242,7 +229,7 @@ def result(request: Request, connection_id: int) -> Response:
 @router.post("/apps/{connection_id}/test")
 def test(request: Request, connection_id: int) -> Response:
     _find(request, connection_id)
-    outcome = _check(request, connection_id)
+    outcome = check_connection(request, connection_id)
     if not _is_fragment(request):
         return RedirectResponse(f"/apps/{connection_id}/result", status_code=303)
     return _result_panel(request, connection_id, outcome, headers=REFRESH_LIST)
@@ -269,8 +256,3 @@ def delete(request: Request, connection_id: int) -> Response:
 def app_list(request: Request) -> Response:
     """The list alone, refreshed behind the panel after a change."""
     return render(request, "apps/list.html", {"connections": _connections(request)})
-
-
-def _box(request: Request) -> SecretBox:
-    box: SecretBox = request.app.state.secret_box
-    return box
