@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +13,14 @@ from cdlink.core.secret_box import SecretBox, generate_key
 from cdlink.store.engine import Database, normalize_url
 from cdlink.store.models import ActivityEntry, Connection, SyncRun
 from cdlink.store.secrets import reencrypt_secrets
-from cdlink.store.users import UserError, create_user, find_user, verify_password
+from cdlink.store.users import (
+    UserError,
+    create_user,
+    find_user,
+    has_users_locked,
+    user_count,
+    verify_password,
+)
 
 
 def make_connection(box: SecretBox, clock: ManualClock, **overrides: object) -> Connection:
@@ -163,3 +172,31 @@ def test_given_sqlite_when_connected_then_wal_and_foreign_keys_are_on(tmp_path: 
 def test_given_a_postgresql_url_without_driver_when_normalized_then_psycopg_3_is_used() -> None:
     assert normalize_url("postgresql://u:p%40ss@h/db").startswith("postgresql+psycopg://u:p%40ss@")
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_given_setups_racing_on_an_empty_database_when_each_checks_then_creates_then_one_admin(
+    database: Database, clock: ManualClock
+) -> None:
+    start = threading.Barrier(4)
+    created: list[str] = []
+
+    def first_setup(number: int) -> None:
+        start.wait()
+        with database.session() as session:
+            if has_users_locked(session):
+                return
+            time.sleep(0.05)  # widen the gap between the check and the insert
+            create_user(
+                session, clock, f"admin{number}@example.com", "long enough secret", is_admin=True
+            )
+            created.append(f"admin{number}")
+
+    threads = [threading.Thread(target=first_setup, args=(number,)) for number in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with database.reading() as session:
+        assert user_count(session) == 1
+    assert len(created) == 1

@@ -7,7 +7,7 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
@@ -94,3 +94,19 @@ def find_user(session: Session, email: str) -> User | None:
 
 def user_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+#: The PostgreSQL advisory lock that serialises first setups (any constant, unique to this use).
+_FIRST_SETUP_LOCK = 0x6364_6C6E_6B01
+
+
+def has_users_locked(session: Session) -> bool:
+    """Whether any user exists, holding off every other first setup until this one commits.
+
+    SQLite writers already run one at a time (``BEGIN IMMEDIATE``); PostgreSQL reads committed
+    data, so two setups started together would both count zero users and both create an admin.
+    A transaction-scoped advisory lock makes the second wait and then see the first's account.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_SETUP_LOCK})
+    return user_count(session) > 0

@@ -13,7 +13,14 @@ from cdlink.core.settings import Settings
 from cdlink.store import access
 from cdlink.store.engine import Database
 from cdlink.store.models import User
-from cdlink.store.users import UserError, authenticate, create_user, normalize_email, user_count
+from cdlink.store.users import (
+    UserError,
+    authenticate,
+    create_user,
+    has_users_locked,
+    normalize_email,
+    user_count,
+)
 from cdlink.web.guard import secure_cookies
 from cdlink.web.i18n import LANGUAGES, gettext, request_language
 from cdlink.web.identity import Identity
@@ -145,7 +152,7 @@ def setup(
         return render(request, "setup.html", {"email": email, "error": error}, status=400)
     with request.app.state.database.session() as session:
         # Checked inside the transaction that creates the account: only one setup can win.
-        if user_count(session) > 0:
+        if has_users_locked(session):
             return RedirectResponse("/login", status_code=303)
         try:
             user = create_user(
