@@ -18,10 +18,9 @@ from cdlink.core.settings import Settings
 from cdlink.hub.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
-from cdlink.octopia import RetryPolicy
+from cdlink.octopia import OctopiaClient, RetryPolicy
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
-from cdlink.octopia import OctopiaClient
 from cdlink.store.models import Connection, Order, Product, Reservation, StockLevel, Warehouse
 from cdlink.sync.order_actions import OrderActionsExporter, request_action
 from cdlink.sync.orders import OrdersImporter

@@ -13,18 +13,18 @@ from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
+from cdlink.hub.inventory import Inventory
 from cdlink.hub.order_actions import (
     IN_STOCK,
     OrderActionError,
     actions_of,
     set_acceptance_policy,
 )
-from cdlink.hub.inventory import Inventory
 from cdlink.hub.orders import LineDraft, OrderDraft
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.octopia.models import Parcel
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.octopia.models import Parcel
 from cdlink.store.models import (
     OrderAction,
     OutboxEntry,
@@ -148,7 +148,7 @@ def test_given_a_sku_unknown_to_the_catalog_when_imported_then_left_to_the_selle
     policy(env, IN_STOCK)
     [order_id] = sandbox.create_orders(1)
     wanted = marketplace_lines(sandbox, order_id)
-    stock_in_paris(env, {item: 50 for item in wanted})
+    stock_in_paris(env, dict.fromkeys(wanted, 50))
     with env.database.session() as session:
         product = session.scalars(select(Product).where(Product.sku == min(wanted))).one()
         session.delete(product)
@@ -191,7 +191,7 @@ def test_given_a_seller_cancellation_when_confirmed_then_the_reservation_is_rele
 ) -> None:
     [order_id] = sandbox.create_orders(1, status="Accepted")
     wanted = marketplace_lines(sandbox, order_id)
-    stock_in_paris(env, {item: units for item, units in wanted.items()})
+    stock_in_paris(env, dict(wanted))
     run(env, "orders")
     assert reserved(env) == dict(wanted)
 
@@ -281,7 +281,7 @@ def test_given_versions_twice_and_out_of_order_then_stock_moves_exactly_once(
 ) -> None:
     [order_id] = sandbox.create_orders(1)
     wanted = marketplace_lines(sandbox, order_id)
-    stock_in_paris(env, {item: 10 for item in wanted})
+    stock_in_paris(env, dict.fromkeys(wanted, 10))
     with seller_client(env) as client:
         waiting = order_draft(client.orders.get(order_id))
         sandbox_clock.advance(1)
@@ -304,7 +304,7 @@ def test_given_an_order_first_seen_shipped_then_its_units_are_not_taken_again(
 ) -> None:
     [order_id] = sandbox.create_orders(1, status="Shipped")  # history: left before counting
     wanted = marketplace_lines(sandbox, order_id)
-    stock_in_paris(env, {item: 4 for item in wanted})
+    stock_in_paris(env, dict.fromkeys(wanted, 4))
 
     run(env, "orders")
 
@@ -376,13 +376,13 @@ def _versions(rng: random.Random, order_id: str) -> list[OrderDraft]:
     line_status: dict[str, str | None] = {line_id: None for line_id, _, _ in lines}
     versions = []
     for step, status in enumerate(statuses):
-        for line_id in line_status:
+        for line_id, current in list(line_status.items()):
             if status in {"WaitingAcceptance", "Accepted", "InPreparation"}:
-                if line_status[line_id] not in {"CancelRequest", "Cancelled"}:
+                if current not in {"CancelRequest", "Cancelled"}:
                     line_status[line_id] = rng.choice(
                         [None, status, status, "CancelRequest", "Cancelled"]
                     )
-            elif line_status[line_id] != "Cancelled":
+            elif current != "Cancelled":
                 line_status[line_id] = rng.choice([None, status])
         versions.append(
             OrderDraft(
@@ -445,7 +445,7 @@ def test_given_random_order_lives_delivered_in_any_order_then_stock_matches_the_
 ) -> None:
     rng = random.Random(20261124)
     orders = 12 if database.url.startswith("postgresql") else 30
-    stock_in_paris(env, {item: ON_HAND for item in SEQUENCE_SKUS})
+    stock_in_paris(env, dict.fromkeys(SEQUENCE_SKUS, ON_HAND))
     want_reserved: Counter[str] = Counter()
     want_shipped: Counter[str] = Counter()
     for number in range(orders):

@@ -106,7 +106,11 @@ def ship(
         with database.session() as session:
             found = _find_order(session, find_connection(session, connection).id, order)
             action = request_action(
-                session, found, order_actions.SHIP, payload, requested_by="cli",
+                session,
+                found,
+                order_actions.SHIP,
+                payload,
+                requested_by="cli",
                 now=SystemClock().now(),
             )
             action_id = action.id

@@ -25,9 +25,10 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cdlink.hub.inventory import Inventory
-from cdlink.store.models import Order, OrderLine, Product
+from cdlink.store.models import Order, OrderLine, Product, Reservation
 
 OPEN_STATUSES = frozenset({"WaitingAcceptance", "Accepted", "InPreparation"})
 SHIPPED_STATUSES = frozenset({"Shipped", "Delivered"})
@@ -109,6 +110,20 @@ def coverage(order: Order, inventory: Inventory) -> list[dict[str, Any]]:
                 {"kind": SHORT, "sku": sku, "wanted": needed[sku], "available": available}
             )
     return issues
+
+
+def reservations_of(session: Session, order: Order) -> dict[str, int]:
+    """Units the order holds now, per SKU."""
+    query = (
+        select(Product.sku, Reservation.quantity)
+        .join(Product, Product.id == Reservation.product_id)
+        .where(
+            Reservation.connection_id == order.connection_id,
+            Reservation.order_reference == order.marketplace_order_id,
+        )
+        .order_by(Product.sku)
+    )
+    return {sku: int(quantity) for sku, quantity in session.execute(query)}
 
 
 def set_acceptance_issues(order: Order, issues: list[dict[str, Any]]) -> None:

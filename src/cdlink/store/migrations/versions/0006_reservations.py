@@ -39,9 +39,7 @@ def upgrade() -> None:
             sa.Column("stock_shipped", sa.Integer(), nullable=False, server_default="0")
         )
     with op.batch_alter_table("warehouse_connections", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("priority", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("priority", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
