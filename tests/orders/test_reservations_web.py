@@ -154,7 +154,7 @@ def test_given_an_order_stock_does_not_cover_when_shown_then_the_reason_is_trans
 
     assert f"Not enough stock for SKU {item}: {line['quantity']} wanted, 0 available." in english
     assert f"Stock insuffisant pour le SKU {item}" in french
-    assert f"{item} × {line['quantity']}" in english  # the waiting order reserves its units
+    assert f"{item} \u00d7 {line['quantity']}" in english  # the order reserves its units
 
 
 def test_given_an_order_in_preparation_when_shipped_from_its_page_then_it_is_shipped(
