@@ -477,3 +477,24 @@ def test_given_random_order_lives_delivered_in_any_order_then_stock_matches_the_
                 .order_by(OutboxEntry.id.desc())
             ).first()
             assert queued == {"quantity": stock.available(CONNECTION, stock.product(item))}
+
+
+def test_given_a_shipment_with_too_little_on_hand_then_never_negative_and_the_lack_is_shown(
+    env: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Accepted")
+    wanted = marketplace_lines(sandbox, order_id)
+    counted = min(wanted)  # counted at zero; the order's other SKUs are not managed in cdlink
+    stock_in_paris(env, {counted: 0})
+    run(env, "orders")
+    sandbox_clock.advance(301)
+    with seller_client(env) as client:  # shipped from the marketplace's back office
+        client.orders.ship(order_id, [Parcel(parcel_number="P9", carrier_name="Colissimo")])
+    run(env, "orders")
+
+    order = stored(env, order_id)
+    assert order.status == "Shipped"
+    missing = [issue for issue in order.stock_issues if issue["kind"] == "missing_at_shipment"]
+    assert [(issue["sku"], issue["missing"]) for issue in missing] == [(counted, wanted[counted])]
+    assert on_hand(env, "PARIS", counted) == 0
+    assert reserved(env) == {}

@@ -10,7 +10,8 @@ the line has none; every line is closed when the order is ``Cancelled`` or ``Ref
 - **shipped** (``Shipped``, ``Delivered``): not reserved; if it was held, its units are taken from
   on-hand once (``stock_shipped`` records how many), from the connection's warehouses by priority
   (``Inventory.take``); a line first seen shipped (history) takes nothing: it left before cdlink
-  counted the stock;
+  counted the stock; nor does a product whose stock is not managed in cdlink (unknown SKU, or no
+  stock entered in any warehouse);
 - **closed** (anything else: ``Cancelled``, ``Refused``, ``CancelRequest``, ``Rejected``…): not
   reserved.
 
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cdlink.hub.inventory import Inventory
+from cdlink.hub.inventory import Inventory, is_managed
 from cdlink.store.models import Order, OrderLine, Product, Reservation
 
 OPEN_STATUSES = frozenset({"WaitingAcceptance", "Accepted", "InPreparation"})
@@ -151,22 +152,28 @@ def describe(issue: dict[str, Any]) -> str:
 
 
 def _ship(order: Order, line: OrderLine, inventory: Inventory) -> None:
+    """Take the line's units once; a product whose stock cdlink does not manage takes nothing."""
     units = line.quantity - line.stock_shipped
-    missing = units
-    if line.seller_sku:
-        missing = inventory.take(
-            order.connection_id,
-            line.seller_sku,
-            units,
-            f"{SHIPMENT_REASON} {order.marketplace_order_id}"[:40],
-            note=f"order {order.marketplace_order_id}, line {line.line_id}",
-        )
     line.stock_shipped = line.quantity
+    product = (
+        inventory.session.scalar(select(Product).where(Product.sku == line.seller_sku))
+        if line.seller_sku
+        else None
+    )
+    if product is None or not is_managed(inventory.session, product):
+        return
+    missing = inventory.take(
+        order.connection_id,
+        product.sku,
+        units,
+        f"{SHIPMENT_REASON} {order.marketplace_order_id}"[:40],
+        note=f"order {order.marketplace_order_id}, line {line.line_id}",
+    )
     if missing > 0:
         issue = {
             "kind": MISSING_AT_SHIPMENT,
             "line": line.line_id,
-            "sku": line.seller_sku or "",
+            "sku": product.sku,
             "missing": missing,
         }
         order.stock_issues = [*(order.stock_issues or []), issue]
