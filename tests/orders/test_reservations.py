@@ -498,3 +498,28 @@ def test_given_a_shipment_with_too_little_on_hand_then_never_negative_and_the_la
     assert [(issue["sku"], issue["missing"]) for issue in missing] == [(counted, wanted[counted])]
     assert on_hand(env, "PARIS", counted) == 0
     assert reserved(env) == {}
+
+
+def test_given_a_seller_partial_cancellation_when_confirmed_then_that_line_is_released(
+    env: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Accepted")
+    wanted = marketplace_lines(sandbox, order_id)
+    stock_in_paris(env, dict(wanted))
+    run(env, "orders")
+    first = sandbox.order(order_id)["lines"][0]
+    item, units = first["offer"]["sellerProductId"], int(first["quantity"])
+
+    ask(
+        env,
+        order_id,
+        "cancel_lines",
+        {"reason": "CustomerRequest", "lines": [first["orderLineId"]]},
+    )
+    assert reserved(env) == dict(wanted)  # held until the marketplace confirms
+    run(env, "order_actions")
+
+    left = dict(wanted)
+    left[item] -= units
+    assert reserved(env) == {sku: n for sku, n in left.items() if n}
+    assert all(on_hand(env, "PARIS", sku) == n for sku, n in wanted.items())  # nothing shipped

@@ -212,12 +212,15 @@ class Inventory:
                 )
             )
         }
-        products = {
-            product.id: product
-            for product in self.session.scalars(
-                select(Product).where(Product.sku.in_([sku for sku, n in wanted.items() if n > 0]))
-            )
-        }
+        skus = [sku for sku, units in wanted.items() if units > 0]
+        products = (
+            {
+                product.id: product
+                for product in self.session.scalars(select(Product).where(Product.sku.in_(skus)))
+            }
+            if skus
+            else {}
+        )
         quantities = {product.id: wanted[product.sku] for product in products.values()}
         changed: set[int] = set()
         for product_id, stale in rows.items():
