@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from cdlink.core.errors import StorageError
 from cdlink.store import migrate
 from cdlink.store.base import Base
 from cdlink.store.engine import Database
+from cdlink.store.models import Connection, OrderSettings
 
 EXPECTED_TABLES = {
     "users",
@@ -78,3 +81,41 @@ def test_given_an_old_schema_when_checked_then_the_error_says_to_upgrade(
         migrate.ensure_current(empty_database)
 
     assert "cdlink db upgrade" in caught.value.hint
+
+
+def test_given_the_former_automatic_policy_when_upgraded_then_it_is_always_and_back(
+    database: Database,
+) -> None:
+    migrate.downgrade(database, "0005_stock")
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    with database.session() as session:
+        session.add(
+            Connection(
+                id=1,
+                name="Shop",
+                seller_id=1,
+                client_id="client",
+                secret_ciphertext="-",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        session.flush()
+        session.execute(
+            text(
+                "INSERT INTO order_settings (connection_id, acceptance, updated_at)"
+                " VALUES (1, 'automatic', :now)"
+            ),
+            {"now": now},
+        )
+
+    migrate.upgrade(database)
+    with database.reading() as session:
+        settings = session.get_one(OrderSettings, 1)
+        assert (settings.acceptance, settings.auto_refuse) == ("always", False)
+
+    migrate.downgrade(database, "0005_stock")
+    with database.reading() as session:
+        rows = session.execute(text("SELECT acceptance FROM order_settings")).scalars().all()
+        assert rows == ["automatic"]
+    migrate.upgrade(database)

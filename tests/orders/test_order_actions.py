@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
 from cdlink.hub.order_actions import (
-    AUTOMATIC,
+    ALWAYS,
     OrderActionError,
     actions_of,
     set_acceptance_policy,
@@ -139,11 +139,11 @@ def test_given_a_resync_when_sent_then_the_order_is_read_again(
     assert stored(shop, order_id).status == "InPreparation"
 
 
-def test_given_automatic_acceptance_when_new_orders_arrive_then_each_is_accepted_once(
+def test_given_the_always_policy_when_new_orders_arrive_then_each_is_accepted_once(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
     with shop.database.session() as session:
-        set_acceptance_policy(session, 1, AUTOMATIC, shop.clock.now())
+        set_acceptance_policy(session, 1, ALWAYS, shop.clock.now())
     new = sandbox.create_orders(3)
     run_until_success(shop)
     send(shop)

@@ -1,4 +1,4 @@
-"""``cdlink orders policy|act`` through the real CLI, on an imported sandbox order."""
+"""``cdlink orders policy|act|ship`` through the real CLI, on an imported sandbox order."""
 
 from __future__ import annotations
 
@@ -33,13 +33,16 @@ def test_given_a_connection_when_the_policy_is_set_then_it_is_shown(
     cli_shop: JobEnvironment,
 ) -> None:
     shown = runner.invoke(app, ["orders", "policy", "-c", "Sandbox shop"])
-    changed = runner.invoke(app, ["orders", "policy", "-c", "1", "automatic"])
-    wrong = runner.invoke(app, ["orders", "policy", "-c", "1", "sometimes"])
+    changed = runner.invoke(app, ["orders", "policy", "-c", "1", "in_stock", "--auto-refuse"])
+    kept = runner.invoke(app, ["orders", "policy", "-c", "1", "always"])
+    wrong = runner.invoke(app, ["orders", "policy", "-c", "1", "automatic"])
 
-    assert shown.output.strip() == "acceptance: manual"
-    assert changed.output.strip() == "acceptance: automatic"
+    assert shown.output.strip() == "acceptance: manual, automatic refusal: off"
+    assert changed.output.strip() == "acceptance: in_stock, automatic refusal: on"
+    assert kept.output.strip() == "acceptance: always, automatic refusal: on"
     assert wrong.exit_code != 0
-    assert "sometimes" in wrong.output
+    assert "'automatic'" in wrong.output
+    assert "in_stock" in wrong.output
 
 
 def test_given_a_waiting_order_when_accepted_from_the_cli_then_the_action_is_recorded(
@@ -57,3 +60,26 @@ def test_given_a_waiting_order_when_accepted_from_the_cli_then_the_action_is_rec
     with cli_shop.database.reading() as session:
         [action] = session.scalars(select(OrderAction)).all()
     assert (action.kind, action.state, action.requested_by) == ("accept", "pending", "cli")
+
+
+def test_given_an_accepted_order_when_shipped_from_the_cli_then_the_shipment_is_recorded(
+    cli_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Accepted")
+    run_until_success(cli_shop)
+    command = ["orders", "ship", "-c", "1", order_id, "--carrier", "Colissimo"]
+
+    shipped = runner.invoke(app, [*command, "--tracking", "6A1", "--url", "https://t.example/1"])
+    missing = runner.invoke(app, [*command, "--tracking", "6A2", "--url", "ftp://nope"])
+
+    assert shipped.exit_code == 0, shipped.output
+    assert missing.exit_code != 0
+    assert "http" in missing.output
+    with cli_shop.database.reading() as session:
+        [action] = session.scalars(select(OrderAction)).all()
+    assert (action.kind, action.state) == ("ship", "pending")
+    assert action.payload == {
+        "carrier": "Colissimo",
+        "tracking_number": "6A1",
+        "tracking_url": "https://t.example/1",
+    }

@@ -1,4 +1,4 @@
-"""``cdlink orders``: the acceptance policy of a connection, and actions on one order.
+"""``cdlink orders``: the acceptance policy of a connection, and actions on one order (ship too).
 
 Actions are recorded and queued (``cdlink.sync.order_actions.request_action``); the sync engine
 sends them (``cdlink serve``, ``cdlink worker``, or ``cdlink sync run -s order_actions``).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.core.clock import SystemClock
@@ -17,7 +18,9 @@ from cdlink.store.models import Order
 from cdlink.sync.connections import find_connection
 from cdlink.sync.order_actions import request_action
 
-app = typer.Typer(help="Orders: the acceptance policy, and accept, refuse, cancel or re-sync one.")
+app = typer.Typer(
+    help="Orders: the acceptance policy, and accept, refuse, ship, cancel or re-sync one."
+)
 
 CONNECTION = typer.Option(..., "--connection", "-c", help="Connection id or name.")
 LINES = typer.Option([], help="A line id to cancel (cancel_lines); repeatable.")
@@ -27,7 +30,14 @@ LINES = typer.Option([], help="A line id to cancel (cancel_lines); repeatable.")
 @friendly
 def policy(
     connection: str = CONNECTION,
-    choice: str | None = typer.Argument(None, help="manual or automatic; omit to show it."),
+    choice: str | None = typer.Argument(
+        None, help="manual, in_stock (accept when stock covers the order) or always; omit to show."
+    ),
+    auto_refuse: bool | None = typer.Option(
+        None,
+        "--auto-refuse/--no-auto-refuse",
+        help="With in_stock: refuse the orders stock does not cover (else the seller decides).",
+    ),
 ) -> None:
     """Show or set how orders waiting for acceptance are handled."""
     settings = load_settings()
@@ -35,14 +45,19 @@ def policy(
     try:
         with database.session() as session:
             connection_id = find_connection(session, connection).id
-            if choice is not None:
-                order_actions.set_acceptance_policy(
-                    session, connection_id, choice, SystemClock().now()
-                )
             current = order_actions.acceptance_policy(session, connection_id)
+            if choice is not None or auto_refuse is not None:
+                current = order_actions.set_acceptance_policy(
+                    session,
+                    connection_id,
+                    choice or current.acceptance,
+                    SystemClock().now(),
+                    auto_refuse=auto_refuse,
+                )
     finally:
         database.dispose()
-    typer.echo(f"acceptance: {current}")
+    refusal = "on" if current.auto_refuse else "off"
+    typer.echo(f"acceptance: {current.acceptance}, automatic refusal: {refusal}")
 
 
 @app.command("act")
@@ -62,15 +77,7 @@ def act(
     database = Database(settings.effective_database_url)
     try:
         with database.session() as session:
-            connection_id = find_connection(session, connection).id
-            query = select(Order).where(
-                Order.connection_id == connection_id,
-                or_(Order.marketplace_order_id == order, Order.reference == order),
-            )
-            found = session.scalars(query).first()
-            if found is None:
-                fail(f"no order {order!r} on this connection", "Check the id; `sync run` imports.")
-                return
+            found = _find_order(session, find_connection(session, connection).id, order)
             action = request_action(
                 session, found, kind, payload, requested_by="cli", now=SystemClock().now()
             )
@@ -78,3 +85,47 @@ def act(
     finally:
         database.dispose()
     typer.echo(f"{kind} recorded (action {action_id}); the sync engine sends it")
+
+
+@app.command("ship")
+@friendly
+def ship(
+    connection: str = CONNECTION,
+    order: str = typer.Argument(..., help="The marketplace order id or reference."),
+    carrier: str = typer.Option(..., help="The carrier's label, as Cdiscount lists it."),
+    tracking: str = typer.Option(..., help="The parcel's tracking number."),
+    url: str | None = typer.Option(None, help="The tracking page's address (optional)."),
+) -> None:
+    """Mark an accepted or in-preparation order shipped; the sync engine declares the parcel."""
+    payload: dict[str, object] = {"carrier": carrier, "tracking_number": tracking}
+    if url:
+        payload["tracking_url"] = url
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    try:
+        with database.session() as session:
+            found = _find_order(session, find_connection(session, connection).id, order)
+            action = request_action(
+                session,
+                found,
+                order_actions.SHIP,
+                payload,
+                requested_by="cli",
+                now=SystemClock().now(),
+            )
+            action_id = action.id
+    finally:
+        database.dispose()
+    typer.echo(f"ship recorded (action {action_id}); the sync engine sends it")
+
+
+def _find_order(session: Session, connection_id: int, order: str) -> Order:
+    query = select(Order).where(
+        Order.connection_id == connection_id,
+        or_(Order.marketplace_order_id == order, Order.reference == order),
+    )
+    found = session.scalars(query).first()
+    if found is None:
+        fail(f"no order {order!r} on this connection", "Check the id; `sync run` imports.")
+        raise typer.Exit(1)
+    return found

@@ -8,7 +8,7 @@ sync enabled. The hub does not know the outbox (it sits below the sync layer); c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,6 +31,8 @@ from cdlink.store.models import (
 
 #: Called with (session, connection id, SKU, available-to-sell, now) after each stock change.
 StockPublisher = Callable[[Session, int, str, int, datetime], None]
+#: An order's reservations: (connection id, order reference).
+OrderKey = tuple[int, str]
 EVERY_PRODUCT = 0
 
 
@@ -140,19 +142,35 @@ class Inventory:
         for product in products:
             self._publish(product, only=connection_id)
 
-    def map_warehouse(self, warehouse_code: str, connection_id: int) -> None:
-        """Let a connection sell the stock of a warehouse."""
+    def map_warehouse(
+        self, warehouse_code: str, connection_id: int, *, priority: int | None = None
+    ) -> None:
+        """Let a connection sell the stock of a warehouse.
+
+        ``priority`` orders the warehouses its shipments take units from (lowest first; ties
+        by code); None keeps the mapping's priority (0 for a new one).
+        """
         warehouse = self.warehouse(warehouse_code)
-        if self.session.get(WarehouseConnection, (warehouse.id, connection_id)) is None:
-            self.session.add(
-                WarehouseConnection(warehouse_id=warehouse.id, connection_id=connection_id)
+        mapping = self.session.get(WarehouseConnection, (warehouse.id, connection_id))
+        if mapping is None:
+            mapping = WarehouseConnection(
+                warehouse_id=warehouse.id, connection_id=connection_id, priority=priority or 0
             )
-            self.session.flush()
+            self.session.add(mapping)
+        elif priority is not None:
+            mapping.priority = priority
+        self.session.flush()
         for product in self._managed_products():
             self._publish(product, only=connection_id)
 
-    def available(self, connection_id: int, product: Product) -> int:
-        """The product's available-to-sell on ``connection_id``."""
+    def available(
+        self, connection_id: int, product: Product, *, excluding: OrderKey | None = None
+    ) -> int:
+        """The product's available-to-sell on ``connection_id``.
+
+        ``excluding`` (connection id, order reference): as if that order held nothing, to ask
+        whether stock covers an order that already reserves its own units.
+        """
         on_hand = self.session.scalars(
             select(StockLevel.on_hand)
             .join(WarehouseConnection, WarehouseConnection.warehouse_id == StockLevel.warehouse_id)
@@ -161,16 +179,119 @@ class Inventory:
                 WarehouseConnection.connection_id == connection_id,
             )
         ).all()
-        return available_to_sell(
-            on_hand, self.reserved(product), self.buffer(connection_id, product)
-        )
+        reserved = self.reserved(product, excluding=excluding)
+        return available_to_sell(on_hand, reserved, self.buffer(connection_id, product))
 
-    def reserved(self, product: Product) -> int:
+    def reserved(self, product: Product, *, excluding: OrderKey | None = None) -> int:
         """Units held by open orders of every connection: they are physically gone."""
         query = select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
             Reservation.product_id == product.id
         )
+        if excluding is not None:
+            connection_id, order_reference = excluding
+            query = query.where(
+                ~(
+                    (Reservation.connection_id == connection_id)
+                    & (Reservation.order_reference == order_reference)
+                )
+            )
         return int(self.session.scalar(query) or 0)
+
+    def hold(self, connection_id: int, order_reference: str, wanted: Mapping[str, int]) -> None:
+        """Make an order's reservations exactly ``wanted`` (SKU → units; 0 or absent: none).
+
+        SKUs unknown to the catalog hold nothing. Only what changed is published, and only for
+        products with stock entered: an order never zeroes an offer cdlink does not manage.
+        """
+        rows = {
+            row.product_id: row
+            for row in self.session.scalars(
+                select(Reservation).where(
+                    Reservation.connection_id == connection_id,
+                    Reservation.order_reference == order_reference,
+                )
+            )
+        }
+        skus = [sku for sku, units in wanted.items() if units > 0]
+        products = (
+            {
+                product.id: product
+                for product in self.session.scalars(select(Product).where(Product.sku.in_(skus)))
+            }
+            if skus
+            else {}
+        )
+        quantities = {product.id: wanted[product.sku] for product in products.values()}
+        changed: set[int] = set()
+        for product_id, stale in rows.items():
+            if quantities.get(product_id, 0) <= 0:
+                self.session.delete(stale)
+                changed.add(product_id)
+        for product_id, quantity in quantities.items():
+            row = rows.get(product_id)
+            if row is None:
+                self.session.add(
+                    Reservation(
+                        connection_id=connection_id,
+                        order_reference=order_reference,
+                        product_id=product_id,
+                        quantity=quantity,
+                        created_at=self.clock.now(),
+                    )
+                )
+                changed.add(product_id)
+            elif row.quantity != quantity:
+                row.quantity = quantity
+                changed.add(product_id)
+        if not changed:
+            return
+        self.session.flush()
+        for product_id in sorted(changed):
+            product = products.get(product_id) or self.session.get_one(Product, product_id)
+            if is_managed(self.session, product):
+                self._publish(product)
+
+    def take(
+        self, connection_id: int, sku: str, quantity: int, reason: str, note: str | None = None
+    ) -> int:
+        """Remove shipped units from the connection's warehouses; returns the units missing.
+
+        The warehouses mapped to the connection are tried by priority (lowest first, then by
+        code): the first holding every unit gives them all; if none does, units are taken in
+        that order, each warehouse down to zero. On-hand never goes negative: what the mapped
+        warehouses lack is returned (and journaled nowhere). An unknown SKU misses everything.
+        """
+        product = self.session.scalar(select(Product).where(Product.sku == sku))
+        if product is None or quantity <= 0:
+            return max(quantity, 0)
+        levels = list(
+            self.session.scalars(
+                select(StockLevel)
+                .join(
+                    WarehouseConnection,
+                    WarehouseConnection.warehouse_id == StockLevel.warehouse_id,
+                )
+                .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+                .where(
+                    StockLevel.product_id == product.id,
+                    WarehouseConnection.connection_id == connection_id,
+                )
+                .order_by(WarehouseConnection.priority, Warehouse.code)
+            )
+        )
+        whole = next((level for level in levels if level.on_hand >= quantity), None)
+        if whole is not None:
+            self._move(whole, -quantity, reason, note)
+            return 0
+        missing = quantity
+        for level in levels:
+            if missing == 0:
+                break
+            taken = min(missing, max(level.on_hand, 0))
+            if taken > 0:
+                self._move(level, -taken, reason, note)
+                missing -= taken
+        return missing
 
     def buffer(self, connection_id: int, product: Product) -> int:
         """The product's own buffer on the connection if set, else the connection's."""
@@ -197,7 +318,7 @@ class Inventory:
             self.session.add(level)
         return level
 
-    def _move(self, level: StockLevel, delta: int, reason: str) -> int:
+    def _move(self, level: StockLevel, delta: int, reason: str, note: str | None = None) -> int:
         now = self.clock.now()
         level.on_hand += delta
         level.updated_at = now
@@ -208,6 +329,7 @@ class Inventory:
                 delta=delta,
                 on_hand_after=level.on_hand,
                 reason=reason,
+                note=note,
                 created_at=now,
             )
         )

@@ -1,4 +1,4 @@
-"""What a seller may ask of an order (accept, refuse, cancel, re-sync) and the acceptance policy.
+"""What a seller may ask of an order (accept, refuse, ship, cancel, re-sync); the acceptance policy.
 
 An action is checked against the order's status, then recorded (``order_actions``, state
 ``pending``) before anything is sent; the sync engine sends it (``cdlink.sync.order_actions``)
@@ -7,6 +7,7 @@ and records the outcome here (``done`` or ``failed`` with the marketplace's reas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,22 +17,26 @@ from sqlalchemy.orm import Session
 from cdlink.core.errors import CdlinkError
 from cdlink.store.models import Order, OrderAction, OrderSettings
 
-ACCEPT, REFUSE, CANCEL, CANCEL_LINES, RESYNC = (
+ACCEPT, REFUSE, SHIP, CANCEL, CANCEL_LINES, RESYNC = (
     "accept",
     "refuse",
+    "ship",
     "cancel",
     "cancel_lines",
     "resync",
 )
-ACTIONS = (ACCEPT, REFUSE, CANCEL, CANCEL_LINES, RESYNC)
+ACTIONS = (ACCEPT, REFUSE, SHIP, CANCEL, CANCEL_LINES, RESYNC)
 PENDING, DONE, FAILED = "pending", "done", "failed"
-MANUAL, AUTOMATIC = "manual", "automatic"
-POLICIES = (MANUAL, AUTOMATIC)
+#: manual: the seller decides; in_stock: accepted when stock covers every line (see
+#: ``cdlink.sync.orders``); always: every order accepted.
+MANUAL, IN_STOCK, ALWAYS = "manual", "in_stock", "always"
+POLICIES = (MANUAL, IN_STOCK, ALWAYS)
 
 #: The statuses an action is allowed from (None: any).
 _ALLOWED: dict[str, tuple[str, ...] | None] = {
     ACCEPT: ("WaitingAcceptance",),
     REFUSE: ("WaitingAcceptance",),
+    SHIP: ("Accepted", "InPreparation"),
     CANCEL: ("WaitingAcceptance", "Accepted", "InPreparation"),
     CANCEL_LINES: ("WaitingAcceptance", "Accepted", "InPreparation"),
     RESYNC: None,
@@ -40,6 +45,7 @@ _ALLOWED: dict[str, tuple[str, ...] | None] = {
 ACHIEVED: dict[str, tuple[str, ...]] = {
     ACCEPT: ("Accepted", "InPreparation", "Shipped", "Delivered"),
     REFUSE: ("Refused",),
+    SHIP: ("Shipped", "Delivered"),
     CANCEL: ("Cancelled",),
 }
 
@@ -61,6 +67,8 @@ def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
         raise OrderActionError(
             "a cancellation needs a reason", hint="Choose one of the marketplace's reasons."
         )
+    if kind == SHIP:
+        _check_shipment(payload)
     if kind == CANCEL_LINES:
         known = {line.line_id for line in order.lines}
         lines = payload.get("lines") or []
@@ -107,20 +115,61 @@ def actions_of(session: Session, order_id: int) -> list[OrderAction]:
     return list(session.scalars(query))
 
 
-def acceptance_policy(session: Session, connection_id: int) -> str:
-    settings = session.get(OrderSettings, connection_id)
-    return settings.acceptance if settings else MANUAL
+@dataclass(frozen=True)
+class AcceptancePolicy:
+    """How a connection's orders waiting for acceptance are handled."""
+
+    acceptance: str = MANUAL
+    #: With ``in_stock``: refuse an order stock does not cover, instead of leaving it to the seller.
+    auto_refuse: bool = False
 
 
-def set_acceptance_policy(session: Session, connection_id: int, policy: str, now: datetime) -> None:
-    if policy not in POLICIES:
-        raise OrderActionError(f"unknown acceptance policy {policy!r}", hint=f"Use {POLICIES}.")
+def acceptance_policy(session: Session, connection_id: int) -> AcceptancePolicy:
     settings = session.get(OrderSettings, connection_id)
     if settings is None:
-        settings = OrderSettings(connection_id=connection_id)
+        return AcceptancePolicy()
+    return AcceptancePolicy(settings.acceptance, settings.auto_refuse)
+
+
+def set_acceptance_policy(
+    session: Session,
+    connection_id: int,
+    policy: str,
+    now: datetime,
+    *,
+    auto_refuse: bool | None = None,
+) -> AcceptancePolicy:
+    """Set the policy (and the automatic refusal; None keeps it); returns the new settings."""
+    if policy not in POLICIES:
+        raise OrderActionError(
+            f"unknown acceptance policy {policy!r}", hint=f"Use one of {', '.join(POLICIES)}."
+        )
+    settings = session.get(OrderSettings, connection_id)
+    if settings is None:
+        settings = OrderSettings(connection_id=connection_id, auto_refuse=False)
         session.add(settings)
     settings.acceptance = policy
+    if auto_refuse is not None:
+        settings.auto_refuse = auto_refuse
     settings.updated_at = now
+    session.flush()
+    return AcceptancePolicy(settings.acceptance, settings.auto_refuse)
+
+
+def _check_shipment(payload: dict[str, Any]) -> None:
+    for name in ("carrier", "tracking_number"):
+        value = payload.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise OrderActionError(
+                f"a shipment needs a {name.replace('_', ' ')}",
+                hint="Choose the carrier and type the parcel's tracking number.",
+            )
+    url = payload.get("tracking_url")
+    if url and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        raise OrderActionError(
+            f"the tracking URL {url!r} is not an http(s) address",
+            hint="Paste the carrier's tracking link, starting with https://, or leave it empty.",
+        )
 
 
 def _pending(order: Order, kind: str) -> bool:

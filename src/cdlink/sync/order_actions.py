@@ -21,14 +21,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cdlink.hub import order_actions
-from cdlink.hub.orders import save_order
 from cdlink.octopia import OctopiaClient
 from cdlink.octopia.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from cdlink.octopia.models.orders import PartialCancellationLine
+from cdlink.octopia.models.orders import Parcel, PartialCancellationLine
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync import outbox
 from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.order_mapping import order_draft
+from cdlink.sync.order_stock import save_with_stock
 from cdlink.sync.streams import StreamContext, default_registry
 
 STREAM = "order_actions"
@@ -61,7 +61,7 @@ def request_action(
 
 @default_registry.register
 class OrderActionsExporter(OutboxExporter):
-    """Sends accept, refuse, cancel and re-sync requests, one outbox entry per action."""
+    """Sends accept, refuse, ship, cancel and re-sync requests, one outbox entry per action."""
 
     name = STREAM
     kind = "order_action"
@@ -91,7 +91,8 @@ class OrderActionsExporter(OutboxExporter):
         current = client.orders.get(marketplace_id)
         now = context.clock.now()
         with context.transaction() as session:
-            save_order(session, context.connection_id, order_draft(current), now)
+            draft = order_draft(current)
+            save_with_stock(session, context.connection_id, draft, clock=context.clock, now=now)
             succeeded = refusal is None or str(current.status) in order_actions.ACHIEVED.get(
                 kind, ()
             )
@@ -114,6 +115,13 @@ def _call(client: OctopiaClient, kind: str, marketplace_id: str, payload: dict[s
         orders.accept(marketplace_id)
     elif kind == order_actions.REFUSE:
         orders.refuse(marketplace_id)
+    elif kind == order_actions.SHIP:
+        parcel = Parcel(
+            parcel_number=str(payload["tracking_number"]),
+            carrier_name=str(payload["carrier"]),
+            tracking_url=payload.get("tracking_url") or None,
+        )
+        orders.ship(marketplace_id, [parcel])
     elif kind == order_actions.CANCEL:
         orders.cancel(marketplace_id, str(payload["reason"]))
     elif kind == order_actions.CANCEL_LINES:

@@ -23,11 +23,11 @@ from typing import ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cdlink.hub.orders import save_order
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.services.orders import OrderQuery
 from cdlink.store.models import Binding, Order
 from cdlink.sync.order_mapping import order_draft
+from cdlink.sync.order_stock import save_with_stock
 from cdlink.sync.orders import OrdersImporter, rebind
 from cdlink.sync.runs import log
 from cdlink.sync.streams import Stream, StreamContext, default_registry
@@ -126,9 +126,8 @@ def reconcile(
         if bound[order_id] and (local[order_id] or _stored(session, connection_id, order_id)):
             continue
         report.missing.append(order_id)
-        order = save_order(
-            session, connection_id, order_draft(remote[order_id]), context.clock.now()
-        )
+        draft, clock = order_draft(remote[order_id]), context.clock
+        order = save_with_stock(session, connection_id, draft, clock=clock, now=clock.now())
         rebind(session, context, order_id, order.id)
         report.healed += 1
     return report

@@ -6,17 +6,34 @@ orders are saved (``cdlink.hub.orders.save_order``: older versions ignored, late
 bound, and the window joins the cursor, in one transaction (``cdlink.sync.importer``). An order
 the client cannot read (``page.rejected``) or the mapper cannot keep is quarantined with its raw
 payload and the reason while the rest of the page imports.
+
+In the same transaction, stock follows each order (``cdlink.sync.order_stock``: reservations of
+open lines, units taken at shipment) and the acceptance policy decides an order waiting for
+acceptance that nobody has accepted or refused yet: ``always`` accepts it; ``in_stock`` accepts
+it when the connection's available-to-sell covers every line (``cdlink.hub.order_stock.coverage``,
+counting as if the order held nothing yet), otherwise refuses it when ``auto_refuse`` is on, or
+leaves it to the seller with the reasons on the order (``stock_issues``), checked again at each
+import while it waits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cdlink.hub.order_actions import ACCEPT, AUTOMATIC, acceptance_policy, actions_of
+from cdlink.hub.inventory import Inventory
+from cdlink.hub.order_actions import (
+    ACCEPT,
+    ALWAYS,
+    IN_STOCK,
+    REFUSE,
+    acceptance_policy,
+    actions_of,
+)
+from cdlink.hub.order_stock import coverage, describe, follow, set_acceptance_issues
 from cdlink.hub.orders import AWAITING_ACCEPTANCE, OrderDraft, save_order
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.pagination import RejectedItem
@@ -28,6 +45,7 @@ from cdlink.sync.errors import RecordRejected
 from cdlink.sync.importer import Importer
 from cdlink.sync.order_actions import request_action
 from cdlink.sync.order_mapping import order_draft
+from cdlink.sync.order_stock import inventory
 from cdlink.sync.streams import StreamContext, default_registry
 from cdlink.sync.windows import Window
 
@@ -76,8 +94,9 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         if order_id is not None and order.id != order_id:
             # The bound order was deleted locally: the binding follows the order saved again.
             rebind(session, context, mapped.marketplace_order_id, order.id)
-        if _to_accept_automatically(session, order):
-            request_action(session, order, ACCEPT, requested_by=AUTOMATIC_ACCEPTANCE, now=now)
+        stock = inventory(session, context.clock)
+        decide(session, order, stock, now)
+        follow(order, stock)
         return str(order.id)
 
     def raw(self, record: OrderRecord) -> Any:
@@ -85,13 +104,24 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         return super().raw(record.raw if isinstance(record, RejectedItem) else record)
 
 
-def _to_accept_automatically(session: Session, order: Order) -> bool:
-    """Whether the connection accepts every order and this one waits, never asked before."""
+def decide(session: Session, order: Order, stock: Inventory, now: datetime) -> None:
+    """Apply the connection's acceptance policy to a waiting order nobody has decided yet."""
     if order.status != AWAITING_ACCEPTANCE:
-        return False
-    if acceptance_policy(session, order.connection_id) != AUTOMATIC:
-        return False
-    return not any(action.kind == ACCEPT for action in actions_of(session, order.id))
+        return
+    policy = acceptance_policy(session, order.connection_id)
+    if policy.acceptance not in {ALWAYS, IN_STOCK}:
+        return
+    if any(action.kind in {ACCEPT, REFUSE} for action in actions_of(session, order.id)):
+        return
+    issues = coverage(order, stock) if policy.acceptance == IN_STOCK else []
+    set_acceptance_issues(order, issues)
+    if not issues:
+        request_action(session, order, ACCEPT, requested_by=AUTOMATIC_ACCEPTANCE, now=now)
+    elif policy.auto_refuse:
+        note = "; ".join(describe(issue) for issue in issues)
+        request_action(
+            session, order, REFUSE, {"note": note}, requested_by=AUTOMATIC_ACCEPTANCE, now=now
+        )
 
 
 def rebind(

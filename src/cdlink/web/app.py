@@ -18,12 +18,14 @@ from cdlink.core.signing_key import load_signing_key
 from cdlink.jobs.embedded import EmbeddedRuntime
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import Transports, in_process_clients
+from cdlink.octopia import RetryPolicy
 from cdlink.store.engine import Database
 from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web import api, docs, errors, health
+from cdlink.web.carriers import CarrierCache
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
-from cdlink.web.pages import access, apps, orders, settings_page, shell
+from cdlink.web.pages import access, apps, order_settings, orders, settings_page, shell
 from cdlink.web.security import Signer
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ ROUTERS = (
     apps.router,
     orders.router,
     settings_page.router,
+    order_settings.router,
     api.router,
     docs.router,
 )
@@ -110,6 +113,11 @@ def create_app(
         ),
     )
     app.state.sync_runtime = runtime
+    # For the few reads a page makes of the marketplace itself (the carriers of the ship form).
+    app.state.marketplace_clients = in_process_clients(
+        settings, clock, transports=transports, retry=RetryPolicy(max_retries=1)
+    )
+    app.state.carriers = CarrierCache()
     metrics = WebMetrics()
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)

@@ -16,6 +16,7 @@ from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionErro
 from cdlink.hub.order_actions import OrderActionError
 from cdlink.hub.order_queries import UnknownOrderError
 from cdlink.store.access import AccessError
+from cdlink.web.carriers import CarriersUnavailableError
 from cdlink.web.guard import is_api
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.templating import render
@@ -30,16 +31,16 @@ def install(app: FastAPI) -> None:
 
 
 def status_of(error: CdlinkError) -> int:
-    if isinstance(error, UnknownConnectionError | AccessError):
+    if isinstance(error, UnknownConnectionError | AccessError | UnknownOrderError):
         return 404
     if isinstance(error, InvalidConnectionError):
         return 422
-    if isinstance(error, UnknownOrderError):
-        return 404
     if isinstance(error, OrderActionError):
         return 409
     if isinstance(error, StorageError | ConfigurationError):
         return 503
+    if isinstance(error, CarriersUnavailableError):
+        return 502
     return 500
 
 

@@ -60,6 +60,8 @@ class WarehouseConnection(Base):
 
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id", ondelete="CASCADE"))
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    # Where the connection's shipments take units from first: lowest first, then by code.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StockLevel(Base):

@@ -56,6 +56,9 @@ class Order(Base):
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     acceptance_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     shipping_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # What stock said of the order (``cdlink.hub.order_stock``): why it was not accepted
+    # automatically, units missing at shipment. [{"kind": "short", "sku": ..., ...}]
+    stock_issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -92,6 +95,10 @@ class OrderLine(Base):
     # [{"code": "VAT", "target": ..., "amount": "3.33", "rate": "20"}]
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     shipping_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Stock effects already applied (``cdlink.hub.order_stock``): the line was seen open by
+    # cdlink (so its units were reserved), and how many units its shipment took from on-hand.
+    stock_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    stock_shipped: Mapped[int] = mapped_column(Integer, default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -120,7 +127,7 @@ class OrderAction(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    # accept, refuse, cancel, cancel_lines, resync
+    # accept, refuse, ship, cancel, cancel_lines, resync
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # pending → done | failed
@@ -139,6 +146,9 @@ class OrderSettings(Base):
     connection_id: Mapped[int] = mapped_column(
         ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
     )
-    # manual: the seller accepts each order; automatic: cdlink accepts every new order.
+    # manual: the seller accepts each order; in_stock: cdlink accepts an order when stock covers
+    # every line; always: cdlink accepts every new order.
     acceptance: Mapped[str] = mapped_column(String(20))
+    # With in_stock: refuse an order stock does not cover (otherwise the seller decides).
+    auto_refuse: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

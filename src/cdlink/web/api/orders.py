@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.hub import order_actions
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
+from cdlink.hub.order_stock import describe, reservations_of
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync.order_actions import request_action
 from cdlink.web.identity import current_identity
@@ -53,6 +54,7 @@ class LineOut(BaseModel):
     commission_amount: Decimal | None
     commission_rate: Decimal | None
     taxes: list[dict[str, Any]]
+    stock_shipped: int = Field(description="Units its shipment took from on-hand.")
 
 
 class EventOut(BaseModel):
@@ -73,6 +75,18 @@ class ActionOut(BaseModel):
     finished_at: datetime | None
 
 
+class StockIssueOut(BaseModel):
+    """Why stock did not cover the order, or units missing when it shipped."""
+
+    kind: Literal["short", "unknown_sku", "no_sku", "missing_at_shipment"]
+    message: str
+    sku: str | None = None
+    line: str | None = None
+    wanted: int | None = None
+    available: int | None = None
+    missing: int | None = None
+
+
 class OrderDetail(OrderSummary):
     sales_channel: str | None
     payment_method: str | None
@@ -85,6 +99,8 @@ class OrderDetail(OrderSummary):
     lines: list[LineOut]
     events: list[EventOut]
     actions: list[ActionOut]
+    reserved: dict[str, int] = Field(description="Units the order holds now, per SKU.")
+    stock_issues: list[StockIssueOut]
 
 
 class OrderList(BaseModel):
@@ -95,9 +111,14 @@ class OrderList(BaseModel):
 
 
 class ActionIn(BaseModel):
-    kind: Literal["accept", "refuse", "cancel", "cancel_lines", "resync"]
+    kind: Literal["accept", "refuse", "ship", "cancel", "cancel_lines", "resync"]
     reason: str | None = Field(default=None, examples=["CustomerRequest"])
     lines: list[str] = Field(default_factory=list, description="For cancel_lines: line ids.")
+    carrier: str | None = Field(
+        default=None, description="For ship: a carrier label.", examples=["Colissimo"]
+    )
+    tracking_number: str | None = Field(default=None, description="For ship: the parcel number.")
+    tracking_url: str | None = Field(default=None, description="For ship (optional).")
 
 
 @router.get("")
@@ -135,6 +156,9 @@ def act(request: Request, order_id: int, body: ActionIn) -> ActionOut:
         payload["reason"] = body.reason
     if body.lines:
         payload["lines"] = body.lines
+    for name in ("carrier", "tracking_number", "tracking_url"):
+        if getattr(body, name):
+            payload[name] = getattr(body, name)
     with request.app.state.database.session() as session:
         action = request_action(
             session,
@@ -172,5 +196,9 @@ def _detail(session: Session, item: Order) -> OrderDetail:
             "lines": [LineOut.model_validate(line, from_attributes=True) for line in item.lines],
             "events": [EventOut.model_validate(e, from_attributes=True) for e in item.events],
             "actions": [ActionOut.model_validate(a, from_attributes=True) for a in actions],
+            "reserved": reservations_of(session, item),
+            "stock_issues": [
+                {**issue, "message": describe(issue)} for issue in item.stock_issues or []
+            ],
         }
     )

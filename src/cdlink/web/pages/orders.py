@@ -17,8 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from cdlink.hub import order_actions
 from cdlink.hub.connections import list_connections
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
+from cdlink.hub.order_stock import reservations_of
 from cdlink.store.models import Order
 from cdlink.sync.order_actions import request_action
+from cdlink.web import carriers
 from cdlink.web.identity import current_identity
 from cdlink.web.pages.shell import coming_page
 from cdlink.web.templating import render
@@ -98,8 +100,14 @@ def order_page(request: Request, order_id: int) -> Response:
         connections = {item.id: item.name for item in list_connections(session)}
         can = {
             kind: _allowed(order, kind)
-            for kind in (order_actions.ACCEPT, order_actions.REFUSE, order_actions.CANCEL)
+            for kind in (
+                order_actions.ACCEPT,
+                order_actions.REFUSE,
+                order_actions.SHIP,
+                order_actions.CANCEL,
+            )
         }
+        reserved = reservations_of(session, order)
     values = {
         "order": order,
         "actions": actions,
@@ -107,8 +115,19 @@ def order_page(request: Request, order_id: int) -> Response:
         "now": request.app.state.clock.now(),
         "zone": request.app.state.settings.zone,
         "can": can,
+        "reserved": reserved,
+        "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
     }
     return render(request, "orders/detail.html", values)
+
+
+@router.get("/orders/{order_id}/carriers")
+def carrier_field(request: Request, order_id: int) -> Response:
+    """The ship form's carrier field: a list from the marketplace, or a text field if unreadable."""
+    with request.app.state.database.reading() as session:
+        connection_id = get_order(session, order_id).connection_id
+    found = carriers.labels(request, connection_id)
+    return render(request, "orders/_carrier_field.html", {"carriers": found or []})
 
 
 @router.post("/orders/{order_id}/actions")
@@ -116,12 +135,23 @@ def order_action(
     request: Request,
     order_id: int,
     kind: Annotated[str, Form()],
+    *,
     reason: Annotated[str, Form()] = "",
+    carrier: Annotated[str, Form()] = "",
+    tracking_number: Annotated[str, Form()] = "",
+    tracking_url: Annotated[str, Form()] = "",
 ) -> Response:
     identity = current_identity(request)
+    shipment = {
+        "carrier": carrier.strip(),
+        "tracking_number": tracking_number.strip(),
+        "tracking_url": tracking_url.strip(),
+    }
     with request.app.state.database.session() as session:
         order = get_order(session, order_id)
         payload = {"reason": reason} if reason else {}
+        if kind == order_actions.SHIP:  # blank fields left out: the check names what lacks
+            payload.update({name: value for name, value in shipment.items() if value})
         request_action(
             session,
             order,
@@ -137,8 +167,9 @@ def order_action(
 
 
 def _allowed(order: Order, kind: str) -> bool:
+    probe = {"reason": "-", "carrier": "-", "tracking_number": "-"}
     try:
-        order_actions.check(order, kind, {"reason": "-"})
+        order_actions.check(order, kind, probe)
     except order_actions.OrderActionError:
         return False
     return True
