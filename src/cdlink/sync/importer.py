@@ -65,26 +65,38 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     def import_window(self, context: StreamContext, cursor: Cursor, window: Window) -> None:
         """Fetch one window, then import it and advance the cursor in one transaction."""
         records = list(self.fetch(context, window))
-        counts: Counter[str] = Counter()
         with context.transaction() as session:
-            binder = Binder(session, context.connection_id, context.clock)
-            bindings = binder.find_many(self.kind, map(self.external_id, records))
-            imported = []
-            for record in records:
-                outcome = self.import_record(session, context, binder, record, bindings)
-                counts[outcome] += 1
-                if outcome != "rejected":
-                    imported.append(self.external_id(record))
-            binder.flush()
-            quarantine.resolve(
-                session,
-                connection_id=context.connection_id,
-                stream=self.name,
-                external_ids=imported,
-                now=context.clock.now(),
-            )
+            counts = self.import_records(session, context, records)
             cursor.complete(session, window, context.clock.now())
         context.count(windows=1, **counts)
+
+    def import_records(
+        self, session: Session, context: StreamContext, records: list[RecordT]
+    ) -> Counter[str]:
+        """Import ``records`` in the caller's transaction; returns what happened to them."""
+        counts: Counter[str] = Counter()
+        binder = Binder(session, context.connection_id, context.clock)
+        bindings = binder.find_many(self.kind, map(self.external_id, records))
+        imported = []
+        for record in records:
+            outcome = self.import_record(session, context, binder, record, bindings)
+            counts[outcome] += 1
+            if outcome != "rejected":
+                imported.append(self.external_id(record))
+        binder.flush()
+        quarantine.resolve(
+            session,
+            connection_id=context.connection_id,
+            stream=self.quarantine_stream,
+            external_ids=imported,
+            now=context.clock.now(),
+        )
+        return counts
+
+    @property
+    def quarantine_stream(self) -> str:
+        """Under which stream's name this importer's rejected records are quarantined."""
+        return self.name
 
     def import_record(
         self,
@@ -129,7 +141,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         news = quarantine.keep(
             session,
             connection_id=context.connection_id,
-            stream=self.name,
+            stream=self.quarantine_stream,
             external_id=external_id,
             reason=str(error),
             raw=raw,

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cdlink.hub import order_actions
-from cdlink.hub.orders import save_order
+from cdlink.hub.order_sync_events import save_with_events
 from cdlink.octopia import OctopiaClient
 from cdlink.octopia.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from cdlink.octopia.models.orders import PartialCancellationLine
@@ -91,7 +91,14 @@ class OrderActionsExporter(OutboxExporter):
         current = client.orders.get(marketplace_id)
         now = context.clock.now()
         with context.transaction() as session:
-            save_order(session, context.connection_id, order_draft(current), now)
+            save_with_events(
+                session,
+                context.connection_id,
+                order_draft(current),
+                now,
+                stream=STREAM,
+                run_id=context.run_id,
+            )
             succeeded = refusal is None or str(current.status) in order_actions.ACHIEVED.get(
                 kind, ()
             )

@@ -1,0 +1,179 @@
+"""The ``orders_history`` stream: initial imports of past orders, resumable after any crash.
+
+A seller asks for the orders bought in a date range (``cdlink.hub.initial_imports``). This stream
+takes the connection's running (else oldest queued) import, asks the marketplace how many orders
+the range holds (``GET /orders/count``), then reads it in windows of creation time
+(``createdAtMin``/``createdAtMax``). Each window's orders are imported exactly as the ``orders``
+stream imports them (bindings, older versions ignored, the connection's filter, quarantine) and,
+in the SAME transaction, the import's progress moves on (``done``, ``reached``). A crash or a kill
+loses at most the window being read; the next run (every minute, or at once when asked) starts at
+``reached``, and the bindings make a re-read window an update, never a duplicate.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cdlink.hub import initial_imports
+from cdlink.hub.orders import OrderDraft
+from cdlink.octopia.models.orders import Order as MarketplaceOrder
+from cdlink.octopia.services.orders import OrderQuery
+from cdlink.store.models import InitialImport
+from cdlink.sync.errors import BindingRaced, RetryLater
+from cdlink.sync.orders import OrderRecord, OrdersImporter
+from cdlink.sync.runs import log
+from cdlink.sync.streams import StreamContext, default_registry
+from cdlink.sync.windows import Window
+
+STREAM = "orders_history"
+#: Failures in a row after which an import is marked failed (a person resumes it).
+MAXIMUM_FAILURES = 8
+#: The API's time filters include their upper bound; windows are half-open.
+_JUST_BEFORE = timedelta(milliseconds=1)
+
+
+@default_registry.register
+class OrdersHistoryImporter(OrdersImporter):
+    """Works through the connection's initial imports; see the module docstring."""
+
+    name = STREAM
+    default_interval = 60  # picks up a queued import, or one a crash interrupted
+    window_size = timedelta(hours=6)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.customers = True
+
+    @property
+    def quarantine_stream(self) -> str:
+        return OrdersImporter.name  # the same orders, the same quarantine as the live stream
+
+    def run(self, context: StreamContext) -> None:
+        self.load_filter(context)
+        with context.database.reading() as session:
+            found = initial_imports.next_import(session, context.connection_id)
+            import_id = found.id if found is not None else None
+        if import_id is None:
+            return
+        try:
+            self.work(context, import_id)
+        except Exception as error:
+            self.record_failure(context, import_id, error)
+            raise
+
+    def work(self, context: StreamContext, import_id: int) -> None:
+        start, end = self.begin(context, import_id)
+        while start < end:
+            window = Window(start, min(start + self.window_size, end))
+            if not self.import_history_window(context, import_id, window):
+                return  # cancelled meanwhile: what was committed stays
+            start = window.end
+        self.finish(context, import_id)
+
+    def begin(self, context: StreamContext, import_id: int) -> tuple[datetime, datetime]:
+        """Count the range on the first run, mark the import running; returns what is left."""
+        with context.database.reading() as session:
+            record = session.get_one(InitialImport, import_id)
+            total, first, last = record.total, record.created_from, record.created_to
+        if total is None:
+            query = OrderQuery(created_at_min=first, created_at_max=last - _JUST_BEFORE)
+            total = context.client().orders.count(query)
+        now = context.clock.now()
+        with context.transaction() as session:
+            record = session.get_one(InitialImport, import_id, with_for_update=True)
+            if record.total is None:
+                record.total = total
+            if record.state == initial_imports.QUEUED:
+                record.state, record.started_at = initial_imports.RUNNING, now
+            record.updated_at = now
+            self.customers = record.customers
+            return record.reached or record.created_from, record.created_to
+
+    def import_history_window(self, context: StreamContext, import_id: int, window: Window) -> bool:
+        """Import one window and move the import on, in one transaction; False if cancelled."""
+        records = list(self.fetch(context, window))
+        now = context.clock.now()
+        try:
+            with context.transaction() as session:
+                record = session.get_one(InitialImport, import_id, with_for_update=True)
+                if record.state not in initial_imports.UNFINISHED:
+                    return False
+                counts = self.import_records(session, context, records)
+                record.done += len(records)
+                record.imported += counts["created"]
+                record.reached, record.updated_at = window.end, now
+                record.failures, record.error = 0, None
+        except IntegrityError as error:
+            # The live orders stream saved one of these orders meanwhile: read the window again.
+            raise BindingRaced(
+                f"an order of {window.start}..{window.end} was saved meanwhile"
+            ) from error
+        context.count(windows=1, **counts)
+        return True
+
+    def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
+        query = OrderQuery(created_at_min=window.start, created_at_max=window.end - _JUST_BEFORE)
+        records: list[OrderRecord] = []
+        for page in context.client().orders.list_pages(query):
+            records.extend(item for item in page.items if _created_in(item, window))
+            records.extend(page.rejected)
+        return records
+
+    def map(self, record: OrderRecord) -> OrderDraft:
+        draft = super().map(record)
+        if self.customers:
+            return draft
+        return dataclasses.replace(
+            draft,
+            customer_name=None,
+            customer_email=None,
+            billing_address=None,
+            shipping_address=None,
+        )
+
+    def finish(self, context: StreamContext, import_id: int) -> None:
+        now = context.clock.now()
+        with context.transaction() as session:
+            record = session.get_one(InitialImport, import_id, with_for_update=True)
+            if record.state not in initial_imports.UNFINISHED:
+                return
+            record.state, record.finished_at, record.updated_at = initial_imports.DONE, now, now
+            log(
+                session,
+                connection_id=context.connection_id,
+                kind="orders.history_imported",
+                message=f"initial import {import_id}: {record.done} orders read, "
+                f"{record.imported} new",
+                now=now,
+                details={"import_id": import_id, "total": record.total, "done": record.done},
+            )
+
+    def record_failure(self, context: StreamContext, import_id: int, error: Exception) -> None:
+        """Keep the error on the import; after too many in a row it is failed (resumable)."""
+        if isinstance(error, RetryLater):
+            return  # a race or a lost lease: not the import's failure
+        now = context.clock.now()
+        with context.database.session() as session:
+            record = session.get_one(InitialImport, import_id)
+            if record.state not in initial_imports.UNFINISHED:
+                return
+            record.failures += 1
+            record.error = f"{type(error).__name__}: {error}"
+            record.updated_at = now
+            if record.failures >= MAXIMUM_FAILURES:
+                record.state, record.finished_at = initial_imports.FAILED, now
+
+
+def _created_in(order: MarketplaceOrder, window: Window) -> bool:
+    created = order.created_at
+    return created is None or window.start <= created < window.end
+
+
+def history_imports_due(session: Session, connection_id: int) -> bool:
+    """Whether the connection has an import for the stream to work on."""
+    return initial_imports.next_import(session, connection_id) is not None
