@@ -47,8 +47,11 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     window_size: ClassVar[timedelta] = timedelta(days=1)
 
     def cursor(self, context: StreamContext) -> Cursor:
+        return self.cursor_for(context.connection_id)
+
+    def cursor_for(self, connection_id: int) -> Cursor:
         return Cursor(
-            context.connection_id,
+            connection_id,
             self.name,
             history=self.history,
             lookback=self.lookback,

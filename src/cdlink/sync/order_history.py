@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cdlink.hub import initial_imports
+from cdlink.hub.order_import_filters import set_import_filter
 from cdlink.hub.orders import OrderDraft
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.services.orders import OrderQuery
@@ -27,6 +28,7 @@ from cdlink.store.models import InitialImport
 from cdlink.sync.errors import BindingRaced, RetryLater
 from cdlink.sync.orders import OrderRecord, OrdersImporter
 from cdlink.sync.runs import log
+from cdlink.sync.schedules import request_run
 from cdlink.sync.streams import StreamContext, default_registry
 from cdlink.sync.windows import Window
 
@@ -174,6 +176,29 @@ def _created_in(order: MarketplaceOrder, window: Window) -> bool:
     return created is None or window.start <= created < window.end
 
 
-def history_imports_due(session: Session, connection_id: int) -> bool:
-    """Whether the connection has an import for the stream to work on."""
-    return initial_imports.next_import(session, connection_id) is not None
+def change_import_filter(
+    session: Session,
+    connection_id: int,
+    statuses: Iterable[str] | None,
+    purchased_from: datetime | None,
+    *,
+    requested_by: str | None,
+    now: datetime,
+) -> InitialImport | None:
+    """Store the connection's import filter; when it now admits orders it kept out, queue an
+    import of the past the live stream has read (from the filter's first purchase date, else
+    from where that stream started), so those orders come in. Returns that import, if any.
+    """
+    before, after = set_import_filter(session, connection_id, statuses, purchased_from, now)
+    if not before.widened_by(after):
+        return None
+    finished = OrdersImporter().cursor_for(connection_id).finished(session)
+    if not finished:
+        return None  # the live stream has not read anything yet: its first run reads with it
+    start = after.purchased_from or finished[0].start
+    start = max(start, now - initial_imports.MAXIMUM_HISTORY)
+    record = initial_imports.start_import(
+        session, connection_id, start, now, customers=True, requested_by=requested_by, now=now
+    )
+    request_run(session, connection_id, STREAM, now=now, trigger="event")
+    return record

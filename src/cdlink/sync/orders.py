@@ -14,6 +14,7 @@ an order already imported keeps following the marketplace whatever its status be
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -75,6 +76,25 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         if self.filtered_out(record, bindings.get(self.external_id(record))):
             return "filtered"
         return super().import_record(session, context, binder, record, bindings)
+
+    def import_records(
+        self, session: Session, context: StreamContext, records: list[OrderRecord]
+    ) -> Counter[str]:
+        counts = super().import_records(session, context, records)
+        # A version too broken to carry its id was quarantined under a key made from its
+        # payload: the good version of the same order (same reference) clears it.
+        quarantine.resolve_by_reference(
+            session,
+            connection_id=context.connection_id,
+            stream=self.quarantine_stream,
+            references=[
+                record.reference
+                for record in records
+                if isinstance(record, MarketplaceOrder) and record.reference
+            ],
+            now=context.clock.now(),
+        )
+        return counts
 
     def filtered_out(self, record: OrderRecord, binding: Binding | None) -> bool:
         """A new order the connection's filter does not admit (a bound one always updates)."""

@@ -126,9 +126,15 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_order_sync_events_order_id"), ["order_id"], unique=False
         )
+    with op.batch_alter_table("quarantine", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("dismissed_at", cdlink.store.types.UtcDateTime(), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("quarantine", schema=None) as batch_op:
+        batch_op.drop_column("dismissed_at")
     with op.batch_alter_table("order_sync_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_order_sync_events_order_id"))
 
