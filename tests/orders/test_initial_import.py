@@ -161,9 +161,9 @@ def test_given_two_imports_when_the_stream_runs_then_it_works_through_them_in_tu
 @pytest.mark.parametrize(
     ("first", "last", "message"),
     [
-        (date(2026, 3, 5), date(2026, 3, 1), "after the last"),
+        (date(2026, 3, 5), date(2026, 3, 1), "after the last day"),
         (date(2026, 3, 1), date(2026, 3, 9), "in the future"),
-        (date(2023, 1, 1), date(2026, 3, 1), "more than 730 days"),
+        (date(2023, 1, 1), date(2026, 3, 1), "more than two years"),
     ],
 )
 def test_given_a_bad_range_when_an_import_is_asked_then_it_is_refused_with_the_reason(

@@ -20,10 +20,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.store.models import InitialImport
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 UNFINISHED = (QUEUED, RUNNING)
+#: The states as the pages show them (translated there).
+STATE_LABELS = {
+    QUEUED: translatable("queued"),
+    RUNNING: translatable("running"),
+    DONE: translatable("done"),
+    FAILED: translatable("failed"),
+    CANCELLED: translatable("cancelled"),
+}
 #: How far back an import may reach. The marketplace does not document how long it keeps orders
 #: listable; cdlink asks for at most two years, which covers the yearly comparisons sellers make.
 MAXIMUM_HISTORY = timedelta(days=730)
@@ -32,7 +41,11 @@ MAXIMUM_HISTORY = timedelta(days=730)
 class InitialImportError(CdlinkError):
     """The import cannot be started or changed as asked; nothing was recorded."""
 
-    default_hint = "Pick a range of past days, the first not after the last."
+    default_hint = translatable("Pick a range of past days, the first not after the last.")
+
+
+class UnknownInitialImportError(InitialImportError):
+    default_hint = translatable("The Import history page lists every import.")
 
 
 @dataclass(frozen=True)
@@ -47,17 +60,18 @@ class Progress:
 
 def day_range(first: date, last: date, today: date) -> tuple[datetime, datetime]:
     """``[first 00:00, the day after last 00:00)`` in UTC; raises ``InitialImportError``."""
+    # Fixed messages: the pages show them translated.
     if first > last:
-        raise InitialImportError(f"the first day ({first}) is after the last ({last})")
+        raise InitialImportError(translatable("the first day is after the last day"))
     if last > today:
         raise InitialImportError(
-            f"the last day ({last}) is in the future", hint="Choose today at the latest."
+            translatable("the last day is in the future"),
+            hint=translatable("Choose today at the latest."),
         )
-    oldest = today - MAXIMUM_HISTORY
-    if first < oldest:
+    if first < today - MAXIMUM_HISTORY:
         raise InitialImportError(
-            f"the first day ({first}) is more than {MAXIMUM_HISTORY.days} days ago",
-            hint=f"Choose {oldest} or later; older orders are not imported.",
+            translatable("the first day is more than two years ago"),
+            hint=translatable("Older orders are not imported: choose a later first day."),
         )
     start = datetime.combine(first, time(), tzinfo=UTC)
     return start, datetime.combine(last, time(), tzinfo=UTC) + timedelta(days=1)
@@ -128,9 +142,7 @@ def imports_of(session: Session, connection_id: int | None = None) -> list[Initi
 def get_import(session: Session, import_id: int, connection_id: int | None = None) -> InitialImport:
     record = session.get(InitialImport, import_id)
     if record is None or (connection_id is not None and record.connection_id != connection_id):
-        raise InitialImportError(
-            f"no initial import with id {import_id}", hint="The imports page lists them."
-        )
+        raise UnknownInitialImportError(f"no initial import with id {import_id}")
     return record
 
 

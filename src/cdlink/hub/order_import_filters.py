@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.store.models import OrderImportFilter
 
 #: The order statuses of the marketplace (reference §6.2.3).
@@ -32,7 +33,7 @@ ORDER_STATUSES = (
 class ImportFilterError(CdlinkError):
     """The filter asked for is not valid; nothing was changed."""
 
-    default_hint = f"Choose statuses among {', '.join(ORDER_STATUSES)}."
+    default_hint = translatable("Choose at least one of the marketplace's order statuses.")
 
 
 @dataclass(frozen=True)
@@ -85,16 +86,16 @@ def set_import_filter(
     """Store the filter; returns (before, after). Every status chosen means "any status"."""
     chosen = None if statuses is None else frozenset(statuses)
     if chosen is not None:
-        unknown = sorted(chosen - set(ORDER_STATUSES))
-        if unknown:
-            raise ImportFilterError(f"unknown order status {', '.join(unknown)}")
+        if chosen - set(ORDER_STATUSES):
+            raise ImportFilterError(translatable("unknown order status"))
         if not chosen:
-            raise ImportFilterError("no status is chosen: no order could be imported")
+            raise ImportFilterError(translatable("choose at least one status"))
         if chosen == set(ORDER_STATUSES):
             chosen = None
     if purchased_from is not None and purchased_from > now:
         raise ImportFilterError(
-            "the first purchase date is in the future", hint="Choose today at the latest."
+            translatable("the first purchase date is in the future"),
+            hint=translatable("Choose today at the latest."),
         )
     before = import_filter(session, connection_id)
     row = session.get(OrderImportFilter, connection_id)

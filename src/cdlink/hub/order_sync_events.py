@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.core.translatable import translatable
 from cdlink.hub.orders import OrderDraft, find_order, save_order
 from cdlink.store.models import Order, OrderSyncEvent
 
 IMPORTED, UPDATED, IGNORED = "imported", "updated", "ignored"
+#: The kinds as the order page shows them (translated there).
+KIND_LABELS = (translatable("imported"), translatable("updated"), translatable("ignored"))
 _FIELDS = (
     "status",
     "reference",

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.store.models import Order, PaymentMethodLabel
 
 KNOWN_METHODS = ("Card", "PayPal", "Installments")
@@ -24,7 +25,7 @@ MAXIMUM_LABEL = 120
 class PaymentLabelError(CdlinkError):
     """A label cannot be stored as given; nothing was changed."""
 
-    default_hint = f"Use a label of at most {MAXIMUM_LABEL} characters, or leave it empty."
+    default_hint = translatable("Use a label of at most 120 characters, or leave it empty.")
 
 
 def labels(session: Session, connection_id: int) -> dict[str, str]:
@@ -59,9 +60,9 @@ def set_labels(
     for method, label in chosen.items():
         text = label.strip()
         if len(text) > MAXIMUM_LABEL:
-            raise PaymentLabelError(f"the label of {method} is longer than {MAXIMUM_LABEL}")
+            raise PaymentLabelError(translatable("a payment label is too long"))
         if not method.strip() or len(method) > 40:
-            raise PaymentLabelError(f"{method!r} is not a payment method")
+            raise PaymentLabelError(translatable("unknown payment method"))
     for method, label in chosen.items():
         row = session.get(PaymentMethodLabel, (connection_id, method))
         text = label.strip()

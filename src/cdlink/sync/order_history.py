@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from cdlink.store.models import InitialImport
 from cdlink.sync.errors import BindingRaced, RetryLater
 from cdlink.sync.orders import OrderRecord, OrdersImporter
 from cdlink.sync.runs import log
-from cdlink.sync.schedules import request_run
+from cdlink.sync.schedules import request_run, retry_dead
 from cdlink.sync.streams import StreamContext, default_registry
 from cdlink.sync.windows import Window
 
@@ -202,3 +202,37 @@ def change_import_filter(
     )
     request_run(session, connection_id, STREAM, now=now, trigger="event")
     return record
+
+
+def request_history_import(
+    session: Session,
+    connection_id: int,
+    first: date,
+    last: date,
+    *,
+    customers: bool,
+    requested_by: str | None,
+    now: datetime,
+) -> InitialImport:
+    """Check the days, then resume the unfinished import of this very range or queue a new
+    one, and ask the engine to run it now. Raises ``InitialImportError``."""
+    start, end = initial_imports.day_range(first, last, now.date())
+    record = initial_imports.find_unfinished(session, connection_id, start, end)
+    if record is None:
+        record = initial_imports.start_import(
+            session,
+            connection_id,
+            start,
+            end,
+            customers=customers,
+            requested_by=requested_by,
+            now=now,
+        )
+    request_run(session, connection_id, STREAM, now=now, trigger="manual")
+    return record
+
+
+def retry_history_import(session: Session, record: InitialImport, now: datetime) -> None:
+    """A person resumes a failed import: from its last committed window, at once."""
+    initial_imports.resume_import(record, now)
+    retry_dead(session, record.connection_id, STREAM, now=now)

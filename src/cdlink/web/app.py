@@ -23,7 +23,15 @@ from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChe
 from cdlink.web import api, docs, errors, health
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
-from cdlink.web.pages import access, apps, orders, settings_page, shell
+from cdlink.web.pages import (
+    access,
+    apps,
+    order_imports,
+    order_settings,
+    orders,
+    settings_page,
+    shell,
+)
 from cdlink.web.security import Signer
 
 log = logging.getLogger(__name__)
@@ -35,6 +43,8 @@ ROUTERS = (
     access.router,
     shell.router,
     apps.router,
+    order_imports.router,  # before orders: /orders/imports is not an order id
+    order_settings.router,
     orders.router,
     settings_page.router,
     api.router,
