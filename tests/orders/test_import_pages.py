@@ -13,7 +13,6 @@ from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
 from cdlink.sync import quarantine
 from tests.orders.conftest import local_order_ids, marketplace_orders
-from tests.orders.test_orders_pages import browser  # noqa: F401  (the fixture)
 from tests.orders.test_orders_stream import run_until_success
 from tests.web.conftest import csrf_token
 
@@ -141,7 +140,8 @@ def test_given_reasons_fetched_when_an_order_is_cancelled_from_its_page_then_rea
     assert sandbox.order(marketplace_id)["status"] == "Cancelled"
     shown = browser.get(path, headers=ENGLISH).text
     assert 'data-testid="order-sync-events"' in shown
-    assert "imported" in shown and "changed:" in shown
+    assert "imported" in shown
+    assert "changed:" in shown
 
 
 def test_given_a_waiting_order_then_the_deadline_warns_when_close_and_when_past(
@@ -158,9 +158,11 @@ def test_given_a_waiting_order_then_the_deadline_warns_when_close_and_when_past(
     sandbox_clock.advance(9 * 3600)
     late = browser.get(path, headers=ENGLISH).text
 
-    assert 'data-urgency="soon"' in soon and "Less than 12 hours left" in soon
+    assert 'data-urgency="soon"' in soon
+    assert "Less than 12 hours left" in soon
     assert 'data-urgency="soon"' in listed
-    assert 'data-urgency="overdue"' in late and "The deadline has passed" in late
+    assert 'data-urgency="overdue"' in late
+    assert "The deadline has passed" in late
 
 
 def test_given_a_quarantined_record_when_dismissed_from_the_settings_then_it_leaves_the_list(
