@@ -41,7 +41,7 @@ def test_given_an_import_posted_when_the_engine_runs_it_then_the_api_shows_it_do
     assert [item["id"] for item in api.get(f"{BASE}/initial-imports").json()] == [body["id"]]
     refused = api.post(f"{BASE}/initial-imports/{body['id']}/cancel")
     assert refused.status_code == 422
-    assert refused.json()["title"] == "the import is already done"
+    assert refused.json()["title"] == "the import is already finished"
 
 
 def test_given_bad_imports_then_problems_name_the_reason(api: TestClient) -> None:

@@ -13,6 +13,7 @@ from cdlink.hub.initial_imports import InitialImportError, day_range, progress, 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
+from cdlink.sync.order_history import MAXIMUM_FAILURES, retry_history_import
 from tests.orders.conftest import binding_count, local_order_ids, marketplace_orders
 
 HISTORY_DAYS = 10
@@ -186,3 +187,27 @@ def test_given_a_running_import_then_the_progress_tells_the_percent_and_the_time
         session.rollback()
 
     assert (shown.percent, shown.eta_seconds) == (25, 90)
+
+
+def test_given_an_import_failing_again_and_again_when_resumed_then_it_finishes_from_where_it_was(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    import_id = request_import(shop)
+    sandbox.add_fault({"kind": "status", "endpoint": "orders.list", "status": 503, "after": 24})
+    for _ in range(MAXIMUM_FAILURES):
+        assert run_history(shop) in ("failed", "dead")
+        sandbox_clock.advance(3600)  # past any retry wait
+    failed = the_import(shop, import_id)
+    assert failed.state == "failed"
+    assert failed.failures == MAXIMUM_FAILURES
+    assert 0 < failed.done < (failed.total or 0)
+
+    sandbox.clear_faults()
+    with shop.database.session() as session:
+        retry_history_import(session, session.get_one(InitialImport, import_id), shop.clock.now())
+    assert the_import(shop, import_id).state == "running"
+    assert run_history(shop) == "succeeded"
+
+    record = the_import(shop, import_id)
+    assert (record.state, record.done) == ("done", record.total)
+    assert_each_order_once(shop, sandbox)

@@ -150,7 +150,8 @@ def cancel_import(record: InitialImport, now: datetime) -> None:
     """Stop an unfinished import; what it committed stays imported."""
     if record.state not in UNFINISHED:
         raise InitialImportError(
-            f"the import is already {record.state}", hint="Only a queued or running one stops."
+            translatable("the import is already finished"),
+            hint=translatable("Only a queued or running import can be stopped."),
         )
     record.state = CANCELLED
     record.finished_at = record.updated_at = now
@@ -160,7 +161,8 @@ def resume_import(record: InitialImport, now: datetime) -> None:
     """Queue a failed import again; it goes on from the last committed window."""
     if record.state != FAILED:
         raise InitialImportError(
-            f"the import is {record.state}", hint="Only a failed import can be resumed."
+            translatable("the import has not failed"),
+            hint=translatable("Only a failed import can be resumed."),
         )
     record.state = RUNNING if record.started_at else QUEUED
     record.error, record.failures, record.finished_at = None, 0, None

@@ -76,9 +76,9 @@ def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
 
 
 def allowed(order: Order, kind: str) -> bool:
-    """Whether the order's status allows ``kind`` (what the pages offer as buttons)."""
+    """Whether ``kind`` may be asked now, its payload aside (what the pages offer as buttons)."""
     statuses = _ALLOWED.get(kind, ())
-    return statuses is None or order.status in statuses
+    return (statuses is None or order.status in statuses) and not _pending(order, kind)
 
 
 def _check_reason(order: Order, reason: str) -> None:

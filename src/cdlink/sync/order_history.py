@@ -13,6 +13,7 @@ loses at most the window being read; the next run (every minute, or at once when
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -32,6 +33,7 @@ from cdlink.sync.schedules import request_run, retry_dead
 from cdlink.sync.streams import StreamContext, default_registry
 from cdlink.sync.windows import Window
 
+logger = logging.getLogger(__name__)
 STREAM = "orders_history"
 #: Failures in a row after which an import is marked failed (a person resumes it).
 MAXIMUM_FAILURES = 8
@@ -160,15 +162,21 @@ class OrdersHistoryImporter(OrdersImporter):
         if isinstance(error, RetryLater):
             return  # a race or a lost lease: not the import's failure
         now = context.clock.now()
-        with context.database.session() as session:
-            record = session.get_one(InitialImport, import_id)
-            if record.state not in initial_imports.UNFINISHED:
-                return
-            record.failures += 1
-            record.error = f"{type(error).__name__}: {error}"
-            record.updated_at = now
-            if record.failures >= MAXIMUM_FAILURES:
-                record.state, record.finished_at = initial_imports.FAILED, now
+        try:
+            with context.database.session() as session:
+                record = session.get_one(InitialImport, import_id)
+                if record.state not in initial_imports.UNFINISHED:
+                    return
+                record.failures += 1
+                record.error = f"{type(error).__name__}: {error}"
+                record.updated_at = now
+                if record.failures >= MAXIMUM_FAILURES:
+                    record.state, record.finished_at = initial_imports.FAILED, now
+        except Exception:
+            # The database itself may be what failed: the run's own failure is what matters.
+            logger.warning(
+                "could not record the failure of import %s", import_id, exc_info=True
+            )
 
 
 def _created_in(order: MarketplaceOrder, window: Window) -> bool:
