@@ -13,7 +13,8 @@ from cdlink.hub import payment_methods
 from cdlink.hub.cancellation_reasons import reasons_for
 from cdlink.hub.order_actions import OrderActionError
 from cdlink.hub.order_import_filters import ImportFilterError, import_filter
-from cdlink.hub.order_sync_events import events_of
+from cdlink.hub.order_sync_events import events_of, save_with_events
+from cdlink.hub.orders import OrderDraft
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
@@ -200,3 +201,40 @@ def test_given_an_order_imported_then_changed_then_its_sync_events_say_what_chan
     ]
     assert "status" in events[1].changed_fields
     assert events[0].run_id is not None
+
+
+def test_given_a_filter_when_reconciled_then_orders_it_keeps_out_are_not_missing(
+    shop: JobEnvironment,
+) -> None:
+    set_filter(shop, ["Delivered"])
+    run_until_success(shop)
+    before = set(local_order_ids(shop.database))
+
+    report = shop.runner().run(1, "orders_reconciliation")
+
+    assert report.outcome == "succeeded", report.message
+    assert (report.counts["missing"], report.counts["healed"]) == (0, 0)
+    assert set(local_order_ids(shop.database)) == before
+
+
+def test_given_an_older_version_when_saved_then_an_ignored_event_is_recorded(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    order = stored(shop, order_id)
+    older = OrderDraft(
+        marketplace_order_id=order_id,
+        status="Cancelled",
+        updated_at=order.marketplace_updated_at - timedelta(hours=1),
+        currency="EUR",
+        lines=[],
+    )
+
+    with shop.database.session() as session:
+        save_with_events(session, 1, older, shop.clock.now(), stream="orders")
+
+    with shop.database.reading() as session:
+        events = events_of(session, order.id)
+        assert [event.kind for event in events] == ["imported", "ignored"]
+    assert stored(shop, order_id).status == "WaitingAcceptance"
