@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from cdlink.core.clock import ManualClock
 from cdlink.hub import initial_imports
@@ -13,6 +16,9 @@ from cdlink.hub.initial_imports import InitialImportError, day_range, progress, 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
+from cdlink.sync.bindings import raced
+from cdlink.sync.errors import BindingRaced
+from cdlink.sync.failures import DEFAULT_POLICY
 from cdlink.sync.order_history import MAXIMUM_FAILURES, retry_history_import
 from tests.orders.conftest import binding_count, local_order_ids, marketplace_orders
 
@@ -211,3 +217,34 @@ def test_given_an_import_failing_again_and_again_when_resumed_then_it_finishes_f
     record = the_import(shop, import_id)
     assert (record.state, record.done) == ("done", record.total)
     assert_each_order_once(shop, sandbox)
+
+
+def test_given_the_same_order_stored_twice_then_the_refusal_is_a_race_retried_soon(
+    shop: JobEnvironment,
+) -> None:
+    def store(session: Session, marketplace_id: str, currency: str | None) -> None:
+        now = shop.clock.now()
+        session.add(
+            Order(
+                connection_id=1,
+                marketplace_order_id=marketplace_id,
+                status="Accepted",
+                marketplace_updated_at=now,
+                currency=currency,
+                service_fees_amount=Decimal(0),
+                imported_at=now,
+                updated_at=now,
+            )
+        )
+        session.flush()
+
+    with shop.database.session() as session:
+        store(session, "A1", "EUR")
+    with pytest.raises(IntegrityError) as duplicate, shop.database.session() as session:
+        store(session, "A1", "EUR")
+    with pytest.raises(IntegrityError) as broken, shop.database.session() as session:
+        store(session, "A2", None)
+
+    assert isinstance(raced(duplicate.value, "an order"), BindingRaced)
+    assert DEFAULT_POLICY.resolve(raced(duplicate.value, "an order")).action == "retry_soon"
+    assert raced(broken.value, "an order") is broken.value  # not a race: a broken record

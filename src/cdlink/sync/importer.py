@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import Binding
 from cdlink.sync import quarantine
-from cdlink.sync.bindings import Binder
+from cdlink.sync.bindings import Binder, raced
 from cdlink.sync.cursors import Cursor
 from cdlink.sync.errors import RecordRejected
 from cdlink.sync.runs import log
@@ -68,9 +69,13 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     def import_window(self, context: StreamContext, cursor: Cursor, window: Window) -> None:
         """Fetch one window, then import it and advance the cursor in one transaction."""
         records = list(self.fetch(context, window))
-        with context.transaction() as session:
-            counts = self.import_records(session, context, records)
-            cursor.complete(session, window, context.clock.now())
+        try:
+            with context.transaction() as session:
+                counts = self.import_records(session, context, records)
+                cursor.complete(session, window, context.clock.now())
+        except IntegrityError as error:
+            # Another stream saved one of these records meanwhile: the window is read again.
+            raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
         context.count(windows=1, **counts)
 
     def import_records(

@@ -26,7 +26,8 @@ from cdlink.hub.orders import OrderDraft
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.services.orders import OrderQuery
 from cdlink.store.models import InitialImport
-from cdlink.sync.errors import BindingRaced, RetryLater
+from cdlink.sync.bindings import raced
+from cdlink.sync.errors import RetryLater
 from cdlink.sync.orders import OrderRecord, OrdersImporter
 from cdlink.sync.runs import log
 from cdlink.sync.schedules import request_run, retry_dead
@@ -114,9 +115,7 @@ class OrdersHistoryImporter(OrdersImporter):
                 record.failures, record.error = 0, None
         except IntegrityError as error:
             # The live orders stream saved one of these orders meanwhile: read the window again.
-            raise BindingRaced(
-                f"an order of {window.start}..{window.end} was saved meanwhile"
-            ) from error
+            raise raced(error, f"an order of {window.start}..{window.end}") from error
         context.count(windows=1, **counts)
         return True
 
@@ -174,9 +173,7 @@ class OrdersHistoryImporter(OrdersImporter):
                     record.state, record.finished_at = initial_imports.FAILED, now
         except Exception:
             # The database itself may be what failed: the run's own failure is what matters.
-            logger.warning(
-                "could not record the failure of import %s", import_id, exc_info=True
-            )
+            logger.warning("could not record the failure of import %s", import_id, exc_info=True)
 
 
 def _created_in(order: MarketplaceOrder, window: Window) -> bool:
