@@ -1,19 +1,27 @@
 """Import history end to end: the wizard in Chromium against ``cdlink serve`` (its embedded
-runtime runs the import) and ``cdlink sandbox``, its progress bar reaching 100 %; and the same
-import from the command line, its progress bar drawn until done. Screenshots in
+runtime runs the import) and ``cdlink sandbox``, its progress bar reaching 100 %; the same import
+from the command line, its progress drawn until done; and a command-line import killed (SIGKILL)
+midway, then run again: it resumes and every order is imported once. Screenshots in
 test-artifacts/."""
 
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from cdlink.store.engine import Database
+from cdlink.store.models import InitialImport, Order
 from tests.e2e.browser_support import (
     ARTIFACTS,
     SandboxServer,
@@ -103,3 +111,63 @@ def test_given_the_cli_when_history_is_imported_then_it_draws_progress_until_don
     assert summary.group(1) == summary.group(2) != "0"  # nothing was there: all new, once
     assert bad.returncode == 1
     assert "the first day is after the last day" in bad.stderr
+
+
+def test_given_an_import_killed_midway_when_run_again_then_it_resumes_and_imports_each_order_once(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    # A killed run's lease blocks its stream this long: short, so the test does not wait a minute.
+    env = clean_environment(CDLINK_DATA_DIR=str(data_dir), CDLINK_SYNC_LEASE_SECONDS="3")
+    subprocess.run([sys.executable, "-m", "cdlink", "db", "upgrade"], env=env, check=True)
+    database = Database(f"sqlite:///{data_dir / 'cdlink.sqlite3'}")
+    today = datetime.now(UTC).date()
+    with sandbox_server(tmp_path) as market:
+        httpx.post(
+            f"{market.url}/_sandbox/seed", json={"orders": 300}, timeout=30
+        ).raise_for_status()
+        slow = {"kind": "slow", "endpoint": "orders.list", "delay_seconds": 0.3}
+        httpx.post(f"{market.url}/_sandbox/faults", json=slow, timeout=10).raise_for_status()
+        connect(env, market)
+        command = [
+            sys.executable, "-m", "cdlink", "orders", "import-history", "-c", "1",
+            "--from", (today - timedelta(days=10)).isoformat(), "--to", today.isoformat(),
+        ]  # fmt: skip
+        with (tmp_path / "first.log").open("wb") as log:
+            first = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                wait_until(lambda: progress(database)[0] > 0, first)
+            finally:
+                first.send_signal(signal.SIGKILL)  # no clean-up, no goodbye
+                first.wait(timeout=30)
+        killed_at, total = progress(database)
+        httpx.delete(f"{market.url}/_sandbox/faults", timeout=10).raise_for_status()
+
+        second = subprocess.run(
+            command, check=False, env=env, capture_output=True, text=True, timeout=300
+        )
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "import 1: resumed" in second.stdout
+    done, total_after = progress(database)
+    assert 0 < killed_at < total == total_after == done
+    with database.reading() as session:
+        ids = list(session.scalars(select(Order.marketplace_order_id)))
+        record = session.get_one(InitialImport, 1)
+    database.dispose()
+    assert len(ids) == len(set(ids)) == total  # every order of the range, once
+    assert (record.state, record.imported) == ("done", total)
+
+
+def progress(database: Database) -> tuple[int, int | None]:
+    with database.reading() as session:
+        record = session.get(InitialImport, 1)
+        return (record.done, record.total) if record is not None else (0, None)
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert process.poll() is None, "the import ended before it could be killed"
+        assert time.monotonic() < deadline, "the import made no progress"
+        time.sleep(0.2)
