@@ -10,6 +10,7 @@ nothing: run it again and it goes on from the last committed window.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 import threading
 import time
@@ -67,6 +68,8 @@ def follow(environment: JobEnvironment, clock: Clock, import_id: int, connection
     """Run the stream until the import is finished, drawing its progress; returns its state."""
     drawing = _Bar(environment, clock, import_id)
     terminal = sys.stdout.isatty()
+    # One line per marketplace call would break the bar; warnings and errors still show.
+    logging.getLogger("httpx").setLevel(max(logging.getLogger().level, logging.WARNING))
     bar = typer.progressbar(length=100, label=f"import {import_id}", show_percent=True)
     with bar if terminal else contextlib.nullcontext(None) as drawn:
         drawing.bar = drawn
