@@ -185,3 +185,16 @@ def test_given_a_quarantined_record_when_dismissed_from_the_settings_then_it_lea
 
     assert answer.status_code == 303
     assert 'data-testid="quarantine-empty"' in browser.get("/orders/settings/1").text
+
+
+def test_given_paris_already_on_the_next_day_when_today_is_the_last_day_then_it_is_accepted(
+    browser: TestClient, shop: JobEnvironment, sandbox_clock: ManualClock
+) -> None:
+    sandbox_clock.advance(14.5 * 3600)  # 23:30 UTC on 2 March: 00:30 on 3 March in Paris
+
+    answer = start(browser, connection="1", first="2026-03-01", last="2026-03-03")
+
+    assert answer.status_code == 303  # type: ignore[attr-defined]
+    with shop.database.reading() as session:
+        record = session.scalars(select(InitialImport)).one()
+    assert record.created_to == sandbox_clock.now()  # the range ends now, not in the future

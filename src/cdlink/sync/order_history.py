@@ -218,10 +218,12 @@ def request_history_import(
     customers: bool,
     requested_by: str | None,
     now: datetime,
+    today: date | None = None,
 ) -> InitialImport:
     """Check the days, then resume the unfinished import of this very range or queue a new
-    one, and ask the engine to run it now. Raises ``InitialImportError``."""
-    start, end = initial_imports.day_range(first, last, now.date())
+    one, and ask the engine to run it now. ``today`` is the seller's date (their time zone may
+    be a day ahead of UTC); UTC's by default. Raises ``InitialImportError``."""
+    start, end = initial_imports.day_range(first, last, today or now.date())
     record = initial_imports.find_unfinished(session, connection_id, start, end)
     if record is None:
         record = initial_imports.start_import(

@@ -134,6 +134,7 @@ def start_initial_import(
             customers=body.customers,
             requested_by=identity.email,
             now=now,
+            today=now.astimezone(state.settings.zone).date(),
         )
         answer = InitialImportOut.of(record, now)
     _wake(request)

@@ -35,7 +35,7 @@ def _wizard(
     request: Request, chosen: dict[str, str], error: str | None = None, status: int = 200
 ) -> Response:
     state = request.app.state
-    today = state.clock.now().date()
+    today = state.clock.now().astimezone(state.settings.zone).date()
     with state.database.reading() as session:
         connections = list_connections(session)
         names = {item.id: item.name for item in connections}
@@ -57,7 +57,8 @@ def _wizard(
 
 @router.get("/orders/imports")
 def imports_page(request: Request, connection: str = "") -> Response:
-    today = request.app.state.clock.now().date()
+    state = request.app.state
+    today = state.clock.now().astimezone(state.settings.zone).date()
     chosen = {
         "connection": connection,
         "first": (today - timedelta(days=DEFAULT_DAYS)).isoformat(),
@@ -98,6 +99,7 @@ def start(
                 customers=bool(customers),
                 requested_by=identity.email,
                 now=state.clock.now(),
+                today=state.clock.now().astimezone(state.settings.zone).date(),
             )
             import_id = record.id
     except initial_imports.InitialImportError as error:
