@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
@@ -16,8 +19,11 @@ from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Binding, Order
+from cdlink.store.users import create_user
 from cdlink.sync.streams import default_registry
+from cdlink.web.app import create_app
 from tests.sandbox_shop import sandbox_connection
+from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -83,3 +89,36 @@ def binding_count(database: Database) -> int:
     with database.reading() as session:
         query = select(func.count()).select_from(Binding).where(Binding.kind == "order")
         return int(session.scalar(query) or 0)
+
+
+@pytest.fixture
+def browser(
+    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
+) -> Iterator[TestClient]:
+    with shop.database.session() as session:
+        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+    app = create_app(settings, database=shop.database, clock=sandbox_clock)
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
+        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+        yield client
+
+
+@pytest.fixture
+def api(
+    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
+) -> Iterator[TestClient]:
+    """The web app on the shop's database, with a personal token, after a first import."""
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    with shop.database.session() as session:
+        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+    app = create_app(settings, database=shop.database, clock=sandbox_clock)
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
+        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+        page = client.post(
+            "/settings/tokens", data={"name": "ERP", "csrf_token": csrf_token(client, "/settings")}
+        )
+        found = re.search(r'data-testid="new-token">(cdl_[^<]+)<', page.text)
+        assert found
+        client.cookies.clear()
+        client.headers["Authorization"] = f"Bearer {found.group(1)}"
+        yield client

@@ -22,6 +22,7 @@ from cdlink.octopia import OctopiaClient, RetryPolicy
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, Order, Product, Reservation, StockLevel, Warehouse
+from cdlink.sync.cancellation_reasons import CancellationReasonsFetcher
 from cdlink.sync.order_actions import OrderActionsExporter, request_action
 from cdlink.sync.orders import OrdersImporter
 from cdlink.sync.stock import StockPusher, publish_to_outbox
@@ -58,7 +59,12 @@ def stocked_environment(
             clock.advance(seconds)
 
     registry = StreamRegistry()
-    for stream in (OrdersImporter, OrderActionsExporter, ManualClockPusher):
+    for stream in (
+        OrdersImporter,
+        OrderActionsExporter,
+        ManualClockPusher,
+        CancellationReasonsFetcher,
+    ):
         registry.register(stream)
     retry = RetryPolicy(sleep=lambda seconds: None)
     clients = in_process_clients(settings, clock, transports=sandbox.transport, retry=retry)

@@ -35,6 +35,11 @@ def action(shop: JobEnvironment, action_id: int) -> OrderAction:
         return session.get_one(OrderAction, action_id)
 
 
+def fetch_reasons(shop: JobEnvironment) -> None:
+    report = shop.runner().run(1, "cancellation_reasons")
+    assert report.outcome == "succeeded", report.message
+
+
 def send(shop: JobEnvironment) -> None:
     report = shop.runner().run(1, "order_actions")
     assert report.outcome == "succeeded", report.message
@@ -53,6 +58,7 @@ def test_given_a_waiting_order_when_an_action_is_sent_then_the_marketplace_and_h
 ) -> None:
     [order_id] = sandbox.create_orders(1)
     run_until_success(shop)
+    fetch_reasons(shop)
     action_id = ask(shop, order_id, kind, **payload)
     assert action(shop, action_id).state == "pending"  # recorded before anything is sent
     with shop.database.reading() as session:
@@ -71,6 +77,7 @@ def test_given_an_accepted_order_when_some_lines_are_cancelled_then_they_are_can
 ) -> None:
     [order_id] = sandbox.create_orders(1, status="Accepted")
     run_until_success(shop)
+    fetch_reasons(shop)
     line_id = stored(shop, order_id).lines[0].line_id
     action_id = ask(shop, order_id, "cancel_lines", reason="CustomerRequest", lines=[line_id])
 

@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 
-from cdlink.core.clock import ManualClock
-from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from cdlink.store.users import create_user
-from cdlink.web.app import create_app
 from tests.orders.test_orders_stream import run_until_success
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
-
-
-@pytest.fixture
-def api(
-    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
-) -> Iterator[TestClient]:
-    """The web app on the shop's database, with a personal token, after a first import."""
-    run_until_success(shop)
-    with shop.database.session() as session:
-        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
-    app = create_app(settings, database=shop.database, clock=sandbox_clock)
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
-        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
-        page = client.post(
-            "/settings/tokens", data={"name": "ERP", "csrf_token": csrf_token(client, "/settings")}
-        )
-        found = re.search(r'data-testid="new-token">(cdl_[^<]+)<', page.text)
-        assert found
-        client.cookies.clear()
-        client.headers["Authorization"] = f"Bearer {found.group(1)}"
-        yield client
+from tests.web.conftest import ADMIN_EMAIL
 
 
 def test_given_imported_orders_when_listed_then_filters_and_pages_apply(

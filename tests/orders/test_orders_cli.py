@@ -13,7 +13,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from cdlink.store.models import OrderAction
+from cdlink.store.models import InitialImport, OrderAction
 from tests.orders.test_orders_stream import run_until_success
 
 runner = CliRunner()
@@ -83,3 +83,31 @@ def test_given_an_accepted_order_when_shipped_from_the_cli_then_the_shipment_is_
         "tracking_number": "6A1",
         "tracking_url": "https://t.example/1",
     }
+
+
+def test_given_days_when_history_is_queued_from_the_cli_then_the_engine_imports_them(
+    cli_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    today = cli_shop.clock.now().date().isoformat()
+    arguments = ["orders", "import-history", "-c", "1", "--from", "2026-02-20", "--to", today]
+
+    queued = runner.invoke(app, [*arguments, "--no-wait", "--no-customers"])
+    again = runner.invoke(app, [*arguments, "--no-wait"])
+    not_a_day = runner.invoke(
+        app, ["orders", "import-history", "-c", "1", "--from", "x", "--to", today]
+    )
+    backwards = runner.invoke(
+        app, [*arguments[:4], "--from", today, "--to", "2026-01-01", "--no-wait"]
+    )
+
+    assert queued.exit_code == 0, queued.output
+    assert queued.output.strip() == "import 1: queued"
+    assert again.output.strip() == "import 1: queued"  # the same days: the same import
+    assert not_a_day.exit_code == 1
+    assert "YYYY-MM-DD" in not_a_day.output
+    assert backwards.exit_code == 1
+    assert "the first day is after the last day" in backwards.output
+    assert cli_shop.runner().run(1, "orders_history").outcome == "succeeded"
+    with cli_shop.database.reading() as session:
+        record = session.get_one(InitialImport, 1)
+    assert (record.state, record.customers, record.done) == ("done", False, record.total)

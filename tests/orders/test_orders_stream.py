@@ -15,6 +15,7 @@ from cdlink.octopia import OctopiaClient
 from cdlink.octopia.models.orders import Parcel
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Connection, Order, QuarantinedRecord
+from cdlink.sync import quarantine
 from tests.orders.conftest import (
     binding_count,
     local_order_ids,
@@ -275,5 +276,52 @@ def test_given_a_malformed_order_in_a_page_then_it_is_quarantined_and_the_others
 
     assert_exactly_once(shop, sandbox)
     with shop.database.reading() as session:
-        # Kept under a key made from its payload (it had no id): a person dismisses it.
-        assert session.get_one(QuarantinedRecord, entry.id).resolved_at is None
+        # Kept under a key made from its payload (it had no id), cleared by the good version
+        # of the order its payload names.
+        assert entry.external_id.startswith("raw:")
+        assert session.get_one(QuarantinedRecord, entry.id).resolved_at is not None
+        assert quarantine.open_entries(session, 1) == []
+
+
+def test_given_a_dismissed_entry_when_the_same_broken_record_is_read_again_then_it_stays_dismissed(
+    shop: JobEnvironment, sandbox_clock: ManualClock
+) -> None:
+    now = sandbox_clock.now()
+    raw = {"lines": [], "reference": "nothing-imports-this"}
+    with shop.database.session() as session:
+        quarantine.keep(
+            session,
+            connection_id=1,
+            stream="orders",
+            external_id="raw:1",
+            reason="r",
+            raw=raw,
+            now=now,
+        )
+    with shop.database.session() as session:
+        [entry] = quarantine.open_entries(session, 1)
+        quarantine.dismiss(session, entry.id, now)
+    with shop.database.session() as session:
+        news = quarantine.keep(
+            session,
+            connection_id=1,
+            stream="orders",
+            external_id="raw:1",
+            reason="r",
+            raw=raw,
+            now=now,
+        )
+        assert news is False
+        assert quarantine.open_entries(session, 1) == []
+    with shop.database.session() as session:
+        news = quarantine.keep(
+            session,
+            connection_id=1,
+            stream="orders",
+            external_id="raw:1",
+            reason="new",
+            raw=raw,
+            now=now,
+        )
+        assert news is True  # broken another way: news again
+        assert len(quarantine.open_entries(session, 1)) == 1

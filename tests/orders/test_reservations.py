@@ -193,6 +193,7 @@ def test_given_a_seller_cancellation_when_confirmed_then_the_reservation_is_rele
     wanted = marketplace_lines(sandbox, order_id)
     stock_in_paris(env, dict(wanted))
     run(env, "orders")
+    run(env, "cancellation_reasons")
     assert reserved(env) == dict(wanted)
 
     ask(env, order_id, "cancel", {"reason": "CustomerRequest"})
@@ -293,7 +294,15 @@ def test_given_versions_twice_and_out_of_order_then_stock_moves_exactly_once(
 
     for version in (waiting, waiting, shipped, accepted, waiting, shipped):
         with env.database.session() as session:
-            save_with_stock(session, CONNECTION, version, clock=env.clock, now=env.clock.now())
+            save_with_stock(
+                session,
+                CONNECTION,
+                version,
+                clock=env.clock,
+                now=env.clock.now(),
+                stream="test",
+                run_id=None,
+            )
 
     assert reserved(env) == {}
     assert all(on_hand(env, "PARIS", item) == 10 - units for item, units in wanted.items())
@@ -459,7 +468,15 @@ def test_given_random_order_lives_delivered_in_any_order_then_stock_matches_the_
             delivered[at], delivered[other] = delivered[other], delivered[at]
         for version in delivered:
             with env.database.session() as session:
-                save_with_stock(session, CONNECTION, version, clock=env.clock, now=env.clock.now())
+                save_with_stock(
+                    session,
+                    CONNECTION,
+                    version,
+                    clock=env.clock,
+                    now=env.clock.now(),
+                    stream="test",
+                    run_id=None,
+                )
         reserved_units, shipped_units = _expected(delivered)
         want_reserved.update(reserved_units)
         want_shipped.update(shipped_units)
@@ -507,6 +524,7 @@ def test_given_a_seller_partial_cancellation_when_confirmed_then_that_line_is_re
     wanted = marketplace_lines(sandbox, order_id)
     stock_in_paris(env, dict(wanted))
     run(env, "orders")
+    run(env, "cancellation_reasons")
     first = sandbox.order(order_id)["lines"][0]
     item, units = first["offer"]["sellerProductId"], int(first["quantity"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -209,3 +210,9 @@ def test_given_a_quarantined_record_when_listed_then_it_shows_with_its_reason(
     assert result.exit_code == 0, result.output
     assert "O-9" in result.output
     assert "negative value" in result.output
+    [number] = re.findall(r"#(\d+)", result.output)
+    dismissed = runner.invoke(app, ["sync", "dismiss", number])
+    unknown = runner.invoke(app, ["sync", "dismiss", "999"])
+    assert dismissed.exit_code == 0, dismissed.output
+    assert "nothing in quarantine" in runner.invoke(app, ["sync", "quarantine"]).output
+    assert unknown.exit_code == 1

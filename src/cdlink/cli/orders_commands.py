@@ -10,16 +10,21 @@ import typer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from cdlink.cli import import_history
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.core.clock import SystemClock
 from cdlink.hub import order_actions
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
 from cdlink.store.models import Order
 from cdlink.sync.connections import find_connection
 from cdlink.sync.order_actions import request_action
+from cdlink.sync.order_history import request_history_import
 
 app = typer.Typer(
-    help="Orders: the acceptance policy, and accept, refuse, ship, cancel or re-sync one."
+    help="Orders: import history, the acceptance policy, and accept, refuse, ship, cancel or "
+    "re-sync one."
 )
 
 CONNECTION = typer.Option(..., "--connection", "-c", help="Connection id or name.")
@@ -129,3 +134,52 @@ def _find_order(session: Session, connection_id: int, order: str) -> Order:
         fail(f"no order {order!r} on this connection", "Check the id; `sync run` imports.")
         raise typer.Exit(1)
     return found
+
+
+@app.command("import-history")
+@friendly
+def import_history_command(
+    connection: str = CONNECTION,
+    first: str = typer.Option(..., "--from", help="First purchase day, YYYY-MM-DD."),
+    last: str = typer.Option(..., "--to", help="Last purchase day, YYYY-MM-DD (included)."),
+    customers: bool = typer.Option(
+        True, "--customers/--no-customers", help="Keep customers' names, e-mails, addresses."
+    ),
+    wait: bool = typer.Option(
+        True, "--wait/--no-wait", help="Run it here with a progress bar (default), or only queue."
+    ),
+) -> None:
+    """Import the orders bought on these days (or resume the unfinished import of them)."""
+    first_day = import_history.parse_day(first, "--from")
+    last_day = import_history.parse_day(last, "--to")
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    clock = SystemClock()
+    try:
+        with database.session() as session:
+            connection_id = find_connection(session, connection).id
+            record = request_history_import(
+                session,
+                connection_id,
+                first_day,
+                last_day,
+                customers=customers,
+                requested_by="cli",
+                now=clock.now(),
+            )
+            import_id, resumed = record.id, record.done > 0
+        typer.echo(f"import {import_id}: " + ("resumed" if resumed else "queued"))
+        if not wait:
+            return
+        environment = JobEnvironment(
+            settings, database, clock, clients=in_process_clients(settings, clock)
+        )
+        state = import_history.follow(environment, clock, import_id, connection_id)
+        record = import_history.read(environment, import_id)
+    finally:
+        database.dispose()
+    typer.echo(f"import {import_id}: {state}, {record.done} orders read, {record.imported} new")
+    if state != "done":
+        fail(
+            record.error or state, "Resume it with the same command, or on the Import history page."
+        )

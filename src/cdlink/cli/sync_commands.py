@@ -111,7 +111,8 @@ def quarantined(
             connection_id = find_connection(session, connection).id if connection else None
             entries = quarantine.open_entries(session, connection_id)
             lines = [
-                f"{entry.connection_id:>4} {entry.stream:<12} {entry.external_id:<24} "
+                f"#{entry.id:<5} {entry.connection_id:>4} {entry.stream:<12} "
+                f"{entry.external_id:<24} "
                 f"seen {entry.occurrences}x, last {entry.last_seen_at:%Y-%m-%d %H:%M} UTC: "
                 f"{entry.reason}"
                 for entry in entries
@@ -119,6 +120,22 @@ def quarantined(
     finally:
         database.dispose()
     typer.echo("\n".join(lines) if lines else "nothing in quarantine")
+
+
+@app.command("dismiss")
+@friendly
+def dismiss(
+    entry: int = typer.Argument(..., help="The entry's number (# in `sync quarantine`)."),
+) -> None:
+    """Acknowledge a quarantined record: it leaves the list and stays out while it is the same."""
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    try:
+        with database.session() as session:
+            quarantine.dismiss(session, entry, SystemClock().now())
+    finally:
+        database.dispose()
+    typer.echo(f"quarantine entry {entry} dismissed")
 
 
 @app.command("retry")

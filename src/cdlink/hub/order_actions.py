@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.hub.cancellation_reasons import reasons_for
 from cdlink.store.models import Order, OrderAction, OrderSettings
 
 ACCEPT, REFUSE, SHIP, CANCEL, CANCEL_LINES, RESYNC = (
@@ -76,8 +77,35 @@ def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
             raise OrderActionError(
                 "a partial cancellation names lines of the order", hint="Pick at least one line."
             )
+    if kind in {CANCEL, CANCEL_LINES}:
+        _check_reason(order, str(payload["reason"]))
     if _pending(order, kind):
         raise OrderActionError(f"{kind!r} was already asked and is being sent")
+
+
+def allowed(order: Order, kind: str) -> bool:
+    """Whether ``kind`` may be asked now, its payload aside (what the pages offer as buttons)."""
+    statuses = _ALLOWED.get(kind, ())
+    return (statuses is None or order.status in statuses) and not _pending(order, kind)
+
+
+def _check_reason(order: Order, reason: str) -> None:
+    """The reason must be one the marketplace offers for the order's status (fetched, cached)."""
+    session = Session.object_session(order)
+    if session is None:
+        return  # an order not yet stored: nothing to cancel on the marketplace anyway
+    offered = [item.code for item in reasons_for(session, order.connection_id, order.status)]
+    if not offered:
+        raise OrderActionError(
+            f"the marketplace's cancellation reasons for {order.status} orders are not known yet",
+            hint="Refresh the cancellation reasons (order settings, or "
+            "`cdlink sync run -s cancellation_reasons`), then cancel again.",
+        )
+    if reason not in offered:
+        raise OrderActionError(
+            f"{reason!r} is not a cancellation reason for {order.status} orders",
+            hint=f"Choose one of: {', '.join(offered)}.",
+        )
 
 
 def record(

@@ -54,5 +54,7 @@ __all__ = [
 ]
 
 # The streams cdlink ships register themselves in ``default_registry`` on import.
+import cdlink.sync.cancellation_reasons
 import cdlink.sync.offer_import
+import cdlink.sync.order_history
 import cdlink.sync.stock  # noqa: F401

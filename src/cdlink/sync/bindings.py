@@ -115,6 +115,14 @@ class Binder:
             binding.payload_hash = payload_hash
 
 
+def raced(error: IntegrityError, what: str) -> BindingRaced | IntegrityError:
+    """What a write that broke a constraint means: another run stored the same object first
+    (a unique violation: ``BindingRaced``, retried soon) or a broken record (the error itself)."""
+    if not _is_unique_violation(error):
+        return error
+    return BindingRaced(f"another run stored {what} first ({_constraint(error)})")
+
+
 def _is_unique_violation(error: IntegrityError) -> bool:
     """Whether the database refused a duplicate (PostgreSQL SQLSTATE 23505, or SQLite's words)."""
     original = error.orig

@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import Binding
 from cdlink.sync import quarantine
-from cdlink.sync.bindings import Binder
+from cdlink.sync.bindings import Binder, raced
 from cdlink.sync.cursors import Cursor
 from cdlink.sync.errors import RecordRejected
 from cdlink.sync.runs import log
@@ -47,8 +48,11 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     window_size: ClassVar[timedelta] = timedelta(days=1)
 
     def cursor(self, context: StreamContext) -> Cursor:
+        return self.cursor_for(context.connection_id)
+
+    def cursor_for(self, connection_id: int) -> Cursor:
         return Cursor(
-            context.connection_id,
+            connection_id,
             self.name,
             history=self.history,
             lookback=self.lookback,
@@ -65,26 +69,42 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     def import_window(self, context: StreamContext, cursor: Cursor, window: Window) -> None:
         """Fetch one window, then import it and advance the cursor in one transaction."""
         records = list(self.fetch(context, window))
-        counts: Counter[str] = Counter()
-        with context.transaction() as session:
-            binder = Binder(session, context.connection_id, context.clock)
-            bindings = binder.find_many(self.kind, map(self.external_id, records))
-            imported = []
-            for record in records:
-                outcome = self.import_record(session, context, binder, record, bindings)
-                counts[outcome] += 1
-                if outcome != "rejected":
-                    imported.append(self.external_id(record))
-            binder.flush()
-            quarantine.resolve(
-                session,
-                connection_id=context.connection_id,
-                stream=self.name,
-                external_ids=imported,
-                now=context.clock.now(),
-            )
-            cursor.complete(session, window, context.clock.now())
+        try:
+            with context.transaction() as session:
+                counts = self.import_records(session, context, records)
+                cursor.complete(session, window, context.clock.now())
+        except IntegrityError as error:
+            # Another stream saved one of these records meanwhile: the window is read again.
+            raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
         context.count(windows=1, **counts)
+
+    def import_records(
+        self, session: Session, context: StreamContext, records: list[RecordT]
+    ) -> Counter[str]:
+        """Import ``records`` in the caller's transaction; returns what happened to them."""
+        counts: Counter[str] = Counter()
+        binder = Binder(session, context.connection_id, context.clock)
+        bindings = binder.find_many(self.kind, map(self.external_id, records))
+        imported = []
+        for record in records:
+            outcome = self.import_record(session, context, binder, record, bindings)
+            counts[outcome] += 1
+            if outcome != "rejected":
+                imported.append(self.external_id(record))
+        binder.flush()
+        quarantine.resolve(
+            session,
+            connection_id=context.connection_id,
+            stream=self.quarantine_stream,
+            external_ids=imported,
+            now=context.clock.now(),
+        )
+        return counts
+
+    @property
+    def quarantine_stream(self) -> str:
+        """Under which stream's name this importer's rejected records are quarantined."""
+        return self.name
 
     def import_record(
         self,
@@ -129,7 +149,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         news = quarantine.keep(
             session,
             connection_id=context.connection_id,
-            stream=self.name,
+            stream=self.quarantine_stream,
             external_id=external_id,
             reason=str(error),
             raw=raw,

@@ -91,8 +91,15 @@ class OrderActionsExporter(OutboxExporter):
         current = client.orders.get(marketplace_id)
         now = context.clock.now()
         with context.transaction() as session:
-            draft = order_draft(current)
-            save_with_stock(session, context.connection_id, draft, clock=context.clock, now=now)
+            save_with_stock(
+                session,
+                context.connection_id,
+                order_draft(current),
+                clock=context.clock,
+                now=now,
+                stream=STREAM,
+                run_id=context.run_id,
+            )
             succeeded = refusal is None or str(current.status) in order_actions.ACHIEVED.get(
                 kind, ()
             )

@@ -10,7 +10,9 @@ created in the last ``days`` and compares it with the connection's local orders 
 
 Only orders the ``orders`` stream has already read past (their ``updatedAt`` is before its
 cursor's watermark) are expected locally: newer ones are that stream's next run, not missing.
-The report (counts on the run, one line in the activity log) must read 0 / 0 after healing.
+A new order the connection's import filter keeps out (``cdlink.hub.order_import_filters``) is
+not expected either. The report (counts on the run, one line in the activity log) must read
+0 / 0 after healing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.order_import_filters import import_filter
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.services.orders import OrderQuery
 from cdlink.store.models import Binding, Order
@@ -77,6 +80,7 @@ class OrdersReconciliation(Stream):
                 expected = {
                     key: item for key, item in remote.items() if item.updated_at <= read_up_to
                 }
+            expected = admitted(session, context.connection_id, expected)
             report = reconcile(session, context, expected, since)
             log(
                 session,
@@ -126,11 +130,39 @@ def reconcile(
         if bound[order_id] and (local[order_id] or _stored(session, connection_id, order_id)):
             continue
         report.missing.append(order_id)
-        draft, clock = order_draft(remote[order_id]), context.clock
-        order = save_with_stock(session, connection_id, draft, clock=clock, now=clock.now())
+        order = save_with_stock(
+            session,
+            connection_id,
+            order_draft(remote[order_id]),
+            clock=context.clock,
+            now=context.clock.now(),
+            stream=OrdersReconciliation.name,
+            run_id=context.run_id,
+        )
         rebind(session, context, order_id, order.id)
         report.healed += 1
     return report
+
+
+def admitted(
+    session: Session, connection_id: int, remote: dict[str, MarketplaceOrder]
+) -> dict[str, MarketplaceOrder]:
+    """The orders the connection imports: bound ones, and new ones its filter admits."""
+    admits = import_filter(session, connection_id)
+    if admits.is_open:
+        return remote
+    bound = set(
+        session.scalars(
+            select(Binding.external_id).where(
+                Binding.connection_id == connection_id, Binding.kind == "order"
+            )
+        )
+    )
+    return {
+        key: item
+        for key, item in remote.items()
+        if key in bound or admits.admits(str(item.status), item.purchased_at or item.created_at)
+    }
 
 
 def _stored(session: Session, connection_id: int, order_id: str) -> bool:

@@ -5,7 +5,8 @@ action, the reconciliation) goes through ``save_with_stock``: the order is saved
 (``cdlink.hub.orders.save_order``), then stock follows the order *as stored*
 (``cdlink.hub.order_stock.follow``): reservations of open lines, units taken once at shipment,
 and each changed available-to-sell queued for the stock pusher (``publish_to_outbox``), all in
-the same transaction as the order.
+the same transaction as the order. The order's sync event of this version is recorded too
+(``cdlink.hub.order_sync_events.save_with_events``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy.orm import Session
 from cdlink.core.clock import Clock
 from cdlink.hub.inventory import Inventory
 from cdlink.hub.order_stock import follow
-from cdlink.hub.orders import OrderDraft, save_order
+from cdlink.hub.order_sync_events import save_with_events
+from cdlink.hub.orders import OrderDraft
 from cdlink.store.models import Order
 from cdlink.sync.stock import publish_to_outbox
 
@@ -34,10 +36,14 @@ def save_with_stock(
     *,
     clock: Clock,
     now: datetime,
+    stream: str,
+    run_id: int | None,
     order_id: int | None = None,
 ) -> Order:
     """Save the order and apply its stock effects (see the module docstring)."""
-    order = save_order(session, connection_id, draft, now, order_id)
+    order = save_with_events(
+        session, connection_id, draft, now, order_id, stream=stream, run_id=run_id
+    )
     follow(order, inventory(session, clock))
     session.flush()
     return order

@@ -14,10 +14,15 @@ it when the connection's available-to-sell covers every line (``cdlink.hub.order
 counting as if the order held nothing yet), otherwise refuses it when ``auto_refuse`` is on, or
 leaves it to the seller with the reasons on the order (``stock_issues``), checked again at each
 import while it waits.
+
+The connection's import filter (``cdlink.hub.order_import_filters``) is applied here, not in the
+marketplace query: a new order it does not admit is counted ``filtered`` and not imported, while
+an order already imported keeps following the marketplace whatever its status becomes.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,12 +38,14 @@ from cdlink.hub.order_actions import (
     acceptance_policy,
     actions_of,
 )
+from cdlink.hub.order_import_filters import ImportFilter, import_filter
 from cdlink.hub.order_stock import coverage, describe, follow, set_acceptance_issues
-from cdlink.hub.orders import AWAITING_ACCEPTANCE, OrderDraft, save_order
+from cdlink.hub.order_sync_events import save_with_events
+from cdlink.hub.orders import AWAITING_ACCEPTANCE, OrderDraft
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.pagination import RejectedItem
 from cdlink.octopia.services.orders import OrderQuery
-from cdlink.store.models import Order
+from cdlink.store.models import Binding, Order
 from cdlink.sync import quarantine
 from cdlink.sync.bindings import Binder
 from cdlink.sync.errors import RecordRejected
@@ -65,6 +72,55 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     lookback = timedelta(minutes=10)
     window_size = timedelta(hours=6)
 
+    def __init__(self) -> None:
+        self.import_filter = ImportFilter()
+
+    def run(self, context: StreamContext) -> None:
+        self.load_filter(context)
+        super().run(context)
+
+    def load_filter(self, context: StreamContext) -> None:
+        with context.database.reading() as session:
+            self.import_filter = import_filter(session, context.connection_id)
+
+    def import_record(
+        self,
+        session: Session,
+        context: StreamContext,
+        binder: Binder,
+        record: OrderRecord,
+        bindings: dict[str, Binding],
+    ) -> str:
+        if self.filtered_out(record, bindings.get(self.external_id(record))):
+            return "filtered"
+        return super().import_record(session, context, binder, record, bindings)
+
+    def import_records(
+        self, session: Session, context: StreamContext, records: list[OrderRecord]
+    ) -> Counter[str]:
+        counts = super().import_records(session, context, records)
+        # A version too broken to carry its id was quarantined under a key made from its
+        # payload: the good version of the same order (same reference) clears it.
+        quarantine.resolve_by_reference(
+            session,
+            connection_id=context.connection_id,
+            stream=self.quarantine_stream,
+            references=[
+                record.reference
+                for record in records
+                if isinstance(record, MarketplaceOrder) and record.reference
+            ],
+            now=context.clock.now(),
+        )
+        return counts
+
+    def filtered_out(self, record: OrderRecord, binding: Binding | None) -> bool:
+        """A new order the connection's filter does not admit (a bound one always updates)."""
+        if binding is not None or not isinstance(record, MarketplaceOrder):
+            return False
+        purchased_at = record.purchased_at or record.created_at
+        return not self.import_filter.admits(str(record.status), purchased_at)
+
     def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
         query = OrderQuery(updated_at_min=window.start, updated_at_max=window.end)
         records: list[OrderRecord] = []
@@ -90,7 +146,15 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     ) -> str:
         order_id = int(local_id) if local_id is not None else None
         now = context.clock.now()
-        order = save_order(session, context.connection_id, mapped, now, order_id)
+        order = save_with_events(
+            session,
+            context.connection_id,
+            mapped,
+            now,
+            order_id,
+            stream=self.name,
+            run_id=context.run_id,
+        )
         if order_id is not None and order.id != order_id:
             # The bound order was deleted locally: the binding follows the order saved again.
             rebind(session, context, mapped.marketplace_order_id, order.id)

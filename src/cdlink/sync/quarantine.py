@@ -3,7 +3,10 @@
 An importer that meets a record it cannot read or map keeps it here with its raw payload and the
 reason, and goes on with the rest of the page. The look-back reads such a record again on every
 run: that only counts another occurrence. When a later version of the record imports fine, its
-quarantine entry is marked resolved. The sync page (and ``open_entries``) shows what is left.
+quarantine entry is marked resolved. A record too broken to carry its id (kept as ``raw:<hash>``)
+is resolved when an order whose reference its payload names imports fine
+(``resolve_by_reference``); whatever is left, a person can dismiss (``dismiss``): it is
+acknowledged, not imported, and leaves the list. ``open_entries`` shows what is left.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cdlink.core.errors import CdlinkError
 from cdlink.store.models import QuarantinedRecord
 
 #: External ids per IN (...) list when resolving a window's imports at once.
@@ -61,10 +65,13 @@ def keep(
             )
         )
         return True
-    news = entry.resolved_at is not None or entry.reason != reason
-    entry.reason, entry.raw, entry.last_seen_at = reason, raw, now
     entry.occurrences += 1
-    entry.resolved_at = None
+    entry.last_seen_at = now
+    if entry.dismissed_at is not None and entry.reason == reason and entry.raw == raw:
+        return False  # the very record a person dismissed: it stays dismissed
+    news = entry.resolved_at is not None or entry.reason != reason
+    entry.reason, entry.raw = reason, raw
+    entry.resolved_at = entry.dismissed_at = None
     return news
 
 
@@ -85,6 +92,56 @@ def resolve(
             .values(resolved_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def resolve_by_reference(
+    session: Session, *, connection_id: int, stream: str, references: Iterable[str], now: datetime
+) -> int:
+    """Resolve the unnamed entries (``raw:…``) whose payload names one of ``references``."""
+    wanted = set(references)
+    if not wanted:
+        return 0
+    entries = session.scalars(
+        select(QuarantinedRecord).where(
+            QuarantinedRecord.connection_id == connection_id,
+            QuarantinedRecord.stream == stream,
+            QuarantinedRecord.external_id.startswith("raw:"),
+            QuarantinedRecord.resolved_at.is_(None),
+        )
+    )
+    resolved = 0
+    for entry in entries:
+        raw = entry.raw if isinstance(entry.raw, dict) else {}
+        if raw.get("reference") in wanted:
+            entry.resolved_at = now
+            resolved += 1
+    return resolved
+
+
+class UnknownQuarantineEntryError(CdlinkError):
+    default_hint = "`cdlink sync quarantine` lists the open entries with their ids."
+
+
+def dismiss(
+    session: Session, entry_id: int, now: datetime, connection_id: int | None = None
+) -> QuarantinedRecord:
+    """A person acknowledges an entry: it leaves the list (it comes back if it is read again
+    still broken and its reason changes)."""
+    entry = session.get(QuarantinedRecord, entry_id)
+    if entry is None or (connection_id is not None and entry.connection_id != connection_id):
+        raise UnknownQuarantineEntryError(f"no quarantine entry with id {entry_id}")
+    if entry.resolved_at is None:
+        entry.resolved_at = entry.dismissed_at = now
+    return entry
+
+
+def entries_for(session: Session, connection_id: int, external_id: str) -> list[QuarantinedRecord]:
+    """Every entry (open or resolved) of one record, e.g. of one order."""
+    query = select(QuarantinedRecord).where(
+        QuarantinedRecord.connection_id == connection_id,
+        QuarantinedRecord.external_id == external_id,
+    )
+    return list(session.scalars(query.order_by(QuarantinedRecord.first_seen_at)))
 
 
 def open_entries(session: Session, connection_id: int | None = None) -> list[QuarantinedRecord]:

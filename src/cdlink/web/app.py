@@ -25,7 +25,16 @@ from cdlink.web import api, docs, errors, health
 from cdlink.web.carriers import CarrierCache
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
-from cdlink.web.pages import access, apps, order_settings, orders, settings_page, shell
+from cdlink.web.pages import (
+    acceptance_settings,
+    access,
+    apps,
+    order_imports,
+    order_settings,
+    orders,
+    settings_page,
+    shell,
+)
 from cdlink.web.security import Signer
 
 log = logging.getLogger(__name__)
@@ -37,9 +46,11 @@ ROUTERS = (
     access.router,
     shell.router,
     apps.router,
+    order_imports.router,  # before orders: /orders/imports is not an order id
+    order_settings.router,
+    acceptance_settings.router,
     orders.router,
     settings_page.router,
-    order_settings.router,
     api.router,
     docs.router,
 )

@@ -13,9 +13,13 @@ from starlette.exceptions import HTTPException
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionError
+from cdlink.hub.initial_imports import InitialImportError, UnknownInitialImportError
 from cdlink.hub.order_actions import OrderActionError
+from cdlink.hub.order_import_filters import ImportFilterError
 from cdlink.hub.order_queries import UnknownOrderError
+from cdlink.hub.payment_methods import PaymentLabelError
 from cdlink.store.access import AccessError
+from cdlink.sync.quarantine import UnknownQuarantineEntryError
 from cdlink.web.carriers import CarriersUnavailableError
 from cdlink.web.guard import is_api
 from cdlink.web.i18n import gettext, request_language
@@ -30,17 +34,22 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 
 
+#: HTTP status by error class, most specific first.
+_STATUSES: tuple[tuple[type[CdlinkError] | tuple[type[CdlinkError], ...], int], ...] = (
+    ((UnknownConnectionError, AccessError, UnknownOrderError), 404),
+    ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
+    (InvalidConnectionError, 422),
+    ((InitialImportError, ImportFilterError, PaymentLabelError), 422),
+    (OrderActionError, 409),
+    ((StorageError, ConfigurationError), 503),
+    (CarriersUnavailableError, 502),
+)
+
+
 def status_of(error: CdlinkError) -> int:
-    if isinstance(error, UnknownConnectionError | AccessError | UnknownOrderError):
-        return 404
-    if isinstance(error, InvalidConnectionError):
-        return 422
-    if isinstance(error, OrderActionError):
-        return 409
-    if isinstance(error, StorageError | ConfigurationError):
-        return 503
-    if isinstance(error, CarriersUnavailableError):
-        return 502
+    for classes, status in _STATUSES:
+        if isinstance(error, classes):
+            return status
     return 500
 
 

@@ -13,6 +13,13 @@ from cdlink.store.models.inventory import (
     Warehouse,
     WarehouseConnection,
 )
+from cdlink.store.models.order_sync import (
+    CachedCancellationReason,
+    InitialImport,
+    OrderImportFilter,
+    OrderSyncEvent,
+    PaymentMethodLabel,
+)
 from cdlink.store.models.orders import (
     Order,
     OrderAction,
@@ -35,14 +42,19 @@ __all__ = [
     "ActivityEntry",
     "ApiToken",
     "Binding",
+    "CachedCancellationReason",
     "Connection",
+    "InitialImport",
     "LoginAttempt",
     "Order",
     "OrderAction",
+    "OrderImportFilter",
     "OrderLine",
     "OrderSettings",
     "OrderStatusEvent",
+    "OrderSyncEvent",
     "OutboxEntry",
+    "PaymentMethodLabel",
     "Product",
     "QuarantinedRecord",
     "Reservation",

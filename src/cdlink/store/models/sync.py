@@ -141,5 +141,7 @@ class QuarantinedRecord(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Each run that reads the record again (the look-back) counts here, not as a new entry.
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
-    # Set when a later version of the record was imported.
+    # Set when a later version of the record was imported, or a person dismissed it.
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Set when a person dismissed it: reading the same broken record again does not reopen it.
+    dismissed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

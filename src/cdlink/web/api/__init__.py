@@ -8,13 +8,14 @@ may call it too, with the page's CSRF token for anything that changes data.
 from fastapi import APIRouter, Depends
 from fastapi.security import HTTPBearer
 
-from cdlink.web.api import connections, order_settings, orders, tokens
+from cdlink.web.api import connections, order_acceptance, order_settings, orders, tokens
 
 bearer = HTTPBearer(auto_error=False, description="A personal API token (Settings → API tokens).")
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer)])
 router.include_router(tokens.router)
 router.include_router(connections.router)
-router.include_router(orders.router)
+router.include_router(order_acceptance.router)
 router.include_router(order_settings.router)
+router.include_router(orders.router)
 
 __all__ = ["router"]

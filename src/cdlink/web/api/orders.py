@@ -15,10 +15,14 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from cdlink.hub import order_actions
+from cdlink.hub import order_actions, payment_methods
+from cdlink.hub.cancellation_reasons import reasons_for
+from cdlink.hub.order_deadlines import acceptance_urgency
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
 from cdlink.hub.order_stock import describe, reservations_of
+from cdlink.hub.order_sync_events import events_of
 from cdlink.store.models import Order, OrderAction
+from cdlink.sync import quarantine
 from cdlink.sync.order_actions import request_action
 from cdlink.web.identity import current_identity
 
@@ -36,8 +40,15 @@ class OrderSummary(BaseModel):
     currency: str
     total_amount: Decimal | None
     acceptance_deadline: datetime | None
+    acceptance_urgency: Literal["overdue", "soon", "on_time"] | None = Field(
+        default=None, description="For orders waiting for acceptance: soon = under 12 hours."
+    )
     shipping_deadline: datetime | None
     marketplace_updated_at: datetime
+    payment_method: str | None = Field(default=None, description="The marketplace's value.")
+    payment_method_label: str | None = Field(
+        default=None, description="The seller's label of it (the raw value when none is set)."
+    )
 
 
 class LineOut(BaseModel):
@@ -87,9 +98,17 @@ class StockIssueOut(BaseModel):
     missing: int | None = None
 
 
+class SyncEventOut(BaseModel):
+    kind: str = Field(description="imported, updated, ignored (older version), quarantined, action")
+    stream: str | None
+    run_id: int | None = None
+    at: datetime
+    changed_fields: list[str] = Field(default_factory=list)
+    details: str | None = None
+
+
 class OrderDetail(OrderSummary):
     sales_channel: str | None
-    payment_method: str | None
     customer_email: str | None
     offer_amount: Decimal | None
     service_fees_amount: Decimal
@@ -101,6 +120,12 @@ class OrderDetail(OrderSummary):
     actions: list[ActionOut]
     reserved: dict[str, int] = Field(description="Units the order holds now, per SKU.")
     stock_issues: list[StockIssueOut]
+    sync_events: list[SyncEventOut]
+
+
+class ReasonOut(BaseModel):
+    code: str
+    label: str | None
 
 
 class OrderList(BaseModel):
@@ -121,6 +146,16 @@ class ActionIn(BaseModel):
     tracking_url: str | None = Field(default=None, description="For ship (optional).")
 
 
+def _summary(item: Order, labels: dict[tuple[int, str], str], now: datetime) -> OrderSummary:
+    summary = OrderSummary.model_validate(item, from_attributes=True)
+    summary.acceptance_urgency = acceptance_urgency(item, now)  # type: ignore[assignment]  # a known value
+    if item.payment_method is not None:
+        summary.payment_method_label = labels.get(
+            (item.connection_id, item.payment_method), item.payment_method
+        )
+    return summary
+
+
 @router.get("")
 def orders(
     request: Request,
@@ -137,14 +172,27 @@ def orders(
     order_filter = OrderFilter(connection_id, tuple(status), purchased_from, purchased_to, q)
     with request.app.state.database.reading() as session:
         found = list_orders(session, order_filter, page=page, page_size=page_size)
-        items = [OrderSummary.model_validate(item, from_attributes=True) for item in found.orders]
+        labels = payment_methods.all_labels(session)
+        now = request.app.state.clock.now()
+        items = [_summary(item, labels, now) for item in found.orders]
     return OrderList(items=items, total=found.total, page=found.page, page_size=found.page_size)
 
 
 @router.get("/{order_id}")
 def order(request: Request, order_id: int) -> OrderDetail:
     with request.app.state.database.reading() as session:
-        return _detail(session, get_order(session, order_id))
+        return _detail(session, get_order(session, order_id), request.app.state.clock.now())
+
+
+@router.get("/{order_id}/cancellation-reasons")
+def order_reasons(request: Request, order_id: int) -> list[ReasonOut]:
+    """The reasons the marketplace offers to cancel this order now (empty until fetched)."""
+    with request.app.state.database.reading() as session:
+        item = get_order(session, order_id)
+        return [
+            ReasonOut(code=reason.code, label=reason.label)
+            for reason in reasons_for(session, item.connection_id, item.status)
+        ]
 
 
 @router.post("/{order_id}/actions", status_code=202)
@@ -175,16 +223,19 @@ def act(request: Request, order_id: int, body: ActionIn) -> ActionOut:
     return recorded
 
 
-def _detail(session: Session, item: Order) -> OrderDetail:
+def _detail(session: Session, item: Order, now: datetime) -> OrderDetail:
     actions: list[OrderAction] = order_actions.actions_of(session, item.id)
+    labels = {
+        (item.connection_id, method): label
+        for method, label in payment_methods.labels(session, item.connection_id).items()
+    }
     return OrderDetail.model_validate(
         {
-            **OrderSummary.model_validate(item, from_attributes=True).model_dump(),
+            **_summary(item, labels, now).model_dump(),
             **{
                 name: getattr(item, name)
                 for name in (
                     "sales_channel",
-                    "payment_method",
                     "customer_email",
                     "offer_amount",
                     "service_fees_amount",
@@ -200,5 +251,40 @@ def _detail(session: Session, item: Order) -> OrderDetail:
             "stock_issues": [
                 {**issue, "message": describe(issue)} for issue in item.stock_issues or []
             ],
+            "sync_events": _sync_events(session, item, actions),
         }
     )
+
+
+def _sync_events(session: Session, item: Order, actions: list[OrderAction]) -> list[SyncEventOut]:
+    """What the engine did to the order: imports and updates, quarantine, actions; by time."""
+    events = [
+        SyncEventOut(
+            kind=event.kind,
+            stream=event.stream,
+            run_id=event.run_id,
+            at=event.recorded_at,
+            changed_fields=event.changed_fields,
+        )
+        for event in events_of(session, item.id)
+    ]
+    events += [
+        SyncEventOut(
+            kind="quarantined",
+            stream=entry.stream,
+            at=entry.last_seen_at,
+            details=entry.reason + (" (resolved)" if entry.resolved_at else ""),
+        )
+        for entry in quarantine.entries_for(session, item.connection_id, item.marketplace_order_id)
+    ]
+    events += [
+        SyncEventOut(
+            kind="action",
+            stream="order_actions",
+            at=action.finished_at or action.requested_at,
+            details=f"{action.kind}: {action.state}"
+            + (f" — {action.outcome}" if action.outcome else ""),
+        )
+        for action in actions
+    ]
+    return sorted(events, key=lambda event: event.at)

@@ -14,11 +14,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from cdlink.hub import order_actions
+from cdlink.hub import order_actions, payment_methods
+from cdlink.hub.cancellation_reasons import reasons_for
 from cdlink.hub.connections import list_connections
+from cdlink.hub.order_deadlines import acceptance_urgency
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
 from cdlink.hub.order_stock import reservations_of
-from cdlink.store.models import Order
+from cdlink.hub.order_sync_events import events_of
+from cdlink.sync import quarantine
 from cdlink.sync.order_actions import request_action
 from cdlink.web import carriers
 from cdlink.web.identity import current_identity
@@ -70,6 +73,7 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
     with request.app.state.database.reading() as session:
         found = list_orders(session, order_filter, page=page, page_size=PAGE_SIZE)
         connections = {item.id: item.name for item in list_connections(session)}
+        labels = payment_methods.all_labels(session)
     filtered = any((status, connection, q, purchased_from, purchased_to))
     if found.total == 0 and not filtered:
         return coming_page(request, "orders")
@@ -88,37 +92,45 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
         "query": urlencode({key: value for key, value in chosen.items() if value}),
         "now": request.app.state.clock.now(),
         "zone": request.app.state.settings.zone,
+        "urgency": {
+            order.id: acceptance_urgency(order, request.app.state.clock.now())
+            for order in found.orders
+        },
+        "payment_labels": {
+            order.id: labels.get((order.connection_id, order.payment_method or ""))
+            for order in found.orders
+        },
     }
     return render(request, "orders/list.html", values)
 
 
 @router.get("/orders/{order_id}")
 def order_page(request: Request, order_id: int) -> Response:
+    now = request.app.state.clock.now()
     with request.app.state.database.reading() as session:
         order = get_order(session, order_id)
         actions = order_actions.actions_of(session, order_id)
         connections = {item.id: item.name for item in list_connections(session)}
-        can = {
-            kind: _allowed(order, kind)
-            for kind in (
-                order_actions.ACCEPT,
-                order_actions.REFUSE,
-                order_actions.SHIP,
-                order_actions.CANCEL,
-            )
-        }
         reserved = reservations_of(session, order)
-    values = {
-        "order": order,
-        "actions": actions,
-        "connection_name": connections.get(order.connection_id, ""),
-        "now": request.app.state.clock.now(),
-        "zone": request.app.state.settings.zone,
-        "can": can,
-        "reserved": reserved,
-        "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
-    }
-    return render(request, "orders/detail.html", values)
+        labels = payment_methods.labels(session, order.connection_id)
+        values = {
+            "order": order,
+            "actions": actions,
+            "connection_name": connections.get(order.connection_id, ""),
+            "now": now,
+            "zone": request.app.state.settings.zone,
+            "can": {kind: order_actions.allowed(order, kind) for kind in order_actions.ACTIONS},
+            "reasons": reasons_for(session, order.connection_id, order.status),
+            "payment_label": labels.get(order.payment_method or ""),
+            "sync_events": events_of(session, order_id),
+            "quarantined": quarantine.entries_for(
+                session, order.connection_id, order.marketplace_order_id
+            ),
+            "urgency": acceptance_urgency(order, now),
+            "reserved": reserved,
+            "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
+        }
+        return render(request, "orders/detail.html", values)
 
 
 @router.get("/orders/{order_id}/carriers")
@@ -140,6 +152,7 @@ def order_action(
     carrier: Annotated[str, Form()] = "",
     tracking_number: Annotated[str, Form()] = "",
     tracking_url: Annotated[str, Form()] = "",
+    line: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     identity = current_identity(request)
     shipment = {
@@ -149,7 +162,9 @@ def order_action(
     }
     with request.app.state.database.session() as session:
         order = get_order(session, order_id)
-        payload = {"reason": reason} if reason else {}
+        payload: dict[str, object] = {"reason": reason} if reason else {}
+        if line:
+            payload["lines"] = line
         if kind == order_actions.SHIP:  # blank fields left out: the check names what lacks
             payload.update({name: value for name, value in shipment.items() if value})
         request_action(
@@ -164,12 +179,3 @@ def order_action(
     if runtime is not None:
         runtime.wake()
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
-
-
-def _allowed(order: Order, kind: str) -> bool:
-    probe = {"reason": "-", "carrier": "-", "tracking_number": "-"}
-    try:
-        order_actions.check(order, kind, probe)
-    except order_actions.OrderActionError:
-        return False
-    return True
