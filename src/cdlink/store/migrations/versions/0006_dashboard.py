@@ -1,0 +1,36 @@
+"""dashboard: indexes on orders for the dashboard's figures and the orders list
+
+Revision ID: 0006_dashboard
+Revises: 0005_stock
+Create Date: 2026-11-24 09:20:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0006_dashboard"
+down_revision: str | None = "0005_stock"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INDEXES = {
+    "ix_orders_purchased": ["purchased_at", "id"],
+    "ix_orders_status_purchased": ["status", "purchased_at", "id"],
+    "ix_orders_status_acceptance": ["status", "acceptance_deadline"],
+    "ix_orders_status_shipping": ["status", "shipping_deadline"],
+}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        for name, columns in INDEXES.items():
+            batch_op.create_index(name, columns, unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        for name in INDEXES:
+            batch_op.drop_index(name)
