@@ -114,7 +114,7 @@ def list_orders(
         .offset((page - 1) * page_size)
         .limit(page_size + 1)
     )
-    rows = list(session.scalars(query))
+    rows: list[Order] = list(session.scalars(query))
     return OrderPage(
         rows[:page_size], total, page, page_size, exact=exact, has_next=len(rows) > page_size
     )
