@@ -12,9 +12,10 @@ import importlib
 import json
 import os
 import platform
+import resource
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,47 @@ def rate(action: Callable[[], object], *, seconds: float = 1.0, rounds: int = 3)
             count += 1
         rates.append(count / elapsed)
     return statistics.median(rates)
+
+
+def quantile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` quantile of ``values`` (0.5: the median, 0.95: p95), interpolated
+    between the two nearest samples; one sample is its own every quantile.
+    """
+    if not values:
+        raise ValueError("no samples to take a quantile of")
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"a quantile is between 0 and 1, not {fraction}")
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def timings(action: Callable[[], object], *, samples: int, warmup: int = 2) -> list[float]:
+    """Seconds each of ``samples`` calls of ``action`` took, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        action()
+    measured = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        action()
+        measured.append(time.perf_counter() - started)
+    return measured
+
+
+def memory_kilobytes(field: str = "VmRSS", status: Path = Path("/proc/self/status")) -> int:
+    """A memory figure of this process in KiB from ``/proc/self/status`` (VmRSS: resident now,
+    VmHWM: resident at its peak); where there is no /proc, the peak from ``getrusage``.
+    """
+    try:
+        for line in status.read_text(encoding="ascii").splitlines():
+            name, _, value = line.partition(":")
+            if name == field:
+                return int(value.split()[0])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def machine() -> dict[str, Any]:
