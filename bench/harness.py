@@ -38,6 +38,8 @@ class Measurement:
 @dataclasses.dataclass(frozen=True)
 class Options:
     quick: bool = False
+    # Orders in the page benchmarks' shop; None: 1,000,000 (100,000 with ``quick``).
+    orders: int | None = None
 
 
 def rate(action: Callable[[], object], *, seconds: float = 1.0, rounds: int = 3) -> float:
