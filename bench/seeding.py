@@ -121,14 +121,14 @@ def postgres_orders_sql(size: int) -> str:
     )
 
 
-def runs_sql(dialect: str) -> str:
-    """Successful orders runs every 10 s for two weeks, per connection."""
+def runs_sql(dialect: str, runs: int = RUNS_PER_CONNECTION) -> str:
+    """Successful orders runs every 10 s (two weeks of them by default), per connection."""
     if dialect == "sqlite":
         now = NOW.strftime("%Y-%m-%d %H:%M:%S")
         started = f"datetime('{now}', '-' || (i * 10) || ' seconds') || '.000000'"
         return (
             "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n "
-            f"WHERE i + 1 < {RUNS_PER_CONNECTION}) "
+            f"WHERE i + 1 < {runs}) "
             'INSERT INTO sync_runs (connection_id, stream, "trigger", attempt, started_at, '
             "finished_at, outcome, counts) "
             f"SELECT c.id, 'orders', 'schedule', 1, {started}, {started}, 'succeeded', '{{}}' "
@@ -139,12 +139,12 @@ def runs_sql(dialect: str) -> str:
         'INSERT INTO sync_runs (connection_id, stream, "trigger", attempt, started_at, '
         "finished_at, outcome, counts) "
         f"SELECT c.id, 'orders', 'schedule', 1, {started}, {started}, 'succeeded', '{{}}'::json "
-        f"FROM generate_series(0, {RUNS_PER_CONNECTION - 1}) AS i CROSS JOIN connections AS c"
+        f"FROM generate_series(0, {runs - 1}) AS i CROSS JOIN connections AS c"
     )
 
 
-def seed(database: Database, size: int) -> None:
-    """Migrate ``database`` and fill it with the benchmark shop."""
+def seed(database: Database, size: int, runs: int = RUNS_PER_CONNECTION) -> None:
+    """Migrate ``database`` and fill it with the benchmark shop (``runs`` per connection)."""
     migrate.upgrade(database)
     clock = ManualClock(NOW)
     with database.session() as session:
@@ -174,7 +174,7 @@ def seed(database: Database, size: int) -> None:
     orders = sqlite_orders_sql(size) if dialect == "sqlite" else postgres_orders_sql(size)
     with database.engine.begin() as connection:
         connection.execute(text(orders))
-        connection.execute(text(runs_sql(dialect)))
+        connection.execute(text(runs_sql(dialect, runs)))
     with database.engine.connect() as connection:
         if dialect == "postgresql":
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
