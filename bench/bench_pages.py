@@ -8,6 +8,8 @@ p50 and p95 of ``samples`` requests each (after two untimed ones):
 - the orders list, first page (``/orders``): newest 25 and the count (capped at 10,000);
 - a filtered page (``/orders?status=Delivered&connection=2``): a sixth of the orders match;
 - a deep page (``/orders?page=400``): 25 orders after 9,975 others;
+- a text search (``/orders?q=B0000500000``, one order matches): ``LIKE '%…%'`` on four columns
+  can use no index, so every order is read; the known slow path, measured to be seen;
 - ``/healthz`` for scale (middleware and one database round trip).
 
 The shop is seeded by ``bench.seeding`` (not measured; cached between runs). ``--orders N``
@@ -40,6 +42,7 @@ PAGES = {
     "orders list, first page": "/orders",
     "orders list, filtered": "/orders?status=Delivered&connection=2",
     "orders list, page 400": "/orders?page=400",
+    "orders list, text search": "/orders?q=B0000500000",
 }
 
 
@@ -97,7 +100,7 @@ def measure(url: str, backend: str, size: int, samples: int, seeded: float) -> l
                 f"{label}, p95 ({backend})",
                 quantile(times, 0.95) * 1000,
                 "ms",
-                target="≤ 200 ms",
+                target="" if "search" in label else "≤ 200 ms",
                 note=f"seeded in {seeded:.0f} s (not measured)" if seeded else "cached seed",
             ),
         ]
