@@ -9,9 +9,9 @@ import importlib
 from pathlib import Path
 
 import pytest
-
 from bench import bench_idle, seeding
 from bench.harness import Options, discover, memory_kilobytes, quantile, timings
+
 from cdlink.core.settings import Settings
 
 
