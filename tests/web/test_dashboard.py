@@ -298,12 +298,25 @@ def test_given_more_orders_than_the_count_limit_when_listed_then_the_count_stops
         capped = list_orders(session, OrderFilter(), page=1, page_size=3, count_limit=5)
         last = list_orders(session, OrderFilter(), page=3, page_size=3, count_limit=5)
         exact = list_orders(session, OrderFilter(), page=3, page_size=3)
+        beyond = list_orders(session, OrderFilter(), page=10, page_size=3, count_limit=5)
         waiting = OrderFilter(statuses=("WaitingAcceptance",))
         small = list_orders(session, waiting, page=1, page_size=3, count_limit=5)
 
     assert (capped.total, capped.exact, capped.has_next) == (5, False, True)
     newest = [order.marketplace_order_id for order in capped.orders]
     assert newest == ["ORDER-1", "ORDER-8", "ORDER-7"]
-    assert (last.total, last.exact, last.has_next, len(last.orders)) == (5, False, False, 2)
+    assert (last.total, last.exact, last.has_next, len(last.orders)) == (8, True, False, 2)
     assert (exact.total, exact.exact, exact.pages) == (8, True, 3)
+    assert (beyond.orders, beyond.total, beyond.exact, beyond.has_next) == ([], 5, False, False)
     assert (small.total, small.exact, small.has_next) == (3, True, False)
+
+
+def test_given_an_unknown_status_when_listed_then_no_order_matches(
+    browser: TestClient, database: Database
+) -> None:
+    seed_orders(database)
+
+    page = browser.get("/orders?status=Nope", headers=ENGLISH).text
+
+    assert "0 orders" in page
+    assert "ORDER-" not in page

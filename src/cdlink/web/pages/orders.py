@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from cdlink.hub import order_actions
 from cdlink.hub.connections import list_connections
+from cdlink.hub.dashboard import DUE_SOON
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
 from cdlink.store.models import Order
 from cdlink.sync.order_actions import request_action
@@ -38,7 +39,6 @@ PAGE_SIZE = 25
 COUNT_LIMIT = 10_000
 # The dashboard's deadline links: ?due=acceptance-late, acceptance-soon or shipping-late.
 DUE_FILTERS = ("acceptance-late", "acceptance-soon", "shipping-late")
-DUE_SOON = timedelta(hours=12)
 
 
 def _day(text: str | None, zone: tzinfo, *, end: bool = False) -> datetime | None:
@@ -58,7 +58,7 @@ def _day(text: str | None, zone: tzinfo, *, end: bool = False) -> datetime | Non
 
 def _statuses(text: str) -> tuple[str, ...]:
     """One status, or several separated by commas (the dashboard's "to ship" link)."""
-    return tuple(part for part in text.split(",") if part in STATUSES)
+    return tuple(part for part in text.split(",") if part)
 
 
 def _due(due: str, now: datetime) -> dict[str, datetime]:
