@@ -17,7 +17,7 @@ def main() -> None:
     arguments = parser.parse_args()
     options = Options(quick=arguments.quick, orders=arguments.orders)
     measurements = run_all(options, arguments.only or None)
-    write_report(measurements, options)
+    write_report(measurements, options, partial=bool(arguments.only))
     print(f"report written to {REPORT}")
 
 

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 from bench import bench_idle, seeding
-from bench.harness import Options, discover, memory_kilobytes, quantile, timings
+from bench.harness import (
+    Measurement,
+    Options,
+    discover,
+    load_results,
+    memory_kilobytes,
+    merge,
+    quantile,
+    timings,
+)
 
 from cdlink.core.settings import Settings
 
@@ -100,3 +109,32 @@ def test_given_the_benchmark_modules_when_imported_then_each_has_a_name_and_a_ru
         assert isinstance(module.NAME, str)
         assert callable(module.run)
     assert Options().orders is None
+
+
+def row(benchmark: str, name: str, value: float = 1.0) -> Measurement:
+    return Measurement(benchmark, name, value, "ms")
+
+
+def test_given_a_report_when_some_modules_are_run_again_then_only_their_rows_change() -> None:
+    previous = [row("a", "a1"), row("pages", "p1"), row("pages", "p2"), row("z", "z1")]
+    fresh = [row("pages", "p1", 2.0), row("pages", "p3", 3.0), row("new", "n1")]
+
+    merged = merge(previous, fresh)
+
+    assert [(m.benchmark, m.name, m.value) for m in merged] == [
+        ("a", "a1", 1.0),
+        ("pages", "p1", 2.0),
+        ("pages", "p3", 3.0),
+        ("z", "z1", 1.0),
+        ("new", "n1", 1.0),
+    ]
+
+
+def test_given_no_or_a_broken_results_file_when_loaded_then_the_report_starts_afresh(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+
+    assert load_results(tmp_path / "missing.json") == {}
+    assert load_results(broken) == {}
