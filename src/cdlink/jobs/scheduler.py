@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Exists, Select, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, Select, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from cdlink.jobs.environment import JobEnvironment
@@ -77,31 +77,44 @@ class Scheduler:
     def ensure_schedules(self, session: Session) -> None:
         """Give every active connection a schedule row for every registered stream, and keep
         rows that follow the stream's default interval in step with it.
+
+        Only the rows to create or change are read (two small queries per stream), so a tick
+        with a thousand connections does not load their thousands of schedules.
         """
         registry = self.environment.registry
         continuous = self.environment.settings.sync_continuous_seconds
-        defaults = {
-            name: schedules.normalize_interval(
+        now = self.environment.clock.now()
+        active = Connection.state == "active"
+        for name in registry.names():
+            default = schedules.normalize_interval(
                 registry.stream_class(name).default_interval, continuous
             )
-            for name in registry.names()
-        }
-        active = session.scalars(select(Connection.id).where(Connection.state == "active")).all()
-        rows = {
-            (row.connection_id, row.stream): row
-            for row in session.scalars(
-                select(StreamSchedule).where(StreamSchedule.stream.in_(list(defaults)))
+            has_row = exists().where(
+                StreamSchedule.connection_id == Connection.id, StreamSchedule.stream == name
             )
-        }
-        now = self.environment.clock.now()
-        for connection_id in active:
-            for name, default in defaults.items():
-                row = rows.get((connection_id, name))
-                if row is None:
-                    row = schedules.schedule_for(session, connection_id, name)
-                    schedules.update_interval(row, default, now)
-                elif row.interval_source == schedules.DEFAULT and row.interval_seconds != default:
-                    schedules.update_interval(row, default, now)
+            for connection_id in session.scalars(select(Connection.id).where(active, ~has_row)):
+                row = schedules.schedule_for(session, connection_id, name)
+                schedules.update_interval(row, default, now)
+            differs: ColumnElement[bool]
+            if default is None:
+                differs = StreamSchedule.interval_seconds.is_not(None)
+            else:
+                differs = or_(
+                    StreamSchedule.interval_seconds.is_(None),
+                    StreamSchedule.interval_seconds != default,
+                )
+            stale = (
+                select(StreamSchedule)
+                .join(Connection, Connection.id == StreamSchedule.connection_id)
+                .where(
+                    active,
+                    StreamSchedule.stream == name,
+                    StreamSchedule.interval_source == schedules.DEFAULT,
+                    differs,
+                )
+            )
+            for row in session.scalars(stale):
+                schedules.update_interval(row, default, now)
 
     @staticmethod
     def _outbox_due(now: datetime) -> Exists:
