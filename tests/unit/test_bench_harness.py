@@ -13,6 +13,7 @@ from bench import bench_idle, seeding
 from bench.harness import (
     Measurement,
     Options,
+    cpu_model,
     discover,
     load_results,
     memory_kilobytes,
@@ -138,3 +139,11 @@ def test_given_no_or_a_broken_results_file_when_loaded_then_the_report_starts_af
 
     assert load_results(tmp_path / "missing.json") == {}
     assert load_results(broken) == {}
+
+
+def test_given_a_cpuinfo_when_the_machine_is_named_then_its_model_is_read(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\n")
+
+    assert cpu_model(cpuinfo) == "AMD EPYC"
+    assert cpu_model(tmp_path / "missing")  # falls back to what platform knows
