@@ -241,7 +241,8 @@ def test_given_seeded_orders_when_the_dashboard_renders_then_it_shows_the_figure
     assert _figure(page, "orders-week") == ("/orders?purchased_from=2026-02-24", "7")
     assert _figure(page, "awaiting-acceptance") == ("/orders?status=WaitingAcceptance", "3")
     assert _figure(page, "to-ship") == ("/orders?status=Accepted,InPreparation", "2")
-    assert 'data-testid="revenue-EUR">30.40 EUR<' in page
+    assert 'data-testid="revenue-EUR">€30.40<' in page
+    assert 'data-testid="revenue-GBP">£12.34<' in page
     assert ">1 late<" in page
     assert ">1 due within 12 h<" in page
     assert ">1 overdue<" in page
@@ -253,6 +254,7 @@ def test_given_seeded_orders_when_the_dashboard_renders_then_it_shows_the_figure
     assert "No figures yet" not in page
     french = browser.get("/", headers={"Accept-Language": "fr"}).text
     assert "Commandes du jour" in french
+    assert 'data-testid="revenue-EUR">30,40\xa0€<' in french
 
 
 def test_given_dashboard_links_when_followed_then_the_list_shows_the_same_orders(
