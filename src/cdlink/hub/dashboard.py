@@ -10,7 +10,7 @@ floating point) gives the same exact Decimal as PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -98,6 +98,8 @@ class ConnectionHealth:
 
 @dataclass(frozen=True)
 class Dashboard:
+    """Every figure of the dashboard, as of ``now``."""
+
     now: datetime
     connections: int
     today: Sales
@@ -161,15 +163,8 @@ def deadlines(
     orders, late_count, soon_count, nearest = session.execute(
         select(func.count(), late, soon, func.min(column)).where(Order.status.in_(statuses))
     ).one()
-    return Deadlines(int(orders), int(late_count or 0), int(soon_count or 0), _aware(nearest))
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    """An aggregate's datetime: SQLite gives text (naive UTC), PostgreSQL an aware datetime."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    # min() keeps the column's type: an aware UTC datetime on both databases.
+    return Deadlines(int(orders), int(late_count or 0), int(soon_count or 0), nearest)
 
 
 def stock_alerts(session: Session, now: datetime) -> StockAlerts:
