@@ -11,7 +11,8 @@ The shop: three connections (the first stock-synced, with 1,000 SKUs of which so
 stock); ``size`` orders spread evenly over two years back from ``NOW``, the newest two days
 waiting for acceptance, accepted or in preparation, the older ones shipped or delivered, one in
 twenty cancelled and one in twenty refused; about two weeks of successful orders runs per
-connection (every 10 s), as the run history keeps.
+connection (every 10 s), as the run history keeps; 300,000 stock updates already sent, which the
+outbox keeps.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from cdlink.sync.stock import publish_to_outbox
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench-cache"
 # Change when the seed below changes, so cached databases are made again.
-SEED_VERSION = 1
+SEED_VERSION = 2
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SPAN = timedelta(days=730)
 RECENT = timedelta(days=2)
 CONNECTIONS = 3
 SKUS = 1000
 RUNS_PER_CONNECTION = 120_000  # two weeks of runs every 10 s
+DONE_PUSHES = 300_000  # stock changes already sent: the outbox keeps them
 EMAIL = "bench@cdlink.local"
 PASSWORD = "bench-password"  # noqa: S105  (a throwaway account of a throwaway database)
 
@@ -143,8 +145,34 @@ def runs_sql(dialect: str, runs: int = RUNS_PER_CONNECTION) -> str:
     )
 
 
-def seed(database: Database, size: int, runs: int = RUNS_PER_CONNECTION) -> None:
-    """Migrate ``database`` and fill it with the benchmark shop (``runs`` per connection)."""
+def pushes_sql(dialect: str, pushes: int = DONE_PUSHES) -> str:
+    """Stock updates of connection 1 already sent (state done), one a minute back from NOW."""
+    if dialect == "sqlite":
+        now = NOW.strftime("%Y-%m-%d %H:%M:%S")
+        at = f"datetime('{now}', '-' || (60 + i * 60) || ' seconds') || '.000000'"
+        return (
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n "
+            f"WHERE i + 1 < {pushes}) "
+            "INSERT INTO outbox (connection_id, stream, key, payload, state, created_at, "
+            "available_at, attempts, finished_at) "
+            f"SELECT 1, 'stock', printf('SKU-%05d', i % {SKUS}), '{{}}', 'done', {at}, {at}, 1, "
+            f"{at} FROM n"
+        )
+    at = f"(TIMESTAMPTZ '{NOW.isoformat()}' - make_interval(secs => 60 + i * 60))"
+    return (
+        "INSERT INTO outbox (connection_id, stream, key, payload, state, created_at, "
+        "available_at, attempts, finished_at) "
+        f"SELECT 1, 'stock', 'SKU-' || lpad((i % {SKUS})::text, 5, '0'), '{{}}'::json, 'done', "
+        f"{at}, {at}, 1, {at} FROM generate_series(0, {pushes - 1}) AS i"
+    )
+
+
+def seed(
+    database: Database, size: int, runs: int = RUNS_PER_CONNECTION, pushes: int = DONE_PUSHES
+) -> None:
+    """Migrate ``database`` and fill it with the benchmark shop (``runs`` per connection,
+    ``pushes`` stock updates already sent).
+    """
     migrate.upgrade(database)
     clock = ManualClock(NOW)
     with database.session() as session:
@@ -175,6 +203,7 @@ def seed(database: Database, size: int, runs: int = RUNS_PER_CONNECTION) -> None
     with database.engine.begin() as connection:
         connection.execute(text(orders))
         connection.execute(text(runs_sql(dialect, runs)))
+        connection.execute(text(pushes_sql(dialect, pushes)))
     with database.engine.connect() as connection:
         if dialect == "postgresql":
             autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")

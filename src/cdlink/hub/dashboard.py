@@ -257,9 +257,17 @@ def stock_alerts(session: Session, now: datetime) -> StockAlerts:
                     else_=0,
                 )
             ),
-        ).where(
-            OutboxEntry.stream == STOCK_STREAM,
-            OutboxEntry.state.in_(("pending", "claimed", "failed")),
+        )
+        # From each connection into ``ix_outbox_pending`` (connection, stream, state): the done
+        # entries, which pile up, are never read.
+        .select_from(Connection)
+        .join(
+            OutboxEntry,
+            and_(
+                OutboxEntry.connection_id == Connection.id,
+                OutboxEntry.stream == STOCK_STREAM,
+                OutboxEntry.state.in_(("pending", "claimed", "failed")),
+            ),
         )
     ).one()
     return StockAlerts(
