@@ -3,9 +3,10 @@
 The orders are made by the database itself (a recursive CTE on SQLite, ``generate_series`` on
 PostgreSQL, one ``INSERT … SELECT``), so a million rows take seconds to a minute rather than the
 hours the ORM would need. The seeded SQLite file is kept under ``.bench-cache/`` (gitignored),
-named after the schema revision, the size and ``SEED_VERSION``: a new migration or a change of
-the seed makes a new file, and a repeated run reuses the old one. PostgreSQL keeps one database
-per key the same way (``cdlink_bench_…``); older ones are dropped.
+named after the schema revision (and a digest of the migrations), the size and ``SEED_VERSION``:
+a new or edited migration or a change of the seed makes a new file, and a repeated run reuses
+the old one. PostgreSQL keeps one database per key the same way (``cdlink_bench_…``); older
+ones are dropped.
 
 The shop: three connections (the first stock-synced, with 1,000 SKUs of which some are out of
 stock); ``size`` orders spread evenly over two years back from ``NOW``, the newest two days
@@ -34,6 +35,7 @@ from cdlink.sync.stock import publish_to_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench-cache"
+MIGRATIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 # Change when the seed below changes, so cached databases are made again.
 SEED_VERSION = 2
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -47,9 +49,15 @@ EMAIL = "bench@cdlink.local"
 PASSWORD = "bench-password"  # noqa: S105  (a throwaway account of a throwaway database)
 
 
-def schema_revision() -> str:
-    """The newest migration's revision: part of every cache key."""
-    return migrate.head_revision(Database("sqlite://")) or "none"
+def schema_revision(versions: Path = MIGRATIONS) -> str:
+    """The newest migration's revision and a digest of every migration's text: part of every
+    cache key, so even an edited migration (before it is released) makes a new shop.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(versions.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    head = migrate.head_revision(Database("sqlite://")) or "none"
+    return f"{head}+{digest.hexdigest()[:12]}"
 
 
 def cache_key(size: int, revision: str, version: int = SEED_VERSION) -> str:

@@ -23,6 +23,7 @@ from bench.harness import (
 )
 
 from cdlink.core.settings import Settings
+from cdlink.store.engine import Database
 
 
 def test_given_samples_when_a_quantile_is_taken_then_it_interpolates_between_neighbours() -> None:
@@ -78,6 +79,20 @@ def test_given_the_seed_inputs_when_keyed_then_any_change_makes_a_new_cache_entr
     assert seeding.cache_key(1_000_000, "0006_dashboard", version=99) != key
     assert seeding.sqlite_path(1_000_000, "0006_dashboard", tmp_path).parent == tmp_path
     assert len(f"cdlink_bench_{key}_partial") <= 63  # a PostgreSQL name
+
+
+def test_given_migrations_when_one_is_edited_then_the_schema_revision_changes(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "0001_initial.py").write_text("revision = '0001'\n")
+    before = seeding.schema_revision(tmp_path)
+
+    (tmp_path / "0001_initial.py").write_text("revision = '0001'  # an index added\n")
+
+    assert seeding.schema_revision(tmp_path) != before
+    assert seeding.schema_revision().startswith(
+        seeding.migrate.head_revision(Database("sqlite://"))
+    )
 
 
 def test_given_a_size_when_spaced_then_the_orders_span_two_years() -> None:

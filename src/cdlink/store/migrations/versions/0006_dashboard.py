@@ -1,4 +1,5 @@
-"""dashboard: indexes on orders for the dashboard's figures and the orders list
+"""dashboard: indexes on orders for the dashboard's figures and the orders list, and on the
+outbox's open entries for its stock alerts
 
 Revision ID: 0006_dashboard
 Revises: 0005_stock
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_dashboard"
@@ -24,13 +26,26 @@ INDEXES = {
 }
 
 
+OPEN_STATES = "state IN ('pending', 'claimed', 'failed')"
+
+
 def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         for name, columns in INDEXES.items():
             batch_op.create_index(name, columns, unique=False)
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_open",
+            ["stream", "state", "created_at"],
+            unique=False,
+            sqlite_where=sa.text(OPEN_STATES),
+            postgresql_where=sa.text(OPEN_STATES),
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_open")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         for name in INDEXES:
             batch_op.drop_index(name)
