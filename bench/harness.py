@@ -12,9 +12,10 @@ import importlib
 import json
 import os
 import platform
+import resource
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ class Measurement:
 @dataclasses.dataclass(frozen=True)
 class Options:
     quick: bool = False
+    # Orders in the page benchmarks' shop; None: 1,000,000 (100,000 with ``quick``).
+    orders: int | None = None
 
 
 def rate(action: Callable[[], object], *, seconds: float = 1.0, rounds: int = 3) -> float:
@@ -51,6 +54,59 @@ def rate(action: Callable[[], object], *, seconds: float = 1.0, rounds: int = 3)
     return statistics.median(rates)
 
 
+def quantile(values: Sequence[float], fraction: float) -> float:
+    """The ``fraction`` quantile of ``values`` (0.5: the median, 0.95: p95), interpolated
+    between the two nearest samples; one sample is its own every quantile.
+    """
+    if not values:
+        raise ValueError("no samples to take a quantile of")
+    if not 0 <= fraction <= 1:
+        raise ValueError(f"a quantile is between 0 and 1, not {fraction}")
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def timings(action: Callable[[], object], *, samples: int, warmup: int = 2) -> list[float]:
+    """Seconds each of ``samples`` calls of ``action`` took, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        action()
+    measured = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        action()
+        measured.append(time.perf_counter() - started)
+    return measured
+
+
+def memory_kilobytes(field: str = "VmRSS", status: Path = Path("/proc/self/status")) -> int:
+    """A memory figure of this process in KiB from ``/proc/self/status`` (VmRSS: resident now,
+    VmHWM: resident at its peak); where there is no /proc, the peak from ``getrusage``.
+    """
+    try:
+        for line in status.read_text(encoding="ascii").splitlines():
+            name, _, value = line.partition(":")
+            if name == field:
+                return int(value.split()[0])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The processor's model name where Linux tells it, else what ``platform`` knows."""
+    try:
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == "model name" and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def machine() -> dict[str, Any]:
     memory = ""
     try:
@@ -60,7 +116,7 @@ def machine() -> dict[str, Any]:
         pass
     return {
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": cpu_model(),
         "cpus": os.cpu_count(),
         "memory": memory,
         "python": platform.python_version(),
@@ -85,29 +141,69 @@ def run_all(options: Options, only: list[str] | None = None) -> list[Measurement
     return measurements
 
 
-def write_report(measurements: list[Measurement], options: Options) -> None:
+def merge(previous: list[Measurement], fresh: list[Measurement]) -> list[Measurement]:
+    """The report after re-running some modules: each benchmark run again replaces all of its
+    previous rows where they stood; the others keep theirs; a new benchmark goes last.
+    """
+    rerun = {m.benchmark for m in fresh}
+    merged: list[Measurement] = []
+    placed: set[str] = set()
+    for measurement in previous:
+        if measurement.benchmark not in rerun:
+            merged.append(measurement)
+        elif measurement.benchmark not in placed:
+            placed.add(measurement.benchmark)
+            merged += [m for m in fresh if m.benchmark == measurement.benchmark]
+    merged += [m for m in fresh if m.benchmark not in placed]
+    return merged
+
+
+def load_results(path: Path = RESULTS) -> dict[str, Any]:
+    """The previous report's raw results, or an empty one."""
+    try:
+        return json.loads(path.read_text())  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return {}
+
+
+def write_report(
+    measurements: list[Measurement], options: Options, *, partial: bool = False
+) -> None:
+    """Write the report; ``partial`` (some modules only) replaces their rows in the last one."""
     host = machine()
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    previous = load_results() if partial else {}
+    generated, updates = when, []
+    if previous.get("measurements"):
+        kept = [Measurement(**item) for item in previous["measurements"]]
+        generated = previous.get("generated_at", when)
+        rerun = sorted({m.benchmark for m in measurements})
+        updates = [*previous.get("updates", []), {"at": when, "benchmarks": rerun}]
+        measurements = merge(kept, measurements)
     RESULTS.write_text(
         json.dumps(
             {
-                "generated_at": when,
+                "generated_at": generated,
+                "updates": updates,
                 "machine": host,
-                "quick": options.quick,
+                "quick": options.quick or bool(previous.get("quick")),
                 "measurements": [dataclasses.asdict(m) for m in measurements],
             },
             indent=2,
         )
         + "\n"
     )
+    quick = options.quick or bool(previous.get("quick"))
     lines = [
         "# Benchmarks",
         "",
-        f"Generated by `make bench` on {when}{' (quick mode)' if options.quick else ''}.",
-        f"Machine: {host['platform']}, {host['cpus']} CPUs, {host['memory']} memory, "
+        f"Generated by `make bench` on {generated}{' (quick mode)' if quick else ''}.",
+        *[f"Re-run on {update['at']}: {', '.join(update['benchmarks'])}." for update in updates],
+        f"Machine: {host['platform']}, {host['cpus']} CPUs ({host['processor']}), "
+        f"{host['memory']} memory, "
         f"Python {host['python']}.",
         "",
-        "Every number below comes from that run; the raw values are in `docs/benchmarks.json`.",
+        "Every number below comes from those runs; the raw values are in `docs/benchmarks.json`.",
         "How to read them: `docs/benchmarking.md`.",
         "",
         "| Benchmark | Measurement | Value | Unit | Target | Note |",

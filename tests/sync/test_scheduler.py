@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from cdlink.store.engine import Database
 from cdlink.store.models import Connection, StreamSchedule, SyncRun
 from cdlink.sync import leases, schedules
 from cdlink.sync.errors import SyncError
-from cdlink.sync.streams import StreamRegistry
+from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
 from cdlink.web.app import create_app
 from tests.sync.conftest import add_connection
 from tests.sync.marketplace import local_records, publish
@@ -261,3 +262,33 @@ def test_given_old_runs_when_the_scheduler_prunes_then_only_old_successes_go(
     with environment.database.reading() as session:
         left = session.scalars(select(SyncRun.outcome).order_by(SyncRun.id)).all()
     assert left == ["failed", "succeeded"]
+
+
+class FastStream(Stream):
+    """A stream that asks to run as often as possible: it follows the continuous interval."""
+
+    name = "test_fast"
+    default_interval = 1
+
+    def run(self, context: StreamContext) -> None:
+        return None
+
+
+def test_given_the_continuous_interval_changed_when_ticked_then_default_rows_follow_it(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, registry: StreamRegistry
+) -> None:
+    registry.register(FastStream)
+    Scheduler(environment).tick()
+    with environment.database.session() as session:
+        schedules.set_interval(
+            session, connection_id, "test_orders", "events", continuous=10, now=clock.now()
+        )
+    slower = environment.settings.model_copy(update={"sync_continuous_seconds": 30})
+
+    Scheduler(dataclasses.replace(environment, settings=slower)).tick()
+
+    with environment.database.reading() as session:
+        fast = session.get_one(StreamSchedule, (connection_id, "test_fast"))
+    custom = schedule_of(environment, connection_id)
+    assert (fast.interval_seconds, fast.interval_source) == (30, "default")
+    assert (custom.interval_seconds, custom.interval_source) == (None, "custom")

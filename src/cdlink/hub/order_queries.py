@@ -1,7 +1,8 @@
 """Reading orders for the pages and the REST API: filtered, paginated lists and one order.
 
-Filters are by connection, status, a date range on the purchase time, and a text matched against
-the marketplace order id, the reference and the customer's name or e-mail address.
+Filters are by connection, status, a date range on the purchase time, the acceptance or shipping
+deadline (the dashboard's "late" and "due within 12 h" links), and a text matched against the
+marketplace order id, the reference and the customer's name or e-mail address.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class OrderFilter:
     purchased_from: datetime | None = None
     purchased_to: datetime | None = None
     text: str | None = None
+    # Deadlines: acceptance (or shipping) deadline at or after ``…_from`` and before ``…_to``.
+    acceptance_from: datetime | None = None
+    acceptance_to: datetime | None = None
+    shipping_to: datetime | None = None
 
     def apply(self, query: Select[tuple[Order]]) -> Select[tuple[Order]]:
         if self.connection_id is not None:
@@ -43,6 +48,12 @@ class OrderFilter:
             query = query.where(Order.purchased_at >= self.purchased_from)
         if self.purchased_to is not None:
             query = query.where(Order.purchased_at < self.purchased_to)
+        if self.acceptance_from is not None:
+            query = query.where(Order.acceptance_deadline >= self.acceptance_from)
+        if self.acceptance_to is not None:
+            query = query.where(Order.acceptance_deadline < self.acceptance_to)
+        if self.shipping_to is not None:
+            query = query.where(Order.shipping_deadline < self.shipping_to)
         if self.text:
             pattern = f"%{self.text.strip().lower()}%"
             query = query.where(
@@ -59,9 +70,13 @@ class OrderFilter:
 @dataclass(frozen=True)
 class OrderPage:
     orders: list[Order]
+    # The number of matching orders; with a count limit, at most that limit (``exact`` False
+    # when more orders match).
     total: int
     page: int
     page_size: int
+    exact: bool = True
+    has_next: bool = False
 
     @property
     def pages(self) -> int:
@@ -69,18 +84,49 @@ class OrderPage:
 
 
 def list_orders(
-    session: Session, order_filter: OrderFilter, *, page: int = 1, page_size: int = 50
+    session: Session,
+    order_filter: OrderFilter,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    count_limit: int | None = None,
 ) -> OrderPage:
-    """One page of the orders matching ``order_filter``, newest purchase first."""
+    """One page of the orders matching ``order_filter``, newest purchase first.
+
+    The page walks ``ix_orders_purchased`` (or ``ix_orders_status_purchased`` with a status
+    filter) from the newest order, so the first pages cost a few rows whatever the table holds.
+    Counting every match costs a scan of the matching index entries: with ``count_limit`` the
+    count stops there (``exact`` is then False when more match), which keeps a page of a
+    million-order shop fast; ``has_next`` says whether another page follows either way. On the
+    last page the count is the rows before it plus its own, exact, and no count query runs.
+    """
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
     matching = order_filter.apply(select(Order))
-    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
     query = (
         matching.order_by(Order.purchased_at.desc(), Order.id.desc())
         .offset((page - 1) * page_size)
-        .limit(page_size)
+        .limit(page_size + 1)
     )
-    return OrderPage(list(session.scalars(query)), int(total), page, page_size)
+    rows: list[Order] = list(session.scalars(query))
+    has_next = len(rows) > page_size
+    if not has_next and (rows or page == 1):
+        # The last page: the count is known without counting (a search matching a few orders
+        # reads the table once, not twice).
+        total, exact = (page - 1) * page_size + len(rows), True
+    else:
+        total, exact = _count(session, matching, count_limit)
+    return OrderPage(rows[:page_size], total, page, page_size, exact=exact, has_next=has_next)
+
+
+def _count(session: Session, matching: Select[tuple[Order]], limit: int | None) -> tuple[int, bool]:
+    """How many orders match, and whether that is exact (no more than ``limit`` match)."""
+    counted = matching.with_only_columns(Order.id)
+    if limit is not None:
+        counted = counted.limit(limit + 1)
+    total = int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+    if limit is not None and total > limit:
+        return limit, False
+    return total, True
 
 
 def get_order(session: Session, order_id: int) -> Order:

@@ -12,7 +12,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Exists, Select, exists, or_, select, update
+from sqlalchemy import (
+    Exists,
+    Select,
+    String,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from cdlink.jobs.environment import JobEnvironment
@@ -77,6 +90,9 @@ class Scheduler:
     def ensure_schedules(self, session: Session) -> None:
         """Give every active connection a schedule row for every registered stream, and keep
         rows that follow the stream's default interval in step with it.
+
+        Two queries read only the rows to create and the rows to bring back to their default,
+        so a tick with a thousand connections does not load their thousands of schedules.
         """
         registry = self.environment.registry
         continuous = self.environment.settings.sync_continuous_seconds
@@ -86,22 +102,42 @@ class Scheduler:
             )
             for name in registry.names()
         }
-        active = session.scalars(select(Connection.id).where(Connection.state == "active")).all()
-        rows = {
-            (row.connection_id, row.stream): row
-            for row in session.scalars(
-                select(StreamSchedule).where(StreamSchedule.stream.in_(list(defaults)))
-            )
-        }
+        if not defaults:
+            return
         now = self.environment.clock.now()
-        for connection_id in active:
-            for name, default in defaults.items():
-                row = rows.get((connection_id, name))
-                if row is None:
-                    row = schedules.schedule_for(session, connection_id, name)
-                    schedules.update_interval(row, default, now)
-                elif row.interval_source == schedules.DEFAULT and row.interval_seconds != default:
-                    schedules.update_interval(row, default, now)
+        active = Connection.state == "active"
+        names = union_all(
+            *(select(literal(name, String()).label("stream")) for name in defaults)
+        ).subquery("names")
+        has_row = exists().where(
+            StreamSchedule.connection_id == Connection.id, StreamSchedule.stream == names.c.stream
+        )
+        missing = (
+            select(Connection.id, names.c.stream)
+            .select_from(Connection)
+            .join(names, true())  # every stream of every active connection
+            .where(active, ~has_row)
+        )
+        for connection_id, name in session.execute(missing).all():
+            row = schedules.schedule_for(session, connection_id, name)
+            schedules.update_interval(row, defaults[name], now)
+        # NULL ("only on events") compared as -1, which no interval is.
+        expected = case(
+            {name: -1 if seconds is None else seconds for name, seconds in defaults.items()},
+            value=StreamSchedule.stream,
+        )
+        stale = (
+            select(StreamSchedule)
+            .join(Connection, Connection.id == StreamSchedule.connection_id)
+            .where(
+                active,
+                StreamSchedule.stream.in_(list(defaults)),
+                StreamSchedule.interval_source == schedules.DEFAULT,
+                func.coalesce(StreamSchedule.interval_seconds, -1) != expected,
+            )
+        )
+        for row in session.scalars(stale):
+            schedules.update_interval(row, defaults[row.stream], now)
 
     @staticmethod
     def _outbox_due(now: datetime) -> Exists:

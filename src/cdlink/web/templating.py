@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -28,6 +29,10 @@ def environment(language: str) -> Environment:
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(version=__version__, languages=LANGUAGES)
+    env.filters["money"] = lambda amount, currency: format_currency(
+        amount, currency, locale=language
+    )
+    env.filters["number"] = lambda value: format_decimal(value, locale=language)
     return env
 
 

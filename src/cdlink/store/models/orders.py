@@ -30,6 +30,13 @@ class Order(Base):
         UniqueConstraint("connection_id", "marketplace_order_id"),
         Index("ix_orders_connection_status", "connection_id", "status"),
         Index("ix_orders_connection_purchased", "connection_id", "purchased_at"),
+        # The orders list (newest first) and the dashboard's sales since a moment.
+        Index("ix_orders_purchased", "purchased_at", "id"),
+        # The orders list filtered by status, newest first.
+        Index("ix_orders_status_purchased", "status", "purchased_at", "id"),
+        # The dashboard: orders awaiting acceptance and orders to ship, by deadline.
+        Index("ix_orders_status_acceptance", "status", "acceptance_deadline"),
+        Index("ix_orders_status_shipping", "status", "shipping_deadline"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,7 +7,7 @@ engine has sent it and read the order back.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from cdlink.hub import order_actions, payment_methods
 from cdlink.hub.cancellation_reasons import reasons_for
 from cdlink.hub.connections import list_connections
+from cdlink.hub.dashboard import DUE_SOON
 from cdlink.hub.order_deadlines import acceptance_urgency
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
 from cdlink.hub.order_stock import reservations_of
@@ -39,18 +40,41 @@ STATUSES = (
     "Cancelled",
 )
 PAGE_SIZE = 25
+# Past this many matching orders the list says "more than …" rather than counting them all.
+COUNT_LIMIT = 10_000
+# The dashboard's deadline links: ?due=acceptance-late, acceptance-soon or shipping-late.
+DUE_FILTERS = ("acceptance-late", "acceptance-soon", "shipping-late")
 
 
-def _day(text: str | None, *, end: bool = False) -> datetime | None:
-    """A date from a filter field (YYYY-MM-DD) as the start of that day, or of the next, in UTC."""
+def _day(text: str | None, zone: tzinfo, *, end: bool = False) -> datetime | None:
+    """A date from a filter field (YYYY-MM-DD) as the start of that day, or of the next, in the
+    seller's time zone (the one the list shows times in).
+    """
     if not text:
         return None
     try:
         day = date.fromisoformat(text)
     except ValueError:
         return None  # a malformed date filters nothing rather than failing the page
-    moment = datetime.combine(day, time(), tzinfo=UTC)
-    return moment + timedelta(days=1) if end else moment
+    if end:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def _statuses(text: str) -> tuple[str, ...]:
+    """One status, or several separated by commas (the dashboard's "to ship" link)."""
+    return tuple(part for part in text.split(",") if part)
+
+
+def _due(due: str, now: datetime) -> dict[str, datetime]:
+    """The deadline bounds of a ``due`` link; the statuses come with the link itself."""
+    if due == "acceptance-late":
+        return {"acceptance_to": now}
+    if due == "acceptance-soon":
+        return {"acceptance_from": now, "acceptance_to": now + DUE_SOON}
+    if due == "shipping-late":
+        return {"shipping_to": now}
+    return {}
 
 
 @router.get("/orders")
@@ -61,20 +85,27 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
     q: str = "",
     purchased_from: str = "",
     purchased_to: str = "",
+    due: str = "",
     page: int = 1,
 ) -> Response:
+    zone = request.app.state.settings.zone
+    now = request.app.state.clock.now()
+    due = due if due in DUE_FILTERS else ""
     order_filter = OrderFilter(
         connection_id=int(connection) if connection.isdigit() else None,
-        statuses=(status,) if status else (),
-        purchased_from=_day(purchased_from),
-        purchased_to=_day(purchased_to, end=True),
+        statuses=_statuses(status),
+        purchased_from=_day(purchased_from, zone),
+        purchased_to=_day(purchased_to, zone, end=True),
         text=q or None,
+        **_due(due, now),
     )
     with request.app.state.database.reading() as session:
-        found = list_orders(session, order_filter, page=page, page_size=PAGE_SIZE)
+        found = list_orders(
+            session, order_filter, page=page, page_size=PAGE_SIZE, count_limit=COUNT_LIMIT
+        )
         connections = {item.id: item.name for item in list_connections(session)}
         labels = payment_methods.all_labels(session)
-    filtered = any((status, connection, q, purchased_from, purchased_to))
+    filtered = any((status, connection, q, purchased_from, purchased_to, due))
     if found.total == 0 and not filtered:
         return coming_page(request, "orders")
     chosen = {
@@ -83,6 +114,7 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
         "q": q,
         "purchased_from": purchased_from,
         "purchased_to": purchased_to,
+        "due": due,
     }
     values = {
         "found": found,
@@ -90,12 +122,9 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
         "connections": connections,
         "chosen": chosen,
         "query": urlencode({key: value for key, value in chosen.items() if value}),
-        "now": request.app.state.clock.now(),
-        "zone": request.app.state.settings.zone,
-        "urgency": {
-            order.id: acceptance_urgency(order, request.app.state.clock.now())
-            for order in found.orders
-        },
+        "now": now,
+        "zone": zone,
+        "urgency": {order.id: acceptance_urgency(order, now) for order in found.orders},
         "payment_labels": {
             order.id: labels.get((order.connection_id, order.payment_method or ""))
             for order in found.orders

@@ -1,4 +1,5 @@
-"""The dashboard, the sync log, and the pages whose content comes with later features.
+"""The dashboard (figures from ``hub.dashboard``), the sync log, and the pages whose content
+comes with later features.
 
 Orders, Products and Stock show an honest empty state that says what will appear there; nothing
 on these pages is made up.
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections import list_connections
+from cdlink.hub.dashboard import build_dashboard
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry
 from cdlink.sync.connection_check import EXPLANATIONS
@@ -60,8 +62,18 @@ def _connection_count(database: Database) -> int:
 
 @router.get("/")
 def dashboard(request: Request) -> Response:
-    connections = _connection_count(request.app.state.database)
-    return render(request, "dashboard.html", {"connections": connections})
+    settings = request.app.state.settings
+    now = request.app.state.clock.now()
+    with request.app.state.database.reading() as session:
+        figures = build_dashboard(session, now, settings.zone)
+    context = {
+        "figures": figures,
+        "connections": figures.connections,
+        "zone": settings.zone,
+        "today": figures.today.since.astimezone(settings.zone).date().isoformat(),
+        "week_start": figures.last_7_days.since.astimezone(settings.zone).date().isoformat(),
+    }
+    return render(request, "dashboard.html", context)
 
 
 def coming_page(request: Request, key: str) -> Response:
