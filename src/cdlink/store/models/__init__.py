@@ -3,7 +3,9 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
+from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
+    MarketplaceQuantity,
     Product,
     Reservation,
     StockBuffer,
@@ -36,7 +38,9 @@ __all__ = [
     "ApiToken",
     "Binding",
     "Connection",
+    "IdempotencyKey",
     "LoginAttempt",
+    "MarketplaceQuantity",
     "Order",
     "OrderAction",
     "OrderLine",
