@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -81,6 +82,8 @@ def _check(
     skus: set[str],
     warehouses: set[str],
     seen: dict[tuple[str, str], int],
+    *,
+    unit: str = "on line",
 ) -> tuple[StockCount | None, LineProblem | None]:
     if len(row) != len(COLUMNS):
         return None, LineProblem(number, f"expected 3 values, found {len(row)}")
@@ -95,9 +98,50 @@ def _check(
         )
     if (sku, warehouse) in seen:
         first = seen[(sku, warehouse)]
-        return None, LineProblem(number, f"{sku} in {warehouse} is already counted on line {first}")
+        return None, LineProblem(number, f"{sku} in {warehouse} is already counted {unit} {first}")
     seen[(sku, warehouse)] = number
     return StockCount(number, sku, warehouse, int(quantity)), None
+
+
+class InvalidStockListError(InvalidStockFileError):
+    """A list of counts (the REST API's bulk set) with problems; items are numbered from 1."""
+
+    default_hint = "Correct the items named and send the whole list again; nothing was changed."
+
+    def __init__(self, problems: list[LineProblem]) -> None:
+        shown = "; ".join(f"item {problem.line}: {problem.message}" for problem in problems[:20])
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        CdlinkError.__init__(self, f"the list has {len(problems)} problem(s): {shown}{more}")
+        self.problems = problems
+
+
+def read_items(items: Sequence[tuple[str, str, int]], stock: Inventory) -> list[StockCount]:
+    """(SKU, warehouse, quantity) items checked like the lines of a file, numbered from 1."""
+    if len(items) > MAXIMUM_LINES:
+        raise InvalidStockListError([LineProblem(1, f"more than {MAXIMUM_LINES} items")])
+    skus = set(stock.session.scalars(select(Product.sku)))
+    warehouses = set(stock.session.scalars(select(Warehouse.code)))
+    counts: list[StockCount] = []
+    problems: list[LineProblem] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, (sku, warehouse, quantity) in enumerate(items, start=1):
+        count, problem = _check(
+            number, [sku, warehouse, str(quantity)], skus, warehouses, seen, unit="in item"
+        )
+        if problem is not None:
+            problems.append(problem)
+        elif count is not None:
+            counts.append(count)
+    if problems:
+        raise InvalidStockListError(problems)
+    return counts
+
+
+def apply(counts: Sequence[StockCount], stock: Inventory, reason: str) -> int:
+    """Set each level (a count); return how many were applied."""
+    for count in counts:
+        stock.set_on_hand(count.sku, count.warehouse, count.quantity, reason)
+    return len(counts)
 
 
 def upload(text: str, stock: Inventory) -> int:

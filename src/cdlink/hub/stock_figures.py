@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,10 +19,12 @@ from cdlink.hub.availability import available_to_sell
 from cdlink.store.models import Product, Reservation, StockBuffer, StockLevel, WarehouseConnection
 
 EVERY_PRODUCT = 0
+T = TypeVar("T")
 CHUNK = 500
 
 
-def chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``values`` in slices small enough for an ``IN (…)`` list."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

@@ -158,7 +158,7 @@ class StockPusher(OutboxExporter):
             rows = _statuses(session, context.connection_id, [push.key for push in pushes])
             for push in pushes:
                 outcome = outcomes.get(push.entry_id, PushOutcome(False, "no answer"))
-                _record(session, rows, context.connection_id, push, outcome, now)
+                _record(session, rows, context.connection_id, push, outcome=outcome, now=now)
 
 
 def _outcome(status: str, results: Sequence[object]) -> PushOutcome:
@@ -188,6 +188,7 @@ def _record(
     rows: dict[str, StockPushStatus],
     connection_id: int,
     push: Push,
+    *,
     outcome: PushOutcome,
     now: datetime,
 ) -> None:

@@ -13,9 +13,17 @@ from starlette.exceptions import HTTPException
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionError
+from cdlink.hub.inventory import InvalidStockError, UnknownProductError, UnknownWarehouseError
 from cdlink.hub.order_actions import OrderActionError
 from cdlink.hub.order_queries import UnknownOrderError
+from cdlink.hub.stock_csv import InvalidStockFileError, InvalidStockListError
+from cdlink.hub.warehouses import InvalidWarehouseError, WarehouseExistsError, WarehouseInUseError
 from cdlink.store.access import AccessError
+from cdlink.store.idempotency import (
+    IdempotencyInProgressError,
+    IdempotencyKeyReusedError,
+    InvalidIdempotencyKeyError,
+)
 from cdlink.web.guard import is_api
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.templating import render
@@ -29,17 +37,25 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 
 
+#: The HTTP status of each kind of cdlink error (the first match wins); anything else is a 500.
+STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
+    ((UnknownConnectionError, AccessError, UnknownOrderError), 404),
+    ((UnknownProductError, UnknownWarehouseError), 404),
+    (
+        (InvalidConnectionError, InvalidStockError, InvalidStockFileError, InvalidWarehouseError),
+        422,
+    ),
+    ((IdempotencyKeyReusedError, InvalidIdempotencyKeyError), 422),
+    ((OrderActionError, WarehouseExistsError, WarehouseInUseError), 409),
+    ((IdempotencyInProgressError,), 409),
+    ((StorageError, ConfigurationError), 503),
+)
+
+
 def status_of(error: CdlinkError) -> int:
-    if isinstance(error, UnknownConnectionError | AccessError):
-        return 404
-    if isinstance(error, InvalidConnectionError):
-        return 422
-    if isinstance(error, UnknownOrderError):
-        return 404
-    if isinstance(error, OrderActionError):
-        return 409
-    if isinstance(error, StorageError | ConfigurationError):
-        return 503
+    for kinds, status in STATUSES:
+        if isinstance(error, kinds):
+            return status
     return 500
 
 
@@ -65,6 +81,8 @@ async def _cdlink_error(request: Request, error: CdlinkError) -> Response:
             extra["problems"] = [
                 {"field": problem.field, "message": problem.message} for problem in error.problems
             ]
+        if isinstance(error, InvalidStockFileError):
+            extra["problems"] = stock_problems(error)
         return problem(status, error.message, error.hint, **extra)
     return _page(request, status, error.message, error.hint)
 
@@ -109,3 +127,9 @@ def _page(request: Request, status: int, message: str, hint: str) -> Response:
         "hint": gettext(language, hint),
     }
     return render(request, "error.html", context, status=status)
+
+
+def stock_problems(error: InvalidStockFileError) -> list[dict[str, object]]:
+    """Each bad line of a file (or item of a list), as the API reports them."""
+    field = "item" if isinstance(error, InvalidStockListError) else "line"
+    return [{field: problem.line, "message": problem.message} for problem in error.problems]
