@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.hub.availability import available_to_sell
 from cdlink.hub.stock_figures import StockFigures
 from cdlink.store.models import (
@@ -39,19 +40,19 @@ EVERY_PRODUCT = 0
 class UnknownProductError(CdlinkError):
     """No product has that SKU."""
 
-    default_hint = "Check the SKU, or import the offers of the connection first."
+    default_hint = translatable("Check the SKU, or import the offers of the connection first.")
 
 
 class UnknownWarehouseError(CdlinkError):
     """No warehouse has that code."""
 
-    default_hint = "Create the warehouse in Settings → Warehouses, or check its code."
+    default_hint = translatable("Create the warehouse in Settings → Warehouses, or check its code.")
 
 
 class InvalidStockError(CdlinkError):
     """A quantity that cannot be stored (negative on-hand, reservation or buffer)."""
 
-    default_hint = "Use a whole number of units, zero or more."
+    default_hint = translatable("Use a whole number of units, zero or more.")
 
 
 class Inventory:

@@ -166,9 +166,9 @@ def list_stock(
     total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
     query = matching.order_by(Product.sku).offset((page - 1) * page_size).limit(page_size)
     products: list[Product] = list(session.scalars(query))
-    connections = _connections(session, stock_filter.connection_id)
+    connections = stock_connections(session, stock_filter.connection_id)
     rows = StockReader(session, connections, now).rows(products)
-    return StockPage(rows, int(total), page, page_size, _warehouses(session), connections)
+    return StockPage(rows, int(total), page, page_size, all_warehouses(session), connections)
 
 
 def get_stock(session: Session, sku: str, now: datetime) -> StockRow:
@@ -176,17 +176,17 @@ def get_stock(session: Session, sku: str, now: datetime) -> StockRow:
     product = session.scalar(select(Product).where(Product.sku == sku))
     if product is None:
         raise UnknownProductError(f"unknown SKU {sku!r}")
-    return StockReader(session, _connections(session, None), now).rows([product])[0]
+    return StockReader(session, stock_connections(session, None), now).rows([product])[0]
 
 
-def _connections(session: Session, only: int | None) -> list[Connection]:
+def stock_connections(session: Session, only: int | None = None) -> list[Connection]:
     query = select(Connection).where(Connection.state != "deleted").order_by(Connection.id)
     if only is not None:
         query = query.where(Connection.id == only)
     return list(session.scalars(query))
 
 
-def _warehouses(session: Session) -> list[Warehouse]:
+def all_warehouses(session: Session) -> list[Warehouse]:
     return list(session.scalars(select(Warehouse).order_by(Warehouse.code)))
 
 
@@ -200,7 +200,7 @@ class StockReader:
 
     def rows(self, products: list[Product]) -> list[StockRow]:
         figures = StockFigures.load(self.session, products)
-        codes = {warehouse.id: warehouse.code for warehouse in _warehouses(self.session)}
+        codes = {warehouse.id: warehouse.code for warehouse in all_warehouses(self.session)}
         skus = [product.sku for product in products]
         pushes = self._pushes(skus)
         shown = self._shown(skus)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.hub.inventory import UnknownWarehouseError, add_warehouse
 from cdlink.store.models import StockLevel, Warehouse, WarehouseConnection
 
@@ -26,7 +27,7 @@ MAXIMUM_NAME = 120
 class InvalidWarehouseError(CdlinkError):
     """A warehouse code or name that cannot be used."""
 
-    default_hint = (
+    default_hint = translatable(
         "Use a code of 1 to 40 letters, digits, '-', '_' or '.', and a name of 1 to 120 characters."
     )
 
@@ -34,16 +35,20 @@ class InvalidWarehouseError(CdlinkError):
 class WarehouseExistsError(CdlinkError):
     """Another warehouse has that code."""
 
-    default_hint = "Choose another code, or rename the existing warehouse."
+    default_hint = translatable("Choose another code, or rename the existing warehouse.")
 
 
 class WarehouseInUseError(CdlinkError):
     """The warehouse still holds stock."""
 
-    default_hint = (
+    default_hint = translatable(
         "Count its stock to 0 first (Stock page, CSV upload or the API), then delete it; "
         "its units would otherwise disappear from every connection that sells them."
     )
+
+    def __init__(self, code: str, units: int, skus: int) -> None:
+        super().__init__(f"warehouse {code} still holds {units} unit(s) of {skus} SKU(s)")
+        self.code, self.units, self.skus = code, units, skus
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,7 @@ def delete_warehouse(session: Session, code: str) -> None:
     )
     skus, units = session.execute(query).one()
     if skus:
-        raise WarehouseInUseError(f"warehouse {code} still holds {units} unit(s) of {skus} SKU(s)")
+        raise WarehouseInUseError(code, int(units), int(skus))
     session.delete(warehouse)
     session.flush()
 

@@ -23,7 +23,16 @@ from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChe
 from cdlink.web import api, docs, errors, health
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
-from cdlink.web.pages import access, apps, orders, settings_page, shell
+from cdlink.web.pages import (
+    access,
+    apps,
+    orders,
+    products,
+    settings_page,
+    shell,
+    stock,
+    warehouse_settings,
+)
 from cdlink.web.security import Signer
 
 log = logging.getLogger(__name__)
@@ -36,7 +45,10 @@ ROUTERS = (
     shell.router,
     apps.router,
     orders.router,
+    products.router,
+    stock.router,
     settings_page.router,
+    warehouse_settings.router,
     api.router,
     docs.router,
 )

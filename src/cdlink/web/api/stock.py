@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from cdlink.core.translatable import translatable
 from cdlink.hub import stock_csv
 from cdlink.hub.inventory import Inventory
 from cdlink.hub.stock_queries import StockFilter, StockRow, get_stock, list_stock
@@ -248,12 +249,22 @@ def decode_upload(data: bytes) -> str:
     """The file's text; a file too big or not UTF-8 is refused with line 1 named."""
     if len(data) > MAXIMUM_UPLOAD_BYTES:
         raise stock_csv.InvalidStockFileError(
-            [stock_csv.LineProblem(1, f"the file is larger than {MAXIMUM_UPLOAD_BYTES} bytes")]
+            [
+                stock_csv.LineProblem(
+                    1,
+                    translatable("the file is larger than %(limit)s bytes"),
+                    {"limit": MAXIMUM_UPLOAD_BYTES},
+                )
+            ]
         )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise stock_csv.InvalidStockFileError(
-            [stock_csv.LineProblem(line, "the file is not UTF-8 text; save it as CSV UTF-8")]
+            [
+                stock_csv.LineProblem(
+                    line, translatable("the file is not UTF-8 text; save it as CSV UTF-8")
+                )
+            ]
         ) from error

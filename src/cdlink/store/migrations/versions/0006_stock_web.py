@@ -1,4 +1,4 @@
-"""stock web: marketplace quantities read from the offers, idempotency keys of the REST API
+"""stock web: marketplace quantities, idempotency keys of the REST API, bindings by local id
 
 Revision ID: 0006_stock_web
 Revises: 0005_stock
@@ -55,9 +55,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.create_index("ix_idempotency_keys_created_at", ["created_at"], unique=False)
+    with op.batch_alter_table("bindings", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_bindings_local", ["connection_id", "kind", "local_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("bindings", schema=None) as batch_op:
+        batch_op.drop_index("ix_bindings_local")
     with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
         batch_op.drop_index("ix_idempotency_keys_created_at")
     op.drop_table("idempotency_keys")
