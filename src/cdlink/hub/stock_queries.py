@@ -75,20 +75,20 @@ class StockFilter:
             )
         if self.sku:
             query = query.where(Product.sku == self.sku)
+        # IN (subquery) rather than a correlated EXISTS: evaluated once, whatever the catalog's
+        # size (SQLite would otherwise scan the subquery's table once per product).
         if self.warehouse:
-            query = query.where(
-                exists()
-                .where(StockLevel.product_id == Product.id)
-                .where(StockLevel.warehouse_id == Warehouse.id, Warehouse.code == self.warehouse)
+            stocked = (
+                select(StockLevel.product_id)
+                .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+                .where(Warehouse.code == self.warehouse)
             )
+            query = query.where(Product.id.in_(stocked))
         if self.connection_id is not None:
             query = query.where(on_connection(self.connection_id))
         if self.failed_only:
-            query = query.where(
-                exists().where(
-                    StockPushStatus.sku == Product.sku, StockPushStatus.outcome == "refused"
-                )
-            )
+            refused = select(StockPushStatus.sku).where(StockPushStatus.outcome == "refused")
+            query = query.where(Product.sku.in_(refused))
         return query
 
 
@@ -303,6 +303,8 @@ class StockReader:
             query = (
                 select(OutboxEntry.connection_id, OutboxEntry.key, func.min(OutboxEntry.created_at))
                 .where(
+                    # The leading columns of the outbox's pending index: done entries pile up.
+                    OutboxEntry.connection_id.in_([item.id for item in self.connections]),
                     OutboxEntry.stream == STOCK_STREAM,
                     OutboxEntry.state.in_(WAITING),
                     OutboxEntry.key.in_(part),
