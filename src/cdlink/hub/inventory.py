@@ -243,7 +243,9 @@ class Inventory:
     def _level(self, product: Product, warehouse: Warehouse) -> StockLevel:
         level = self._levels.get((product.id, warehouse.id))
         if level is None:
-            level = self.session.get(StockLevel, (product.id, warehouse.id))
+            # Locked until the transaction ends (PostgreSQL; SQLite writes one at a time), so
+            # two concurrent adjustments of one level cannot both start from the same count.
+            level = self.session.get(StockLevel, (product.id, warehouse.id), with_for_update=True)
         if level is None:
             level = StockLevel(
                 product_id=product.id,
