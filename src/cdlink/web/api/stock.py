@@ -175,7 +175,10 @@ def set_level(request: Request, sku: str, warehouse: str, body: CountIn) -> Stoc
     return one_sku(request, sku)
 
 
-@router.post("/{sku}/{warehouse}/adjustments")
+@router.post(
+    "/{sku}/{warehouse}/adjustments",
+    responses={200: {"model": StockOut, "description": "The SKU's stock after the change."}},
+)
 def adjust_level(
     request: Request,
     sku: str,
