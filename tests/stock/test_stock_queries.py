@@ -21,6 +21,7 @@ from cdlink.hub.stock_queries import (
     SENDING,
     STALE,
     UNKNOWN,
+    UNMANAGED,
     StockFilter,
     get_stock,
     list_buffers,
@@ -163,16 +164,25 @@ def test_given_a_refused_push_when_read_then_the_sku_is_failed_with_the_reason(
     assert [row.sku for row in failed.rows] == [sku(6)]
 
 
-def test_given_no_push_and_no_offer_read_when_read_then_the_state_is_unknown(
+def test_given_a_product_without_stock_when_read_then_it_is_unmanaged_until_counted(
     shop: JobEnvironment,
 ) -> None:
     with shop.database.session() as session:
         add_product(session, shop.clock, "NEW-SKU", title="New")
+    with shop.database.reading() as session:
+        untouched = get_stock(session, "NEW-SKU", shop.clock.now()).connections[0]
+    with shop.database.session() as session:  # counted while stock sync was off: nothing sent
+        session.get_one(Connection, CONNECTION).stock_sync_enabled = False
+    with inventory(shop) as stock:
+        stock.set_on_hand("NEW-SKU", "PARIS", 2, "count")
+    with shop.database.session() as session:
+        session.get_one(Connection, CONNECTION).stock_sync_enabled = True
 
     with shop.database.reading() as session:
-        cell = get_stock(session, "NEW-SKU", shop.clock.now()).connections[0]
+        counted = get_stock(session, "NEW-SKU", shop.clock.now()).connections[0]
 
-    assert (cell.state, cell.cdiscount_quantity) == (UNKNOWN, None)
+    assert untouched.state == UNMANAGED
+    assert (counted.state, counted.cdiscount_quantity, counted.available) == (UNKNOWN, None, 2)
 
 
 def test_given_warehouses_when_managed_then_one_with_stock_is_never_deleted(

@@ -11,7 +11,9 @@ Per connection, a row says what Cdiscount holds and whether it is in step:
 - *state*: ``in_step`` (Cdiscount shows available-to-sell), ``sending`` (it differs, and a push
   has been waiting less than ``STALE_AFTER``), ``stale`` (it differs for longer, or nothing is
   on its way), ``failed`` (the last push was refused: the reason is shown), ``unknown`` (neither
-  a push nor an offer import has told us yet), or ``off`` (stock sync is off for the connection).
+  a push nor an offer import has told us yet), ``unmanaged`` (no stock was ever entered for the
+  product: cdlink leaves Cdiscount's quantity alone, see ``is_managed``), or ``off`` (stock sync
+  is off for the connection).
 """
 
 from __future__ import annotations
@@ -42,12 +44,13 @@ STALE_AFTER = timedelta(minutes=5)
 STOCK_STREAM = "stock"
 OFFER_KIND = "offer"
 WAITING = ("pending", "claimed")
-IN_STEP, SENDING, STALE, FAILED, UNKNOWN, OFF = (
+IN_STEP, SENDING, STALE, FAILED, UNKNOWN, UNMANAGED, OFF = (
     "in_step",
     "sending",
     "stale",
     "failed",
     "unknown",
+    "unmanaged",
     "off",
 )
 
@@ -259,7 +262,14 @@ class StockReader:
             push_outcome=push.outcome if push else None,
             push_reason=push.reason if push else None,
             waiting_since=waiting_since,
-            state=self._state(connection, available, quantity, push, waiting_since),
+            state=self._state(
+                connection,
+                available,
+                quantity,
+                push,
+                waiting_since,
+                managed=product.id in figures.on_hand,
+            ),
         )
 
     def _state(
@@ -269,9 +279,13 @@ class StockReader:
         quantity: int | None,
         push: StockPushStatus | None,
         waiting_since: datetime | None,
+        *,
+        managed: bool,
     ) -> str:
         if not connection.stock_sync_enabled:
             return OFF
+        if not managed:
+            return UNMANAGED
         if push is not None and push.outcome == "refused":
             return FAILED
         if quantity == available:

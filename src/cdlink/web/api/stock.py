@@ -50,7 +50,7 @@ class ConnectionStockOut(BaseModel):
     cdiscount_seen_at: datetime | None
     last_push: PushOut | None
     waiting_since: datetime | None = Field(description="Since when a push has been waiting.")
-    state: str = Field(description="in_step, sending, stale, failed, unknown or off")
+    state: str = Field(description="in_step, sending, stale, failed, unknown, unmanaged or off")
 
 
 class StockOut(BaseModel):
