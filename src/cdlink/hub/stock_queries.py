@@ -290,6 +290,10 @@ class StockReader:
             return FAILED
         if quantity == available:
             return IN_STEP
+        return self._drift(quantity, waiting_since)
+
+    def _drift(self, quantity: int | None, waiting_since: datetime | None) -> str:
+        """Cdiscount does not show available-to-sell: on its way, late, or never told."""
         if waiting_since is not None and self.now - waiting_since < STALE_AFTER:
             return SENDING
         if quantity is None and waiting_since is None:
