@@ -76,9 +76,23 @@ def log_in_as_printed(printed: str, port: int) -> None:
             },
         )
         orders = wait_for_orders(browser, f"http://127.0.0.1:{port}/orders")
+        stock = wait_for_page(browser, f"http://127.0.0.1:{port}/stock", 'data-state="in_step"')
     assert landed.status_code == 200
     assert landed.url.path == "/"
     assert 'data-testid="orders"' in orders  # the sandbox shop, connected and imported
+    # PARIS and LYON are mapped to the shop: their stock was pushed and Cdiscount confirmed it.
+    assert 'data-testid="on-hand-SKU-00002-PARIS"' in stock
+
+
+def wait_for_page(browser: httpx.Client, url: str, marker: str) -> str:
+    """The page once ``marker`` appears on it (the embedded runtime works meanwhile)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = browser.get(url, headers={"Accept-Language": "en"}).text
+        if marker in page:
+            return page
+        time.sleep(0.5)
+    raise AssertionError(f"{marker} did not appear on {url} within 60 s")
 
 
 def wait_for_orders(browser: httpx.Client, url: str) -> str:

@@ -38,6 +38,8 @@ EXPECTED_TABLES = {
     "stock_reservations",
     "stock_buffers",
     "stock_push_status",
+    "marketplace_quantities",
+    "idempotency_keys",
 }
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -108,3 +111,32 @@ def test_given_unknown_names_or_negative_numbers_when_written_then_clear_errors(
         with pytest.raises(InvalidStockError):
             stock.set_buffer(CONNECTION, -1)
     assert "import the offers" in unknown_sku.value.hint
+
+
+def test_given_two_concurrent_adjustments_of_one_level_when_both_commit_then_both_count(
+    shop: JobEnvironment,
+) -> None:
+    with inventory(shop) as stock:
+        stock.set_on_hand(sku(5), "PARIS", 10, "count")
+    first_holds_the_row = threading.Event()
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        first_holds_the_row.wait()
+        try:
+            with inventory(shop) as stock:  # waits for the first transaction's lock
+                stock.adjust_on_hand(sku(5), "PARIS", -4, "sale")
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with inventory(shop) as stock:
+        stock.adjust_on_hand(sku(5), "PARIS", 3, "return")
+        first_holds_the_row.set()
+        time.sleep(0.3)  # let the second transaction reach the row before this one commits
+    thread.join()
+
+    assert errors == []
+    with inventory(shop) as stock:
+        assert stock.adjust_on_hand(sku(5), "PARIS", 0, "check") == 9

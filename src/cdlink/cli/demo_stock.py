@@ -1,7 +1,9 @@
-"""The demo shop's stock: the sandbox's first products held in two warehouses.
+"""The demo shop's stock: the sandbox's first products held in two warehouses, both sold by the
+demo's connection.
 
 Run at each start of ``cdlink demo``; it only fills in what is missing, so stock the user
-changed in the demo stays as they left it.
+changed in the demo stays as they left it. Mapping the warehouses queues the available-to-sell
+of every product with stock, so the Stock page shows Cdiscount's quantities converging.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from cdlink.core.clock import Clock
 from cdlink.hub.inventory import Inventory, add_product, add_warehouse
 from cdlink.store.engine import Database
-from cdlink.store.models import StockLevel
+from cdlink.store.models import StockLevel, Warehouse
 from cdlink.sync.stock import publish_to_outbox
 
 DEMO_WAREHOUSES = (("PARIS", "Entrepôt Paris"), ("LYON", "Entrepôt Lyon"))
@@ -31,3 +33,16 @@ def seed_demo_stock(database: Database, clock: Clock) -> None:
             add_product(session, clock, sku, title=f"Demo product {index + 1}")
             stock.set_on_hand(sku, "PARIS", (index * 7) % 20, "demo")
             stock.set_on_hand(sku, "LYON", (index * 3) % 9, "demo")
+
+
+def map_demo_warehouses(database: Database, clock: Clock, connection_id: int) -> None:
+    """Let the demo's connection sell PARIS and LYON (their quantities are pushed at once).
+
+    A demo warehouse the user deleted stays deleted.
+    """
+    with database.session() as session:
+        stock = Inventory(session, clock, publish_to_outbox)
+        existing = set(session.scalars(select(Warehouse.code)))
+        for code, _name in DEMO_WAREHOUSES:
+            if code in existing:
+                stock.map_warehouse(code, connection_id)

@@ -11,7 +11,7 @@ import typer
 import uvicorn
 
 from cdlink.cli.context import fail, friendly, load_settings
-from cdlink.cli.demo_stock import seed_demo_stock
+from cdlink.cli.demo_stock import map_demo_warehouses, seed_demo_stock
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
@@ -68,7 +68,8 @@ def demo(
     # and sells on its own, so new orders appear live.
     marketplace = Sandbox(SandboxConfig(orders_per_hour=DEMO_ORDERS_PER_HOUR))
     account = marketplace.credentials
-    connect_demo_shop(database, settings, marketplace)
+    connection_id = connect_demo_shop(database, settings, marketplace)
+    map_demo_warehouses(database, SystemClock(), connection_id)
     typer.echo(
         "\ncdlink demo is ready\n"
         f"  dashboard: {settings.base_url}/\n"
@@ -77,7 +78,8 @@ def demo(
         f"  health:    {settings.base_url}/healthz\n"
         f"  data:      {settings.data_dir}\n"
         "The built-in sandbox marketplace is connected as the app "
-        f"{DEMO_SHOP!r}; new orders arrive live.\nIts account (to connect it again):\n"
+        f"{DEMO_SHOP!r}; new orders arrive live, and it sells the stock of the PARIS and LYON "
+        "warehouses (Stock page).\nIts account (to connect it again):\n"
         f"  seller id:     {account.seller_id}\n"
         f"  client id:     {account.client_id}\n"
         f"  client secret: {account.client_secret}\n"
@@ -87,8 +89,9 @@ def demo(
     run_server(settings, database, connection_checker=checker, transports=marketplace.transport)
 
 
-def connect_demo_shop(database: Database, settings: Settings, marketplace: Sandbox) -> None:
-    """Connect the sandbox's shop, unless a connection to that account is already active."""
+def connect_demo_shop(database: Database, settings: Settings, marketplace: Sandbox) -> int:
+    """Connect the sandbox's shop (stock sync on), unless a connection to that account is
+    already active; return the connection's id."""
     account = marketplace.credentials
     box = SecretBox.from_settings(settings)
     with database.session() as session:
@@ -101,7 +104,8 @@ def connect_demo_shop(database: Database, settings: Settings, marketplace: Sandb
                 connection.secret_ciphertext = box.encrypt(account.client_secret)
                 connection.token_url = marketplace.token_url(DEMO_SANDBOX_URL)
                 connection.api_url = marketplace.api_url(DEMO_SANDBOX_URL)
-                return
+                connection.stock_sync_enabled = True
+                return connection.id
         draft = ConnectionDraft(
             name=DEMO_SHOP,
             seller_id=str(account.seller_id),
@@ -109,10 +113,12 @@ def connect_demo_shop(database: Database, settings: Settings, marketplace: Sandb
             secret=account.client_secret,
             token_url=marketplace.token_url(DEMO_SANDBOX_URL),
             api_url=marketplace.api_url(DEMO_SANDBOX_URL),
+            stock_sync_enabled=True,
         )
-        connections.create_connection(
+        created = connections.create_connection(
             session, SecretBox.from_settings(settings), SystemClock(), draft
         )
+        return created.id
 
 
 def reset_demo_user(database: Database) -> str:

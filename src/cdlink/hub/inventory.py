@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.hub.availability import available_to_sell
+from cdlink.hub.stock_figures import StockFigures
 from cdlink.store.models import (
     Connection,
     Product,
@@ -39,19 +42,19 @@ EVERY_PRODUCT = 0
 class UnknownProductError(CdlinkError):
     """No product has that SKU."""
 
-    default_hint = "Check the SKU, or import the offers of the connection first."
+    default_hint = translatable("Check the SKU, or import the offers of the connection first.")
 
 
 class UnknownWarehouseError(CdlinkError):
     """No warehouse has that code."""
 
-    default_hint = "Create the warehouse in Settings → Warehouses, or check its code."
+    default_hint = translatable("Create the warehouse in Settings → Warehouses, or check its code.")
 
 
 class InvalidStockError(CdlinkError):
     """A quantity that cannot be stored (negative on-hand, reservation or buffer)."""
 
-    default_hint = "Use a whole number of units, zero or more."
+    default_hint = translatable("Use a whole number of units, zero or more.")
 
 
 class Inventory:
@@ -61,17 +64,30 @@ class Inventory:
         self.session = session
         self.clock = clock
         self.publish = publish
+        # An Inventory lives for one transaction. These hold what it has read so that a burst of
+        # changes costs a few statements each (the session's identity map only keeps weak
+        # references, and a lookup by SKU or code always queries).
+        self._products: dict[str, Product] = {}
+        self._warehouses: dict[str, Warehouse] = {}
+        self._levels: dict[tuple[int, int], StockLevel] = {}
+        self._synced: list[int] | None = None
 
     def product(self, sku: str) -> Product:
-        product = self.session.scalar(select(Product).where(Product.sku == sku))
+        product = self._products.get(sku)
         if product is None:
-            raise UnknownProductError(f"unknown SKU {sku!r}")
+            product = self.session.scalar(select(Product).where(Product.sku == sku))
+            if product is None:
+                raise UnknownProductError(f"unknown SKU {sku!r}")
+            self._products[sku] = product
         return product
 
     def warehouse(self, code: str) -> Warehouse:
-        warehouse = self.session.scalar(select(Warehouse).where(Warehouse.code == code))
+        warehouse = self._warehouses.get(code)
         if warehouse is None:
-            raise UnknownWarehouseError(f"unknown warehouse {code!r}")
+            warehouse = self.session.scalar(select(Warehouse).where(Warehouse.code == code))
+            if warehouse is None:
+                raise UnknownWarehouseError(f"unknown warehouse {code!r}")
+            self._warehouses[code] = warehouse
         return warehouse
 
     def set_on_hand(self, sku: str, warehouse_code: str, quantity: int, reason: str) -> int:
@@ -124,7 +140,7 @@ class Inventory:
         for row in rows:
             self.session.delete(row)
         self.session.flush()
-        for product_id in {row.product_id for row in rows}:
+        for product_id in sorted({row.product_id for row in rows}):
             self._publish(self.session.get_one(Product, product_id))
 
     def set_buffer(self, connection_id: int, quantity: int, sku: str | None = None) -> None:
@@ -138,9 +154,24 @@ class Inventory:
             self.session.add(row)
         row.quantity = quantity
         self.session.flush()
-        products = self._managed_products() if sku is None else [self.product(sku)]
-        for product in products:
-            self._publish(product, only=connection_id)
+        if sku is None:
+            self._publish_managed(connection_id)
+        else:
+            self._publish(self.product(sku), only=connection_id)
+
+    def clear_buffer(self, connection_id: int, sku: str | None = None) -> None:
+        """Remove a buffer: the product's own (it falls back to the connection's), or the
+        connection's (products without their own keep nothing back)."""
+        product_id = EVERY_PRODUCT if sku is None else self.product(sku).id
+        row = self.session.get(StockBuffer, (connection_id, product_id))
+        if row is None:
+            return
+        self.session.delete(row)
+        self.session.flush()
+        if sku is None:
+            self._publish_managed(connection_id)
+        else:
+            self._publish(self.product(sku), only=connection_id)
 
     def map_warehouse(
         self, warehouse_code: str, connection_id: int, *, priority: int | None = None
@@ -160,30 +191,55 @@ class Inventory:
         elif priority is not None:
             mapping.priority = priority
         self.session.flush()
-        for product in self._managed_products():
-            self._publish(product, only=connection_id)
+        self._publish_managed(connection_id)
+
+    def unmap_warehouse(self, warehouse_code: str, connection_id: int) -> None:
+        """Stop a connection selling the stock of a warehouse."""
+        warehouse = self.warehouse(warehouse_code)
+        row = self.session.get(WarehouseConnection, (warehouse.id, connection_id))
+        if row is None:
+            return
+        self.session.delete(row)
+        self.session.flush()
+        self._publish_managed(connection_id)
 
     def available(
         self, connection_id: int, product: Product, *, excluding: OrderKey | None = None
     ) -> int:
-        """The product's available-to-sell on ``connection_id``.
+        """The product's available-to-sell on ``connection_id`` (one query).
 
         ``excluding`` (connection id, order reference): as if that order held nothing, to ask
         whether stock covers an order that already reserves its own units.
         """
-        on_hand = self.session.scalars(
-            select(StockLevel.on_hand)
+        on_hand = (
+            select(func.coalesce(func.sum(_positive(StockLevel.on_hand)), 0))
             .join(WarehouseConnection, WarehouseConnection.warehouse_id == StockLevel.warehouse_id)
             .where(
                 StockLevel.product_id == product.id,
                 WarehouseConnection.connection_id == connection_id,
             )
-        ).all()
-        reserved = self.reserved(product, excluding=excluding)
-        return available_to_sell(on_hand, reserved, self.buffer(connection_id, product))
+            .scalar_subquery()
+        )
+        reserved = self._reserved_query(product, excluding).scalar_subquery()
+        buffer = (
+            select(StockBuffer.quantity)
+            .where(
+                StockBuffer.connection_id == connection_id,
+                StockBuffer.product_id.in_((product.id, EVERY_PRODUCT)),
+            )
+            .order_by(StockBuffer.product_id.desc())  # the product's own before the default
+            .limit(1)
+            .scalar_subquery()
+        )
+        row = self.session.execute(select(on_hand, reserved, func.coalesce(buffer, 0))).one()
+        return available_to_sell([int(row[0])], int(row[1]), int(row[2]))
 
     def reserved(self, product: Product, *, excluding: OrderKey | None = None) -> int:
         """Units held by open orders of every connection: they are physically gone."""
+        return int(self.session.scalar(self._reserved_query(product, excluding)) or 0)
+
+    @staticmethod
+    def _reserved_query(product: Product, excluding: OrderKey | None) -> Select[int]:
         query = select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
             Reservation.product_id == product.id
         )
@@ -195,7 +251,7 @@ class Inventory:
                     & (Reservation.order_reference == order_reference)
                 )
             )
-        return int(self.session.scalar(query) or 0)
+        return query
 
     def hold(self, connection_id: int, order_reference: str, wanted: Mapping[str, int]) -> None:
         """Make an order's reservations exactly ``wanted`` (SKU → units; 0 or absent: none).
@@ -307,7 +363,11 @@ class Inventory:
         return list(self.session.scalars(select(Product).where(Product.id.in_(managed))))
 
     def _level(self, product: Product, warehouse: Warehouse) -> StockLevel:
-        level = self.session.get(StockLevel, (product.id, warehouse.id))
+        level = self._levels.get((product.id, warehouse.id))
+        if level is None:
+            # Locked until the transaction ends (PostgreSQL; SQLite writes one at a time), so
+            # two concurrent adjustments of one level cannot both start from the same count.
+            level = self.session.get(StockLevel, (product.id, warehouse.id), with_for_update=True)
         if level is None:
             level = StockLevel(
                 product_id=product.id,
@@ -316,6 +376,7 @@ class Inventory:
                 updated_at=self.clock.now(),
             )
             self.session.add(level)
+        self._levels[(product.id, warehouse.id)] = level
         return level
 
     def _move(self, level: StockLevel, delta: int, reason: str, note: str | None = None) -> int:
@@ -339,13 +400,10 @@ class Inventory:
 
     def _publish(self, product: Product, only: int | None = None) -> None:
         """Hand the new available-to-sell to every stock-synced connection (or just ``only``)."""
-        query = select(Connection.id).where(
-            Connection.stock_sync_enabled.is_(True), Connection.state != "deleted"
-        )
-        if only is not None:
-            query = query.where(Connection.id == only)
         now = self.clock.now()
-        for connection_id in self.session.scalars(query):
+        for connection_id in self._synced_connections():
+            if only is not None and connection_id != only:
+                continue
             self.publish(
                 self.session,
                 connection_id,
@@ -353,6 +411,30 @@ class Inventory:
                 self.available(connection_id, product),
                 now,
             )
+
+    def _publish_managed(self, connection_id: int) -> None:
+        """Publish every managed product to one connection, availability read in bulk."""
+        if connection_id not in self._synced_connections():
+            return
+        now = self.clock.now()
+        figures = StockFigures.load(self.session, self._managed_products())
+        for product in figures.products:
+            quantity = figures.available(connection_id, product.id)
+            self.publish(self.session, connection_id, product.sku, quantity, now)
+
+    def _synced_connections(self) -> list[int]:
+        """Connections with stock sync on (read once per Inventory, i.e. per transaction)."""
+        if self._synced is None:
+            query = select(Connection.id).where(
+                Connection.stock_sync_enabled.is_(True), Connection.state != "deleted"
+            )
+            self._synced = list(self.session.scalars(query.order_by(Connection.id)))
+        return self._synced
+
+
+def _positive(column: Any) -> Any:
+    """A negative on-hand counts as zero (see ``available_to_sell``)."""
+    return case((column > 0, column), else_=0)
 
 
 def add_product(

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cdlink.store.models import OutboxEntry
+from cdlink.store.models import Binding, OutboxEntry
 from cdlink.sync import outbox
 from cdlink.sync.bindings import Binder, payload_hash
 from cdlink.sync.runs import log
@@ -109,15 +110,14 @@ class OutboxExporter(Stream):
         for entry in entries:
             if entry.id != latest[entry.key]:
                 outbox.finish(entry, outbox.SUPERSEDED, now)
-        to_send = [entry for entry in newest if not self._unchanged(session, context, entry)]
+        bindings = Binder(session, context.connection_id, context.clock).find_many(
+            self.kind, (entry.key for entry in newest)
+        )
+        to_send = [entry for entry in newest if not _unchanged(bindings.get(entry.key), entry)]
         for entry in newest:
             if entry not in to_send:
                 outbox.finish(entry, outbox.DONE, now)
         return to_send
-
-    def _unchanged(self, session: Session, context: StreamContext, entry: OutboxEntry) -> bool:
-        binding = Binder(session, context.connection_id, context.clock).find(self.kind, entry.key)
-        return binding is not None and binding.payload_hash == payload_hash(entry.payload)
 
     def confirm(
         self, context: StreamContext, pushes: Sequence[Push], outcomes: Mapping[int, PushOutcome]
@@ -126,15 +126,19 @@ class OutboxExporter(Stream):
         counts: Counter[str] = Counter()
         with context.transaction() as session:
             binder = Binder(session, context.connection_id, context.clock)
+            # Two queries for the whole batch rather than two per push.
+            entries = _entries(session, [push.entry_id for push in pushes])
+            bindings = binder.find_many(self.kind, (push.key for push in pushes))
             for push in pushes:
-                entry = session.get_one(OutboxEntry, push.entry_id)
+                entry = entries[push.entry_id]
                 outcome = outcomes.get(push.entry_id, PushOutcome(False, "no answer"))
                 if outcome.confirmed:
-                    self._bind(binder, push)
+                    self._bind(binder, bindings.get(push.key), push)
                     outbox.finish(entry, outbox.DONE, context.clock.now())
                     counts["confirmed"] += 1
                 else:
                     counts[self._refused(session, context, entry, outcome.reason or "refused")] += 1
+            binder.flush()  # the new bindings in one batch
         context.count(**counts)
 
     def _refused(
@@ -157,14 +161,26 @@ class OutboxExporter(Stream):
         )
         return "failed"
 
-    def _bind(self, binder: Binder, push: Push) -> None:
+    def _bind(self, binder: Binder, binding: Binding | None, push: Push) -> None:
         digest = payload_hash(push.payload)
-        binding = binder.find(self.kind, push.key)
         if binding is None:
-            binder.bind(self.kind, push.key, push.key, payload_hash=digest)
+            binder.bind(self.kind, push.key, push.key, payload_hash=digest, flush=False)
         else:
             binder.touch(binding, payload_hash=digest)
 
     @abstractmethod
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
         """Send ``pushes`` to the marketplace; the outcome of each, by ``entry_id``."""
+
+
+def _unchanged(binding: Binding | None, entry: OutboxEntry) -> bool:
+    """Whether the marketplace already confirmed exactly this payload."""
+    return binding is not None and binding.payload_hash == payload_hash(entry.payload)
+
+
+def _entries(session: Session, ids: Sequence[int]) -> dict[int, OutboxEntry]:
+    found: dict[int, OutboxEntry] = {}
+    for start in range(0, len(ids), 500):
+        query = select(OutboxEntry).where(OutboxEntry.id.in_(ids[start : start + 500]))
+        found.update((entry.id, entry) for entry in session.scalars(query))
+    return found

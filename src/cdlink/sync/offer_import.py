@@ -9,6 +9,7 @@ The same read reconciles stock, for connections with stock sync on: when Cdiscou
 differs from available-to-sell and no push of that SKU is waiting, the confirmed hash of the SKU
 is cleared and the right quantity queued, so the stock pusher corrects the drift. Products for
 which the seller never entered stock are left alone: importing a live shop must not zero it.
+The quantity each offer shows is kept (``marketplace_quantities``) for the Stock page.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.hub.inventory import Inventory, add_product, is_managed
 from cdlink.octopia.models.offers import Offer
-from cdlink.store.models import Connection, OutboxEntry
+from cdlink.store.models import Connection, MarketplaceQuantity, OutboxEntry
 from cdlink.sync import outbox
 from cdlink.sync.bindings import Binder
 from cdlink.sync.stock import STREAM as STOCK_STREAM
@@ -46,6 +47,7 @@ class OfferImport(Stream):
     ) -> None:
         binder = Binder(session, context.connection_id, context.clock)
         synced = session.get_one(Connection, context.connection_id).stock_sync_enabled
+        self.record_quantities(session, context, offers)
         for offer in offers:
             if not offer.seller_external_reference:
                 context.count(skipped=1)
@@ -66,6 +68,31 @@ class OfferImport(Stream):
                 context.count(updated=1)
             if synced and offer.quantity is not None:
                 self.reconcile(session, context, offer.seller_external_reference, offer.quantity)
+
+    def record_quantities(
+        self, session: Session, context: StreamContext, offers: Sequence[Offer]
+    ) -> None:
+        """Keep the quantity Cdiscount shows per SKU (the Stock page compares it)."""
+        shown = {
+            offer.seller_external_reference: offer.quantity
+            for offer in offers
+            if offer.seller_external_reference and offer.quantity is not None
+        }
+        if not shown:
+            return
+        query = select(MarketplaceQuantity).where(
+            MarketplaceQuantity.connection_id == context.connection_id,
+            MarketplaceQuantity.sku.in_(list(shown)),
+        )
+        rows = {row.sku: row for row in session.scalars(query)}
+        now = context.clock.now()
+        for sku, quantity in shown.items():
+            row = rows.get(sku)
+            if row is None:
+                row = MarketplaceQuantity(connection_id=context.connection_id, sku=sku)
+                session.add(row)
+            row.quantity = quantity
+            row.read_at = now
 
     def reconcile(self, session: Session, context: StreamContext, sku: str, quantity: int) -> None:
         """Queue the right quantity when Cdiscount's differs and no push is on its way."""

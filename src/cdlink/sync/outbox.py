@@ -46,7 +46,10 @@ def add(
         attempts=0,
     )
     session.add(entry)
-    request_run(session, connection_id, stream, now=now, trigger="event")
+    schedule = request_run(session, connection_id, stream, now=now, trigger="event")
+    # Held for the session's life: the identity map keeps only weak references, so without this
+    # every entry of a burst would read the schedule row again.
+    session.info.setdefault("cdlink.requested_schedules", {})[(connection_id, stream)] = schedule
     return entry
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.octopia.errors import RateLimited, ServerError, TransportError
@@ -154,9 +155,10 @@ class StockPusher(OutboxExporter):
         super().confirm(context, pushes, outcomes)
         now = context.clock.now()
         with context.transaction() as session:
+            rows = _statuses(session, context.connection_id, [push.key for push in pushes])
             for push in pushes:
                 outcome = outcomes.get(push.entry_id, PushOutcome(False, "no answer"))
-                _record(session, context.connection_id, push, outcome, now)
+                _record(session, rows, context.connection_id, push, outcome=outcome, now=now)
 
 
 def _outcome(status: str, results: Sequence[object]) -> PushOutcome:
@@ -169,14 +171,33 @@ def _outcome(status: str, results: Sequence[object]) -> PushOutcome:
     return PushOutcome(False, f"{status}: {codes}" if codes else str(status))
 
 
+def _statuses(session: Session, connection_id: int, skus: list[str]) -> dict[str, StockPushStatus]:
+    """The push status rows of ``skus`` (one query per 500), by SKU."""
+    found: dict[str, StockPushStatus] = {}
+    for start in range(0, len(skus), 500):
+        query = select(StockPushStatus).where(
+            StockPushStatus.connection_id == connection_id,
+            StockPushStatus.sku.in_(skus[start : start + 500]),
+        )
+        found.update((row.sku, row) for row in session.scalars(query))
+    return found
+
+
 def _record(
-    session: Session, connection_id: int, push: Push, outcome: PushOutcome, now: datetime
+    session: Session,
+    rows: dict[str, StockPushStatus],
+    connection_id: int,
+    push: Push,
+    *,
+    outcome: PushOutcome,
+    now: datetime,
 ) -> None:
     quantity = int(push.payload["quantity"])
-    row = session.get(StockPushStatus, (connection_id, push.key))
+    row = rows.get(push.key)
     if row is None:
         row = StockPushStatus(connection_id=connection_id, sku=push.key)
         session.add(row)
+        rows[push.key] = row
     row.quantity = quantity
     row.pushed_at = now
     row.outcome = CONFIRMED if outcome.confirmed else REFUSED

@@ -32,8 +32,11 @@ from cdlink.web.pages import (
     order_imports,
     order_settings,
     orders,
+    products,
     settings_page,
     shell,
+    stock,
+    warehouse_settings,
 )
 from cdlink.web.security import Signer
 
@@ -50,7 +53,10 @@ ROUTERS = (
     order_settings.router,
     acceptance_settings.router,
     orders.router,
+    products.router,
+    stock.router,
     settings_page.router,
+    warehouse_settings.router,
     api.router,
     docs.router,
 )

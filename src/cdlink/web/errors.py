@@ -14,11 +14,19 @@ from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionError
 from cdlink.hub.initial_imports import InitialImportError, UnknownInitialImportError
+from cdlink.hub.inventory import InvalidStockError, UnknownProductError, UnknownWarehouseError
 from cdlink.hub.order_actions import OrderActionError
 from cdlink.hub.order_import_filters import ImportFilterError
 from cdlink.hub.order_queries import UnknownOrderError
 from cdlink.hub.payment_methods import PaymentLabelError
+from cdlink.hub.stock_csv import InvalidStockFileError, InvalidStockListError
+from cdlink.hub.warehouses import InvalidWarehouseError, WarehouseExistsError, WarehouseInUseError
 from cdlink.store.access import AccessError
+from cdlink.store.idempotency import (
+    IdempotencyInProgressError,
+    IdempotencyKeyReusedError,
+    InvalidIdempotencyKeyError,
+)
 from cdlink.sync.quarantine import UnknownQuarantineEntryError
 from cdlink.web.carriers import CarriersUnavailableError
 from cdlink.web.guard import is_api
@@ -34,21 +42,27 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
 
 
-#: HTTP status by error class, most specific first.
-_STATUSES: tuple[tuple[type[CdlinkError] | tuple[type[CdlinkError], ...], int], ...] = (
+#: The HTTP status of each kind of cdlink error (the first match wins); anything else is a 500.
+STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((UnknownConnectionError, AccessError, UnknownOrderError), 404),
     ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
-    (InvalidConnectionError, 422),
+    ((UnknownProductError, UnknownWarehouseError), 404),
+    (
+        (InvalidConnectionError, InvalidStockError, InvalidStockFileError, InvalidWarehouseError),
+        422,
+    ),
     ((InitialImportError, ImportFilterError, PaymentLabelError), 422),
-    (OrderActionError, 409),
+    ((IdempotencyKeyReusedError, InvalidIdempotencyKeyError), 422),
+    ((OrderActionError, WarehouseExistsError, WarehouseInUseError), 409),
+    ((IdempotencyInProgressError,), 409),
     ((StorageError, ConfigurationError), 503),
-    (CarriersUnavailableError, 502),
+    ((CarriersUnavailableError,), 502),
 )
 
 
 def status_of(error: CdlinkError) -> int:
-    for classes, status in _STATUSES:
-        if isinstance(error, classes):
+    for kinds, status in STATUSES:
+        if isinstance(error, kinds):
             return status
     return 500
 
@@ -75,6 +89,8 @@ async def _cdlink_error(request: Request, error: CdlinkError) -> Response:
             extra["problems"] = [
                 {"field": problem.field, "message": problem.message} for problem in error.problems
             ]
+        if isinstance(error, InvalidStockFileError):
+            extra["problems"] = stock_problems(error)
         return problem(status, error.message, error.hint, **extra)
     return _page(request, status, error.message, error.hint)
 
@@ -119,3 +135,9 @@ def _page(request: Request, status: int, message: str, hint: str) -> Response:
         "hint": gettext(language, hint),
     }
     return render(request, "error.html", context, status=status)
+
+
+def stock_problems(error: InvalidStockFileError) -> list[dict[str, object]]:
+    """Each bad line of a file (or item of a list), as the API reports them."""
+    field = "item" if isinstance(error, InvalidStockListError) else "line"
+    return [{field: problem.line, "message": problem.message} for problem in error.problems]

@@ -3,7 +3,9 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
+from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
+    MarketplaceQuantity,
     Product,
     Reservation,
     StockBuffer,
@@ -44,8 +46,10 @@ __all__ = [
     "Binding",
     "CachedCancellationReason",
     "Connection",
+    "IdempotencyKey",
     "InitialImport",
     "LoginAttempt",
+    "MarketplaceQuantity",
     "Order",
     "OrderAction",
     "OrderImportFilter",

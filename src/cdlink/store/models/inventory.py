@@ -137,3 +137,15 @@ class StockPushStatus(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     confirmed_quantity: Mapped[int | None] = mapped_column(Integer, default=None)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class MarketplaceQuantity(Base):
+    """The quantity Cdiscount showed for a SKU of a connection when its offers were last read."""
+
+    __tablename__ = "marketplace_quantities"
+    __table_args__ = (PrimaryKeyConstraint("connection_id", "sku"),)
+
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(50))
+    quantity: Mapped[int] = mapped_column(Integer)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime())

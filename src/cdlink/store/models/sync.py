@@ -45,7 +45,11 @@ class Binding(Base):
     """A local record bound to a marketplace object, exactly once per connection and kind."""
 
     __tablename__ = "bindings"
-    __table_args__ = (UniqueConstraint("connection_id", "kind", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("connection_id", "kind", "external_id"),
+        # From a local record to its marketplace objects (the Stock and Products pages).
+        Index("ix_bindings_local", "connection_id", "kind", "local_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))

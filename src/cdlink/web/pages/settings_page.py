@@ -1,16 +1,20 @@
-"""The Settings page: the account and its password, the interface language and theme, and
-personal API tokens."""
+"""The Settings page: the account and its password, the interface language and theme, personal
+API tokens, and the warehouses with their connections and buffers (``warehouse_settings``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from cdlink.core.translatable import translatable
+from cdlink.hub import warehouses
+from cdlink.hub.connections import list_connections
+from cdlink.hub.stock_queries import list_buffers
 from cdlink.store import access
 from cdlink.store.models import ApiToken, User
 from cdlink.store.users import MINIMUM_PASSWORD_LENGTH, set_password, verify_password
@@ -28,9 +32,35 @@ def _tokens(request: Request) -> list[ApiToken]:
         return access.list_api_tokens(session, identity.user_id)
 
 
+def warehouse_context(session: Session) -> dict[str, Any]:
+    """What the Warehouses section shows: warehouses, connections, buffers."""
+    connections = list_connections(session)
+    buffers = list_buffers(session)
+    return {
+        "warehouses": warehouses.list_warehouses(session),
+        "stock_connections": connections,
+        "connection_names": {connection.id: connection.name for connection in connections},
+        "default_buffers": {item.connection_id: item.quantity for item in buffers if not item.sku},
+        "product_buffers": [item for item in buffers if item.sku],
+    }
+
+
+def settings_response(
+    request: Request,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The Settings page with every section's data, plus ``values`` (banners, errors)."""
+    with request.app.state.database.reading() as session:
+        sections = warehouse_context(session)
+    context = {"tokens": _tokens(request), "new_token": None, **sections, **(values or {})}
+    return render(request, "settings.html", context, status=status, headers=headers)
+
+
 @router.get("/settings")
 def settings_page(request: Request) -> Response:
-    return render(request, "settings.html", {"tokens": _tokens(request), "new_token": None})
+    return settings_response(request)
 
 
 @router.post("/settings/tokens")
@@ -45,11 +75,9 @@ def create_token(request: Request, name: Annotated[str, Form()] = "") -> Respons
     except access.AccessError:
         language = request_language(request, state.settings)
         error = gettext(language, "Give the token a name of 1 to 80 characters.")
-        context = {"tokens": _tokens(request), "new_token": None, "token_error": error}
-        return render(request, "settings.html", context, status=422)
+        return settings_response(request, {"token_error": error}, status=422)
     # Shown once, in this answer only; the page is never cached.
-    context = {"tokens": _tokens(request), "new_token": secret}
-    return render(request, "settings.html", context, headers={"Cache-Control": "no-store"})
+    return settings_response(request, {"new_token": secret}, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
@@ -86,22 +114,10 @@ def change_password(request: Request, form: Annotated[PasswordForm, Form()]) -> 
                 session, user, state.clock.now(), timedelta(days=state.settings.session_max_days)
             )
     if error is not None:
-        context = {
-            "tokens": _tokens(request),
-            "new_token": None,
-            "password_error": gettext(language, error),
-        }
-        return render(request, "settings.html", context, status=422)
-    response = render(
+        return settings_response(request, {"password_error": gettext(language, error)}, 422)
+    response = settings_response(
         request,
-        "settings.html",
-        {
-            "tokens": _tokens(request),
-            "new_token": None,
-            "password_changed": gettext(
-                language, "Password changed. Other browsers are logged out."
-            ),
-        },
+        {"password_changed": gettext(language, "Password changed. Other browsers are logged out.")},
     )
     set_session_cookie(response, request, token)
     return response

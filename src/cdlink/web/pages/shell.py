@@ -1,8 +1,8 @@
 """The dashboard (figures from ``hub.dashboard``), the sync log, and the pages whose content
 comes with later features.
 
-Orders, Products and Stock show an honest empty state that says what will appear there; nothing
-on these pages is made up.
+Orders, Products and Stock show this honest empty state (``coming_page``) while there is nothing
+to list: it says what will appear there; nothing on these pages is made up.
 """
 
 from __future__ import annotations
@@ -87,16 +87,6 @@ def coming_page(request: Request, key: str) -> Response:
         "has_connection": _connection_count(request.app.state.database) > 0,
     }
     return render(request, "empty.html", context)
-
-
-@router.get("/products")
-def products(request: Request) -> Response:
-    return coming_page(request, "products")
-
-
-@router.get("/stock")
-def stock(request: Request) -> Response:
-    return coming_page(request, "stock")
 
 
 @router.get("/sync-log")
