@@ -254,6 +254,7 @@ def test_given_warehouses_when_managed_through_the_api_then_mapping_changes_avai
         "units": 0,
         "skus": 0,
         "connection_ids": [],
+        "priorities": {},
     }
     assert duplicate.status_code == 409
     assert invalid.status_code == 422
@@ -266,6 +267,20 @@ def test_given_warehouses_when_managed_through_the_api_then_mapping_changes_avai
     assert "Count its stock to 0" in in_use.json()["hint"]
     assert deleted.status_code == 204
     assert [item["code"] for item in api.get("/api/v1/warehouses").json()] == ["LYON", "PARIS"]
+
+
+def test_given_a_mapped_warehouse_when_its_priority_is_set_then_it_is_kept_and_bad_ones_refused(
+    api: TestClient,
+) -> None:
+    first = api.put("/api/v1/warehouses/LYON/connections/1", params={"priority": 2})
+    kept = api.put("/api/v1/warehouses/LYON/connections/1")
+    changed = api.put("/api/v1/warehouses/LYON/connections/1", params={"priority": 1})
+    negative = api.put("/api/v1/warehouses/LYON/connections/1", params={"priority": -1})
+
+    assert first.json()["priorities"] == {"1": 2}
+    assert kept.json()["priorities"] == {"1": 2}
+    assert changed.json()["priorities"] == {"1": 1}
+    assert negative.status_code == 422
 
 
 def test_given_buffers_when_set_per_connection_and_per_product_then_available_follows(

@@ -252,6 +252,7 @@ def test_given_warehouses_when_managed_in_settings_then_each_change_is_applied_o
     created = post("/settings/warehouses", code="LILLE", name="Entrepôt Lille")
     taken = post("/settings/warehouses", code="LILLE", name="Again")
     mapped = post("/settings/warehouses/LYON/map", connection_id="1")
+    ordered = post("/settings/warehouses/LYON/map", connection_id="1", priority="3")
     buffer = post("/settings/buffers", connection_id="1", quantity="2")
     own = post("/settings/buffers", connection_id="1", sku="SKU-A", quantity="4")
     unknown = post("/settings/buffers", connection_id="1", sku="NOPE", quantity="4")
@@ -261,7 +262,7 @@ def test_given_warehouses_when_managed_in_settings_then_each_change_is_applied_o
 
     assert created.status_code == 303
     assert taken.status_code == 422
-    assert mapped.status_code == buffer.status_code == 303
+    assert mapped.status_code == buffer.status_code == ordered.status_code == 303
     assert own.status_code == 303
     assert unknown.status_code == 422
     assert "unknown SKU" in unknown.text
@@ -275,6 +276,13 @@ def test_given_warehouses_when_managed_in_settings_then_each_change_is_applied_o
             select(WarehouseConnection).where(WarehouseConnection.connection_id == 1).limit(1)
         )
         buffers = {row.product_id: row.quantity for row in session.scalars(select(StockBuffer))}
+        lyon = session.scalars(
+            select(WarehouseConnection.priority)
+            .join(Warehouse, Warehouse.id == WarehouseConnection.warehouse_id)
+            .where(Warehouse.code == "LYON", WarehouseConnection.connection_id == 1)
+        ).one()
+    assert lyon == 3
+    assert 'data-testid="priority-LYON-1"' in page.text
     assert codes == {"PARIS", "LYON"}
     assert mappings is not None
     assert buffers[0] == 2

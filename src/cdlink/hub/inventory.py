@@ -179,17 +179,25 @@ class Inventory:
         """Let a connection sell the stock of a warehouse.
 
         ``priority`` orders the warehouses its shipments take units from (lowest first; ties
-        by code); None keeps the mapping's priority (0 for a new one).
+        by code); None keeps the mapping's priority (0 for a new one). Changing only the priority
+        of a mapping changes no quantity, so nothing is pushed again.
         """
+        if priority is not None and priority < 0:
+            raise InvalidStockError(
+                f"a warehouse's shipment priority cannot be negative ({priority})"
+            )
         warehouse = self.warehouse(warehouse_code)
         mapping = self.session.get(WarehouseConnection, (warehouse.id, connection_id))
-        if mapping is None:
-            mapping = WarehouseConnection(
+        if mapping is not None:
+            if priority is not None:
+                mapping.priority = priority
+                self.session.flush()
+            return
+        self.session.add(
+            WarehouseConnection(
                 warehouse_id=warehouse.id, connection_id=connection_id, priority=priority or 0
             )
-            self.session.add(mapping)
-        elif priority is not None:
-            mapping.priority = priority
+        )
         self.session.flush()
         self._publish_managed(connection_id)
 

@@ -59,6 +59,8 @@ class WarehouseSummary:
     units: int
     skus: int
     connection_ids: list[int]
+    #: Connection id → the warehouse's place in that connection's shipment order (lowest first).
+    priorities: dict[int, int]
 
 
 def _checked_name(name: str) -> str:
@@ -119,9 +121,9 @@ def list_warehouses(session: Session) -> list[WarehouseSummary]:
             .group_by(StockLevel.warehouse_id)
         )
     }
-    mapped: dict[int, list[int]] = {}
+    mapped: dict[int, dict[int, int]] = {}
     for row in session.scalars(select(WarehouseConnection)):
-        mapped.setdefault(row.warehouse_id, []).append(row.connection_id)
+        mapped.setdefault(row.warehouse_id, {})[row.connection_id] = row.priority
     return [
         WarehouseSummary(
             id=warehouse.id,
@@ -129,7 +131,8 @@ def list_warehouses(session: Session) -> list[WarehouseSummary]:
             name=warehouse.name,
             units=totals.get(warehouse.id, (0, 0))[0],
             skus=totals.get(warehouse.id, (0, 0))[1],
-            connection_ids=sorted(mapped.get(warehouse.id, [])),
+            connection_ids=sorted(mapped.get(warehouse.id, {})),
+            priorities=dict(sorted(mapped.get(warehouse.id, {}).items())),
         )
         for warehouse in session.scalars(select(Warehouse).order_by(Warehouse.code))
     ]

@@ -7,7 +7,9 @@ available-to-sell of the products concerned in the same transaction, like any st
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -26,6 +28,10 @@ class WarehouseOut(BaseModel):
     units: int = Field(description="Units on hand, every SKU together.")
     skus: int = Field(description="SKUs with stock there.")
     connection_ids: list[int] = Field(description="Connections that sell its stock.")
+    priorities: dict[int, int] = Field(
+        description="Per connection id, the warehouse's place in the order shipments take units "
+        "from (lowest first; ties by code)."
+    )
 
 
 class WarehouseIn(BaseModel):
@@ -93,11 +99,19 @@ def delete(request: Request, code: str) -> Response:
 
 
 @router.put("/{code}/connections/{connection_id}")
-def map_to(request: Request, code: str, connection_id: int) -> WarehouseOut:
+def map_to(
+    request: Request,
+    code: str,
+    connection_id: int,
+    priority: Annotated[
+        int | None,
+        Query(ge=0, description="Its place in the connection's shipment order; kept if absent."),
+    ] = None,
+) -> WarehouseOut:
     """Let the connection sell this warehouse's stock (its quantities are pushed again)."""
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
-        inventory.map_warehouse(code, connection_id)
+        inventory.map_warehouse(code, connection_id, priority=priority)
     return _one(request, code)
 
 

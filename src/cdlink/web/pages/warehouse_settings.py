@@ -78,10 +78,16 @@ def delete(request: Request, code: str) -> Response:
 
 
 @router.post("/settings/warehouses/{code}/map")
-def map_to(request: Request, code: str, connection_id: Annotated[int, Form()]) -> Response:
+def map_to(
+    request: Request,
+    code: str,
+    connection_id: Annotated[int, Form()],
+    priority: Annotated[str, Form()] = "",
+) -> Response:
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
-        inventory.map_warehouse(code, connection_id)
+        place = int(priority) if priority.strip().isdigit() else None
+        inventory.map_warehouse(code, connection_id, priority=place)
     return _done()
 
 
