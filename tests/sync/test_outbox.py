@@ -275,3 +275,52 @@ def test_given_an_old_refused_level_when_retried_after_a_newer_one_was_confirmed
     assert pusher.calls == [["SKU-1"], ["SKU-1"]]
     assert report.counts["superseded"] == 1
     assert states(environment.database) == [("SKU-1", "superseded"), ("SKU-1", "done")]
+
+
+def claim_as_a_run_that_died(database: Database, clock: ManualClock, connection_id: int) -> None:
+    """A run claimed the entries, then its worker was SIGKILLed: its claim has not expired."""
+    with database.session() as session:
+        schedule = session.get_one(StreamSchedule, (connection_id, "test_stock"))
+        schedule.requested_at = schedule.requested_trigger = None  # the run had started
+        outbox.claim(
+            session,
+            connection_id=connection_id,
+            stream="test_stock",
+            holder="killed-host:4242:0123456789abcdef",
+            now=clock.now(),
+            hold_for=StockPusher.claim_duration,
+        )
+
+
+def test_given_entries_claimed_by_a_killed_run_when_the_stream_runs_again_then_it_pushes_at_once(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+    claim_as_a_run_that_died(environment.database, clock, connection_id)
+    scheduler = Scheduler(environment)
+
+    due = [request for request in scheduler.tick() if request.stream == "test_stock"]
+    report = run_stream(environment, due[0])
+
+    assert report.counts["recovered"] == 1
+    assert report.counts["confirmed"] == 1
+    assert pusher.marketplace == {"SKU-1": 5}
+    assert states(environment.database) == [("SKU-1", "done")]
+
+
+def test_given_entries_claimed_by_a_failed_run_when_its_retry_is_not_due_then_the_stream_waits(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+    claim_as_a_run_that_died(environment.database, clock, connection_id)
+    with environment.database.session() as session:
+        schedule = session.get_one(StreamSchedule, (connection_id, "test_stock"))
+        schedule.next_run_at = clock.now() + MINUTE  # the failure policy's retry time
+    scheduler = Scheduler(environment)
+
+    waiting = [request.stream for request in scheduler.tick()]
+    clock.advance(MINUTE)
+    due = [request.stream for request in scheduler.tick()]
+
+    assert "test_stock" not in waiting
+    assert "test_stock" in due

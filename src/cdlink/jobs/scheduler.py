@@ -105,13 +105,20 @@ class Scheduler:
 
     @staticmethod
     def _outbox_due(now: datetime) -> Exists:
-        """The stream has outbox entries due: new, retried, or claimed by a worker that died."""
+        """The stream has outbox entries due: new, retried, or claimed by a run that is over.
+
+        The due query only asks this of streams no run holds the lease of, so a claimed entry
+        there belongs to a run that died or failed. After a failure the stream waits for its
+        retry time (``next_run_at``); a run killed mid-way left none, and the next run (which
+        takes the claims back, ``outbox.recover``) is due at once rather than when they expire.
+        """
         return exists().where(
             OutboxEntry.connection_id == StreamSchedule.connection_id,
             OutboxEntry.stream == StreamSchedule.stream,
             or_(
                 (OutboxEntry.state == outbox.PENDING) & (OutboxEntry.available_at <= now),
-                (OutboxEntry.state == outbox.CLAIMED) & (OutboxEntry.claimed_until < now),
+                (OutboxEntry.state == outbox.CLAIMED)
+                & ((OutboxEntry.claimed_until < now) | StreamSchedule.next_run_at.is_(None)),
             ),
         )
 
