@@ -12,17 +12,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.chaos.runtime import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL
-from bench.chaos.run import run_chaos, write_result
-from bench.chaos.storm import Plan
 from bench.chaos.processes import ROOT
+from bench.chaos.run import run_chaos, write_result
+from bench.chaos.runtime import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL
+from bench.chaos.storm import Plan
 
 FULL = {"orders": 20_000, "stock_changes": 5_000, "kills": 10, "skus": 1_000, "storm": 600.0}
 QUICK = {"orders": 300, "stock_changes": 200, "kills": 3, "skus": 60, "storm": 20.0}
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.chaos", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="the reduced run (seconds)")
     parser.add_argument("--runtime", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--orders", type=int, help="orders the marketplace receives")
@@ -31,7 +33,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skus", type=int, help="offers in the shop")
     parser.add_argument("--storm-seconds", type=float, help="how long the storm lasts")
     parser.add_argument("--drain-seconds", type=float, default=900.0, help="catch-up limit")
-    parser.add_argument("--workers", type=int, default=2, help="cdlink worker processes (PostgreSQL)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="cdlink worker processes (PostgreSQL)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", type=Path, help="the JSON result (default: see docs/chaos.md)")
     parser.add_argument("--run-dir", type=Path, default=ROOT / "test-artifacts" / "chaos")
@@ -74,10 +78,13 @@ def summary(result: dict[str, Any]) -> str:
         f"{len(storm.get('kills', []))} kills, {storm.get('throttle_bursts')} 429 bursts, "
         f"{storm.get('token_revocations')} token revocations",
     ]
+    lines.append(f"   drain steps (s from its start): {result.get('drain_steps')}")
     if "drain_error" in result:
         lines.append(f"   drain: {result['drain_error']}")
     for check in result["checks"]:
-        lines.append(f"   [{'ok' if check['passed'] else 'FAIL'}] {check['name']} — {check['detail']}")
+        lines.append(
+            f"   [{'ok' if check['passed'] else 'FAIL'}] {check['name']} — {check['detail']}"
+        )
     return "\n".join(lines)
 
 

@@ -37,7 +37,7 @@ CATCH_UP_STREAMS = ("orders", "order_actions", "stock")
 HIDDEN = "Processing"
 
 
-class DrainTimeout(Exception):
+class DrainTimeoutError(Exception):
     """cdlink did not catch up within the drain time."""
 
 
@@ -77,7 +77,7 @@ def request(database: Database, connection_id: int, streams: tuple[str, ...]) ->
 def wait_until(condition: Callable[[], bool], deadline: float, what: str) -> None:
     while not condition():
         if time.monotonic() > deadline:
-            raise DrainTimeout(f"cdlink did not catch up in time: {what}")
+            raise DrainTimeoutError(f"cdlink did not catch up in time: {what}")
         time.sleep(1.0)
 
 
@@ -88,10 +88,12 @@ class Drain:
     connection_id: int
     deadline: float
     steps: dict[str, float] = field(default_factory=dict)
+    progress: list[dict[str, float]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
 
     def run(self) -> dict[str, Any]:
         """Catch up orders and outbox, correct stock drift, reconcile; the reconciliation counts."""
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         request(self.database, self.connection_id, CATCH_UP_STREAMS)
         wait_until(self.orders_caught_up, self.deadline, "orders and outbox")
         self.steps["orders_and_outbox"] = time.monotonic() - started
@@ -111,15 +113,33 @@ class Drain:
         return self.last_counts("orders_reconciliation")
 
     def orders_caught_up(self) -> bool:
+        """Every order stored with the marketplace's status, and nothing left in the outbox."""
         remote = {key: value for key, value in self.sandbox.orders().items() if value != HIDDEN}
-        return local_statuses(self.database, self.connection_id) == remote and self.outbox_idle()
+        local = local_statuses(self.database, self.connection_id)
+        missing = sum(key not in local for key in remote)
+        stale = sum(key in local and local[key] != value for key, value in remote.items())
+        unsent = self.unsent()
+        self.note(missing=missing, stale=stale, **unsent)
+        return not (missing or stale or unsent)
+
+    def note(self, **waiting: int) -> None:
+        """Keep what the drain waits for, every few seconds: the report's catch-up curve."""
+        elapsed = round(time.monotonic() - self.started, 1)
+        if not self.progress or elapsed - self.progress[-1]["at"] >= 5 or not any(waiting.values()):
+            self.progress.append({"at": elapsed, **waiting})
+
+    def unsent(self) -> dict[str, int]:
+        """Outbox entries not finished yet, by stream."""
+        with self.database.reading() as session:
+            rows = session.execute(
+                select(OutboxEntry.stream, func.count(OutboxEntry.id))
+                .where(OutboxEntry.state.in_((outbox.PENDING, outbox.CLAIMED)))
+                .group_by(OutboxEntry.stream)
+            )
+            return {f"outbox_{stream}": int(count) for stream, count in rows}
 
     def outbox_idle(self) -> bool:
-        with self.database.reading() as session:
-            query = select(func.count(OutboxEntry.id)).where(
-                OutboxEntry.state.in_((outbox.PENDING, outbox.CLAIMED))
-            )
-            return not session.scalar(query)
+        return not self.unsent()
 
     def ran_since(self, stream: str, asked: datetime) -> bool:
         with self.database.reading() as session:
@@ -149,7 +169,7 @@ def local_statuses(database: Database, connection_id: int) -> dict[str, str]:
                 Order.connection_id == connection_id
             )
         )
-        return {order_id: status for order_id, status in rows}
+        return dict(rows.tuples().all())
 
 
 def judge(
@@ -164,7 +184,11 @@ def judge(
     _orders(verdict, database, connection_id, remote)
     verdict.check(
         "reconciliation: 0 missing, 0 duplicated",
-        [f"{key} {reconciliation.get(key)}" for key in ("missing", "duplicated") if reconciliation.get(key, 0)]
+        [
+            f"{key} {reconciliation.get(key)}"
+            for key in ("missing", "duplicated")
+            if reconciliation.get(key, 0)
+        ]
         + ([] if reconciliation else ["the reconciliation did not run"]),
         f"marketplace {reconciliation.get('marketplace')}, local {reconciliation.get('local')}",
     )
@@ -252,9 +276,7 @@ def _leftovers(verdict: Verdict, database: Database, connection_id: int) -> None
         actions = Counter(session.scalars(select(OrderAction.state)))
         held = quarantine.open_entries(session, connection_id)
         dead = session.scalars(
-            select(StreamSchedule.stream).where(
-                StreamSchedule.state == schedules.DEAD
-            )
+            select(StreamSchedule.stream).where(StreamSchedule.state == schedules.DEAD)
         ).all()
         runs = Counter(
             f"{stream} {outcome}"
@@ -263,7 +285,9 @@ def _leftovers(verdict: Verdict, database: Database, connection_id: int) -> None
         lost = session.scalar(
             select(func.count(SyncRun.id)).where(SyncRun.error_class == "WorkerLost")
         )
-    unsent = [key for key in entries if key.endswith((outbox.PENDING, outbox.CLAIMED, outbox.FAILED))]
+    unsent = [
+        key for key in entries if key.endswith((outbox.PENDING, outbox.CLAIMED, outbox.FAILED))
+    ]
     verdict.check(
         "empty outbox (nothing pending, claimed or failed)",
         [f"{key}: {entries[key]}" for key in unsent],

@@ -1,4 +1,4 @@
-"""The sandbox seen from the chaos run: its control API (never faulted) and the faults it injects."""
+"""The sandbox seen from the chaos run: its control API (never faulted) and its faults."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ ORDER_STATUSES = {"WaitingAcceptance": 80, "Accepted": 8, "InPreparation": 6, "S
 #: The share of API calls answered with a server error while the storm lasts.
 SERVER_ERROR_RATE = 0.20
 SLOW_RATE = 0.05
+#: The share of orders whose customer asks to cancel a line while the storm lasts.
+CANCEL_REQUEST_RATE = 0.03
 
 
 class SandboxControl:
@@ -29,10 +31,16 @@ class SandboxControl:
         return response.json()
 
     def seed(self, offers: int, quantity: int) -> dict[str, Any]:
-        return dict(self._call("POST", "/seed", {"offers": offers, "orders": 0, "quantity": quantity}))
+        return dict(
+            self._call("POST", "/seed", {"offers": offers, "orders": 0, "quantity": quantity})
+        )
 
     def create_orders(self, count: int, status: str) -> list[str]:
         return list(self._call("POST", "/orders", {"count": count, "status": status})["orderIds"])
+
+    def customer_cancel_request(self, order_id: str) -> bool:
+        answer = self._call("POST", f"/orders/{order_id}/cancel-request", {"line_id": "1"})
+        return bool(answer["cancelRequested"])
 
     def orders(self) -> dict[str, str]:
         return dict(self._call("GET", "/orders")["orders"])
@@ -60,7 +68,7 @@ def storm_rules() -> list[dict[str, Any]]:
     """20 % server errors (500, 502, 503 in equal parts) and 5 % slow replies, on every endpoint.
 
     The sandbox applies the first rule that fires, so each rule's probability is conditional on
-    the earlier ones not firing: 1/15, then 1/14, then 1/13 of the rest makes 3 × 1/15 = 20 %.
+    the earlier ones not firing: 1/15, then 1/14, then 1/13 of the rest makes 3 * 1/15 = 20 %.
     """
     rules: list[dict[str, Any]] = []
     share, left = SERVER_ERROR_RATE / 3, 1.0

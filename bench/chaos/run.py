@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.chaos.drain import Drain, DrainTimeout, Verdict, judge
+from bench.chaos.drain import Drain, DrainTimeoutError, Verdict, judge
 from bench.chaos.marketplace import SandboxControl
 from bench.chaos.processes import Supervised, start_sandbox, wait_until_answering
 from bench.chaos.runtime import RuntimeSetup, postgresql_runtime, sqlite_runtime
@@ -57,6 +57,7 @@ def runtime_setup(plan: Plan, run_dir: Path, options: dict[str, Any]) -> Iterato
 
 def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, Any]:
     """Run ``plan``; returns the result (``result["passed"]`` says whether every check held)."""
+    run_dir = run_dir.resolve()  # the processes run from inside it
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     rng = random.Random(plan.seed)
@@ -87,8 +88,15 @@ def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, A
         result["setup_seconds"] = round(time.monotonic() - started, 1)
 
         storm = Storm(
-            plan, sandbox, database, connection_id, skus, journal, processes,
-            [process for process in processes if process.name != "scheduler"], rng,
+            plan,
+            sandbox,
+            database,
+            connection_id,
+            skus,
+            journal,
+            processes,
+            [process for process in processes if process.name != "scheduler"],
+            rng,
         )
         storm_report = storm.run()
         result["storm"] = {**asdict(storm_report), "faults": sandbox.faults()}
@@ -98,11 +106,12 @@ def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, A
         drain_started = time.monotonic()
         try:
             reconciliation = drain.run()
-        except DrainTimeout as error:
+        except DrainTimeoutError as error:
             reconciliation = {}
             result["drain_error"] = str(error)
         result["drain_seconds"] = round(time.monotonic() - drain_started, 1)
         result["drain_steps"] = {key: round(value, 1) for key, value in drain.steps.items()}
+        result["drain_progress"] = drain.progress
         result["reconciliation"] = reconciliation
         verdict = judge(database, sandbox, connection_id, journal, reconciliation)
         if storm_report.unexpected_exits:

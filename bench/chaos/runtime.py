@@ -2,7 +2,7 @@
 
 - ``sqlite``: one ``cdlink serve`` (web app + embedded scheduler and worker threads), the
   product's default deployment. Killing it kills the whole runtime; it is started again.
-- ``postgresql``: ``cdlink worker`` ×N (Dramatiq over Redis) and one ``cdlink scheduler``; a
+- ``postgresql``: N ``cdlink worker`` (Dramatiq over Redis) and one ``cdlink scheduler``; a
   random worker is killed each time.
 
 The settings are the product's, through ``CDLINK_*`` variables, with shorter leases and timeouts
@@ -12,13 +12,12 @@ minute (the defaults are tuned for production, where kills are rare).
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import os
 
 import psycopg
 from cryptography.fernet import Fernet
@@ -58,7 +57,10 @@ class RuntimeSetup:
             Supervised(f"worker-{n}", cdlink_command("worker"), self.environment, log_dir)
             for n in range(1, workers + 1)
         ]
-        return [*started, Supervised("scheduler", cdlink_command("scheduler"), self.environment, log_dir)]
+        return [
+            *started,
+            Supervised("scheduler", cdlink_command("scheduler"), self.environment, log_dir),
+        ]
 
 
 def base_environment(data_dir: Path, database_url: str) -> dict[str, str]:

@@ -91,6 +91,7 @@ def stock_shop(
 
 def change_stock(
     database: Database,
+    *,
     connection_id: int,
     journal: StockJournal,
     skus: list[str],

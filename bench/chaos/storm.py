@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.chaos.marketplace import SandboxControl, order_mix, storm_rules, throttle_burst
+from bench.chaos.marketplace import (
+    CANCEL_REQUEST_RATE,
+    SandboxControl,
+    order_mix,
+    storm_rules,
+    throttle_burst,
+)
 from bench.chaos.processes import Supervised
 from bench.chaos.shop import StockJournal, change_stock
 from cdlink.store.engine import Database
@@ -42,7 +47,8 @@ class Plan:
 @dataclass
 class StormReport:
     orders_created: int = 0
-    orders_by_status: Counter[str] = field(default_factory=Counter)
+    orders_by_status: dict[str, int] = field(default_factory=dict)
+    cancel_requests: int = 0
     stock_changes: int = 0
     kills: list[dict[str, Any]] = field(default_factory=list)
     throttle_bursts: int = 0
@@ -63,6 +69,7 @@ class Storm:
     workers: list[Supervised]
     rng: random.Random
     report: StormReport = field(default_factory=StormReport)
+    order_ids: list[str] = field(default_factory=list)
 
     def events(self) -> list[tuple[float, str]]:
         """When each kill, 429 burst and token revocation happens, in seconds from the start."""
@@ -96,19 +103,31 @@ class Storm:
         if count <= 0:
             return
         for status, wanted in order_mix(self.rng, count).items():
-            created = len(self.sandbox.create_orders(wanted, status))
+            made = self.sandbox.create_orders(wanted, status)
+            self.order_ids += made
+            created = len(made)
             self.report.orders_created += created
-            self.report.orders_by_status[status] += created
+            by_status = self.report.orders_by_status
+            by_status[status] = by_status.get(status, 0) + created
             if created < wanted:
                 raise RuntimeError(
                     f"the sandbox ran out of stock: {created} of {wanted} orders were created"
                 )
+        # Customers change their minds about orders already placed: more status changes to read.
+        for _ in range(sum(self.rng.random() < CANCEL_REQUEST_RATE for _ in range(count))):
+            if self.sandbox.customer_cancel_request(self.rng.choice(self.order_ids)):
+                self.report.cancel_requests += 1
 
     def _change_stock(self, count: int) -> None:
         while count > 0:
             batch = min(count, STOCK_BATCH)
             change_stock(
-                self.database, self.connection_id, self.journal, self.skus, self.rng, batch
+                self.database,
+                connection_id=self.connection_id,
+                journal=self.journal,
+                skus=self.skus,
+                rng=self.rng,
+                count=batch,
             )
             self.report.stock_changes += batch
             count -= batch
