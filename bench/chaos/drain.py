@@ -152,6 +152,13 @@ class Drain:
             request(self.database, self.connection_id, (stream,))
         return outcome == "succeeded"
 
+    def succeeded(self, stream: str) -> bool:
+        with self.database.reading() as session:
+            query = select(SyncRun.id).where(
+                SyncRun.stream == stream, SyncRun.outcome == "succeeded"
+            )
+            return session.scalar(query.limit(1)) is not None
+
     def last_counts(self, stream: str) -> dict[str, Any]:
         with self.database.reading() as session:
             counts = session.scalars(
@@ -160,6 +167,17 @@ class Drain:
                 .order_by(SyncRun.id.desc())
             ).first()
         return dict(counts or {})
+
+
+def first_sync(
+    database: Database, sandbox: SandboxControl, connection_id: int, deadline: float
+) -> None:
+    """Wait, before the storm, for the new connection's first sync: the orders stream has read
+    its 30 days of history once and the initial stock is pushed, as in a shop already running.
+    """
+    drain = Drain(database, sandbox, connection_id, deadline)
+    wait_until(lambda: drain.succeeded("orders"), deadline, "first orders run")
+    wait_until(drain.outbox_idle, deadline, "initial stock push")
 
 
 def local_statuses(database: Database, connection_id: int) -> dict[str, str]:

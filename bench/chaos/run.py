@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.chaos.drain import Drain, DrainTimeoutError, Verdict, judge
+from bench.chaos.drain import Drain, DrainTimeoutError, Verdict, first_sync, judge
 from bench.chaos.marketplace import SandboxControl
 from bench.chaos.processes import Supervised, start_sandbox, wait_until_answering
 from bench.chaos.runtime import RuntimeSetup, postgresql_runtime, sqlite_runtime
@@ -24,6 +24,8 @@ from cdlink.store.engine import Database
 
 #: Each seeded offer starts with this many units on the marketplace, before cdlink's first push.
 SANDBOX_QUANTITY = 1000
+#: How long the runtime may take over its first sync (30 days of order history, initial stock).
+FIRST_SYNC_SECONDS = 600.0
 
 
 def sandbox_config(plan: Plan) -> SandboxConfig:
@@ -85,6 +87,7 @@ def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, A
             process.start()
             stack.callback(process.stop)
         _wait_for_runtime(processes, setup)
+        first_sync(database, sandbox, connection_id, time.monotonic() + FIRST_SYNC_SECONDS)
         result["setup_seconds"] = round(time.monotonic() - started, 1)
 
         storm = Storm(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Exists, Select, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, Select, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cdlink.jobs.environment import JobEnvironment
@@ -108,18 +108,30 @@ class Scheduler:
         """The stream has outbox entries due: new, retried, or claimed by a run that is over.
 
         The due query only asks this of streams no run holds the lease of, so a claimed entry
-        there belongs to a run that died or failed. After a failure the stream waits for its
-        retry time (``next_run_at``); a run killed mid-way left none, and the next run (which
-        takes the claims back, ``outbox.recover``) is due at once rather than when they expire.
+        there belongs to a run that died or failed; the next run takes it back
+        (``outbox.recover``) rather than waiting for the claim to expire.
         """
         return exists().where(
             OutboxEntry.connection_id == StreamSchedule.connection_id,
             OutboxEntry.stream == StreamSchedule.stream,
             or_(
                 (OutboxEntry.state == outbox.PENDING) & (OutboxEntry.available_at <= now),
-                (OutboxEntry.state == outbox.CLAIMED)
-                & ((OutboxEntry.claimed_until < now) | StreamSchedule.next_run_at.is_(None)),
+                OutboxEntry.state == outbox.CLAIMED,
             ),
+        )
+
+    @staticmethod
+    def _waiting_to_retry(now: datetime) -> ColumnElement[bool]:
+        """The last run failed and its retry time (the failure policy's backoff) is ahead.
+
+        Events (a new outbox entry) and due entries wait for it; a person's "sync now" does not.
+        Otherwise a stream that fails on every call would run again at every stock change, and
+        reach the dead state in minutes instead of following its schedule of hours.
+        """
+        return (
+            (func.coalesce(StreamSchedule.last_outcome, "") == runs.FAILED)
+            & StreamSchedule.next_run_at.is_not(None)
+            & (StreamSchedule.next_run_at > now)
         )
 
     def _due_query(self) -> Select[StreamSchedule]:
@@ -139,9 +151,10 @@ class Scheduler:
                 StreamSchedule.state == schedules.ACTIVE,
                 StreamSchedule.stream.in_(self.environment.registry.names()),
                 or_(
-                    StreamSchedule.requested_at.is_not(None),
+                    StreamSchedule.requested_trigger == "manual",
                     StreamSchedule.next_run_at <= now,
-                    self._outbox_due(now),
+                    ~self._waiting_to_retry(now)
+                    & (StreamSchedule.requested_at.is_not(None) | self._outbox_due(now)),
                 ),
                 or_(StreamSchedule.queued_at.is_(None), StreamSchedule.queued_at < stale),
                 ~leased,

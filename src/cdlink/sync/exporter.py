@@ -153,6 +153,8 @@ class OutboxExporter(Stream):
                 else:
                     counts[self._refused(session, context, entry, outcome.reason or "refused")] += 1
         context.count(**counts)
+        if counts["confirmed"]:
+            context.made_progress()
 
     def _refused(
         self, session: Session, context: StreamContext, entry: OutboxEntry, reason: str

@@ -85,6 +85,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             )
             cursor.complete(session, window, context.clock.now())
         context.count(windows=1, **counts)
+        context.made_progress()
 
     def import_record(
         self,
