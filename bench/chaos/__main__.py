@@ -8,6 +8,7 @@ check failed on any runtime.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,8 @@ def summary(result: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     options = arguments(argv)
+    # Stopped from outside: unwind, so the run's processes and database are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     default = "test-artifacts/chaos/chaos.json" if options.quick else "docs/chaos.json"
     output = options.output or ROOT / default
     settings = {

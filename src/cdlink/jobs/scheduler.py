@@ -2,7 +2,8 @@
 
 A stream of a connection is due when someone asked for it ("sync now"), an event asked for it
 (a new outbox entry), it has outbox entries due (retries, or entries a dead worker had claimed),
-or its interval has passed since the last run (with jitter, set by the runner). It is not queued
+or its interval has passed since the last run (with jitter, set by the runner). Events and due
+entries wait while the stream waits to retry after a failure; "sync now" does not. It is not queued
 again while a message for it waits (the ``queued_at`` marker is the
 job's identity key; it expires after ``sync_queue_timeout_seconds`` in case the message was lost)
 nor while a run holds its lease. Streams of connections that are not active are skipped.
