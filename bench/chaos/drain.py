@@ -187,7 +187,7 @@ def local_statuses(database: Database, connection_id: int) -> dict[str, str]:
                 Order.connection_id == connection_id
             )
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())  # type: ignore[arg-type]
 
 
 def judge(
