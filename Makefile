@@ -40,6 +40,9 @@ lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
 bench: $(VENV)/.installed services  ## run the benchmarks and write docs/benchmarks.md
 	PYTHONWARNINGS=ignore::DeprecationWarning $(BIN)/python -m bench $(BENCH_ARGS)
 
+chaos: $(VENV)/.installed services  ## faults and killed workers on both runtimes (docs/chaos.md)
+	PYTHONWARNINGS=ignore::DeprecationWarning $(BIN)/python -m bench.chaos $(CHAOS_ARGS)
+
 services:  ## start PostgreSQL and Redis when they are not running
 	@bash scripts/services.sh
 

@@ -161,3 +161,19 @@ def test_given_the_control_api_when_setting_stock_and_auto_accept_then_they_appl
 
     assert (offer["quantity"], offer["offerState"]) == (0, "Inactive")
     assert http.get(f"/_sandbox/orders/{order_id}").json()["status"] == "Accepted"
+
+
+def test_given_the_control_api_when_listing_orders_and_offers_then_every_one_is_shown(
+    sandbox: Sandbox, http: httpx.Client
+) -> None:
+    created = http.post("/_sandbox/orders", json={"count": 3, "status": "Accepted"}).json()
+    reference = next(iter(http.get("/_sandbox/offers").json()["offers"]))
+    http.put(f"/_sandbox/offers/{reference}/quantity", json={"quantity": 7})
+
+    orders = http.get("/_sandbox/orders").json()["orders"]
+    offers = http.get("/_sandbox/offers").json()["offers"]
+
+    assert {orders[order_id] for order_id in created["orderIds"]} == {"Accepted"}
+    assert len(orders) == sandbox.summary()["sellers"][str(sandbox.credentials.seller_id)]["orders"]
+    assert offers[reference] == 7
+    assert offers == {key: sandbox.offer(key)["quantity"] for key in offers}

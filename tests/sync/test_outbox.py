@@ -16,9 +16,9 @@ from cdlink.jobs.functions import run_stream
 from cdlink.jobs.scheduler import Scheduler
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry, OutboxEntry, StreamSchedule
-from cdlink.sync import outbox
+from cdlink.sync import outbox, schedules
 from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
-from cdlink.sync.runner import StreamRunner
+from cdlink.sync.runner import RunnerOptions, StreamRunner
 from cdlink.sync.streams import StreamContext, StreamRegistry
 
 MINUTE = timedelta(minutes=1)
@@ -275,3 +275,142 @@ def test_given_an_old_refused_level_when_retried_after_a_newer_one_was_confirmed
     assert pusher.calls == [["SKU-1"], ["SKU-1"]]
     assert report.counts["superseded"] == 1
     assert states(environment.database) == [("SKU-1", "superseded"), ("SKU-1", "done")]
+
+
+def claim_as_a_run_that_died(database: Database, clock: ManualClock, connection_id: int) -> None:
+    """A run claimed the entries, then its worker was SIGKILLed: its claim has not expired."""
+    with database.session() as session:
+        schedule = session.get_one(StreamSchedule, (connection_id, "test_stock"))
+        schedule.requested_at = schedule.requested_trigger = None  # the run had started
+        outbox.claim(
+            session,
+            connection_id=connection_id,
+            stream="test_stock",
+            holder="killed-host:4242:0123456789abcdef",
+            now=clock.now(),
+            hold_for=StockPusher.claim_duration,
+        )
+
+
+def test_given_entries_claimed_by_a_killed_run_when_the_stream_runs_again_then_it_pushes_at_once(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+    claim_as_a_run_that_died(environment.database, clock, connection_id)
+    scheduler = Scheduler(environment)
+
+    due = [request for request in scheduler.tick() if request.stream == "test_stock"]
+    report = run_stream(environment, due[0])
+
+    assert report.counts["recovered"] == 1
+    assert report.counts["confirmed"] == 1
+    assert pusher.marketplace == {"SKU-1": 5}
+    assert states(environment.database) == [("SKU-1", "done")]
+
+
+def test_given_entries_claimed_by_a_failed_run_when_its_retry_is_not_due_then_the_stream_waits(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, pusher: type[StockPusher]
+) -> None:
+    queue_stock(environment.database, clock, connection_id, "SKU-1", 5)
+    claim_as_a_run_that_died(environment.database, clock, connection_id)
+    with environment.database.session() as session:
+        schedule = session.get_one(StreamSchedule, (connection_id, "test_stock"))
+        schedule.last_outcome = "failed"
+        schedule.next_run_at = clock.now() + MINUTE  # the failure policy's retry time
+    scheduler = Scheduler(environment)
+
+    waiting = [request.stream for request in scheduler.tick()]
+    clock.advance(MINUTE)
+    due = [request.stream for request in scheduler.tick()]
+
+    assert "test_stock" not in waiting
+    assert "test_stock" in due
+
+
+class FlakyPusher(OutboxExporter):
+    """Confirms the first SKU of a run, then the marketplace fails (one SKU per batch)."""
+
+    name = "test_stock"
+    kind = "test_offer"
+    batch_size = 1
+    fail_from: ClassVar[int] = 1
+
+    def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
+        if context.counts["confirmed"] >= self.fail_from:
+            raise RuntimeError("the marketplace answered 503")
+        return {push.entry_id: PushOutcome(True) for push in pushes}
+
+
+@pytest.fixture
+def flaky(registry: StreamRegistry) -> Iterator[type[FlakyPusher]]:
+    registry.register(FlakyPusher)
+    yield FlakyPusher
+    FlakyPusher.fail_from = 1
+
+
+def failures_after_a_streak_of(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, streak: int
+) -> StreamSchedule:
+    for sku in ("SKU-1", "SKU-2"):
+        queue_stock(environment.database, clock, connection_id, sku, 3)
+    with environment.database.session() as session:
+        session.get_one(StreamSchedule, (connection_id, "test_stock")).failures = streak
+    runner = StreamRunner(
+        environment.database, clock, registry=environment.registry, options=RunnerOptions()
+    )
+    assert runner.run(connection_id, "test_stock").outcome in ("failed", "dead")
+    with environment.database.reading() as session:
+        return session.get_one(StreamSchedule, (connection_id, "test_stock"))
+
+
+def test_given_a_run_that_confirmed_work_before_failing_when_recorded_then_a_new_streak_starts(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, flaky: type[FlakyPusher]
+) -> None:
+    schedule = failures_after_a_streak_of(environment, clock, connection_id, streak=7)
+
+    assert (schedule.failures, schedule.state) == (1, "active")
+
+
+def test_given_a_run_that_confirmed_nothing_when_it_fails_then_the_streak_goes_on_to_dead(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, flaky: type[FlakyPusher]
+) -> None:
+    flaky.fail_from = 0
+
+    schedule = failures_after_a_streak_of(environment, clock, connection_id, streak=7)
+
+    assert (schedule.failures, schedule.state) == (8, "dead")
+
+
+def test_given_a_stream_waiting_to_retry_when_events_arrive_then_only_sync_now_skips_the_wait(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, flaky: type[FlakyPusher]
+) -> None:
+    flaky.fail_from = 0
+    failures_after_a_streak_of(environment, clock, connection_id, streak=0)
+    scheduler = Scheduler(environment)
+    queue_stock(environment.database, clock, connection_id, "SKU-3", 1)  # an event
+
+    during_backoff = [request.stream for request in scheduler.tick()]
+    with environment.database.session() as session:
+        schedules.request_run(
+            session, connection_id, "test_stock", now=clock.now(), trigger="manual"
+        )
+    asked = [request for request in scheduler.tick() if request.stream == "test_stock"]
+
+    assert "test_stock" not in during_backoff
+    assert [request.trigger for request in asked] == ["manual"]
+
+
+def test_given_a_stream_waiting_to_retry_when_its_retry_time_comes_then_its_outbox_is_sent(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int, flaky: type[FlakyPusher]
+) -> None:
+    flaky.fail_from = 0
+    schedule = failures_after_a_streak_of(environment, clock, connection_id, streak=0)
+    scheduler = Scheduler(environment)
+
+    waiting = [request.stream for request in scheduler.tick()]
+    assert schedule.next_run_at is not None
+    clock.advance(schedule.next_run_at - clock.now())
+    due = [request.stream for request in scheduler.tick()]
+
+    assert "test_stock" not in waiting
+    assert "test_stock" in due

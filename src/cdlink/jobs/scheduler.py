@@ -2,7 +2,8 @@
 
 A stream of a connection is due when someone asked for it ("sync now"), an event asked for it
 (a new outbox entry), it has outbox entries due (retries, or entries a dead worker had claimed),
-or its interval has passed since the last run (with jitter, set by the runner). It is not queued
+or its interval has passed since the last run (with jitter, set by the runner). Events and due
+entries wait while the stream waits to retry after a failure; "sync now" does not. It is not queued
 again while a message for it waits (the ``queued_at`` marker is the
 job's identity key; it expires after ``sync_queue_timeout_seconds`` in case the message was lost)
 nor while a run holds its lease. Streams of connections that are not active are skipped.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    ColumnElement,
     Exists,
     Select,
     String,
@@ -141,14 +143,33 @@ class Scheduler:
 
     @staticmethod
     def _outbox_due(now: datetime) -> Exists:
-        """The stream has outbox entries due: new, retried, or claimed by a worker that died."""
+        """The stream has outbox entries due: new, retried, or claimed by a run that is over.
+
+        The due query only asks this of streams no run holds the lease of, so a claimed entry
+        there belongs to a run that died or failed; the next run takes it back
+        (``outbox.recover``) rather than waiting for the claim to expire.
+        """
         return exists().where(
             OutboxEntry.connection_id == StreamSchedule.connection_id,
             OutboxEntry.stream == StreamSchedule.stream,
             or_(
                 (OutboxEntry.state == outbox.PENDING) & (OutboxEntry.available_at <= now),
-                (OutboxEntry.state == outbox.CLAIMED) & (OutboxEntry.claimed_until < now),
+                OutboxEntry.state == outbox.CLAIMED,
             ),
+        )
+
+    @staticmethod
+    def _waiting_to_retry(now: datetime) -> ColumnElement[bool]:
+        """The last run failed and its retry time (the failure policy's backoff) is ahead.
+
+        Events (a new outbox entry) and due entries wait for it; a person's "sync now" does not.
+        Otherwise a stream that fails on every call would run again at every stock change, and
+        reach the dead state in minutes instead of following its schedule of hours.
+        """
+        return (
+            (func.coalesce(StreamSchedule.last_outcome, "") == runs.FAILED)
+            & StreamSchedule.next_run_at.is_not(None)
+            & (StreamSchedule.next_run_at > now)
         )
 
     def _due_query(self) -> Select[StreamSchedule]:
@@ -168,9 +189,10 @@ class Scheduler:
                 StreamSchedule.state == schedules.ACTIVE,
                 StreamSchedule.stream.in_(self.environment.registry.names()),
                 or_(
-                    StreamSchedule.requested_at.is_not(None),
+                    StreamSchedule.requested_trigger == "manual",
                     StreamSchedule.next_run_at <= now,
-                    self._outbox_due(now),
+                    ~self._waiting_to_retry(now)
+                    & (StreamSchedule.requested_at.is_not(None) | self._outbox_due(now)),
                 ),
                 or_(StreamSchedule.queued_at.is_(None), StreamSchedule.queued_at < stale),
                 ~leased,

@@ -140,6 +140,8 @@ ROUTES = [
     route("/requests", "GET", lambda control, _, __: control.requests()),
     route("/seed", "POST", _seed),
     route("/orders", "POST", _orders),
+    route("/orders", "GET", lambda control, _, __: {"orders": control.order_statuses()}),
+    route("/offers", "GET", lambda control, _, __: {"offers": control.offer_quantities()}),
     route(
         "/orders/{order_id}",
         "GET",

@@ -187,6 +187,23 @@ class Controller:
                 raise SandboxError(f"no offer {reference}")
             return offer_json(offer, shop.seller_id, self._state.config.variants)
 
+    def order_statuses(self, seller_id: int | None = None) -> dict[str, str]:
+        """Every order of the shop and its status, by order id (to compare a client's copy)."""
+        with self._state.lock:
+            self._state.tick()
+            return {
+                order_id: order.status for order_id, order in self._shop(seller_id).orders.items()
+            }
+
+    def offer_quantities(self, seller_id: int | None = None) -> dict[str, int]:
+        """Every offer's quantity, by seller reference (SKU)."""
+        with self._state.lock:
+            self._state.tick()
+            return {
+                reference: offer.quantity
+                for reference, offer in self._shop(seller_id).offers.items()
+            }
+
     def summary(self) -> dict[str, Any]:
         with self._state.lock:
             now = self._state.tick()

@@ -63,8 +63,25 @@ class OutboxExporter(Stream):
     max_attempts: ClassVar[int] = 5
 
     def run(self, context: StreamContext) -> None:
+        self.recover_claims(context)
+        self.drain(context)
+
+    def drain(self, context: StreamContext) -> None:
         while self.export_batch(context):
             pass
+
+    def recover_claims(self, context: StreamContext) -> None:
+        """Take back the entries an earlier run claimed but never finished (killed or failed)."""
+        with context.transaction() as session:
+            recovered = outbox.recover(
+                session,
+                connection_id=context.connection_id,
+                stream=self.name,
+                holder=context.lease.holder,
+                now=context.clock.now(),
+            )
+        if recovered:
+            context.count(recovered=recovered)
 
     def export_batch(self, context: StreamContext) -> bool:
         """Claim → coalesce → skip? → push → confirm one batch; False when nothing was due."""
@@ -140,6 +157,8 @@ class OutboxExporter(Stream):
                     counts[self._refused(session, context, entry, outcome.reason or "refused")] += 1
             binder.flush()  # the new bindings in one batch
         context.count(**counts)
+        if counts["confirmed"]:
+            context.made_progress()
 
     def _refused(
         self, session: Session, context: StreamContext, entry: OutboxEntry, reason: str

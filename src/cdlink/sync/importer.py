@@ -77,6 +77,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             # Another stream saved one of these records meanwhile: the window is read again.
             raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
         context.count(windows=1, **counts)
+        context.made_progress()
 
     def import_records(
         self, session: Session, context: StreamContext, records: list[RecordT]

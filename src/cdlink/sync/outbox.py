@@ -7,7 +7,9 @@ one also asks for a run of the stream that drains it (an event trigger).
 Claiming is safe across processes: on PostgreSQL the pending rows are selected ``FOR UPDATE SKIP
 LOCKED``, so two claimers take disjoint entries without waiting on each other; on SQLite the write
 transaction is ``BEGIN IMMEDIATE`` (``cdlink.store.engine``), so claimers run one after the other.
-A claim expires: entries claimed by a worker that died become claimable again.
+A claim expires: entries claimed by a worker that died become claimable again. A run holding the
+stream's lease need not wait for that: only one run of a stream holds its lease, so entries still
+claimed by another holder belong to a run that died or failed, and ``recover`` takes them back.
 """
 
 from __future__ import annotations
@@ -85,6 +87,31 @@ def claim(
         entry.claimed_until = now + hold_for
         entry.attempts += 1
     return entries
+
+
+def recover(
+    session: Session, *, connection_id: int, stream: str, holder: str, now: datetime
+) -> int:
+    """Give back to the queue the entries claimed by any holder but ``holder``; returns how many.
+
+    Call it only while holding the stream's lease (the exporter does, at the start of a run): the
+    other holder's run is then over, killed or failed, and its claims would otherwise block the
+    entries until they expire.
+    """
+    query = (
+        select(OutboxEntry)
+        .where(
+            OutboxEntry.connection_id == connection_id,
+            OutboxEntry.stream == stream,
+            OutboxEntry.state == CLAIMED,
+            OutboxEntry.claimed_by != holder,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    entries = list(session.scalars(query))
+    for entry in entries:
+        release(entry, error=f"the run of {entry.claimed_by} did not finish", retry_at=now)
+    return len(entries)
 
 
 def latest_ids(

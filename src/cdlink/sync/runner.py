@@ -231,7 +231,7 @@ class StreamRunner:
         """Record the failure and do what the policy table says: retry, dead or pause."""
         now = self.clock.now()
         schedule = schedules.schedule_for(session, context.connection_id, context.stream)
-        retry_at = self._reschedule(schedule, resolution, error)
+        retry_at = self._reschedule(schedule, resolution, error, progressed=context.progressed)
         runs.fail(run, error, resolution, counts=context.counts, now=now, retry_at=retry_at)
         if resolution.action is FailureAction.REAUTHENTICATE:
             run.outcome = runs.FAILED
@@ -244,11 +244,17 @@ class StreamRunner:
         self._log_failure(session, context, run, resolution)
 
     def _reschedule(
-        self, schedule: StreamSchedule, resolution: FailureResolution, error: Exception
+        self,
+        schedule: StreamSchedule,
+        resolution: FailureResolution,
+        error: Exception,
+        *,
+        progressed: bool = False,
     ) -> datetime | None:
         now = self.clock.now()
         if resolution.counts_as_failure:
-            schedule.failures += 1
+            # After committed work the marketplace evidently answers: a new streak starts.
+            schedule.failures = 1 if progressed else schedule.failures + 1
         delay = resolution.delay(schedule.failures, _retry_after(error))
         if resolution.action is FailureAction.REAUTHENTICATE:
             schedule.next_run_at = schedules.next_due(schedule.interval_seconds, now, 0.0)

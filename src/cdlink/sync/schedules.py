@@ -61,6 +61,8 @@ def request_run(
     if row.requested_at is None:
         row.requested_at = now
         row.requested_trigger = trigger
+    elif trigger == "manual":
+        row.requested_trigger = trigger  # a person's "sync now" outranks a waiting event
     return row
 
 

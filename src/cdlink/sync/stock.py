@@ -66,13 +66,14 @@ class StockPusher(OutboxExporter):
         time.sleep(seconds)
 
     def run(self, context: StreamContext) -> None:
+        self.recover_claims(context)
         with context.transaction() as session:
             enabled = session.get_one(Connection, context.connection_id).stock_sync_enabled
         if not enabled:
             self._drop_pending(context)
             return
         self.wait(context, self.gather_seconds)
-        super().run(context)
+        self.drain(context)
 
     def _drop_pending(self, context: StreamContext) -> None:
         """Stock sync was turned off: what was queued is no longer to be sent."""

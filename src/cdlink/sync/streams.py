@@ -47,7 +47,15 @@ class StreamContext:
     run_id: int
     counts: Counter[str] = field(default_factory=Counter)
     clients: ClientFactory | None = None
+    #: Whether the run committed work (a window read, a write confirmed); see ``made_progress``.
+    progressed: bool = False
     _client: OctopiaClient | None = field(default=None, init=False, repr=False)
+
+    def made_progress(self) -> None:
+        """Note committed work: a failure after it starts a new streak of failures, so a stream
+        that keeps moving under a flaky marketplace is never declared dead.
+        """
+        self.progressed = True
 
     def client(self) -> OctopiaClient:
         """The marketplace client of this run's connection, built on first use, closed after."""
