@@ -19,7 +19,7 @@ from cdlink.core.settings import Settings
 from cdlink.hub.connection_rules import ConnectionDraft
 from cdlink.hub.connections import create_connection
 from cdlink.hub.inventory import Inventory, add_product, add_warehouse
-from cdlink.hub.order_actions import AUTOMATIC, set_acceptance_policy
+from cdlink.hub.order_actions import ALWAYS, set_acceptance_policy
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.sync.stock import publish_to_outbox
@@ -52,7 +52,7 @@ def connect_shop(database: Database, settings: Settings, account: Account) -> in
     )
     with database.session() as session:
         connection = create_connection(session, SecretBox.from_settings(settings), CLOCK, draft)
-        set_acceptance_policy(session, connection.id, AUTOMATIC, CLOCK.now())
+        set_acceptance_policy(session, connection.id, ALWAYS, CLOCK.now())
         return connection.id
 
 

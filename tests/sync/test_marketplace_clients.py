@@ -98,6 +98,30 @@ def test_given_a_stream_that_calls_the_marketplace_when_run_then_it_gets_its_con
         client.carriers.list()  # the client was closed with the run
 
 
+def test_given_a_higher_call_rate_in_settings_when_a_client_is_made_then_its_budget_allows_it(
+    environment: JobEnvironment,
+    settings: Settings,
+    clock: ManualClock,
+    connection_id: int,
+    stream: type[CarrierCounter],
+) -> None:
+    with environment.database.session() as session:
+        connection = session.get_one(Connection, connection_id)
+        connection.secret_ciphertext = SecretBox.from_settings(settings).encrypt(SECRET)
+    faster = settings.model_copy(update={"octopia_max_calls_per_second": 40.0})
+    environment.clients = in_process_clients(
+        faster, clock, transports=lambda: httpx.MockTransport(FakeMarketplace())
+    )
+
+    report = environment.runner().run(connection_id, "carriers")
+
+    assert report.outcome == "succeeded"
+    (client,) = stream.seen
+    policy = client.budget.policy("orders")
+    assert (policy.max_rate, policy.capacity) == (40.0, 40.0)
+    assert Settings().octopia_max_calls_per_second == 10.0
+
+
 def test_given_a_runtime_without_clients_when_a_stream_asks_for_one_then_the_run_says_why(
     environment: JobEnvironment, connection_id: int, stream: type[CarrierCounter]
 ) -> None:

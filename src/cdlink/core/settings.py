@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     octopia_token_url: str = DEFAULT_OCTOPIA_TOKEN_URL
     octopia_api_url: str = DEFAULT_OCTOPIA_API_URL
+    # Calls per second per seller before any 429 (the budget then halves and recovers slowly).
+    # Cdiscount publishes no number; raise it only if your account is known to allow more.
+    octopia_max_calls_per_second: float = Field(default=10.0, gt=0, le=1000)
     # --- sync engine ---
     # Start the scheduler and worker threads inside `cdlink serve` (runtime "embedded" only).
     sync_embedded_enabled: bool = True

@@ -22,6 +22,7 @@ from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.jobs.redis_stores import RedisBudgetStore, RedisTokenStore
 from cdlink.octopia import (
+    BudgetPolicy,
     BudgetStore,
     ClientCredentials,
     Credentials,
@@ -60,6 +61,8 @@ class MarketplaceClients:
         self.budget_store = budget_store
         self.transports = transports
         self.retry = retry
+        rate = settings.octopia_max_calls_per_second
+        self.budget_policy = BudgetPolicy(max_rate=rate, capacity=max(rate, 1.0))
 
     def __call__(self, connection: Connection) -> OctopiaClient:
         return OctopiaClient(
@@ -71,6 +74,7 @@ class MarketplaceClients:
             budget_store=self.budget_store,
             clock=self.clock,
             retry=self.retry,
+            budget_policy=self.budget_policy,
         )
 
     def credentials(self, connection: Connection) -> Credentials:
