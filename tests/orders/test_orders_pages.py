@@ -56,3 +56,18 @@ def test_given_a_waiting_order_when_accepted_from_its_page_then_the_action_is_sh
     shown = browser.get(path, headers={"Accept-Language": "en"}).text
     assert "the order is now Accepted" in shown
     assert 'data-testid="order-status">Accepted<' in shown
+
+
+def test_given_an_order_when_its_page_opens_then_the_title_names_it_and_events_show_once(
+    browser: TestClient, shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [marketplace_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    listing = browser.get(f"/orders?q={marketplace_id}").text
+    [path] = re.findall(r'href="(/orders/\d+)"', listing)
+
+    detail = browser.get(path, headers={"Accept-Language": "en"}).text
+
+    [title] = re.findall(r"<title>(.*?)</title>", detail, re.S)
+    assert title == f"Order {marketplace_id} · cdlink"
+    assert detail.count('data-testid="order-sync-events"') == 1
