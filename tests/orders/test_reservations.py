@@ -84,6 +84,20 @@ def stock_in_paris(env: JobEnvironment, units: dict[str, int]) -> None:
             stock.set_on_hand(item, "PARIS", quantity, "count")
 
 
+def save(env: JobEnvironment, version: OrderDraft) -> None:
+    """Save one version of an order as the import does, with its stock effects."""
+    with env.database.session() as session:
+        save_with_stock(
+            session,
+            CONNECTION,
+            version,
+            clock=env.clock,
+            now=env.clock.now(),
+            stream="test",
+            run_id=None,
+        )
+
+
 def pushed(env: JobEnvironment) -> dict[str, int]:
     """The last quantity cdlink sent per SKU (the sandbox also restocks cancelled lines itself)."""
     with env.database.reading() as session:
@@ -293,16 +307,7 @@ def test_given_versions_twice_and_out_of_order_then_stock_moves_exactly_once(
         shipped = order_draft(client.orders.get(order_id))
 
     for version in (waiting, waiting, shipped, accepted, waiting, shipped):
-        with env.database.session() as session:
-            save_with_stock(
-                session,
-                CONNECTION,
-                version,
-                clock=env.clock,
-                now=env.clock.now(),
-                stream="test",
-                run_id=None,
-            )
+        save(env, version)
 
     assert reserved(env) == {}
     assert all(on_hand(env, "PARIS", item) == 10 - units for item, units in wanted.items())
@@ -467,16 +472,7 @@ def test_given_random_order_lives_delivered_in_any_order_then_stock_matches_the_
             other = min(len(delivered) - 1, at + rng.randint(1, 2))
             delivered[at], delivered[other] = delivered[other], delivered[at]
         for version in delivered:
-            with env.database.session() as session:
-                save_with_stock(
-                    session,
-                    CONNECTION,
-                    version,
-                    clock=env.clock,
-                    now=env.clock.now(),
-                    stream="test",
-                    run_id=None,
-                )
+            save(env, version)
         reserved_units, shipped_units = _expected(delivered)
         want_reserved.update(reserved_units)
         want_shipped.update(shipped_units)

@@ -78,18 +78,7 @@ def act(
     payload: dict[str, object] = {"reason": reason} if reason else {}
     if line:
         payload["lines"] = line
-    settings = load_settings()
-    database = Database(settings.effective_database_url)
-    try:
-        with database.session() as session:
-            found = _find_order(session, find_connection(session, connection).id, order)
-            action = request_action(
-                session, found, kind, payload, requested_by="cli", now=SystemClock().now()
-            )
-            action_id = action.id
-    finally:
-        database.dispose()
-    typer.echo(f"{kind} recorded (action {action_id}); the sync engine sends it")
+    _record(connection, order, kind, payload)
 
 
 @app.command("ship")
@@ -105,23 +94,23 @@ def ship(
     payload: dict[str, object] = {"carrier": carrier, "tracking_number": tracking}
     if url:
         payload["tracking_url"] = url
+    _record(connection, order, order_actions.SHIP, payload)
+
+
+def _record(connection: str, order: str, kind: str, payload: dict[str, object]) -> None:
+    """Record the action on the order (found by id or reference); the sync engine sends it."""
     settings = load_settings()
     database = Database(settings.effective_database_url)
     try:
         with database.session() as session:
             found = _find_order(session, find_connection(session, connection).id, order)
             action = request_action(
-                session,
-                found,
-                order_actions.SHIP,
-                payload,
-                requested_by="cli",
-                now=SystemClock().now(),
+                session, found, kind, payload, requested_by="cli", now=SystemClock().now()
             )
             action_id = action.id
     finally:
         database.dispose()
-    typer.echo(f"ship recorded (action {action_id}); the sync engine sends it")
+    typer.echo(f"{kind} recorded (action {action_id}); the sync engine sends it")
 
 
 def _find_order(session: Session, connection_id: int, order: str) -> Order:
