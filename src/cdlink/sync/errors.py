@@ -11,7 +11,8 @@ Error tree::
         └── RetryLater               a harmless race: run again later, not a failure to count
             ├── BindingRaced         another run bound the same marketplace object first
             ├── StreamBusy           another worker holds the stream's lease
-            └── LeaseLost            the lease expired and another worker took it over
+            ├── LeaseLost            the lease expired and another worker took it over
+            └── WindowDrifting       the marketplace kept changing a window while it was read
 
 The failure policy (``cdlink.sync.failures``) decides what a run does about each of these and
 about the marketplace client's errors.
@@ -77,3 +78,7 @@ class StreamBusy(RetryLater):
 
 class LeaseLost(RetryLater):
     """This run's lease expired and another worker took the stream over; its work is dropped."""
+
+
+class WindowDrifting(RetryLater):
+    """The orders of a window kept changing while they were read; the window is read again."""

@@ -1,7 +1,8 @@
 """The orders stream: every order of a connection imported exactly once, within seconds.
 
 ``OrdersImporter`` polls ``GET /orders`` by ``updatedAtMin`` near-continuously (every
-``CDLINK_SYNC_CONTINUOUS_SECONDS``), re-reading a look-back for late changes. Each window's
+``CDLINK_SYNC_CONTINUOUS_SECONDS``), re-reading a look-back for late changes. Each window is read
+whole even while its orders change under the pages (``cdlink.sync.window_reads``). Each window's
 orders are saved (``cdlink.hub.orders.save_order``: older versions ignored, late data merged) and
 bound, and the window joins the cursor, in one transaction (``cdlink.sync.importer``). An order
 the client cannot read (``page.rejected``) or the mapper cannot keep is quarantined with its raw
@@ -44,7 +45,7 @@ from cdlink.hub.order_sync_events import save_with_events
 from cdlink.hub.orders import AWAITING_ACCEPTANCE, OrderDraft
 from cdlink.octopia.models.orders import Order as MarketplaceOrder
 from cdlink.octopia.pagination import RejectedItem
-from cdlink.octopia.services.orders import OrderQuery
+from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE, OrderQuery
 from cdlink.store.models import Binding, Order
 from cdlink.sync import quarantine
 from cdlink.sync.bindings import Binder
@@ -54,6 +55,7 @@ from cdlink.sync.order_actions import request_action
 from cdlink.sync.order_mapping import order_draft
 from cdlink.sync.order_stock import inventory
 from cdlink.sync.streams import StreamContext, default_registry
+from cdlink.sync.window_reads import WindowReader
 from cdlink.sync.windows import Window
 
 OrderRecord = MarketplaceOrder | RejectedItem
@@ -122,12 +124,18 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         return not self.import_filter.admits(str(record.status), purchased_at)
 
     def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
-        query = OrderQuery(updated_at_min=window.start, updated_at_max=window.end)
-        records: list[OrderRecord] = []
-        for page in context.client().orders.list_pages(query):
-            records.extend(page.items)
-            records.extend(page.rejected)
-        return records
+        orders = context.client().orders
+
+        def query(part: Window) -> OrderQuery:
+            return OrderQuery(updated_at_min=part.start, updated_at_max=part.end)
+
+        reader: WindowReader[MarketplaceOrder] = WindowReader(
+            page=lambda part, index: orders.list_page(query(part), page_index=index),
+            count=lambda part: orders.count(query(part)),
+            identify=self.external_id,
+            page_size=MAXIMUM_PAGE_SIZE,
+        )
+        return reader.read(window)
 
     def external_id(self, record: OrderRecord) -> str:
         if isinstance(record, MarketplaceOrder):

@@ -1,0 +1,131 @@
+"""Orders that change while the orders stream pages through a window: none is skipped.
+
+The marketplace pages ``GET /orders`` by page number. An order updated while the stream reads a
+window leaves that window (its new ``updatedAt`` is later), so every order after it moves one
+place up and the first order of the next page would be read by nobody. These tests make orders
+change between the pages and check that every order still in the window was imported by the run
+that committed it, not left to a later look-back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from cdlink.core.clock import ManualClock
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.marketplace import MarketplaceClients
+from cdlink.sandbox import Sandbox
+from tests.orders.conftest import local_order_ids, marketplace_orders
+from tests.orders.test_orders_stream import assert_exactly_once
+
+
+class ChangingPages(httpx.BaseTransport):
+    """The sandbox, where ``change`` runs after each of the first ``times`` full order pages."""
+
+    def __init__(self, sandbox: Sandbox, change: Callable[[list[str]], None], times: int) -> None:
+        self.inner = sandbox.transport()
+        self.change = change
+        self.times = times
+        self.calls: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        self.calls.append(request.url.path.rsplit("/", 1)[-1])
+        if request.url.path.endswith("/orders") and response.status_code == 200 and self.times:
+            items = response.json()["items"]
+            if len(items) == int(request.url.params["pageSize"]):
+                self.times -= 1
+                self.change([item["orderId"] for item in items])
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def use(shop: JobEnvironment, transport: ChangingPages) -> None:
+    assert isinstance(shop.clients, MarketplaceClients)
+    shop.clients.transports = lambda: transport
+
+
+def cancel_requested(sandbox: Sandbox, clock: ManualClock) -> Callable[[list[str]], None]:
+    """A change that makes the customer of the page's first orders ask to cancel, a second on."""
+
+    def change(order_ids: list[str]) -> None:
+        clock.advance(1)
+        for order_id in order_ids[:3]:
+            sandbox.customer_cancel_request(order_id)
+
+    return change
+
+
+def test_given_orders_updated_between_pages_when_the_window_is_read_then_none_is_skipped(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    sandbox.create_orders(280)  # three pages of orders updated in the window
+    before = set(marketplace_orders(sandbox))
+    transport = ChangingPages(sandbox, cancel_requested(sandbox, sandbox_clock), times=1)
+    use(shop, transport)
+
+    report = shop.runner().run(1, "orders")
+
+    assert report.outcome == "succeeded", report.message
+    changed = set(marketplace_orders(sandbox)) - before
+    assert not changed  # the changed orders are the same orders, only updated
+    assert set(local_order_ids(shop.database)) == before
+    sandbox_clock.advance(60)
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    assert_exactly_once(shop, sandbox)
+
+
+def test_given_orders_changing_at_every_page_when_the_window_is_read_then_none_is_skipped(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    for _ in range(6):
+        sandbox.create_orders(90)
+        sandbox_clock.advance(30)
+    before = set(marketplace_orders(sandbox))
+    transport = ChangingPages(sandbox, cancel_requested(sandbox, sandbox_clock), times=8)
+    use(shop, transport)
+
+    report = shop.runner().run(1, "orders")
+
+    assert report.outcome == "succeeded", report.message
+    assert set(local_order_ids(shop.database)) == before
+    sandbox_clock.advance(60)
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    assert_exactly_once(shop, sandbox)
+
+
+def test_given_an_unchanged_window_of_one_page_then_it_costs_one_call(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    transport = ChangingPages(sandbox, lambda ids: None, times=0)
+    use(shop, transport)
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    sandbox_clock.advance(60)
+    transport.calls.clear()
+
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+
+    assert transport.calls == ["orders"]
+
+
+def test_given_a_second_of_orders_that_never_stops_changing_then_the_run_is_tried_again_soon(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    sandbox.create_orders(400)  # all updated in the same instant: no smaller window holds fewer
+    before = set(marketplace_orders(sandbox))
+    transport = ChangingPages(sandbox, cancel_requested(sandbox, sandbox_clock), times=10_000)
+    use(shop, transport)
+
+    report = shop.runner().run(1, "orders")
+
+    assert report.outcome != "succeeded"
+    assert "changed during each of 3 reads" in (report.message or "")
+    assert set(local_order_ids(shop.database)) < before  # that window was not committed
+    transport.times = 0
+    sandbox_clock.advance(61)
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    assert_exactly_once(shop, sandbox)
