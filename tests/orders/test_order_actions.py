@@ -120,6 +120,21 @@ def test_given_a_shipped_order_when_accept_is_asked_then_it_is_refused_and_nothi
         assert actions_of(session, stored(shop, order_id).id) == []
 
 
+def test_given_an_accepted_order_when_shipped_then_it_is_refused_until_in_preparation(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Accepted")
+    run_until_success(shop)
+    shipment = {"carrier": "Colissimo", "tracking_number": "6A1"}
+
+    with pytest.raises(OrderActionError, match="Accepted") as refused:
+        ask(shop, order_id, "ship", **shipment)
+
+    assert "InPreparation" in (refused.value.hint or "")
+    with shop.database.reading() as session:
+        assert actions_of(session, stored(shop, order_id).id) == []
+
+
 def test_given_a_cancellation_without_reason_when_asked_then_it_is_refused(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:

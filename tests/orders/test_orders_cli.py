@@ -62,10 +62,10 @@ def test_given_a_waiting_order_when_accepted_from_the_cli_then_the_action_is_rec
     assert (action.kind, action.state, action.requested_by) == ("accept", "pending", "cli")
 
 
-def test_given_an_accepted_order_when_shipped_from_the_cli_then_the_shipment_is_recorded(
+def test_given_an_order_in_preparation_when_shipped_from_the_cli_then_the_shipment_is_recorded(
     cli_shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
-    [order_id] = sandbox.create_orders(1, status="Accepted")
+    [order_id] = sandbox.create_orders(1, status="InPreparation")
     run_until_success(cli_shop)
     command = ["orders", "ship", "-c", "1", order_id, "--carrier", "Colissimo"]
 

@@ -262,7 +262,7 @@ def test_given_an_order_in_preparation_when_shipped_then_on_hand_drops_once(
 def test_given_a_ship_action_without_tracking_then_it_is_refused_before_recording(
     env: JobEnvironment, sandbox: Sandbox
 ) -> None:
-    [order_id] = sandbox.create_orders(1, status="Accepted")
+    [order_id] = sandbox.create_orders(1, status="InPreparation")
     run(env, "orders")
 
     with pytest.raises(OrderActionError, match="tracking number"):
@@ -275,7 +275,7 @@ def test_given_a_ship_action_without_tracking_then_it_is_refused_before_recordin
 def test_given_the_ship_refused_by_the_marketplace_then_the_action_fails_and_stock_stays(
     env: JobEnvironment, sandbox: Sandbox
 ) -> None:
-    [order_id] = sandbox.create_orders(1, status="Accepted")
+    [order_id] = sandbox.create_orders(1, status="InPreparation")
     wanted = marketplace_lines(sandbox, order_id)
     stock_in_paris(env, dict(wanted))
     run(env, "orders")

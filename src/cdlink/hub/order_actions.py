@@ -37,7 +37,9 @@ POLICIES = (MANUAL, IN_STOCK, ALWAYS)
 _ALLOWED: dict[str, tuple[str, ...] | None] = {
     ACCEPT: ("WaitingAcceptance",),
     REFUSE: ("WaitingAcceptance",),
-    SHIP: ("Accepted", "InPreparation"),
+    # The marketplace takes a shipment only once the order is InPreparation (shortly after
+    # acceptance); an Accepted order refuses it with a conflict.
+    SHIP: ("InPreparation",),
     CANCEL: ("WaitingAcceptance", "Accepted", "InPreparation"),
     CANCEL_LINES: ("WaitingAcceptance", "Accepted", "InPreparation"),
     RESYNC: None,
@@ -63,7 +65,15 @@ def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
         raise OrderActionError(f"unknown order action {kind!r}", hint=f"Use one of {ACTIONS}.")
     allowed = _ALLOWED[kind]
     if allowed is not None and order.status not in allowed:
-        raise OrderActionError(f"an order in status {order.status} cannot be sent {kind!r}")
+        hint = None
+        if kind == SHIP and order.status == "Accepted":
+            hint = (
+                "The marketplace moves an accepted order to InPreparation within minutes;"
+                " ship it then (Re-sync shows its current status)."
+            )
+        raise OrderActionError(
+            f"an order in status {order.status} cannot be sent {kind!r}", hint=hint
+        )
     if kind in {CANCEL, CANCEL_LINES} and not payload.get("reason"):
         raise OrderActionError(
             "a cancellation needs a reason", hint="Choose one of the marketplace's reasons."
