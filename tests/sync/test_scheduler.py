@@ -17,8 +17,8 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.scheduler import Scheduler
 from cdlink.store.engine import Database
-from cdlink.store.models import Connection, StreamSchedule, SyncRun
-from cdlink.sync import leases, schedules
+from cdlink.store.models import Connection, OutboxEntry, StreamSchedule, SyncRun
+from cdlink.sync import leases, outbox, schedules
 from cdlink.sync.errors import SyncError
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
 from cdlink.web.app import create_app
@@ -262,6 +262,43 @@ def test_given_old_runs_when_the_scheduler_prunes_then_only_old_successes_go(
     with environment.database.reading() as session:
         left = session.scalars(select(SyncRun.outcome).order_by(SyncRun.id)).all()
     assert left == ["failed", "succeeded"]
+
+
+def test_given_old_sent_outbox_entries_when_the_scheduler_prunes_then_only_those_no_one_needs_go(
+    environment: JobEnvironment, clock: ManualClock, connection_id: int
+) -> None:
+    def add_entry(key: str, state: str, age: timedelta | None) -> None:
+        with environment.database.session() as session:
+            entry = outbox.add(
+                session,
+                connection_id=connection_id,
+                stream="stock",
+                key=key,
+                payload={"quantity": 1},
+                now=clock.now() - timedelta(days=30),
+            )
+            if age is not None:
+                outbox.finish(entry, state, clock.now() - age)
+
+    add_entry("OLD-SENT", outbox.SUPERSEDED, timedelta(days=9))
+    add_entry("OLD-SENT", outbox.DONE, timedelta(days=8))
+    add_entry("RECENT", outbox.DONE, timedelta(days=1))
+    add_entry("WAITING", outbox.PENDING, None)  # an older value still to send...
+    add_entry("WAITING", outbox.DONE, timedelta(days=8))  # ...that this newer one overrides
+    add_entry("FAILED", outbox.FAILED, timedelta(days=20))
+
+    assert Scheduler(environment).prune_if_due() == 2
+
+    with environment.database.reading() as session:
+        left = session.execute(
+            select(OutboxEntry.key, OutboxEntry.state).order_by(OutboxEntry.id)
+        ).all()
+    assert [tuple(row) for row in left] == [
+        ("RECENT", "done"),
+        ("WAITING", "pending"),
+        ("WAITING", "done"),
+        ("FAILED", "failed"),
+    ]
 
 
 class FastStream(Stream):

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # Successful runs are kept this many days (failed ones are kept); continuous polling adds
     # thousands of runs a day per connection.
     sync_run_retention_days: int = Field(default=14, ge=1)
+    # Outbox entries sent (or superseded by a newer one) are kept this many days.
+    sync_outbox_retention_days: int = Field(default=7, ge=1)
 
     # --- web ---
     # How long a browser stays logged in without being used, and at most.

@@ -69,14 +69,21 @@ class Scheduler:
                     row.queued_at = None
 
     def prune_if_due(self) -> int:
-        """Once an hour, delete successful runs older than ``sync_run_retention_days``."""
+        """Once an hour, delete old successful runs and old sent outbox entries; how many went.
+
+        Runs go after ``sync_run_retention_days``, outbox entries done or superseded after
+        ``sync_outbox_retention_days``.
+        """
         now = self.environment.clock.now()
         if self.pruned_at is not None and now - self.pruned_at < PRUNE_EVERY:
             return 0
         self.pruned_at = now
-        retention = timedelta(days=self.environment.settings.sync_run_retention_days)
+        settings = self.environment.settings
         with self.environment.database.session() as session:
-            return runs.prune(session, now - retention)
+            pruned = runs.prune(session, now - timedelta(days=settings.sync_run_retention_days))
+            return pruned + outbox.prune(
+                session, now - timedelta(days=settings.sync_outbox_retention_days)
+            )
 
     def forget_queued(self) -> int:
         """Clear every queue marker: for a runtime whose queue died with its process."""

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from cdlink.store.models import OutboxEntry
 from cdlink.sync.schedules import request_run
@@ -158,3 +158,30 @@ def pending_count(session: Session, connection_id: int, stream: str) -> int:
         OutboxEntry.state.in_((PENDING, CLAIMED)),
     )
     return session.scalar(query) or 0
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Delete the entries done or superseded before ``before``; how many went.
+
+    Open entries (pending, claimed, failed) stay, and so does a finished entry with an older
+    open entry of the same key: being the newest, it is what keeps that older value from ever
+    being sent (``latest_ids``).
+    """
+    older = aliased(OutboxEntry)
+    older_open = exists().where(
+        older.connection_id == OutboxEntry.connection_id,
+        older.stream == OutboxEntry.stream,
+        older.key == OutboxEntry.key,
+        older.id < OutboxEntry.id,
+        older.state.in_((PENDING, CLAIMED, FAILED)),
+    )
+    result = session.execute(
+        delete(OutboxEntry)
+        .where(
+            OutboxEntry.state.in_((DONE, SUPERSEDED)),
+            OutboxEntry.finished_at < before,
+            ~older_open,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
