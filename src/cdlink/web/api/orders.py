@@ -20,10 +20,9 @@ from cdlink.hub.cancellation_reasons import reasons_for
 from cdlink.hub.order_deadlines import acceptance_urgency
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
 from cdlink.hub.order_stock import describe, reservations_of
-from cdlink.hub.order_sync_events import events_of
 from cdlink.store.models import Order, OrderAction
-from cdlink.sync import quarantine
 from cdlink.sync.order_actions import request_action
+from cdlink.sync.order_timeline import timeline
 from cdlink.web.identity import current_identity
 
 router = APIRouter(prefix="/orders", tags=["orders"])
@@ -258,33 +257,14 @@ def _detail(session: Session, item: Order, now: datetime) -> OrderDetail:
 
 def _sync_events(session: Session, item: Order, actions: list[OrderAction]) -> list[SyncEventOut]:
     """What the engine did to the order: imports and updates, quarantine, actions; by time."""
-    events = [
+    return [
         SyncEventOut(
-            kind=event.kind,
-            stream=event.stream,
-            run_id=event.run_id,
-            at=event.recorded_at,
-            changed_fields=event.changed_fields,
-        )
-        for event in events_of(session, item.id)
-    ]
-    events += [
-        SyncEventOut(
-            kind="quarantined",
+            kind=entry.kind,
             stream=entry.stream,
-            at=entry.last_seen_at,
-            details=entry.reason + (" (resolved)" if entry.resolved_at else ""),
+            run_id=entry.run_id,
+            at=entry.at,
+            changed_fields=entry.changed_fields,
+            details=entry.details,
         )
-        for entry in quarantine.entries_for(session, item.connection_id, item.marketplace_order_id)
+        for entry in timeline(session, item, actions)
     ]
-    events += [
-        SyncEventOut(
-            kind="action",
-            stream="order_actions",
-            at=action.finished_at or action.requested_at,
-            details=f"{action.kind}: {action.state}"
-            + (f" — {action.outcome}" if action.outcome else ""),
-        )
-        for action in actions
-    ]
-    return sorted(events, key=lambda event: event.at)

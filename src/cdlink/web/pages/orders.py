@@ -21,9 +21,8 @@ from cdlink.hub.dashboard import DUE_SOON
 from cdlink.hub.order_deadlines import acceptance_urgency
 from cdlink.hub.order_queries import OrderFilter, get_order, list_orders
 from cdlink.hub.order_stock import reservations_of
-from cdlink.hub.order_sync_events import events_of
-from cdlink.sync import quarantine
 from cdlink.sync.order_actions import request_action
+from cdlink.sync.order_timeline import timeline
 from cdlink.web import carriers
 from cdlink.web.identity import current_identity
 from cdlink.web.pages.shell import coming_page
@@ -151,10 +150,7 @@ def order_page(request: Request, order_id: int) -> Response:
             "can": {kind: order_actions.allowed(order, kind) for kind in order_actions.ACTIONS},
             "reasons": reasons_for(session, order.connection_id, order.status),
             "payment_label": labels.get(order.payment_method or ""),
-            "sync_events": events_of(session, order_id),
-            "quarantined": quarantine.entries_for(
-                session, order.connection_id, order.marketplace_order_id
-            ),
+            "timeline": timeline(session, order),
             "urgency": acceptance_urgency(order, now),
             "reserved": reserved,
             "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
