@@ -145,7 +145,8 @@ def test_given_reasons_fetched_when_an_order_is_cancelled_from_its_page_then_rea
     timeline = shown.split('data-testid="order-sync-events"', 1)[1].split("</table>", 1)[0]
     assert "action sent: cancel" in timeline  # actions are in the same list, by time
     times = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)</td>", timeline)
-    assert len(times) >= 3 and times == sorted(times)
+    assert len(times) >= 3
+    assert times == sorted(times)
 
 
 def test_given_a_waiting_order_then_the_deadline_warns_when_close_and_when_past(
