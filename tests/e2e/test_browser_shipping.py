@@ -50,7 +50,7 @@ def test_given_an_order_in_preparation_when_shipped_from_its_page_then_it_is_shi
             page.fill("#field-password", PASSWORD)
             page.click("button[type=submit]")
 
-            page.goto(f"{server.url}/settings/orders")
+            page.goto(f"{server.url}/settings/orders")  # leads to the order settings
             page.locator("input[name=acceptance][value=in_stock]").check()
             page.locator("input[name=auto_refuse]").check()
             page.click("[data-testid=order-settings-1] button[type=submit]")

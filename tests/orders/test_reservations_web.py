@@ -112,24 +112,27 @@ def test_given_the_api_when_an_order_is_shipped_then_the_marketplace_has_the_par
 def test_given_the_settings_page_when_a_policy_is_saved_then_it_is_shown_in_both_languages(
     browser: TestClient,
 ) -> None:
-    page = browser.get("/settings/orders", headers=ENGLISH)
+    former = browser.get("/settings/orders", headers=ENGLISH)
+    assert former.status_code == 303  # the acceptance joined the order settings
+    assert former.headers["location"] == "/orders/settings"
+    page = browser.get("/orders/settings/1", headers=ENGLISH)
     assert page.status_code == 200
     assert "Accept automatically when the stock covers every line" in page.text
     posted = browser.post(
-        "/settings/orders/1",
+        "/orders/settings/1/acceptance",
         data={
             "acceptance": "in_stock",
             "auto_refuse": "1",
-            "csrf_token": csrf_token(browser, "/settings/orders"),
+            "csrf_token": csrf_token(browser, "/orders/settings/1"),
         },
     )
     assert posted.status_code == 303
     shown = browser.get(posted.headers["location"], headers=ENGLISH).text
     assert re.search(r'value="in_stock" checked', shown)
     assert re.search(r'name="auto_refuse" value="1" checked', shown)
-    french = browser.get("/settings/orders", headers=FRENCH).text
+    french = browser.get("/orders/settings/1", headers=FRENCH).text
     assert "Acceptation des commandes" in french
-    assert "/settings/orders" in browser.get("/settings", headers=ENGLISH).text
+    assert "/orders/settings" in browser.get("/settings", headers=ENGLISH).text
 
 
 def test_given_an_order_stock_does_not_cover_when_shown_then_the_reason_is_translated(

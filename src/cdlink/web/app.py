@@ -26,7 +26,6 @@ from cdlink.web.carriers import CarrierCache
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
 from cdlink.web.pages import (
-    acceptance_settings,
     access,
     apps,
     order_imports,
@@ -51,7 +50,6 @@ ROUTERS = (
     apps.router,
     order_imports.router,  # before orders: /orders/imports is not an order id
     order_settings.router,
-    acceptance_settings.router,
     orders.router,
     products.router,
     stock.router,

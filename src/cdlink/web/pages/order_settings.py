@@ -1,5 +1,6 @@
-"""The order settings of one account: which orders it imports, the seller's payment labels, the
-marketplace's cancellation reasons (with a refresh), and what is left in quarantine.
+"""The order settings of one account, on one page: how orders waiting for acceptance are handled
+(manual, when in stock, always; automatic refusal), which orders it imports, the seller's payment
+labels, the marketplace's cancellation reasons (with a refresh), and what is left in quarantine.
 
 Changing the filter so that it admits more queues a backfill (``change_import_filter``), shown on
 the Import history page; a refresh asks the engine for a run of ``cancellation_reasons``.
@@ -8,12 +9,12 @@ the Import history page; a refresh asks the engine for a run of ``cancellation_r
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from cdlink.hub import cancellation_reasons, payment_methods
+from cdlink.hub import cancellation_reasons, order_actions, payment_methods
 from cdlink.hub.connections import get_connection, list_connections
 from cdlink.hub.order_import_filters import ORDER_STATUSES, ImportFilterError, import_filter
 from cdlink.hub.payment_methods import PaymentLabelError
@@ -49,6 +50,7 @@ def _page(
             "purchased_from": found.purchased_from.date().isoformat()
             if found.purchased_from
             else "",
+            "policy": order_actions.acceptance_policy(session, connection_id),
             "methods": payment_methods.methods(session, connection_id),
             "labels": payment_methods.labels(session, connection_id),
             "reasons": {
@@ -73,9 +75,32 @@ def settings_index(request: Request) -> Response:
     return RedirectResponse(f"/orders/settings/{connections[0].id}", status_code=303)
 
 
+@router.get("/settings/orders")
+def former_acceptance_page() -> Response:
+    """Where acceptance was set before it joined the order settings: bookmarks still work."""
+    return RedirectResponse("/orders/settings", status_code=303)
+
+
 @router.get("/orders/settings/{connection_id}")
 def settings_page(request: Request, connection_id: int) -> Response:
     return _page(request, connection_id)
+
+
+@router.post("/orders/settings/{connection_id}/acceptance")
+def save_acceptance(
+    request: Request,
+    connection_id: int,
+    acceptance: Annotated[str, Form()],
+    auto_refuse: Annotated[str, Form()] = "",
+) -> Response:
+    """The acceptance policy, as ``cdlink orders policy`` and the API set it."""
+    state = request.app.state
+    with state.database.session() as session:
+        get_connection(session, connection_id)
+        order_actions.set_acceptance_policy(
+            session, connection_id, acceptance, state.clock.now(), auto_refuse=bool(auto_refuse)
+        )
+    return RedirectResponse(f"/orders/settings/{connection_id}?saved=acceptance", status_code=303)
 
 
 @router.post("/orders/settings/{connection_id}/filter")
