@@ -6,6 +6,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import ClassVar
 
 import pytest
@@ -15,6 +16,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import StreamSchedule, SyncRun
 from cdlink.sync import leases
+from cdlink.sync.errors import StreamBusy
 from cdlink.sync.runner import RunnerOptions, StreamRunner
 from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
 from tests.sync.marketplace import local, local_records
@@ -108,3 +110,35 @@ def test_given_a_run_whose_lease_was_taken_over_when_it_writes_again_then_nothin
     assert (run.outcome, run.error_class) == ("failed", "LeaseLost")
     assert schedule.failures == 0
     assert holder == "the-other-worker"  # the loser did not release the winner's lease
+
+
+def test_given_a_holder_committing_a_step_when_another_worker_asks_then_it_is_busy_at_once(
+    environment: JobEnvironment, connection_id: int, clock: ManualClock
+) -> None:
+    if environment.database.backend != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the asking worker waits for the database")
+    duration = timedelta(seconds=60)
+    held = leases.acquire(
+        environment.database, connection_id, "slow", clock=clock, duration=duration
+    )
+    outcome: list[BaseException | None] = []
+
+    def ask() -> None:
+        try:
+            leases.acquire(
+                environment.database, connection_id, "slow", clock=clock, duration=duration
+            )
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001  (reported to the test's thread)
+            outcome.append(error)
+
+    with environment.database.session() as session:
+        held.fence(session)  # a step in flight: the lease row is locked until it commits
+        clock.advance(duration * 2)  # and the step outlasts the lease
+        asking = threading.Thread(target=ask)
+        asking.start()
+        asking.join(timeout=10)
+        assert not asking.is_alive(), "the asking worker waited for the holder's commit"
+
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], StreamBusy)

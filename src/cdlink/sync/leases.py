@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,10 +72,20 @@ def acquire(
     duration: timedelta,
     holder: str | None = None,
 ) -> Lease:
-    """Take the lease, or raise ``StreamBusy`` while another holder's lease is unexpired."""
+    """Take the lease, or raise ``StreamBusy`` while another holder's lease is unexpired.
+
+    A lease row locked by a transaction in flight is busy too, whatever its expiry says: its
+    holder is committing a step (fenced by ``Lease.fence``). On PostgreSQL the row is read with
+    ``SKIP LOCKED`` so that the attempt returns at once instead of holding a worker's thread
+    until that commit.
+    """
     lease = Lease(connection_id, stream, holder or new_holder(), duration, clock)
     now = clock.now()
     with database.session() as session:
+        if database.backend == "postgresql" and _locked(session, connection_id, stream):
+            raise StreamBusy(
+                f"stream {stream} of connection {connection_id} is committing elsewhere"
+            )
         taken = session.execute(
             update(StreamLease)
             .where(
@@ -96,6 +106,15 @@ def acquire(
             except IntegrityError:
                 pass  # another worker inserted it first: it is theirs
     raise StreamBusy(f"stream {stream} of connection {connection_id} is running elsewhere")
+
+
+def _locked(session: Session, connection_id: int, stream: str) -> bool:
+    """Whether the stream's lease row exists but another transaction holds its lock."""
+    key = (StreamLease.connection_id == connection_id, StreamLease.stream == stream)
+    free = session.scalar(select(StreamLease.holder).where(*key).with_for_update(skip_locked=True))
+    if free is not None:
+        return False
+    return session.scalar(select(func.count()).select_from(StreamLease).where(*key)) == 1
 
 
 def _row(lease: Lease, now: datetime) -> StreamLease:
