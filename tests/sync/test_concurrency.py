@@ -129,7 +129,7 @@ def test_given_a_holder_committing_a_step_when_another_worker_asks_then_it_is_bu
                 environment.database, connection_id, "slow", clock=clock, duration=duration
             )
             outcome.append(None)
-        except BaseException as error:  # noqa: BLE001  (reported to the test's thread)
+        except BaseException as error:  # reported to the test's thread
             outcome.append(error)
 
     with environment.database.session() as session:
