@@ -9,16 +9,20 @@ that committed it, not left to a later look-back.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
+from typing import Any
 
 import httpx
+import pytest
 
 from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import MarketplaceClients
 from cdlink.sandbox import Sandbox
+from cdlink.sync.orders import OrdersImporter
 from tests.orders.conftest import local_order_ids, marketplace_orders
-from tests.orders.test_orders_stream import assert_exactly_once
+from tests.orders.test_orders_stream import assert_exactly_once, run_until_success
 
 
 class ChangingPages(httpx.BaseTransport):
@@ -125,4 +129,28 @@ def test_given_a_second_of_orders_that_never_stops_changing_then_the_run_is_trie
     transport.times = 0
     sandbox_clock.advance(61)
     assert shop.runner().run(1, "orders").outcome == "succeeded"
+    assert_exactly_once(shop, sandbox)
+
+
+def test_given_a_window_larger_than_a_batch_when_a_later_batch_fails_then_nothing_is_doubled(
+    shop: JobEnvironment, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(OrdersImporter, "batch_size", 40)
+    sandbox.create_orders(130)
+    expected = set(marketplace_orders(sandbox))
+    written = itertools.count(1)
+    original = OrdersImporter.write
+
+    def dies_at_the_hundredth(self: OrdersImporter, *args: Any, **kwargs: Any) -> str:
+        if next(written) == 100:
+            raise RuntimeError("the worker died in the middle of a window")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(OrdersImporter, "write", dies_at_the_hundredth)
+    assert shop.runner().run(1, "orders").outcome == "failed"
+
+    committed = set(local_order_ids(shop.database))
+    assert 40 <= len(committed) < len(expected)  # the batches before the failure stayed
+    monkeypatch.setattr(OrdersImporter, "write", original)
+    run_until_success(shop)
     assert_exactly_once(shop, sandbox)

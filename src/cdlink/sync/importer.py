@@ -1,10 +1,13 @@
 """Importers: streams that read marketplace records window by window and bind each one.
 
 For each window the cursor plans, an importer fetches the records modified in it (a remote call,
-outside any transaction), then in ONE short transaction imports every record — resolve → skip? →
-map → write → bind — and marks the window finished on the cursor. A crash before the commit loses
-nothing (the window is read again); a crash after it repeats nothing but the look-back, which the
-bindings turn into updates.
+outside any transaction), then imports every record — resolve → skip? → map → write → bind — in
+short transactions of at most ``batch_size`` records, and marks the window finished on the cursor
+in the transaction of its last batch. A crash before that commit loses nothing (the window is read
+again, and the records of the batches already committed are bound, so they become updates); a
+crash after it repeats nothing but the look-back, which the bindings turn into updates. Keeping
+each transaction short lets the other streams and the lease's renewal write meanwhile, and lets
+the work a batch queues (an order's acceptance) start while the window is still being imported.
 
 A subclass sets ``name``, ``kind`` and the window settings, and fills in ``fetch``,
 ``external_id``, ``map`` and ``write``; ``skip`` is optional.
@@ -44,8 +47,10 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     history: ClassVar[timedelta] = timedelta(days=30)
     #: How much of the already-read past each run reads again, for late changes.
     lookback: ClassVar[timedelta] = timedelta(minutes=10)
-    #: The longest window fetched (and committed) at once.
+    #: The longest window fetched at once.
     window_size: ClassVar[timedelta] = timedelta(days=1)
+    #: The most records imported in one transaction.
+    batch_size: ClassVar[int] = 500
 
     def cursor(self, context: StreamContext) -> Cursor:
         return self.cursor_for(context.connection_id)
@@ -67,17 +72,23 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             self.import_window(context, cursor, window)
 
     def import_window(self, context: StreamContext, cursor: Cursor, window: Window) -> None:
-        """Fetch one window, then import it and advance the cursor in one transaction."""
+        """Fetch one window, import it in batches; the last one also advances the cursor."""
         records = list(self.fetch(context, window))
-        try:
-            with context.transaction() as session:
-                counts = self.import_records(session, context, records)
-                cursor.complete(session, window, context.clock.now())
-        except IntegrityError as error:
-            # Another stream saved one of these records meanwhile: the window is read again.
-            raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
-        context.count(windows=1, **counts)
-        context.made_progress()
+        size = self.batch_size
+        batches = [records[start : start + size] for start in range(0, len(records), size)]
+        for number, batch in enumerate(batches or [[]], start=1):
+            last = number >= len(batches)
+            try:
+                with context.transaction() as session:
+                    counts = self.import_records(session, context, batch)
+                    if last:
+                        cursor.complete(session, window, context.clock.now())
+            except IntegrityError as error:
+                # Another stream saved one of these records meanwhile: the window is read again.
+                raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
+            context.count(**counts)
+            context.made_progress()
+        context.count(windows=1)
 
     def import_records(
         self, session: Session, context: StreamContext, records: list[RecordT]
