@@ -154,3 +154,35 @@ def test_given_a_window_larger_than_a_batch_when_a_later_batch_fails_then_nothin
     monkeypatch.setattr(OrdersImporter, "write", original)
     run_until_success(shop)
     assert_exactly_once(shop, sandbox)
+
+
+class Miscounting(ChangingPages):
+    """The sandbox, whose ``/orders/count`` answers ``extra`` more orders than it lists."""
+
+    def __init__(self, sandbox: Sandbox, extra: int) -> None:
+        super().__init__(sandbox, lambda ids: None, times=0)
+        self.extra = extra
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path.endswith("/orders/count") and response.status_code == 200:
+            return httpx.Response(200, json=int(response.json()) + self.extra)
+        return response
+
+
+def test_given_a_count_that_disagrees_with_a_steady_list_then_the_list_is_taken_in_two_reads(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    sandbox_clock.advance(60)
+    sandbox.create_orders(280)
+    transport = Miscounting(sandbox, extra=7)
+    use(shop, transport)
+
+    report = shop.runner().run(1, "orders")
+
+    assert report.outcome == "succeeded", report.message
+    # one probe, then two whole reads of three pages, each between two counts: no splitting
+    assert transport.calls.count("orders") == 7
+    assert transport.calls.count("count") == 4
+    assert_exactly_once(shop, sandbox)

@@ -12,7 +12,10 @@ read whole, or not committed:
    again. The read is whole when the two counts and the distinct orders read agree: nothing left
    the window while it was read, and the pages did not reorder.
 3. Otherwise the window is split in two (on a whole second) and each half read the same way:
-   smaller windows read faster and change less.
+   smaller windows read faster and change less. When the count did not move during the read
+   but differs from the orders read, the window is first read once more: if that read returns
+   the very same orders, the list is steady and is taken as it is (the marketplace's count
+   disagrees with its list, which is logged) rather than split down to seconds for nothing.
 4. A window of a second or less that keeps changing is read up to ``ATTEMPTS`` times, then
    ``WindowDrifting`` asks for the run to be tried again soon; the window is not committed.
 
@@ -23,7 +26,9 @@ leave.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
@@ -32,11 +37,31 @@ from cdlink.sync.errors import WindowDrifting
 from cdlink.sync.windows import Window
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: A window this short is not split further: it is read again instead.
 RESOLUTION = timedelta(seconds=1)
 #: How many times a window that cannot be split is read before the run is tried again later.
 ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One read of a window's pages between two counts."""
+
+    before: int
+    after: int
+    ids: frozenset[str]
+
+    @property
+    def whole(self) -> bool:
+        """Nothing left or joined the window meanwhile, and every order counted was read."""
+        return self.before == self.after == len(self.ids)
+
+    @property
+    def steady(self) -> bool:
+        """The count did not move during the read."""
+        return self.before == self.after
 
 
 class WindowReader(Generic[T]):
@@ -66,9 +91,24 @@ class WindowReader(Generic[T]):
         keep(first, self.identify, found)
         if first.received < self.page_size:
             return
+        previous: Pass | None = None
         for attempt in range(1, ATTEMPTS + 1):
-            if self._whole(window, found):
+            current = self._pass(window, found)
+            if current.whole:
                 return
+            if current.steady and previous is not None and previous.ids == current.ids:
+                log.warning(
+                    "the marketplace counts %d orders updated in %s..%s but lists the same %d "
+                    "twice in a row; the list is taken",
+                    current.after,
+                    window.start.isoformat(),
+                    window.end.isoformat(),
+                    len(current.ids),
+                )
+                return
+            if current.steady and previous is None:
+                previous = current  # read once more: the count may only disagree with the list
+                continue
             if window.length > RESOLUTION:
                 for half in halves(window):
                     self._read(half, found)
@@ -78,15 +118,15 @@ class WindowReader(Generic[T]):
                     f"the orders updated between {window.start.isoformat()} and "
                     f"{window.end.isoformat()} changed during each of {ATTEMPTS} reads"
                 )
+            previous = current
 
-    def _whole(self, window: Window, found: dict[str, T | RejectedItem]) -> bool:
-        """Count, read every page, count again: whether nothing changed meanwhile."""
+    def _pass(self, window: Window, found: dict[str, T | RejectedItem]) -> Pass:
+        """Count, read every page, count again."""
         before = self.count(window)
         read: set[str] = set()
         for page in self._pages(window):
             read.update(keep(page, self.identify, found))
-        after = self.count(window)
-        return before == after == len(read)
+        return Pass(before, self.count(window), frozenset(read))
 
     def _pages(self, window: Window) -> Iterator[Page[T]]:
         return iterate_page_numbers(
