@@ -80,6 +80,12 @@ def marketplace_orders(sandbox: Sandbox, since: timedelta = timedelta(days=30)) 
     raise AssertionError("more pages than expected")
 
 
+def order_path(browser: TestClient, marketplace_id: str) -> str:
+    """The detail page of the order the Orders list finds by its marketplace id."""
+    [path] = re.findall(r'href="(/orders/\d+)"', browser.get(f"/orders?q={marketplace_id}").text)
+    return path
+
+
 def local_order_ids(database: Database) -> list[str]:
     with database.reading() as session:
         return list(session.scalars(select(Order.marketplace_order_id)))

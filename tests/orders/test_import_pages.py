@@ -12,7 +12,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
 from cdlink.sync import quarantine
-from tests.orders.conftest import local_order_ids, marketplace_orders
+from tests.orders.conftest import local_order_ids, marketplace_orders, order_path
 from tests.orders.test_orders_stream import run_until_success
 from tests.web.conftest import csrf_token
 
@@ -23,11 +23,6 @@ FRENCH = {"Accept-Language": "fr"}
 def start(browser: TestClient, **fields: str) -> object:
     token = csrf_token(browser, "/orders/imports")
     return browser.post("/orders/imports", data={"csrf_token": token, **fields}, headers=ENGLISH)
-
-
-def order_path(browser: TestClient, marketplace_id: str) -> str:
-    [path] = re.findall(r'href="(/orders/\d+)"', browser.get(f"/orders?q={marketplace_id}").text)
-    return path
 
 
 def test_given_the_wizard_when_an_import_is_started_then_its_progress_reaches_100_percent(

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
+from tests.orders.conftest import order_path
 from tests.orders.test_orders_stream import run_until_success
 from tests.web.conftest import csrf_token
 
@@ -41,8 +42,7 @@ def test_given_a_waiting_order_when_accepted_from_its_page_then_the_action_is_sh
 ) -> None:
     [marketplace_id] = sandbox.create_orders(1)
     run_until_success(shop)
-    listing = browser.get(f"/orders?q={marketplace_id}").text
-    [path] = re.findall(r'href="(/orders/\d+)"', listing)
+    path = order_path(browser, marketplace_id)
 
     detail = browser.get(path, headers={"Accept-Language": "en"}).text
     assert "Accept before" in detail
@@ -63,8 +63,7 @@ def test_given_an_order_when_its_page_opens_then_the_title_names_it_and_events_s
 ) -> None:
     [marketplace_id] = sandbox.create_orders(1)
     run_until_success(shop)
-    listing = browser.get(f"/orders?q={marketplace_id}").text
-    [path] = re.findall(r'href="(/orders/\d+)"', listing)
+    path = order_path(browser, marketplace_id)
 
     detail = browser.get(path, headers={"Accept-Language": "en"}).text
 

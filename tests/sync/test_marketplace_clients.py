@@ -58,6 +58,13 @@ def stream(registry: StreamRegistry) -> Iterator[type[CarrierCounter]]:
     CarrierCounter.seen = []
 
 
+def store_secret(environment: JobEnvironment, settings: Settings, connection_id: int) -> None:
+    """Give the connection the test's secret, encrypted as the Apps page stores it."""
+    with environment.database.session() as session:
+        connection = session.get_one(Connection, connection_id)
+        connection.secret_ciphertext = SecretBox.from_settings(settings).encrypt(SECRET)
+
+
 def a_connection(settings: Settings, **changes: object) -> Connection:
     values: dict[str, object] = {
         "id": 1,
@@ -78,9 +85,7 @@ def test_given_a_stream_that_calls_the_marketplace_when_run_then_it_gets_its_con
     connection_id: int,
     stream: type[CarrierCounter],
 ) -> None:
-    with environment.database.session() as session:
-        connection = session.get_one(Connection, connection_id)
-        connection.secret_ciphertext = SecretBox.from_settings(settings).encrypt(SECRET)
+    store_secret(environment, settings, connection_id)
     marketplace = FakeMarketplace()
     environment.clients = in_process_clients(
         settings, clock, transports=lambda: httpx.MockTransport(marketplace)
@@ -105,9 +110,7 @@ def test_given_a_higher_call_rate_in_settings_when_a_client_is_made_then_its_bud
     connection_id: int,
     stream: type[CarrierCounter],
 ) -> None:
-    with environment.database.session() as session:
-        connection = session.get_one(Connection, connection_id)
-        connection.secret_ciphertext = SecretBox.from_settings(settings).encrypt(SECRET)
+    store_secret(environment, settings, connection_id)
     faster = settings.model_copy(update={"octopia_max_calls_per_second": 40.0})
     environment.clients = in_process_clients(
         faster, clock, transports=lambda: httpx.MockTransport(FakeMarketplace())

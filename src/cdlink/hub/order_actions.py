@@ -44,6 +44,13 @@ _ALLOWED: dict[str, tuple[str, ...] | None] = {
     CANCEL_LINES: ("WaitingAcceptance", "Accepted", "InPreparation"),
     RESYNC: None,
 }
+#: What to do when an action is asked a moment too early.
+_NOT_YET: dict[tuple[str, str], str] = {
+    (SHIP, "Accepted"): (
+        "The marketplace moves an accepted order to InPreparation within minutes;"
+        " ship it then (Re-sync shows its current status)."
+    ),
+}
 #: Statuses that show an action took effect, when its answer was lost or came as a conflict.
 ACHIEVED: dict[str, tuple[str, ...]] = {
     ACCEPT: ("Accepted", "InPreparation", "Shipped", "Delivered"),
@@ -65,14 +72,9 @@ def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
         raise OrderActionError(f"unknown order action {kind!r}", hint=f"Use one of {ACTIONS}.")
     allowed = _ALLOWED[kind]
     if allowed is not None and order.status not in allowed:
-        hint = None
-        if kind == SHIP and order.status == "Accepted":
-            hint = (
-                "The marketplace moves an accepted order to InPreparation within minutes;"
-                " ship it then (Re-sync shows its current status)."
-            )
         raise OrderActionError(
-            f"an order in status {order.status} cannot be sent {kind!r}", hint=hint
+            f"an order in status {order.status} cannot be sent {kind!r}",
+            hint=_NOT_YET.get((kind, order.status)),
         )
     if kind in {CANCEL, CANCEL_LINES} and not payload.get("reason"):
         raise OrderActionError(

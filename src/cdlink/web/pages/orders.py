@@ -150,7 +150,7 @@ def order_page(request: Request, order_id: int) -> Response:
             "can": {kind: order_actions.allowed(order, kind) for kind in order_actions.ACTIONS},
             "reasons": reasons_for(session, order.connection_id, order.status),
             "payment_label": labels.get(order.payment_method or ""),
-            "timeline": timeline(session, order),
+            "timeline": timeline(session, order, actions),
             "urgency": acceptance_urgency(order, now),
             "reserved": reserved,
             "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
