@@ -58,9 +58,13 @@ class WarehouseSummary:
     name: str
     units: int
     skus: int
-    connection_ids: list[int]
     #: Connection id → the warehouse's place in that connection's shipment order (lowest first).
     priorities: dict[int, int]
+
+    @property
+    def connection_ids(self) -> list[int]:
+        """The connections that sell its stock."""
+        return sorted(self.priorities)
 
 
 def _checked_name(name: str) -> str:
@@ -131,7 +135,6 @@ def list_warehouses(session: Session) -> list[WarehouseSummary]:
             name=warehouse.name,
             units=totals.get(warehouse.id, (0, 0))[0],
             skus=totals.get(warehouse.id, (0, 0))[1],
-            connection_ids=sorted(mapped.get(warehouse.id, {})),
             priorities=dict(sorted(mapped.get(warehouse.id, {}).items())),
         )
         for warehouse in session.scalars(select(Warehouse).order_by(Warehouse.code))
