@@ -34,7 +34,7 @@ from bench.harness import Measurement, Options
 from cdlink.core.clock import ManualClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.jobs.scheduler import Scheduler
@@ -44,8 +44,9 @@ from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from cdlink.sync.stock import StockPusher, publish_to_outbox
-from cdlink.sync.streams import StreamContext, StreamRegistry, default_registry
+from cdlink.sync.engine.streams import StreamContext, StreamRegistry
+from cdlink.sync.registry import default_registry
+from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
 
 NAME = "idle"
 SKUS = 100

@@ -30,7 +30,7 @@ from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, Order
-from cdlink.sync.orders import OrdersImporter
+from cdlink.sync.orders.stream import OrdersImporter
 
 NAME = "orders"
 

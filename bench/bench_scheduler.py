@@ -42,8 +42,8 @@ from cdlink.jobs.scheduler import Scheduler
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, StreamSchedule
-from cdlink.sync import schedules
-from cdlink.sync.streams import default_registry
+from cdlink.sync.engine import schedules
+from cdlink.sync.registry import default_registry
 
 NAME = "scheduler"
 SIZES = (100, 1000)

@@ -18,16 +18,16 @@ from bench.harness import Measurement, Options
 from cdlink.core.clock import ManualClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from cdlink.sync.runner import StreamRunner
-from cdlink.sync.stock import StockPusher, publish_to_outbox
-from cdlink.sync.streams import StreamContext, StreamRegistry
+from cdlink.sync.engine.runner import StreamRunner
+from cdlink.sync.engine.streams import StreamContext, StreamRegistry
+from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
 
 NAME = "stock"
 SKUS = 1000

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.harness import Measurement, Options
-from cdlink.hub.stock_queries import StockFilter, list_stock
+from cdlink.hub.stock.queries import StockFilter, list_stock
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import (

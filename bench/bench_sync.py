@@ -33,10 +33,10 @@ from cdlink.octopia import Budget, BudgetPolicy, InMemoryBudgetStore
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from cdlink.sync.importer import Importer
-from cdlink.sync.runner import StreamRunner
-from cdlink.sync.streams import StreamContext, StreamRegistry
-from cdlink.sync.windows import Window
+from cdlink.sync.engine.importer import Importer
+from cdlink.sync.engine.runner import StreamRunner
+from cdlink.sync.engine.streams import StreamContext, StreamRegistry
+from cdlink.sync.engine.windows import Window
 
 NAME = "sync"
 RECORDS = 1000

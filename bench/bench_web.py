@@ -19,8 +19,8 @@ from bench.harness import Measurement, Options, rate
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
-from cdlink.hub.connection_rules import ConnectionDraft
-from cdlink.hub.connections import create_connection
+from cdlink.hub.connections.accounts import create_connection
+from cdlink.hub.connections.rules import ConnectionDraft
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user

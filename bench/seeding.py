@@ -26,12 +26,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from cdlink.core.clock import ManualClock
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
 from cdlink.store.users import create_user
-from cdlink.sync.stock import publish_to_outbox
+from cdlink.sync.stock.pusher import publish_to_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench-cache"

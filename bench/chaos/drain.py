@@ -30,7 +30,7 @@ from cdlink.store.models import (
     SyncRun,
     Warehouse,
 )
-from cdlink.sync import outbox, quarantine, schedules
+from cdlink.sync.engine import outbox, quarantine, schedules
 
 CATCH_UP_STREAMS = ("orders", "order_actions", "stock")
 #: Orders the marketplace has not released yet are invisible to every client.

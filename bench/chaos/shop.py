@@ -1,7 +1,7 @@
 """The seller's side of a chaos run: a fresh database, the connection, the catalog and stock.
 
-The stock changes of the run go through cdlink's own entry point, ``cdlink.hub.inventory``, with
-the outbox publisher the product uses, so each one queues its push in the same transaction. The
+The stock changes of the run go through cdlink's own entry point, ``cdlink.hub.stock.inventory``,
+with the outbox publisher the product uses, so each one queues its push in the same transaction. The
 run keeps its own journal of on-hand units (``StockJournal``) to check at the end that no write
 was lost.
 """
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
-from cdlink.hub.connection_rules import ConnectionDraft
-from cdlink.hub.connections import create_connection
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
-from cdlink.hub.order_actions import ALWAYS, set_acceptance_policy
+from cdlink.hub.connections.accounts import create_connection
+from cdlink.hub.connections.rules import ConnectionDraft
+from cdlink.hub.orders.actions import ALWAYS, set_acceptance_policy
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.store import migrate
 from cdlink.store.engine import Database
-from cdlink.sync.stock import publish_to_outbox
+from cdlink.sync.stock.pusher import publish_to_outbox
 
 WAREHOUSES = ("PARIS", "LYON")
 CLOCK = SystemClock()

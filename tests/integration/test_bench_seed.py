@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from bench import seeding
 from sqlalchemy import func, select
 
-from cdlink.hub.dashboard import build_dashboard
-from cdlink.hub.order_queries import OrderFilter, list_orders
+from cdlink.hub.dashboard.figures import build_dashboard
+from cdlink.hub.orders.queries import OrderFilter, list_orders
 from cdlink.store.engine import Database
 from cdlink.store.models import Order, OutboxEntry, SyncRun
 

@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from cdlink.core.settings import Settings
-from cdlink.hub.connections import Credentials
+from cdlink.hub.connections.accounts import Credentials
 from cdlink.sandbox import FaultRule, Sandbox, SandboxConfig
-from cdlink.sync.connection_check import CheckOutcome, OctopiaConnectionChecker
+from cdlink.sync.connections.check import CheckOutcome, OctopiaConnectionChecker
 
 
 @pytest.fixture

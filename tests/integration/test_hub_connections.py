@@ -9,8 +9,8 @@ from sqlalchemy import select, text
 from cdlink.core.clock import ManualClock
 from cdlink.core.redaction import redact
 from cdlink.core.secret_box import SecretBox, generate_key
-from cdlink.hub import connections
-from cdlink.hub.connection_rules import ConnectionDraft
+from cdlink.hub.connections import accounts as connections
+from cdlink.hub.connections.rules import ConnectionDraft
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry, Connection
 from cdlink.store.secrets import reencrypt_secrets

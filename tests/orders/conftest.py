@@ -20,7 +20,7 @@ from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Binding, Order
 from cdlink.store.users import create_user
-from cdlink.sync.streams import default_registry
+from cdlink.sync.registry import default_registry
 from cdlink.web.app import create_app
 from tests.sandbox_shop import sandbox_connection
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in

@@ -15,18 +15,18 @@ from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import OctopiaClient, RetryPolicy
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, Order, Product, Reservation, StockLevel, Warehouse
-from cdlink.sync.cancellation_reasons import CancellationReasonsFetcher
-from cdlink.sync.order_actions import OrderActionsExporter, request_action
-from cdlink.sync.orders import OrdersImporter
-from cdlink.sync.stock import StockPusher, publish_to_outbox
-from cdlink.sync.streams import StreamContext, StreamRegistry
+from cdlink.sync.engine.streams import StreamContext, StreamRegistry
+from cdlink.sync.orders.actions import OrderActionsExporter, request_action
+from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
+from cdlink.sync.orders.stream import OrdersImporter
+from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
 from tests.sandbox_shop import sandbox_connection
 
 CONNECTION = 1

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from cdlink.core.clock import ManualClock
-from cdlink.hub.orders import LineDraft, OrderDraft, save_order
+from cdlink.hub.orders.records import LineDraft, OrderDraft, save_order
 from cdlink.store.engine import Database
 from cdlink.store.models import Order
 from tests.sync.conftest import add_connection

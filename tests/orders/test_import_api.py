@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from cdlink.sync import quarantine
+from cdlink.sync.engine import quarantine
 from tests.orders.conftest import marketplace_orders
 from tests.orders.test_orders_stream import run_until_success
 

@@ -11,7 +11,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
-from cdlink.sync import quarantine
+from cdlink.sync.engine import quarantine
 from tests.orders.conftest import local_order_ids, marketplace_orders, order_path
 from tests.orders.test_orders_stream import run_until_success
 from tests.web.conftest import csrf_token

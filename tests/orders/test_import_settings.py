@@ -9,16 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
-from cdlink.hub import payment_methods
-from cdlink.hub.cancellation_reasons import reasons_for
-from cdlink.hub.order_actions import OrderActionError
-from cdlink.hub.order_import_filters import ImportFilterError, import_filter
-from cdlink.hub.order_sync_events import events_of, save_with_events
-from cdlink.hub.orders import OrderDraft
+from cdlink.hub.orders import payment_methods
+from cdlink.hub.orders.actions import OrderActionError
+from cdlink.hub.orders.cancellation_reasons import reasons_for
+from cdlink.hub.orders.import_filters import ImportFilterError, import_filter
+from cdlink.hub.orders.records import OrderDraft
+from cdlink.hub.orders.sync_events import events_of, save_with_events
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
-from cdlink.sync.order_history import change_import_filter
+from cdlink.sync.orders.history import change_import_filter
 from tests.orders.conftest import local_order_ids, marketplace_orders
 from tests.orders.test_order_actions import ask
 from tests.orders.test_orders_stream import run_until_success, stored

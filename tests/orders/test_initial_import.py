@@ -11,15 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import ManualClock
-from cdlink.hub import initial_imports
-from cdlink.hub.initial_imports import InitialImportError, day_range, progress, start_import
+from cdlink.hub.orders import initial_imports
+from cdlink.hub.orders.initial_imports import InitialImportError, day_range, progress, start_import
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
-from cdlink.sync.bindings import raced
-from cdlink.sync.errors import BindingRaced
-from cdlink.sync.failures import DEFAULT_POLICY
-from cdlink.sync.order_history import MAXIMUM_FAILURES, retry_history_import
+from cdlink.sync.engine.bindings import raced
+from cdlink.sync.engine.errors import BindingRaced
+from cdlink.sync.engine.failures import DEFAULT_POLICY
+from cdlink.sync.orders.history import MAXIMUM_FAILURES, retry_history_import
 from tests.orders.conftest import binding_count, local_order_ids, marketplace_orders
 
 HISTORY_DAYS = 10

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
-from cdlink.hub.order_actions import (
+from cdlink.hub.orders.actions import (
     ALWAYS,
     OrderActionError,
     actions_of,
@@ -17,7 +17,7 @@ from cdlink.hub.order_actions import (
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Order, OrderAction, OutboxEntry
-from cdlink.sync.order_actions import request_action
+from cdlink.sync.orders.actions import request_action
 from tests.orders.test_orders_stream import run_until_success, seller_client, stored
 
 

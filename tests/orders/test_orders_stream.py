@@ -15,7 +15,7 @@ from cdlink.octopia import OctopiaClient
 from cdlink.octopia.models.orders import Parcel
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Connection, Order, QuarantinedRecord
-from cdlink.sync import quarantine
+from cdlink.sync.engine import quarantine
 from tests.orders.conftest import (
     binding_count,
     local_order_ids,

@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
-from cdlink.hub.inventory import Inventory
-from cdlink.hub.order_actions import (
+from cdlink.hub.orders.actions import (
     IN_STOCK,
     OrderActionError,
     actions_of,
     set_acceptance_policy,
 )
-from cdlink.hub.orders import LineDraft, OrderDraft
+from cdlink.hub.orders.records import LineDraft, OrderDraft
+from cdlink.hub.stock.inventory import Inventory
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.octopia.models import Parcel
 from cdlink.sandbox import Sandbox, SandboxConfig
@@ -32,9 +32,9 @@ from cdlink.store.models import (
     StockMovement,
     StockPushStatus,
 )
-from cdlink.sync.order_mapping import order_draft
-from cdlink.sync.order_stock import save_with_stock
-from cdlink.sync.stock import publish_to_outbox
+from cdlink.sync.orders.mapping import order_draft
+from cdlink.sync.orders.stock import save_with_stock
+from cdlink.sync.stock.pusher import publish_to_outbox
 from tests.orders.stocked import (
     CONNECTION,
     OFFERS,

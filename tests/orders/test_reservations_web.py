@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
-from cdlink.hub.order_actions import IN_STOCK, set_acceptance_policy
+from cdlink.hub.orders.actions import IN_STOCK, set_acceptance_policy
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Order
 from cdlink.store.users import create_user
-from cdlink.sync.stock import publish_to_outbox
+from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.app import create_app
 from tests.orders.test_orders_stream import run_until_success
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in

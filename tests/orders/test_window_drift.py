@@ -20,7 +20,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import MarketplaceClients
 from cdlink.sandbox import Sandbox
-from cdlink.sync.orders import OrdersImporter
+from cdlink.sync.orders.stream import OrdersImporter
 from tests.orders.conftest import local_order_ids, marketplace_orders
 from tests.orders.test_orders_stream import assert_exactly_once, run_until_success
 

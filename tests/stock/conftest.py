@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.sync.stock import StockPusher, publish_to_outbox
-from cdlink.sync.streams import StreamContext, StreamRegistry
+from cdlink.sync.engine.streams import StreamContext, StreamRegistry
+from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
 from tests.sandbox_shop import sandbox_connection
 
 CONNECTION = 1

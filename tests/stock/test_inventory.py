@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from cdlink.hub.inventory import (
+from cdlink.hub.stock.inventory import (
     InvalidStockError,
     Inventory,
     UnknownProductError,
@@ -17,7 +17,7 @@ from cdlink.hub.inventory import (
 )
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import Connection, OutboxEntry, StockMovement, StreamSchedule
-from cdlink.sync.stock import publish_to_outbox
+from cdlink.sync.stock.pusher import publish_to_outbox
 from tests.stock.conftest import CONNECTION, inventory, sku
 
 

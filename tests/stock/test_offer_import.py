@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Binding, Product, StockLevel
-from cdlink.sync.offer_import import OfferImport
+from cdlink.sync.stock.offer_import import OfferImport
 from tests.stock.conftest import CONNECTION, SKUS, inventory, sku
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from cdlink.hub.inventory import add_product
+from cdlink.hub.stock.inventory import add_product
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
-from cdlink.sync import outbox
+from cdlink.sync.engine import outbox
 from tests.stock.conftest import CONNECTION, inventory, sku
 
 

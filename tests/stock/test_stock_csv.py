@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from cdlink.hub.stock_csv import InvalidStockFileError, export, upload
+from cdlink.hub.stock.csv_files import InvalidStockFileError, export, upload
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import OutboxEntry, StockMovement
 from tests.stock.conftest import inventory, sku

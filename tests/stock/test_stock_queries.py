@@ -13,9 +13,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 from cdlink.core.clock import ManualClock
-from cdlink.hub import warehouses
-from cdlink.hub.inventory import add_product
-from cdlink.hub.stock_queries import (
+from cdlink.hub.stock import warehouses
+from cdlink.hub.stock.inventory import add_product
+from cdlink.hub.stock.queries import (
     FAILED,
     IN_STEP,
     SENDING,
@@ -38,7 +38,7 @@ from cdlink.store.models import (
     StockPushStatus,
     User,
 )
-from cdlink.sync.offer_import import OfferImport
+from cdlink.sync.stock.offer_import import OfferImport
 from tests.stock.conftest import CONNECTION, SKUS, inventory, sku
 
 

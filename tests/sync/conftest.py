@@ -14,7 +14,7 @@ from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from cdlink.sync.streams import StreamRegistry
+from cdlink.sync.engine.streams import StreamRegistry
 from tests.sync.marketplace import TableImporter, create_tables
 
 REDIS_URL = os.environ.get("CDLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

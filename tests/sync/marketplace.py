@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from cdlink.store.engine import Database
 from cdlink.store.types import UtcDateTime
-from cdlink.sync.errors import RecordRejected
-from cdlink.sync.importer import Importer
-from cdlink.sync.streams import StreamContext
-from cdlink.sync.windows import Window
+from cdlink.sync.engine.errors import RecordRejected
+from cdlink.sync.engine.importer import Importer
+from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.engine.windows import Window
 
 metadata = MetaData()
 remote = Table(

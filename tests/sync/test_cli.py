@@ -18,7 +18,7 @@ from cdlink.core.clock import SystemClock
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import StreamSchedule
-from cdlink.sync import leases, schedules
+from cdlink.sync.engine import leases, schedules
 from tests.sync.conftest import REDIS_URL, add_connection
 from tests.sync.marketplace import create_tables, publish
 

@@ -15,10 +15,10 @@ from sqlalchemy import insert
 from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import StreamSchedule, SyncRun
-from cdlink.sync import leases
-from cdlink.sync.errors import StreamBusy
-from cdlink.sync.runner import RunnerOptions, StreamRunner
-from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
+from cdlink.sync.engine import leases
+from cdlink.sync.engine.errors import StreamBusy
+from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
+from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
 from tests.sync.marketplace import local, local_records
 
 

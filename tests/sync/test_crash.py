@@ -32,7 +32,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Binding, StreamLease, SyncRun
-from cdlink.sync.streams import StreamRegistry
+from cdlink.sync.engine.streams import StreamRegistry
 from tests.conftest import postgres_database
 from tests.sync.conftest import REDIS_URL, add_connection
 from tests.sync.marketplace import (

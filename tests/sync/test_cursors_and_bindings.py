@@ -13,10 +13,10 @@ from cdlink.core.clock import ManualClock
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Binding
-from cdlink.sync.bindings import Binder, payload_hash
-from cdlink.sync.cursors import Cursor
-from cdlink.sync.errors import BindingRaced
-from cdlink.sync.windows import Window
+from cdlink.sync.engine.bindings import Binder, payload_hash
+from cdlink.sync.engine.cursors import Cursor
+from cdlink.sync.engine.errors import BindingRaced
+from cdlink.sync.engine.windows import Window
 from tests.conftest import postgres_database
 from tests.sync.conftest import add_connection
 

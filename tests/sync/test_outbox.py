@@ -16,10 +16,10 @@ from cdlink.jobs.functions import run_stream
 from cdlink.jobs.scheduler import Scheduler
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry, OutboxEntry, StreamSchedule
-from cdlink.sync import outbox, schedules
-from cdlink.sync.exporter import OutboxExporter, Push, PushOutcome
-from cdlink.sync.runner import RunnerOptions, StreamRunner
-from cdlink.sync.streams import StreamContext, StreamRegistry
+from cdlink.sync.engine import outbox, schedules
+from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
+from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
+from cdlink.sync.engine.streams import StreamContext, StreamRegistry
 
 MINUTE = timedelta(minutes=1)
 

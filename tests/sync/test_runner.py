@@ -21,11 +21,12 @@ from cdlink.store.models import (
     StreamSchedule,
     SyncRun,
 )
-from cdlink.sync import connections, leases, quarantine, schedules
-from cdlink.sync.errors import BindingRaced, UnknownConnection, UnknownStream
-from cdlink.sync.runner import RunnerOptions, StreamRunner
-from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
-from cdlink.sync.windows import Window
+from cdlink.sync.connections import accounts as connections
+from cdlink.sync.engine import leases, quarantine, schedules
+from cdlink.sync.engine.errors import BindingRaced, UnknownConnection, UnknownStream
+from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
+from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
+from cdlink.sync.engine.windows import Window
 from tests.sync.marketplace import TableImporter, local_records, publish
 
 MINUTE = timedelta(minutes=1)

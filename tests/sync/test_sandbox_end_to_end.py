@@ -24,9 +24,9 @@ from cdlink.octopia.models import Order
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Binding
-from cdlink.sync.importer import Importer
-from cdlink.sync.streams import StreamContext, StreamRegistry
-from cdlink.sync.windows import Window
+from cdlink.sync.engine.importer import Importer
+from cdlink.sync.engine.streams import StreamContext, StreamRegistry
+from cdlink.sync.engine.windows import Window
 from tests.sandbox_shop import sandbox_connection
 from tests.sync.marketplace import create_tables, local, local_records
 

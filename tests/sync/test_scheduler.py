@@ -18,9 +18,9 @@ from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.scheduler import Scheduler
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, OutboxEntry, StreamSchedule, SyncRun
-from cdlink.sync import leases, outbox, schedules
-from cdlink.sync.errors import SyncError
-from cdlink.sync.streams import Stream, StreamContext, StreamRegistry
+from cdlink.sync.engine import leases, outbox, schedules
+from cdlink.sync.engine.errors import SyncError
+from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
 from cdlink.web.app import create_app
 from tests.sync.conftest import add_connection
 from tests.sync.marketplace import local_records, publish

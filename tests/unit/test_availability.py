@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdlink.hub.availability import available_to_sell
+from cdlink.hub.stock.availability import available_to_sell
 
 units = st.integers(min_value=-1000, max_value=100_000)
 levels = st.lists(units, max_size=6)

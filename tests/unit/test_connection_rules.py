@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdlink.hub.connection_rules import (
+from cdlink.hub.connections.rules import (
     ConnectionDraft,
     client_id_problems,
     draft_problems,

@@ -23,15 +23,15 @@ from cdlink.octopia.errors import (
     ServerError,
     TransportError,
 )
-from cdlink.sync.errors import BindingRaced, LeaseLost
-from cdlink.sync.failures import (
+from cdlink.sync.engine.errors import BindingRaced, LeaseLost
+from cdlink.sync.engine.failures import (
     DEFAULT_POLICY,
     TRANSIENT_SCHEDULE,
     FailureAction,
     FailureResolution,
     FailureType,
 )
-from cdlink.sync.runs import human_message
+from cdlink.sync.engine.runs import human_message
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from cdlink.sync.quarantine import raw_key
+from cdlink.sync.engine.quarantine import raw_key
 from tests.sync.marketplace import TableImporter
 
 

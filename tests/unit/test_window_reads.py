@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cdlink.sync.window_reads import halves
-from cdlink.sync.windows import Window
+from cdlink.sync.engine.window_reads import halves
+from cdlink.sync.engine.windows import Window
 
 START = datetime(2026, 3, 2, 9, 0, 0, 250_000, tzinfo=UTC)
 

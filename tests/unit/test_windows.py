@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdlink.sync.windows import Window, merge, plan, watermark
+from cdlink.sync.engine.windows import Window, merge, plan, watermark
 
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

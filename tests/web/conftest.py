@@ -19,7 +19,7 @@ from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user
-from cdlink.sync.connection_check import OctopiaConnectionChecker
+from cdlink.sync.connections.check import OctopiaConnectionChecker
 from cdlink.web.app import create_app
 
 ADMIN_EMAIL = "admin@boutique.fr"

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
-from cdlink.hub.dashboard import build_dashboard
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
-from cdlink.hub.order_queries import OrderFilter, list_orders
+from cdlink.hub.dashboard.figures import build_dashboard
+from cdlink.hub.orders.queries import OrderFilter, list_orders
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.store.engine import Database
 from cdlink.store.models import (
     Connection,
@@ -26,8 +26,8 @@ from cdlink.store.models import (
     SyncRun,
 )
 from cdlink.store.users import create_user
-from cdlink.sync.schedules import schedule_for
-from cdlink.sync.stock import publish_to_outbox
+from cdlink.sync.engine.schedules import schedule_for
+from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.app import create_app
 from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
 

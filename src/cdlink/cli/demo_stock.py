@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cdlink.core.clock import Clock
-from cdlink.hub.inventory import Inventory, add_product, add_warehouse
+from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.store.engine import Database
 from cdlink.store.models import StockLevel, Warehouse
-from cdlink.sync.stock import publish_to_outbox
+from cdlink.sync.stock.pusher import publish_to_outbox
 
 DEMO_WAREHOUSES = (("PARIS", "Entrepôt Paris"), ("LYON", "Entrepôt Lyon"))
 DEMO_PRODUCTS = 12

@@ -22,11 +22,11 @@ import typer
 
 from cdlink.cli.context import fail
 from cdlink.core.clock import Clock
-from cdlink.hub import initial_imports
+from cdlink.hub.orders import initial_imports
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import InitialImport
-from cdlink.sync.order_history import STREAM
-from cdlink.sync.runner import RunReport
+from cdlink.sync.engine.runner import RunReport
+from cdlink.sync.orders.history import STREAM
 
 #: Seconds between two looks at the progress, and before running a failed stream again.
 POLL_SECONDS = 0.5

@@ -6,16 +6,16 @@ import typer
 
 from cdlink import __version__
 from cdlink.cli import (
-    apps_commands,
+    connections,
     db,
-    orders_commands,
-    runtime_commands,
-    sandbox_command,
-    secrets_commands,
+    orders,
+    runtime,
+    sandbox,
+    secrets,
     serve,
-    sync_commands,
-    tokens_commands,
-    users_commands,
+    sync,
+    tokens,
+    users,
 )
 
 app = typer.Typer(
@@ -25,17 +25,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
-app.add_typer(secrets_commands.app, name="secrets")
-app.add_typer(users_commands.app, name="users")
-app.add_typer(apps_commands.app, name="apps")
-app.add_typer(tokens_commands.app, name="tokens")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(users.app, name="users")
+app.add_typer(connections.app, name="apps")
+app.add_typer(tokens.app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
-app.add_typer(sync_commands.app, name="sync")
-app.add_typer(orders_commands.app, name="orders")
-app.command("worker")(runtime_commands.worker)
-app.command("scheduler")(runtime_commands.scheduler)
-app.command("sandbox")(sandbox_command.sandbox)
+app.add_typer(sync.app, name="sync")
+app.add_typer(orders.app, name="orders")
+app.command("worker")(runtime.worker)
+app.command("scheduler")(runtime.scheduler)
+app.command("sandbox")(sandbox.sandbox)
 
 
 @app.command()

@@ -15,14 +15,14 @@ from cdlink.cli.demo_stock import map_demo_warehouses, seed_demo_stock
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
-from cdlink.hub import connections
-from cdlink.hub.connection_rules import ConnectionDraft
+from cdlink.hub.connections import accounts as connections
+from cdlink.hub.connections.rules import ConnectionDraft
 from cdlink.jobs.marketplace import Transports
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user, find_user, set_password
-from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
+from cdlink.sync.connections.check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web.app import create_app
 
 DEMO_DATA_DIR = Path("var") / "demo"

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.scheduler import Scheduler
-from cdlink.sync.runner import RunReport
+from cdlink.sync.engine.runner import RunReport
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,10 @@ from cdlink.core.clock import Clock, SystemClock
 from cdlink.core.errors import ConfigurationError
 from cdlink.core.settings import Settings
 from cdlink.store.engine import Database
-from cdlink.sync.failures import DEFAULT_POLICY, FailurePolicy
-from cdlink.sync.runner import RunnerOptions, StreamRunner
-from cdlink.sync.streams import ClientFactory, StreamRegistry, default_registry
+from cdlink.sync.engine.failures import DEFAULT_POLICY, FailurePolicy
+from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
+from cdlink.sync.engine.streams import ClientFactory, StreamRegistry
+from cdlink.sync.registry import default_registry
 
 
 @dataclass

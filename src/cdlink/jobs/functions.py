@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.sync.runner import RunReport
+from cdlink.sync.engine.runner import RunReport
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest
 from cdlink.store.models import Connection, OutboxEntry, StreamLease, StreamSchedule
-from cdlink.sync import outbox, runs, schedules
+from cdlink.sync.engine import outbox, runs, schedules
 
 PRUNE_EVERY = timedelta(hours=1)
 

@@ -20,24 +20,23 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import Transports, in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.store.engine import Database
-from cdlink.sync.connection_check import ConnectionChecker, OctopiaConnectionChecker
+from cdlink.sync.connections.check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web import api, docs, errors, health
-from cdlink.web.carriers import CarrierCache
+from cdlink.web.access import pages as access
+from cdlink.web.catalog import pages as catalog
+from cdlink.web.connections import pages as connections
+from cdlink.web.dashboard import pages as dashboard
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
-from cdlink.web.pages import (
-    access,
-    apps,
-    order_imports,
-    order_settings,
-    orders,
-    products,
-    settings_page,
-    shell,
-    stock,
-    warehouse_settings,
-)
+from cdlink.web.orders import import_pages as order_imports
+from cdlink.web.orders import pages as orders
+from cdlink.web.orders import settings_pages as order_settings
+from cdlink.web.orders.carriers import CarrierCache
 from cdlink.web.security import Signer
+from cdlink.web.settings import pages as settings_page
+from cdlink.web.stock import pages as stock
+from cdlink.web.stock import warehouse_pages as warehouse_settings
+from cdlink.web.sync_log import pages as sync_log
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,12 +45,13 @@ STATIC_DIR = Path(__file__).parent / "static"
 ROUTERS = (
     health.router,
     access.router,
-    shell.router,
-    apps.router,
+    dashboard.router,
+    sync_log.router,
+    connections.router,
     order_imports.router,  # before orders: /orders/imports is not an order id
     order_settings.router,
     orders.router,
-    products.router,
+    catalog.router,
     stock.router,
     settings_page.router,
     warehouse_settings.router,

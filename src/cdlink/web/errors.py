@@ -12,25 +12,29 @@ from starlette.exceptions import HTTPException
 
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
-from cdlink.hub.connections import InvalidConnectionError, UnknownConnectionError
-from cdlink.hub.initial_imports import InitialImportError, UnknownInitialImportError
-from cdlink.hub.inventory import InvalidStockError, UnknownProductError, UnknownWarehouseError
-from cdlink.hub.order_actions import OrderActionError
-from cdlink.hub.order_import_filters import ImportFilterError
-from cdlink.hub.order_queries import UnknownOrderError
-from cdlink.hub.payment_methods import PaymentLabelError
-from cdlink.hub.stock_csv import InvalidStockFileError, InvalidStockListError
-from cdlink.hub.warehouses import InvalidWarehouseError, WarehouseExistsError, WarehouseInUseError
+from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConnectionError
+from cdlink.hub.orders.actions import OrderActionError
+from cdlink.hub.orders.import_filters import ImportFilterError
+from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
+from cdlink.hub.orders.payment_methods import PaymentLabelError
+from cdlink.hub.orders.queries import UnknownOrderError
+from cdlink.hub.stock.csv_files import InvalidStockFileError, InvalidStockListError
+from cdlink.hub.stock.inventory import InvalidStockError, UnknownProductError, UnknownWarehouseError
+from cdlink.hub.stock.warehouses import (
+    InvalidWarehouseError,
+    WarehouseExistsError,
+    WarehouseInUseError,
+)
 from cdlink.store.access import AccessError
 from cdlink.store.idempotency import (
     IdempotencyInProgressError,
     IdempotencyKeyReusedError,
     InvalidIdempotencyKeyError,
 )
-from cdlink.sync.quarantine import UnknownQuarantineEntryError
-from cdlink.web.carriers import CarriersUnavailableError
+from cdlink.sync.engine.quarantine import UnknownQuarantineEntryError
 from cdlink.web.guard import is_api
 from cdlink.web.i18n import gettext, request_language
+from cdlink.web.orders.carriers import CarriersUnavailableError
 from cdlink.web.templating import render
 
 log = logging.getLogger(__name__)

@@ -63,7 +63,7 @@ class Order(Base):
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     acceptance_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     shipping_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    # What stock said of the order (``cdlink.hub.order_stock``): why it was not accepted
+    # What stock said of the order (``cdlink.hub.orders.stock``): why it was not accepted
     # automatically, units missing at shipment. [{"kind": "short", "sku": ..., ...}]
     stock_issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -102,7 +102,7 @@ class OrderLine(Base):
     # [{"code": "VAT", "target": ..., "amount": "3.33", "rate": "20"}]
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     shipping_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
-    # Stock effects already applied (``cdlink.hub.order_stock``): the line was seen open by
+    # Stock effects already applied (``cdlink.hub.orders.stock``): the line was seen open by
     # cdlink (so its units were reserved), and how many units its shipment took from on-hand.
     stock_held: Mapped[bool] = mapped_column(Boolean, default=False)
     stock_shipped: Mapped[int] = mapped_column(Integer, default=0)

@@ -36,7 +36,7 @@ class StreamCursor(Base):
 
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
     stream: Mapped[str] = mapped_column(String(40))
-    # [[start ISO, end ISO], ...], merged and sorted; see cdlink.sync.windows.
+    # [[start ISO, end ISO], ...], merged and sorted; see cdlink.sync.engine.windows.
     windows: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -1,0 +1,222 @@
+"""What a seller may ask of an order (accept, refuse, ship, cancel, re-sync); the acceptance policy.
+
+An action is checked against the order's status, then recorded (``order_actions``, state
+``pending``) before anything is sent; the sync engine sends it (``cdlink.sync.orders.actions``)
+and records the outcome here (``done`` or ``failed`` with the marketplace's reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cdlink.core.errors import CdlinkError
+from cdlink.hub.orders.cancellation_reasons import reasons_for
+from cdlink.store.models import Order, OrderAction, OrderSettings
+
+ACCEPT, REFUSE, SHIP, CANCEL, CANCEL_LINES, RESYNC = (
+    "accept",
+    "refuse",
+    "ship",
+    "cancel",
+    "cancel_lines",
+    "resync",
+)
+ACTIONS = (ACCEPT, REFUSE, SHIP, CANCEL, CANCEL_LINES, RESYNC)
+PENDING, DONE, FAILED = "pending", "done", "failed"
+#: manual: the seller decides; in_stock: accepted when stock covers every line (see
+#: ``cdlink.sync.orders.stream``); always: every order accepted.
+MANUAL, IN_STOCK, ALWAYS = "manual", "in_stock", "always"
+POLICIES = (MANUAL, IN_STOCK, ALWAYS)
+
+#: The statuses an action is allowed from (None: any).
+_ALLOWED: dict[str, tuple[str, ...] | None] = {
+    ACCEPT: ("WaitingAcceptance",),
+    REFUSE: ("WaitingAcceptance",),
+    # The marketplace takes a shipment only once the order is InPreparation (shortly after
+    # acceptance); an Accepted order refuses it with a conflict.
+    SHIP: ("InPreparation",),
+    CANCEL: ("WaitingAcceptance", "Accepted", "InPreparation"),
+    CANCEL_LINES: ("WaitingAcceptance", "Accepted", "InPreparation"),
+    RESYNC: None,
+}
+#: What to do when an action is asked a moment too early.
+_NOT_YET: dict[tuple[str, str], str] = {
+    (SHIP, "Accepted"): (
+        "The marketplace moves an accepted order to InPreparation within minutes;"
+        " ship it then (Re-sync shows its current status)."
+    ),
+}
+#: Statuses that show an action took effect, when its answer was lost or came as a conflict.
+ACHIEVED: dict[str, tuple[str, ...]] = {
+    ACCEPT: ("Accepted", "InPreparation", "Shipped", "Delivered"),
+    REFUSE: ("Refused",),
+    SHIP: ("Shipped", "Delivered"),
+    CANCEL: ("Cancelled",),
+}
+
+
+class OrderActionError(CdlinkError):
+    """The action cannot be asked of this order now; nothing was recorded or sent."""
+
+    default_hint = "Re-sync the order to see its current status, then choose another action."
+
+
+def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
+    """Raise ``OrderActionError`` unless ``kind`` may be asked of ``order`` with ``payload``."""
+    if kind not in _ALLOWED:
+        raise OrderActionError(f"unknown order action {kind!r}", hint=f"Use one of {ACTIONS}.")
+    allowed = _ALLOWED[kind]
+    if allowed is not None and order.status not in allowed:
+        raise OrderActionError(
+            f"an order in status {order.status} cannot be sent {kind!r}",
+            hint=_NOT_YET.get((kind, order.status)),
+        )
+    if kind in {CANCEL, CANCEL_LINES} and not payload.get("reason"):
+        raise OrderActionError(
+            "a cancellation needs a reason", hint="Choose one of the marketplace's reasons."
+        )
+    if kind == SHIP:
+        _check_shipment(payload)
+    if kind == CANCEL_LINES:
+        known = {line.line_id for line in order.lines}
+        lines = payload.get("lines") or []
+        if not lines or not set(lines) <= known:
+            raise OrderActionError(
+                "a partial cancellation names lines of the order", hint="Pick at least one line."
+            )
+    if kind in {CANCEL, CANCEL_LINES}:
+        _check_reason(order, str(payload["reason"]))
+    if _pending(order, kind):
+        raise OrderActionError(f"{kind!r} was already asked and is being sent")
+
+
+def allowed(order: Order, kind: str) -> bool:
+    """Whether ``kind`` may be asked now, its payload aside (what the pages offer as buttons)."""
+    statuses = _ALLOWED.get(kind, ())
+    return (statuses is None or order.status in statuses) and not _pending(order, kind)
+
+
+def _check_reason(order: Order, reason: str) -> None:
+    """The reason must be one the marketplace offers for the order's status (fetched, cached)."""
+    session = Session.object_session(order)
+    if session is None:
+        return  # an order not yet stored: nothing to cancel on the marketplace anyway
+    offered = [item.code for item in reasons_for(session, order.connection_id, order.status)]
+    if not offered:
+        raise OrderActionError(
+            f"the marketplace's cancellation reasons for {order.status} orders are not known yet",
+            hint="Refresh the cancellation reasons (order settings, or "
+            "`cdlink sync run -s cancellation_reasons`), then cancel again.",
+        )
+    if reason not in offered:
+        raise OrderActionError(
+            f"{reason!r} is not a cancellation reason for {order.status} orders",
+            hint=f"Choose one of: {', '.join(offered)}.",
+        )
+
+
+def record(
+    session: Session,
+    order: Order,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    requested_by: str | None,
+    now: datetime,
+) -> OrderAction:
+    """Check the action and record it as pending (the caller queues it for sending)."""
+    check(order, kind, payload)
+    action = OrderAction(
+        order_id=order.id,
+        kind=kind,
+        payload=payload,
+        state=PENDING,
+        requested_by=requested_by,
+        requested_at=now,
+    )
+    session.add(action)
+    session.flush()
+    return action
+
+
+def finish(action: OrderAction, *, succeeded: bool, outcome: str, now: datetime) -> None:
+    action.state = DONE if succeeded else FAILED
+    action.outcome = outcome
+    action.finished_at = now
+
+
+def actions_of(session: Session, order_id: int) -> list[OrderAction]:
+    query = select(OrderAction).where(OrderAction.order_id == order_id).order_by(OrderAction.id)
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class AcceptancePolicy:
+    """How a connection's orders waiting for acceptance are handled."""
+
+    acceptance: str = MANUAL
+    #: With ``in_stock``: refuse an order stock does not cover, instead of leaving it to the seller.
+    auto_refuse: bool = False
+
+
+def acceptance_policy(session: Session, connection_id: int) -> AcceptancePolicy:
+    settings = session.get(OrderSettings, connection_id)
+    if settings is None:
+        return AcceptancePolicy()
+    return AcceptancePolicy(settings.acceptance, settings.auto_refuse)
+
+
+def set_acceptance_policy(
+    session: Session,
+    connection_id: int,
+    policy: str,
+    now: datetime,
+    *,
+    auto_refuse: bool | None = None,
+) -> AcceptancePolicy:
+    """Set the policy (and the automatic refusal; None keeps it); returns the new settings."""
+    if policy not in POLICIES:
+        raise OrderActionError(
+            f"unknown acceptance policy {policy!r}", hint=f"Use one of {', '.join(POLICIES)}."
+        )
+    settings = session.get(OrderSettings, connection_id)
+    if settings is None:
+        settings = OrderSettings(connection_id=connection_id, auto_refuse=False)
+        session.add(settings)
+    settings.acceptance = policy
+    if auto_refuse is not None:
+        settings.auto_refuse = auto_refuse
+    settings.updated_at = now
+    session.flush()
+    return AcceptancePolicy(settings.acceptance, settings.auto_refuse)
+
+
+def _check_shipment(payload: dict[str, Any]) -> None:
+    for name in ("carrier", "tracking_number"):
+        value = payload.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise OrderActionError(
+                f"a shipment needs a {name.replace('_', ' ')}",
+                hint="Choose the carrier and type the parcel's tracking number.",
+            )
+    url = payload.get("tracking_url")
+    if url and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        raise OrderActionError(
+            f"the tracking URL {url!r} is not an http(s) address",
+            hint="Paste the carrier's tracking link, starting with https://, or leave it empty.",
+        )
+
+
+def _pending(order: Order, kind: str) -> bool:
+    session = Session.object_session(order)
+    if session is None or order.id is None:
+        return False
+    query = select(OrderAction.id).where(
+        OrderAction.order_id == order.id, OrderAction.kind == kind, OrderAction.state == PENDING
+    )
+    return session.scalars(query).first() is not None

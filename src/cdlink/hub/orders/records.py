@@ -1,0 +1,202 @@
+"""Orders in the back office: the one place that writes the ``orders`` tables from imported data.
+
+An importer hands ``save_order`` an ``OrderDraft`` (built from the marketplace's order by a pure
+mapper in ``cdlink.sync.orders.mapping``). Saving is an upsert with three rules:
+
+- an older version never overwrites a newer one: a draft whose ``updated_at`` is before the
+  stored one is ignored (pages and look-backs can deliver versions out of order);
+- late data is merged, never erased: a field the marketplace sends only in later states (the
+  shipping address appears at ``InPreparation``) keeps its known value when a version lacks it;
+- every change of status, of the order or of a line, is added to the order's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cdlink.store.models import Order, OrderLine, OrderStatusEvent
+
+#: How long an order may wait for acceptance before the marketplace cancels it. The real delay
+#: is not documented (reference §6.2); this is the sandbox's, and the deadline shown is an estimate.
+ACCEPTANCE_WINDOW = timedelta(days=2)
+
+#: Statuses in which the seller must still accept or refuse the order.
+AWAITING_ACCEPTANCE = "WaitingAcceptance"
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    """One order line as imported."""
+
+    line_id: str
+    status: str | None
+    quantity: int
+    unit_price: Decimal
+    shipping_cost: Decimal
+    total_amount: Decimal
+    seller_sku: str | None = None
+    product_id: str | None = None
+    product_title: str | None = None
+    gtin: str | None = None
+    supply_mode: str | None = None
+    commission_amount: Decimal | None = None
+    commission_amount_without_vat: Decimal | None = None
+    commission_rate: Decimal | None = None
+    taxes: list[dict[str, Any]] = field(default_factory=list)
+    shipping_deadline: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """An order as imported: everything the back office keeps of it."""
+
+    marketplace_order_id: str
+    status: str
+    updated_at: datetime
+    currency: str
+    lines: list[LineDraft]
+    reference: str | None = None
+    purchased_at: datetime | None = None
+    sales_channel: str | None = None
+    business_order: bool = False
+    total_amount: Decimal | None = None
+    offer_amount: Decimal | None = None
+    service_fees: list[dict[str, Any]] = field(default_factory=list)
+    payment_method: str | None = None
+    customer_reference: str | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
+    billing_address: dict[str, Any] | None = None
+    shipping_address: dict[str, Any] | None = None
+    shipping_deadline: datetime | None = None
+
+    @property
+    def service_fees_amount(self) -> Decimal:
+        return sum((Decimal(str(fee["amount"])) for fee in self.service_fees), Decimal("0.00"))
+
+    @property
+    def acceptance_deadline(self) -> datetime | None:
+        return self.purchased_at + ACCEPTANCE_WINDOW if self.purchased_at else None
+
+
+# Fields a later version may lack although an earlier one had them: kept, never erased.
+_MERGED = ("billing_address", "shipping_address", "customer_name", "customer_email")
+_REPLACED = (
+    "reference",
+    "purchased_at",
+    "sales_channel",
+    "business_order",
+    "currency",
+    "total_amount",
+    "offer_amount",
+    "service_fees",
+    "service_fees_amount",
+    "payment_method",
+    "customer_reference",
+    "acceptance_deadline",
+    "shipping_deadline",
+)
+_LINE_FIELDS = tuple(name for name in LineDraft.__dataclass_fields__ if name != "line_id")
+
+
+def find_order(session: Session, connection_id: int, marketplace_order_id: str) -> Order | None:
+    query = select(Order).where(
+        Order.connection_id == connection_id,
+        Order.marketplace_order_id == marketplace_order_id,
+    )
+    return session.scalars(query).one_or_none()
+
+
+def save_order(
+    session: Session,
+    connection_id: int,
+    draft: OrderDraft,
+    now: datetime,
+    order_id: int | None = None,
+) -> Order:
+    """Create or update the order of ``draft`` (see the module docstring for the rules)."""
+    order = session.get(Order, order_id) if order_id is not None else None
+    if order is None:
+        order = find_order(session, connection_id, draft.marketplace_order_id)
+    if order is None:
+        order = Order(
+            connection_id=connection_id,
+            marketplace_order_id=draft.marketplace_order_id,
+            status=draft.status,
+            marketplace_updated_at=draft.updated_at,
+            imported_at=now,
+            updated_at=now,
+            lines=[],
+            events=[],
+        )
+        session.add(order)
+        _record(order, None, None, status=draft.status, changed_at=draft.updated_at, now=now)
+    elif draft.updated_at < order.marketplace_updated_at:
+        return order  # an older version, delivered late: the stored one is newer
+    _apply(order, draft, now)
+    session.flush()
+    return order
+
+
+def _apply(order: Order, draft: OrderDraft, now: datetime) -> None:
+    if order.status != draft.status:
+        _record(
+            order, None, order.status, status=draft.status, changed_at=draft.updated_at, now=now
+        )
+        order.status = draft.status
+    for name in _REPLACED:
+        setattr(order, name, getattr(draft, name))
+    for name in _MERGED:
+        value = getattr(draft, name)
+        if value is not None:
+            setattr(order, name, value)
+    order.marketplace_updated_at = draft.updated_at
+    order.updated_at = now
+    lines = {line.line_id: line for line in order.lines}
+    for line_draft in draft.lines:
+        _apply_line(order, lines.get(line_draft.line_id), line_draft, now)
+
+
+def _apply_line(order: Order, line: OrderLine | None, draft: LineDraft, now: datetime) -> None:
+    if line is None:
+        line = OrderLine(line_id=draft.line_id)
+        order.lines.append(line)
+    elif draft.status is not None and line.status != draft.status:
+        _record(
+            order,
+            draft.line_id,
+            line.status,
+            status=draft.status,
+            changed_at=order.marketplace_updated_at,
+            now=now,
+        )
+    for name in _LINE_FIELDS:
+        value = getattr(draft, name)
+        if value is not None or getattr(line, name, None) is None:
+            setattr(line, name, value)
+
+
+def _record(
+    order: Order,
+    line_id: str | None,
+    previous: str | None,
+    *,
+    status: str,
+    changed_at: datetime,
+    now: datetime,
+) -> None:
+    order.events.append(
+        OrderStatusEvent(
+            line_id=line_id,
+            previous_status=previous,
+            status=status,
+            changed_at=changed_at,
+            recorded_at=now,
+        )
+    )

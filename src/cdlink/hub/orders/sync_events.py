@@ -1,0 +1,130 @@
+"""An order's sync events: when the engine imported it, what each later version changed.
+
+``save_with_events`` wraps ``cdlink.hub.orders.records.save_order``: it compares the order before
+and after and records, in the same transaction, ``imported`` (a new order), ``updated`` (with the
+fields that changed) or ``ignored`` (a version older than the stored one). A version that changes
+nothing (the look-back reads recent orders again on every run) records nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cdlink.core.translatable import translatable
+from cdlink.hub.orders.records import OrderDraft, find_order, save_order
+from cdlink.store.models import Order, OrderSyncEvent
+
+IMPORTED, UPDATED, IGNORED = "imported", "updated", "ignored"
+#: The kinds as the order page shows them (translated there).
+KIND_LABELS = (translatable("imported"), translatable("updated"), translatable("ignored"))
+_FIELDS = (
+    "status",
+    "reference",
+    "purchased_at",
+    "sales_channel",
+    "business_order",
+    "currency",
+    "total_amount",
+    "offer_amount",
+    "service_fees",
+    "payment_method",
+    "customer_reference",
+    "customer_name",
+    "customer_email",
+    "billing_address",
+    "shipping_address",
+    "shipping_deadline",
+)
+_LINE_FIELDS = ("status", "quantity", "unit_price", "shipping_cost", "total_amount")
+
+
+def snapshot(order: Order) -> dict[str, Any]:
+    """What a version may change, comparable with ``==``."""
+    values: dict[str, Any] = {name: getattr(order, name) for name in _FIELDS}
+    for line in order.lines:
+        for name in _LINE_FIELDS:
+            values[f"lines.{line.line_id}.{name}"] = getattr(line, name)
+    return values
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The names of what differs (a line's field as ``lines.<id>.<field>``)."""
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+
+
+def save_with_events(
+    session: Session,
+    connection_id: int,
+    draft: OrderDraft,
+    now: datetime,
+    order_id: int | None = None,
+    *,
+    stream: str,
+    run_id: int | None = None,
+) -> Order:
+    """``save_order``, and the order's sync event of this version (see the module docstring)."""
+    existing = session.get(Order, order_id) if order_id is not None else None
+    if existing is None:
+        existing = find_order(session, connection_id, draft.marketplace_order_id)
+    before = snapshot(existing) if existing is not None else None
+    stored_at = existing.marketplace_updated_at if existing is not None else None
+    order = save_order(session, connection_id, draft, now, order_id)
+    if before is None:
+        record(session, order, IMPORTED, stream=stream, run_id=run_id, fields=[], now=now)
+    elif stored_at is not None and draft.updated_at < stored_at:
+        details = {"version": draft.updated_at.isoformat()}
+        record(
+            session,
+            order,
+            IGNORED,
+            stream=stream,
+            run_id=run_id,
+            fields=[],
+            now=now,
+            details=details,
+        )
+    else:
+        fields = changed(before, snapshot(order))
+        if fields:
+            record(session, order, UPDATED, stream=stream, run_id=run_id, fields=fields, now=now)
+    return order
+
+
+def record(
+    session: Session,
+    order: Order,
+    kind: str,
+    *,
+    stream: str,
+    run_id: int | None,
+    fields: list[str],
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        OrderSyncEvent(
+            order_id=order.id,
+            kind=kind,
+            stream=stream,
+            run_id=run_id,
+            changed_fields=fields,
+            marketplace_updated_at=order.marketplace_updated_at,
+            details=details or {},
+            recorded_at=now,
+        )
+    )
+
+
+def events_of(session: Session, order_id: int) -> list[OrderSyncEvent]:
+    query = (
+        select(OrderSyncEvent)
+        .where(OrderSyncEvent.order_id == order_id)
+        .order_by(OrderSyncEvent.id)
+    )
+    return list(session.scalars(query))

@@ -1,0 +1,212 @@
+"""Importers: streams that read marketplace records window by window and bind each one.
+
+For each window the cursor plans, an importer fetches the records modified in it (a remote call,
+outside any transaction), then imports every record — resolve → skip? → map → write → bind — in
+short transactions of at most ``batch_size`` records, and marks the window finished on the cursor
+in the transaction of its last batch. A crash before that commit loses nothing (the window is read
+again, and the records of the batches already committed are bound, so they become updates); a
+crash after it repeats nothing but the look-back, which the bindings turn into updates. Keeping
+each transaction short lets the other streams and the lease's renewal write meanwhile, and lets
+the work a batch queues (an order's acceptance) start while the window is still being imported.
+
+A subclass sets ``name``, ``kind`` and the window settings, and fills in ``fetch``,
+``external_id``, ``map`` and ``write``; ``skip`` is optional.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from collections import Counter
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cdlink.store.models import Binding
+from cdlink.sync.engine import quarantine
+from cdlink.sync.engine.bindings import Binder, raced
+from cdlink.sync.engine.cursors import Cursor
+from cdlink.sync.engine.errors import RecordRejected
+from cdlink.sync.engine.runs import log
+from cdlink.sync.engine.streams import Stream, StreamContext
+from cdlink.sync.engine.windows import Window
+
+RecordT = TypeVar("RecordT")
+MappedT = TypeVar("MappedT")
+
+
+class Importer(Stream, Generic[RecordT, MappedT]):
+    """A stream that imports marketplace records in windows of modification time."""
+
+    #: The binding kind of the imported objects, e.g. "order".
+    kind: ClassVar[str]
+    #: How far back the very first run reads.
+    history: ClassVar[timedelta] = timedelta(days=30)
+    #: How much of the already-read past each run reads again, for late changes.
+    lookback: ClassVar[timedelta] = timedelta(minutes=10)
+    #: The longest window fetched at once.
+    window_size: ClassVar[timedelta] = timedelta(days=1)
+    #: The most records imported in one transaction.
+    batch_size: ClassVar[int] = 500
+
+    def cursor(self, context: StreamContext) -> Cursor:
+        return self.cursor_for(context.connection_id)
+
+    def cursor_for(self, connection_id: int) -> Cursor:
+        return Cursor(
+            connection_id,
+            self.name,
+            history=self.history,
+            lookback=self.lookback,
+            size=self.window_size,
+        )
+
+    def run(self, context: StreamContext) -> None:
+        cursor = self.cursor(context)
+        with context.database.reading() as session:
+            windows = cursor.plan(session, context.clock.now())
+        for window in windows:
+            self.import_window(context, cursor, window)
+
+    def import_window(self, context: StreamContext, cursor: Cursor, window: Window) -> None:
+        """Fetch one window, import it in batches; the last one also advances the cursor."""
+        records = list(self.fetch(context, window))
+        size = self.batch_size
+        batches = [records[start : start + size] for start in range(0, len(records), size)]
+        for number, batch in enumerate(batches or [[]], start=1):
+            last = number >= len(batches)
+            try:
+                with context.transaction() as session:
+                    counts = self.import_records(session, context, batch)
+                    if last:
+                        cursor.complete(session, window, context.clock.now())
+            except IntegrityError as error:
+                # Another stream saved one of these records meanwhile: the window is read again.
+                raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
+            context.count(**counts)
+            context.made_progress()
+        context.count(windows=1)
+
+    def import_records(
+        self, session: Session, context: StreamContext, records: list[RecordT]
+    ) -> Counter[str]:
+        """Import ``records`` in the caller's transaction; returns what happened to them."""
+        counts: Counter[str] = Counter()
+        binder = Binder(session, context.connection_id, context.clock)
+        bindings = binder.find_many(self.kind, map(self.external_id, records))
+        imported = []
+        for record in records:
+            outcome = self.import_record(session, context, binder, record, bindings)
+            counts[outcome] += 1
+            if outcome != "rejected":
+                imported.append(self.external_id(record))
+        binder.flush()
+        quarantine.resolve(
+            session,
+            connection_id=context.connection_id,
+            stream=self.quarantine_stream,
+            external_ids=imported,
+            now=context.clock.now(),
+        )
+        return counts
+
+    @property
+    def quarantine_stream(self) -> str:
+        """Under which stream's name this importer's rejected records are quarantined."""
+        return self.name
+
+    def import_record(
+        self,
+        session: Session,
+        context: StreamContext,
+        binder: Binder,
+        record: RecordT,
+        bindings: dict[str, Binding],
+    ) -> str:
+        """resolve → skip? → map → write → bind; returns what happened, for the counts.
+
+        ``bindings`` holds the window's bindings found so far; new ones are added to it, so a
+        record listed twice in one window is updated the second time, not bound twice.
+        """
+        external_id = self.external_id(record)
+        binding = bindings.get(external_id)
+        if self.skip(record, binding):
+            return "skipped"
+        try:
+            mapped = self.map(record)
+        except RecordRejected as rejected:
+            raw = rejected.raw if rejected.raw is not None else self.raw(record)
+            self.reject(session, context, external_id, rejected, raw)
+            return "rejected"
+        local_id = self.write(session, context, mapped, binding.local_id if binding else None)
+        if binding is None:
+            bindings[external_id] = binder.bind(self.kind, external_id, local_id, flush=False)
+            return "created"
+        binder.touch(binding)
+        return "updated"
+
+    def reject(
+        self,
+        session: Session,
+        context: StreamContext,
+        external_id: str,
+        error: RecordRejected,
+        raw: Any,
+    ) -> None:
+        """Quarantine a record that cannot be imported; tell the seller the first time."""
+        now = context.clock.now()
+        news = quarantine.keep(
+            session,
+            connection_id=context.connection_id,
+            stream=self.quarantine_stream,
+            external_id=external_id,
+            reason=str(error),
+            raw=raw,
+            now=now,
+        )
+        if not news:
+            return  # read again by the look-back: already quarantined and reported
+        log(
+            session,
+            connection_id=context.connection_id,
+            kind="sync.record_rejected",
+            level="warning",
+            message=f"{self.name}: {self.kind} {external_id} was not imported: {error}",
+            now=now,
+            details={"external_id": external_id, "run_id": context.run_id},
+        )
+
+    def raw(self, record: RecordT) -> Any:
+        """The record as JSON-able data, for the quarantine (pydantic models are dumped)."""
+        dump = getattr(record, "model_dump", None)
+        if callable(dump):
+            return dump(mode="json", by_alias=True)
+        if isinstance(record, dict | list | str | int | float | bool) or record is None:
+            # Through JSON and back: dates and decimals become text the JSON column can hold.
+            return json.loads(json.dumps(record, default=str))
+        return repr(record)
+
+    @abstractmethod
+    def fetch(self, context: StreamContext, window: Window) -> Iterable[RecordT]:
+        """The records modified in ``window`` (every page). Called outside any transaction."""
+
+    @abstractmethod
+    def external_id(self, record: RecordT) -> str:
+        """The marketplace's id of the record."""
+
+    @abstractmethod
+    def map(self, record: RecordT) -> MappedT:
+        """Translate the record (pure); raise ``RecordRejected`` if it cannot be."""
+
+    @abstractmethod
+    def write(
+        self, session: Session, context: StreamContext, mapped: MappedT, local_id: str | None
+    ) -> str:
+        """Create (``local_id`` is None) or update the local record; return its local id."""
+
+    def skip(self, record: RecordT, binding: Binding | None) -> bool:
+        """Whether the record needs no import (e.g. unchanged since the bound version)."""
+        return False

@@ -1,0 +1,119 @@
+"""Stream schedules: when each stream of each connection runs, and its run-by-run health.
+
+One ``stream_schedules`` row per (connection, stream) holds the interval, the next due time, a
+pending request ("sync now" or an event), the queue marker that stops the same job from being
+queued twice, and the count of failures in a row that leads to the dead state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cdlink.store.models import StreamSchedule
+from cdlink.sync.engine.errors import SyncError
+
+ACTIVE, DEAD = "active", "dead"
+DEFAULT, CUSTOM = "default", "custom"
+
+# The intervals the UI offers (the reference module offers 5, 15 or 60 minutes); "continuous"
+# is cdlink's near-continuous polling, the default for orders, and "events" runs only on demand.
+INTERVAL_CHOICES: dict[str, int | None] = {
+    "continuous": 10,
+    "5m": 300,
+    "15m": 900,
+    "60m": 3600,
+    "events": None,
+}
+
+
+def schedule_for(
+    session: Session, connection_id: int, stream: str, *, default_interval: int | None = None
+) -> StreamSchedule:
+    """The schedule row, created (due at once) if it does not exist yet."""
+    row = session.get(StreamSchedule, (connection_id, stream))
+    if row is not None:
+        return row
+    row = StreamSchedule(
+        connection_id=connection_id,
+        stream=stream,
+        interval_seconds=default_interval,
+        enabled=True,
+        state=ACTIVE,
+        failures=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        # Another process created it between our read and our insert: use theirs.
+        return session.get_one(StreamSchedule, (connection_id, stream), populate_existing=True)
+    return row
+
+
+def request_run(
+    session: Session, connection_id: int, stream: str, *, now: datetime, trigger: str
+) -> StreamSchedule:
+    """Ask for a run as soon as possible ("sync now" or an event); the scheduler picks it up."""
+    row = schedule_for(session, connection_id, stream)
+    if row.requested_at is None:
+        row.requested_at = now
+        row.requested_trigger = trigger
+    elif trigger == "manual":
+        row.requested_trigger = trigger  # a person's "sync now" outranks a waiting event
+    return row
+
+
+def retry_dead(session: Session, connection_id: int, stream: str, *, now: datetime) -> None:
+    """A person's manual retry: bring a dead stream back and run it now."""
+    row = schedule_for(session, connection_id, stream)
+    row.state = ACTIVE
+    row.failures = 0
+    row.requested_at = now
+    row.requested_trigger = "manual"
+
+
+def set_interval(
+    session: Session,
+    connection_id: int,
+    stream: str,
+    choice: str,
+    *,
+    continuous: int,
+    now: datetime,
+) -> None:
+    """Set how often the stream runs, from ``INTERVAL_CHOICES`` (or back to its "default")."""
+    if choice != "default" and choice not in INTERVAL_CHOICES:
+        raise SyncError(
+            f"unknown interval {choice!r}",
+            hint=f"Choose one of: {', '.join(INTERVAL_CHOICES)}, or default.",
+        )
+    row = schedule_for(session, connection_id, stream)
+    if choice == "default":
+        row.interval_source = DEFAULT  # the scheduler puts the stream's default back
+        return
+    row.interval_source = CUSTOM
+    update_interval(row, continuous if choice == "continuous" else INTERVAL_CHOICES[choice], now)
+
+
+def update_interval(row: StreamSchedule, seconds: int | None, now: datetime) -> None:
+    """Change the interval; a stream that had none becomes due at once."""
+    if seconds is not None and (row.interval_seconds is None or row.next_run_at is None):
+        row.next_run_at = now
+    row.interval_seconds = seconds
+
+
+def normalize_interval(default: int | None, continuous: int) -> int | None:
+    """A stream's default interval, where anything at or under "continuous" means continuous."""
+    if default is not None and default <= continuous:
+        return continuous
+    return default
+
+
+def next_due(interval: int | None, now: datetime, jitter: float) -> datetime | None:
+    """When an interval stream is due again; ``jitter`` is a fraction in [0, 1)."""
+    if interval is None:
+        return None
+    return now + timedelta(seconds=interval * (1 + jitter))

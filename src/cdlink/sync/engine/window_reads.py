@@ -1,0 +1,158 @@
+"""Whole-window reads: every order of a window of ``updatedAt``, however the marketplace changes.
+
+``GET /orders`` pages by number over what the window holds at each request. An order updated
+while a window is read leaves the window (its new ``updatedAt`` is after the window's end, so a
+later window reads it), and every order behind it moves up one place: the first order of the
+next page is then read by no page, and once the look-back has passed it, never. So a window is
+read whole, or not committed:
+
+1. One page. A short page is the whole window in one request: done. An unchanged connection
+   still pays one call per run.
+2. A full page means a page or more: count the window, read every page from the first, count it
+   again. The read is whole when the two counts and the distinct orders read agree: nothing left
+   the window while it was read, and the pages did not reorder.
+3. Otherwise the window is split in two (on a whole second) and each half read the same way:
+   smaller windows read faster and change less. When the count did not move during the read
+   but differs from the orders read, the window is first read once more: if that read returns
+   the very same orders, the list is steady and is taken as it is (the marketplace's count
+   disagrees with its list, which is logged) rather than split down to seconds for nothing.
+4. A window of a second or less that keeps changing is read up to ``ATTEMPTS`` times, then
+   ``WindowDrifting`` asks for the run to be tried again soon; the window is not committed.
+
+Every order read on the way is kept, at the version read last (reads only go forward in time).
+The history import does not need this: it reads windows of ``createdAt``, which orders never
+leave.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Generic, TypeVar
+
+from cdlink.octopia.pagination import Page, RejectedItem, iterate_page_numbers
+from cdlink.sync.engine.errors import WindowDrifting
+from cdlink.sync.engine.windows import Window
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+#: A window this short is not split further: it is read again instead.
+RESOLUTION = timedelta(seconds=1)
+#: How many times a window that cannot be split is read before the run is tried again later.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One read of a window's pages between two counts."""
+
+    before: int
+    after: int
+    ids: frozenset[str]
+
+    @property
+    def whole(self) -> bool:
+        """Nothing left or joined the window meanwhile, and every order counted was read."""
+        return self.before == self.after == len(self.ids)
+
+    @property
+    def steady(self) -> bool:
+        """The count did not move during the read."""
+        return self.before == self.after
+
+
+class WindowReader(Generic[T]):
+    """Reads windows whole through ``page(window, index)`` and ``count(window)``."""
+
+    def __init__(
+        self,
+        *,
+        page: Callable[[Window, int], Page[T]],
+        count: Callable[[Window], int],
+        identify: Callable[[T | RejectedItem], str],
+        page_size: int,
+    ) -> None:
+        self.page = page
+        self.count = count
+        self.identify = identify
+        self.page_size = page_size
+
+    def read(self, window: Window) -> list[T | RejectedItem]:
+        """Every record of ``window``: the newest read of each, once."""
+        found: dict[str, T | RejectedItem] = {}
+        self._read(window, found)
+        return list(found.values())
+
+    def _read(self, window: Window, found: dict[str, T | RejectedItem]) -> None:
+        first = self.page(window, 1)
+        keep(first, self.identify, found)
+        if first.received < self.page_size:
+            return
+        previous: Pass | None = None
+        for attempt in range(1, ATTEMPTS + 1):
+            current = self._pass(window, found)
+            if current.whole:
+                return
+            if current.steady and previous is not None and previous.ids == current.ids:
+                log.warning(
+                    "the marketplace counts %d orders updated in %s..%s but lists the same %d "
+                    "twice in a row; the list is taken",
+                    current.after,
+                    window.start.isoformat(),
+                    window.end.isoformat(),
+                    len(current.ids),
+                )
+                return
+            if current.steady and previous is None:
+                previous = current  # read once more: the count may only disagree with the list
+                continue
+            if window.length > RESOLUTION:
+                for half in halves(window):
+                    self._read(half, found)
+                return
+            if attempt == ATTEMPTS:
+                raise WindowDrifting(
+                    f"the orders updated between {window.start.isoformat()} and "
+                    f"{window.end.isoformat()} changed during each of {ATTEMPTS} reads"
+                )
+            previous = current
+
+    def _pass(self, window: Window, found: dict[str, T | RejectedItem]) -> Pass:
+        """Count, read every page, count again."""
+        before = self.count(window)
+        read: set[str] = set()
+        for page in self._pages(window):
+            read.update(keep(page, self.identify, found))
+        return Pass(before, self.count(window), frozenset(read))
+
+    def _pages(self, window: Window) -> Iterator[Page[T]]:
+        return iterate_page_numbers(
+            lambda index: self.page(window, index), page_size=self.page_size
+        )
+
+
+def keep(
+    page: Page[T],
+    identify: Callable[[T | RejectedItem], str],
+    found: dict[str, T | RejectedItem],
+) -> list[str]:
+    """Add the page's records to ``found`` (a later read replaces an earlier); their ids."""
+    ids = []
+    records: list[T | RejectedItem] = [*page.items, *page.rejected]
+    for record in records:
+        key = identify(record)
+        found.pop(key, None)  # the newest read moves to the end, after what it supersedes
+        found[key] = record
+        ids.append(key)
+    return ids
+
+
+def halves(window: Window) -> tuple[Window, Window]:
+    """``window`` cut in two, on a whole second when it is longer than two seconds."""
+    middle = window.start + window.length / 2
+    if window.length > 2 * RESOLUTION:
+        middle = middle.replace(microsecond=0)
+    return Window(window.start, middle), Window(middle, window.end)

@@ -1,0 +1,207 @@
+"""The orders stream: every order of a connection imported exactly once, within seconds.
+
+``OrdersImporter`` polls ``GET /orders`` by ``updatedAtMin`` near-continuously (every
+``CDLINK_SYNC_CONTINUOUS_SECONDS``), re-reading a look-back for late changes. Each window is read
+whole even while its orders change under the pages (``cdlink.sync.engine.window_reads``). Each
+window's orders are saved (``cdlink.hub.orders.records.save_order``: older versions ignored, late
+data merged) and bound, and the window joins the cursor, in one transaction
+(``cdlink.sync.engine.importer``). An order the client cannot read (``page.rejected``) or the mapper
+cannot keep is quarantined with its raw payload and the reason while the rest of the page imports.
+
+In the same transaction, stock follows each order (``cdlink.sync.orders.stock``: reservations of
+open lines, units taken at shipment) and the acceptance policy decides an order waiting for
+acceptance that nobody has accepted or refused yet: ``always`` accepts it; ``in_stock`` accepts
+it when the connection's available-to-sell covers every line (``cdlink.hub.orders.stock.coverage``,
+counting as if the order held nothing yet), otherwise refuses it when ``auto_refuse`` is on, or
+leaves it to the seller with the reasons on the order (``stock_issues``), checked again at each
+import while it waits.
+
+The connection's import filter (``cdlink.hub.orders.import_filters``) is applied here, not in the
+marketplace query: a new order it does not admit is counted ``filtered`` and not imported, while
+an order already imported keeps following the marketplace whatever its status becomes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cdlink.hub.orders.actions import (
+    ACCEPT,
+    ALWAYS,
+    IN_STOCK,
+    REFUSE,
+    acceptance_policy,
+    actions_of,
+)
+from cdlink.hub.orders.import_filters import ImportFilter, import_filter
+from cdlink.hub.orders.records import AWAITING_ACCEPTANCE, OrderDraft
+from cdlink.hub.orders.stock import coverage, describe, follow, set_acceptance_issues
+from cdlink.hub.orders.sync_events import save_with_events
+from cdlink.hub.stock.inventory import Inventory
+from cdlink.octopia.models.orders import Order as MarketplaceOrder
+from cdlink.octopia.pagination import RejectedItem
+from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE, OrderQuery
+from cdlink.store.models import Binding, Order
+from cdlink.sync.engine import quarantine
+from cdlink.sync.engine.bindings import Binder
+from cdlink.sync.engine.errors import RecordRejected
+from cdlink.sync.engine.importer import Importer
+from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.engine.window_reads import WindowReader
+from cdlink.sync.engine.windows import Window
+from cdlink.sync.orders.actions import request_action
+from cdlink.sync.orders.mapping import order_draft
+from cdlink.sync.orders.stock import inventory
+
+OrderRecord = MarketplaceOrder | RejectedItem
+#: Who asked, on the actions the acceptance policy records.
+AUTOMATIC_ACCEPTANCE = "automatic acceptance"
+
+
+class OrdersImporter(Importer[OrderRecord, OrderDraft]):
+    """Imports the orders changed on the marketplace, window by window of ``updatedAt``."""
+
+    name = "orders"
+    kind = "order"
+    default_interval = 10  # near-continuous; the scheduler uses CDLINK_SYNC_CONTINUOUS_SECONDS
+    history = timedelta(days=30)
+    lookback = timedelta(minutes=10)
+    window_size = timedelta(hours=6)
+
+    def __init__(self) -> None:
+        self.import_filter = ImportFilter()
+
+    def run(self, context: StreamContext) -> None:
+        self.load_filter(context)
+        super().run(context)
+
+    def load_filter(self, context: StreamContext) -> None:
+        with context.database.reading() as session:
+            self.import_filter = import_filter(session, context.connection_id)
+
+    def import_record(
+        self,
+        session: Session,
+        context: StreamContext,
+        binder: Binder,
+        record: OrderRecord,
+        bindings: dict[str, Binding],
+    ) -> str:
+        if self.filtered_out(record, bindings.get(self.external_id(record))):
+            return "filtered"
+        return super().import_record(session, context, binder, record, bindings)
+
+    def import_records(
+        self, session: Session, context: StreamContext, records: list[OrderRecord]
+    ) -> Counter[str]:
+        counts = super().import_records(session, context, records)
+        # A version too broken to carry its id was quarantined under a key made from its
+        # payload: the good version of the same order (same reference) clears it.
+        quarantine.resolve_by_reference(
+            session,
+            connection_id=context.connection_id,
+            stream=self.quarantine_stream,
+            references=[
+                record.reference
+                for record in records
+                if isinstance(record, MarketplaceOrder) and record.reference
+            ],
+            now=context.clock.now(),
+        )
+        return counts
+
+    def filtered_out(self, record: OrderRecord, binding: Binding | None) -> bool:
+        """A new order the connection's filter does not admit (a bound one always updates)."""
+        if binding is not None or not isinstance(record, MarketplaceOrder):
+            return False
+        purchased_at = record.purchased_at or record.created_at
+        return not self.import_filter.admits(str(record.status), purchased_at)
+
+    def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
+        orders = context.client().orders
+
+        def query(part: Window) -> OrderQuery:
+            return OrderQuery(updated_at_min=part.start, updated_at_max=part.end)
+
+        reader: WindowReader[MarketplaceOrder] = WindowReader(
+            page=lambda part, index: orders.list_page(query(part), page_index=index),
+            count=lambda part: orders.count(query(part)),
+            identify=self.external_id,
+            page_size=MAXIMUM_PAGE_SIZE,
+        )
+        return reader.read(window)
+
+    def external_id(self, record: OrderRecord) -> str:
+        if isinstance(record, MarketplaceOrder):
+            return record.order_id
+        raw = record.raw
+        order_id = raw.get("orderId") if isinstance(raw, dict) else None
+        return order_id if isinstance(order_id, str) and order_id else quarantine.raw_key(raw)
+
+    def map(self, record: OrderRecord) -> OrderDraft:
+        if isinstance(record, RejectedItem):
+            raise RecordRejected(f"unreadable order: {record.reason}")
+        return order_draft(record)
+
+    def write(
+        self, session: Session, context: StreamContext, mapped: OrderDraft, local_id: str | None
+    ) -> str:
+        order_id = int(local_id) if local_id is not None else None
+        now = context.clock.now()
+        order = save_with_events(
+            session,
+            context.connection_id,
+            mapped,
+            now,
+            order_id,
+            stream=self.name,
+            run_id=context.run_id,
+        )
+        if order_id is not None and order.id != order_id:
+            # The bound order was deleted locally: the binding follows the order saved again.
+            rebind(session, context, mapped.marketplace_order_id, order.id)
+        stock = inventory(session, context.clock)
+        decide(session, order, stock, now)
+        follow(order, stock)
+        return str(order.id)
+
+    def raw(self, record: OrderRecord) -> Any:
+        # An unreadable item is kept as the marketplace sent it (decimals as their text).
+        return super().raw(record.raw if isinstance(record, RejectedItem) else record)
+
+
+def decide(session: Session, order: Order, stock: Inventory, now: datetime) -> None:
+    """Apply the connection's acceptance policy to a waiting order nobody has decided yet."""
+    if order.status != AWAITING_ACCEPTANCE:
+        return
+    policy = acceptance_policy(session, order.connection_id)
+    if policy.acceptance not in {ALWAYS, IN_STOCK}:
+        return
+    if any(action.kind in {ACCEPT, REFUSE} for action in actions_of(session, order.id)):
+        return
+    issues = coverage(order, stock) if policy.acceptance == IN_STOCK else []
+    set_acceptance_issues(order, issues)
+    if not issues:
+        request_action(session, order, ACCEPT, requested_by=AUTOMATIC_ACCEPTANCE, now=now)
+    elif policy.auto_refuse:
+        note = "; ".join(describe(issue) for issue in issues)
+        request_action(
+            session, order, REFUSE, {"note": note}, requested_by=AUTOMATIC_ACCEPTANCE, now=now
+        )
+
+
+def rebind(
+    session: Session, context: StreamContext, marketplace_order_id: str, order_id: int
+) -> None:
+    """Point the order's binding at ``order_id`` (bind it if it has none)."""
+    binder = Binder(session, context.connection_id, context.clock)
+    binding = binder.find("order", marketplace_order_id)
+    if binding is None:
+        binder.bind("order", marketplace_order_id, str(order_id))
+    else:
+        binding.local_id = str(order_id)

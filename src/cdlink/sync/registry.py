@@ -1,0 +1,34 @@
+"""The streams cdlink ships, listed once.
+
+A stream exists for the runtimes only if it is in ``STREAMS``: nothing registers itself by being
+imported, so a stream cannot silently go missing (a test checks that every stream class under
+``cdlink.sync`` is listed here). A plugin adds its own with ``default_registry.register`` when
+``cdlink worker --plugin`` or ``cdlink scheduler --plugin`` imports it.
+"""
+
+from __future__ import annotations
+
+from cdlink.sync.engine.streams import Stream, StreamRegistry
+from cdlink.sync.orders.actions import OrderActionsExporter
+from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
+from cdlink.sync.orders.history import OrdersHistoryImporter
+from cdlink.sync.orders.reconciliation import OrdersReconciliation
+from cdlink.sync.orders.stream import OrdersImporter
+from cdlink.sync.stock.offer_import import OfferImport
+from cdlink.sync.stock.pusher import StockPusher
+
+#: Every stream cdlink ships, by feature.
+STREAMS: tuple[type[Stream], ...] = (
+    # orders
+    OrdersImporter,
+    OrdersHistoryImporter,
+    OrdersReconciliation,
+    OrderActionsExporter,
+    CancellationReasonsFetcher,
+    # stock
+    StockPusher,
+    OfferImport,
+)
+
+#: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.
+default_registry = StreamRegistry(STREAMS)

@@ -1,0 +1,31 @@
+"""The REST API under ``/api/v1``: the same operations as the pages, for other programs.
+
+Authentication is a personal API token sent as ``Authorization: Bearer <token>`` (the access
+guard checks it; the ``HTTPBearer`` dependency only documents it in OpenAPI). A logged-in browser
+may call it too, with the page's CSRF token for anything that changes data.
+"""
+
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPBearer
+
+from cdlink.web.access import tokens_api
+from cdlink.web.connections import api as connections
+from cdlink.web.orders import acceptance_api as order_acceptance
+from cdlink.web.orders import api as orders
+from cdlink.web.orders import settings_api as order_settings
+from cdlink.web.stock import api as stock
+from cdlink.web.stock import warehouses_api as warehouses
+
+bearer = HTTPBearer(auto_error=False, description="A personal API token (Settings → API tokens).")
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer)])
+router.include_router(tokens_api.router)
+router.include_router(connections.router)
+router.include_router(order_acceptance.router)
+router.include_router(order_settings.router)
+router.include_router(orders.router)
+router.include_router(stock.csv_router)
+router.include_router(stock.router)
+router.include_router(warehouses.router)
+router.include_router(warehouses.buffers_router)
+
+__all__ = ["router"]

@@ -1,0 +1,271 @@
+"""``/api/v1/orders``: the imported orders, one order's detail, and the seller's actions.
+
+Actions are recorded and queued here (``cdlink.sync.orders.actions.request_action``); the sync
+engine sends them. The answer is the recorded action (``pending``); its outcome appears on the
+order's detail once the engine has sent it and read the order back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from cdlink.hub.orders import actions as order_actions
+from cdlink.hub.orders import payment_methods
+from cdlink.hub.orders.cancellation_reasons import reasons_for
+from cdlink.hub.orders.deadlines import acceptance_urgency
+from cdlink.hub.orders.queries import OrderFilter, get_order, list_orders
+from cdlink.hub.orders.stock import describe, reservations_of
+from cdlink.store.models import Order, OrderAction
+from cdlink.sync.orders.actions import request_action
+from cdlink.sync.orders.timeline import timeline
+from cdlink.web.identity import current_identity
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+class OrderSummary(BaseModel):
+    id: int
+    connection_id: int
+    marketplace_order_id: str
+    reference: str | None
+    status: str
+    purchased_at: datetime | None
+    customer_name: str | None
+    currency: str
+    total_amount: Decimal | None
+    acceptance_deadline: datetime | None
+    acceptance_urgency: Literal["overdue", "soon", "on_time"] | None = Field(
+        default=None, description="For orders waiting for acceptance: soon = under 12 hours."
+    )
+    shipping_deadline: datetime | None
+    marketplace_updated_at: datetime
+    payment_method: str | None = Field(default=None, description="The marketplace's value.")
+    payment_method_label: str | None = Field(
+        default=None, description="The seller's label of it (the raw value when none is set)."
+    )
+
+
+class LineOut(BaseModel):
+    line_id: str
+    status: str | None
+    quantity: int
+    seller_sku: str | None
+    product_title: str | None
+    gtin: str | None
+    supply_mode: str | None
+    unit_price: Decimal
+    shipping_cost: Decimal
+    total_amount: Decimal
+    commission_amount: Decimal | None
+    commission_rate: Decimal | None
+    taxes: list[dict[str, Any]]
+    stock_shipped: int = Field(description="Units its shipment took from on-hand.")
+
+
+class EventOut(BaseModel):
+    line_id: str | None
+    previous_status: str | None
+    status: str
+    changed_at: datetime
+
+
+class ActionOut(BaseModel):
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    state: str
+    outcome: str | None
+    requested_by: str | None
+    requested_at: datetime
+    finished_at: datetime | None
+
+
+class StockIssueOut(BaseModel):
+    """Why stock did not cover the order, or units missing when it shipped."""
+
+    kind: Literal["short", "unknown_sku", "no_sku", "missing_at_shipment"]
+    message: str
+    sku: str | None = None
+    line: str | None = None
+    wanted: int | None = None
+    available: int | None = None
+    missing: int | None = None
+
+
+class SyncEventOut(BaseModel):
+    kind: str = Field(description="imported, updated, ignored (older version), quarantined, action")
+    stream: str | None
+    run_id: int | None = None
+    at: datetime
+    changed_fields: list[str] = Field(default_factory=list)
+    details: str | None = None
+
+
+class OrderDetail(OrderSummary):
+    sales_channel: str | None
+    customer_email: str | None
+    offer_amount: Decimal | None
+    service_fees_amount: Decimal
+    service_fees: list[dict[str, Any]]
+    billing_address: dict[str, Any] | None
+    shipping_address: dict[str, Any] | None
+    lines: list[LineOut]
+    events: list[EventOut]
+    actions: list[ActionOut]
+    reserved: dict[str, int] = Field(description="Units the order holds now, per SKU.")
+    stock_issues: list[StockIssueOut]
+    sync_events: list[SyncEventOut]
+
+
+class ReasonOut(BaseModel):
+    code: str
+    label: str | None
+
+
+class OrderList(BaseModel):
+    items: list[OrderSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class ActionIn(BaseModel):
+    kind: Literal["accept", "refuse", "ship", "cancel", "cancel_lines", "resync"]
+    reason: str | None = Field(default=None, examples=["CustomerRequest"])
+    lines: list[str] = Field(default_factory=list, description="For cancel_lines: line ids.")
+    carrier: str | None = Field(
+        default=None, description="For ship: a carrier label.", examples=["Colissimo"]
+    )
+    tracking_number: str | None = Field(default=None, description="For ship: the parcel number.")
+    tracking_url: str | None = Field(default=None, description="For ship (optional).")
+
+
+def _summary(item: Order, labels: dict[tuple[int, str], str], now: datetime) -> OrderSummary:
+    summary = OrderSummary.model_validate(item, from_attributes=True)
+    summary.acceptance_urgency = acceptance_urgency(item, now)  # type: ignore[assignment]  # a known value
+    if item.payment_method is not None:
+        summary.payment_method_label = labels.get(
+            (item.connection_id, item.payment_method), item.payment_method
+        )
+    return summary
+
+
+@router.get("")
+def orders(
+    request: Request,
+    *,
+    connection_id: int | None = None,
+    status: list[str] = Query(default_factory=list),  # noqa: B008  (FastAPI's way)
+    purchased_from: datetime | None = None,
+    purchased_to: datetime | None = None,
+    q: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> OrderList:
+    """Orders, newest purchase first, filtered by connection, status, purchase dates and text."""
+    order_filter = OrderFilter(connection_id, tuple(status), purchased_from, purchased_to, q)
+    with request.app.state.database.reading() as session:
+        found = list_orders(session, order_filter, page=page, page_size=page_size)
+        labels = payment_methods.all_labels(session)
+        now = request.app.state.clock.now()
+        items = [_summary(item, labels, now) for item in found.orders]
+    return OrderList(items=items, total=found.total, page=found.page, page_size=found.page_size)
+
+
+@router.get("/{order_id}")
+def order(request: Request, order_id: int) -> OrderDetail:
+    with request.app.state.database.reading() as session:
+        return _detail(session, get_order(session, order_id), request.app.state.clock.now())
+
+
+@router.get("/{order_id}/cancellation-reasons")
+def order_reasons(request: Request, order_id: int) -> list[ReasonOut]:
+    """The reasons the marketplace offers to cancel this order now (empty until fetched)."""
+    with request.app.state.database.reading() as session:
+        item = get_order(session, order_id)
+        return [
+            ReasonOut(code=reason.code, label=reason.label)
+            for reason in reasons_for(session, item.connection_id, item.status)
+        ]
+
+
+@router.post("/{order_id}/actions", status_code=202)
+def act(request: Request, order_id: int, body: ActionIn) -> ActionOut:
+    """Record an action and queue it; 409 when the order's status does not allow it."""
+    identity = current_identity(request)
+    payload: dict[str, Any] = {}
+    if body.reason:
+        payload["reason"] = body.reason
+    if body.lines:
+        payload["lines"] = body.lines
+    for name in ("carrier", "tracking_number", "tracking_url"):
+        if getattr(body, name):
+            payload[name] = getattr(body, name)
+    with request.app.state.database.session() as session:
+        action = request_action(
+            session,
+            get_order(session, order_id),
+            body.kind,
+            payload,
+            requested_by=identity.email,
+            now=request.app.state.clock.now(),
+        )
+        recorded = ActionOut.model_validate(action, from_attributes=True)
+    runtime = getattr(request.app.state, "sync_runtime", None)
+    if runtime is not None:
+        runtime.wake()  # the embedded runtime sends it at once rather than at its next tick
+    return recorded
+
+
+def _detail(session: Session, item: Order, now: datetime) -> OrderDetail:
+    actions: list[OrderAction] = order_actions.actions_of(session, item.id)
+    labels = {
+        (item.connection_id, method): label
+        for method, label in payment_methods.labels(session, item.connection_id).items()
+    }
+    return OrderDetail.model_validate(
+        {
+            **_summary(item, labels, now).model_dump(),
+            **{
+                name: getattr(item, name)
+                for name in (
+                    "sales_channel",
+                    "customer_email",
+                    "offer_amount",
+                    "service_fees_amount",
+                    "service_fees",
+                    "billing_address",
+                    "shipping_address",
+                )
+            },
+            "lines": [LineOut.model_validate(line, from_attributes=True) for line in item.lines],
+            "events": [EventOut.model_validate(e, from_attributes=True) for e in item.events],
+            "actions": [ActionOut.model_validate(a, from_attributes=True) for a in actions],
+            "reserved": reservations_of(session, item),
+            "stock_issues": [
+                {**issue, "message": describe(issue)} for issue in item.stock_issues or []
+            ],
+            "sync_events": _sync_events(session, item, actions),
+        }
+    )
+
+
+def _sync_events(session: Session, item: Order, actions: list[OrderAction]) -> list[SyncEventOut]:
+    """What the engine did to the order: imports and updates, quarantine, actions; by time."""
+    return [
+        SyncEventOut(
+            kind=entry.kind,
+            stream=entry.stream,
+            run_id=entry.run_id,
+            at=entry.at,
+            changed_fields=entry.changed_fields,
+            details=entry.details,
+        )
+        for entry in timeline(session, item, actions)
+    ]

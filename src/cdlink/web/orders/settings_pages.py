@@ -1,0 +1,177 @@
+"""The order settings of one account, on one page: how orders waiting for acceptance are handled
+(manual, when in stock, always; automatic refusal), which orders it imports, the seller's payment
+labels, the marketplace's cancellation reasons (with a refresh), and what is left in quarantine.
+
+Changing the filter so that it admits more queues a backfill (``change_import_filter``), shown on
+the Import history page; a refresh asks the engine for a run of ``cancellation_reasons``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from cdlink.hub.connections.accounts import get_connection, list_connections
+from cdlink.hub.orders import actions as order_actions
+from cdlink.hub.orders import cancellation_reasons, payment_methods
+from cdlink.hub.orders.import_filters import ORDER_STATUSES, ImportFilterError, import_filter
+from cdlink.hub.orders.payment_methods import PaymentLabelError
+from cdlink.sync.engine import quarantine
+from cdlink.sync.engine.schedules import request_run
+from cdlink.sync.orders.cancellation_reasons import STREAM as REASONS
+from cdlink.sync.orders.history import change_import_filter
+from cdlink.web.i18n import gettext, request_language
+from cdlink.web.identity import require_admin
+from cdlink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _wake(request: Request) -> None:
+    runtime = getattr(request.app.state, "sync_runtime", None)
+    if runtime is not None:
+        runtime.wake()
+
+
+def _page(
+    request: Request, connection_id: int, *, error: str | None = None, status: int = 200
+) -> Response:
+    state = request.app.state
+    with state.database.reading() as session:
+        connection = get_connection(session, connection_id)
+        found = import_filter(session, connection_id)
+        values: dict[str, Any] = {
+            "connection": connection,
+            "connections": {item.id: item.name for item in list_connections(session)},
+            "statuses": ORDER_STATUSES,
+            "chosen_statuses": found.statuses or set(ORDER_STATUSES),
+            "purchased_from": found.purchased_from.date().isoformat()
+            if found.purchased_from
+            else "",
+            "policy": order_actions.acceptance_policy(session, connection_id),
+            "methods": payment_methods.methods(session, connection_id),
+            "labels": payment_methods.labels(session, connection_id),
+            "reasons": {
+                status: cancellation_reasons.reasons_for(session, connection_id, status)
+                for status in cancellation_reasons.CANCELLABLE_STATUSES
+            },
+            "reasons_fetched_at": cancellation_reasons.fetched_at(session, connection_id),
+            "quarantined": quarantine.open_entries(session, connection_id),
+            "error": error,
+            "zone": state.settings.zone,
+            "saved": request.query_params.get("saved"),
+        }
+    return render(request, "orders/settings.html", values, status=status)
+
+
+@router.get("/orders/settings")
+def settings_index(request: Request) -> Response:
+    with request.app.state.database.reading() as session:
+        connections = list_connections(session)
+    if not connections:
+        return RedirectResponse("/apps", status_code=303)
+    return RedirectResponse(f"/orders/settings/{connections[0].id}", status_code=303)
+
+
+@router.get("/settings/orders")
+def former_acceptance_page() -> Response:
+    """Where acceptance was set before it joined the order settings: bookmarks still work."""
+    return RedirectResponse("/orders/settings", status_code=303)
+
+
+@router.get("/orders/settings/{connection_id}")
+def settings_page(request: Request, connection_id: int) -> Response:
+    return _page(request, connection_id)
+
+
+@router.post("/orders/settings/{connection_id}/acceptance")
+def save_acceptance(
+    request: Request,
+    connection_id: int,
+    acceptance: Annotated[str, Form()],
+    auto_refuse: Annotated[str, Form()] = "",
+) -> Response:
+    """The acceptance policy, as ``cdlink orders policy`` and the API set it."""
+    state = request.app.state
+    with state.database.session() as session:
+        get_connection(session, connection_id)
+        order_actions.set_acceptance_policy(
+            session, connection_id, acceptance, state.clock.now(), auto_refuse=bool(auto_refuse)
+        )
+    return RedirectResponse(f"/orders/settings/{connection_id}?saved=acceptance", status_code=303)
+
+
+@router.post("/orders/settings/{connection_id}/filter")
+async def save_filter(request: Request, connection_id: int) -> Response:
+    identity = require_admin(request)
+    state = request.app.state
+    form = await request.form()
+    statuses = [str(value) for value in form.getlist("status")]
+    raw_date = str(form.get("purchased_from") or "")
+    language = request_language(request, state.settings)
+    try:
+        since = (
+            datetime.combine(date.fromisoformat(raw_date), time(), tzinfo=UTC) if raw_date else None
+        )
+    except ValueError:
+        return _page(request, connection_id, error=gettext(language, "Enter a date."), status=422)
+    try:
+        with state.database.session() as session:
+            get_connection(session, connection_id)
+            backfill = change_import_filter(
+                session,
+                connection_id,
+                statuses,
+                since,
+                requested_by=identity.email,
+                now=state.clock.now(),
+            )
+    except ImportFilterError as error:
+        message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
+        return _page(request, connection_id, error=message, status=422)
+    _wake(request)
+    saved = "backfill" if backfill is not None else "filter"
+    return RedirectResponse(f"/orders/settings/{connection_id}?saved={saved}", status_code=303)
+
+
+@router.post("/orders/settings/{connection_id}/payments")
+async def save_labels(request: Request, connection_id: int) -> Response:
+    require_admin(request)
+    state = request.app.state
+    form = await request.form()
+    chosen = {
+        key.removeprefix("label:"): str(value)
+        for key, value in form.multi_items()
+        if key.startswith("label:")
+    }
+    try:
+        with state.database.session() as session:
+            get_connection(session, connection_id)
+            payment_methods.set_labels(session, connection_id, chosen, state.clock.now())
+    except PaymentLabelError as error:
+        language = request_language(request, state.settings)
+        message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
+        return _page(request, connection_id, error=message, status=422)
+    return RedirectResponse(f"/orders/settings/{connection_id}?saved=payments", status_code=303)
+
+
+@router.post("/orders/settings/{connection_id}/reasons")
+def refresh_reasons(request: Request, connection_id: int) -> Response:
+    state = request.app.state
+    with state.database.session() as session:
+        get_connection(session, connection_id)
+        request_run(session, connection_id, REASONS, now=state.clock.now(), trigger="manual")
+    _wake(request)
+    return RedirectResponse(f"/orders/settings/{connection_id}?saved=reasons", status_code=303)
+
+
+@router.post("/orders/settings/{connection_id}/quarantine/{entry_id}/dismiss")
+def dismiss(request: Request, connection_id: int, entry_id: int) -> Response:
+    require_admin(request)
+    state = request.app.state
+    with state.database.session() as session:
+        quarantine.dismiss(session, entry_id, state.clock.now(), connection_id)
+    return RedirectResponse(f"/orders/settings/{connection_id}?saved=dismissed", status_code=303)

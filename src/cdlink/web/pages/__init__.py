@@ -1,1 +1,0 @@
-"""The HTML pages, one router per area of the interface."""
