@@ -21,8 +21,7 @@ from cdlink.store.models import (
     StreamSchedule,
     SyncRun,
 )
-from cdlink.sync.connections import accounts as connections
-from cdlink.sync.engine import leases, quarantine, schedules
+from cdlink.sync.engine import connections, leases, quarantine, schedules
 from cdlink.sync.engine.errors import BindingRaced, UnknownConnection, UnknownStream
 from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
 from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry

@@ -18,7 +18,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
 from cdlink.store.models import Order
-from cdlink.sync.connections.accounts import find_connection
+from cdlink.sync.engine.connections import find_connection
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.history import request_history_import
 

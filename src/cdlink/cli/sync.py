@@ -9,8 +9,8 @@ from cdlink.core.clock import SystemClock
 from cdlink.jobs.environment import JobEnvironment, load_plugins
 from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
-from cdlink.sync.connections.accounts import find_connection
 from cdlink.sync.engine import quarantine, schedules
+from cdlink.sync.engine.connections import find_connection
 from cdlink.sync.engine.status import StreamStatus, stream_statuses
 
 app = typer.Typer(help="Sync engine: run streams, ask for a run, show status, retry dead ones.")

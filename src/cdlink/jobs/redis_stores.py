@@ -21,8 +21,7 @@ from redis import Redis
 from cdlink.core.clock import Clock
 from cdlink.core.errors import SecretBoxError
 from cdlink.core.secret_box import SecretBox
-from cdlink.octopia.budget import BucketState
-from cdlink.octopia.tokens import CachedToken
+from cdlink.octopia import BucketState, CachedToken
 
 # Compare-and-set of a bucket: write only if the stored version is still the expected one.
 _SAVE = """

@@ -10,7 +10,8 @@ Usable on its own by any Python program::
             ...
 
 See docs/octopia-client.md. The names below are the whole public surface; the models are in
-``cdlink.octopia.models``.
+``cdlink.octopia.models``. Every other module of this package is internal: an import-linter
+contract keeps the rest of cdlink to these two names.
 """
 
 from cdlink.octopia.auth import OctopiaAuth
@@ -37,15 +38,17 @@ from cdlink.octopia.errors import (
     ServerError,
     TransportError,
 )
-from cdlink.octopia.pagination import Page, RejectedItem
+from cdlink.octopia.pagination import Page, RejectedItem, iterate_page_numbers
 from cdlink.octopia.policy import FAILURE_POLICY, Action, FailureType, Resolution, resolve
 from cdlink.octopia.problems import Problem
 from cdlink.octopia.retry import RetryPolicy
 from cdlink.octopia.services import OfferQuery, OrderQuery
+from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE
 from cdlink.octopia.tokens import CachedToken, InMemoryTokenStore, TokenStore
 
 __all__ = [
     "FAILURE_POLICY",
+    "MAXIMUM_PAGE_SIZE",
     "Action",
     "ApiError",
     "AuthError",
@@ -80,5 +83,6 @@ __all__ = [
     "ServerError",
     "TokenStore",
     "TransportError",
+    "iterate_page_numbers",
     "resolve",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from cdlink.sync.engine.streams import Stream, StreamRegistry
 from cdlink.sync.orders.actions import OrderActionsExporter
 from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
+from cdlink.sync.orders.carriers import CarriersFetcher
 from cdlink.sync.orders.history import OrdersHistoryImporter
 from cdlink.sync.orders.reconciliation import OrdersReconciliation
 from cdlink.sync.orders.stream import OrdersImporter
@@ -25,6 +26,7 @@ STREAMS: tuple[type[Stream], ...] = (
     OrdersReconciliation,
     OrderActionsExporter,
     CancellationReasonsFetcher,
+    CarriersFetcher,
     # stock
     StockPusher,
     OfferImport,

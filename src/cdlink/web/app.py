@@ -18,7 +18,6 @@ from cdlink.core.signing_key import load_signing_key
 from cdlink.jobs.embedded import EmbeddedRuntime
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import Transports, in_process_clients
-from cdlink.octopia import RetryPolicy
 from cdlink.store.engine import Database
 from cdlink.sync.connections.check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web import api, docs, errors, health
@@ -31,7 +30,6 @@ from cdlink.web.metrics import WebMetrics
 from cdlink.web.orders import import_pages as order_imports
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
-from cdlink.web.orders.carriers import CarrierCache
 from cdlink.web.security import Signer
 from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
@@ -128,11 +126,6 @@ def create_app(
         ),
     )
     app.state.sync_runtime = runtime
-    # For the few reads a page makes of the marketplace itself (the carriers of the ship form).
-    app.state.marketplace_clients = in_process_clients(
-        settings, clock, transports=transports, retry=RetryPolicy(max_retries=1)
-    )
-    app.state.carriers = CarrierCache()
     metrics = WebMetrics()
     app.state.metrics = metrics
     app.middleware("http")(metrics.middleware)

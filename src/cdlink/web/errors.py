@@ -60,7 +60,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((OrderActionError, WarehouseExistsError, WarehouseInUseError), 409),
     ((IdempotencyInProgressError,), 409),
     ((StorageError, ConfigurationError), 503),
-    ((CarriersUnavailableError,), 502),
+    ((CarriersUnavailableError,), 503),
 )
 
 

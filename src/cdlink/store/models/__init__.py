@@ -17,6 +17,7 @@ from cdlink.store.models.inventory import (
 )
 from cdlink.store.models.order_sync import (
     CachedCancellationReason,
+    CachedCarrier,
     InitialImport,
     OrderImportFilter,
     OrderSyncEvent,
@@ -45,6 +46,7 @@ __all__ = [
     "ApiToken",
     "Binding",
     "CachedCancellationReason",
+    "CachedCarrier",
     "Connection",
     "IdempotencyKey",
     "InitialImport",

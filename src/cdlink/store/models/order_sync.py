@@ -5,6 +5,7 @@
 - ``order_import_filters``: which marketplace statuses and purchase dates a connection imports;
 - ``payment_method_labels``: the seller's own name for each marketplace payment method;
 - ``cancellation_reasons``: the marketplace's reason codes, fetched and cached per order status;
+- ``carriers``: the marketplace's carrier referential, fetched and cached per connection;
 - ``order_sync_events``: what the sync engine did to one order (imported, updated, ignored).
 """
 
@@ -98,6 +99,20 @@ class CachedCancellationReason(Base):
     order_status: Mapped[str] = mapped_column(String(40))
     code: Mapped[str] = mapped_column(String(80))
     label: Mapped[str | None] = mapped_column(String(200), default=None)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CachedCarrier(Base):
+    """A carrier the marketplace lists (``GET /carriers``): a shipment may name its label."""
+
+    __tablename__ = "carriers"
+    __table_args__ = (UniqueConstraint("connection_id", "label"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(200))
+    # Codes are not unique: one code may carry several labels (reference §6.1).
+    code: Mapped[str | None] = mapped_column(String(80), default=None)
     fetched_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

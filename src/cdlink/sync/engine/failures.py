@@ -16,18 +16,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from cdlink.octopia.errors import (
+from cdlink.octopia import FAILURE_POLICY as OCTOPIA_POLICY
+from cdlink.octopia import (
+    Action,
     AuthError,
     CredentialsRejected,
     Forbidden,
     OctopiaError,
     RateLimited,
+    Resolution,
     ServerError,
     TransportError,
 )
-from cdlink.octopia.policy import FAILURE_POLICY as OCTOPIA_POLICY
-from cdlink.octopia.policy import Action, Resolution
-from cdlink.octopia.policy import FailureType as OctopiaFailureType
+from cdlink.octopia import FailureType as OctopiaFailureType
 
 
 class FailureAction(enum.StrEnum):

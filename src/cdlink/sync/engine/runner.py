@@ -23,8 +23,7 @@ from cdlink.core.clock import Clock
 from cdlink.hub.connections.accounts import ACTIVE
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, StreamSchedule, SyncRun
-from cdlink.sync.connections import accounts as connections
-from cdlink.sync.engine import leases, runs, schedules
+from cdlink.sync.engine import connections, leases, runs, schedules
 from cdlink.sync.engine.errors import LeaseLost, StreamBusy, UnknownConnection
 from cdlink.sync.engine.failures import (
     DEFAULT_POLICY,

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from cdlink.octopia.pagination import Page, RejectedItem, iterate_page_numbers
+from cdlink.octopia import Page, RejectedItem, iterate_page_numbers
 from cdlink.sync.engine.errors import WindowDrifting
 from cdlink.sync.engine.windows import Window
 

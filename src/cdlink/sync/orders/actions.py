@@ -21,9 +21,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cdlink.hub.orders import actions as order_actions
-from cdlink.octopia import OctopiaClient
-from cdlink.octopia.errors import Conflict, Forbidden, InvalidRequest, NotFound
-from cdlink.octopia.models.orders import Parcel, PartialCancellationLine
+from cdlink.octopia import Conflict, Forbidden, InvalidRequest, NotFound, OctopiaClient
+from cdlink.octopia.models import Parcel, PartialCancellationLine
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome

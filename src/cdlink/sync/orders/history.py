@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from cdlink.hub.orders import initial_imports
 from cdlink.hub.orders.import_filters import set_import_filter
 from cdlink.hub.orders.records import OrderDraft
-from cdlink.octopia.models.orders import Order as MarketplaceOrder
-from cdlink.octopia.services.orders import OrderQuery
+from cdlink.octopia import OrderQuery
+from cdlink.octopia.models import Order as MarketplaceOrder
 from cdlink.store.models import InitialImport
 from cdlink.sync.engine.bindings import raced
 from cdlink.sync.engine.errors import RetryLater

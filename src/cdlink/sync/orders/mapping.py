@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from cdlink.hub.orders.records import LineDraft, OrderDraft
-from cdlink.octopia.models.orders import Address, Order, OrderLine, Tax
+from cdlink.octopia.models import Address, Order, OrderLine, Tax
 from cdlink.sync.engine.errors import RecordRejected
 
 DEFAULT_CURRENCY = "EUR"

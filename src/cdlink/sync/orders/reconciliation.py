@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.orders.import_filters import import_filter
-from cdlink.octopia.models.orders import Order as MarketplaceOrder
-from cdlink.octopia.services.orders import OrderQuery
+from cdlink.octopia import OrderQuery
+from cdlink.octopia.models import Order as MarketplaceOrder
 from cdlink.store.models import Binding, Order
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.streams import Stream, StreamContext

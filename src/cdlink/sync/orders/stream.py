@@ -43,9 +43,8 @@ from cdlink.hub.orders.records import AWAITING_ACCEPTANCE, OrderDraft
 from cdlink.hub.orders.stock import coverage, describe, follow, set_acceptance_issues
 from cdlink.hub.orders.sync_events import save_with_events
 from cdlink.hub.stock.inventory import Inventory
-from cdlink.octopia.models.orders import Order as MarketplaceOrder
-from cdlink.octopia.pagination import RejectedItem
-from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE, OrderQuery
+from cdlink.octopia import MAXIMUM_PAGE_SIZE, OrderQuery, RejectedItem
+from cdlink.octopia.models import Order as MarketplaceOrder
 from cdlink.store.models import Binding, Order
 from cdlink.sync.engine import quarantine
 from cdlink.sync.engine.bindings import Binder

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.stock.inventory import Inventory, add_product, is_managed
-from cdlink.octopia.models.offers import Offer
+from cdlink.octopia.models import Offer
 from cdlink.store.models import Connection, MarketplaceQuantity, OutboxEntry
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.bindings import Binder

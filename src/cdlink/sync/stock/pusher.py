@@ -21,8 +21,8 @@ from typing import ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cdlink.octopia.errors import RateLimited, ServerError, TransportError
-from cdlink.octopia.models.offers import IntegrationStatus, OfferRequest, PackageType
+from cdlink.octopia import RateLimited, ServerError, TransportError
+from cdlink.octopia.models import IntegrationStatus, OfferRequest, PackageType
 from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome

@@ -63,5 +63,7 @@ def list_carriers(request: Request, connection_id: int) -> CarriersOut:
         get_connection(session, connection_id)
     found = carriers.labels(request, connection_id)
     if found is None:
-        raise carriers.CarriersUnavailableError("the marketplace did not answer for its carriers")
+        raise carriers.CarriersUnavailableError(
+            "the carriers have not been read from Cdiscount yet"
+        )
     return CarriersOut(carriers=found)

@@ -1,69 +1,40 @@
-"""The carriers a shipment may name, asked of the marketplace (``GET /carriers``) per connection.
+"""The carriers a shipment may name, read from the cache the ``carriers`` stream keeps.
 
-The ship form and ``/api/v1/connections/{id}/carriers`` list them. The answer is kept an hour per
-connection (the referential rarely changes). When the marketplace cannot be asked, ``labels``
-returns None: the form then takes the carrier's label as typed, and the marketplace checks it
-when the shipment is sent.
+The ship form and ``/api/v1/connections/{id}/carriers`` list them. No request calls the
+marketplace: when the connection's carriers were never read, the stream is asked to run now
+(through the connection's budget and the sync log) and ``labels`` returns None; the form then
+takes the carrier's label as typed (the marketplace checks it when the shipment is sent) and the
+API answers 503 with a hint to try again in a moment.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from datetime import datetime, timedelta
-
 from fastapi import Request
 
 from cdlink.core.errors import CdlinkError
+from cdlink.hub.orders.carriers import STREAM, carrier_labels
 from cdlink.store.models import Connection
-
-log = logging.getLogger(__name__)
-KEPT_FOR = timedelta(hours=1)
+from cdlink.sync.engine.schedules import request_run
 
 
 class CarriersUnavailableError(CdlinkError):
-    """The marketplace could not be asked for its carriers."""
+    """The connection's carriers have not been read from the marketplace yet."""
 
-    default_hint = "Test the connection (Apps), then try again; a shipment may still name one."
-
-
-class CarrierCache:
-    """Carrier labels per connection, with the time they were read."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._labels: dict[int, tuple[datetime, list[str]]] = {}
-
-    def get(self, connection_id: int, now: datetime) -> list[str] | None:
-        with self._lock:
-            found = self._labels.get(connection_id)
-        if found is None or now - found[0] > KEPT_FOR:
-            return None
-        return found[1]
-
-    def put(self, connection_id: int, now: datetime, labels: list[str]) -> None:
-        with self._lock:
-            self._labels[connection_id] = (now, labels)
+    default_hint = (
+        "cdlink is reading them from Cdiscount now: try again in a few seconds. If they never "
+        "come, test the connection (Apps); a shipment may still name its carrier."
+    )
 
 
 def labels(request: Request, connection_id: int) -> list[str] | None:
-    """The connection's carrier labels, sorted; None when the marketplace cannot be asked."""
+    """The connection's carrier labels, sorted; None while they were never read."""
     state = request.app.state
-    now = state.clock.now()
-    cache: CarrierCache = state.carriers
-    known = cache.get(connection_id, now)
-    if known is not None:
-        return known
-    with state.database.reading() as session:
-        connection = session.get(Connection, connection_id)
-        if connection is None:
-            return None
-        session.expunge(connection)
-    try:
-        with state.marketplace_clients(connection) as client:
-            found = sorted({carrier.label for carrier in client.carriers.list()})
-    except (CdlinkError, OSError) as error:
-        log.warning("carriers of connection %s: %s", connection_id, error)
-        return None
-    cache.put(connection_id, now, found)
-    return found
+    with state.database.session() as session:
+        found = carrier_labels(session, connection_id)
+        if found is not None or session.get(Connection, connection_id) is None:
+            return found
+        request_run(session, connection_id, STREAM, now=state.clock.now(), trigger="event")
+    runtime = getattr(state, "sync_runtime", None)
+    if runtime is not None:
+        runtime.wake()
+    return None
