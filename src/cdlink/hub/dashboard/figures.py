@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, literal, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from cdlink.hub.stock.availability import available_to_sell_sql, on_hand_total
 from cdlink.store.models import (
+    EVERY_PRODUCT,
     Connection,
     Order,
     OutboxEntry,
@@ -44,7 +46,6 @@ STALE_PUSH = timedelta(minutes=15)
 NAMED_SKUS = 10
 ORDERS_STREAM = "orders"
 STOCK_STREAM = "stock"
-EVERY_PRODUCT = 0
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,10 @@ def deadlines(
 def stock_alerts(session: Session, now: datetime) -> StockAlerts:
     """SKUs whose available-to-sell is 0 on a stock-synced connection, in one query.
 
-    The same rule as ``hub.availability.available_to_sell``: Σ max(0, on hand) over the
-    connection's warehouses, less every open reservation, less the buffer (the product's own on
-    the connection if set, else the connection's), never below zero. Only products with stock
-    entered somewhere count, as for the stock pusher.
+    Available-to-sell is ``cdlink.hub.stock.availability.available_to_sell_sql``: Σ max(0, on
+    hand) over the connection's warehouses, less every open reservation, less the buffer (the
+    product's own on the connection if set, else the connection's), never below zero. Only
+    products with stock entered somewhere count, as for the stock pusher.
     """
     synced = (
         select(Connection.id.label("connection_id"))
@@ -186,7 +187,7 @@ def stock_alerts(session: Session, now: datetime) -> StockAlerts:
         select(
             WarehouseConnection.connection_id,
             StockLevel.product_id,
-            func.sum(case((StockLevel.on_hand > 0, StockLevel.on_hand), else_=0)).label("units"),
+            on_hand_total(StockLevel.on_hand).label("units"),
         )
         .join(WarehouseConnection, WarehouseConnection.warehouse_id == StockLevel.warehouse_id)
         .group_by(WarehouseConnection.connection_id, StockLevel.product_id)
@@ -195,7 +196,7 @@ def stock_alerts(session: Session, now: datetime) -> StockAlerts:
     reserved = (
         select(
             Reservation.product_id,
-            func.sum(case((Reservation.quantity > 0, Reservation.quantity), else_=0)).label("q"),
+            func.sum(Reservation.quantity).label("q"),
         )
         .group_by(Reservation.product_id)
         .subquery()
@@ -204,7 +205,7 @@ def stock_alerts(session: Session, now: datetime) -> StockAlerts:
     default = select(StockBuffer).subquery("default_buffer")
     units = func.coalesce(on_hand.c.units, 0)
     buffer = func.coalesce(own.c.quantity, default.c.quantity, 0)
-    left = units - func.coalesce(reserved.c.q, 0) - case((buffer > 0, buffer), else_=0)
+    available = available_to_sell_sql(units, func.coalesce(reserved.c.q, 0), buffer)
     empty = (
         select(Product.sku)
         .select_from(synced)
@@ -232,7 +233,7 @@ def stock_alerts(session: Session, now: datetime) -> StockAlerts:
                 default.c.product_id == EVERY_PRODUCT,
             ),
         )
-        .where(left <= 0)
+        .where(available == 0)
         .distinct()
         .subquery()
     )

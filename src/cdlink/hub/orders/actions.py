@@ -29,7 +29,7 @@ ACCEPT, REFUSE, SHIP, CANCEL, CANCEL_LINES, RESYNC = (
 ACTIONS = (ACCEPT, REFUSE, SHIP, CANCEL, CANCEL_LINES, RESYNC)
 PENDING, DONE, FAILED = "pending", "done", "failed"
 #: manual: the seller decides; in_stock: accepted when stock covers every line (see
-#: ``cdlink.sync.orders.stream``); always: every order accepted.
+#: ``cdlink.hub.orders.acceptance``); always: every order accepted.
 MANUAL, IN_STOCK, ALWAYS = "manual", "in_stock", "always"
 POLICIES = (MANUAL, IN_STOCK, ALWAYS)
 

@@ -16,9 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.stock.availability import available_to_sell
-from cdlink.store.models import Product, Reservation, StockBuffer, StockLevel, WarehouseConnection
+from cdlink.store.models import (
+    EVERY_PRODUCT,
+    Product,
+    Reservation,
+    StockBuffer,
+    StockLevel,
+    WarehouseConnection,
+)
 
-EVERY_PRODUCT = 0
 T = TypeVar("T")
 CHUNK = 500
 

@@ -5,6 +5,7 @@ from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
+    EVERY_PRODUCT,
     MarketplaceQuantity,
     Product,
     Reservation,
@@ -42,6 +43,7 @@ from cdlink.store.models.sync import (
 from cdlink.store.models.users import User
 
 __all__ = [
+    "EVERY_PRODUCT",
     "ActivityEntry",
     "ApiToken",
     "Binding",

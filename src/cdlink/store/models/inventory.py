@@ -110,14 +110,18 @@ class Reservation(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+#: ``StockBuffer.product_id`` of a connection's buffer for every product (no product has id 0).
+EVERY_PRODUCT = 0
+
+
 class StockBuffer(Base):
-    """Units kept back from a connection: for every product (product_id 0) or for one."""
+    """Units kept back from a connection: for every product (``EVERY_PRODUCT``) or for one."""
 
     __tablename__ = "stock_buffers"
     __table_args__ = (PrimaryKeyConstraint("connection_id", "product_id"),)
 
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
-    # 0 means "every product of the connection" (no foreign key on purpose).
+    # EVERY_PRODUCT means "every product of the connection" (no foreign key on purpose).
     product_id: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
 

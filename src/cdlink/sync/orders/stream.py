@@ -25,27 +25,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cdlink.hub.orders.actions import (
-    ACCEPT,
-    ALWAYS,
-    IN_STOCK,
-    REFUSE,
-    acceptance_policy,
-    actions_of,
-)
+from cdlink.hub.orders.acceptance import AUTOMATIC_ACCEPTANCE, decide
 from cdlink.hub.orders.import_filters import ImportFilter, import_filter
-from cdlink.hub.orders.records import AWAITING_ACCEPTANCE, OrderDraft
-from cdlink.hub.orders.stock import coverage, describe, follow, set_acceptance_issues
+from cdlink.hub.orders.records import OrderDraft
+from cdlink.hub.orders.stock import follow
 from cdlink.hub.orders.sync_events import save_with_events
-from cdlink.hub.stock.inventory import Inventory
 from cdlink.octopia import MAXIMUM_PAGE_SIZE, OrderQuery, RejectedItem
 from cdlink.octopia.models import Order as MarketplaceOrder
-from cdlink.store.models import Binding, Order
+from cdlink.store.models import Binding
 from cdlink.sync.engine import quarantine
 from cdlink.sync.engine.bindings import Binder
 from cdlink.sync.engine.errors import RecordRejected
@@ -59,7 +51,6 @@ from cdlink.sync.orders.stock import inventory
 
 OrderRecord = MarketplaceOrder | RejectedItem
 #: Who asked, on the actions the acceptance policy records.
-AUTOMATIC_ACCEPTANCE = "automatic acceptance"
 
 
 class OrdersImporter(Importer[OrderRecord, OrderDraft]):
@@ -165,33 +156,22 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             # The bound order was deleted locally: the binding follows the order saved again.
             rebind(session, context, mapped.marketplace_order_id, order.id)
         stock = inventory(session, context.clock)
-        decide(session, order, stock, now)
+        decision = decide(session, order, stock)
+        if decision is not None:
+            request_action(
+                session,
+                order,
+                decision.kind,
+                decision.payload,
+                requested_by=AUTOMATIC_ACCEPTANCE,
+                now=now,
+            )
         follow(order, stock)
         return str(order.id)
 
     def raw(self, record: OrderRecord) -> Any:
         # An unreadable item is kept as the marketplace sent it (decimals as their text).
         return super().raw(record.raw if isinstance(record, RejectedItem) else record)
-
-
-def decide(session: Session, order: Order, stock: Inventory, now: datetime) -> None:
-    """Apply the connection's acceptance policy to a waiting order nobody has decided yet."""
-    if order.status != AWAITING_ACCEPTANCE:
-        return
-    policy = acceptance_policy(session, order.connection_id)
-    if policy.acceptance not in {ALWAYS, IN_STOCK}:
-        return
-    if any(action.kind in {ACCEPT, REFUSE} for action in actions_of(session, order.id)):
-        return
-    issues = coverage(order, stock) if policy.acceptance == IN_STOCK else []
-    set_acceptance_issues(order, issues)
-    if not issues:
-        request_action(session, order, ACCEPT, requested_by=AUTOMATIC_ACCEPTANCE, now=now)
-    elif policy.auto_refuse:
-        note = "; ".join(describe(issue) for issue in issues)
-        request_action(
-            session, order, REFUSE, {"note": note}, requested_by=AUTOMATIC_ACCEPTANCE, now=now
-        )
 
 
 def rebind(

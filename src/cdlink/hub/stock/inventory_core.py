@@ -1,0 +1,196 @@
+"""What every stock operation shares: lookups, reads of available-to-sell, and publishing.
+
+``Inventory`` (``cdlink.hub.stock.inventory``) is this core plus the writes of stock levels and
+reservations (``levels``) and of buffers and warehouse mappings (``mapping``). Every write hands
+the new available-to-sell of every affected (connection, SKU) to a ``StockPublisher`` in the same
+transaction, only for connections with stock sync enabled. The hub does not know the outbox (it
+sits below the sync layer); callers pass ``cdlink.sync.stock.pusher.publish_to_outbox``, which
+queues the push and wakes the stock pusher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from cdlink.core.clock import Clock
+from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
+from cdlink.hub.stock.availability import available_to_sell_sql, on_hand_total
+from cdlink.hub.stock.figures import StockFigures
+from cdlink.store.models import (
+    EVERY_PRODUCT,
+    Connection,
+    Product,
+    Reservation,
+    StockBuffer,
+    StockLevel,
+    Warehouse,
+    WarehouseConnection,
+)
+
+#: Called with (session, connection id, SKU, available-to-sell, now) after each stock change.
+StockPublisher = Callable[[Session, int, str, int, datetime], None]
+#: An order's reservations: (connection id, order reference).
+OrderKey = tuple[int, str]
+
+
+class UnknownProductError(CdlinkError):
+    """No product has that SKU."""
+
+    default_hint = translatable("Check the SKU, or import the offers of the connection first.")
+
+
+class UnknownWarehouseError(CdlinkError):
+    """No warehouse has that code."""
+
+    default_hint = translatable("Create the warehouse in Settings → Warehouses, or check its code.")
+
+
+class InvalidStockError(CdlinkError):
+    """A quantity that cannot be stored (negative on-hand, reservation or buffer)."""
+
+    default_hint = translatable("Use a whole number of units, zero or more.")
+
+
+class InventoryCore:
+    """Stock lookups, reads and publishing inside one session (the caller's transaction)."""
+
+    def __init__(self, session: Session, clock: Clock, publish: StockPublisher) -> None:
+        self.session = session
+        self.clock = clock
+        self.publish = publish
+        # An Inventory lives for one transaction. These hold what it has read so that a burst of
+        # changes costs a few statements each (the session's identity map only keeps weak
+        # references, and a lookup by SKU or code always queries).
+        self._products: dict[str, Product] = {}
+        self._warehouses: dict[str, Warehouse] = {}
+        self._levels: dict[tuple[int, int], StockLevel] = {}
+        self._synced: list[int] | None = None
+
+    def product(self, sku: str) -> Product:
+        product = self._products.get(sku)
+        if product is None:
+            product = self.session.scalar(select(Product).where(Product.sku == sku))
+            if product is None:
+                raise UnknownProductError(f"unknown SKU {sku!r}")
+            self._products[sku] = product
+        return product
+
+    def warehouse(self, code: str) -> Warehouse:
+        warehouse = self._warehouses.get(code)
+        if warehouse is None:
+            warehouse = self.session.scalar(select(Warehouse).where(Warehouse.code == code))
+            if warehouse is None:
+                raise UnknownWarehouseError(f"unknown warehouse {code!r}")
+            self._warehouses[code] = warehouse
+        return warehouse
+
+    def available(
+        self, connection_id: int, product: Product, *, excluding: OrderKey | None = None
+    ) -> int:
+        """The product's available-to-sell on ``connection_id`` (one query).
+
+        ``excluding`` (connection id, order reference): as if that order held nothing, to ask
+        whether stock covers an order that already reserves its own units.
+        """
+        on_hand = (
+            select(on_hand_total(StockLevel.on_hand))
+            .join(WarehouseConnection, WarehouseConnection.warehouse_id == StockLevel.warehouse_id)
+            .where(
+                StockLevel.product_id == product.id,
+                WarehouseConnection.connection_id == connection_id,
+            )
+            .scalar_subquery()
+        )
+        reserved = self._reserved_query(product, excluding).scalar_subquery()
+        buffer = (
+            select(StockBuffer.quantity)
+            .where(
+                StockBuffer.connection_id == connection_id,
+                StockBuffer.product_id.in_((product.id, EVERY_PRODUCT)),
+            )
+            .order_by(StockBuffer.product_id.desc())  # the product's own before the default
+            .limit(1)
+            .scalar_subquery()
+        )
+        return int(
+            self.session.scalar(
+                select(available_to_sell_sql(on_hand, reserved, func.coalesce(buffer, 0)))
+            )
+            or 0
+        )
+
+    def reserved(self, product: Product, *, excluding: OrderKey | None = None) -> int:
+        """Units held by open orders of every connection: they are physically gone."""
+        return int(self.session.scalar(self._reserved_query(product, excluding)) or 0)
+
+    @staticmethod
+    def _reserved_query(product: Product, excluding: OrderKey | None) -> Select[int]:
+        query = select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+            Reservation.product_id == product.id
+        )
+        if excluding is not None:
+            connection_id, order_reference = excluding
+            query = query.where(
+                ~(
+                    (Reservation.connection_id == connection_id)
+                    & (Reservation.order_reference == order_reference)
+                )
+            )
+        return query
+
+    def buffer(self, connection_id: int, product: Product) -> int:
+        """The product's own buffer on the connection if set, else the connection's."""
+        own = self.session.get(StockBuffer, (connection_id, product.id))
+        if own is not None:
+            return own.quantity
+        default = self.session.get(StockBuffer, (connection_id, EVERY_PRODUCT))
+        return 0 if default is None else default.quantity
+
+    def _managed_products(self) -> list[Product]:
+        """Products with stock entered somewhere; the others are not cdlink's to push yet."""
+        managed = select(StockLevel.product_id).distinct()
+        return list(self.session.scalars(select(Product).where(Product.id.in_(managed))))
+
+    def _publish(self, product: Product, only: int | None = None) -> None:
+        """Hand the new available-to-sell to every stock-synced connection (or just ``only``)."""
+        now = self.clock.now()
+        for connection_id in self._synced_connections():
+            if only is not None and connection_id != only:
+                continue
+            self.publish(
+                self.session,
+                connection_id,
+                product.sku,
+                self.available(connection_id, product),
+                now,
+            )
+
+    def _publish_managed(self, connection_id: int) -> None:
+        """Publish every managed product to one connection, availability read in bulk."""
+        if connection_id not in self._synced_connections():
+            return
+        now = self.clock.now()
+        figures = StockFigures.load(self.session, self._managed_products())
+        for product in figures.products:
+            quantity = figures.available(connection_id, product.id)
+            self.publish(self.session, connection_id, product.sku, quantity, now)
+
+    def _synced_connections(self) -> list[int]:
+        """Connections with stock sync on (read once per Inventory, i.e. per transaction)."""
+        if self._synced is None:
+            query = select(Connection.id).where(
+                Connection.stock_sync_enabled.is_(True), Connection.state != "deleted"
+            )
+            self._synced = list(self.session.scalars(query.order_by(Connection.id)))
+        return self._synced
+
+
+def is_managed(session: Session, product: Product) -> bool:
+    """Whether the seller has entered stock for the product in at least one warehouse."""
+    query = select(StockLevel.product_id).where(StockLevel.product_id == product.id).limit(1)
+    return session.scalar(query) is not None
