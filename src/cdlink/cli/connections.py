@@ -1,6 +1,6 @@
 """``cdlink apps``: connect, list, test and remove Cdiscount seller accounts from a terminal.
 
-The same operations as the Apps page, through the same ``hub.connections`` functions.
+The same operations as the Apps page, through the same ``cdlink.hub.connections`` functions.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The Apps page: the connected accounts, the catalogue, and the install/edit/remove panel.
 
 Every page works as a whole page (no JavaScript) and, with htmx, as a fragment swapped into the
-slide-over panel. The routes only translate between HTTP and ``hub.connections`` /
-``sync.connection_check``; the rules live there.
+slide-over panel. The routes only translate between HTTP and ``cdlink.hub.connections`` /
+``cdlink.sync.connections.check``; the rules live there.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The Orders pages: the list (filters by status, dates, text, connection; pages) and one order.
 
-The routes translate between HTTP and ``hub.order_queries`` / ``sync.order_actions``: an action
-posted from the detail is recorded and queued, and the page shows it as pending until the sync
-engine has sent it and read the order back.
+The routes translate between HTTP and ``cdlink.hub.orders.queries`` /
+``cdlink.sync.orders.actions``: an action posted from the detail is recorded and queued, and the
+page shows it as pending until the sync engine has sent it and read the order back.
 """
 
 from __future__ import annotations

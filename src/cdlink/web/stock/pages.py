@@ -2,8 +2,8 @@
 available-to-sell, what Cdiscount holds and how the last push went; counts and adjustments
 inline (htmx swaps the SKU's row), and the CSV upload with its error report.
 
-The list is paged in SQL (``hub.stock_queries``). Edits go through ``Inventory`` like the API's,
-so each queues its push in the same transaction and wakes the stock pusher.
+The list is paged in SQL (``cdlink.hub.stock.queries``). Edits go through ``Inventory`` like the
+API's, so each queues its push in the same transaction and wakes the stock pusher.
 """
 
 from __future__ import annotations
