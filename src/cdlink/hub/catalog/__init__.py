@@ -1,0 +1,1 @@
+"""The catalog: products and the offers they have on each connection."""

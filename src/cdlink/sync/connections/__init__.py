@@ -1,0 +1,1 @@
+"""Connections as the marketplace sees them: testing credentials."""

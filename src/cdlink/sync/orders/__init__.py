@@ -1,0 +1,4 @@
+"""The orders streams and actions.
+
+Import, history import, reconciliation, order actions, cancellation reasons and carriers.
+"""

@@ -1,0 +1,1 @@
+"""The stock streams: the stock pusher (outbox to offer packages) and the offer import."""

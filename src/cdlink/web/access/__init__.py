@@ -1,0 +1,1 @@
+"""Login, first setup, sessions and personal API tokens."""

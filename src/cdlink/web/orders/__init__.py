@@ -1,0 +1,4 @@
+"""The Orders pages and API.
+
+List, detail, actions, history imports, order settings and carriers.
+"""

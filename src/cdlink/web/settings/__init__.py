@@ -1,0 +1,1 @@
+"""The Settings page: account, language and theme, API tokens, warehouses."""

@@ -1,0 +1,1 @@
+"""The Stock pages and API, warehouses and buffers."""

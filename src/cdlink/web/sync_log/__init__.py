@@ -1,0 +1,1 @@
+"""The sync log page."""
