@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
-from cdlink.core.settings import Settings
 from cdlink.hub.orders.carriers import Carrier, carrier_labels, replace_carriers
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import StreamSchedule
-from cdlink.store.users import create_user
-from cdlink.web.app import create_app
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
-
-
-@pytest.fixture
-def api(
-    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
-) -> Iterator[TestClient]:
-    """An API client of the sandbox shop, whose app has no transport to the marketplace at all."""
-    with shop.database.session() as session:
-        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
-    app = create_app(settings, database=shop.database, clock=sandbox_clock)
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
-        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
-        page = client.post(
-            "/settings/tokens", data={"name": "ERP", "csrf_token": csrf_token(client, "/settings")}
-        )
-        found = re.search(r'data-testid="new-token">(cdl_[^<]+)<', page.text)
-        assert found
-        client.cookies.clear()
-        client.headers["Authorization"] = f"Bearer {found.group(1)}"
-        yield client
 
 
 def requested_at(shop: JobEnvironment) -> object:
