@@ -13,6 +13,7 @@ from cdlink.cli import (
     sandbox_command,
     secrets_commands,
     serve,
+    stock,
     sync_commands,
     tokens_commands,
     users_commands,
@@ -33,6 +34,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(sync_commands.app, name="sync")
 app.add_typer(orders_commands.app, name="orders")
+app.add_typer(stock.app, name="stock")
 app.command("worker")(runtime_commands.worker)
 app.command("scheduler")(runtime_commands.scheduler)
 app.command("sandbox")(sandbox_command.sandbox)
