@@ -77,8 +77,7 @@ def show(  # noqa: PLR0917  (one argument per filter, as the API's)
     page_size: int = typer.Option(50, help="SKUs per page (at most 200)."),
     as_json: bool = JSON,
 ) -> None:
-    """Stock per SKU: on hand per warehouse, reserved, and per connection the buffer,
-    available-to-sell, Cdiscount's quantity, the last push and the state."""
+    """Stock per SKU: on hand per warehouse, reserved; per connection available, push, state."""
     if sku is not None and (search or warehouse or connection or failed):
         fail("a SKU and filters cannot be given together", "Give a SKU, or filters to list SKUs.")
     settings = load_settings()
@@ -187,7 +186,7 @@ def _print_change(row: StockRow, zone: ZoneInfo, summary: str, as_json: bool) ->
 
 def _pushes(synced: int) -> str:
     if synced == 0:
-        return "stock sync is off on every connection: nothing is pushed"
+        return "no connection has stock sync on: nothing is pushed"
     return f"push queued for {synced} connection(s) (the sync engine sends it)"
 
 
@@ -300,7 +299,8 @@ def _page_table(found: StockPage, zone: ZoneInfo) -> list[str]:
 
 def _table(rows: list[StockRow], codes: list[str], zone: ZoneInfo) -> list[str]:
     """A line per SKU (on hand per warehouse, reserved, title), then one per connection."""
-    width = max([12, *(len(row.sku) for row in rows)])
+    names = [_name(cell) for row in rows[:1] for cell in row.connections]
+    width = max([10, *(len(row.sku) for row in rows), *(len(name) + 2 for name in names)])
     warehouses = "".join(f" {code:>8}" for code in codes)
     lines = [
         f"{'SKU':<{width}}{warehouses} {'reserved':>8}  title",
@@ -314,10 +314,13 @@ def _table(rows: list[StockRow], codes: list[str], zone: ZoneInfo) -> list[str]:
     return lines
 
 
+def _name(cell: ConnectionStock) -> str:
+    return f"{cell.connection_id} {cell.connection_name}"
+
+
 def _connection_line(cell: ConnectionStock, width: int, zone: ZoneInfo) -> str:
-    name = f"{cell.connection_id} {cell.connection_name}"[: width - 2]
     return (
-        f"  {name:<{width - 2}} {cell.buffer:>8} {cell.available:>9} "
+        f"  {_name(cell):<{width - 2}} {cell.buffer:>8} {cell.available:>9} "
         f"{_number(cell.cdiscount_quantity):>9}  {cell.state:<9} {_last_push(cell, zone)}"
     ).rstrip()
 
