@@ -187,6 +187,7 @@ def test_given_a_file_not_in_utf8_or_missing_when_imported_then_it_is_refused(
     missing = stock("import", str(tmp_path / "nowhere.csv"))
 
     assert latin.exit_code == 1
+    assert "error: the file was not applied: 1 problem(s)" in latin.output
     assert "line 3: the file is not UTF-8 text" in latin.output
     assert missing.exit_code == 1
     assert "no file" in missing.output
@@ -203,6 +204,7 @@ def test_given_levels_when_exported_then_the_file_imports_back_unchanged(
     printed = stock("export")
     saved = stock("export", "-o", str(path))
     imported = stock("import", str(path))
+    piped = runner.invoke(app, ["stock", "import", "-"], input=printed.output)
     again = stock("export")
 
     assert printed.exit_code == 0, printed.output
@@ -214,6 +216,7 @@ def test_given_levels_when_exported_then_the_file_imports_back_unchanged(
     assert path.read_text(encoding="utf-8") == printed.output
     assert imported.exit_code == 0, imported.output
     assert imported.output.startswith(f"{len(lines) - 1} line(s) applied")
+    assert piped.output.startswith(f"{len(lines) - 1} line(s) applied")
     assert again.output == printed.output
 
 

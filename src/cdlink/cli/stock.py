@@ -197,28 +197,33 @@ def import_file(
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every line and write nothing."),
 ) -> None:
     """Apply a CSV file of counts, all or nothing: any bad line is named and nothing is written."""
-    text = decode(_read(path))
-    settings = load_settings()
-    database = Database(settings.effective_database_url)
-    clock = SystemClock()
     try:
-        with database.reading() if dry_run else database.session() as session:
-            stock = Inventory(session, clock, publish_to_outbox)
-            if dry_run:
-                applied = len(stock_csv.read_counts(text, stock))
-            else:
-                applied = stock_csv.upload(text, stock)
-            synced = sum(found.stock_sync_enabled for found in stock_connections(session))
+        applied, synced = _import(decode(_read(path)), dry_run=dry_run)
     except stock_csv.InvalidStockFileError as error:
         _report(error)
-    finally:
-        database.dispose()
     if dry_run:
         typer.echo(f"{applied} line(s) can be applied; nothing was written (--dry-run)")
     else:
         typer.echo(
             f"{applied} line(s) applied; {_pushes(synced) if applied else 'nothing to push'}"
         )
+
+
+def _import(text: str, *, dry_run: bool) -> tuple[int, int]:
+    """The lines applied (or, dry, that would be), and the connections with stock sync on."""
+    settings = load_settings()
+    database = Database(settings.effective_database_url)
+    try:
+        with database.reading() if dry_run else database.session() as session:
+            stock = Inventory(session, SystemClock(), publish_to_outbox)
+            if dry_run:
+                applied = len(stock_csv.read_counts(text, stock))
+            else:
+                applied = stock_csv.upload(text, stock)
+            synced = sum(found.stock_sync_enabled for found in stock_connections(session))
+    finally:
+        database.dispose()
+    return applied, synced
 
 
 def _read(path: str) -> bytes:
