@@ -13,6 +13,7 @@ from cdlink.cli import (
     sandbox,
     secrets,
     serve,
+    stock,
     sync,
     tokens,
     users,
@@ -33,6 +34,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
+app.add_typer(stock.app, name="stock")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
 app.command("sandbox")(sandbox.sandbox)
