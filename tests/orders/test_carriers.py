@@ -17,7 +17,7 @@ from cdlink.sandbox import Sandbox
 from cdlink.store.models import StreamSchedule
 from cdlink.store.users import create_user
 from cdlink.web.app import create_app
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
 
 
 @pytest.fixture
