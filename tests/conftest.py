@@ -1,24 +1,27 @@
-"""Shared fixtures: settings in a temporary data directory, and databases on both backends."""
+"""Shared fixtures: settings in a temporary data directory, databases on both backends, and the
+web app with a browser-like client and an administrator (used by several feature folders)."""
 
 from __future__ import annotations
 
-import os
-import uuid
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
+from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
+from cdlink.store.users import create_user
+from cdlink.sync.connections.check import OctopiaConnectionChecker
+from cdlink.web.app import create_app
+from tests.support.databases import postgres_database
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
 
-POSTGRES_URL = os.environ.get(
-    "CDLINK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -60,29 +63,56 @@ def database(empty_database: Database) -> Database:
     return empty_database
 
 
-class postgres_database:  # noqa: N801  (used as a context manager, reads like one)
-    """A fresh PostgreSQL database, dropped on exit."""
+# --- the web app (tests of pages and API in the access, connections, dashboard and stock folders)
 
-    def __init__(self) -> None:
-        self.name = f"cdlink_test_{uuid.uuid4().hex[:12]}"
-        self.admin = make_url(POSTGRES_URL).set(drivername="postgresql")
 
-    def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
-        try:
-            return psycopg.connect(
-                self.admin.render_as_string(hide_password=False), autocommit=True
-            )
-        except psycopg.OperationalError as error:
-            pytest.fail(
-                f"PostgreSQL is not reachable at {self.admin.render_as_string()}: {error}. "
-                "Run `make services` or set CDLINK_TEST_POSTGRES_URL.",
-            )
+@pytest.fixture(autouse=True)
+def _quiet_stale_log_handlers() -> None:
+    """CLI tests route logging to their runner's stream, closed by now; drop that handler."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "cdlink_handler", False):
+            root.removeHandler(handler)
 
-    def __enter__(self) -> str:
-        with self._connect() as connection:
-            connection.execute(f'CREATE DATABASE "{self.name}"')
-        return make_url(POSTGRES_URL).set(database=self.name).render_as_string(hide_password=False)
 
-    def __exit__(self, *_exc: object) -> None:
-        with self._connect() as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+@pytest.fixture
+def web_database(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'web.sqlite3'}")
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    """The marketplace, simulated in-process: no test reaches the internet."""
+    return Sandbox(SandboxConfig(seed=11))
+
+
+@pytest.fixture
+def app(
+    settings: Settings, web_database: Database, clock: ManualClock, sandbox: Sandbox
+) -> FastAPI:
+    checker = OctopiaConnectionChecker(settings, transport=sandbox.transport())
+    return create_app(settings, database=web_database, clock=clock, connection_checker=checker)
+
+
+@pytest.fixture
+def admin(web_database: Database, clock: ManualClock) -> str:
+    with web_database.session() as session:
+        create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+    return ADMIN_EMAIL
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def browser(client: TestClient, admin: str) -> TestClient:
+    """A client logged in as the administrator."""
+    response = log_in(client, admin, ADMIN_PASSWORD)
+    assert response.status_code == 303, response.text
+    return client

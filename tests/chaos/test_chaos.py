@@ -16,7 +16,7 @@ from bench.chaos.run import run_chaos, write_result
 from bench.chaos.runtime import DEFAULT_REDIS_URL
 from bench.chaos.storm import Plan
 
-from tests.conftest import POSTGRES_URL
+from tests.support.databases import POSTGRES_URL
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

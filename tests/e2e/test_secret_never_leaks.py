@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.browser_support import (
+from tests.support.browser import (
     SandboxServer,
     Server,
     cdlink_server,

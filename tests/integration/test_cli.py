@@ -13,7 +13,7 @@ from cdlink.core.settings import Settings
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from tests.integration.test_store import make_connection
+from tests.support.connections import make_connection
 
 runner = CliRunner()
 

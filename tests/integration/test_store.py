@@ -21,19 +21,7 @@ from cdlink.store.users import (
     user_count,
     verify_password,
 )
-
-
-def make_connection(box: SecretBox, clock: ManualClock, **overrides: object) -> Connection:
-    values: dict[str, object] = {
-        "name": "Cdiscount",
-        "seller_id": 98979,
-        "client_id": "shop-client-1",
-        "secret_ciphertext": box.encrypt("the-client-secret"),
-        "created_at": clock.now(),
-        "updated_at": clock.now(),
-    }
-    values.update(overrides)
-    return Connection(**values)
+from tests.support.connections import make_connection
 
 
 def store(database: Database, row: object) -> None:

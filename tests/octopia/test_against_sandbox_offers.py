@@ -20,7 +20,7 @@ from cdlink.octopia.models import (
     PackageType,
 )
 from cdlink.sandbox import Sandbox, SandboxConfig
-from tests.octopia.sandboxed import connect
+from tests.support.octopia_sandbox import connect
 
 
 def all_offers(client: OctopiaClient) -> list[Offer]:

@@ -20,7 +20,7 @@ from cdlink.octopia import (
 )
 from cdlink.octopia.models import LineStatus, OrderStatus, Parcel, PartialCancellationLine
 from cdlink.sandbox import Sandbox, SandboxConfig
-from tests.octopia.sandboxed import connect
+from tests.support.octopia_sandbox import connect
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from cdlink.octopia import (
 )
 from cdlink.octopia.models import SellerState
 from cdlink.sandbox import Sandbox
-from tests.octopia.sandboxed import connect, credentials_of
+from tests.support.octopia_sandbox import connect, credentials_of
 
 
 def test_given_the_sandbox_shop_when_reading_the_seller_then_its_id_and_state_come_back(

@@ -21,7 +21,7 @@ from cdlink.octopia import (
     OctopiaClient,
     PasswordCredentials,
 )
-from tests.octopia.conftest import SECRET, TOKEN_URL, FakeOctopia, problem
+from tests.support.octopia_fakes import SECRET, TOKEN_URL, FakeOctopia, problem
 
 SELLER = {"seller_id": 700085, "shop_name": "Boutique"}
 

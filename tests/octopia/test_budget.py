@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from cdlink.core.clock import ManualClock
 from cdlink.octopia import Budget, BudgetPolicy, InMemoryBudgetStore, OctopiaClient, RateLimited
 from cdlink.octopia.budget import BucketState, full_bucket, reserve, slow_down, speed_up
-from tests.octopia.conftest import FakeOctopia
+from tests.support.octopia_fakes import FakeOctopia
 
 POLICY = BudgetPolicy(max_rate=2.0, capacity=3.0, min_rate=0.1, recovery=0.2, max_wait=1000.0)
 

@@ -26,7 +26,7 @@ from cdlink.octopia import (
     TransportError,
     resolve,
 )
-from tests.octopia.conftest import SECRET, FakeOctopia, problem
+from tests.support.octopia_fakes import SECRET, FakeOctopia, problem
 
 
 def test_given_default_options_when_built_then_the_real_hosts_are_used(

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from cdlink.core.redaction import redact
 from cdlink.octopia import ClientCredentials, PasswordCredentials
-from tests.octopia.conftest import SECRET, TOKEN_URL
+from tests.support.octopia_fakes import SECRET, TOKEN_URL
 
 
 def test_given_client_credentials_when_shown_then_the_secret_never_appears() -> None:

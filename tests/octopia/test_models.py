@@ -36,7 +36,7 @@ from cdlink.octopia.models import (
 )
 from cdlink.octopia.models.base import Envelope
 from cdlink.octopia.responses import json_body
-from tests.octopia.conftest import order_payload, recorded
+from tests.support.octopia_fakes import order_payload, recorded
 
 
 def test_given_the_recorded_token_answer_when_parsed_then_every_field_is_read() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from cdlink.octopia import MalformedResponse, OctopiaClient, OrderQuery
 from cdlink.octopia.models import OrderStatus
-from tests.octopia.conftest import API_URL, FakeOctopia, order_payload, page
+from tests.support.octopia_fakes import API_URL, FakeOctopia, order_payload, page
 
 SINCE = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from cdlink.octopia import (
     ServerError,
 )
 from cdlink.octopia.responses import error_for_response, json_body
-from tests.octopia.conftest import SECRET
+from tests.support.octopia_fakes import SECRET
 
 
 def answer(

@@ -16,7 +16,7 @@ from cdlink.octopia import (
     TransportError,
 )
 from cdlink.octopia.models import Parcel
-from tests.octopia.conftest import FakeOctopia, problem
+from tests.support.octopia_fakes import FakeOctopia, problem
 
 SELLER = {"seller_id": 700085}
 PARCEL = Parcel(parcel_number="TRK1", carrier_name="Colissimo")

@@ -25,7 +25,7 @@ from cdlink.octopia.models import (
     PartialCancellationLine,
 )
 from cdlink.octopia.services import OfferQuery
-from tests.octopia.conftest import API_URL, FakeOctopia, order_payload, page, problem, recorded
+from tests.support.octopia_fakes import API_URL, FakeOctopia, order_payload, page, problem, recorded
 
 
 def body_of(request: httpx.Request) -> object:

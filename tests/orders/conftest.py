@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
@@ -18,12 +16,11 @@ from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.models import Binding, Order
 from cdlink.store.users import create_user
 from cdlink.sync.registry import default_registry
 from cdlink.web.app import create_app
-from tests.sandbox_shop import sandbox_connection
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.sandbox_shop import sandbox_connection
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -49,52 +46,6 @@ def shop(
     retry = RetryPolicy(sleep=lambda seconds: None)
     clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
     return JobEnvironment(settings, database, sandbox_clock, default_registry, clients=clients)
-
-
-def marketplace_orders(sandbox: Sandbox, since: timedelta = timedelta(days=30)) -> dict[str, str]:
-    """Every order the sandbox lists as changed in the last ``since``: id → status."""
-    credentials = sandbox.credentials
-    found: dict[str, str] = {}
-    with sandbox.transport() as transport, httpx.Client(transport=transport) as http:
-        token = http.post(
-            sandbox.token_url(),
-            data={
-                "grant_type": "client_credentials",
-                "client_id": credentials.client_id,
-                "client_secret": credentials.client_secret,
-            },
-        ).json()["access_token"]
-        since_time = datetime.fromisoformat(sandbox.now()) - since
-        for page in range(1, 100):
-            body = http.get(
-                sandbox.api_url() + "/orders",
-                params={"pageSize": 100, "pageIndex": page, "updatedAtMin": since_time.isoformat()},
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "SellerId": str(credentials.seller_id),
-                },
-            ).json()
-            found.update({item["orderId"]: item["status"] for item in body["items"]})
-            if len(body["items"]) < 100:
-                return found
-    raise AssertionError("more pages than expected")
-
-
-def order_path(browser: TestClient, marketplace_id: str) -> str:
-    """The detail page of the order the Orders list finds by its marketplace id."""
-    [path] = re.findall(r'href="(/orders/\d+)"', browser.get(f"/orders?q={marketplace_id}").text)
-    return path
-
-
-def local_order_ids(database: Database) -> list[str]:
-    with database.reading() as session:
-        return list(session.scalars(select(Order.marketplace_order_id)))
-
-
-def binding_count(database: Database) -> int:
-    with database.reading() as session:
-        query = select(func.count()).select_from(Binding).where(Binding.kind == "order")
-        return int(session.scalar(query) or 0)
 
 
 @pytest.fixture

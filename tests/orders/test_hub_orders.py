@@ -10,7 +10,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.hub.orders.records import LineDraft, OrderDraft, save_order
 from cdlink.store.engine import Database
 from cdlink.store.models import Order
-from tests.sync.conftest import add_connection
+from tests.support.connections import add_connection
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -7,8 +7,7 @@ from fastapi.testclient import TestClient
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.sync.engine import quarantine
-from tests.orders.conftest import marketplace_orders
-from tests.orders.test_orders_stream import run_until_success
+from tests.support.orders import marketplace_orders, run_until_success
 
 BASE = "/api/v1/connections/1"
 

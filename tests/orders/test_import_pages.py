@@ -12,9 +12,8 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
 from cdlink.sync.engine import quarantine
-from tests.orders.conftest import local_order_ids, marketplace_orders, order_path
-from tests.orders.test_orders_stream import run_until_success
-from tests.web.conftest import csrf_token
+from tests.support.orders import local_order_ids, marketplace_orders, order_path, run_until_success
+from tests.support.web import csrf_token
 
 ENGLISH = {"Accept-Language": "en"}
 FRENCH = {"Accept-Language": "fr"}

@@ -19,9 +19,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, Order
 from cdlink.sync.orders.history import change_import_filter
-from tests.orders.conftest import local_order_ids, marketplace_orders
-from tests.orders.test_order_actions import ask
-from tests.orders.test_orders_stream import run_until_success, stored
+from tests.support.orders import ask, local_order_ids, marketplace_orders, run_until_success, stored
 
 
 def set_filter(

@@ -20,7 +20,7 @@ from cdlink.sync.engine.bindings import raced
 from cdlink.sync.engine.errors import BindingRaced
 from cdlink.sync.engine.failures import DEFAULT_POLICY
 from cdlink.sync.orders.history import MAXIMUM_FAILURES, retry_history_import
-from tests.orders.conftest import binding_count, local_order_ids, marketplace_orders
+from tests.support.orders import binding_count, local_order_ids, marketplace_orders
 
 HISTORY_DAYS = 10
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import select
 
@@ -16,18 +14,8 @@ from cdlink.hub.orders.actions import (
 )
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from cdlink.store.models import Order, OrderAction, OutboxEntry
-from cdlink.sync.orders.actions import request_action
-from tests.orders.test_orders_stream import run_until_success, seller_client, stored
-
-
-def ask(shop: JobEnvironment, order_id: str, kind: str, **payload: Any) -> int:
-    with shop.database.session() as session:
-        order = session.scalars(select(Order).where(Order.marketplace_order_id == order_id)).one()
-        action = request_action(
-            session, order, kind, payload, requested_by="seller@example.com", now=shop.clock.now()
-        )
-        return action.id
+from cdlink.store.models import OrderAction, OutboxEntry
+from tests.support.orders import ask, run_until_success, seller_client, stored
 
 
 def action(shop: JobEnvironment, action_id: int) -> OrderAction:

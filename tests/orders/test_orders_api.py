@@ -6,8 +6,8 @@ from fastapi.testclient import TestClient
 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from tests.orders.test_orders_stream import run_until_success
-from tests.web.conftest import ADMIN_EMAIL
+from tests.support.orders import run_until_success
+from tests.support.web import ADMIN_EMAIL
 
 
 def test_given_imported_orders_when_listed_then_filters_and_pages_apply(

@@ -14,7 +14,7 @@ from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import InitialImport, OrderAction
-from tests.orders.test_orders_stream import run_until_success
+from tests.support.orders import run_until_success
 
 runner = CliRunner()
 

@@ -8,9 +8,8 @@ from fastapi.testclient import TestClient
 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from tests.orders.conftest import order_path
-from tests.orders.test_orders_stream import run_until_success
-from tests.web.conftest import csrf_token
+from tests.support.orders import order_path, run_until_success
+from tests.support.web import csrf_token
 
 
 def test_given_no_order_yet_when_the_page_opens_then_it_says_what_will_appear(

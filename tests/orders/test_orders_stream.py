@@ -11,45 +11,18 @@ from sqlalchemy import select
 from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import MarketplaceClients
-from cdlink.octopia import OctopiaClient
 from cdlink.octopia.models.orders import Parcel
 from cdlink.sandbox import Sandbox
-from cdlink.store.models import Connection, Order, QuarantinedRecord
+from cdlink.store.models import Order, QuarantinedRecord
 from cdlink.sync.engine import quarantine
-from tests.orders.conftest import (
-    binding_count,
+from tests.support.orders import (
+    assert_exactly_once,
     local_order_ids,
     marketplace_orders,
+    run_until_success,
+    seller_client,
+    stored,
 )
-
-
-def run_until_success(shop: JobEnvironment, attempts: int = 10) -> None:
-    """Run the stream as the scheduler would after each failure, until a run succeeds."""
-    assert isinstance(shop.clock, ManualClock)
-    messages = []
-    for _ in range(attempts):
-        report = shop.runner().run(1, "orders")
-        if report.outcome == "succeeded":
-            return
-        messages.append(report.message)
-        shop.clock.advance(61)  # the failure policy's longest wait before a retry
-    raise AssertionError(f"the orders stream never succeeded: {messages[-1]}")
-
-
-def stored(shop: JobEnvironment, marketplace_order_id: str) -> Order:
-    with shop.database.reading() as session:
-        query = select(Order).where(Order.marketplace_order_id == marketplace_order_id)
-        order = session.scalars(query).one()
-        _ = (order.lines, order.events)
-        return order
-
-
-def assert_exactly_once(shop: JobEnvironment, sandbox: Sandbox) -> None:
-    imported = local_order_ids(shop.database)
-    expected = marketplace_orders(sandbox)
-    assert len(imported) == len(set(imported))
-    assert set(imported) == set(expected)
-    assert binding_count(shop.database) == len(expected)
 
 
 def test_given_a_seeded_shop_when_the_stream_runs_twice_then_every_order_is_imported_once(
@@ -90,12 +63,6 @@ def test_given_an_imported_order_then_amounts_lines_and_fees_match_the_marketpla
         assert line.taxes
         assert line.supply_mode
         assert line.seller_sku
-
-
-def seller_client(shop: JobEnvironment) -> OctopiaClient:
-    assert shop.clients is not None
-    with shop.database.reading() as session:
-        return shop.clients(session.get_one(Connection, 1))
 
 
 def history(order: Order) -> list[str]:

@@ -8,8 +8,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import ActivityEntry, Binding, Order
-from tests.orders.conftest import local_order_ids
-from tests.orders.test_orders_stream import assert_exactly_once, run_until_success
+from tests.support.orders import assert_exactly_once, local_order_ids, run_until_success
 
 
 def reconcile(shop: JobEnvironment) -> tuple[int, int, int]:

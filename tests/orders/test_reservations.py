@@ -35,7 +35,7 @@ from cdlink.store.models import (
 from cdlink.sync.orders.mapping import order_draft
 from cdlink.sync.orders.stock import save_with_stock
 from cdlink.sync.stock.pusher import publish_to_outbox
-from tests.orders.stocked import (
+from tests.support.stocked_shop import (
     CONNECTION,
     OFFERS,
     ask,

@@ -19,8 +19,8 @@ from cdlink.store.models import Order
 from cdlink.store.users import create_user
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.app import create_app
-from tests.orders.test_orders_stream import run_until_success
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.orders import run_until_success
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
 
 ENGLISH = {"Accept-Language": "en"}
 FRENCH = {"Accept-Language": "fr"}

@@ -21,8 +21,12 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import MarketplaceClients
 from cdlink.sandbox import Sandbox
 from cdlink.sync.orders.stream import OrdersImporter
-from tests.orders.conftest import local_order_ids, marketplace_orders
-from tests.orders.test_orders_stream import assert_exactly_once, run_until_success
+from tests.support.orders import (
+    assert_exactly_once,
+    local_order_ids,
+    marketplace_orders,
+    run_until_success,
+)
 
 
 class ChangingPages(httpx.BaseTransport):

@@ -7,7 +7,7 @@ import pytest
 
 from cdlink.core.clock import ManualClock
 from cdlink.sandbox import Sandbox, SandboxConfig
-from tests.sandbox.conftest import TOKEN_PATH, fetch_token
+from tests.support.sandbox_api import TOKEN_PATH, fetch_token
 
 
 def test_given_a_legacy_login_when_using_the_password_grant_then_a_token_works(

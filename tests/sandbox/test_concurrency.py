@@ -7,7 +7,7 @@ import threading
 import httpx
 
 from cdlink.sandbox import Sandbox
-from tests.sandbox.conftest import fetch_token
+from tests.support.sandbox_api import fetch_token
 
 
 def test_given_parallel_clients_when_accepting_orders_then_each_order_is_accepted_once(

@@ -8,7 +8,7 @@ import json
 import httpx
 
 from cdlink.sandbox import Sandbox
-from tests.sandbox.conftest import TOKEN_PATH, recorded
+from tests.support.sandbox_api import TOKEN_PATH, recorded
 
 
 def test_given_the_recorded_token_call_when_replayed_then_the_answer_has_the_same_shape(

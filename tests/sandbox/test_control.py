@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from cdlink.sandbox import Sandbox, SandboxError
-from tests.sandbox.conftest import TOKEN_PATH, fetch_token
+from tests.support.sandbox_api import TOKEN_PATH, fetch_token
 
 
 def test_given_the_control_api_when_creating_orders_then_they_exist_in_that_status(

@@ -15,7 +15,7 @@ from cdlink.sandbox import FaultRule, Sandbox, SandboxConfig
 from cdlink.sandbox.generator import make_offer, make_order
 from cdlink.sandbox.gtin import is_valid_ean13
 from cdlink.sandbox.pricing import line_selling_total, order_selling_total
-from tests.sandbox.conftest import START, fetch_token
+from tests.support.sandbox_api import START, fetch_token
 
 
 def snapshot(sandbox: Sandbox) -> tuple[object, ...]:

@@ -12,7 +12,7 @@ import pytest
 
 from cdlink.core.clock import ManualClock
 from cdlink.sandbox import FaultRule, Sandbox, SandboxConfig
-from tests.sandbox.conftest import START, TOKEN_PATH, fetch_token
+from tests.support.sandbox_api import START, TOKEN_PATH, fetch_token
 
 
 @pytest.fixture

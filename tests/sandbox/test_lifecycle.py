@@ -9,7 +9,7 @@ import pytest
 
 from cdlink.core.clock import ManualClock
 from cdlink.sandbox import Sandbox, SandboxConfig
-from tests.sandbox.conftest import fetch_token, renew_token
+from tests.support.sandbox_api import fetch_token, renew_token
 
 DAY = 86400
 

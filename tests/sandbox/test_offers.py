@@ -9,7 +9,7 @@ import pytest
 
 from cdlink.sandbox import Sandbox
 from cdlink.sandbox.gtin import ean13_check_digit
-from tests.sandbox.conftest import renew_token
+from tests.support.sandbox_api import renew_token
 
 CHANNEL = {"SalesChannelId": "CDISFR"}
 

@@ -10,7 +10,7 @@ import pytest
 
 from cdlink.core.clock import ManualClock
 from cdlink.sandbox import Sandbox, SandboxConfig
-from tests.sandbox.conftest import START, decimal_json, fetch_token
+from tests.support.sandbox_api import START, decimal_json, fetch_token
 
 PARCEL = {
     "parcelNumber": "6A123456789",

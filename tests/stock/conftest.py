@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -19,10 +17,8 @@ from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.sync.engine.streams import StreamContext, StreamRegistry
 from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
-from tests.sandbox_shop import sandbox_connection
-
-CONNECTION = 1
-SKUS = 40
+from tests.support.sandbox_shop import sandbox_connection
+from tests.support.stock import CONNECTION, SKUS, sku
 
 
 def pusher_on(clock: ManualClock) -> type[StockPusher]:
@@ -48,10 +44,6 @@ def add_connection(
 
 def _advance(clock: ManualClock, seconds: float) -> None:
     clock.advance(seconds)
-
-
-def sku(index: int) -> str:
-    return f"SKU-{index + 1:05d}"
 
 
 @pytest.fixture
@@ -99,10 +91,3 @@ def shop(
     first = environment.runner().run(CONNECTION, "stock")
     assert first.counts["confirmed"] == sku_count, first.message
     return environment
-
-
-@contextmanager
-def inventory(environment: JobEnvironment) -> Iterator[Inventory]:
-    """Stock writes in one committed transaction, queueing pushes in the outbox."""
-    with environment.database.session() as session:
-        yield Inventory(session, environment.clock, publish_to_outbox)

@@ -16,7 +16,7 @@ import pytest
 
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import FaultRule, Sandbox
-from tests.stock.conftest import CONNECTION, inventory, sku
+from tests.support.stock import CONNECTION, inventory, sku
 
 SKU_COUNT = 1000
 CHANGES = 10_000

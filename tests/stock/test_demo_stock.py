@@ -10,7 +10,7 @@ from cdlink.core.settings import Settings
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import OutboxEntry, StockLevel, Warehouse, WarehouseConnection
-from tests.sandbox_shop import sandbox_connection
+from tests.support.sandbox_shop import sandbox_connection
 
 
 def test_given_a_new_demo_when_seeded_twice_then_two_warehouses_hold_stock_once(

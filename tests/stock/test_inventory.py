@@ -18,7 +18,7 @@ from cdlink.hub.stock.inventory import (
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import Connection, OutboxEntry, StockMovement, StreamSchedule
 from cdlink.sync.stock.pusher import publish_to_outbox
-from tests.stock.conftest import CONNECTION, inventory, sku
+from tests.support.stock import CONNECTION, inventory, sku
 
 
 def queued(shop: JobEnvironment) -> list[tuple[str, int]]:

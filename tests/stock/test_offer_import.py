@@ -8,7 +8,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Binding, Product, StockLevel
 from cdlink.sync.stock.offer_import import OfferImport
-from tests.stock.conftest import CONNECTION, SKUS, inventory, sku
+from tests.support.stock import CONNECTION, SKUS, inventory, sku
 
 
 def with_offer_import(shop: JobEnvironment) -> JobEnvironment:

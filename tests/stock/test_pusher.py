@@ -9,7 +9,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
 from cdlink.sync.engine import outbox
-from tests.stock.conftest import CONNECTION, inventory, sku
+from tests.support.stock import CONNECTION, inventory, sku
 
 
 def marketplace_quantity(sandbox: Sandbox, reference: str) -> int:

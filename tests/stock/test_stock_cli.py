@@ -20,7 +20,7 @@ from cdlink.hub.stock.queries import get_stock
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import OutboxEntry, StockLevel, StockMovement
 from cdlink.web.stock.api import StockOut
-from tests.stock.conftest import CONNECTION, sku
+from tests.support.stock import CONNECTION, sku
 
 runner = CliRunner()
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from cdlink.hub.stock.csv_files import InvalidStockFileError, export, upload
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import OutboxEntry, StockMovement
-from tests.stock.conftest import inventory, sku
+from tests.support.stock import inventory, sku
 
 
 def test_given_a_clean_file_when_uploaded_then_levels_are_set_and_export_reads_them_back(

@@ -39,7 +39,7 @@ from cdlink.store.models import (
     User,
 )
 from cdlink.sync.stock.offer_import import OfferImport
-from tests.stock.conftest import CONNECTION, SKUS, inventory, sku
+from tests.support.stock import CONNECTION, SKUS, inventory, sku
 
 
 @contextmanager

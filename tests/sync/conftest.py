@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from redis import Redis
 
-from cdlink.core.clock import Clock, ManualClock
+from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.engine import Database
-from cdlink.store.models import Connection
 from cdlink.sync.engine.streams import StreamRegistry
-from tests.sync.marketplace import TableImporter, create_tables
-
-REDIS_URL = os.environ.get("CDLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def add_connection(database: Database, clock: Clock, name: str = "Shop") -> int:
-    with database.session() as session:
-        connection = Connection(
-            name=name,
-            seller_id=len(name) * 1000 + ord(name[-1]),
-            client_id=f"client-{name}",
-            secret_ciphertext="not-a-real-ciphertext",
-            created_at=clock.now(),
-            updated_at=clock.now(),
-        )
-        session.add(connection)
-        session.flush()
-        return connection.id
+from tests.support.connections import add_connection
+from tests.support.databases import REDIS_URL
+from tests.support.sync_tables import TableImporter, create_tables
 
 
 @pytest.fixture

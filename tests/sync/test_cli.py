@@ -19,11 +19,12 @@ from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import StreamSchedule
 from cdlink.sync.engine import leases, schedules
-from tests.sync.conftest import REDIS_URL, add_connection
-from tests.sync.marketplace import create_tables, publish
+from tests.support.connections import add_connection
+from tests.support.databases import REDIS_URL
+from tests.support.sync_tables import create_tables, publish
 
 runner = CliRunner()
-PLUGIN = ["--plugin", "tests.sync.plugin"]
+PLUGIN = ["--plugin", "tests.support.sync_plugin"]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from cdlink.sync.engine import leases
 from cdlink.sync.engine.errors import StreamBusy
 from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
 from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
-from tests.sync.marketplace import local, local_records
+from tests.support.sync_tables import local, local_records
 
 
 class SlowStream(Stream):

@@ -33,9 +33,9 @@ from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Binding, StreamLease, SyncRun
 from cdlink.sync.engine.streams import StreamRegistry
-from tests.conftest import postgres_database
-from tests.sync.conftest import REDIS_URL, add_connection
-from tests.sync.marketplace import (
+from tests.support.connections import add_connection
+from tests.support.databases import REDIS_URL, postgres_database
+from tests.support.sync_tables import (
     TableImporter,
     create_tables,
     local_records,
@@ -82,7 +82,7 @@ def start_worker(database: Database, namespace: str, log: Path) -> subprocess.Po
         "CDLINK_LOG_LEVEL": "WARNING",
         "CDLINK_TEST_FETCH_DELAY": "0.3",
     }
-    command = [sys.executable, "-m", "cdlink", "worker", "--plugin", "tests.sync.plugin"]
+    command = [sys.executable, "-m", "cdlink", "worker", "--plugin", "tests.support.sync_plugin"]
     with log.open("wb") as output:
         return subprocess.Popen(
             [*command, "--threads", "1"], cwd=ROOT, env=environment, stdout=output, stderr=output

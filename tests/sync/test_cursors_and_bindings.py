@@ -17,8 +17,8 @@ from cdlink.sync.engine.bindings import Binder, payload_hash
 from cdlink.sync.engine.cursors import Cursor
 from cdlink.sync.engine.errors import BindingRaced
 from cdlink.sync.engine.windows import Window
-from tests.conftest import postgres_database
-from tests.sync.conftest import add_connection
+from tests.support.connections import add_connection
+from tests.support.databases import postgres_database
 
 HOUR = timedelta(hours=1)
 

@@ -16,8 +16,8 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest
 from cdlink.jobs.leader import LeaderLock
 from cdlink.store.models import SyncRun
-from tests.sync.conftest import REDIS_URL
-from tests.sync.marketplace import local_records, publish
+from tests.support.databases import REDIS_URL
+from tests.support.sync_tables import local_records, publish
 
 pytestmark = pytest.mark.redis
 

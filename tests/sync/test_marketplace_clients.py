@@ -18,7 +18,7 @@ from cdlink.jobs.marketplace import in_process_clients, shared_clients
 from cdlink.octopia import ClientCredentials, OctopiaClient, PasswordCredentials
 from cdlink.store.models import Connection, SyncRun
 from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
-from tests.sync.conftest import REDIS_URL
+from tests.support.databases import REDIS_URL
 
 SECRET = "the-client-secret-value"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -20,29 +20,9 @@ from cdlink.sync.engine import outbox, schedules
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
 from cdlink.sync.engine.streams import StreamContext, StreamRegistry
+from tests.support.outbox_stream import StockPusher, queue_stock
 
 MINUTE = timedelta(minutes=1)
-
-
-class StockPusher(OutboxExporter):
-    """Pushes stock levels to a marketplace that is a dict; SKUs in ``refused`` are refused."""
-
-    name = "test_stock"
-    kind = "test_offer"
-    marketplace: ClassVar[dict[str, Any]] = {}
-    refused: ClassVar[set[str]] = set()
-    calls: ClassVar[list[list[str]]] = []
-
-    def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
-        self.calls.append([push.key for push in pushes])
-        outcomes = {}
-        for push in pushes:
-            if push.key in self.refused:
-                outcomes[push.entry_id] = PushOutcome(False, "offer unknown to the marketplace")
-            else:
-                self.marketplace[push.key] = push.payload["stock"]
-                outcomes[push.entry_id] = PushOutcome(True)
-        return outcomes
 
 
 @pytest.fixture
@@ -50,20 +30,6 @@ def pusher(registry: StreamRegistry) -> Iterator[type[StockPusher]]:
     registry.register(StockPusher)
     yield StockPusher
     StockPusher.marketplace, StockPusher.refused, StockPusher.calls = {}, set(), []
-
-
-def queue_stock(
-    database: Database, clock: ManualClock, connection_id: int, sku: str, stock: int
-) -> None:
-    with database.session() as session:
-        outbox.add(
-            session,
-            connection_id=connection_id,
-            stream="test_stock",
-            key=sku,
-            payload={"stock": stock},
-            now=clock.now(),
-        )
 
 
 def states(database: Database) -> list[tuple[str, str]]:

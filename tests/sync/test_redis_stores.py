@@ -15,7 +15,7 @@ from cdlink.core.secret_box import SecretBox
 from cdlink.jobs.redis_stores import RedisBudgetStore, RedisTokenStore
 from cdlink.octopia.budget import BucketState, Budget, BudgetPolicy
 from cdlink.octopia.tokens import CachedToken
-from tests.sync.conftest import REDIS_URL
+from tests.support.databases import REDIS_URL
 
 pytestmark = pytest.mark.redis
 

@@ -26,7 +26,7 @@ from cdlink.sync.engine.errors import BindingRaced, UnknownConnection, UnknownSt
 from cdlink.sync.engine.runner import RunnerOptions, StreamRunner
 from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
 from cdlink.sync.engine.windows import Window
-from tests.sync.marketplace import TableImporter, local_records, publish
+from tests.support.sync_tables import TableImporter, local_records, publish
 
 MINUTE = timedelta(minutes=1)
 

@@ -27,8 +27,8 @@ from cdlink.store.models import Binding
 from cdlink.sync.engine.importer import Importer
 from cdlink.sync.engine.streams import StreamContext, StreamRegistry
 from cdlink.sync.engine.windows import Window
-from tests.sandbox_shop import sandbox_connection
-from tests.sync.marketplace import create_tables, local, local_records
+from tests.support.sandbox_shop import sandbox_connection
+from tests.support.sync_tables import create_tables, local, local_records
 
 
 class SandboxOrders(Importer[Order, dict[str, Any]]):

@@ -22,9 +22,9 @@ from cdlink.sync.engine import leases, outbox, schedules
 from cdlink.sync.engine.errors import SyncError
 from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
 from cdlink.web.app import create_app
-from tests.sync.conftest import add_connection
-from tests.sync.marketplace import local_records, publish
-from tests.sync.test_outbox import StockPusher, queue_stock
+from tests.support.connections import add_connection
+from tests.support.outbox_stream import StockPusher, queue_stock
+from tests.support.sync_tables import local_records, publish
 
 NOW = ManualClock().now()
 

@@ -14,7 +14,7 @@ from cdlink.sandbox import FaultRule, Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
 from cdlink.store.users import create_user
-from tests.web.conftest import csrf_token, log_in
+from tests.support.web import csrf_token, log_in
 
 SECRET = "Page-Secret-5e4d3c"
 # The seller of the sandbox's default shop (SandboxConfig's seller_id).

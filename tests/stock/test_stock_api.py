@@ -17,8 +17,8 @@ from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
 from cdlink.store.models import OutboxEntry, StockMovement
 from cdlink.sync.stock.pusher import publish_to_outbox
-from tests.sandbox_shop import sandbox_connection
-from tests.web.conftest import csrf_token
+from tests.support.sandbox_shop import sandbox_connection
+from tests.support.web import csrf_token
 
 SKUS = ("SKU-A", "SKU-B", "SKU-C")
 

@@ -27,7 +27,7 @@ from cdlink.sync.orders.actions import OrderActionsExporter, request_action
 from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
 from cdlink.sync.orders.stream import OrdersImporter
 from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
-from tests.sandbox_shop import sandbox_connection
+from tests.support.sandbox_shop import sandbox_connection
 
 CONNECTION = 1
 OFFERS = 12

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cdlink.sandbox import Sandbox
-from tests.web.conftest import csrf_token
+from tests.support.web import csrf_token
 
 SECRET = "Api-Secret-9d8c7b"
 

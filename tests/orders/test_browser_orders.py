@@ -7,37 +7,29 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser_support import (
+from tests.support.browser import (
     ARTIFACTS,
+    EMAIL,
+    PASSWORD,
     cdlink_server,
     chromium,
     clean_environment,
+    create_admin,
+    reload_until,
     sandbox_server,
 )
-from tests.e2e.test_browser_apps import EMAIL, PASSWORD, create_admin
 
 pytestmark = pytest.mark.e2e
 
 
 def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"orders-{name}.png"), full_page=True)
-
-
-def reload_until(page: Page, text: str, seconds: float = 60) -> None:
-    """The page as the engine fills it: reloaded until ``text`` shows (orders arrive by polling)."""
-    deadline = time.monotonic() + seconds
-    while text not in page.content():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{text!r} did not appear on {page.url}")
-        page.wait_for_timeout(500)
-        page.reload()
 
 
 def test_given_a_connected_sandbox_when_browsing_orders_then_list_detail_and_accept_work(

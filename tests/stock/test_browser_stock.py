@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser_support import ARTIFACTS, chromium, clean_environment, free_port, running
+from tests.support.browser import ARTIFACTS, chromium, clean_environment, free_port, running
 
 pytestmark = pytest.mark.e2e
 SKU = "SKU-00002"

@@ -26,8 +26,8 @@ from cdlink.store.models import (
     WarehouseConnection,
 )
 from cdlink.sync.stock.pusher import publish_to_outbox
-from tests.sandbox_shop import sandbox_connection
-from tests.web.conftest import csrf_token
+from tests.support.sandbox_shop import sandbox_connection
+from tests.support.web import csrf_token
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
 ENGLISH = {"Accept-Language": "en"}

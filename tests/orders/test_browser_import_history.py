@@ -22,15 +22,17 @@ from sqlalchemy import select
 
 from cdlink.store.engine import Database
 from cdlink.store.models import InitialImport, Order
-from tests.e2e.browser_support import (
+from tests.support.browser import (
     ARTIFACTS,
+    EMAIL,
+    PASSWORD,
     SandboxServer,
     cdlink_server,
     chromium,
     clean_environment,
+    create_admin,
     sandbox_server,
 )
-from tests.e2e.test_browser_apps import EMAIL, PASSWORD, create_admin
 
 pytestmark = pytest.mark.e2e
 

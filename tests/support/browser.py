@@ -1,4 +1,5 @@
-"""Running the real server and a headless Chromium for the end-to-end tests.
+"""Running the real server and a headless Chromium for the end-to-end tests, with the
+administrator they log in as and a page reloaded until the sync engine has filled it.
 
 The browser is Debian's ``chromium`` package (installed by ``scripts/install-browser.sh``, which
 ``make test`` runs), driven by Playwright; no browser build is ever downloaded.
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -154,3 +155,31 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+# The administrator the browser tests create, and log in as.
+EMAIL = "vendeur@boutique.fr"
+PASSWORD = "un mot de passe solide"
+
+
+def create_admin(server_env: dict[str, str]) -> None:
+    for arguments in (
+        ["db", "upgrade"],
+        ["users", "create", "--email", EMAIL, "--password", PASSWORD],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "cdlink", *arguments],
+            env=server_env,
+            check=True,
+            capture_output=True,
+        )
+
+
+def reload_until(page: Page, text: str, seconds: float = 60) -> None:
+    """The page as the engine fills it: reloaded until ``text`` shows (orders arrive by polling)."""
+    deadline = time.monotonic() + seconds
+    while text not in page.content():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} did not appear on {page.url}")
+        page.wait_for_timeout(500)
+        page.reload()

@@ -11,15 +11,17 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser_support import (
+from tests.support.browser import (
     ARTIFACTS,
+    EMAIL,
+    PASSWORD,
     cdlink_server,
     chromium,
     clean_environment,
+    create_admin,
+    reload_until,
     sandbox_server,
 )
-from tests.e2e.test_browser_apps import EMAIL, PASSWORD, create_admin
-from tests.e2e.test_browser_orders import reload_until
 
 pytestmark = pytest.mark.e2e
 

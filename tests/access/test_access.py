@@ -18,7 +18,7 @@ from cdlink.core.settings import Settings
 from cdlink.store.engine import Database
 from cdlink.web.app import create_app
 from cdlink.web.guard import PUBLIC_PATHS, is_api
-from tests.web.conftest import ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
 
 PUBLIC = {"/login", "/setup", "/language", "/healthz", "/metrics"}
 

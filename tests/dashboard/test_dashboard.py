@@ -29,7 +29,7 @@ from cdlink.store.users import create_user
 from cdlink.sync.engine.schedules import schedule_for
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.app import create_app
-from tests.web.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
 
 # 10:00 in Paris: "today" began at 23:00 UTC the day before.
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -4,41 +4,27 @@ see the cause, delete it; screenshots in test-artifacts/."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser_support import (
+from tests.support.browser import (
     ARTIFACTS,
+    EMAIL,
+    PASSWORD,
     SandboxServer,
     Server,
     cdlink_server,
     chromium,
     clean_environment,
+    create_admin,
     sandbox_server,
 )
 
 pytestmark = pytest.mark.e2e
 
-EMAIL = "vendeur@boutique.fr"
-PASSWORD = "un mot de passe solide"
 WRONG_SECRET = "E2e-Wrong-Secret-4b5c6d"
-
-
-def create_admin(server_env: dict[str, str]) -> None:
-    for arguments in (
-        ["db", "upgrade"],
-        ["users", "create", "--email", EMAIL, "--password", PASSWORD],
-    ):
-        subprocess.run(
-            [sys.executable, "-m", "cdlink", *arguments],
-            env=server_env,
-            check=True,
-            capture_output=True,
-        )
 
 
 def shot(page: Page, name: str) -> None:

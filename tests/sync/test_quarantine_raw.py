@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from cdlink.sync.engine.quarantine import raw_key
-from tests.sync.marketplace import TableImporter
+from tests.support.sync_tables import TableImporter
 
 
 class Offer(BaseModel):
