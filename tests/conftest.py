@@ -1,8 +1,14 @@
-"""Shared fixtures: settings in a temporary data directory, and databases on both backends."""
+"""Shared fixtures: settings in a temporary data directory, and databases on both backends.
+
+Each session (each xdist worker) migrates one SQLite file and one PostgreSQL template database
+once; a test's ``database`` is a copy of them. ``empty_database`` stays empty, for the tests of
+the migrations themselves.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,10 +45,16 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """Which backend this run of the test uses: ``sqlite`` or ``postgresql``."""
+    backend: str = request.param
+    return backend
+
+
+@pytest.fixture
+def empty_database(database_backend: str, tmp_path: Path) -> Iterator[Database]:
     """An empty database; every test that uses it runs on SQLite and on PostgreSQL."""
-    backend = request.param
-    if backend == "sqlite":
+    if database_backend == "sqlite":
         database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
         yield database
         database.dispose()
@@ -54,17 +66,91 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
 
 
 @pytest.fixture
-def database(empty_database: Database) -> Database:
-    """A database with the current schema."""
-    migrate.upgrade(empty_database)
-    return empty_database
+def database(
+    database_backend: str, tmp_path: Path, schema_templates: SchemaTemplates
+) -> Iterator[Database]:
+    """A database with the current schema, copied from this session's migrated template."""
+    if database_backend == "sqlite":
+        database = Database(schema_templates.sqlite_copy(tmp_path / "test.sqlite3"))
+        yield database
+        database.dispose()
+        return
+    with postgres_database(template=schema_templates.postgresql_template()) as url:
+        database = Database(url)
+        yield database
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchemaTemplates]:
+    """The databases this session (each xdist worker has its own) migrates once, then copies."""
+    templates = SchemaTemplates(tmp_path_factory.mktemp("schema-template"))
+    yield templates
+    templates.drop()
+
+
+def worker_name() -> str:
+    """This xdist worker's name (``gw0``, ``gw1``…), or ``main`` without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+class SchemaTemplates:
+    """A SQLite file and a PostgreSQL database at the newest schema, each made on first use.
+
+    Migrating from nothing costs far more than copying: tests copy the SQLite file, and create
+    their PostgreSQL database with ``CREATE DATABASE … TEMPLATE`` (which needs the template to
+    have no open connection: its engine is disposed as soon as it is migrated).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._sqlite: Path | None = None
+        self._postgresql: postgres_database | None = None
+
+    def sqlite_copy(self, target: Path) -> str:
+        """Copy the migrated SQLite file to ``target``; returns the copy's URL."""
+        if self._sqlite is None:
+            path = self.directory / "schema.sqlite3"
+            _migrate(f"sqlite:///{path}")
+            self._sqlite = path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self._sqlite, target)
+        return f"sqlite:///{target}"
+
+    def postgresql_template(self) -> str:
+        """The name of the migrated PostgreSQL template database."""
+        if self._postgresql is None:
+            template = postgres_database(prefix=f"cdlink_template_{worker_name()}_")
+            url = template.__enter__()
+            try:
+                _migrate(url)
+            except BaseException:
+                template.__exit__()
+                raise
+            self._postgresql = template
+        return self._postgresql.name
+
+    def drop(self) -> None:
+        if self._postgresql is not None:
+            self._postgresql.__exit__()
+
+
+def _migrate(url: str) -> None:
+    database = Database(url)
+    try:
+        migrate.upgrade(database)
+    finally:
+        # Closes every connection: SQLite checkpoints its WAL into the file, and PostgreSQL
+        # refuses to copy a template that has a session open.
+        database.dispose()
 
 
 class postgres_database:  # noqa: N801  (used as a context manager, reads like one)
-    """A fresh PostgreSQL database, dropped on exit."""
+    """A fresh PostgreSQL database, dropped on exit; a copy of ``template`` when one is named."""
 
-    def __init__(self) -> None:
-        self.name = f"cdlink_test_{uuid.uuid4().hex[:12]}"
+    def __init__(self, template: str | None = None, prefix: str = "cdlink_test_") -> None:
+        self.name = f"{prefix}{uuid.uuid4().hex[:12]}"
+        self.template = template
         self.admin = make_url(POSTGRES_URL).set(drivername="postgresql")
 
     def _connect(self) -> psycopg.Connection[tuple[object, ...]]:
@@ -79,8 +165,9 @@ class postgres_database:  # noqa: N801  (used as a context manager, reads like o
             )
 
     def __enter__(self) -> str:
+        copy = f' TEMPLATE "{self.template}"' if self.template else ""
         with self._connect() as connection:
-            connection.execute(f'CREATE DATABASE "{self.name}"')
+            connection.execute(f'CREATE DATABASE "{self.name}"{copy}')
         return make_url(POSTGRES_URL).set(database=self.name).render_as_string(hide_password=False)
 
     def __exit__(self, *_exc: object) -> None:

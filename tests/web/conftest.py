@@ -1,5 +1,6 @@
-"""Fixtures for the web tests: an app on a migrated SQLite database, a browser-like client, and
-an administrator. Storage behaviour on both databases is tested in the store and hub tests."""
+"""Fixtures for the web tests: an app on a migrated SQLite database (a copy of the session's
+template), a browser-like client, and an administrator. Storage behaviour on both databases is
+tested in the store and hub tests."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from fastapi.testclient import TestClient
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.sandbox import Sandbox, SandboxConfig
-from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user
 from cdlink.sync.connection_check import OctopiaConnectionChecker
 from cdlink.web.app import create_app
+from tests.conftest import SchemaTemplates
 
 ADMIN_EMAIL = "admin@boutique.fr"
 ADMIN_PASSWORD = "correct horse battery"
@@ -38,9 +39,8 @@ def _quiet_stale_log_handlers() -> None:
 
 
 @pytest.fixture
-def web_database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'web.sqlite3'}")
-    migrate.upgrade(database)
+def web_database(tmp_path: Path, schema_templates: SchemaTemplates) -> Iterator[Database]:
+    database = Database(schema_templates.sqlite_copy(tmp_path / "web.sqlite3"))
     yield database
     database.dispose()
 
