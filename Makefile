@@ -10,10 +10,10 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: help demo test lint bench chaos services browser messages lock clean
+.PHONY: help demo test test-fast lint bench chaos services browser messages lock clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,8 +28,16 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
 demo: $(VENV)/.installed  ## start the demo: SQLite, embedded workers, sandbox, seeded shop
 	$(BIN)/cdlink demo
 
+# One pytest-xdist worker per core; tests that must not run beside each other share an
+# xdist_group mark, which --dist loadgroup keeps on one worker (docs/development.md).
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: $(VENV)/.installed services browser  ## run the whole test suite (SQLite and PostgreSQL)
-	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --cov --cov-report=term $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed services  ## the quick loop: no slow, browser (e2e) or chaos test
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
 	$(BIN)/ruff check src tests bench

@@ -1,5 +1,10 @@
 """Shared fixtures: settings in a temporary data directory, databases on both backends, and the
-web app with a browser-like client and an administrator (used by several feature folders)."""
+web app with a browser-like client and an administrator (used by several feature folders).
+
+Each session (each xdist worker) migrates one SQLite file and one PostgreSQL template database
+once (``SchemaTemplates``); a test's ``database`` is a copy of them. ``empty_database`` stays
+empty, for the tests of the migrations themselves.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,11 @@ from fastapi.testclient import TestClient
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.sandbox import Sandbox, SandboxConfig
-from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user
 from cdlink.sync.connections.check import OctopiaConnectionChecker
 from cdlink.web.app import create_app
-from tests.support.databases import postgres_database
+from tests.support.databases import SchemaTemplates, postgres_database
 from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -42,10 +46,16 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """Which backend this run of the test uses: ``sqlite`` or ``postgresql``."""
+    backend: str = request.param
+    return backend
+
+
+@pytest.fixture
+def empty_database(database_backend: str, tmp_path: Path) -> Iterator[Database]:
     """An empty database; every test that uses it runs on SQLite and on PostgreSQL."""
-    backend = request.param
-    if backend == "sqlite":
+    if database_backend == "sqlite":
         database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
         yield database
         database.dispose()
@@ -57,10 +67,27 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
 
 
 @pytest.fixture
-def database(empty_database: Database) -> Database:
-    """A database with the current schema."""
-    migrate.upgrade(empty_database)
-    return empty_database
+def database(
+    database_backend: str, tmp_path: Path, schema_templates: SchemaTemplates
+) -> Iterator[Database]:
+    """A database with the current schema, copied from this session's migrated template."""
+    if database_backend == "sqlite":
+        database = Database(schema_templates.sqlite_copy(tmp_path / "test.sqlite3"))
+        yield database
+        database.dispose()
+        return
+    with postgres_database(template=schema_templates.postgresql_template()) as url:
+        database = Database(url)
+        yield database
+        database.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchemaTemplates]:
+    """The databases this session (each xdist worker has its own) migrates once, then copies."""
+    templates = SchemaTemplates(tmp_path_factory.mktemp("schema-template"))
+    yield templates
+    templates.drop()
 
 
 # --- the web app (tests of pages and API in the access, connections, dashboard and stock folders)
@@ -76,9 +103,9 @@ def _quiet_stale_log_handlers() -> None:
 
 
 @pytest.fixture
-def web_database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'web.sqlite3'}")
-    migrate.upgrade(database)
+def web_database(tmp_path: Path, schema_templates: SchemaTemplates) -> Iterator[Database]:
+    """A migrated SQLite database (a copy of the session's template) for the web app."""
+    database = Database(schema_templates.sqlite_copy(tmp_path / "web.sqlite3"))
     yield database
     database.dispose()
 
