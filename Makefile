@@ -34,7 +34,7 @@ PYTEST_WORKERS ?= auto
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: $(VENV)/.installed services browser  ## run the whole test suite (SQLite and PostgreSQL)
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --cov --cov-report=term --durations=20 $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed services  ## the quick loop: no slow, browser (e2e) or chaos test
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)

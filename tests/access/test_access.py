@@ -188,6 +188,7 @@ def test_given_repeated_failures_when_logging_in_then_the_account_is_throttled_a
     assert allowed.status_code == 303
 
 
+@pytest.mark.slow
 def test_given_many_accounts_tried_from_one_address_when_logging_in_then_the_address_is_throttled(
     client: TestClient, admin: str, settings: Settings
 ) -> None:

@@ -27,6 +27,7 @@ RUNTIMES = [
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.slow
 def test_given_a_hostile_marketplace_and_killed_workers_when_drained_then_nothing_lost_or_doubled(
     runtime: str, tmp_path: Path
 ) -> None:

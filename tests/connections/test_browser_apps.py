@@ -72,6 +72,7 @@ def edit(page: Page, *, secret: str = "", name: str | None = None) -> None:
     page.click("[data-testid=confirm]")
 
 
+@pytest.mark.slow
 def test_given_a_seller_when_installing_editing_and_deleting_the_app_then_each_step_shows(
     tmp_path: Path,
 ) -> None:

@@ -69,6 +69,7 @@ def test_given_any_id_built_from_the_rules_when_checked_then_only_the_email_rule
 
 
 @given(st.text(max_size=100))
+@pytest.mark.slow
 def test_given_any_text_when_checked_then_accepted_means_every_rule_holds(text: str) -> None:
     if client_id_problems(text):
         return

@@ -23,6 +23,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_given_a_fresh_directory_when_starting_the_demo_then_healthz_answers_200(
     tmp_path: Path,
 ) -> None:

@@ -97,6 +97,7 @@ def full_flow(web: Recorder, market: SandboxServer) -> None:
     web.call("POST", "/apps/2/delete", data={"csrf_token": token})
 
 
+@pytest.mark.slow
 def test_given_a_full_flow_when_scanning_everything_then_no_secret_is_in_plaintext(
     tmp_path: Path,
 ) -> None:

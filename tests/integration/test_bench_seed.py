@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import pytest
 from bench import seeding
 from sqlalchemy import func, select
 
@@ -16,6 +17,7 @@ SIZE = 3000
 PARIS = ZoneInfo("Europe/Paris")
 
 
+@pytest.mark.slow
 def test_given_a_database_when_seeded_then_the_orders_runs_and_figures_are_as_described(
     database: Database,
 ) -> None:

@@ -50,6 +50,7 @@ def connect(env: dict[str, str], market: SandboxServer) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_given_the_wizard_when_an_import_is_started_then_the_progress_bar_reaches_100(
     tmp_path: Path,
 ) -> None:
@@ -86,6 +87,7 @@ def test_given_the_wizard_when_an_import_is_started_then_the_progress_bar_reache
             expect(page.locator("[data-testid=orders] tbody tr").first).to_be_visible()
 
 
+@pytest.mark.slow
 def test_given_the_cli_when_history_is_imported_then_it_draws_progress_until_done(
     tmp_path: Path,
 ) -> None:
@@ -115,6 +117,7 @@ def test_given_the_cli_when_history_is_imported_then_it_draws_progress_until_don
     assert "the first day is after the last day" in bad.stderr
 
 
+@pytest.mark.slow
 def test_given_an_import_killed_midway_when_run_again_then_it_resumes_and_imports_each_order_once(
     tmp_path: Path,
 ) -> None:

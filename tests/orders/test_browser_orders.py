@@ -32,6 +32,7 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"orders-{name}.png"), full_page=True)
 
 
+@pytest.mark.slow
 def test_given_a_connected_sandbox_when_browsing_orders_then_list_detail_and_accept_work(
     tmp_path: Path,
 ) -> None:

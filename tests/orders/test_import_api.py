@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cdlink.jobs.environment import JobEnvironment
@@ -12,6 +13,7 @@ from tests.support.orders import marketplace_orders, run_until_success
 BASE = "/api/v1/connections/1"
 
 
+@pytest.mark.slow
 def test_given_an_import_posted_when_the_engine_runs_it_then_the_api_shows_it_done(
     api: TestClient, shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
@@ -43,6 +45,7 @@ def test_given_an_import_posted_when_the_engine_runs_it_then_the_api_shows_it_do
     assert refused.json()["title"] == "the import is already finished"
 
 
+@pytest.mark.slow
 def test_given_bad_imports_then_problems_name_the_reason(api: TestClient) -> None:
     backwards = api.post(
         f"{BASE}/initial-imports", json={"first_day": "2026-03-02", "last_day": "2026-03-01"}
@@ -60,6 +63,7 @@ def test_given_bad_imports_then_problems_name_the_reason(api: TestClient) -> Non
     assert not_a_day.status_code == 422
 
 
+@pytest.mark.slow
 def test_given_the_filter_api_when_widened_then_a_backfill_is_returned(
     api: TestClient,
 ) -> None:
@@ -76,6 +80,7 @@ def test_given_the_filter_api_when_widened_then_a_backfill_is_returned(
     assert (bad.status_code, bad.json()["title"]) == (422, "unknown order status")
 
 
+@pytest.mark.slow
 def test_given_payment_labels_then_orders_carry_the_label_and_the_raw_method(
     api: TestClient,
 ) -> None:
@@ -95,6 +100,7 @@ def test_given_payment_labels_then_orders_carry_the_label_and_the_raw_method(
     assert too_long.status_code == 422
 
 
+@pytest.mark.slow
 def test_given_reasons_refreshed_then_the_api_lists_them_and_checks_a_cancel(
     api: TestClient, shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
@@ -145,6 +151,7 @@ def test_given_an_order_then_its_detail_lists_its_sync_events_and_deadline_urgen
     assert "status" in updated["changed_fields"]
 
 
+@pytest.mark.slow
 def test_given_a_quarantine_entry_when_dismissed_through_the_api_then_it_is_gone(
     api: TestClient, shop: JobEnvironment
 ) -> None:

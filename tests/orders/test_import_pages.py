@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -105,6 +106,7 @@ def test_given_the_settings_when_labels_and_filters_are_saved_then_orders_show_t
     assert "Import history" in browser.get(everything.headers["location"], headers=ENGLISH).text
 
 
+@pytest.mark.slow
 def test_given_reasons_fetched_when_an_order_is_cancelled_from_its_page_then_reasons_are_offered(
     browser: TestClient, shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
@@ -143,6 +145,7 @@ def test_given_reasons_fetched_when_an_order_is_cancelled_from_its_page_then_rea
     assert times == sorted(times)
 
 
+@pytest.mark.slow
 def test_given_a_waiting_order_then_the_deadline_warns_when_close_and_when_past(
     browser: TestClient, shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:

@@ -85,6 +85,7 @@ def test_given_a_purchase_date_filter_then_older_orders_are_not_imported(
     assert len(bought) < len(marketplace_orders(sandbox))
 
 
+@pytest.mark.slow
 def test_given_a_widened_filter_then_a_backfill_imports_the_orders_now_allowed_exactly_once(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:

@@ -107,6 +107,7 @@ def test_given_an_import_that_crashes_midway_when_it_runs_again_then_it_resumes_
     assert_each_order_once(shop, sandbox)
 
 
+@pytest.mark.slow
 def test_given_the_live_stream_imported_orders_when_history_imports_then_none_is_doubled(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cdlink.jobs.environment import JobEnvironment
@@ -10,6 +11,7 @@ from tests.support.orders import run_until_success
 from tests.support.web import ADMIN_EMAIL
 
 
+@pytest.mark.slow
 def test_given_imported_orders_when_listed_then_filters_and_pages_apply(
     api: TestClient, sandbox: Sandbox
 ) -> None:
@@ -30,6 +32,7 @@ def test_given_imported_orders_when_listed_then_filters_and_pages_apply(
     assert [item["marketplace_order_id"] for item in found["items"]] == [target]
 
 
+@pytest.mark.slow
 def test_given_an_order_when_read_then_the_detail_has_lines_amounts_and_history(
     api: TestClient,
 ) -> None:
@@ -42,6 +45,7 @@ def test_given_an_order_when_read_then_the_detail_has_lines_amounts_and_history(
     assert api.get("/api/v1/orders/999999").status_code == 404
 
 
+@pytest.mark.slow
 def test_given_a_waiting_order_when_accept_is_posted_then_it_is_recorded_and_sent(
     api: TestClient, shop: JobEnvironment, sandbox: Sandbox
 ) -> None:

@@ -45,6 +45,7 @@ def test_given_a_connection_when_the_policy_is_set_then_it_is_shown(
     assert "in_stock" in wrong.output
 
 
+@pytest.mark.slow
 def test_given_a_waiting_order_when_accepted_from_the_cli_then_the_action_is_recorded(
     cli_shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cdlink.jobs.environment import JobEnvironment
@@ -18,6 +19,7 @@ def test_given_no_order_yet_when_the_page_opens_then_it_says_what_will_appear(
     assert "No orders yet" in browser.get("/orders", headers={"Accept-Language": "en"}).text
 
 
+@pytest.mark.slow
 def test_given_imported_orders_when_listed_then_filters_and_pages_work(
     browser: TestClient, shop: JobEnvironment
 ) -> None:
@@ -36,6 +38,7 @@ def test_given_imported_orders_when_listed_then_filters_and_pages_work(
     assert "Commandes" in browser.get("/orders", headers={"Accept-Language": "fr"}).text
 
 
+@pytest.mark.slow
 def test_given_a_waiting_order_when_accepted_from_its_page_then_the_action_is_shown(
     browser: TestClient, shop: JobEnvironment, sandbox: Sandbox
 ) -> None:

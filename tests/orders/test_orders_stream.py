@@ -25,6 +25,7 @@ from tests.support.orders import (
 )
 
 
+@pytest.mark.slow
 def test_given_a_seeded_shop_when_the_stream_runs_twice_then_every_order_is_imported_once(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -39,6 +40,7 @@ def test_given_a_seeded_shop_when_the_stream_runs_twice_then_every_order_is_impo
     assert_exactly_once(shop, sandbox)
 
 
+@pytest.mark.slow
 def test_given_an_imported_order_then_amounts_lines_and_fees_match_the_marketplace(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
@@ -69,6 +71,7 @@ def history(order: Order) -> list[str]:
     return [event.status for event in order.events if event.line_id is None]
 
 
+@pytest.mark.slow
 def test_given_an_order_through_its_whole_life_then_each_status_is_imported_in_order(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -98,6 +101,7 @@ def test_given_an_order_through_its_whole_life_then_each_status_is_imported_in_o
     assert_exactly_once(shop, sandbox)
 
 
+@pytest.mark.slow
 def test_given_a_refused_order_then_refused_is_imported(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -111,6 +115,7 @@ def test_given_a_refused_order_then_refused_is_imported(
     assert history(stored(shop, order_id)) == ["WaitingAcceptance", "Refused"]
 
 
+@pytest.mark.slow
 def test_given_an_order_never_accepted_then_the_marketplace_cancellation_is_imported(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -122,6 +127,7 @@ def test_given_an_order_never_accepted_then_the_marketplace_cancellation_is_impo
     assert history(stored(shop, order_id)) == ["WaitingAcceptance", "Cancelled"]
 
 
+@pytest.mark.slow
 def test_given_a_customer_cancel_request_then_the_line_status_is_imported(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -151,6 +157,7 @@ def test_given_a_customer_cancel_request_then_the_line_status_is_imported(
     ],
     ids=["429-burst", "5xx-burst", "random-5xx-and-drops"],
 )
+@pytest.mark.slow
 def test_given_faults_while_paging_when_the_stream_retries_then_every_order_is_imported_once(
     shop: JobEnvironment,
     sandbox: Sandbox,
@@ -188,6 +195,7 @@ class ExpiringTokens(httpx.BaseTransport):
         self.inner.close()
 
 
+@pytest.mark.slow
 def test_given_the_token_expiring_during_pagination_then_every_order_is_imported_once(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, select
 
 from cdlink.core.clock import ManualClock
@@ -17,6 +18,7 @@ def reconcile(shop: JobEnvironment) -> tuple[int, int, int]:
     return report.counts["missing"], report.counts["duplicated"], report.counts["healed"]
 
 
+@pytest.mark.slow
 def test_given_an_import_through_faults_when_reconciled_then_it_reads_0_0(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
@@ -36,6 +38,7 @@ def test_given_an_import_through_faults_when_reconciled_then_it_reads_0_0(
     assert "0 missing / 0 duplicated" in entry.message
 
 
+@pytest.mark.slow
 def test_given_orders_lost_locally_when_reconciled_then_they_are_healed_once(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -58,6 +61,7 @@ def test_given_orders_lost_locally_when_reconciled_then_they_are_healed_once(
     assert bound == stored  # every binding names the order stored for it
 
 
+@pytest.mark.slow
 def test_given_orders_the_stream_has_not_read_yet_when_reconciled_then_none_is_missing(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:

@@ -109,6 +109,7 @@ def kinds(env: JobEnvironment, order_id: str) -> list[str]:
         return [action.kind for action in actions_of(session, stored(env, order_id).id)]
 
 
+@pytest.mark.slow
 def test_given_stock_covering_the_order_when_imported_then_accepted_reserved_and_pushed(
     env: JobEnvironment, sandbox: Sandbox
 ) -> None:
@@ -132,6 +133,7 @@ def test_given_stock_covering_the_order_when_imported_then_accepted_reserved_and
 
 
 @pytest.mark.parametrize("auto_refuse", [False, True])
+@pytest.mark.slow
 def test_given_too_little_stock_when_imported_then_not_accepted_and_the_reason_is_kept(
     env: JobEnvironment, sandbox: Sandbox, auto_refuse: bool
 ) -> None:
@@ -173,6 +175,7 @@ def test_given_a_sku_unknown_to_the_catalog_when_imported_then_left_to_the_selle
     assert {"kind": "unknown_sku", "sku": min(wanted)} in stored(env, order_id).stock_issues
 
 
+@pytest.mark.slow
 def test_given_an_open_order_when_the_marketplace_cancels_then_its_stock_comes_back(
     env: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -200,6 +203,7 @@ def test_given_an_open_order_when_the_marketplace_cancels_then_its_stock_comes_b
     assert pushed(env) == {item: units + 3 for item, units in wanted.items()}
 
 
+@pytest.mark.slow
 def test_given_a_seller_cancellation_when_confirmed_then_the_reservation_is_released(
     env: JobEnvironment, sandbox: Sandbox
 ) -> None:
@@ -220,6 +224,7 @@ def test_given_a_seller_cancellation_when_confirmed_then_the_reservation_is_rele
     assert all(offer_quantity(sandbox, item) == units for item, units in wanted.items())
 
 
+@pytest.mark.slow
 def test_given_an_order_in_preparation_when_shipped_then_on_hand_drops_once(
     env: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:

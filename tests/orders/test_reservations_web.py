@@ -80,6 +80,7 @@ def test_given_the_api_when_the_order_settings_are_set_then_they_are_read_back(
     assert unknown.status_code == 404
 
 
+@pytest.mark.slow
 def test_given_the_api_when_an_order_is_shipped_then_the_marketplace_has_the_parcel(
     api: TestClient, shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -162,6 +163,7 @@ def test_given_an_order_stock_does_not_cover_when_shown_then_the_reason_is_trans
     assert f"{item} \u00d7 {line['quantity']}" in english  # the order reserves its units
 
 
+@pytest.mark.slow
 def test_given_an_order_in_preparation_when_shipped_from_its_page_then_it_is_shipped(
     browser: TestClient, shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:

@@ -85,6 +85,7 @@ def read_while_changing(
     assert_exactly_once(shop, sandbox)
 
 
+@pytest.mark.slow
 def test_given_orders_updated_between_pages_when_the_window_is_read_then_none_is_skipped(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -93,6 +94,7 @@ def test_given_orders_updated_between_pages_when_the_window_is_read_then_none_is
     read_while_changing(shop, sandbox, sandbox_clock, times=1)
 
 
+@pytest.mark.slow
 def test_given_orders_changing_at_every_page_when_the_window_is_read_then_none_is_skipped(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -117,6 +119,7 @@ def test_given_an_unchanged_window_of_one_page_then_it_costs_one_call(
     assert transport.calls == ["orders"]
 
 
+@pytest.mark.slow
 def test_given_a_second_of_orders_that_never_stops_changing_then_the_run_is_tried_again_soon(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
@@ -136,6 +139,7 @@ def test_given_a_second_of_orders_that_never_stops_changing_then_the_run_is_trie
     assert_exactly_once(shop, sandbox)
 
 
+@pytest.mark.slow
 def test_given_a_window_larger_than_a_batch_when_a_later_batch_fails_then_nothing_is_doubled(
     shop: JobEnvironment, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -174,6 +178,7 @@ class Miscounting(ChangingPages):
         return response
 
 
+@pytest.mark.slow
 def test_given_a_count_that_disagrees_with_a_steady_list_then_the_list_is_taken_in_two_reads(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:

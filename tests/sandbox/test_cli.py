@@ -50,6 +50,7 @@ def server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
             process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_given_the_command_when_served_then_a_token_and_the_seller_answer(
     server: tuple[str, subprocess.Popen[str]],
 ) -> None:
@@ -73,6 +74,7 @@ def test_given_the_command_when_served_then_a_token_and_the_seller_answer(
     assert CLIENT["client_secret"] in output
 
 
+@pytest.mark.slow
 def test_given_a_drop_fault_when_served_by_uvicorn_then_the_connection_really_breaks(
     server: tuple[str, subprocess.Popen[str]],
 ) -> None:
@@ -86,6 +88,7 @@ def test_given_a_drop_fault_when_served_by_uvicorn_then_the_connection_really_br
         )
 
 
+@pytest.mark.slow
 def test_given_half_a_client_pair_when_starting_then_the_command_refuses() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "cdlink", "sandbox", "--client-id", "only-id"],

@@ -33,6 +33,7 @@ def reload_until(page: Page, selector: str, seconds: float = 60) -> None:
         page.reload()
 
 
+@pytest.mark.slow
 def test_given_the_demo_when_a_quantity_is_edited_inline_then_available_and_cdiscount_follow(
     tmp_path: Path,
 ) -> None:

@@ -75,6 +75,7 @@ def apply_random_changes(
                 expected.buffer[reference] = buffer
 
 
+@pytest.mark.slow
 def test_given_10000_random_changes_over_1000_skus_when_pushed_then_cdiscount_matches_available(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:

@@ -95,6 +95,7 @@ def lease_holder_pid(database: Database) -> int | None:
     return int(holder.split(":")[-2]) if holder else None
 
 
+@pytest.mark.slow
 def test_given_a_worker_killed_mid_run_when_another_takes_over_then_nothing_is_lost_or_doubled(
     postgres: Database, settings: Settings, redis_namespace: str, tmp_path: Path
 ) -> None:

@@ -22,6 +22,7 @@ BOX = SecretBox([generate_key()])
 
 
 @given(st.text())
+@pytest.mark.slow
 def test_given_any_text_when_encrypted_then_it_decrypts_to_itself(plaintext: str) -> None:
     token = BOX.encrypt(plaintext)
 
