@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.core.clock import SystemClock
-from cdlink.core.translatable import translatable
 from cdlink.hub.stock import csv_files as stock_csv
 from cdlink.hub.stock.inventory import Inventory
 from cdlink.hub.stock.queries import (
@@ -48,7 +47,6 @@ app = typer.Typer(
 #: As the REST API's ``reason`` (and the journal's column).
 MAXIMUM_REASON = 40
 #: As the REST API's upload, so a file the API refuses is refused here too.
-MAXIMUM_FILE_BYTES = 10_000_000
 #: A negative number after the SKU is a value (``adjust SKU -2``), not an unknown option.
 WRITES = {"ignore_unknown_options": True}
 
@@ -198,7 +196,7 @@ def import_file(
 ) -> None:
     """Apply a CSV file of counts, all or nothing: any bad line is named and nothing is written."""
     try:
-        applied, synced = _import(decode(_read(path)), dry_run=dry_run)
+        applied, synced = _import(stock_csv.decode(_read(path)), dry_run=dry_run)
     except stock_csv.InvalidStockFileError as error:
         _report(error)
     if dry_run:
@@ -229,30 +227,12 @@ def _import(text: str, *, dry_run: bool) -> tuple[int, int]:
 def _read(path: str) -> bytes:
     """At most one byte more than the limit, from the file or the standard input."""
     if path == "-":
-        return sys.stdin.buffer.read(MAXIMUM_FILE_BYTES + 1)
+        return sys.stdin.buffer.read(stock_csv.MAXIMUM_FILE_BYTES + 1)
     file = Path(path)
     if not file.is_file():
         fail(f"no file {path!r}", "Check the path; export a sample with `cdlink stock export`.")
     with file.open("rb") as opened:
-        return opened.read(MAXIMUM_FILE_BYTES + 1)
-
-
-def decode(data: bytes) -> str:
-    """The file's text; one too big or not UTF-8 is refused with line 1 (or the bad one) named.
-
-    The same checks as the REST API's upload (``web.api.stock.decode_upload``), which the CLI
-    does not import: the web layer is no dependency of the command line.
-    """
-    if len(data) > MAXIMUM_FILE_BYTES:
-        template = translatable("the file is larger than %(limit)s bytes")
-        problem = stock_csv.LineProblem(1, template, {"limit": MAXIMUM_FILE_BYTES})
-        raise stock_csv.InvalidStockFileError([problem])
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        template = translatable("the file is not UTF-8 text; save it as CSV UTF-8")
-        raise stock_csv.InvalidStockFileError([stock_csv.LineProblem(line, template)]) from error
+        return opened.read(stock_csv.MAXIMUM_FILE_BYTES + 1)
 
 
 def _report(error: stock_csv.InvalidStockFileError) -> NoReturn:

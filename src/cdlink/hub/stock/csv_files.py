@@ -192,3 +192,23 @@ def export(stock: Inventory) -> str:
     writer.writerow(COLUMNS)
     writer.writerows(stock.session.execute(query))
     return output.getvalue()
+
+
+#: The largest CSV file the page, the API and the CLI accept.
+MAXIMUM_FILE_BYTES = 10_000_000
+
+
+def decode(data: bytes) -> str:
+    """The file's text; one too big or not UTF-8 is refused, naming line 1 or the bad line.
+
+    Read at most ``MAXIMUM_FILE_BYTES + 1`` bytes: one more than the limit is enough to refuse.
+    """
+    if len(data) > MAXIMUM_FILE_BYTES:
+        template = translatable("the file is larger than %(limit)s bytes")
+        raise InvalidStockFileError([LineProblem(1, template, {"limit": MAXIMUM_FILE_BYTES})])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        template = translatable("the file is not UTF-8 text; save it as CSV UTF-8")
+        raise InvalidStockFileError([LineProblem(line, template)]) from error

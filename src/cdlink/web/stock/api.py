@@ -16,7 +16,6 @@ from fastapi import APIRouter, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from cdlink.core.translatable import translatable
 from cdlink.hub.stock import csv_files as stock_csv
 from cdlink.hub.stock.inventory import Inventory
 from cdlink.hub.stock.queries import StockFilter, StockRow, get_stock, list_stock
@@ -26,7 +25,6 @@ from cdlink.web.identity import current_identity
 from cdlink.web.stock.writes import stock_writes
 
 router = APIRouter(prefix="/stock", tags=["stock"])
-MAXIMUM_UPLOAD_BYTES = 10_000_000
 Reason = Annotated[str, Field(min_length=1, max_length=40, examples=["count"])]
 
 
@@ -243,31 +241,6 @@ def upload(
     request: Request, file: Annotated[UploadFile, File(description="sku,warehouse,quantity")]
 ) -> Applied:
     """Apply a file of counts, all or nothing: 422 names every bad line (the header is line 1)."""
-    text = decode_upload(file.file.read(MAXIMUM_UPLOAD_BYTES + 1))
+    text = stock_csv.decode(file.file.read(stock_csv.MAXIMUM_FILE_BYTES + 1))
     with stock_writes(request) as inventory:
         return Applied(applied=stock_csv.upload(text, inventory))
-
-
-def decode_upload(data: bytes) -> str:
-    """The file's text; a file too big or not UTF-8 is refused with line 1 named."""
-    if len(data) > MAXIMUM_UPLOAD_BYTES:
-        raise stock_csv.InvalidStockFileError(
-            [
-                stock_csv.LineProblem(
-                    1,
-                    translatable("the file is larger than %(limit)s bytes"),
-                    {"limit": MAXIMUM_UPLOAD_BYTES},
-                )
-            ]
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise stock_csv.InvalidStockFileError(
-            [
-                stock_csv.LineProblem(
-                    line, translatable("the file is not UTF-8 text; save it as CSV UTF-8")
-                )
-            ]
-        ) from error

@@ -30,7 +30,6 @@ from cdlink.hub.stock.queries import (
 from cdlink.store.models import Product
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.placeholders import coming_page
-from cdlink.web.stock.api import MAXIMUM_UPLOAD_BYTES, decode_upload
 from cdlink.web.stock.writes import stock_writes
 from cdlink.web.templating import render
 
@@ -167,7 +166,7 @@ def upload(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     """A CSV file of counts, all or nothing; the report names each bad line."""
     language = request_language(request, request.app.state.settings)
     try:
-        text = decode_upload(file.file.read(MAXIMUM_UPLOAD_BYTES + 1))
+        text = stock_csv.decode(file.file.read(stock_csv.MAXIMUM_FILE_BYTES + 1))
         with stock_writes(request) as inventory:
             applied = stock_csv.upload(text, inventory)
     except stock_csv.InvalidStockFileError as error:
