@@ -132,7 +132,10 @@ def stop_once_listening(original: object) -> threading.Thread:
         while signal.getsignal(signal.SIGTERM) is original and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.3)  # let the command settle into its wait
-        os.kill(os.getpid(), signal.SIGTERM)
+        # Only while the command's handler is in place: the original one would end the whole
+        # test process (an xdist worker), not the command (the test then fails on its output).
+        if signal.getsignal(signal.SIGTERM) is not original:
+            os.kill(os.getpid(), signal.SIGTERM)
 
     thread = threading.Thread(target=stopper, daemon=True)
     thread.start()
