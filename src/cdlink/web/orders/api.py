@@ -25,6 +25,7 @@ from cdlink.store.models import Order, OrderAction
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
+from cdlink.web.runtime import wake
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -217,9 +218,7 @@ def act(request: Request, order_id: int, body: ActionIn) -> ActionOut:
             now=request.app.state.clock.now(),
         )
         recorded = ActionOut.model_validate(action, from_attributes=True)
-    runtime = getattr(request.app.state, "sync_runtime", None)
-    if runtime is not None:
-        runtime.wake()  # the embedded runtime sends it at once rather than at its next tick
+    wake(request)  # the embedded runtime sends it at once rather than at its next tick
     return recorded
 
 

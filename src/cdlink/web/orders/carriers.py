@@ -15,6 +15,7 @@ from cdlink.core.errors import CdlinkError
 from cdlink.hub.orders.carriers import STREAM, carrier_labels
 from cdlink.store.models import Connection
 from cdlink.sync.engine.schedules import request_run
+from cdlink.web.runtime import wake
 
 
 class CarriersUnavailableError(CdlinkError):
@@ -29,12 +30,11 @@ class CarriersUnavailableError(CdlinkError):
 def labels(request: Request, connection_id: int) -> list[str] | None:
     """The connection's carrier labels, sorted; None while they were never read."""
     state = request.app.state
-    with state.database.session() as session:
+    with state.database.reading() as session:
         found = carrier_labels(session, connection_id)
         if found is not None or session.get(Connection, connection_id) is None:
             return found
+    with state.database.session() as session:  # never read yet: ask the stream, once
         request_run(session, connection_id, STREAM, now=state.clock.now(), trigger="event")
-    runtime = getattr(state, "sync_runtime", None)
-    if runtime is not None:
-        runtime.wake()
+    wake(request)
     return None

@@ -19,16 +19,11 @@ from cdlink.store.models import InitialImport
 from cdlink.sync.orders.history import request_history_import, retry_history_import
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import current_identity
+from cdlink.web.runtime import wake
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_DAYS = 30
-
-
-def _wake(request: Request) -> None:
-    runtime = getattr(request.app.state, "sync_runtime", None)
-    if runtime is not None:
-        runtime.wake()
 
 
 def _wizard(
@@ -105,7 +100,7 @@ def start(
     except initial_imports.InitialImportError as error:
         message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
         return _wizard(request, chosen, message, 422)
-    _wake(request)
+    wake(request)
     return RedirectResponse(f"/orders/imports/{import_id}", status_code=303)
 
 
@@ -149,5 +144,5 @@ def resume(request: Request, import_id: int) -> Response:
     with state.database.session() as session:
         record = initial_imports.get_import(session, import_id)
         retry_history_import(session, record, state.clock.now())
-    _wake(request)
+    wake(request)
     return RedirectResponse(f"/orders/imports/{import_id}", status_code=303)

@@ -27,6 +27,7 @@ from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
 from cdlink.web.orders import carriers
 from cdlink.web.placeholders import coming_page
+from cdlink.web.runtime import wake
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -201,7 +202,5 @@ def order_action(
             requested_by=identity.email,
             now=request.app.state.clock.now(),
         )
-    runtime = getattr(request.app.state, "sync_runtime", None)
-    if runtime is not None:
-        runtime.wake()
+    wake(request)
     return RedirectResponse(f"/orders/{order_id}", status_code=303)

@@ -30,6 +30,7 @@ from cdlink.sync.orders.history import (
     retry_history_import,
 )
 from cdlink.web.identity import current_identity, require_admin
+from cdlink.web.runtime import wake
 
 router = APIRouter(prefix="/connections/{connection_id}", tags=["order settings"])
 
@@ -106,12 +107,6 @@ class QuarantineOut(BaseModel):
     resolved_at: datetime | None
 
 
-def _wake(request: Request) -> None:
-    runtime = getattr(request.app.state, "sync_runtime", None)
-    if runtime is not None:
-        runtime.wake()
-
-
 def _connection(session: Session, connection_id: int) -> None:
     get_connection(session, connection_id)  # 404 for an unknown or deleted connection
 
@@ -137,7 +132,7 @@ def start_initial_import(
             today=now.astimezone(state.settings.zone).date(),
         )
         answer = InitialImportOut.of(record, now)
-    _wake(request)
+    wake(request)
     return answer
 
 
@@ -176,7 +171,7 @@ def resume_initial_import(request: Request, connection_id: int, import_id: int) 
         record = initial_imports.get_import(session, import_id, connection_id)
         retry_history_import(session, record, state.clock.now())
         answer = InitialImportOut.of(record, state.clock.now())
-    _wake(request)
+    wake(request)
     return answer
 
 
@@ -213,7 +208,7 @@ def write_import_filter(
             purchased_from=body.purchased_from,
             backfill=InitialImportOut.of(backfill, now) if backfill is not None else None,
         )
-    _wake(request)
+    wake(request)
     return answer
 
 
@@ -262,7 +257,7 @@ def refresh_reasons(request: Request, connection_id: int) -> dict[str, str]:
     with state.database.session() as session:
         _connection(session, connection_id)
         request_run(session, connection_id, REASONS, now=state.clock.now(), trigger="manual")
-    _wake(request)
+    wake(request)
     return {"stream": REASONS, "state": "requested"}
 
 

@@ -25,15 +25,10 @@ from cdlink.sync.orders.cancellation_reasons import STREAM as REASONS
 from cdlink.sync.orders.history import change_import_filter
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import require_admin
+from cdlink.web.runtime import wake
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _wake(request: Request) -> None:
-    runtime = getattr(request.app.state, "sync_runtime", None)
-    if runtime is not None:
-        runtime.wake()
 
 
 def _page(
@@ -132,7 +127,7 @@ async def save_filter(request: Request, connection_id: int) -> Response:
     except ImportFilterError as error:
         message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
         return _page(request, connection_id, error=message, status=422)
-    _wake(request)
+    wake(request)
     saved = "backfill" if backfill is not None else "filter"
     return RedirectResponse(f"/orders/settings/{connection_id}?saved={saved}", status_code=303)
 
@@ -164,7 +159,7 @@ def refresh_reasons(request: Request, connection_id: int) -> Response:
     with state.database.session() as session:
         get_connection(session, connection_id)
         request_run(session, connection_id, REASONS, now=state.clock.now(), trigger="manual")
-    _wake(request)
+    wake(request)
     return RedirectResponse(f"/orders/settings/{connection_id}?saved=reasons", status_code=303)
 
 

@@ -14,6 +14,7 @@ from fastapi import Request
 
 from cdlink.hub.stock.inventory import Inventory
 from cdlink.sync.stock.pusher import publish_to_outbox
+from cdlink.web.runtime import wake
 
 
 @contextmanager
@@ -23,9 +24,3 @@ def stock_writes(request: Request) -> Iterator[Inventory]:
     with state.database.session() as session:
         yield Inventory(session, state.clock, publish_to_outbox)
     wake(request)
-
-
-def wake(request: Request) -> None:
-    runtime = getattr(request.app.state, "sync_runtime", None)
-    if runtime is not None:
-        runtime.wake()
