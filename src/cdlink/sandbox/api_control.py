@@ -34,6 +34,18 @@ class OrdersBody(BaseModel):
     count: int = Field(1, ge=1, le=100_000)
     status: str = "WaitingAcceptance"
     seller_id: int | None = None
+    supply_mode: str = "Seller"
+
+
+class DiscussionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sub_typology: str | None = None
+    body: str | None = None
+
+
+class CustomerMessageBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str | None = None
 
 
 class AdvanceBody(BaseModel):
@@ -103,7 +115,10 @@ def _orders(control: Controller, body: dict[str, Any], _: Request) -> Any:
     values = OrdersBody.model_validate(body)
     return {
         "orderIds": control.create_orders(
-            values.count, status=values.status, seller_id=values.seller_id
+            values.count,
+            status=values.status,
+            seller_id=values.seller_id,
+            supply_mode=values.supply_mode,
         )
     }
 
@@ -130,6 +145,21 @@ def _cancel_request(control: Controller, body: dict[str, Any], request: Request)
     }
 
 
+def _open_discussion(control: Controller, body: dict[str, Any], request: Request) -> Any:
+    values = DiscussionBody.model_validate(body)
+    discussion_id = control.open_discussion(
+        request.path_params["order_id"], sub_typology=values.sub_typology, body=values.body
+    )
+    return {"discussionId": discussion_id}
+
+
+def _customer_message(control: Controller, body: dict[str, Any], request: Request) -> Any:
+    values = CustomerMessageBody.model_validate(body)
+    return {
+        "messageId": control.customer_message(request.path_params["discussion_id"], values.body)
+    }
+
+
 def _quantity(control: Controller, body: dict[str, Any], request: Request) -> Any:
     quantity = QuantityBody.model_validate(body).quantity
     control.set_offer_quantity(request.path_params["reference"], quantity)
@@ -148,6 +178,20 @@ ROUTES = [
         lambda control, _, request: control.order(request.path_params["order_id"]),
     ),
     route("/orders/{order_id}/cancel-request", "POST", _cancel_request),
+    route("/orders/{order_id}/discussions", "POST", _open_discussion),
+    route(
+        "/discussions/{discussion_id}",
+        "GET",
+        lambda control, _, request: control.discussion(request.path_params["discussion_id"]),
+    ),
+    route("/discussions/{discussion_id}/messages", "POST", _customer_message),
+    route(
+        "/discussions/{discussion_id}/escalate",
+        "POST",
+        lambda control, _, request: {
+            "graduation": control.escalate_discussion(request.path_params["discussion_id"])
+        },
+    ),
     route(
         "/offers/{reference}",
         "GET",

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from cdlink.sandbox import lifecycle, order_queries
+from cdlink.sandbox import after_sales, lifecycle, order_queries
 from cdlink.sandbox.api_seller import page_params
 from cdlink.sandbox.gateway import Call
 from cdlink.sandbox.model import CHANNEL, CancellationRequest, Order, OrderLine
@@ -159,18 +159,33 @@ def record(call: Call, order: Order, lines: list[OrderLine], reason: str, refund
     return json_response(cancellation_json(request), 201)
 
 
+def check_scope(call: Call) -> None:
+    """Addendum §2: an older official page says V2 cancellations are for Octopia orders only."""
+    if call.state.config.variants.cancellation_scope == "octopia_only":
+        detail = (
+            "Orders Cancellation is only valid for Octopia orders. If you want to cancel your "
+            "Cdiscount orders you must use the REST V1."
+        )
+        raise ApiError(400, detail, errors={"salesChannel": [f"{CHANNEL} is not supported"]})
+
+
 def cancel_order(call: Call) -> Response:
     body = call.json()
     if not isinstance(body, dict):
         raise ApiError(400, "the body must be a JSON object")
     order = find_order(call, order_key(call, body))
+    check_scope(call)
     reason = check_reason(body.get("reason"), order, "reason")
     lines = [line for line in order.lines if line.status not in lifecycle.CLOSED_LINE_STATUSES]
+    refund = bool(body.get("shippingCostRefund", True))
+    if order.status in after_sales.REFUNDABLE:
+        after_sales.refund(call.shop, order, call.now, reason=reason)
+        return record(call, order, lines, reason, refund)
     try:
         lifecycle.cancel(call.shop, order, call.now, reason=reason, requested_by="Seller")
     except lifecycle.TransitionError as error:
         raise conflict(error) from error
-    return record(call, order, lines, reason, bool(body.get("shippingCostRefund", True)))
+    return record(call, order, lines, reason, refund)
 
 
 def cancel_lines(call: Call) -> Response:
@@ -178,6 +193,7 @@ def cancel_lines(call: Call) -> Response:
     if not isinstance(body, dict) or not isinstance(body.get("lines"), list) or not body["lines"]:
         raise ApiError(400, "lines is required", errors={"lines": ["at least one line"]})
     order = find_order(call, order_key(call, body))
+    check_scope(call)
     lines, reason = [], ""
     for number, item in enumerate(body["lines"]):
         line = order.line(str(item.get("lineId"))) if isinstance(item, dict) else None

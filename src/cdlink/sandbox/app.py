@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from cdlink.sandbox import api_offers, api_orders, api_seller
+from cdlink.sandbox import api_after_sales, api_discussions, api_offers, api_orders, api_seller
 from cdlink.sandbox.api_control import ROUTES as CONTROL_ROUTES
 from cdlink.sandbox.api_token import PATH as TOKEN_PATH
 from cdlink.sandbox.api_token import token_endpoint
@@ -23,6 +23,38 @@ from cdlink.sandbox.responses import ApiError, ConnectionDropped, kong_not_found
 from cdlink.sandbox.state import SandboxState
 
 API = "/seller/v2"
+D, A = api_discussions, api_after_sales
+CUSTOMER_SERVICE_ROUTES: list[tuple[str, str, str, Handler]] = [
+    ("GET", "/discussions", "discussions.list", D.list_discussions),
+    ("POST", "/discussions", "discussions.create", D.create_discussion),
+    ("GET", "/discussions/count", "discussions.count", D.count_discussions),
+    ("GET", "/discussions/{discussion_id}", "discussions.get", D.get_discussion),
+    ("PATCH", "/discussions/{discussion_id}", "discussions.update", D.update_discussion),
+    ("POST", "/messages", "messages.create", D.create_message),
+    ("PATCH", "/messages/{message_id}", "messages.update", D.update_message),
+    ("GET", "/attachments", "attachments.list", D.list_attachments),
+    ("GET", "/attachments/{attachment_id}", "attachments.get", D.download_attachment),
+    ("GET", "/typologies", "typologies.list", D.typologies),
+    (
+        "GET",
+        "/sales-channel-configurations/{sales_channel_id}",
+        "sales_channels.configuration",
+        D.sales_channel_configuration,
+    ),
+    (
+        "GET",
+        "/orders/{order_id}/commercial-gestures-available-amounts",
+        "gestures.available",
+        A.available_amounts,
+    ),
+    ("GET", "/order-commercial-gesture-requests", "gestures.list", A.list_gestures),
+    ("POST", "/order-commercial-gesture-requests", "gestures.create", A.create_gesture),
+    ("GET", "/returns", "returns.list", A.list_returns),
+    ("POST", "/returns", "returns.create", A.create_return),
+    ("GET", "/returns/count", "returns.count", A.count_returns),
+    ("GET", "/returns/{return_id}", "returns.get", A.get_return),
+    ("GET", "/returns/{return_id}/labels", "returns.labels", A.return_label),
+]
 API_ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/sellers", "sellers.get", api_seller.seller),
     ("GET", "/sellers/addresses", "sellers.addresses", api_seller.addresses),
@@ -77,6 +109,7 @@ API_ROUTES: list[tuple[str, str, str, Handler]] = [
         "products.reports",
         api_seller.product_integration_reports,
     ),
+    *CUSTOMER_SERVICE_ROUTES,
 ]
 
 

@@ -43,6 +43,24 @@ class Variants(BaseModel):
     missing_seller_id_status: Literal[400, 403] = Field(
         400, description="§9 #12: status answered when the SellerId header is missing."
     )
+    message_receiver: Literal["receivers", "receiver", "either"] = Field(
+        "receivers",
+        description="§9 #17: `receivers: [{userId, userType}]` or GFC's `receiver` (a string).",
+    )
+    json_patch: Literal["op", "opt", "either"] = Field(
+        "either",
+        description='Addendum §1: JSON-Patch `op` + boolean, or one SDK\'s `opt` + "true"/"false".',
+    )
+    cancellation_scope: Literal["all", "octopia_only"] = Field(
+        "all",
+        description=(
+            "Addendum §2: V2 cancellation requests work on Cdiscount orders (refunds after "
+            "shipment included), or only on Octopia orders (an older official page)."
+        ),
+    )
+    gesture_id_field: Literal["requestId", "cancellationRequestId"] = Field(
+        "requestId", description="Addendum §2: key of the created commercial gesture's id."
+    )
 
 
 class FaultRule(BaseModel):
@@ -112,6 +130,19 @@ class SandboxConfig(BaseModel):
     package_results_retention_seconds: float = Field(3 * 86400.0, gt=0.0)
     offer_requests_per_call: int = Field(100, ge=1)
     offer_requests_per_package: int = Field(50_000, ge=1)
+    discussions: int = Field(4, ge=0, le=100_000, description="discussions on seeded orders")
+    discussions_per_hour: float = Field(0.0, ge=0.0, le=10_000.0)
+    discussion_claim_after_seconds: float = Field(
+        2 * 86400.0, gt=0.0, description="an unanswered Discussion becomes a Claim after this"
+    )
+    claim_level1_after_seconds: float = Field(
+        2 * 86400.0, gt=0.0, description="an unanswered Claim goes to Level_1 after this"
+    )
+    customer_reply_probability: float = Field(0.6, ge=0.0, le=1.0)
+    customer_reply_seconds_min: float = Field(3600.0, ge=0.0)
+    customer_reply_seconds_max: float = Field(86400.0, ge=0.0)
+    gesture_processing_seconds: float = Field(3600.0, ge=0.0)
+    return_step_seconds: float = Field(86400.0, ge=0.0)
     rate_limit: RateLimit | None = None
     faults: list[FaultRule] = Field(default_factory=list)
     variants: Variants = Field(default_factory=Variants)
@@ -120,4 +151,8 @@ class SandboxConfig(BaseModel):
     def _delivery_window_is_ordered(self) -> SandboxConfig:
         if self.delivery_seconds_max < self.delivery_seconds_min:
             raise ValueError("delivery_seconds_max must be at least delivery_seconds_min")
+        if self.customer_reply_seconds_max < self.customer_reply_seconds_min:
+            raise ValueError(
+                "customer_reply_seconds_max must be at least customer_reply_seconds_min"
+            )
         return self

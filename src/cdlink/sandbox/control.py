@@ -10,10 +10,11 @@ from collections import Counter
 from typing import Any
 
 from cdlink.core.errors import CdlinkError
-from cdlink.sandbox import lifecycle, seeding
+from cdlink.sandbox import discussions, lifecycle, seeding
+from cdlink.sandbox.api_discussions import discussion_json
 from cdlink.sandbox.auth import Credentials
 from cdlink.sandbox.config import FaultRule, RateLimit, Variants
-from cdlink.sandbox.model import ORDER_STATUSES
+from cdlink.sandbox.model import ORDER_STATUSES, Discussion
 from cdlink.sandbox.serialize import offer_json, order_json, timestamp
 from cdlink.sandbox.shop import SellerShop
 from cdlink.sandbox.state import SandboxState
@@ -81,11 +82,21 @@ class Controller:
             self._state.authority.add_client(client_id, client_secret, set(seller_ids))
 
     def create_orders(
-        self, count: int = 1, *, status: str = "WaitingAcceptance", seller_id: int | None = None
+        self,
+        count: int = 1,
+        *,
+        status: str = "WaitingAcceptance",
+        seller_id: int | None = None,
+        supply_mode: str = "Seller",
     ) -> list[str]:
-        """``count`` new orders now, driven to ``status``; fewer when stock runs out."""
+        """``count`` new orders now, driven to ``status``; fewer when stock runs out.
+
+        ``supply_mode="Fulfillment"`` makes Octopia fulfilment orders (the only ones ``/returns``
+        accepts)."""
         if status not in ORDER_STATUSES[1:]:
             raise SandboxError(f"unknown order status {status!r}")
+        if supply_mode not in ("Seller", "Fulfillment"):
+            raise SandboxError(f"unknown supply mode {supply_mode!r}")
         with self._state.lock:
             now = self._state.tick()
             shop = self._shop(seller_id)
@@ -94,6 +105,7 @@ class Controller:
                 order = self._state.create_order(shop, now)
                 if order is None:
                     break
+                order.supply_mode = supply_mode
                 seeding.drive(self._state, shop, order, status, created=now, now=now)
                 created.append(order.order_id)
             return created
@@ -216,6 +228,11 @@ class Controller:
                     "ordersByStatus": dict(sorted(statuses.items())),
                     "packages": len(shop.packages),
                     "cancellationRequests": len(shop.cancellations),
+                    "discussionsByGraduation": dict(
+                        sorted(Counter(d.graduation for d in shop.discussions.values()).items())
+                    ),
+                    "commercialGestures": len(shop.gestures),
+                    "returns": len(shop.returns),
                 }
             return {
                 "now": timestamp(now),
@@ -231,3 +248,82 @@ class Controller:
         """The last 2,000 API requests: endpoint, status and whether they were processed."""
         with self._state.lock:
             return list(self._state.request_log)
+
+    # --- customer service --------------------------------------------------------------------
+    def open_discussion(
+        self,
+        order_id: str,
+        *,
+        sub_typology: str | None = None,
+        body: str | None = None,
+        seller_id: int | None = None,
+    ) -> str:
+        """The order's customer opens a discussion now (a sub-typology fitting its status)."""
+        with self._state.lock:
+            now = self._state.tick()
+            shop = self._shop(seller_id)
+            order = shop.orders.get(order_id)
+            if order is None or order.status == "Processing":
+                raise SandboxError(f"no order {order_id}")
+            allowed = discussions.sub_typologies_for(order.status)
+            if sub_typology is not None and sub_typology not in allowed:
+                raise SandboxError(
+                    f"{sub_typology!r} is not open to a {order.status} order; "
+                    f"allowed: {', '.join(allowed) or 'none'}"
+                )
+            found = discussions.customer_opens(
+                self._state, shop, order, now, sub_typology=sub_typology, body=body
+            )
+            if found is None:
+                raise SandboxError(f"no sub-typology fits a {order.status} order")
+            return found.discussion_id
+
+    def customer_message(
+        self, discussion_id: str, body: str | None = None, seller_id: int | None = None
+    ) -> str:
+        """The customer writes in the discussion now (a canned French reply if no ``body``)."""
+        with self._state.lock:
+            now = self._state.tick()
+            shop = self._shop(seller_id)
+            discussion = self._discussion(shop, discussion_id)
+            if not discussion.is_open:
+                raise SandboxError(f"discussion {discussion_id} is closed")
+            rng = self._state.random_for(discussion_id, len(discussion.messages), "text")
+            text = body or rng.choice(discussions.texts()["customer_replies"])
+            message = discussions.add_message(
+                self._state,
+                shop,
+                discussion,
+                body=text,
+                sender=(discussion.customer_id, "Customer"),
+                receivers=[("", "Seller")],
+                now=now,
+            )
+            return message.message_id
+
+    def escalate_discussion(self, discussion_id: str, seller_id: int | None = None) -> str:
+        """Escalate one level now, as if the delay had run out unanswered; the new graduation."""
+        with self._state.lock:
+            now = self._state.tick()
+            shop = self._shop(seller_id)
+            discussion = self._discussion(shop, discussion_id)
+            if not discussions.escalate_now(self._state, shop, discussion, now):
+                raise SandboxError(
+                    f"discussion {discussion_id} is {discussion.graduation}"
+                    f"{'' if discussion.is_open else ' and closed'}: it cannot escalate"
+                )
+            return discussion.graduation
+
+    def discussion(self, discussion_id: str, seller_id: int | None = None) -> dict[str, Any]:
+        """The discussion as stored: graduation, status, every message."""
+        with self._state.lock:
+            self._state.tick()
+            shop = self._shop(seller_id)
+            found = self._discussion(shop, discussion_id)
+            return discussion_json(found, shop.seller_id, None, full=True)
+
+    def _discussion(self, shop: SellerShop, discussion_id: str) -> Discussion:
+        found = shop.discussions.get(discussion_id)
+        if found is None:
+            raise SandboxError(f"no discussion {discussion_id}")
+        return found

@@ -16,7 +16,18 @@ from typing import Any
 from cdlink.sandbox.config import FaultRule, Malformation, RateLimit
 
 # Fields a client cannot do without, most important first, for "missing_field".
-KEY_FIELDS = ("orderId", "offerId", "sellerExternalReference", "packageId", "access_token", "code")
+KEY_FIELDS = (
+    "discussionId",
+    "messageId",
+    "requestId",
+    "returnId",
+    "orderId",
+    "offerId",
+    "sellerExternalReference",
+    "packageId",
+    "access_token",
+    "code",
+)
 ENUM_FIELDS = ("status", "offerState", "state", "integrationStatus", "token_type", "seller_state")
 
 

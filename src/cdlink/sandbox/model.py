@@ -130,6 +130,7 @@ class Order:
     cancellation: dict[str, Any] | None = None
     status_events: list[tuple[str, datetime]] = dataclasses.field(default_factory=list)
     version: int = 0
+    supply_mode: str = "Seller"
 
     def line(self, line_id: str) -> OrderLine | None:
         return next((line for line in self.lines if line.line_id == line_id), None)
@@ -166,3 +167,73 @@ class CancellationRequest:
     shipping_cost_refund: bool
     status: str
     created_at: datetime
+
+
+@dataclasses.dataclass(slots=True)
+class Attachment:
+    attachment_id: str
+    discussion_id: str
+    message_id: str
+    file_name: str
+    content_type: str
+    content: bytes
+    created_at: datetime
+
+
+@dataclasses.dataclass(slots=True)
+class Message:
+    message_id: str
+    discussion_id: str
+    body: str
+    sender_id: str
+    sender_type: str
+    receivers: list[tuple[str, str]]
+    created_at: datetime
+    has_read: bool = False
+    attachments: list[Attachment] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(slots=True)
+class Discussion:
+    discussion_id: str
+    order_id: str
+    customer_id: str
+    subject: str
+    typology_code: str
+    sub_typology_code: str
+    created_at: datetime
+    updated_at: datetime
+    graduation: str = "Discussion"
+    is_open: bool = True
+    process_status: str = "ToTreat"
+    messages: list[Message] = dataclasses.field(default_factory=list)
+    awaiting_since: datetime | None = None
+    """When the oldest customer message the seller has not answered arrived (escalation)."""
+
+
+@dataclasses.dataclass(slots=True)
+class GestureRequest:
+    request_id: str
+    order_id: str
+    reason: str
+    reason_details: str | None
+    amount: Decimal
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclasses.dataclass(slots=True)
+class Return:
+    return_id: str
+    order_id: str
+    kind: str
+    status: str
+    reason: str
+    comment: str | None
+    lines: list[dict[str, Any]]
+    parcel_id: str
+    created_at: datetime
+    updated_at: datetime
+    receipt_date: datetime | None = None
+    label_available: bool = True

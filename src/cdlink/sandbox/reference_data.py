@@ -19,6 +19,11 @@ CANCELLATION_REASONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("ProductDamaged", "Produit endommagé", ("Accepted", "InPreparation")),
     ("CustomerRequest", "Demande du client", ("WaitingAcceptance", "Accepted", "InPreparation")),
     ("UndeliverableAddress", "Adresse non livrable", ("InPreparation",)),
+    # After shipment a cancellation request refunds the customer (addendum §2).
+    ("CustomerReturn", "Retour du produit par le client", ("Shipped", "Delivered")),
+    ("ProductDamaged", "Produit endommagé", ("Shipped", "Delivered")),
+    ("DeliveryIssue", "Problème de livraison", ("Shipped", "Delivered")),
+    ("CustomerRequest", "Demande du client", ("Shipped", "Delivered")),
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from cdlink.sandbox import lifecycle
+from cdlink.sandbox import discussions, lifecycle
 from cdlink.sandbox.generator import make_offer
 from cdlink.sandbox.model import Order
 from cdlink.sandbox.shop import SellerShop
@@ -25,6 +25,7 @@ TARGETS = (
     "Refused",
 )
 HISTORY = timedelta(days=7)
+DISCUSSION_HISTORY = timedelta(days=5)
 # When a seeded order reached each next state: seen, accepted (or cancelled), prepared, shipped,
 # delivered; capped at "now" so young orders move in a burst.
 STEPS = (
@@ -42,6 +43,7 @@ def ensure_shop(state: SandboxState, seller_id: int) -> SellerShop:
         shop = SellerShop(seller_id, state.clock.now() - timedelta(days=400))
         state.shops[seller_id] = shop
         state.schedule_arrival(shop, state.clock.now())
+        state.schedule_discussion(shop, state.clock.now())
     return shop
 
 
@@ -69,8 +71,22 @@ def seed_shop(
                 drive(
                     state, shop, order, target_for_age(rng, now - created), created=created, now=now
                 )
+    seed_discussions(state, shop, rng, state.config.discussions if orders else 0, now)
     state.tick()
     return shop
+
+
+def seed_discussions(
+    state: SandboxState, shop: SellerShop, rng: random.Random, count: int, now: datetime
+) -> None:
+    """``count`` customer discussions opened over the last five days on orders they fit; the
+    escalation timers of the oldest are already due and run at the next tick."""
+    for index in range(count):
+        order = discussions.random_order(rng, shop)
+        if order is None:
+            return
+        opened = max(order.updated_at, now - DISCUSSION_HISTORY * (1 - index / count))
+        discussions.customer_opens(state, shop, order, min(opened, now))
 
 
 def target_for_age(rng: random.Random, age: timedelta) -> str:

@@ -118,7 +118,7 @@ def line_json(order: Order, line: OrderLine, variants: Variants) -> dict[str, An
         "offer": {
             "id": line.offer_id,
             "sellerProductId": line.seller_external_reference,
-            "supplyMode": "Seller",
+            "supplyMode": order.supply_mode,
             "productId": line.product_reference,
             "productTitle": line.product_title,
             "productGtin": line.gtin,

@@ -10,7 +10,15 @@ import bisect
 from collections.abc import Iterator
 from datetime import datetime
 
-from cdlink.sandbox.model import CancellationRequest, Offer, Order, Package
+from cdlink.sandbox.model import (
+    CancellationRequest,
+    Discussion,
+    GestureRequest,
+    Offer,
+    Order,
+    Package,
+    Return,
+)
 
 IndexKey = tuple[float, str]
 
@@ -62,6 +70,10 @@ class SellerShop:
         self.package_order: list[str] = []
         self.cancellations: list[CancellationRequest] = []
         self.counters: dict[str, int] = {}
+        self.discussions: dict[str, Discussion] = {}
+        self.gestures: list[GestureRequest] = []
+        self.returns: dict[str, Return] = {}
+        self._serials: dict[str, int] = {}
 
     # --- offers -----------------------------------------------------------------------------
     def put_offer(self, offer: Offer) -> None:
@@ -98,6 +110,16 @@ class SellerShop:
             self.by_updated.move(order.updated_at, new, order.order_id)
         order.updated_at = new
         order.version += 1
+
+    def serial(self, kind: str, start: int) -> str:
+        """The next number of ``kind`` (discussion, message…): readable, seed-independent ids."""
+        value = self._serials.get(kind, start) + 1
+        self._serials[kind] = value
+        return str(value)
+
+    def touch_discussion(self, discussion: Discussion, moment: datetime) -> None:
+        """A new message or status: ``updatedAt`` moves, never backwards (sync windows)."""
+        discussion.updated_at = max(moment, discussion.updated_at)
 
     def count(self, name: str, increment: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + increment

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cdlink.core.clock import Clock, SystemClock
-from cdlink.sandbox import lifecycle, packages
+from cdlink.sandbox import after_sales, discussions, lifecycle, packages
 from cdlink.sandbox.auth import Authority, Credentials
 from cdlink.sandbox.config import SandboxConfig
 from cdlink.sandbox.faults import FaultEngine
@@ -73,6 +73,7 @@ class SandboxState:
         self.faults.rate_limit = self.config.rate_limit
         self.order_rng = random.Random(f"{seed}:orders")
         self.ids = random.Random(f"{seed}:ids")
+        self.discussion_rng = random.Random(f"{seed}:discussions")
         self.traces = 0
         self.order_cache = OrderCache()
         self.token_lifetime = self.config.token_lifetime_seconds
@@ -125,6 +126,9 @@ class SandboxState:
             self.create_order(shop, due)
             self.schedule_arrival(shop, due)
             return
+        if kind.startswith(("discussion", "gesture.", "return.")):
+            self.dispatch_customer_service(shop, kind, target, due)
+            return
         if kind.startswith("package."):
             package = shop.packages.get(target)
             if package is None:
@@ -152,6 +156,33 @@ class SandboxState:
         elif kind == "order.customer_cancel":
             choice = self.random_for(order.order_id, "cancel-line").choice(order.lines)
             lifecycle.customer_cancel_request(shop, order, choice, due)
+
+    def dispatch_customer_service(
+        self, shop: SellerShop, kind: str, target: str, due: datetime
+    ) -> None:
+        if kind == "discussions.generate":
+            order = discussions.random_order(self.discussion_rng, shop)
+            if order is not None:
+                discussions.customer_opens(self, shop, order, due)
+            self.schedule_discussion(shop, due)
+        elif kind == "gesture.process":
+            after_sales.process_gesture(shop, target, due)
+        elif kind == "return.step":
+            after_sales.advance_return(self, shop, target, due)
+        elif (discussion := shop.discussions.get(target)) is not None:
+            if kind == "discussion.escalate":
+                discussions.escalate(self, shop, discussion, due)
+            elif kind == "discussion.customer_reply":
+                discussions.customer_reply(self, shop, discussion, due)
+
+    def schedule_discussion(self, shop: SellerShop, after: datetime) -> None:
+        """The next customer discussion of the generator (a Poisson process, like orders)."""
+        rate = self.config.discussions_per_hour
+        if rate > 0:
+            wait = self.discussion_rng.expovariate(rate / 3600.0)
+            self.schedule(
+                after + timedelta(seconds=wait), "discussions.generate", shop.seller_id, ""
+            )
 
     def schedule_arrival(self, shop: SellerShop, after: datetime) -> None:
         rate = self.config.orders_per_hour
