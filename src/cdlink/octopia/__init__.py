@@ -35,6 +35,7 @@ from cdlink.octopia.errors import (
     NotFound,
     OctopiaError,
     RateLimited,
+    RuleViolation,
     ServerError,
     TransportError,
 )
@@ -42,7 +43,13 @@ from cdlink.octopia.pagination import Page, RejectedItem, iterate_page_numbers
 from cdlink.octopia.policy import FAILURE_POLICY, Action, FailureType, Resolution, resolve
 from cdlink.octopia.problems import Problem
 from cdlink.octopia.retry import RetryPolicy
-from cdlink.octopia.services import OfferQuery, OrderQuery
+from cdlink.octopia.services import (
+    DiscussionCountQuery,
+    DiscussionQuery,
+    OfferQuery,
+    OrderQuery,
+    ReturnQuery,
+)
 from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE
 from cdlink.octopia.tokens import CachedToken, InMemoryTokenStore, TokenStore
 
@@ -61,6 +68,8 @@ __all__ = [
     "Conflict",
     "Credentials",
     "CredentialsRejected",
+    "DiscussionCountQuery",
+    "DiscussionQuery",
     "FailureType",
     "Forbidden",
     "InMemoryBudgetStore",
@@ -80,6 +89,8 @@ __all__ = [
     "RejectedItem",
     "Resolution",
     "RetryPolicy",
+    "ReturnQuery",
+    "RuleViolation",
     "ServerError",
     "TokenStore",
     "TransportError",

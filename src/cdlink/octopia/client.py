@@ -3,7 +3,8 @@
 It wires the pieces together: an ``httpx.Client`` on a replaceable transport, the OAuth flow
 with its token store, the rate budget with its store, the retry policy, and one service per
 resource (``.sellers``, ``.carriers``, ``.orders``, ``.offers``, ``.offer_packages``,
-``.categories``). It is synchronous on purpose: jobs run in worker threads and Dramatiq actors.
+``.categories``, ``.discussions``, ``.commercial_gestures``, ``.returns``). It is synchronous on
+purpose: jobs run in worker threads and Dramatiq actors.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from cdlink.octopia.retry import RetryPolicy
 from cdlink.octopia.services import (
     CarriersService,
     CategoriesService,
+    CommercialGesturesService,
+    DiscussionsService,
     OfferPackagesService,
     OffersService,
     OrdersService,
+    ReturnsService,
     SellersService,
 )
 from cdlink.octopia.services.base import CDISCOUNT_FRANCE
@@ -95,6 +99,9 @@ class OctopiaClient:
         self.offers = OffersService(self._requester, **options)
         self.offer_packages = OfferPackagesService(self._requester, **options)
         self.categories = CategoriesService(self._requester, **options)
+        self.discussions = DiscussionsService(self._requester, **options)
+        self.commercial_gestures = CommercialGesturesService(self._requester, **options)
+        self.returns = ReturnsService(self._requester, **options)
 
     @classmethod
     def from_settings(cls, settings: Settings, credentials: Credentials, **options: object) -> Self:

@@ -17,6 +17,10 @@ Error tree::
             │                           a role
             ├── RateLimited             429 (or the local budget ran dry): ``retry_after`` seconds
             ├── InvalidRequest          400, 406, 415, 422 and other 4xx: the request is wrong
+            │   └── RuleViolation       a marketplace rule refused it (message length,
+            │                           attachments, gesture amount, order status…): raised
+            │                           by cdlink before sending (``sent`` False) or mapped
+            │                           from the marketplace's answer; ``rule`` names the rule
             ├── NotFound                404: unknown resource (or an unknown path)
             ├── Conflict                409: the resource is in a state that forbids the change
             └── ServerError             5xx: the marketplace failed
@@ -134,6 +138,21 @@ class InvalidRequest(ApiError):  # noqa: N818  (named for what happened, as in t
     """The marketplace refused the request as invalid (400, 406, 415, 422…)."""
 
     default_hint = "Fix the fields named in the error and try again."
+
+
+class RuleViolation(InvalidRequest):
+    """A rule of the marketplace forbids the request; ``rule`` names it, the message states it.
+
+    Raised before anything is sent when cdlink can tell (``sent`` is False, ``status`` None),
+    or from the marketplace's 400/422 answer when only the marketplace could.
+    """
+
+    default_hint = "Change the request so that it follows the rule named in the message."
+
+    def __init__(self, message: str, *, rule: str, sent: bool = False, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.rule = rule
+        self.sent = sent
 
 
 class NotFound(ApiError):  # noqa: N818  (named for what happened, as in the tree)

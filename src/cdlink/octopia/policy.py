@@ -24,6 +24,7 @@ from cdlink.octopia.errors import (
     NotFound,
     OctopiaError,
     RateLimited,
+    RuleViolation,
     ServerError,
     TransportError,
 )
@@ -56,6 +57,8 @@ FAILURE_POLICY: Mapping[type[OctopiaError], Resolution] = {
     Forbidden: Resolution(Action.FAIL, FailureType.CONFIG),
     RateLimited: Resolution(Action.RATE_LIMITED, FailureType.TRANSIENT),
     InvalidRequest: Resolution(Action.FAIL, FailureType.SYSTEM),
+    # A broken rule (reply length, gesture amount…): the request must change, never retried.
+    RuleViolation: Resolution(Action.FAIL, FailureType.SYSTEM),
     NotFound: Resolution(Action.FAIL, FailureType.SYSTEM),
     Conflict: Resolution(Action.FAIL, FailureType.SYSTEM),
     ServerError: Resolution(Action.RETRY, FailureType.TRANSIENT),

@@ -231,7 +231,7 @@ def create_return(call: Call) -> Response:
     if comment is not None and not isinstance(comment, str):
         raise ApiError(400, "comment must be text", errors={"comment": ["text"]})
     if order.supply_mode != after_sales.FULFILMENT:
-        errors = {"orderSellerId": ["returns exist only for Octopia fulfilment orders"]}
+        errors = {"supplyMode": ["returns exist only for Octopia fulfilment orders"]}
         detail = "This API is for Octopia fulfillment sellers only."
         raise ApiError(422, detail, errors=errors)
     if order.status not in after_sales.REFUNDABLE:

@@ -1,6 +1,16 @@
 """One service per marketplace resource, each a thin typed face over the ``Requester``."""
 
+from cdlink.octopia.services.after_sales import (
+    CommercialGesturesService,
+    ReturnQuery,
+    ReturnsService,
+)
 from cdlink.octopia.services.categories import CategoriesService
+from cdlink.octopia.services.discussions import (
+    DiscussionCountQuery,
+    DiscussionQuery,
+    DiscussionsService,
+)
 from cdlink.octopia.services.offers import OfferPackagesService, OfferQuery, OffersService
 from cdlink.octopia.services.orders import OrderQuery, OrdersService
 from cdlink.octopia.services.sellers import CarriersService, SellersService
@@ -8,10 +18,16 @@ from cdlink.octopia.services.sellers import CarriersService, SellersService
 __all__ = [
     "CarriersService",
     "CategoriesService",
+    "CommercialGesturesService",
+    "DiscussionCountQuery",
+    "DiscussionQuery",
+    "DiscussionsService",
     "OfferPackagesService",
     "OfferQuery",
     "OffersService",
     "OrderQuery",
     "OrdersService",
+    "ReturnQuery",
+    "ReturnsService",
     "SellersService",
 ]

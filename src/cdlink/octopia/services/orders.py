@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cdlink.octopia.errors import MalformedResponse
+from cdlink.octopia.models.after_sales import REFUND_ORDER_STATUSES
 from cdlink.octopia.models.orders import (
     ApprovalStatus,
     CancellationReason,
@@ -24,6 +25,7 @@ from cdlink.octopia.models.orders import (
 from cdlink.octopia.pagination import Page, iterate_page_numbers
 from cdlink.octopia.responses import json_body
 from cdlink.octopia.services.base import Service, api_time, read_count, segment
+from cdlink.octopia.services.rules import refuse, translate
 
 MAXIMUM_PAGE_SIZE = 100
 
@@ -135,20 +137,40 @@ class OrdersService(Service):
         self._send("POST", f"/orders/{segment(order_id)}/shipments", json=body)
 
     def cancel(self, order_id: str, reason: str, *, shipping_cost_refund: bool = True) -> Any:
-        """Cancel the whole order; returns the answer's body (None when empty)."""
+        """Cancel the whole order; returns the answer's body (None when empty).
+
+        Where Octopia answers that V2 cancellations are for Octopia orders only (addendum §2),
+        this raises ``RuleViolation(rule="cancellation_unavailable")``."""
         body = {
             "orderSellerId": order_id,
             "reason": reason,
             "shippingCostRefund": shipping_cost_refund,
         }
-        return self._optional_json("/order-cancellation-requests", body)
+        with translate("cancellation_unavailable"):
+            return self._optional_json("/order-cancellation-requests", body)
+
+    def refund(
+        self,
+        order_id: str,
+        reason: str,
+        *,
+        shipping_cost_refund: bool = True,
+        order: Order | None = None,
+    ) -> Any:
+        """Refund the customer of an order past acceptance (shipped or delivered included):
+        a cancellation request with a reason from ``cancellation_reasons(status)`` and the
+        shipping-fee flag. The order is read first unless given; an order not yet accepted is
+        refused before anything is sent (``RuleViolation``)."""
+        check_refund(order or self.get(order_id))
+        return self.cancel(order_id, reason, shipping_cost_refund=shipping_cost_refund)
 
     def cancel_lines(self, order_id: str, lines: Sequence[PartialCancellationLine]) -> Any:
         """Cancel some lines of the order; returns the answer's body (None when empty)."""
         if not lines:
             raise ValueError("a partial cancellation needs at least one line")
         body = {"orderSellerId": order_id, "lines": [line.to_payload() for line in lines]}
-        return self._optional_json("/order-partial-cancellation-requests", body)
+        with translate("cancellation_unavailable"):
+            return self._optional_json("/order-partial-cancellation-requests", body)
 
     def cancellation_reasons(
         self, order_status: OrderStatus | str | None = None
@@ -163,6 +185,14 @@ class OrdersService(Service):
     def _optional_json(self, path: str, body: Any) -> Any:
         response = self._send("POST", path, json=body)
         return json_body(response) if response.content.strip() else None
+
+
+def check_refund(order: Order) -> None:
+    if order.status not in REFUND_ORDER_STATUSES:
+        raise refuse(
+            "order_status",
+            f"a refund needs an order past acceptance; {order.order_id} is {order.status}",
+        )
 
 
 def _flag(value: bool | None) -> str | None:
