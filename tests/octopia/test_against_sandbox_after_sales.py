@@ -64,14 +64,15 @@ def test_given_a_gesture_within_the_amount_when_requested_then_it_is_created_and
         sandbox.advance(3600)
         processed = list(client.commercial_gestures.list(order_id=order_id))
 
-    assert gesture.request_id and gesture.amount == Decimal("5.00")
+    assert gesture.request_id
+    assert gesture.amount == Decimal("5.00")
     assert [g.request_id for g in listed] == [gesture.request_id]
     assert after == before - Decimal("5.00")
     assert (gesture.status, processed[0].status) == ("Pending", "Accepted")
 
 
 @pytest.mark.parametrize(
-    ("status", "reason", "amount", "details", "rule"),
+    "case",
     [
         ("Delivered", GestureReason.OTHER, Decimal("2"), None, "gesture_reason_details"),
         ("Delivered", GestureReason.MISSING_PRODUCT, Decimal("0"), None, "gesture_amount"),
@@ -83,18 +84,13 @@ def test_given_a_gesture_within_the_amount_when_requested_then_it_is_created_and
 def test_given_a_gesture_breaking_a_rule_when_requested_then_refused_before_sending(
     sandbox: Sandbox,
     sandbox_client: OctopiaClient,
-    status: str,
-    reason: GestureReason,
-    amount: Decimal,
-    details: str | None,
-    rule: str,
+    case: tuple[str, GestureReason, Decimal, str | None, str],
 ) -> None:
+    status, reason, amount, details, rule = case
     order_id = sandbox.create_orders(1, status=status)[0]
 
     with pytest.raises(RuleViolation) as raised:
-        sandbox_client.commercial_gestures.request(
-            order_id, reason, amount, reason_details=details
-        )
+        sandbox_client.commercial_gestures.request(order_id, reason, amount, reason_details=details)
 
     assert (raised.value.rule, raised.value.sent) == (rule, False)
     assert requests_to(sandbox, "gestures.create") == 0
@@ -131,7 +127,8 @@ def test_given_a_delivered_order_when_refunded_then_it_is_cancelled_with_the_ref
     assert answer["shippingCostRefund"] is False
     refunded = sandbox_client.orders.get(order_id)
     assert refunded.status is OrderStatus.CANCELLED
-    assert refunded.cancellation_details and refunded.cancellation_details["refunded"] is True
+    assert refunded.cancellation_details
+    assert refunded.cancellation_details["refunded"] is True
 
 
 def test_given_an_order_not_accepted_when_refunded_then_refused_before_sending(
@@ -175,9 +172,11 @@ def test_given_a_fulfilment_order_when_a_return_is_declared_then_it_moves_to_com
     done = sandbox_client.returns.get(created.return_id)
     listed = [r.return_id for p in sandbox_client.returns.list_pages() for r in p.items]
 
-    assert created.status is ReturnStatus.CREATED and created.label_available
+    assert created.status is ReturnStatus.CREATED
+    assert created.label_available
     assert label.startswith(b"%PDF")
-    assert done.status is ReturnStatus.COMPLETED and done.receipt_date is not None
+    assert done.status is ReturnStatus.COMPLETED
+    assert done.receipt_date is not None
     assert listed == [created.return_id]
     assert sandbox_client.returns.count(ReturnQuery(status=ReturnStatus.COMPLETED)) == 1
 
@@ -207,7 +206,9 @@ def test_given_throttling_on_gestures_when_reading_then_retried_and_a_long_wait_
     sandbox: Sandbox, sandbox_client: OctopiaClient
 ) -> None:
     order_id = sandbox.create_orders(1, status="Delivered")[0]
-    sandbox.add_fault({"kind": "status", "endpoint": "gestures.available", "status": 429, "count": 2})
+    sandbox.add_fault(
+        {"kind": "status", "endpoint": "gestures.available", "status": 429, "count": 2}
+    )
 
     available = sandbox_client.commercial_gestures.available_amount(order_id)
     sandbox.add_fault(

@@ -61,7 +61,8 @@ def test_given_seeded_discussions_when_listing_every_change_then_each_comes_once
     ids = [discussion.discussion_id for discussion in found]
     assert len(ids) == len(set(ids)) == sandbox_client.discussions.count() == 4
     for discussion in found:
-        assert discussion.messages is not None and len(discussion.messages) == 1
+        assert discussion.messages is not None
+        assert len(discussion.messages) == 1
         assert discussion.order_seller_id in sandbox.order_statuses()
         assert discussion.updated_at.tzinfo is UTC
     assert [d.updated_at for d in found] == sorted(d.updated_at for d in found)
@@ -74,7 +75,8 @@ def test_given_no_include_messages_when_listing_then_messages_are_absent_not_emp
 
     page = next(iter(sandbox_client.discussions.list_pages(query)))
 
-    assert page.items and all(discussion.messages is None for discussion in page.items)
+    assert page.items
+    assert all(discussion.messages is None for discussion in page.items)
 
 
 def test_given_a_window_over_six_months_when_listing_a_page_then_refused_before_sending(
@@ -85,7 +87,8 @@ def test_given_a_window_over_six_months_when_listing_a_page_then_refused_before_
     with pytest.raises(RuleViolation) as raised:
         sandbox_client.discussions.list_page(query)
 
-    assert raised.value.rule == "discussion_window" and not raised.value.sent
+    assert raised.value.rule == "discussion_window"
+    assert not raised.value.sent
     assert requests_to(sandbox, "discussions.list") == 0
 
 
@@ -99,7 +102,8 @@ def test_given_a_discussion_when_read_then_every_message_and_the_eligible_receiv
     assert discussion.graduation is Graduation.DISCUSSION
     assert discussion.sub_typology_code is SubTypology.PRODUCT_IS_DAMAGED
     assert discussion.process_status is ProcessStatus.TO_TREAT
-    assert discussion.messages and "Bonjour" in (discussion.messages[0].body or "")
+    assert discussion.messages
+    assert "Bonjour" in (discussion.messages[0].body or "")
     assert [r.user_type for r in discussion.eligible_receivers] == [UserType.CUSTOMER]
 
 
@@ -116,11 +120,13 @@ def test_given_either_recipient_format_when_replying_then_the_message_is_deliver
         message_again = client.discussions.reply(discussion_id, REPLY + " Cordialement.")
         after = client.discussions.get(discussion_id)
 
-    assert message is not None and message_again is not None
+    assert message is not None
+    assert message_again is not None
     assert after.process_status is ProcessStatus.TREATED
     assert after.updated_at > before
     assert [m.body for m in after.messages or []][-2:] == [REPLY, REPLY + " Cordialement."]
-    assert after.messages and after.messages[-1].receivers[0].user_type is UserType.CUSTOMER
+    assert after.messages
+    assert after.messages[-1].receivers[0].user_type is UserType.CUSTOMER
 
 
 @pytest.mark.parametrize("variant", ["op", "opt", "either"])
@@ -136,7 +142,8 @@ def test_given_either_json_patch_dialect_when_closing_and_marking_read_then_both
         closed = client.discussions.get(discussion_id)
 
     assert closed.is_open is False
-    assert closed.messages and closed.messages[0].has_read is True
+    assert closed.messages
+    assert closed.messages[0].has_read is True
 
 
 @pytest.mark.parametrize(
@@ -144,7 +151,11 @@ def test_given_either_json_patch_dialect_when_closing_and_marking_read_then_both
     [
         ("Trop court.", [], "message_length"),
         ("x" * 5001, [], "message_length"),
-        (REPLY, [OutgoingAttachment.of(f"p{n}.pdf", b"%PDF") for n in range(4)], "attachment_count"),
+        (
+            REPLY,
+            [OutgoingAttachment.of(f"p{n}.pdf", b"%PDF") for n in range(4)],
+            "attachment_count",
+        ),
         (REPLY, [OutgoingAttachment.of("photo.jpg", b"0" * (5 * 1024 * 1024))], "attachment_size"),
         (REPLY, [OutgoingAttachment.of("virus.exe", b"MZ")], "attachment_type"),
     ],
@@ -161,7 +172,8 @@ def test_given_a_reply_breaking_a_rule_when_sent_then_refused_before_anything_is
     with pytest.raises(RuleViolation) as raised:
         sandbox_client.discussions.reply(discussion_id, body, attachments=attachments)
 
-    assert raised.value.rule == rule and raised.value.sent is False
+    assert raised.value.rule == rule
+    assert raised.value.sent is False
     assert rule in str(raised.value)
     assert requests_to(sandbox, "messages.create") == 0
 
@@ -172,11 +184,10 @@ def test_given_a_receiver_not_eligible_yet_when_replying_then_the_marketplace_ru
     discussion_id = delivered_discussion(sandbox)
 
     with pytest.raises(RuleViolation) as raised:
-        sandbox_client.discussions.reply(
-            discussion_id, REPLY, receivers=[UserType.GRC_OPERATOR]
-        )
+        sandbox_client.discussions.reply(discussion_id, REPLY, receivers=[UserType.GRC_OPERATOR])
 
-    assert raised.value.rule == "message_receiver" and raised.value.sent is True
+    assert raised.value.rule == "message_receiver"
+    assert raised.value.sent is True
     assert raised.value.status == 400
 
 
@@ -212,7 +223,10 @@ def test_given_an_order_status_when_opening_a_discussion_then_the_sub_typology_i
 
     with pytest.raises(RuleViolation) as before_sending:
         sandbox_client.discussions.open(
-            accepted, SubTypology.PRODUCT_IS_DAMAGED, "Colis", REPLY,
+            accepted,
+            SubTypology.PRODUCT_IS_DAMAGED,
+            "Colis",
+            REPLY,
             order_status=OrderStatus.ACCEPTED,
         )
     with pytest.raises(RuleViolation) as from_marketplace:
@@ -227,7 +241,8 @@ def test_given_an_order_status_when_opening_a_discussion_then_the_sub_typology_i
         True,
     )
     assert from_marketplace.value.status == 422
-    assert opened.order_seller_id == delivered and opened.is_open
+    assert opened.order_seller_id == delivered
+    assert opened.is_open
     assert opened.process_status is ProcessStatus.TREATED
 
 
@@ -241,9 +256,7 @@ def test_given_typologies_and_channel_rules_when_read_then_they_follow_the_order
     assert [s.sub_typology_code for s in accepted[0].sub_typologies] == [
         SubTypology.ORDER_NOT_SHIPPED
     ]
-    assert [s.sub_typology_code for s in cancelled[0].sub_typologies] == [
-        SubTypology.PRINT_RECEIPT
-    ]
+    assert [s.sub_typology_code for s in cancelled[0].sub_typologies] == [SubTypology.PRINT_RECEIPT]
     assert (rules.message_min_length, rules.message_max_length) == (13, 5000)
     assert rules.max_attachments_per_message == 3
 
@@ -260,7 +273,8 @@ def test_given_an_unanswered_discussion_when_time_passes_then_claim_then_level_1
     level_1 = sandbox_client.discussions.get(discussion_id)
     changed = [d.discussion_id for d in sandbox_client.discussions.list_changed(since)]
 
-    assert claim.graduation is Graduation.CLAIM and claim.is_claim
+    assert claim.graduation is Graduation.CLAIM
+    assert claim.is_claim
     assert {r.user_type for r in claim.eligible_receivers} == {
         UserType.CUSTOMER,
         UserType.GRC_OPERATOR,
@@ -339,6 +353,7 @@ def test_given_a_malformed_discussion_when_listing_then_pages_keep_it_aside_and_
     page = sandbox_client.discussions.list_page(window)
     sandbox.add_fault({**rule, "count": 1})
 
-    assert len(page.rejected) == 1 and "discussionId" in page.rejected[0].reason
+    assert len(page.rejected) == 1
+    assert "discussionId" in page.rejected[0].reason
     with pytest.raises(MalformedResponse):
         list(sandbox_client.discussions.list_changed(START - timedelta(days=30), START))
