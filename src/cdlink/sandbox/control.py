@@ -11,9 +11,9 @@ from typing import Any
 
 from cdlink.core.errors import CdlinkError
 from cdlink.sandbox import discussions, lifecycle, seeding
-from cdlink.sandbox.api_discussions import discussion_json
 from cdlink.sandbox.auth import Credentials
 from cdlink.sandbox.config import FaultRule, RateLimit, Variants
+from cdlink.sandbox.discussion_payloads import discussion_json
 from cdlink.sandbox.model import ORDER_STATUSES, Discussion
 from cdlink.sandbox.serialize import offer_json, order_json, timestamp
 from cdlink.sandbox.shop import SellerShop

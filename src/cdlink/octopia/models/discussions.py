@@ -154,6 +154,15 @@ class Discussion(CamelModel):
     def is_claim(self) -> bool:
         return self.graduation in (Graduation.CLAIM, Graduation.LEVEL_1)
 
+    @property
+    def awaiting_reply(self) -> bool:
+        """Open and waiting for the seller (``ToTreat``): what escalates if left alone."""
+        return bool(self.is_open) and self.process_status == ProcessStatus.TO_TREAT
+
+    @property
+    def last_message(self) -> Message | None:
+        return self.messages[-1] if self.messages else None
+
 
 class SubTypologyInfo(CamelModel):
     sub_typology_code: SubTypologyValue = Field(

@@ -65,6 +65,8 @@ class DiscussionQuery:
     sub_typology_code: SubTypology | str | None = None
     include_messages: IncludeMessages | None = IncludeMessages.LAST_MESSAGE
     """``LastMessage`` by default: without it the API sends discussions without messages."""
+    sort: str | None = None
+    """Not sent by default: the API's own order is by ``updatedAt`` (format of ``sort`` unknown)."""
 
     def params(self, sales_channel_id: str) -> dict[str, Any]:
         low, high = self.updated_at_min, self.updated_at_max
@@ -85,7 +87,7 @@ class DiscussionQuery:
             "typologyCode": self.typology_code,
             "subTypologyCode": _text(self.sub_typology_code),
             "includeMessages": _text(self.include_messages),
-            "sort": "updatedAt",
+            "sort": self.sort,
         }
 
 
