@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from cdlink.octopia import OctopiaClient, RateLimited, ReturnQuery, RuleViolation
+from cdlink.octopia import Conflict, OctopiaClient, RateLimited, ReturnQuery, RuleViolation
 from cdlink.octopia.models import (
     AvailableAmount,
     GestureReason,
@@ -155,6 +155,21 @@ def test_given_v2_cancellations_for_octopia_orders_only_when_refunding_then_a_ty
     assert (raised.value.rule, raised.value.sent) == ("cancellation_unavailable", True)
     assert "REST V1" in str(raised.value)
     assert sandbox_client.orders.get(order_id).status is OrderStatus.DELIVERED
+
+
+def test_given_cancellations_before_shipment_only_when_refunding_a_shipped_order_then_conflict(
+    sandbox: Sandbox, sandbox_client: OctopiaClient
+) -> None:
+    sandbox.set_variants(cancellation_scope="before_shipment")
+    shipped = sandbox.create_orders(1, status="Shipped")[0]
+    accepted = sandbox.create_orders(1, status="Accepted")[0]
+
+    with pytest.raises(Conflict):
+        sandbox_client.orders.refund(shipped, "CustomerReturn")
+    sandbox_client.orders.refund(accepted, "CustomerRequest")
+
+    assert sandbox_client.orders.get(shipped).status is OrderStatus.SHIPPED
+    assert sandbox_client.orders.get(accepted).status is OrderStatus.CANCELLED
 
 
 def test_given_a_fulfilment_order_when_a_return_is_declared_then_it_moves_to_completed(

@@ -178,7 +178,8 @@ def cancel_order(call: Call) -> Response:
     reason = check_reason(body.get("reason"), order, "reason")
     lines = [line for line in order.lines if line.status not in lifecycle.CLOSED_LINE_STATUSES]
     refund = bool(body.get("shippingCostRefund", True))
-    if order.status in after_sales.REFUNDABLE:
+    refunds = call.state.config.variants.cancellation_scope == "all"
+    if refunds and order.status in after_sales.REFUNDABLE:
         after_sales.refund(call.shop, order, call.now, reason=reason)
         return record(call, order, lines, reason, refund)
     try:

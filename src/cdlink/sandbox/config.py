@@ -51,11 +51,12 @@ class Variants(BaseModel):
         "either",
         description='Addendum §1: JSON-Patch `op` + boolean, or one SDK\'s `opt` + "true"/"false".',
     )
-    cancellation_scope: Literal["all", "octopia_only"] = Field(
+    cancellation_scope: Literal["all", "before_shipment", "octopia_only"] = Field(
         "all",
         description=(
-            "Addendum §2: V2 cancellation requests work on Cdiscount orders (refunds after "
-            "shipment included), or only on Octopia orders (an older official page)."
+            "Addendum §2: V2 cancellation requests work on Cdiscount orders, refunds after "
+            "shipment included (all); only before shipment, as the reference reads "
+            "(before_shipment); or only on Octopia orders (an older official page)."
         ),
     )
     gesture_id_field: Literal["requestId", "cancellationRequestId"] = Field(
