@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from cdlink.octopia import ClientCredentials, OctopiaClient
 from cdlink.octopia.models import (
+    DISCUSSION_WINDOW_DAYS,
     MAX_ATTACHMENT_BYTES,
     CommercialGesture,
     Discussion,
@@ -89,3 +95,28 @@ def test_given_attachments_at_the_limits_when_checked_then_only_the_excess_is_na
     problems = message_problems("Bonjour, voici la photo.", [*three, exact])
     assert [problem.split(":")[0] for problem in problems] == ["attachment_count"]
     assert exact.to_payload()["contentType"] == "image/jpeg"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=datetime(2000, 1, 1),  # noqa: DTZ001  (hypothesis bounds are naive)
+        max_value=datetime(2030, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    length=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=4000)),
+)
+def test_given_any_window_when_cut_for_discussions_then_contiguous_pieces_of_six_months_at_most(
+    start: datetime, length: timedelta
+) -> None:
+    credentials = ClientCredentials(seller_id="1", client_id="c", client_secret="s")
+    low = start
+    with OctopiaClient(
+        credentials, transport=httpx.MockTransport(lambda r: httpx.Response(500))
+    ) as client:
+        pieces = client.discussions.windows(low, low + length)
+
+    assert pieces[0][0] == low
+    assert pieces[-1][1] == low + length
+    assert all(b - a <= timedelta(days=DISCUSSION_WINDOW_DAYS) for a, b in pieces)
+    assert all(pieces[n][1] == pieces[n + 1][0] for n in range(len(pieces) - 1))
