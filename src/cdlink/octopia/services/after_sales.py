@@ -52,8 +52,7 @@ class CommercialGesturesService(Service):
     ) -> CommercialGesture:
         """Ask for a gesture of ``amount`` euros. The order and its available amount are read
         first unless given; a request breaking a rule is refused before it is sent."""
-        if isinstance(amount, int) and not isinstance(amount, bool):
-            amount = Decimal(amount)
+        amount = Decimal(amount) if isinstance(amount, int) else amount
         check_gesture_input(reason, amount, reason_details)
         status = (order or self._order(order_id)).status
         if status not in GESTURE_ORDER_STATUSES:
