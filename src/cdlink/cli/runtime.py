@@ -18,6 +18,7 @@ from cdlink.core.settings import Settings
 from cdlink.jobs.distributed import SchedulerLoop, Worker, build_broker
 from cdlink.jobs.environment import JobEnvironment, load_plugins
 from cdlink.jobs.marketplace import shared_clients
+from cdlink.jobs.redis_faults import ensure_redis
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 
@@ -36,6 +37,7 @@ def worker(
     load_plugins(plugin)
     settings = load_settings(sync_worker_threads=threads)
     database = _database(settings)
+    ensure_redis(settings.redis_url)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     clock = SystemClock()
     clients = shared_clients(settings, clock, Redis.from_url(settings.redis_url))
@@ -57,6 +59,7 @@ def scheduler(plugin: list[str] = PLUGINS) -> None:
     load_plugins(plugin)
     settings = load_settings()
     database = _database(settings)
+    ensure_redis(settings.redis_url)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     environment = JobEnvironment(settings, database, SystemClock())
     redis_client = Redis.from_url(settings.redis_url)
