@@ -80,7 +80,7 @@ def run() -> None:
 
 def _redis_url() -> str:
     try:
-        return Settings().redis_url  # type: ignore[call-arg]
+        return Settings().redis_url
     except ValueError:
         return "redis://"
 

@@ -72,8 +72,8 @@ def _translate_faults(engine: Engine, url: str) -> None:
 def _sqlite_engine(url: str, **options: Any) -> Engine:
     database = make_url(url).database
     # A "file:" URI (uri=true) names its own options, such as mode=ro: left as it is.
-    plain_file = database and database != ":memory:" and not database.startswith("file:")
-    path = Path(database) if plain_file else None
+    plain_file = database not in (None, "", ":memory:") and not str(database).startswith("file:")
+    path = Path(str(database)) if plain_file else None
     if path is not None:
         _prepare_sqlite_file(path)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **options)
@@ -191,7 +191,9 @@ class Database:
             with self.engine.begin() as connection:
                 connection.execute(text(PROBE_STATEMENT))
         except SQLAlchemyError as error:
-            raise StorageError(f"the database cannot be written ({type(error).__name__})") from error
+            raise StorageError(
+                f"the database cannot be written ({type(error).__name__})"
+            ) from error
 
     def dispose(self) -> None:
         self.engine.dispose()
