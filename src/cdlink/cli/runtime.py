@@ -36,8 +36,8 @@ def worker(
     """Run stream jobs from the Redis queue until stopped (SIGTERM or Ctrl+C)."""
     load_plugins(plugin)
     settings = load_settings(sync_worker_threads=threads)
-    database = _database(settings)
     ensure_redis(settings.redis_url)
+    database = _database(settings)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     clock = SystemClock()
     clients = shared_clients(settings, clock, Redis.from_url(settings.redis_url))
@@ -58,8 +58,8 @@ def scheduler(plugin: list[str] = PLUGINS) -> None:
     """Queue due streams while this process is the leader (run one or more for failover)."""
     load_plugins(plugin)
     settings = load_settings()
-    database = _database(settings)
     ensure_redis(settings.redis_url)
+    database = _database(settings)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     environment = JobEnvironment(settings, database, SystemClock())
     redis_client = Redis.from_url(settings.redis_url)

@@ -60,7 +60,7 @@ def where(url: str) -> str:
     """The database's place for a message: a file path, or host:port/name (never a password)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return parsed.database or ":memory:"
+        return (parsed.database or ":memory:").removeprefix("file:")
     return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
 
 
