@@ -172,3 +172,13 @@ def test_given_a_successful_login_when_failing_again_then_the_count_starts_again
 
     assert log_in(client, admin, "guess").status_code == 401
     assert log_in(client, admin, ADMIN_PASSWORD).status_code == 303
+
+
+def test_given_a_request_relayed_by_a_local_proxy_when_reading_metrics_then_it_is_refused(
+    client: TestClient,
+) -> None:
+    local = client.get("/metrics")
+    relayed = client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})
+
+    assert local.status_code == 200
+    assert relayed.status_code == 403

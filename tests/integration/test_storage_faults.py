@@ -266,3 +266,27 @@ def test_given_a_data_directory_open_to_others_when_opening_then_a_warning_says_
     assert len(messages) == 1
     assert str(directory) in messages[0]
     assert f"chmod 700 {directory}" in messages[0]
+
+
+def test_given_postgresql_down_when_a_token_or_a_session_arrives_then_503_says_what_to_do(
+    settings: Settings, clock: ManualClock
+) -> None:
+    port = closed_port()
+    unreachable = Database(f"postgresql://cdlink:s3cret@127.0.0.1:{port}/cdlink")
+    app = _app(settings, unreachable, clock)
+    session_cookie = app.state.signer.sign("session", "a-session-token")
+    with TestClient(app, base_url=BASE_URL) as client:
+        api = client.get("/api/v1/me", headers={"Authorization": "Bearer cdl_whatever"})
+        client.cookies.set("cdlink_session", session_cookie)
+        page = client.get("/orders")
+    unreachable.dispose()
+
+    assert api.status_code == 503
+    assert api.headers["content-type"] == "application/problem+json"
+    assert (
+        api.json()["title"]
+        == f"cannot reach PostgreSQL at 127.0.0.1:{port}/cdlink (connection refused)"
+    )
+    assert page.status_code == 503
+    assert "Start PostgreSQL" in page.text
+    assert "s3cret" not in api.text + page.text
