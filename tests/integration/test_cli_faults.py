@@ -110,3 +110,15 @@ def test_given_a_read_only_database_when_creating_a_user_then_one_line_says_it_i
 
     line = _one_line(result)
     assert line.startswith(f"error: the database {path} is read-only. hint: Make the database")
+
+
+def test_given_a_key_file_that_cannot_be_read_when_serving_then_one_line_names_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "data").mkdir(mode=0o700)
+    keys = tmp_path / "data" / "encryption.keys"
+    keys.mkdir(mode=0o700)  # a directory where the key file should be
+
+    line = _one_line(_cdlink(tmp_path, "serve", "--migrate", "--port", str(closed_port())))
+
+    assert line.startswith(f"error: cannot use {keys}: Is a directory. hint:")

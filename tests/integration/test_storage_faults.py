@@ -258,14 +258,20 @@ def test_given_a_data_directory_open_to_others_when_opening_then_a_warning_says_
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
 
-    with caplog.at_level(logging.WARNING, logger="cdlink.store.engine"):
+    keys_only = tmp_path / "keys"  # the data directory when the database is PostgreSQL
+    keys_only.mkdir()
+    os.chmod(keys_only, 0o770)  # noqa: S103  (the mistake this test is about)
+
+    with caplog.at_level(logging.WARNING, logger="cdlink.core.permissions"):
         Database(f"sqlite:///{directory / 'cdlink.sqlite3'}").dispose()
         Database(f"sqlite:///{private / 'cdlink.sqlite3'}").dispose()
+        Settings(_env_file=None, data_dir=keys_only).ensure_data_dir()  # type: ignore[call-arg]
+        Settings(_env_file=None, data_dir=private).ensure_data_dir()  # type: ignore[call-arg]
 
-    messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 1
-    assert str(directory) in messages[0]
+    messages = [r.getMessage() for r in caplog.records if r.name == "cdlink.core.permissions"]
+    assert len(messages) == 2
     assert f"chmod 700 {directory}" in messages[0]
+    assert f"{keys_only} is open to other users (mode 0o770)" in messages[1]
 
 
 def test_given_postgresql_down_when_a_token_or_a_session_arrives_then_503_says_what_to_do(

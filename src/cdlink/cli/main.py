@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from typing import NoReturn
 
 import typer
 from redis.exceptions import RedisError
@@ -64,18 +65,27 @@ def run() -> None:
     try:
         app()
     except CdlinkError as error:
-        fail(str(error), error.hint)
+        _stop(str(error), error.hint)
     except RedisError as error:
         fault = redis_fault(error, _redis_url())
-        fail(fault.message, fault.hint)
+        _stop(fault.message, fault.hint)
     except SQLAlchemyError as error:
         log.debug("database error", exc_info=error)
-        fail(
+        _stop(
             f"the database failed ({_first_line(error)})",
             "Check CDLINK_DATABASE_URL and that the database server runs, then try again.",
         )
     except OSError as error:
-        fail(_os_error(error), _os_hint(error))
+        _stop(_os_error(error), _os_hint(error))
+
+
+def _stop(message: str, hint: str) -> NoReturn:
+    """``fail`` outside a command: Typer is no longer there to turn its Exit into an exit code."""
+    try:
+        fail(message, hint)
+    except typer.Exit as stopped:
+        raise SystemExit(stopped.exit_code) from None
+    raise SystemExit(1)
 
 
 def _redis_url() -> str:

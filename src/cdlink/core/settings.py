@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cdlink.core.errors import ConfigurationError
+from cdlink.core.permissions import warn_if_exposed
 
 DEFAULT_OCTOPIA_TOKEN_URL = (
     "https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token"  # noqa: S105
@@ -152,7 +153,8 @@ class Settings(BaseSettings):
         return self.public_url or f"http://{self.host}:{self.port}"
 
     def ensure_data_dir(self) -> Path:
-        """Create the data directory (private to the user) and return it."""
+        """Create the data directory (private to the user) and return it; warn when it exists
+        and others may read or write it."""
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as error:
@@ -160,6 +162,7 @@ class Settings(BaseSettings):
                 f"cannot create the data directory {self.data_dir}: {error.strerror}",
                 hint="Set CDLINK_DATA_DIR to a directory you can write to.",
             ) from error
+        warn_if_exposed(self.data_dir)
         return self.data_dir
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from collections.abc import Iterator
@@ -16,16 +15,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cdlink.core.errors import ConfigurationError, StorageError
+from cdlink.core.permissions import warn_if_exposed
 from cdlink.store.faults import storage_fault
-
-log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READONLY_OPTION = "cdlink_readonly"
 #: The database file and its -wal and -shm companions: readable by their owner only.
 PRIVATE_FILE_MODE = 0o600
 _SQLITE_COMPANIONS = ("", "-wal", "-shm")
-_warned_directories: set[Path] = set()
 #: The write probe of /healthz: rewrites the revision row with itself (changes nothing).
 PROBE_STATEMENT = "UPDATE alembic_version SET version_num = version_num"
 
@@ -123,26 +120,6 @@ def _make_private(path: Path) -> None:
                 companion.chmod(PRIVATE_FILE_MODE)
         except OSError:
             continue  # absent, or not ours to change: nothing more to do here
-
-
-def warn_if_exposed(directory: Path) -> bool:
-    """Log a warning (once per directory and process) when group or others may read or write
-    ``directory``; returns whether it is exposed."""
-    try:
-        mode = stat.S_IMODE(directory.stat().st_mode)
-    except OSError:
-        return False
-    exposed = bool(mode & 0o077)
-    if exposed and directory not in _warned_directories:
-        _warned_directories.add(directory)
-        log.warning(
-            "the data directory %s is open to other users (mode %s); "
-            "run `chmod 700 %s` so only cdlink's user can read its database and keys",
-            directory,
-            oct(mode),
-            directory,
-        )
-    return exposed
 
 
 class Database:
