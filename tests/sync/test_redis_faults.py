@@ -8,9 +8,10 @@ import logging
 import pytest
 from redis import Redis
 
+from cdlink.jobs.backoff import Backoff
 from cdlink.jobs.distributed import SchedulerLoop, build_broker
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.jobs.redis_faults import Backoff, RedisUnavailableError, ensure_redis, redis_where
+from cdlink.jobs.redis_faults import RedisUnavailableError, ensure_redis, redis_where
 from tests.support.databases import REDIS_URL
 from tests.support.faults import closed_port
 

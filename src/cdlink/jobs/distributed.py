@@ -18,10 +18,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from cdlink.core.errors import CdlinkError
+from cdlink.jobs.backoff import Backoff
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.leader import LeaderLock
-from cdlink.jobs.redis_faults import Backoff, redis_fault
+from cdlink.jobs.redis_faults import redis_fault
 from cdlink.jobs.scheduler import Scheduler
 
 log = logging.getLogger(__name__)

@@ -3,12 +3,11 @@ a growing delay between tries, instead of a traceback on every scheduler tick.
 
 ``redis_fault`` turns a redis-py connection error into a ``RedisUnavailableError``; the command
 line prints it as one line, ``/healthz`` reports it under ``redis``, and the scheduler loop logs
-it once per failed try while ``Backoff`` doubles the wait (up to a minute).
+it once per failed try while ``cdlink.jobs.backoff.Backoff`` doubles the wait (up to a minute).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from redis import Redis
@@ -76,26 +75,3 @@ def ensure_redis(url: str) -> None:
         probe.ping()
     finally:
         probe.close()
-
-
-@dataclass
-class Backoff:
-    """The wait before the next try: ``base`` after a success, doubling with each failure in a
-    row up to ``cap``."""
-
-    base: float
-    cap: float = 60.0
-    failures: int = field(default=0)
-
-    def failed(self) -> float:
-        self.failures += 1
-        return self.delay
-
-    def succeeded(self) -> None:
-        self.failures = 0
-
-    @property
-    def delay(self) -> float:
-        if self.failures == 0:
-            return self.base
-        return float(min(self.cap, self.base * 2 ** min(self.failures, 32)))
