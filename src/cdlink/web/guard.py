@@ -316,7 +316,8 @@ def _storage_failed(request: Request, error: StorageError) -> Response:
     if is_api(request.url.path):
         return _problem(503, error.message, error.hint)
     return PlainTextResponse(
-        f"cdlink cannot use its database: {error.message}.\n{error.hint}\n",
+        "cdlink cannot use its database. / cdlink ne peut pas utiliser sa base de données.\n"
+        f"{error.message}.\n{error.hint}\n",
         status_code=503,
     )
 
