@@ -138,8 +138,9 @@ def test_given_the_right_password_when_logging_in_and_out_then_the_session_opens
 def test_given_a_login_link_to_another_site_when_logging_in_then_it_stays_on_cdlink(
     client: TestClient, admin: str
 ) -> None:
-    token = csrf_token(client)
     for target in ("https://evil.example/", "//evil.example/x", "/apps"):
+        client.cookies.clear()  # logged out: a login rotates the CSRF secret
+        token = csrf_token(client)
         response = client.post(
             "/login",
             data={"csrf_token": token, "email": admin, "password": ADMIN_PASSWORD, "next": target},
@@ -225,7 +226,7 @@ def test_given_no_user_when_opening_the_app_then_setup_creates_the_admin_once(
     again = client.post(
         "/setup",
         data={
-            "csrf_token": token,
+            "csrf_token": csrf_token(client),  # logging out gave this browser a new CSRF secret
             "email": "intruder@x.fr",
             "password": "x" * 12,
             "confirmation": "x" * 12,

@@ -69,27 +69,51 @@ def test_given_an_api_token_when_issued_then_only_its_hash_is_stored_and_revokin
         assert access.list_api_tokens(session, user_id) == []
 
 
-def test_given_failures_when_throttling_then_an_account_unlocks_after_the_window(
+def _fail(database: Database, clock: ManualClock, account: str, address: str, times: int) -> None:
+    with database.session() as session:
+        for _ in range(times):
+            access.record_login_attempt(
+                session, POLICY, account, address, clock.now(), succeeded=False
+            )
+
+
+def _blocked_for(database: Database, clock: ManualClock, account: str, address: str) -> float:
+    """Seconds until ``account`` may be tried from ``address`` (0: now)."""
+    with database.reading() as session:
+        until = access.login_blocked_until(session, POLICY, account, address, clock.now())
+    return 0.0 if until is None else (until - clock.now()).total_seconds()
+
+
+def test_given_failures_from_one_address_when_throttling_then_only_that_address_waits(
     database: Database, clock: ManualClock
 ) -> None:
-    with database.session() as session:
-        for _ in range(3):
-            access.record_login_attempt(
-                session, POLICY, "a@b.fr", "10.0.0.1", clock.now(), succeeded=False
-            )
-            clock.advance(10)
-    with database.reading() as session:
-        until = access.login_blocked_until(session, POLICY, "a@b.fr", "10.0.0.2", clock.now())
-        other = access.login_blocked_until(session, POLICY, "c@d.fr", "10.0.0.2", clock.now())
-    assert until is not None
-    assert until > clock.now()
-    assert other is None
+    _fail(database, clock, "a@b.fr", "10.0.0.1", POLICY.failures_per_account)
 
-    clock.advance(POLICY.window)
-    with database.reading() as session:
-        assert (
-            access.login_blocked_until(session, POLICY, "a@b.fr", "10.0.0.2", clock.now()) is None
-        )
+    assert _blocked_for(database, clock, "a@b.fr", "10.0.0.1") == 1
+    assert _blocked_for(database, clock, "a@b.fr", "10.0.0.2") == 0  # the real user, elsewhere
+    assert _blocked_for(database, clock, "c@d.fr", "10.0.0.1") == 0  # another account
+
+
+def test_given_failures_in_a_row_when_throttling_then_the_delay_doubles_up_to_the_maximum(
+    database: Database, clock: ManualClock
+) -> None:
+    waits = []
+    _fail(database, clock, "a@b.fr", "10.0.0.1", POLICY.failures_per_account - 1)
+    for _ in range(14):
+        _fail(database, clock, "a@b.fr", "10.0.0.1", 1)
+        wait = _blocked_for(database, clock, "a@b.fr", "10.0.0.1")
+        waits.append(wait)
+        clock.advance(timedelta(seconds=wait))
+        # The address-wide window must not hide the pair's own delay: move past it.
+        clock.advance(POLICY.window)
+
+    assert waits[:10] == [2.0**n for n in range(10)]  # 1 s … 512 s
+    assert waits[10:] == [POLICY.max_delay.total_seconds()] * 4  # 15 minutes
+
+
+def test_given_a_throttle_policy_when_asked_for_delays_then_they_double_from_one_second() -> None:
+    assert [POLICY.delay(n).total_seconds() for n in range(6)] == [0, 0, 0, 1, 2, 4]
+    assert POLICY.delay(10_000) == POLICY.max_delay
 
 
 def test_given_a_successful_login_when_throttling_then_earlier_account_failures_no_longer_count(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.cli.secret_input import read_secret
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
@@ -41,12 +42,15 @@ def add(
     *,
     seller_id: str = typer.Option(..., help="Your Seller ID (a number)."),
     client_id: str = typer.Option(..., help="The Client ID (or, with --legacy, the API login)."),
-    client_secret: str = typer.Option(
-        ...,
-        prompt=True,
-        hide_input=True,
-        help="The Client Secret (or the API password); "
-        "asked for when not given, so it stays out of your shell history.",
+    client_secret: str | None = typer.Option(
+        None,
+        help="The Client Secret (or the API password); asked for when not given. "
+        "Visible in `ps`: prefer the prompt or --client-secret-stdin.",
+    ),
+    client_secret_stdin: bool = typer.Option(
+        False,
+        "--client-secret-stdin",
+        help="Read the Client Secret from the first line of standard input.",
     ),
     name: str = typer.Option(DEFAULT_NAME, help="A name for this application."),
     stock_sync: bool = typer.Option(
@@ -58,12 +62,18 @@ def add(
     test: bool = typer.Option(True, "--test/--no-test", help="Test the connection once saved."),
 ) -> None:
     """Connect a Cdiscount seller account, then test it."""
+    secret = read_secret(
+        client_secret,
+        from_stdin=client_secret_stdin,
+        option="--client-secret",
+        label="client secret",
+    )
     settings = load_settings()
     draft = ConnectionDraft(
         name=name,
         seller_id=seller_id,
         client_id=client_id,
-        secret=client_secret,
+        secret=secret,
         auth_mode="password" if legacy else "client_credentials",
         token_url=token_url,
         api_url=api_url,

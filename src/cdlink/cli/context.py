@@ -34,8 +34,8 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def fail(message: str, hint: str) -> None:
-    typer.secho(f"error: {redact(message)}", fg=typer.colors.RED, err=True)
-    typer.echo(f"hint: {hint}", err=True)
+    """Print the error and what to do on one line (one log record under systemd), exit 1."""
+    typer.secho(f"error: {redact(message)}. hint: {hint}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
 
 

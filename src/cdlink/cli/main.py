@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+from typing import NoReturn
+
 import typer
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from cdlink import __version__
 from cdlink.cli import (
@@ -18,6 +24,12 @@ from cdlink.cli import (
     tokens,
     users,
 )
+from cdlink.cli.context import fail
+from cdlink.core.errors import CdlinkError
+from cdlink.core.settings import Settings
+from cdlink.jobs.redis_faults import redis_fault
+
+log = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="cdlink",
@@ -47,4 +59,55 @@ def version() -> None:
 
 
 def run() -> None:
-    app()
+    """The ``cdlink`` command. A fault of the machine or a service it needs (disk full, a read-only
+    file, PostgreSQL or Redis unreachable) that no command turned into advice is still told in
+    one line, with exit code 1, never as a traceback."""
+    try:
+        app()
+    except CdlinkError as error:
+        _stop(str(error), error.hint)
+    except RedisError as error:
+        fault = redis_fault(error, _redis_url())
+        _stop(fault.message, fault.hint)
+    except SQLAlchemyError as error:
+        log.debug("database error", exc_info=error)
+        _stop(
+            f"the database failed ({_first_line(error)})",
+            "Check CDLINK_DATABASE_URL and that the database server runs, then try again.",
+        )
+    except OSError as error:
+        _stop(_os_error(error), _os_hint(error))
+
+
+def _stop(message: str, hint: str) -> NoReturn:
+    """``fail`` outside a command: Typer is no longer there to turn its Exit into an exit code."""
+    try:
+        fail(message, hint)
+    except typer.Exit as stopped:
+        raise SystemExit(stopped.exit_code) from None
+    raise SystemExit(1)
+
+
+def _redis_url() -> str:
+    try:
+        return Settings().redis_url
+    except ValueError:
+        return "redis://"
+
+
+def _first_line(error: SQLAlchemyError) -> str:
+    cause = getattr(error, "orig", None) or error
+    return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+
+
+def _os_error(error: OSError) -> str:
+    where = f" {error.filename}" if error.filename else ""
+    return f"cannot use{where}: {error.strerror or error}"
+
+
+def _os_hint(error: OSError) -> str:
+    if error.errno == errno.ENOSPC:
+        return "Free some disk space, then try again."
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "Make the data directory (CDLINK_DATA_DIR) writable by the user running cdlink."
+    return "Check the data directory (CDLINK_DATA_DIR) and the settings, then try again."

@@ -18,6 +18,7 @@ from cdlink.core.settings import Settings
 from cdlink.jobs.distributed import SchedulerLoop, Worker, build_broker
 from cdlink.jobs.environment import JobEnvironment, load_plugins
 from cdlink.jobs.marketplace import shared_clients
+from cdlink.jobs.redis_faults import ensure_redis
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 
@@ -35,6 +36,7 @@ def worker(
     """Run stream jobs from the Redis queue until stopped (SIGTERM or Ctrl+C)."""
     load_plugins(plugin)
     settings = load_settings(sync_worker_threads=threads)
+    ensure_redis(settings.redis_url)
     database = _database(settings)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     clock = SystemClock()
@@ -56,6 +58,7 @@ def scheduler(plugin: list[str] = PLUGINS) -> None:
     """Queue due streams while this process is the leader (run one or more for failover)."""
     load_plugins(plugin)
     settings = load_settings()
+    ensure_redis(settings.redis_url)
     database = _database(settings)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     environment = JobEnvironment(settings, database, SystemClock())

@@ -144,7 +144,11 @@ def run_server(
         settings, database=database, connection_checker=connection_checker, transports=transports
     )
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None)
+        # X-Forwarded-For is read by the access guard, from CDLINK_TRUSTED_PROXIES only: uvicorn
+        # would otherwise believe it from any loopback peer.
+        uvicorn.run(
+            app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False
+        )
     finally:
         database.dispose()
 

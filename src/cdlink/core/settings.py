@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cdlink.core.errors import ConfigurationError
+from cdlink.core.permissions import warn_if_exposed
 
 DEFAULT_OCTOPIA_TOKEN_URL = (
     "https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token"  # noqa: S105
@@ -87,10 +89,16 @@ class Settings(BaseSettings):
     # How long a browser stays logged in without being used, and at most.
     session_idle_hours: int = Field(default=72, ge=1)
     session_max_days: int = Field(default=30, ge=1)
-    # Login throttling: failed attempts allowed per account and per address within the window.
+    # Login throttling. From one address, for one account: this many failures in a row, then a
+    # delay before each next try, doubling from 1 second up to login_max_delay_minutes.
     login_failures_per_account: int = Field(default=5, ge=1)
+    login_max_delay_minutes: int = Field(default=15, ge=1)
+    # From one address, whatever the accounts: failures allowed within the window.
     login_failures_per_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # Reverse proxies whose X-Forwarded-For is believed: a comma list of addresses or networks
+    # (CIDR), e.g. "127.0.0.1,10.0.0.0/8". Empty: the peer's address is the client's.
+    trusted_proxies: str = ""
     # The interface language when the browser asks for neither French nor English.
     default_language: Literal["fr", "en"] = "fr"
 
@@ -113,6 +121,22 @@ class Settings(BaseSettings):
     def _absolute_data_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        try:
+            _networks(value)
+        except ValueError as error:
+            raise ValueError(
+                f"{error}; give addresses or networks separated by commas, "
+                "e.g. 127.0.0.1,10.0.0.0/8"
+            ) from error
+        return value
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return _networks(self.trusted_proxies)
+
     @cached_property
     def effective_database_url(self) -> str:
         """The configured database URL, or SQLite in the data directory."""
@@ -129,7 +153,8 @@ class Settings(BaseSettings):
         return self.public_url or f"http://{self.host}:{self.port}"
 
     def ensure_data_dir(self) -> Path:
-        """Create the data directory (private to the user) and return it."""
+        """Create the data directory (private to the user) and return it; warn when it exists
+        and others may read or write it."""
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as error:
@@ -137,4 +162,11 @@ class Settings(BaseSettings):
                 f"cannot create the data directory {self.data_dir}: {error.strerror}",
                 hint="Set CDLINK_DATA_DIR to a directory you can write to.",
             ) from error
+        warn_if_exposed(self.data_dir)
         return self.data_dir
+
+
+def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(
+        ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+    )

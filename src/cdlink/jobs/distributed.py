@@ -15,10 +15,14 @@ from typing import Any
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from redis import Redis
+from redis.exceptions import RedisError
 
+from cdlink.core.errors import CdlinkError
+from cdlink.jobs.backoff import Backoff
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.leader import LeaderLock
+from cdlink.jobs.redis_faults import redis_fault
 from cdlink.jobs.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -87,6 +91,8 @@ class SchedulerLoop:
             ttl_seconds=settings.sync_leader_seconds,
         )
         self.tick_seconds = settings.sync_tick_seconds
+        self.redis_url = settings.redis_url
+        self.backoff = Backoff(base=self.tick_seconds)
         self.stopped = threading.Event()
 
     def tick(self) -> list[JobRequest]:
@@ -104,14 +110,32 @@ class SchedulerLoop:
         return requests
 
     def run(self) -> None:
-        """Tick until ``stop``; a failed tick is logged and tried again."""
+        """Tick until ``stop``; a failed tick is logged and tried again. While Redis is
+        unreachable, one line per try and a doubling wait, not a traceback per tick."""
         while not self.stopped.is_set():
-            try:
-                self.tick()
-            except Exception:
-                log.exception("the scheduler tick failed; trying again")
-            self.stopped.wait(self.tick_seconds)
-        self.lock.release()
+            self.stopped.wait(self.tick_once())
+        try:
+            self.lock.release()
+        except RedisError as error:
+            log.warning("%s; the leadership expires by itself", redis_fault(error, self.redis_url))
+
+    def tick_once(self) -> float:
+        """One tick, its failure logged; returns how long to wait before the next."""
+        try:
+            self.tick()
+        except RedisError as error:
+            delay = self.backoff.failed()
+            log.warning("%s; trying again in %.0f s", redis_fault(error, self.redis_url), delay)
+            return delay
+        except CdlinkError as error:
+            delay = self.backoff.failed()
+            log.warning("the scheduler tick failed: %s; trying again in %.0f s", error, delay)
+            return delay
+        except Exception:
+            log.exception("the scheduler tick failed; trying again")
+            return self.backoff.failed()
+        self.backoff.succeeded()
+        return self.backoff.delay
 
     def stop(self) -> None:
         self.stopped.set()

@@ -11,6 +11,8 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from cdlink.core.errors import CdlinkError
+from cdlink.jobs.backoff import Backoff
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.scheduler import Scheduler
@@ -26,6 +28,7 @@ class EmbeddedRuntime:
         self.environment = environment
         self.scheduler = Scheduler(environment)
         self.tick_seconds = environment.settings.sync_tick_seconds
+        self.backoff = Backoff(base=self.tick_seconds)
         self._stopped = threading.Event()
         self._woken = threading.Event()
         self._thread: threading.Thread | None = None
@@ -72,12 +75,22 @@ class EmbeddedRuntime:
 
     def _loop(self) -> None:
         while not self._stopped.is_set():
-            try:
-                self.tick()
-            except Exception:
-                log.exception("the sync scheduler tick failed; trying again")
-            self._woken.wait(self.tick_seconds)
+            self._woken.wait(self.tick_once())
             self._woken.clear()
+
+    def tick_once(self) -> float:
+        """One tick, its failure logged; returns how long to wait before the next."""
+        try:
+            self.tick()
+        except CdlinkError as error:  # a read-only or full database: one line, longer waits
+            wait = self.backoff.failed()
+            log.warning("the sync scheduler tick failed: %s; trying again in %.0f s", error, wait)
+            return wait
+        except Exception:
+            log.exception("the sync scheduler tick failed; trying again")
+            return self.backoff.failed()
+        self.backoff.succeeded()
+        return self.backoff.delay
 
     def _perform(self, request: JobRequest) -> RunReport:
         try:

@@ -1,9 +1,9 @@
 """Browser sessions, personal API tokens and login throttling, kept in the database.
 
 Tokens are random (256 bits) and only their SHA-256 is stored, so looking one up is one indexed
-query and a stolen database opens nothing. Throttling counts failed logins per account and per
-address in a sliding window; being in the database, it survives restarts and holds across
-several processes.
+query and a stolen database opens nothing. Throttling slows down failed logins per (account,
+address) with a doubling delay, and counts an address's failures in a sliding window; being in the
+database, it survives restarts and holds across several processes.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from cdlink.core.errors import CdlinkError
 from cdlink.store.models import ApiToken, LoginAttempt, User, UserSession
@@ -169,12 +168,28 @@ def mark_token_used(session: Session, secret: str, now: datetime) -> None:
 
 # --- login throttling ---------------------------------------------------------------------
 
+#: The first delay once an (account, address) pair has used its free failures; it then doubles.
+FIRST_DELAY = timedelta(seconds=1)
+
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """``failures_per_account`` failures in a row for one account from one address are free, then
+    each further try waits ``FIRST_DELAY`` doubled per failure up to ``max_delay``; an address
+    may fail ``failures_per_address`` times within ``window`` whatever the accounts."""
+
     failures_per_account: int
     failures_per_address: int
     window: timedelta
+    max_delay: timedelta = timedelta(minutes=15)
+
+    def delay(self, failures_in_a_row: int) -> timedelta:
+        """The wait after ``failures_in_a_row`` failures of one account from one address."""
+        extra = failures_in_a_row - self.failures_per_account
+        if extra < 0:
+            return timedelta(0)
+        doubled: timedelta = FIRST_DELAY * 2 ** min(extra, 32)
+        return min(self.max_delay, doubled)
 
 
 def login_blocked_until(
@@ -182,43 +197,52 @@ def login_blocked_until(
 ) -> datetime | None:
     """When the next attempt may be made, or None if one may be made now.
 
-    An account's failures count from its last successful login; an address's do not, so one
-    valid account does not let an address guess the passwords of others.
+    The delay is per (account, address): someone guessing a password from one address slows
+    down only there, and the real user logging in from another address is not locked out. An
+    address's failures over all accounts also count, so one address cannot try many accounts.
     """
-    since = now - policy.window
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.attempted_at)).where(
-            LoginAttempt.account == account, LoginAttempt.succeeded.is_(True)
-        )
-    )
-    account_since = max(since, last_success) if last_success else since
     candidates = (
-        _blocked_until(
-            session,
-            LoginAttempt.account == account,
-            account_since,
-            policy,
-            policy.failures_per_account,
-        ),
-        _blocked_until(
-            session,
-            LoginAttempt.address == address,
-            since,
-            policy,
-            policy.failures_per_address,
-        ),
+        _pair_blocked_until(session, policy, account, address),
+        _address_blocked_until(session, policy, address, now - policy.window),
     )
     later = [moment for moment in candidates if moment is not None and moment > now]
     return max(later) if later else None
 
 
-def _blocked_until(
-    session: Session, who: ColumnElement[bool], since: datetime, policy: ThrottlePolicy, limit: int
+def _pair_blocked_until(
+    session: Session, policy: ThrottlePolicy, account: str, address: str
 ) -> datetime | None:
+    """The last failure plus the delay its run of failures earned (since the last success)."""
+    recent = session.execute(
+        select(LoginAttempt.attempted_at, LoginAttempt.succeeded)
+        .where(LoginAttempt.account == account, LoginAttempt.address == address)
+        .order_by(LoginAttempt.attempted_at.desc(), LoginAttempt.id.desc())
+        # Past this many failures the delay is at its maximum: older rows change nothing.
+        .limit(policy.failures_per_account + 40)
+    ).all()
+    failures = 0
+    for _moment, succeeded in recent:
+        if succeeded:
+            break
+        failures += 1
+    if failures < policy.failures_per_account:
+        return None
+    last_failure: datetime = recent[0][0]
+    return last_failure + policy.delay(failures)
+
+
+def _address_blocked_until(
+    session: Session, policy: ThrottlePolicy, address: str, since: datetime
+) -> datetime | None:
+    limit = policy.failures_per_address
     failures = list(
         session.scalars(
             select(LoginAttempt.attempted_at)
-            .where(who, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at > since)
+            .where(
+                LoginAttempt.address == address,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.attempted_at > since,
+            )
             .order_by(LoginAttempt.attempted_at.desc())
             .limit(limit)
         )
@@ -242,5 +266,5 @@ def record_login_attempt(
         LoginAttempt(account=account, address=address, attempted_at=now, succeeded=succeeded)
     )
     # Attempts older than a day tell nothing any more; forget them as we go.
-    horizon = now - max(policy.window, timedelta(days=1))
+    horizon = now - max(policy.window, policy.max_delay, timedelta(days=1))
     session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < horizon))

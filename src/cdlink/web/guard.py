@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import SimpleCookie
@@ -23,6 +24,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cdlink.core.clock import Clock
+from cdlink.core.errors import StorageError
 from cdlink.core.settings import Settings
 from cdlink.store import access
 from cdlink.store.engine import Database
@@ -33,6 +35,7 @@ from cdlink.web.security import (
     CSRF_HEADER,
     SESSION_COOKIE,
     Signer,
+    client_address,
     new_browser_secret,
 )
 
@@ -63,6 +66,10 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
+def is_static(path: str) -> bool:
+    return path.startswith(PUBLIC_PREFIXES)
+
+
 def secure_cookies(settings: Settings) -> bool:
     """Cookies carry the Secure flag when cdlink is reached over https."""
     return settings.base_url.lower().startswith("https://")
@@ -86,6 +93,7 @@ class AccessGuard:
     def __init__(self, app: ASGIApp, context: GuardContext) -> None:
         self.app = app
         self.context = context
+        self.note_failed = _WarnOnce()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,33 +101,50 @@ class AccessGuard:
             return
         request = Request(scope)
         state: dict[str, Any] = scope.setdefault("state", {})
+        state["client_address"] = self._client_address(request)
         browser_secret = request.cookies.get(CSRF_COOKIE) or ""
         fresh_secret = len(browser_secret) < 32
         if fresh_secret:
             browser_secret = new_browser_secret()
-        state["csrf_token"] = self.context.signer.csrf_token(browser_secret)
-        identity = await self._identify(request)
+        session_token = self._session_token(request)
+        state["csrf_token"] = self.context.signer.csrf_token(browser_secret, session_token)
+        try:
+            identity = await self._identify(request, session_token)
+        except StorageError as error:
+            await _storage_failed(request, error)(scope, receive, send)
+            return
         state["identity"] = identity
-        send = self._decorated(send, browser_secret if fresh_secret else None)
+        private = identity is not None and not is_static(scope["path"])
+        send = self._decorated(send, browser_secret if fresh_secret else None, private=private)
         if identity is None and not is_public(scope["path"]):
             await self._unauthenticated(request)(scope, receive, send)
             return
         if request.method not in SAFE_METHODS and (identity is None or identity.via == "session"):
-            receive, valid = await _csrf_check(request, receive, self.context, browser_secret)
+            receive, valid = await _csrf_check(
+                request, receive, self.context, browser_secret, session_token
+            )
             if not valid:
                 await _csrf_rejected(request)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    async def _identify(self, request: Request) -> Identity | None:
+    def _client_address(self, request: Request) -> str:
+        peer = request.client.host if request.client else "unknown"
+        forwarded = request.headers.get("x-forwarded-for", "")
+        return client_address(peer, forwarded, self.context.settings.trusted_proxy_networks)
+
+    def _session_token(self, request: Request) -> str:
+        """The session cookie's token when its signature holds (the session may be over)."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return (self.context.signer.unsign("session", cookie) if cookie else None) or ""
+
+    async def _identify(self, request: Request, session_token: str) -> Identity | None:
         authorization = request.headers.get("authorization", "")
         if authorization.lower().startswith("bearer ") and request.url.path != "/metrics":
             return await run_in_threadpool(self._token_identity, authorization[7:].strip())
-        cookie = request.cookies.get(SESSION_COOKIE)
-        token = self.context.signer.unsign("session", cookie) if cookie else None
-        if token is None:
+        if not session_token:
             return None
-        return await run_in_threadpool(self._session_identity, token)
+        return await run_in_threadpool(self._session_identity, session_token)
 
     def _session_identity(self, token: str) -> Identity | None:
         context = self.context
@@ -128,8 +153,9 @@ class AccessGuard:
             user, stale = access.resume_session(session, token, now, context.idle)
             identity = _identity(user, "session")
         if stale:
-            with context.database.session() as session:
-                access.refresh_session(session, token, now, context.idle)
+            self._best_effort(
+                "a session's last use", access.refresh_session, token, now, context.idle
+            )
         return identity
 
     def _token_identity(self, secret: str) -> Identity | None:
@@ -138,9 +164,16 @@ class AccessGuard:
             user, due = access.authenticate_api_token(session, secret, now)
             identity = _identity(user, "token")
         if due:
-            with self.context.database.session() as session:
-                access.mark_token_used(session, secret, now)
+            self._best_effort("an API token's last use", access.mark_token_used, secret, now)
         return identity
+
+    def _best_effort(self, what: str, write: Callable[..., None], *arguments: Any) -> None:
+        """Record a last use; a database that refuses writes must not refuse the reader."""
+        try:
+            with self.context.database.session() as session:
+                write(session, *arguments)
+        except StorageError as error:
+            self.note_failed(f"could not record {what}: {error}")
 
     def _unauthenticated(self, request: Request) -> Response:
         path = request.url.path
@@ -158,7 +191,7 @@ class AccessGuard:
             return Response(status_code=401, headers={"hx-redirect": login})
         return RedirectResponse(login, status_code=303)
 
-    def _decorated(self, send: Send, new_secret: str | None) -> Send:
+    def _decorated(self, send: Send, new_secret: str | None, *, private: bool) -> Send:
         secure = secure_cookies(self.context.settings)
 
         async def decorated(message: Message) -> None:
@@ -166,8 +199,14 @@ class AccessGuard:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if new_secret is not None:
-                    headers.append("set-cookie", _csrf_cookie(new_secret, secure=secure))
+                if private:
+                    # Orders, customers' addresses, stock: no shared or browser cache keeps them.
+                    headers["cache-control"] = "no-store"
+                rotated = any(
+                    cookie.startswith(f"{CSRF_COOKIE}=") for cookie in headers.getlist("set-cookie")
+                )
+                if new_secret is not None and not rotated:
+                    headers.append("set-cookie", csrf_cookie(new_secret, secure=secure))
             await send(message)
 
         return decorated
@@ -179,7 +218,19 @@ def _identity(user: Any, via: str) -> Identity | None:
     return Identity(user_id=user.id, email=user.email, is_admin=user.is_admin, via=via)  # type: ignore[arg-type]
 
 
-def _csrf_cookie(value: str, *, secure: bool) -> str:
+class _WarnOnce:
+    """Log a warning the first time, and at debug level after (one line, not one per request)."""
+
+    def __init__(self) -> None:
+        self.warned = False
+
+    def __call__(self, message: str) -> None:
+        log.log(logging.DEBUG if self.warned else logging.WARNING, message)
+        self.warned = True
+
+
+def csrf_cookie(value: str, *, secure: bool) -> str:
+    """The Set-Cookie value of a browser's CSRF secret."""
     cookie: SimpleCookie = SimpleCookie()
     cookie[CSRF_COOKIE] = value
     morsel = cookie[CSRF_COOKIE]
@@ -193,12 +244,17 @@ def _csrf_cookie(value: str, *, secure: bool) -> str:
 
 
 async def _csrf_check(
-    request: Request, receive: Receive, context: GuardContext, browser_secret: str
+    request: Request,
+    receive: Receive,
+    context: GuardContext,
+    browser_secret: str,
+    session_token: str,
 ) -> tuple[Receive, bool]:
-    """Whether the request carries this browser's CSRF token (header, or form field)."""
+    """Whether the request carries this browser's CSRF token of this session (header, or form
+    field)."""
     given = request.headers.get(CSRF_HEADER, "")
     if given:
-        return receive, context.signer.csrf_valid(browser_secret, given)
+        return receive, context.signer.csrf_valid(browser_secret, given, session_token)
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
         return receive, False
@@ -207,7 +263,7 @@ async def _csrf_check(
         return replay, False
     fields = parse_qs(body.decode("latin-1"), keep_blank_values=True)
     given = (fields.get(CSRF_FIELD) or [""])[0]
-    return replay, context.signer.csrf_valid(browser_secret, given)
+    return replay, context.signer.csrf_valid(browser_secret, given, session_token)
 
 
 async def _buffer(receive: Receive) -> tuple[bytes | None, Receive]:
@@ -254,6 +310,18 @@ def _csrf_rejected(request: Request) -> Response:
     )
 
 
+def _storage_failed(request: Request, error: StorageError) -> Response:
+    """The database cannot tell who is asking: 503 with what to do, not a traceback."""
+    log.warning("request failed: %s", error, extra={"path": request.url.path})
+    if is_api(request.url.path):
+        return _problem(503, error.message, error.hint)
+    return PlainTextResponse(
+        "cdlink cannot use its database. / cdlink ne peut pas utiliser sa base de données.\n"
+        f"{error.message}.\n{error.hint}\n",
+        status_code=503,
+    )
+
+
 def _problem(status: int, title: str, hint: str, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps({"title": title, "status": status, "hint": hint}),
@@ -263,4 +331,4 @@ def _problem(status: int, title: str, hint: str, headers: dict[str, str] | None 
     )
 
 
-__all__ = ["AccessGuard", "GuardContext", "is_public", "secure_cookies"]
+__all__ = ["AccessGuard", "GuardContext", "csrf_cookie", "is_public", "is_static", "secure_cookies"]

@@ -63,6 +63,8 @@ def may_read_metrics(request: Request, settings: Settings) -> bool:
         expected = f"Bearer {settings.metrics_token.get_secret_value()}"
         given = request.headers.get("authorization", "")
         return secrets.compare_digest(given.encode(), expected.encode())
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        return False  # relayed by a proxy: the client is elsewhere, whatever the peer is
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback

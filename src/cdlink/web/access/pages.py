@@ -21,10 +21,10 @@ from cdlink.store.users import (
     normalize_email,
     user_count,
 )
-from cdlink.web.guard import secure_cookies
+from cdlink.web.guard import csrf_cookie, secure_cookies
 from cdlink.web.i18n import LANGUAGES, gettext, request_language
 from cdlink.web.identity import Identity
-from cdlink.web.security import LANGUAGE_COOKIE, SESSION_COOKIE, Signer
+from cdlink.web.security import LANGUAGE_COOKIE, SESSION_COOKIE, Signer, new_browser_secret
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,11 +44,14 @@ def throttle_policy(settings: Settings) -> access.ThrottlePolicy:
         failures_per_account=settings.login_failures_per_account,
         failures_per_address=settings.login_failures_per_address,
         window=timedelta(minutes=settings.login_window_minutes),
+        max_delay=timedelta(minutes=settings.login_max_delay_minutes),
     )
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address the access guard found (X-Forwarded-For only from trusted proxies)."""
+    found: str | None = getattr(request.state, "client_address", None)
+    return found or (request.client.host if request.client else "unknown")
 
 
 def _no_user_yet(database: Database) -> bool:
@@ -86,15 +89,24 @@ def login(
             )
             token = access.open_session(session, user, now, _lifetime(settings)) if user else None
     if blocked_until is not None:
-        minutes = max(1, ceil((blocked_until - now).total_seconds() / 60))
-        message = gettext(language, "Too many failed attempts. Try again in %(minutes)d minutes.")
-        return _login_again(request, email, next, message % {"minutes": minutes}, status=429)
+        return _login_again(
+            request, email, next, _wait_message(language, blocked_until - now), status=429
+        )
     if token is None:
         message = gettext(language, "Wrong e-mail address or password.")
         return _login_again(request, email, next, message, status=401)
     response = RedirectResponse(safe_next(next), status_code=303)
     set_session_cookie(response, request, token)
     return response
+
+
+def _wait_message(language: str, wait: timedelta) -> str:
+    seconds = max(1, ceil(wait.total_seconds()))
+    if seconds < 60:
+        message = gettext(language, "Too many failed attempts. Try again in %(seconds)d seconds.")
+        return message % {"seconds": seconds}
+    message = gettext(language, "Too many failed attempts. Try again in %(minutes)d minutes.")
+    return message % {"minutes": ceil(seconds / 60)}
 
 
 def _login_again(request: Request, email: str, next: str, error: str, *, status: int) -> Response:
@@ -107,6 +119,7 @@ def _lifetime(settings: Settings) -> timedelta:
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    """The new session's cookie, and a new CSRF secret: no token from before login stays valid."""
     settings: Settings = request.app.state.settings
     signer: Signer = request.app.state.signer
     response.set_cookie(
@@ -117,6 +130,13 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
         httponly=True,
         samesite="lax",
         secure=secure_cookies(settings),
+    )
+    rotate_csrf_secret(response, settings)
+
+
+def rotate_csrf_secret(response: Response, settings: Settings) -> None:
+    response.headers.append(
+        "set-cookie", csrf_cookie(new_browser_secret(), secure=secure_cookies(settings))
     )
 
 
@@ -130,6 +150,7 @@ def logout(request: Request) -> Response:
             access.close_session(session, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    rotate_csrf_secret(response, request.app.state.settings)
     return response
 
 
