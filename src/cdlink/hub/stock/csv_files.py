@@ -75,8 +75,10 @@ def read_counts(text: str, stock: Inventory) -> list[StockCount]:
     """Every line checked; raise ``InvalidStockFileError`` naming the bad ones."""
     rows, problems = _rows(text)
     header = rows[0] if rows else None
-    if header is None or header[0] != 1 or [cell.strip().lower() for cell in header[1]] != list(
-        COLUMNS
+    if (
+        header is None
+        or header[0] != 1
+        or [cell.strip().lower() for cell in header[1]] != list(COLUMNS)
     ):
         raise InvalidStockFileError(
             [LineProblem(1, translatable("the header must be: sku,warehouse,quantity"))]
@@ -173,7 +175,9 @@ def _check(
     if parsed is None:
         return None, LineProblem(
             number,
-            translatable("the quantity must be a whole number from 0 to %(limit)s, not %(quantity)r"),
+            translatable(
+                "the quantity must be a whole number from 0 to %(limit)s, not %(quantity)r"
+            ),
             {"quantity": _shown(quantity), "limit": f"{MAXIMUM_QUANTITY:,}"},
         )
     if (sku, warehouse) in seen:
