@@ -9,7 +9,6 @@ the run would revoke its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -41,7 +40,7 @@ CHECKS = [
 
 
 @pytest.fixture
-def shop_app(settings: Settings, web_database: Database) -> Iterator[tuple[FastAPI, str]]:
+def shop_app(settings: Settings, web_database: Database) -> tuple[FastAPI, str]:
     """The web app on a shop with orders and stock, and an administrator's API token."""
     clock = ManualClock(START)
     sandbox = Sandbox(SandboxConfig(seed=5, orders=25, processing_seconds=0), clock=clock)
@@ -55,7 +54,7 @@ def shop_app(settings: Settings, web_database: Database) -> Iterator[tuple[FastA
     with web_database.session() as session:
         user = create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
         token = access.issue_api_token(session, user, "fuzzing", clock.now()).secret
-    yield create_app(settings, database=web_database, clock=clock), token
+    return create_app(settings, database=web_database, clock=clock), token
 
 
 @pytest.fixture
