@@ -63,6 +63,7 @@ StrictDelta = Annotated[
 StrictFlag = StrictBool
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
+_WHOLE = re.compile(r"[-+]?[0-9]{1,19}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 DATE_BOUND_HELP = (
@@ -79,6 +80,13 @@ def parse_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if 1 <= value <= MAXIMUM_ID else None
+
+
+def parse_whole(text: str) -> int | None:
+    """A whole number a form sent as text: ASCII digits with an optional sign, nothing else
+    (not ``²``, ``٣``, fullwidth digits or ``1_000``); None otherwise. The caller bounds it."""
+    text = text.strip()
+    return int(text) if _WHOLE.fullmatch(text) else None
 
 
 def invalid(location: str, name: str, message: str) -> RequestValidationError:
