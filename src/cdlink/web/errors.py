@@ -206,7 +206,9 @@ class UnexpectedErrors:
 
 
 def _unexpected(request: Request, trace_id: str) -> Response:
-    hint = "Try again later; if it keeps failing, report the trace id to your administrator."
+    hint = translatable(
+        "Try again later; if it keeps failing, report the trace id to your administrator."
+    )
     if _is_api(request):
         return problem(500, "internal error", hint, trace_id=trace_id)
     try:
@@ -214,7 +216,7 @@ def _unexpected(request: Request, trace_id: str) -> Response:
             request,
             500,
             translatable("something went wrong on our side"),
-            translatable(hint),
+            hint,
             trace_id=trace_id,
         )
     except Exception:  # the page itself failed: say it plainly
