@@ -12,8 +12,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from cdlink.core.clock import ManualClock
+from cdlink.core.settings import Settings
+from cdlink.store import access
+from cdlink.store.engine import Database
+from cdlink.store.users import create_user
+from cdlink.web.app import create_app
 from cdlink.web.errors import PROBLEM_SCHEMA
-from tests.support.web import csrf_token
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token
 
 TRACE_ID = re.compile(r"[0-9a-f]{16}")
 ENGLISH = {"Accept-Language": "en"}
@@ -122,6 +128,7 @@ def test_given_a_body_fastapi_refuses_when_sent_then_the_422_is_a_problem_as_des
     [
         (f"/orders/{2**63}", 422),
         ("/orders/999999", 404),
+        (f"/orders/{2**31}", 422),
         (f"/apps/{2**63}/edit", 422),
         ("/apps/0/edit", 422),
         (f"/orders/imports/{2**64}", 422),
@@ -160,3 +167,25 @@ def test_given_a_bad_id_in_a_form_when_posted_then_a_422_page_never_a_500(
     answer = browser.post(path, data={"csrf_token": token, **data}, headers=ENGLISH)
 
     assert answer.status_code == status, answer.text[:300]
+
+
+def test_given_a_value_the_database_refuses_when_sent_then_422_not_500(
+    settings: Settings, database: Database, database_backend: str, clock: ManualClock
+) -> None:
+    with database.session() as session:
+        user = create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        token = access.issue_api_token(session, user, "ERP", clock.now()).secret
+    app = create_app(settings, database=database, clock=clock)
+    with TestClient(app, base_url=BASE_URL) as api:
+        api.headers["Authorization"] = f"Bearer {token}"
+
+        answer = api.post("/api/v1/tokens", json={"name": "ERP\u0000night"})
+        listed = api.get("/api/v1/tokens")
+
+    if database_backend == "postgresql":  # PostgreSQL refuses NUL in text; SQLite keeps it
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["title"] == "a value cannot be stored"
+        assert len(listed.json()) == 1
+    else:
+        assert answer.status_code == 201

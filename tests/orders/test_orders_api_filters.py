@@ -82,15 +82,17 @@ def test_given_statuses_as_a_comma_list_or_repeated_when_filtering_then_both_giv
     assert sorted(comma) == sorted(each)
 
 
-def test_given_an_order_id_beyond_the_database_integer_when_read_then_422_and_unknown_is_404(
+def test_given_an_order_id_beyond_the_id_columns_when_read_then_422_and_unknown_is_404(
     api: TestClient,
 ) -> None:
     beyond = api.get(f"/api/v1/orders/{2**63}")
     reasons = api.get(f"/api/v1/orders/{2**63}/cancellation-reasons")
     action = api.post(f"/api/v1/orders/{2**64}/actions", json={"kind": "accept"})
-    unknown = api.get(f"/api/v1/orders/{2**63 - 1}")
+    beyond_postgresql = api.get(f"/api/v1/orders/{2**31}")  # an INTEGER column's limit
+    unknown = api.get(f"/api/v1/orders/{2**31 - 1}")
 
     assert [beyond.status_code, reasons.status_code, action.status_code] == [422, 422, 422]
+    assert beyond_postgresql.status_code == 422
     assert beyond.json()["problems"][0]["field"] == "order_id"
     assert unknown.status_code == 404
     assert unknown.headers["content-type"] == "application/problem+json"

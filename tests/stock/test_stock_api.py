@@ -377,6 +377,7 @@ def test_given_the_largest_quantity_when_counted_then_it_is_set_and_one_more_is_
         ("/api/v1/stock", {"page_size": 201}),
         ("/api/v1/buffers", {"connection_id": 2**63}),
         (f"/api/v1/buffers/{2**63}", {}),
+        (f"/api/v1/buffers/{2**31}", {}),
         (f"/api/v1/warehouses/PARIS/connections/{2**63}", {}),
         ("/api/v1/warehouses/PARIS/connections/1", {"priority": 2**63}),
     ],

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,6 +59,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CdlinkError, _cdlink_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _unstorable)  # type: ignore[arg-type]
     app.add_middleware(UnexpectedErrors)
     app.openapi = _described(app, app.openapi)  # type: ignore[method-assign]
 
@@ -133,6 +135,19 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> R
         translatable("the form is not valid"),
         translatable("Go back and check the fields."),
     )
+
+
+async def _unstorable(request: Request, error: DataError) -> Response:
+    """A value the database refused (a NUL character or a number beyond a column on PostgreSQL)
+    that no check caught first: the input's fault, so a 422, not a 500."""
+    log.warning("the database refused a value: %s", error.orig, extra={"path": request.url.path})
+    title = translatable("a value cannot be stored")
+    hint = translatable(
+        "Remove control characters (such as NUL) and keep numbers and texts within their limits."
+    )
+    if _is_api(request):
+        return problem(422, title, hint)
+    return _page(request, 422, title, hint)
 
 
 async def _http_error(request: Request, error: HTTPException) -> Response:

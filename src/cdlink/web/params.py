@@ -1,6 +1,7 @@
 """What a route accepts, with its bounds: one home for the API's and the pages' parameter types.
 
-Every id is 1 to 2^63 - 1 (the database's integer), every quantity 0 to 1,000,000
+Every id is 1 to 2,147,483,647 (the id columns are INTEGER: PostgreSQL's limit, well inside
+SQLite's), every quantity 0 to 1,000,000
 (``cdlink.hub.stock.inventory.MAXIMUM_QUANTITY``), and JSON bodies are strict: ``true`` is not
 1 and ``"7"`` is not 7. A value out of bounds is a 422 naming the field, never a 500.
 
@@ -23,8 +24,8 @@ from pydantic import Field, StrictBool, StrictInt
 
 from cdlink.hub.stock.inventory import MAXIMUM_QUANTITY
 
-#: The largest id: SQLite's and PostgreSQL's BIGINT.
-MAXIMUM_ID = 2**63 - 1
+#: The largest id: every id column is an INTEGER, whose limit on PostgreSQL is 2^31 - 1.
+MAXIMUM_ID = 2**31 - 1
 #: The last page a list may ask for (far beyond any list; keeps the offset a database integer).
 MAXIMUM_PAGE = 1_000_000
 #: As the hub's lists (``MAXIMUM_PAGE_SIZE`` of orders, stock and catalog queries).
@@ -73,8 +74,8 @@ DATE_BOUND_HELP = (
 
 
 def parse_id(text: str) -> int | None:
-    """An id a page got as text (a form field, a filter): ASCII digits, 1 to 2^63 - 1; None
-    for anything else."""
+    """An id a page got as text (a form field, a filter): ASCII digits, 1 to ``MAXIMUM_ID``;
+    None for anything else."""
     text = text.strip()
     if not _DIGITS.fullmatch(text):
         return None
