@@ -319,3 +319,111 @@ def test_given_the_openapi_document_then_the_stock_endpoints_are_described(
         "/api/v1/buffers/{connection_id}/{sku}",
     ):
         assert path in paths
+
+
+def _queued(database: Database) -> int:
+    with database.reading() as session:
+        return int(session.scalar(select(func.count(OutboxEntry.id))) or 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/stock/SKU-C/PARIS", {"quantity": 2**62}),
+        ("/api/v1/stock/SKU-C/PARIS", {"quantity": 1_000_001}),
+        ("/api/v1/stock/SKU-C/PARIS", {"quantity": True}),
+        ("/api/v1/stock/SKU-C/PARIS", {"quantity": "7"}),
+        ("/api/v1/stock/SKU-C/PARIS", {"quantity": 7.0}),
+        ("/api/v1/stock/SKU-C/PARIS/adjustments", {"delta": 2**62}),
+        ("/api/v1/stock/SKU-C/PARIS/adjustments", {"delta": True}),
+        ("/api/v1/stock/SKU-C/PARIS/adjustments", {"delta": "3"}),
+        ("/api/v1/buffers/1", {"quantity": 2**63}),
+        ("/api/v1/buffers/1", {"quantity": False}),
+    ],
+)
+def test_given_a_quantity_out_of_bounds_or_not_an_integer_when_sent_then_422_and_nothing_queued(
+    api: TestClient, stocked: Database, path: str, body: dict[str, object]
+) -> None:
+    before = (_movements(stocked), _queued(stocked))
+    send = api.post if path.endswith("adjustments") else api.put
+
+    refused = send(path, json=body)
+
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["problems"][0]["field"] in {"quantity", "delta"}
+    assert (_movements(stocked), _queued(stocked)) == before
+
+
+def test_given_the_largest_quantity_when_counted_then_it_is_set_and_one_more_is_refused(
+    api: TestClient, stocked: Database
+) -> None:
+    largest = api.put("/api/v1/stock/SKU-C/PARIS", json={"quantity": 1_000_000})
+    beyond = api.post("/api/v1/stock/SKU-C/PARIS/adjustments", json={"delta": 1})
+
+    assert largest.status_code == 200
+    assert largest.json()["on_hand"] == {"PARIS": 1_000_000}
+    assert beyond.status_code == 422
+    assert "1,000,000" in beyond.json()["title"]
+    assert "1,000,000" in beyond.json()["hint"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/v1/stock", {"connection_id": 2**63}),
+        ("/api/v1/stock", {"connection_id": 0}),
+        ("/api/v1/stock", {"page": 2**63}),
+        ("/api/v1/stock", {"page_size": 201}),
+        ("/api/v1/buffers", {"connection_id": 2**63}),
+        (f"/api/v1/buffers/{2**63}", {}),
+        (f"/api/v1/buffers/{2**31}", {}),
+        (f"/api/v1/warehouses/PARIS/connections/{2**63}", {}),
+        ("/api/v1/warehouses/PARIS/connections/1", {"priority": 2**63}),
+    ],
+)
+def test_given_an_id_or_a_page_beyond_the_database_integer_when_asked_then_422_not_500(
+    api: TestClient, path: str, params: dict[str, int]
+) -> None:
+    if "connections/" in path or path.startswith("/api/v1/buffers/"):
+        answer = api.put(path, params=params, json={"quantity": 1})
+    else:
+        answer = api.get(path, params=params)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["problems"]
+
+
+@pytest.mark.parametrize(
+    ("quantity", "line"),
+    [("\u00b2", 2), ("\u0663", 2), ("\uff17", 2), ("9" * 5000, 2), ("x" * 140_000, 2)],
+)
+def test_given_a_csv_with_a_bad_number_or_a_huge_field_when_uploaded_then_422_names_the_line(
+    api: TestClient, stocked: Database, quantity: str, line: int
+) -> None:
+    before = _movements(stocked)
+    text = f"sku,warehouse,quantity\nSKU-A,PARIS,{quantity}\n"
+
+    refused = api.post("/api/v1/stock.csv", files={"file": ("stock.csv", text, "text/csv")})
+
+    assert refused.status_code == 422, refused.text[:500]
+    assert [problem["line"] for problem in refused.json()["problems"]] == [line]
+    assert len(refused.text) < 2000
+    assert _movements(stocked) == before
+
+
+def test_given_a_sku_that_starts_like_a_formula_when_downloaded_then_it_is_escaped_and_reads_back(
+    api: TestClient, stocked: Database, clock: ManualClock
+) -> None:
+    with stocked.session() as session:
+        add_product(session, clock, "=1+1", title="Formula")
+        Inventory(session, clock, publish_to_outbox).set_on_hand("=1+1", "PARIS", 5, "count")
+
+    exported = api.get("/api/v1/stock.csv").text
+    uploaded = api.post("/api/v1/stock.csv", files={"file": ("stock.csv", exported, "text/csv")})
+
+    assert "'=1+1,PARIS,5" in exported.splitlines()
+    assert uploaded.status_code == 200, uploaded.text
+    assert api.get("/api/v1/stock.csv").text == exported
+    assert api.get("/api/v1/stock/=1+1").json()["on_hand"] == {"PARIS": 5}

@@ -114,6 +114,14 @@ def test_given_too_few_units_when_adjusted_below_zero_then_it_is_refused_and_not
         (["adjust", sku(0), "3", "-w", "MARS", "--reason", "x"], "unknown warehouse 'MARS'"),
         (["set", "NOPE", "3", "-w", "PARIS"], "unknown SKU 'NOPE'"),
         (["set", sku(0), "-1", "-w", "PARIS"], f"{sku(0)}: on-hand cannot be negative (-1)"),
+        (
+            ["set", sku(0), "1000001", "-w", "PARIS"],
+            f"{sku(0)}: on-hand cannot be over 1,000,000 units (1000001)",
+        ),
+        (
+            ["adjust", sku(0), str(2**62), "-w", "PARIS", "--reason", "x"],
+            f"{sku(0)}: on-hand cannot be over 1,000,000 units ({2**62})",
+        ),
         (["adjust", sku(0), "1", "-w", "PARIS", "--reason", " "], "the reason must be 1 to 40"),
         (["set", sku(0), "1", "-w", "PARIS", "--reason", "r" * 41], "the reason must be 1 to 40"),
     ],
@@ -170,7 +178,10 @@ def test_given_a_csv_file_with_bad_lines_when_imported_then_nothing_is_written_a
     assert "error: the file was not applied: 3 problem(s)" in refused.output
     assert "line 3: unknown SKU 'NOPE'" in refused.output
     assert "line 4: unknown warehouse 'MARS'" in refused.output
-    assert "line 5: the quantity must be a whole number ≥ 0, not '-2'" in refused.output
+    assert (
+        "line 5: the quantity must be a whole number from 0 to 1,000,000, not '-2'"
+        in refused.output
+    )
     assert "line 2" not in refused.output
     assert "nothing was changed" in refused.output
     assert written(cli_shop) == before

@@ -316,3 +316,29 @@ def _level(database: Database, sku: str) -> int:
             .where(Product.sku == sku, Warehouse.code == "PARIS")
         )
         return session.scalar(query) or 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("quantity", "\u0663", "is not a whole number"),  # Arabic-Indic three
+        ("quantity", "\uff13", "is not a whole number"),  # fullwidth three
+        ("quantity", "\u00b2", "is not a whole number"),
+        ("quantity", "1_000", "is not a whole number"),
+        ("quantity", str(2**62), "cannot be over 1,000,000 units"),
+        ("delta", "9" * 5000, "is not a whole number"),
+        ("delta", "999999999", "cannot be over 1,000,000 units"),
+    ],
+)
+def test_given_a_number_not_in_ascii_digits_or_too_large_when_edited_inline_then_it_is_refused(
+    browser: TestClient, stocked: Database, field: str, value: str, expected: str
+) -> None:
+    token = csrf_token(browser, "/stock")
+    headers = {"HX-Request": "true", "X-CSRF-Token": token, **ENGLISH}
+    path = f"/stock/{_product_id(stocked, 'SKU-A')}/{'count' if field == 'quantity' else 'adjust'}"
+
+    refused = browser.post(path, data={"warehouse": "PARIS", field: value}, headers=headers)
+
+    assert refused.status_code == 422
+    assert expected in refused.text
+    assert _level(stocked, "SKU-A") == 10

@@ -1,14 +1,27 @@
 """How failures are answered: problem+json for the API, a page for people; never a traceback,
-never the input back (a rejected body may hold a secret)."""
+never the input back (a rejected body may hold a secret).
+
+Every answer of the API that is not a success is a problem (``PROBLEM_SCHEMA``): ``title``,
+``status``, ``hint`` (what to do), and where useful ``problems`` (each bad field, line or item)
+or ``trace_id``. ``declare_errors`` writes them into the OpenAPI description of every operation.
+An unexpected exception (a bug) is answered by ``UnexpectedErrors``: a 500 problem, or an error
+page, carrying a random trace id that is also in the log line holding the traceback.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
@@ -41,9 +54,14 @@ log = logging.getLogger(__name__)
 
 
 def install(app: FastAPI) -> None:
+    """The handlers, the catch-all (call this after adding the other middleware, so it wraps
+    them all) and the error answers in the OpenAPI description."""
     app.add_exception_handler(CdlinkError, _cdlink_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _unstorable)  # type: ignore[arg-type]
+    app.add_middleware(UnexpectedErrors)
+    app.openapi = _described(app, app.openapi)  # type: ignore[method-assign]
 
 
 #: The HTTP status of each kind of cdlink error (the first match wins); anything else is a 500.
@@ -119,6 +137,19 @@ async def _invalid_request(request: Request, error: RequestValidationError) -> R
     )
 
 
+async def _unstorable(request: Request, error: DataError) -> Response:
+    """A value the database refused (a NUL character or a number beyond a column on PostgreSQL)
+    that no check caught first: the input's fault, so a 422, not a 500."""
+    log.warning("the database refused a value: %s", error.orig, extra={"path": request.url.path})
+    title = translatable("a value cannot be stored")
+    hint = translatable(
+        "Remove control characters (such as NUL) and keep numbers and texts within their limits."
+    )
+    if _is_api(request):
+        return problem(422, title, hint)
+    return _page(request, 422, title, hint)
+
+
 async def _http_error(request: Request, error: HTTPException) -> Response:
     if _is_api(request):
         return problem(error.status_code, str(error.detail), "See /api/docs.")
@@ -131,12 +162,15 @@ async def _http_error(request: Request, error: HTTPException) -> Response:
     )
 
 
-def _page(request: Request, status: int, message: str, hint: str) -> Response:
+def _page(
+    request: Request, status: int, message: str, hint: str, *, trace_id: str | None = None
+) -> Response:
     language = request_language(request, request.app.state.settings)
     context = {
         "status": status,
         "message": gettext(language, message),
         "hint": gettext(language, hint),
+        "trace_id": trace_id,
     }
     return render(request, "error.html", context, status=status)
 
@@ -145,3 +179,147 @@ def stock_problems(error: InvalidStockFileError) -> list[dict[str, object]]:
     """Each bad line of a file (or item of a list), as the API reports them."""
     field = "item" if isinstance(error, InvalidStockListError) else "line"
     return [{field: problem.line, "message": problem.message} for problem in error.problems]
+
+
+class UnexpectedErrors:
+    """Any exception no handler took: logged with its traceback and a trace id, answered with a
+    500 problem (API) or an error page, both naming the trace id.
+
+    A middleware rather than an ``Exception`` handler: Starlette runs those in its outermost
+    ``ServerErrorMiddleware``, which re-raises after answering, so the server would log the
+    traceback a second time without the trace id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            if started:  # too late to answer: let the server close the connection
+                raise
+            trace_id = secrets.token_hex(8)
+            request = Request(scope)
+            log.exception(
+                "unexpected error (trace id %s)",
+                trace_id,
+                extra={"path": request.url.path, "trace_id": trace_id},
+            )
+            response = _unexpected(request, trace_id)
+            await response(scope, receive, send)
+
+
+def _unexpected(request: Request, trace_id: str) -> Response:
+    hint = translatable(
+        "Try again later; if it keeps failing, report the trace id to your administrator."
+    )
+    if _is_api(request):
+        return problem(500, "internal error", hint, trace_id=trace_id)
+    try:
+        return _page(
+            request,
+            500,
+            translatable("something went wrong on our side"),
+            hint,
+            trace_id=trace_id,
+        )
+    except Exception:  # the page itself failed: say it plainly
+        log.exception("the error page failed (trace id %s)", trace_id)
+        return PlainTextResponse(f"Internal error. Trace id: {trace_id}\n", status_code=500)
+
+
+#: The body of every error answer of the API.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "type": "object",
+    "description": "What went wrong and what to do (application/problem+json).",
+    "required": ["title", "status", "hint"],
+    "properties": {
+        "title": {"type": "string", "description": "What went wrong."},
+        "status": {"type": "integer", "description": "The HTTP status."},
+        "hint": {"type": "string", "description": "What to do about it."},
+        "problems": {
+            "type": "array",
+            "description": "Each bad field (``field``), file line (``line``) or list item "
+            "(``item``) with its ``message``.",
+            "items": {
+                "type": "object",
+                "required": ["message"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "line": {"type": "integer"},
+                    "item": {"type": "integer"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+        "trace_id": {
+            "type": "string",
+            "description": "For a 500: the id of the log line that holds the details.",
+        },
+    },
+}
+
+#: The error answers every operation declares, and those only some do.
+_EVERY_OPERATION = {
+    401: "No API token, or one revoked or expired.",
+    403: "The token's user may not do this, or a browser call without its CSRF token.",
+    422: "A parameter or the body is not valid: ``problems`` names each field.",
+    500: "An unexpected error: ``trace_id`` names it in the server's log.",
+    503: "The database is unreachable, or the marketplace's data is not available yet.",
+}
+_WITH_PATH_ID = {404: "Nothing has that id (or it was deleted)."}
+_WRITES = {
+    400: "The body cannot be read (a broken upload).",
+    409: "The change conflicts with the current state (see ``hint``).",
+}
+
+
+def _described(app: FastAPI, openapi: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    def described() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_errors(openapi())
+        return app.openapi_schema
+
+    return described
+
+
+def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Declare the problem answers of every ``/api/v1`` operation, in place."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for path, operations in schema.get("paths", {}).items():
+        if not is_api(path):
+            continue
+        for method, operation in operations.items():
+            declared = dict(_EVERY_OPERATION)
+            if "{" in path:
+                declared.update(_WITH_PATH_ID)
+            if method in {"post", "put", "patch", "delete"}:
+                declared.update(_WRITES)
+            answers = operation.setdefault("responses", {})
+            for status, description in declared.items():
+                answers[str(status)] = {
+                    "description": description,
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                }
+    if "#/components/schemas/HTTPValidationError" not in json.dumps(schema.get("paths", {})):
+        # FastAPI's own 422 schemas, no longer referred to: ours replaced them
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+    return schema

@@ -4,12 +4,18 @@ An upload is read and checked line by line first: every problem is collected wit
 number (a header line is line 1), and if there is any, nothing is written and the report names
 each line. Only a clean file is applied, in the caller's transaction, as counts
 (``Inventory.set_on_hand`` with reason ``csv``), so each changed SKU queues its push.
+
+A quantity is ASCII digits only, 0 to ``MAXIMUM_QUANTITY``. An export escapes a cell a
+spreadsheet would run as a formula (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) with a leading ``'``, and an upload removes that escape, so an exported file
+uploads back unchanged.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,11 +23,16 @@ from sqlalchemy import select
 
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
-from cdlink.hub.stock.inventory import Inventory
+from cdlink.hub.stock.inventory import MAXIMUM_QUANTITY, Inventory
 from cdlink.store.models import Product, StockLevel, Warehouse
 
 COLUMNS = ("sku", "warehouse", "quantity")
 MAXIMUM_LINES = 100_000
+#: What a spreadsheet would run as a formula at the start of a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_DIGITS = re.compile(r"[0-9]+")
+#: How much of a bad value a problem quotes.
+_SHOWN = 40
 
 
 @dataclass(frozen=True)
@@ -62,8 +73,13 @@ class InvalidStockFileError(CdlinkError):
 
 def read_counts(text: str, stock: Inventory) -> list[StockCount]:
     """Every line checked; raise ``InvalidStockFileError`` naming the bad ones."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    if not rows or [cell.strip().lower() for cell in rows[0]] != list(COLUMNS):
+    rows, problems = _rows(text)
+    header = rows[0] if rows else None
+    if (
+        header is None
+        or header[0] != 1
+        or [cell.strip().lower() for cell in header[1]] != list(COLUMNS)
+    ):
         raise InvalidStockFileError(
             [LineProblem(1, translatable("the header must be: sku,warehouse,quantity"))]
         )
@@ -74,19 +90,65 @@ def read_counts(text: str, stock: Inventory) -> list[StockCount]:
     skus = set(stock.session.scalars(select(Product.sku)))
     warehouses = set(stock.session.scalars(select(Warehouse.code)))
     counts: list[StockCount] = []
-    problems: list[LineProblem] = []
     seen: dict[tuple[str, str], int] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
-        count, problem = _check(number, row, skus, warehouses, seen)
+        count, problem = _check(number, [unescape(cell) for cell in row], skus, warehouses, seen)
         if problem is not None:
             problems.append(problem)
         elif count is not None:
             counts.append(count)
     if problems:
-        raise InvalidStockFileError(problems)
+        raise InvalidStockFileError(sorted(problems, key=lambda problem: problem.line))
     return counts
+
+
+def _rows(text: str) -> tuple[list[tuple[int, list[str]]], list[LineProblem]]:
+    """The file's rows with the line each starts on, and the lines the CSV reader refused
+    (a field over the reader's limit, a broken quote): a problem each, never an exception."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    rows: list[tuple[int, list[str]]] = []
+    problems: list[LineProblem] = []
+    while len(rows) <= MAXIMUM_LINES + 1:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            template = translatable("the line cannot be read as CSV (%(reason)s)")
+            problems.append(LineProblem(start, template, {"reason": str(error)}))
+            continue
+        rows.append((start, row))
+    return rows, problems
+
+
+def unescape(cell: str) -> str:
+    """A cell as written before ``escape``: without the ``'`` put before a formula start."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def escape(cell: object) -> object:
+    """A cell a spreadsheet will show as text: a formula start gets a leading ``'``."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= _SHOWN else value[:_SHOWN] + "…"
+
+
+def parse_quantity(text: str) -> int | None:
+    """A quantity written in ASCII digits, 0 to ``MAXIMUM_QUANTITY``; None for anything else
+    (``²``, ``٣``, fullwidth digits, a sign, 5,000 digits)."""
+    if len(text) > len(str(MAXIMUM_QUANTITY)) + 3 or not _DIGITS.fullmatch(text):
+        return None
+    quantity = int(text)
+    return quantity if quantity <= MAXIMUM_QUANTITY else None
 
 
 def _check(
@@ -104,16 +166,19 @@ def _check(
         )
     sku, warehouse, quantity = (cell.strip() for cell in row)
     if sku not in skus:
-        return None, LineProblem(number, translatable("unknown SKU %(sku)r"), {"sku": sku})
+        return None, LineProblem(number, translatable("unknown SKU %(sku)r"), {"sku": _shown(sku)})
     if warehouse not in warehouses:
         return None, LineProblem(
-            number, translatable("unknown warehouse %(code)r"), {"code": warehouse}
+            number, translatable("unknown warehouse %(code)r"), {"code": _shown(warehouse)}
         )
-    if not quantity.isdigit():
+    parsed = parse_quantity(quantity)
+    if parsed is None:
         return None, LineProblem(
             number,
-            translatable("the quantity must be a whole number ≥ 0, not %(quantity)r"),
-            {"quantity": quantity},
+            translatable(
+                "the quantity must be a whole number from 0 to %(limit)s, not %(quantity)r"
+            ),
+            {"quantity": _shown(quantity), "limit": f"{MAXIMUM_QUANTITY:,}"},
         )
     if (sku, warehouse) in seen:
         first = seen[(sku, warehouse)]
@@ -125,7 +190,7 @@ def _check(
             {"sku": sku, "code": warehouse, "first": first},
         )
     seen[(sku, warehouse)] = number
-    return StockCount(number, sku, warehouse, int(quantity)), None
+    return StockCount(number, sku, warehouse, parsed), None
 
 
 class InvalidStockListError(InvalidStockFileError):
@@ -190,7 +255,7 @@ def export(stock: Inventory) -> str:
     output = io.StringIO()
     writer = csv.writer(output, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(stock.session.execute(query))
+    writer.writerows([escape(cell) for cell in row] for row in stock.session.execute(query))
     return output.getvalue()
 
 

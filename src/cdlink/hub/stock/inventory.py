@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
 from cdlink.hub.stock.inventory_core import (
+    MAXIMUM_QUANTITY,
     InvalidStockError,
     OrderKey,
     StockPublisher,
@@ -28,6 +29,7 @@ from cdlink.hub.stock.mapping import WarehouseMapping
 from cdlink.store.models import Product, Warehouse
 
 __all__ = [
+    "MAXIMUM_QUANTITY",
     "InvalidStockError",
     "Inventory",
     "OrderKey",

@@ -36,6 +36,9 @@ from cdlink.store.models import (
 StockPublisher = Callable[[Session, int, str, int, datetime], None]
 #: An order's reservations: (connection id, order reference).
 OrderKey = tuple[int, str]
+#: The most units a level (on-hand in one warehouse), a buffer or a reservation may hold: far
+#: above any real shop, far below what a database integer or the marketplace can hold.
+MAXIMUM_QUANTITY = 1_000_000
 
 
 class UnknownProductError(CdlinkError):
@@ -51,9 +54,18 @@ class UnknownWarehouseError(CdlinkError):
 
 
 class InvalidStockError(CdlinkError):
-    """A quantity that cannot be stored (negative on-hand, reservation or buffer)."""
+    """A quantity that cannot be stored (negative or over ``MAXIMUM_QUANTITY``: on-hand,
+    reservation or buffer)."""
 
-    default_hint = translatable("Use a whole number of units, zero or more.")
+    default_hint = translatable("Use a whole number of units from 0 to 1,000,000.")
+
+
+def check_quantity(quantity: int, what: str) -> None:
+    """Refuse a quantity outside 0…``MAXIMUM_QUANTITY`` (``what`` names it in the message)."""
+    if quantity < 0:
+        raise InvalidStockError(f"{what} cannot be negative ({quantity})")
+    if quantity > MAXIMUM_QUANTITY:
+        raise InvalidStockError(f"{what} cannot be over {MAXIMUM_QUANTITY:,} units ({quantity})")
 
 
 class InventoryCore:

@@ -10,7 +10,12 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from cdlink.hub.stock.inventory_core import InvalidStockError, InventoryCore, is_managed
+from cdlink.hub.stock.inventory_core import (
+    InvalidStockError,
+    InventoryCore,
+    check_quantity,
+    is_managed,
+)
 from cdlink.store.models import (
     Product,
     Reservation,
@@ -26,8 +31,7 @@ class StockLevels(InventoryCore):
 
     def set_on_hand(self, sku: str, warehouse_code: str, quantity: int, reason: str) -> int:
         """Set the units on hand (a count); returns the change journaled."""
-        if quantity < 0:
-            raise InvalidStockError(f"{sku}: on-hand cannot be negative ({quantity})")
+        check_quantity(quantity, f"{sku}: on-hand")
         level = self._level(self.product(sku), self.warehouse(warehouse_code))
         return self._move(level, quantity - level.on_hand, reason)
 
@@ -36,12 +40,13 @@ class StockLevels(InventoryCore):
         level = self._level(self.product(sku), self.warehouse(warehouse_code))
         if level.on_hand + delta < 0:
             raise InvalidStockError(f"{sku}: only {level.on_hand} on hand, cannot remove {-delta}")
+        check_quantity(level.on_hand + delta, f"{sku}: on-hand")
         self._move(level, delta, reason)
         return level.on_hand
 
     def reserve(self, connection_id: int, order_reference: str, sku: str, quantity: int) -> None:
         """Hold units for an open order (idempotent per order and SKU: the last quantity wins)."""
-        if quantity < 0:
+        if quantity < 0:  # what an order holds comes from the marketplace: never capped
             raise InvalidStockError(f"{sku}: a reservation cannot be negative ({quantity})")
         product = self.product(sku)
         row = self.session.scalar(

@@ -6,8 +6,11 @@ bulk (``InventoryCore._publish_managed``); changing only a mapping's priority pu
 
 from __future__ import annotations
 
-from cdlink.hub.stock.inventory_core import InvalidStockError, InventoryCore
+from cdlink.hub.stock.inventory_core import InvalidStockError, InventoryCore, check_quantity
 from cdlink.store.models import EVERY_PRODUCT, StockBuffer, WarehouseConnection
+
+#: The largest shipment priority of a warehouse (lowest first): plenty for any ordering.
+MAXIMUM_PRIORITY = 1_000_000
 
 
 class WarehouseMapping(InventoryCore):
@@ -15,8 +18,7 @@ class WarehouseMapping(InventoryCore):
 
     def set_buffer(self, connection_id: int, quantity: int, sku: str | None = None) -> None:
         """Keep units back from a connection: for every product, or for one SKU."""
-        if quantity < 0:
-            raise InvalidStockError(f"a buffer cannot be negative ({quantity})")
+        check_quantity(quantity, "a buffer")
         product_id = EVERY_PRODUCT if sku is None else self.product(sku).id
         row = self.session.get(StockBuffer, (connection_id, product_id))
         if row is None:
@@ -52,9 +54,10 @@ class WarehouseMapping(InventoryCore):
         by code); None keeps the mapping's priority (0 for a new one). Changing only the priority
         of a mapping changes no quantity, so nothing is pushed again.
         """
-        if priority is not None and priority < 0:
+        if priority is not None and not 0 <= priority <= MAXIMUM_PRIORITY:
             raise InvalidStockError(
-                f"a warehouse's shipment priority cannot be negative ({priority})"
+                f"a warehouse's shipment priority must be from 0 to {MAXIMUM_PRIORITY:,} "
+                f"({priority})"
             )
         warehouse = self.warehouse(warehouse_code)
         mapping = self.session.get(WarehouseConnection, (warehouse.id, connection_id))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from cdlink.store import access
 from cdlink.store.models import ApiToken, User
 from cdlink.web.identity import current_identity
+from cdlink.web.params import Id
 
 router = APIRouter(tags=["account"])
 
@@ -71,7 +72,7 @@ def create_token(request: Request, body: TokenIn, response: Response) -> TokenCr
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(request: Request, token_id: int) -> Response:
+def revoke_token(request: Request, token_id: Id) -> Response:
     identity = current_identity(request)
     with request.app.state.database.session() as session:
         access.revoke_api_token(session, token_id, request.app.state.clock.now(), identity.user_id)

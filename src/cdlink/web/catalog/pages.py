@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from cdlink.hub.catalog.queries import count_products, list_products
 from cdlink.hub.connections.accounts import list_connections
+from cdlink.web.params import Page
 from cdlink.web.placeholders import coming_page
 from cdlink.web.templating import render
 
@@ -18,7 +19,7 @@ PAGE_SIZE = 50
 
 
 @router.get("/products")
-def products_page(request: Request, q: str = "", page: int = 1) -> Response:
+def products_page(request: Request, q: str = "", page: Page = 1) -> Response:
     with request.app.state.database.reading() as session:
         if count_products(session) == 0:
             return coming_page(request, "products")

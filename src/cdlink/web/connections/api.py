@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, StrictInt
 
 from cdlink.hub.connections import accounts as connections
 from cdlink.hub.connections.rules import DEFAULT_NAME, ConnectionDraft
@@ -14,6 +14,7 @@ from cdlink.store.models import Connection
 from cdlink.sync.connections.check import CheckResult
 from cdlink.web.connections.checks import check_connection, secret_box
 from cdlink.web.identity import require_admin
+from cdlink.web.params import Id, StrictFlag
 
 router = APIRouter(prefix="/connections", tags=["connections"])
 
@@ -45,26 +46,26 @@ class ConnectionIn(BaseModel):
     and ``client_secret`` the API password."""
 
     name: str = DEFAULT_NAME
-    seller_id: int | str = Field(examples=[123456])
+    seller_id: StrictInt | str = Field(examples=[123456])
     client_id: str = Field(examples=["my-shop-client"])
     client_secret: SecretStr
     auth_mode: Literal["client_credentials", "password"] = "client_credentials"
     token_url: str | None = None
     api_url: str | None = None
-    stock_sync_enabled: bool = False
+    stock_sync_enabled: StrictFlag = False
 
 
 class ConnectionPatch(BaseModel):
     """Fields to change; a missing ``client_secret`` keeps the stored one."""
 
     name: str | None = None
-    seller_id: int | str | None = None
+    seller_id: StrictInt | str | None = None
     client_id: str | None = None
     client_secret: SecretStr | None = None
     auth_mode: Literal["client_credentials", "password"] | None = None
     token_url: str | None = None
     api_url: str | None = None
-    stock_sync_enabled: bool | None = None
+    stock_sync_enabled: StrictFlag | None = None
 
 
 class CheckOut(BaseModel):
@@ -95,7 +96,7 @@ def list_connections(request: Request) -> list[ConnectionOut]:
 
 
 @router.get("/{connection_id}")
-def get_connection(request: Request, connection_id: int) -> ConnectionOut:
+def get_connection(request: Request, connection_id: Id) -> ConnectionOut:
     with request.app.state.database.reading() as session:
         return ConnectionOut.of(connections.get_connection(session, connection_id))
 
@@ -123,7 +124,7 @@ def create_connection(request: Request, body: ConnectionIn, test: bool = True) -
 
 @router.patch("/{connection_id}")
 def update_connection(
-    request: Request, connection_id: int, body: ConnectionPatch, test: bool = True
+    request: Request, connection_id: Id, body: ConnectionPatch, test: bool = True
 ) -> ConnectionSaved:
     state = request.app.state
     with state.database.session() as session:
@@ -161,7 +162,7 @@ def _patched(current: Connection, body: ConnectionPatch) -> ConnectionDraft:
 
 
 @router.delete("/{connection_id}", status_code=204)
-def delete_connection(request: Request, connection_id: int) -> Response:
+def delete_connection(request: Request, connection_id: Id) -> Response:
     """Stop the connection's syncs and erase its secret; imported data is kept."""
     state = request.app.state
     with state.database.session() as session:
@@ -172,7 +173,7 @@ def delete_connection(request: Request, connection_id: int) -> Response:
 
 
 @router.post("/{connection_id}/test")
-def test_connection(request: Request, connection_id: int) -> CheckOut:
+def test_connection(request: Request, connection_id: Id) -> CheckOut:
     """Test the saved credentials against the marketplace; the outcome is also remembered."""
     with request.app.state.database.reading() as session:
         connections.get_connection(session, connection_id)

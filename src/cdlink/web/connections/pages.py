@@ -20,6 +20,7 @@ from cdlink.sync.connections.check import CheckOutcome, CheckResult, outcome_of
 from cdlink.web.connections.checks import check_connection, secret_box
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import require_admin
+from cdlink.web.params import Id
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,7 +77,7 @@ def new_app(request: Request) -> Response:
 
 
 @router.get("/apps/{connection_id}/edit")
-def edit_app(request: Request, connection_id: int) -> Response:
+def edit_app(request: Request, connection_id: Id) -> Response:
     connection = _find(request, connection_id)
     return _page(
         request, "form", {"draft": _draft_of(connection), "connection": connection, "errors": {}}
@@ -143,7 +144,7 @@ def install(request: Request, form: Posted) -> Response:
 
 
 @router.post("/apps/{connection_id}")
-def change(request: Request, connection_id: int, form: Posted) -> Response:
+def change(request: Request, connection_id: Id, form: Posted) -> Response:
     draft = form.draft()
     state = request.app.state
     identity = require_admin(request)
@@ -222,12 +223,12 @@ def _last_result(connection: Connection) -> CheckResult | None:
 
 
 @router.get("/apps/{connection_id}/result")
-def result(request: Request, connection_id: int) -> Response:
+def result(request: Request, connection_id: Id) -> Response:
     return _result_panel(request, connection_id, None)
 
 
 @router.post("/apps/{connection_id}/test")
-def test(request: Request, connection_id: int) -> Response:
+def test(request: Request, connection_id: Id) -> Response:
     _find(request, connection_id)
     outcome = check_connection(request, connection_id)
     if not _is_fragment(request):
@@ -236,12 +237,12 @@ def test(request: Request, connection_id: int) -> Response:
 
 
 @router.get("/apps/{connection_id}/delete")
-def confirm_delete(request: Request, connection_id: int) -> Response:
+def confirm_delete(request: Request, connection_id: Id) -> Response:
     return _page(request, "delete", {"connection": _find(request, connection_id)})
 
 
 @router.post("/apps/{connection_id}/delete")
-def delete(request: Request, connection_id: int) -> Response:
+def delete(request: Request, connection_id: Id) -> Response:
     state = request.app.state
     with state.database.session() as session:
         connections.delete_connection(

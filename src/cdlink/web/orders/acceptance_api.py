@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.orders import actions as order_actions
 from cdlink.web.orders import carriers
+from cdlink.web.params import Id, StrictFlag
 
 router = APIRouter(prefix="/connections", tags=["orders"])
 
@@ -27,7 +28,7 @@ class OrderSettingsOut(BaseModel):
 
 class OrderSettingsIn(BaseModel):
     acceptance: Literal["manual", "in_stock", "always"]
-    auto_refuse: bool | None = Field(default=None, description="Omitted: unchanged.")
+    auto_refuse: StrictFlag | None = Field(default=None, description="Omitted: unchanged.")
 
 
 class CarriersOut(BaseModel):
@@ -35,7 +36,7 @@ class CarriersOut(BaseModel):
 
 
 @router.get("/{connection_id}/order-settings")
-def read_settings(request: Request, connection_id: int) -> OrderSettingsOut:
+def read_settings(request: Request, connection_id: Id) -> OrderSettingsOut:
     with request.app.state.database.reading() as session:
         get_connection(session, connection_id)
         policy = order_actions.acceptance_policy(session, connection_id)
@@ -43,7 +44,7 @@ def read_settings(request: Request, connection_id: int) -> OrderSettingsOut:
 
 
 @router.put("/{connection_id}/order-settings")
-def write_settings(request: Request, connection_id: int, body: OrderSettingsIn) -> OrderSettingsOut:
+def write_settings(request: Request, connection_id: Id, body: OrderSettingsIn) -> OrderSettingsOut:
     state = request.app.state
     with state.database.session() as session:
         get_connection(session, connection_id)
@@ -58,7 +59,7 @@ def write_settings(request: Request, connection_id: int, body: OrderSettingsIn) 
 
 
 @router.get("/{connection_id}/carriers")
-def list_carriers(request: Request, connection_id: int) -> CarriersOut:
+def list_carriers(request: Request, connection_id: Id) -> CarriersOut:
     with request.app.state.database.reading() as session:
         get_connection(session, connection_id)
     found = carriers.labels(request, connection_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
@@ -19,15 +19,18 @@ from cdlink.hub.orders import actions as order_actions
 from cdlink.hub.orders import payment_methods
 from cdlink.hub.orders.cancellation_reasons import reasons_for
 from cdlink.hub.orders.deadlines import acceptance_urgency
+from cdlink.hub.orders.import_filters import ORDER_STATUSES
 from cdlink.hub.orders.queries import OrderFilter, get_order, list_orders
 from cdlink.hub.orders.stock import describe, reservations_of
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
+from cdlink.web.params import DATE_BOUND_HELP, Id, Page, PageSize, QueryId, choices, date_bound
 from cdlink.web.runtime import wake
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+STATUS_HELP = ", ".join(ORDER_STATUSES)
 
 
 class OrderSummary(BaseModel):
@@ -161,16 +164,30 @@ def _summary(item: Order, labels: dict[tuple[int, str], str], now: datetime) -> 
 def orders(
     request: Request,
     *,
-    connection_id: int | None = None,
-    status: list[str] = Query(default_factory=list),  # noqa: B008  (FastAPI's way)
-    purchased_from: datetime | None = None,
-    purchased_to: datetime | None = None,
+    connection_id: QueryId = None,
+    status: Annotated[
+        list[str],
+        Query(description="Marketplace statuses, repeated or comma separated: " + STATUS_HELP),
+    ] = [],  # noqa: B006  (FastAPI copies a default)
+    purchased_from: Annotated[
+        str | None, Query(description="Bought at or after. " + DATE_BOUND_HELP)
+    ] = None,
+    purchased_to: Annotated[
+        str | None, Query(description="Bought before (a day: that whole day). " + DATE_BOUND_HELP)
+    ] = None,
     q: str | None = None,
-    page: int = 1,
-    page_size: int = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> OrderList:
     """Orders, newest purchase first, filtered by connection, status, purchase dates and text."""
-    order_filter = OrderFilter(connection_id, tuple(status), purchased_from, purchased_to, q)
+    zone = request.app.state.settings.zone
+    order_filter = OrderFilter(
+        connection_id,
+        choices(status, "status", ORDER_STATUSES),
+        date_bound(purchased_from, "purchased_from", zone),
+        date_bound(purchased_to, "purchased_to", zone, end=True),
+        q,
+    )
     with request.app.state.database.reading() as session:
         found = list_orders(session, order_filter, page=page, page_size=page_size)
         labels = payment_methods.all_labels(session)
@@ -180,13 +197,13 @@ def orders(
 
 
 @router.get("/{order_id}")
-def order(request: Request, order_id: int) -> OrderDetail:
+def order(request: Request, order_id: Id) -> OrderDetail:
     with request.app.state.database.reading() as session:
         return _detail(session, get_order(session, order_id), request.app.state.clock.now())
 
 
 @router.get("/{order_id}/cancellation-reasons")
-def order_reasons(request: Request, order_id: int) -> list[ReasonOut]:
+def order_reasons(request: Request, order_id: Id) -> list[ReasonOut]:
     """The reasons the marketplace offers to cancel this order now (empty until fetched)."""
     with request.app.state.database.reading() as session:
         item = get_order(session, order_id)
@@ -197,7 +214,7 @@ def order_reasons(request: Request, order_id: int) -> list[ReasonOut]:
 
 
 @router.post("/{order_id}/actions", status_code=202)
-def act(request: Request, order_id: int, body: ActionIn) -> ActionOut:
+def act(request: Request, order_id: Id, body: ActionIn) -> ActionOut:
     """Record an action and queue it; 409 when the order's status does not allow it."""
     identity = current_identity(request)
     payload: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from cdlink.store.models import InitialImport
 from cdlink.sync.orders.history import request_history_import, retry_history_import
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import current_identity
+from cdlink.web.params import Id, parse_id
 from cdlink.web.runtime import wake
 from cdlink.web.templating import render
 
@@ -82,13 +83,14 @@ def start(
         return _wizard(request, chosen, message, 422)
     with state.database.reading() as session:
         known = {item.id for item in list_connections(session)}
-    if not connection.isdigit() or int(connection) not in known:
+    connection_id = parse_id(connection)
+    if connection_id is None or connection_id not in known:
         return _wizard(request, chosen, gettext(language, "Choose an account."), 422)
     try:
         with state.database.session() as session:
             record = request_history_import(
                 session,
-                int(connection),
+                connection_id,
                 first_day,
                 last_day,
                 customers=bool(customers),
@@ -119,18 +121,18 @@ def _progress_values(request: Request, import_id: int) -> dict[str, object]:
 
 
 @router.get("/orders/imports/{import_id}")
-def import_page(request: Request, import_id: int) -> Response:
+def import_page(request: Request, import_id: Id) -> Response:
     return render(request, "orders/import.html", _progress_values(request, import_id))
 
 
 @router.get("/orders/imports/{import_id}/progress")
-def import_progress(request: Request, import_id: int) -> Response:
+def import_progress(request: Request, import_id: Id) -> Response:
     """The progress fragment the page polls (htmx)."""
     return render(request, "orders/_import_progress.html", _progress_values(request, import_id))
 
 
 @router.post("/orders/imports/{import_id}/cancel")
-def cancel(request: Request, import_id: int) -> Response:
+def cancel(request: Request, import_id: Id) -> Response:
     state = request.app.state
     with state.database.session() as session:
         record: InitialImport = initial_imports.get_import(session, import_id)
@@ -139,7 +141,7 @@ def cancel(request: Request, import_id: int) -> Response:
 
 
 @router.post("/orders/imports/{import_id}/resume")
-def resume(request: Request, import_id: int) -> Response:
+def resume(request: Request, import_id: Id) -> Response:
     state = request.app.state
     with state.database.session() as session:
         record = initial_imports.get_import(session, import_id)

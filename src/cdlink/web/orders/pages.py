@@ -26,6 +26,7 @@ from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
 from cdlink.web.orders import carriers
+from cdlink.web.params import Id, Page, parse_id
 from cdlink.web.placeholders import coming_page
 from cdlink.web.runtime import wake
 from cdlink.web.templating import render
@@ -54,12 +55,10 @@ def _day(text: str | None, zone: tzinfo, *, end: bool = False) -> datetime | Non
     if not text:
         return None
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        return None  # a malformed date filters nothing rather than failing the page
-    if end:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+        day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+        return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None  # a malformed date (or beyond year 9999) filters nothing, never fails
 
 
 def _statuses(text: str) -> tuple[str, ...]:
@@ -87,13 +86,13 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
     purchased_from: str = "",
     purchased_to: str = "",
     due: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     zone = request.app.state.settings.zone
     now = request.app.state.clock.now()
     due = due if due in DUE_FILTERS else ""
     order_filter = OrderFilter(
-        connection_id=int(connection) if connection.isdigit() else None,
+        connection_id=parse_id(connection),
         statuses=_statuses(status),
         purchased_from=_day(purchased_from, zone),
         purchased_to=_day(purchased_to, zone, end=True),
@@ -135,7 +134,7 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
 
 
 @router.get("/orders/{order_id}")
-def order_page(request: Request, order_id: int) -> Response:
+def order_page(request: Request, order_id: Id) -> Response:
     now = request.app.state.clock.now()
     with request.app.state.database.reading() as session:
         order = get_order(session, order_id)
@@ -161,7 +160,7 @@ def order_page(request: Request, order_id: int) -> Response:
 
 
 @router.get("/orders/{order_id}/carriers")
-def carrier_field(request: Request, order_id: int) -> Response:
+def carrier_field(request: Request, order_id: Id) -> Response:
     """The ship form's carrier field: a list from the marketplace, or a text field if unreadable."""
     with request.app.state.database.reading() as session:
         connection_id = get_order(session, order_id).connection_id
@@ -172,7 +171,7 @@ def carrier_field(request: Request, order_id: int) -> Response:
 @router.post("/orders/{order_id}/actions")
 def order_action(
     request: Request,
-    order_id: int,
+    order_id: Id,
     kind: Annotated[str, Form()],
     *,
     reason: Annotated[str, Form()] = "",

@@ -30,6 +30,7 @@ from cdlink.sync.orders.history import (
     retry_history_import,
 )
 from cdlink.web.identity import current_identity, require_admin
+from cdlink.web.params import Id, StrictFlag
 from cdlink.web.runtime import wake
 
 router = APIRouter(prefix="/connections/{connection_id}", tags=["order settings"])
@@ -38,7 +39,7 @@ router = APIRouter(prefix="/connections/{connection_id}", tags=["order settings"
 class InitialImportIn(BaseModel):
     first_day: date = Field(examples=["2026-01-01"], description="First purchase day (UTC).")
     last_day: date = Field(examples=["2026-01-31"], description="Last purchase day, included.")
-    customers: bool = Field(
+    customers: StrictFlag = Field(
         default=True, description="Also keep customers' names, e-mail addresses and addresses."
     )
 
@@ -113,7 +114,7 @@ def _connection(session: Session, connection_id: int) -> None:
 
 @router.post("/initial-imports", status_code=202)
 def start_initial_import(
-    request: Request, connection_id: int, body: InitialImportIn
+    request: Request, connection_id: Id, body: InitialImportIn
 ) -> InitialImportOut:
     """Import the orders bought on these days; the sync engine runs it (poll its progress)."""
     identity = current_identity(request)
@@ -137,7 +138,7 @@ def start_initial_import(
 
 
 @router.get("/initial-imports")
-def list_initial_imports(request: Request, connection_id: int) -> list[InitialImportOut]:
+def list_initial_imports(request: Request, connection_id: Id) -> list[InitialImportOut]:
     state = request.app.state
     with state.database.reading() as session:
         _connection(session, connection_id)
@@ -146,7 +147,7 @@ def list_initial_imports(request: Request, connection_id: int) -> list[InitialIm
 
 
 @router.get("/initial-imports/{import_id}")
-def read_initial_import(request: Request, connection_id: int, import_id: int) -> InitialImportOut:
+def read_initial_import(request: Request, connection_id: Id, import_id: Id) -> InitialImportOut:
     state = request.app.state
     with state.database.reading() as session:
         record = initial_imports.get_import(session, import_id, connection_id)
@@ -154,7 +155,7 @@ def read_initial_import(request: Request, connection_id: int, import_id: int) ->
 
 
 @router.post("/initial-imports/{import_id}/cancel")
-def cancel_initial_import(request: Request, connection_id: int, import_id: int) -> InitialImportOut:
+def cancel_initial_import(request: Request, connection_id: Id, import_id: Id) -> InitialImportOut:
     """Stop it; the orders it imported stay."""
     state = request.app.state
     with state.database.session() as session:
@@ -164,7 +165,7 @@ def cancel_initial_import(request: Request, connection_id: int, import_id: int) 
 
 
 @router.post("/initial-imports/{import_id}/resume", status_code=202)
-def resume_initial_import(request: Request, connection_id: int, import_id: int) -> InitialImportOut:
+def resume_initial_import(request: Request, connection_id: Id, import_id: Id) -> InitialImportOut:
     """Resume a failed import from its last committed window."""
     state = request.app.state
     with state.database.session() as session:
@@ -176,7 +177,7 @@ def resume_initial_import(request: Request, connection_id: int, import_id: int) 
 
 
 @router.get("/order-import-filter")
-def read_import_filter(request: Request, connection_id: int) -> ImportFilterOut:
+def read_import_filter(request: Request, connection_id: Id) -> ImportFilterOut:
     with request.app.state.database.reading() as session:
         _connection(session, connection_id)
         found = import_filter(session, connection_id)
@@ -188,7 +189,7 @@ def read_import_filter(request: Request, connection_id: int) -> ImportFilterOut:
 
 @router.put("/order-import-filter")
 def write_import_filter(
-    request: Request, connection_id: int, body: ImportFilterIo
+    request: Request, connection_id: Id, body: ImportFilterIo
 ) -> ImportFilterOut:
     """Set the filter; orders already imported are kept. Widening it queues a backfill."""
     identity = require_admin(request)
@@ -213,7 +214,7 @@ def write_import_filter(
 
 
 @router.get("/payment-labels")
-def read_payment_labels(request: Request, connection_id: int) -> dict[str, str | None]:
+def read_payment_labels(request: Request, connection_id: Id) -> dict[str, str | None]:
     """Every payment method seen or known, with the seller's label (null: none)."""
     with request.app.state.database.reading() as session:
         _connection(session, connection_id)
@@ -225,7 +226,7 @@ def read_payment_labels(request: Request, connection_id: int) -> dict[str, str |
 
 @router.put("/payment-labels")
 def write_payment_labels(
-    request: Request, connection_id: int, body: dict[str, str]
+    request: Request, connection_id: Id, body: dict[str, str]
 ) -> dict[str, str]:
     """Set labels (method → label); an empty label removes one. Answers every label set."""
     require_admin(request)
@@ -237,7 +238,7 @@ def write_payment_labels(
 
 @router.get("/cancellation-reasons")
 def read_reasons(
-    request: Request, connection_id: int, order_status: str | None = None
+    request: Request, connection_id: Id, order_status: str | None = None
 ) -> list[ReasonOut]:
     """The cached reasons (all cancellable statuses, or one); empty until fetched."""
     statuses = (order_status,) if order_status else cancellation_reasons.CANCELLABLE_STATUSES
@@ -251,7 +252,7 @@ def read_reasons(
 
 
 @router.post("/cancellation-reasons/refresh", status_code=202)
-def refresh_reasons(request: Request, connection_id: int) -> dict[str, str]:
+def refresh_reasons(request: Request, connection_id: Id) -> dict[str, str]:
     """Ask the sync engine to fetch the reasons again now."""
     state = request.app.state
     with state.database.session() as session:
@@ -262,7 +263,7 @@ def refresh_reasons(request: Request, connection_id: int) -> dict[str, str]:
 
 
 @router.get("/quarantine")
-def read_quarantine(request: Request, connection_id: int) -> list[QuarantineOut]:
+def read_quarantine(request: Request, connection_id: Id) -> list[QuarantineOut]:
     with request.app.state.database.reading() as session:
         _connection(session, connection_id)
         entries: list[QuarantinedRecord] = quarantine.open_entries(session, connection_id)
@@ -270,7 +271,7 @@ def read_quarantine(request: Request, connection_id: int) -> list[QuarantineOut]
 
 
 @router.post("/quarantine/{entry_id}/dismiss")
-def dismiss_quarantine(request: Request, connection_id: int, entry_id: int) -> QuarantineOut:
+def dismiss_quarantine(request: Request, connection_id: Id, entry_id: Id) -> QuarantineOut:
     """Acknowledge an entry: it leaves the list, and stays out while the same record is read."""
     require_admin(request)
     state = request.app.state

@@ -25,6 +25,7 @@ from cdlink.sync.orders.cancellation_reasons import STREAM as REASONS
 from cdlink.sync.orders.history import change_import_filter
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import require_admin
+from cdlink.web.params import Id
 from cdlink.web.runtime import wake
 from cdlink.web.templating import render
 
@@ -78,14 +79,14 @@ def former_acceptance_page() -> Response:
 
 
 @router.get("/orders/settings/{connection_id}")
-def settings_page(request: Request, connection_id: int) -> Response:
+def settings_page(request: Request, connection_id: Id) -> Response:
     return _page(request, connection_id)
 
 
 @router.post("/orders/settings/{connection_id}/acceptance")
 def save_acceptance(
     request: Request,
-    connection_id: int,
+    connection_id: Id,
     acceptance: Annotated[str, Form()],
     auto_refuse: Annotated[str, Form()] = "",
 ) -> Response:
@@ -100,7 +101,7 @@ def save_acceptance(
 
 
 @router.post("/orders/settings/{connection_id}/filter")
-async def save_filter(request: Request, connection_id: int) -> Response:
+async def save_filter(request: Request, connection_id: Id) -> Response:
     identity = require_admin(request)
     state = request.app.state
     form = await request.form()
@@ -133,7 +134,7 @@ async def save_filter(request: Request, connection_id: int) -> Response:
 
 
 @router.post("/orders/settings/{connection_id}/payments")
-async def save_labels(request: Request, connection_id: int) -> Response:
+async def save_labels(request: Request, connection_id: Id) -> Response:
     require_admin(request)
     state = request.app.state
     form = await request.form()
@@ -154,7 +155,7 @@ async def save_labels(request: Request, connection_id: int) -> Response:
 
 
 @router.post("/orders/settings/{connection_id}/reasons")
-def refresh_reasons(request: Request, connection_id: int) -> Response:
+def refresh_reasons(request: Request, connection_id: Id) -> Response:
     state = request.app.state
     with state.database.session() as session:
         get_connection(session, connection_id)
@@ -164,7 +165,7 @@ def refresh_reasons(request: Request, connection_id: int) -> Response:
 
 
 @router.post("/orders/settings/{connection_id}/quarantine/{entry_id}/dismiss")
-def dismiss(request: Request, connection_id: int, entry_id: int) -> Response:
+def dismiss(request: Request, connection_id: Id, entry_id: Id) -> Response:
     require_admin(request)
     state = request.app.state
     with state.database.session() as session:

@@ -21,6 +21,7 @@ from cdlink.store.users import MINIMUM_PASSWORD_LENGTH, set_password, verify_pas
 from cdlink.web.access.pages import set_session_cookie
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import current_identity
+from cdlink.web.params import Id
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +82,7 @@ def create_token(request: Request, name: Annotated[str, Form()] = "") -> Respons
 
 
 @router.post("/settings/tokens/{token_id}/revoke")
-def revoke_token(request: Request, token_id: int) -> Response:
+def revoke_token(request: Request, token_id: Id) -> Response:
     identity = current_identity(request)
     state = request.app.state
     with state.database.session() as session:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from cdlink.hub.stock import csv_files as stock_csv
 from cdlink.hub.stock.inventory import Inventory
@@ -22,6 +22,7 @@ from cdlink.hub.stock.queries import StockFilter, StockRow, get_stock, list_stoc
 from cdlink.store import idempotency
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.identity import current_identity
+from cdlink.web.params import Page, PageSize, StrictDelta, StrictQuantity, id_query
 from cdlink.web.stock.writes import stock_writes
 
 router = APIRouter(prefix="/stock", tags=["stock"])
@@ -102,19 +103,20 @@ class StockList(BaseModel):
 
 
 class CountIn(BaseModel):
-    quantity: int = Field(ge=0, description="Units on hand after the count.")
+    quantity: StrictQuantity = Field(description="Units on hand after the count (0 to 1,000,000).")
     reason: Reason = "api"
 
 
 class AdjustmentIn(BaseModel):
-    delta: int = Field(description="Units added (positive) or removed (negative).")
+    delta: StrictDelta
     reason: Reason = "api"
 
 
 class BulkItem(BaseModel):
     sku: str
     warehouse: str
-    quantity: int
+    # Bounded (0 to 1,000,000) with the other checks, so the 422 names every bad item.
+    quantity: StrictInt = Field(description="0 to 1,000,000 units.")
 
 
 class BulkIn(BaseModel):
@@ -133,12 +135,12 @@ def stock(
     q: str | None = Query(default=None, description="Text in the SKU, title or EAN."),
     sku: str | None = None,
     warehouse: str | None = Query(default=None, description="Only SKUs stocked there (code)."),
-    connection_id: int | None = Query(
-        default=None, description="Only SKUs offered on or pushed to this connection."
-    ),
+    connection_id: Annotated[
+        int | None, id_query("Only SKUs offered on or pushed to this connection.")
+    ] = None,
     failed: bool = Query(default=False, description="Only SKUs whose last push was refused."),
-    page: int = 1,
-    page_size: int = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> StockList:
     """Stock per SKU, ordered by SKU: on-hand per warehouse, reserved, and per connection the
     buffer, available-to-sell, Cdiscount's quantity and the last push."""

@@ -29,6 +29,7 @@ from cdlink.hub.stock.queries import (
 )
 from cdlink.store.models import Product
 from cdlink.web.i18n import gettext, request_language
+from cdlink.web.params import Id, Page, parse_id, parse_whole
 from cdlink.web.placeholders import coming_page
 from cdlink.web.stock.writes import stock_writes
 from cdlink.web.templating import render
@@ -45,12 +46,12 @@ def stock_page(  # noqa: PLR0917  (one argument per filter of the form)
     warehouse: str = "",
     connection: str = "",
     failed: str = "",
-    page: int = 1,
+    page: Page = 1,
 ) -> Response:
     stock_filter = StockFilter(
         text=q or None,
         warehouse=warehouse or None,
-        connection_id=int(connection) if connection.isdigit() else None,
+        connection_id=parse_id(connection),
         failed_only=bool(failed),
     )
     state = request.app.state
@@ -123,16 +124,16 @@ def _edit(request: Request, product_id: int, change: Any) -> Response:
 
 
 def _whole(text: str, what: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise InvalidStockError(f"{what}: {text.strip()!r} is not a whole number") from None
+    value = parse_whole(text)
+    if value is None:
+        raise InvalidStockError(f"{what}: {text.strip()[:40]!r} is not a whole number")
+    return value
 
 
 @router.post("/stock/{product_id}/count")
 def count(
     request: Request,
-    product_id: int,
+    product_id: Id,
     warehouse: Annotated[str, Form()],
     quantity: Annotated[str, Form()],
 ) -> Response:
@@ -147,7 +148,7 @@ def count(
 @router.post("/stock/{product_id}/adjust")
 def adjust(
     request: Request,
-    product_id: int,
+    product_id: Id,
     warehouse: Annotated[str, Form()],
     delta: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",

@@ -18,6 +18,7 @@ from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.stock import warehouses
 from cdlink.hub.stock.inventory import InvalidStockError
 from cdlink.web.i18n import gettext, request_language
+from cdlink.web.params import FormId, parse_whole
 from cdlink.web.settings.pages import settings_response
 from cdlink.web.stock.writes import stock_writes
 
@@ -81,18 +82,18 @@ def delete(request: Request, code: str) -> Response:
 def map_to(
     request: Request,
     code: str,
-    connection_id: Annotated[int, Form()],
+    connection_id: FormId,
     priority: Annotated[str, Form()] = "",
 ) -> Response:
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
-        place = int(priority) if priority.strip().isdigit() else None
+        place = parse_whole(priority)
         inventory.map_warehouse(code, connection_id, priority=place)
     return _done()
 
 
 @router.post("/settings/warehouses/{code}/unmap")
-def unmap(request: Request, code: str, connection_id: Annotated[int, Form()]) -> Response:
+def unmap(request: Request, code: str, connection_id: FormId) -> Response:
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
         inventory.unmap_warehouse(code, connection_id)
@@ -102,7 +103,7 @@ def unmap(request: Request, code: str, connection_id: Annotated[int, Form()]) ->
 @router.post("/settings/buffers")
 def set_buffer(
     request: Request,
-    connection_id: Annotated[int, Form()],
+    connection_id: FormId,
     quantity: Annotated[str, Form()] = "",
     sku: Annotated[str, Form()] = "",
 ) -> Response:
@@ -121,7 +122,7 @@ def set_buffer(
 
 
 def _whole(text: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise InvalidStockError(f"{text.strip()!r} is not a whole number") from None
+    value = parse_whole(text)
+    if value is None:
+        raise InvalidStockError(f"{text.strip()[:40]!r} is not a whole number")
+    return value

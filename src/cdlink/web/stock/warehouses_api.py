@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 
 from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.stock import warehouses
+from cdlink.hub.stock.mapping import MAXIMUM_PRIORITY
 from cdlink.hub.stock.queries import list_buffers
+from cdlink.web.params import Id, QueryId, StrictQuantity
 from cdlink.web.stock.writes import stock_writes
 
 router = APIRouter(prefix="/warehouses", tags=["warehouses"])
@@ -50,7 +52,7 @@ class BufferOut(BaseModel):
 
 
 class BufferIn(BaseModel):
-    quantity: int = Field(ge=0)
+    quantity: StrictQuantity
 
 
 def _one(request: Request, code: str) -> WarehouseOut:
@@ -102,10 +104,15 @@ def delete(request: Request, code: str) -> Response:
 def map_to(
     request: Request,
     code: str,
-    connection_id: int,
+    connection_id: Id,
     priority: Annotated[
         int | None,
-        Query(ge=0, description="Its place in the connection's shipment order; kept if absent."),
+        Query(
+            ge=0,
+            le=MAXIMUM_PRIORITY,
+            description="Its place in the connection's shipment order (0 to 1,000,000); kept if "
+            "absent.",
+        ),
     ] = None,
 ) -> WarehouseOut:
     """Let the connection sell this warehouse's stock (its quantities are pushed again)."""
@@ -116,7 +123,7 @@ def map_to(
 
 
 @router.delete("/{code}/connections/{connection_id}")
-def unmap(request: Request, code: str, connection_id: int) -> WarehouseOut:
+def unmap(request: Request, code: str, connection_id: Id) -> WarehouseOut:
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
         inventory.unmap_warehouse(code, connection_id)
@@ -124,7 +131,7 @@ def unmap(request: Request, code: str, connection_id: int) -> WarehouseOut:
 
 
 @buffers_router.get("")
-def buffers(request: Request, connection_id: int | None = None) -> list[BufferOut]:
+def buffers(request: Request, connection_id: QueryId = None) -> list[BufferOut]:
     """Every buffer: per connection (``sku`` null) and per product of a connection."""
     with request.app.state.database.reading() as session:
         return [
@@ -134,7 +141,7 @@ def buffers(request: Request, connection_id: int | None = None) -> list[BufferOu
 
 
 @buffers_router.put("/{connection_id}")
-def set_default(request: Request, connection_id: int, body: BufferIn) -> BufferOut:
+def set_default(request: Request, connection_id: Id, body: BufferIn) -> BufferOut:
     """Keep units of every product back from the connection (unless a product has its own)."""
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
@@ -143,7 +150,7 @@ def set_default(request: Request, connection_id: int, body: BufferIn) -> BufferO
 
 
 @buffers_router.delete("/{connection_id}", status_code=204)
-def clear_default(request: Request, connection_id: int) -> Response:
+def clear_default(request: Request, connection_id: Id) -> Response:
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
         inventory.clear_buffer(connection_id)
@@ -151,7 +158,7 @@ def clear_default(request: Request, connection_id: int) -> Response:
 
 
 @buffers_router.put("/{connection_id}/{sku}")
-def set_own(request: Request, connection_id: int, sku: str, body: BufferIn) -> BufferOut:
+def set_own(request: Request, connection_id: Id, sku: str, body: BufferIn) -> BufferOut:
     """Keep units of one product back from the connection (instead of its buffer)."""
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
@@ -160,7 +167,7 @@ def set_own(request: Request, connection_id: int, sku: str, body: BufferIn) -> B
 
 
 @buffers_router.delete("/{connection_id}/{sku}", status_code=204)
-def clear_own(request: Request, connection_id: int, sku: str) -> Response:
+def clear_own(request: Request, connection_id: Id, sku: str) -> Response:
     """The product falls back to the connection's buffer."""
     with stock_writes(request) as inventory:
         get_connection(inventory.session, connection_id)
