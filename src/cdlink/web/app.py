@@ -20,7 +20,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import Transports, in_process_clients
 from cdlink.store.engine import Database
 from cdlink.sync.connections.check import ConnectionChecker, OctopiaConnectionChecker
-from cdlink.web import api, docs, errors, health
+from cdlink.web import api, docs, errors, health, roles
 from cdlink.web.access import pages as access
 from cdlink.web.catalog import pages as catalog
 from cdlink.web.connections import pages as connections
@@ -116,6 +116,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=roles.DEPENDENCIES,
     )
     checker = connection_checker or OctopiaConnectionChecker(settings, clock=clock)
     _install_state(app, settings, database, clock, checker)
@@ -133,6 +134,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    roles.install(app)
     return app
 
 

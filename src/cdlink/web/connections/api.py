@@ -13,7 +13,7 @@ from cdlink.hub.connections.rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store.models import Connection
 from cdlink.sync.connections.check import CheckResult
 from cdlink.web.connections.checks import check_connection, secret_box
-from cdlink.web.identity import require_admin
+from cdlink.web.identity import current_identity
 
 router = APIRouter(prefix="/connections", tags=["connections"])
 
@@ -116,7 +116,11 @@ def create_connection(request: Request, body: ConnectionIn, test: bool = True) -
     state = request.app.state
     with state.database.session() as session:
         connection = connections.create_connection(
-            session, secret_box(request), state.clock, draft, user_id=require_admin(request).user_id
+            session,
+            secret_box(request),
+            state.clock,
+            draft,
+            user_id=current_identity(request).user_id,
         )
     return _saved(request, connection.id, test=test)
 
@@ -135,7 +139,7 @@ def update_connection(
             state.clock,
             connection_id,
             draft,
-            user_id=require_admin(request).user_id,
+            user_id=current_identity(request).user_id,
         )
     return _saved(request, connection_id, test=test)
 
@@ -166,7 +170,7 @@ def delete_connection(request: Request, connection_id: int) -> Response:
     state = request.app.state
     with state.database.session() as session:
         connections.delete_connection(
-            session, state.clock, connection_id, user_id=require_admin(request).user_id
+            session, state.clock, connection_id, user_id=current_identity(request).user_id
         )
     return Response(status_code=204)
 

@@ -19,7 +19,7 @@ from cdlink.store.models import Connection
 from cdlink.sync.connections.check import CheckOutcome, CheckResult, outcome_of
 from cdlink.web.connections.checks import check_connection, secret_box
 from cdlink.web.i18n import gettext, request_language
-from cdlink.web.identity import require_admin
+from cdlink.web.identity import current_identity
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -131,7 +131,7 @@ Posted = Annotated[AppForm, Form()]
 def install(request: Request, form: Posted) -> Response:
     draft = form.draft()
     state = request.app.state
-    identity = require_admin(request)
+    identity = current_identity(request)
     try:
         with state.database.session() as session:
             connection = connections.create_connection(
@@ -146,7 +146,7 @@ def install(request: Request, form: Posted) -> Response:
 def change(request: Request, connection_id: int, form: Posted) -> Response:
     draft = form.draft()
     state = request.app.state
-    identity = require_admin(request)
+    identity = current_identity(request)
     try:
         with state.database.session() as session:
             connections.update_connection(
@@ -245,7 +245,7 @@ def delete(request: Request, connection_id: int) -> Response:
     state = request.app.state
     with state.database.session() as session:
         connections.delete_connection(
-            session, state.clock, connection_id, user_id=require_admin(request).user_id
+            session, state.clock, connection_id, user_id=current_identity(request).user_id
         )
     if _is_fragment(request):
         return _page(request, "deleted", {}, headers=REFRESH_LIST)
