@@ -9,10 +9,11 @@ password and API tokens. An API token acts with its user's role.
 
 ``WRITES`` maps each state-changing route, as ``(method, path template)``, to the role it needs;
 ``ADMIN_READS`` lists the few pages that only lead to an administrator's form. ``enforce`` is one
-FastAPI dependency of the whole app (``DEPENDENCIES``, given to ``FastAPI``): after routing it finds the route's
-template and answers 403 (problem+json for the API, the error page for people) to anyone below
-the role. A write route missing from the table needs an administrator (closed by default), and a
-test walks ``app.routes`` so that a new route cannot ship without its line here.
+FastAPI dependency of the whole app (``DEPENDENCIES``, given to ``FastAPI``): after routing it
+finds the route's template and answers 403 (problem+json for the API, the error page for
+people) to anyone below the role. A write route missing from the table needs an administrator
+(closed by default), and a test walks ``app.routes`` so that a new route cannot ship without its
+line here.
 """
 
 from __future__ import annotations
