@@ -22,6 +22,7 @@ from cdlink.hub.stock.inventory_core import (
     UnknownProductError,
     UnknownWarehouseError,
     is_managed,
+    is_managed_on,
 )
 from cdlink.hub.stock.levels import StockLevels
 from cdlink.hub.stock.mapping import WarehouseMapping
@@ -37,6 +38,7 @@ __all__ = [
     "add_product",
     "add_warehouse",
     "is_managed",
+    "is_managed_on",
 ]
 
 
