@@ -6,7 +6,6 @@ sends them (``cdlink serve``, ``cdlink worker``, or ``cdlink sync run -s order_a
 
 from __future__ import annotations
 
-import click
 import typer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -78,7 +77,9 @@ def policy(
                 )
                 refused = backlog.refuse_backlog(session, connection_id, clock) if refuse else 0
             if refuse:
-                typer.echo(f"{refused} waiting orders refused; the sync engine sends the refusals")
+                typer.echo(
+                    f"{refused} waiting order(s) refused; the sync engine sends the refusals"
+                )
     finally:
         database.dispose()
     refusal = "on" if current.auto_refuse else "off"
@@ -90,13 +91,13 @@ def _refuse_backlog(waiting: int, choice: bool | None) -> bool:
     if waiting == 0:
         return False
     typer.echo(
-        f"{waiting} orders already waiting for acceptance would be refused now "
+        f"{waiting} order(s) already waiting for acceptance would be refused now "
         "(the stock does not cover them)."
     )
     if choice is None:
         try:
             choice = typer.confirm("Refuse them now too?", default=False)
-        except click.exceptions.Abort:  # no answer (no terminal, end of input): keep them
+        except typer.Abort:  # no answer (no terminal, end of input): keep them
             choice = False
     if not choice:
         typer.echo("They are left waiting for you; only new orders are refused automatically.")
