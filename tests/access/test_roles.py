@@ -18,6 +18,7 @@ from cdlink.store.models import ApiToken, StockLevel
 from cdlink.store.users import create_user
 from cdlink.web.identity import Role
 from cdlink.web.roles import ADMIN_READS, WRITES, route_templates, write_routes
+from tests.support.connections import add_connection
 from tests.support.web import ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
 
 MEMBER_EMAIL = "staff@boutique.fr"
@@ -183,3 +184,20 @@ def test_given_a_member_and_an_admin_when_reading_me_then_the_role_is_told(
     assert member_api.get("/api/v1/me").json()["is_admin"] is False
     log_in(client, admin, ADMIN_PASSWORD)
     assert client.get("/api/v1/me").json()["is_admin"] is True
+
+
+def test_given_a_member_when_opening_the_order_settings_then_they_are_shown_read_only(
+    member_browser: TestClient, web_database: Database, clock: ManualClock
+) -> None:
+    connection_id = add_connection(web_database, clock)
+
+    english = member_browser.get(
+        f"/orders/settings/{connection_id}", headers={"Accept-Language": "en"}
+    )
+    french = member_browser.get(
+        f"/orders/settings/{connection_id}", headers={"Accept-Language": "fr"}
+    )
+
+    assert english.status_code == 200
+    assert "Only an administrator may change these settings." in english.text
+    assert "Seul un administrateur peut modifier ces réglages." in french.text

@@ -111,7 +111,9 @@ def create_app(
         title="cdlink",
         version=__version__,
         description="The cdlink REST API. Authenticate with a personal API token "
-        "(Settings → API tokens): `Authorization: Bearer <token>`.",
+        "(Settings → API tokens): `Authorization: Bearer <token>`. A token acts with its "
+        "user's role: changing apps, order settings, imports, warehouses and buffers needs an "
+        "administrator (403 otherwise); orders and stock quantities a member.",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,

@@ -23,6 +23,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
 
 from cdlink.core.translatable import translatable
+from cdlink.web.guard import is_public
 from cdlink.web.identity import Identity, Role
 
 ADMIN, MEMBER, PUBLIC = Role.ADMIN, Role.MEMBER, Role.PUBLIC
@@ -118,7 +119,9 @@ ADMIN_READS: frozenset[str] = frozenset(
 def needed_role(method: str, template: str) -> Role:
     """The role a request needs: the table's, an administrator for an unlisted write."""
     if method in SAFE_METHODS:
-        return ADMIN if template in ADMIN_READS else MEMBER
+        if template in ADMIN_READS:
+            return ADMIN
+        return PUBLIC if is_public(template) else MEMBER
     return WRITES.get((method, template), ADMIN)
 
 
