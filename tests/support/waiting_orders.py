@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
+from cdlink.hub.orders.actions import IN_STOCK, set_acceptance_policy
 from cdlink.hub.orders.records import LineDraft, OrderDraft
 from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.store.engine import Database
@@ -22,6 +23,8 @@ from cdlink.sync.stock.pusher import publish_to_outbox
 from tests.support.connections import add_connection
 
 COUNTED, PLENTY, UNCOUNTED, ELSEWHERE = "MUG-COUNTED", "MUG-PLENTY", "MUG-UNCOUNTED", "MUG-LYON"
+#: Why automatic refusal refuses an order of 2 ``COUNTED``.
+SHORT_REASON = f"not enough stock for SKU {COUNTED}: 2 wanted, 1 available"
 
 
 def stocked_shop(database: Database, clock: ManualClock) -> int:
@@ -87,3 +90,23 @@ def refusals(database: Database) -> list[str]:
             .where(OrderAction.kind == "refuse")
         )
         return sorted(session.scalars(query))
+
+
+def switch_on(database: Database, clock: ManualClock, connection_id: int) -> None:
+    """Automatic refusal on (``in_stock``), from ``clock``'s now."""
+    with database.session() as session:
+        set_acceptance_policy(session, connection_id, IN_STOCK, clock.now(), auto_refuse=True)
+
+
+def with_backlog(database: Database, clock: ManualClock, shop: int) -> None:
+    """Three orders waiting before automatic refusal: one short, one covered, one uncounted."""
+    waiting(database, clock, shop, draft("SHORT-1", clock, {COUNTED: 2}))
+    waiting(database, clock, shop, draft("COVERED-1", clock, {PLENTY: 1}))
+    waiting(database, clock, shop, draft("UNCOUNTED-1", clock, {UNCOUNTED: 1}))
+    clock.advance(60)
+
+
+def order_id(database: Database, marketplace_id: str) -> int:
+    with database.reading() as session:
+        query = select(Order.id).where(Order.marketplace_order_id == marketplace_id)
+        return session.scalars(query).one()

@@ -24,7 +24,7 @@ from starlette.routing import Mount
 
 from cdlink.core.translatable import translatable
 from cdlink.web.guard import is_public
-from cdlink.web.identity import Identity, Role
+from cdlink.web.identity import RANKS, Identity, Role
 
 ADMIN, MEMBER, PUBLIC = Role.ADMIN, Role.MEMBER, Role.PUBLIC
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -125,18 +125,19 @@ def needed_role(method: str, template: str) -> Role:
     return WRITES.get((method, template), ADMIN)
 
 
-def route_templates(app: FastAPI) -> dict[tuple[int, str], str]:
-    """(route object id, method) → the full path template, for every route of the app.
+def route_templates(app: FastAPI) -> dict[tuple[int, str], list[str]]:
+    """(route object id, method) → the full path templates, for every route of the app.
 
     After routing, ``request.scope["route"]`` is the route as its router declared it (without
-    the prefixes it was included under); walking the app once gives back the whole template.
+    the prefixes it was included under); walking the app once gives back the whole template
+    (several if a router was included twice: the strictest rule of them applies).
     """
-    templates: dict[tuple[int, str], str] = {}
+    templates: dict[tuple[int, str], list[str]] = {}
     for context in iter_route_contexts(app.routes):
         if isinstance(context.route, Mount) or context.path is None:
             continue
         for method in getattr(context, "methods", None) or ():
-            templates[(id(context.original_route), method)] = context.path
+            templates.setdefault((id(context.original_route), method), []).append(context.path)
     return templates
 
 
@@ -144,15 +145,16 @@ def write_routes(app: FastAPI) -> set[tuple[str, str]]:
     """Every (method, path template) of the app that is not a safe method."""
     return {
         (method, template)
-        for (_, method), template in route_templates(app).items()
+        for (_, method), found in route_templates(app).items()
+        for template in found
         if method not in SAFE_METHODS
     }
 
 
 def enforce(request: Request) -> None:
     """Answer 403 unless the caller holds the role the route needs (see the module docstring)."""
-    template = _template(request)
-    needed = needed_role(request.method, template or "")
+    templates = _templates(request) or [""]  # unknown: a write needs an administrator
+    needed = max((needed_role(request.method, item) for item in templates), key=RANKS.__getitem__)
     if needed == PUBLIC:
         return
     identity: Identity | None = getattr(request.state, "identity", None)
@@ -163,13 +165,14 @@ def enforce(request: Request) -> None:
         raise HTTPException(status_code=403, detail=FORBIDDEN)
 
 
-def _template(request: Request) -> str | None:
-    templates: dict[tuple[int, str], str] | None = getattr(
+def _templates(request: Request) -> list[str]:
+    """The request's route templates; none for a route the index misses (an administrator's)."""
+    templates: dict[tuple[int, str], list[str]] | None = getattr(
         request.app.state, "route_templates", None
     )
     if templates is None:
         templates = request.app.state.route_templates = route_templates(request.app)
-    return templates.get((id(request.scope.get("route")), request.method))
+    return templates.get((id(request.scope.get("route")), request.method), [])
 
 
 #: The app-wide dependencies (``FastAPI(dependencies=...)``): the role check before every route.
