@@ -223,7 +223,7 @@ def test_given_a_user_who_is_not_admin_when_changing_apps_then_it_is_refused(
 
     assert 'data-testid="add-app"' not in page.text
     assert refused.status_code == 403
-    assert "Only an administrator may change applications." in refused.text
+    assert "Only an administrator may do this." in refused.text
     assert api.status_code == 403
     with web_database.reading() as session:
         assert session.query(Connection).count() == 0

@@ -65,6 +65,7 @@ def test_given_the_api_when_the_order_settings_are_set_then_they_are_read_back(
     assert api.get("/api/v1/connections/1/order-settings").json() == {
         "acceptance": "manual",
         "auto_refuse": False,
+        "auto_refuse_since": None,
     }
     changed = api.put(
         "/api/v1/connections/1/order-settings",
@@ -74,8 +75,16 @@ def test_given_the_api_when_the_order_settings_are_set_then_they_are_read_back(
     wrong = api.put("/api/v1/connections/1/order-settings", json={"acceptance": "automatic"})
     unknown = api.get("/api/v1/connections/99/order-settings")
 
-    assert changed.json() == {"acceptance": "in_stock", "auto_refuse": True}
-    assert kept.json() == {"acceptance": "always", "auto_refuse": True}
+    assert changed.json() == {
+        "acceptance": "in_stock",
+        "auto_refuse": True,
+        "auto_refuse_since": "2026-03-02T09:00:00Z",
+        "backlog_refused": 0,
+        "backlog_waiting": 0,
+    }
+    assert kept.json()["acceptance"] == "always"
+    assert kept.json()["auto_refuse"] is True
+    assert kept.json()["auto_refuse_since"] is None  # refusal works with in_stock only
     assert wrong.status_code == 422
     assert unknown.status_code == 404
 

@@ -19,6 +19,7 @@ from cdlink.jobs.marketplace import in_process_clients
 from cdlink.store.engine import Database
 from cdlink.store.models import Order
 from cdlink.sync.engine.connections import find_connection
+from cdlink.sync.orders import backlog
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.history import request_history_import
 
@@ -41,28 +42,66 @@ def policy(
     auto_refuse: bool | None = typer.Option(
         None,
         "--auto-refuse/--no-auto-refuse",
-        help="With in_stock: refuse the orders stock does not cover (else the seller decides).",
+        help="With in_stock: refuse the new orders stock does not cover (else the seller "
+        "decides). Never for a SKU whose stock was never entered.",
+    ),
+    refuse_backlog: bool | None = typer.Option(
+        None,
+        "--refuse-backlog/--keep-backlog",
+        help="When switching automatic refusal on: also refuse the orders already waiting that "
+        "the stock does not cover, or leave them to the seller. Omitted: asks, after showing "
+        "how many (no answer: they are left waiting).",
     ),
 ) -> None:
     """Show or set how orders waiting for acceptance are handled."""
     settings = load_settings()
     database = Database(settings.effective_database_url)
+    clock = SystemClock()
     try:
-        with database.session() as session:
+        with database.reading() as session:
             connection_id = find_connection(session, connection).id
             current = order_actions.acceptance_policy(session, connection_id)
-            if choice is not None or auto_refuse is not None:
+            waiting = len(backlog.preview(session, connection_id, clock))
+        changing = choice is not None or auto_refuse is not None
+        wanted = order_actions.AcceptancePolicy(
+            choice or current.acceptance,
+            current.auto_refuse if auto_refuse is None else auto_refuse,
+        )
+        refuse = False
+        if changing and wanted.refuses and (refuse_backlog or not current.refuses):
+            refuse = _refuse_backlog(waiting, refuse_backlog)
+        if changing:
+            with database.session() as session:
                 current = order_actions.set_acceptance_policy(
-                    session,
-                    connection_id,
-                    choice or current.acceptance,
-                    SystemClock().now(),
-                    auto_refuse=auto_refuse,
+                    session, connection_id, wanted.acceptance, clock.now(), auto_refuse=auto_refuse
+                )
+                refused = backlog.refuse_backlog(session, connection_id, clock) if refuse else 0
+            if refuse:
+                typer.echo(
+                    f"{refused} waiting order(s) refused; the sync engine sends the refusals"
                 )
     finally:
         database.dispose()
     refusal = "on" if current.auto_refuse else "off"
     typer.echo(f"acceptance: {current.acceptance}, automatic refusal: {refusal}")
+
+
+def _refuse_backlog(waiting: int, choice: bool | None) -> bool:
+    """Whether to refuse the waiting orders too: the option, else the seller's answer."""
+    if waiting == 0:
+        return False
+    typer.echo(
+        f"{waiting} order(s) already waiting for acceptance would be refused now "
+        "(the stock does not cover them)."
+    )
+    if choice is None:
+        try:
+            choice = typer.confirm("Refuse them now too?", default=False)
+        except typer.Abort:  # no answer (no terminal, end of input): keep them
+            choice = False
+    if not choice:
+        typer.echo("They are left waiting for you; only new orders are refused automatically.")
+    return choice
 
 
 @app.command("act")

@@ -20,7 +20,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import Transports, in_process_clients
 from cdlink.store.engine import Database
 from cdlink.sync.connections.check import ConnectionChecker, OctopiaConnectionChecker
-from cdlink.web import api, docs, errors, health
+from cdlink.web import api, docs, errors, health, roles
 from cdlink.web.access import pages as access
 from cdlink.web.catalog import pages as catalog
 from cdlink.web.connections import pages as connections
@@ -111,11 +111,14 @@ def create_app(
         title="cdlink",
         version=__version__,
         description="The cdlink REST API. Authenticate with a personal API token "
-        "(Settings → API tokens): `Authorization: Bearer <token>`.",
+        "(Settings → API tokens): `Authorization: Bearer <token>`. A token acts with its "
+        "user's role: changing apps, order settings, imports, warehouses and buffers needs an "
+        "administrator (403 otherwise); orders and stock quantities a member.",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        dependencies=roles.DEPENDENCIES,
     )
     checker = connection_checker or OctopiaConnectionChecker(settings, clock=clock)
     _install_state(app, settings, database, clock, checker)
@@ -133,6 +136,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    roles.install(app)
     return app
 
 

@@ -162,13 +162,24 @@ class AcceptancePolicy:
     acceptance: str = MANUAL
     #: With ``in_stock``: refuse an order stock does not cover, instead of leaving it to the seller.
     auto_refuse: bool = False
+    #: Since when automatic refusal applies (orders imported from then on); None while it is off.
+    auto_refuse_since: datetime | None = None
+
+    @property
+    def refuses(self) -> bool:
+        """Whether orders the stock does not cover are refused (``in_stock`` and the switch)."""
+        return self.acceptance == IN_STOCK and self.auto_refuse
 
 
 def acceptance_policy(session: Session, connection_id: int) -> AcceptancePolicy:
     settings = session.get(OrderSettings, connection_id)
     if settings is None:
         return AcceptancePolicy()
-    return AcceptancePolicy(settings.acceptance, settings.auto_refuse)
+    return _policy(settings)
+
+
+def _policy(settings: OrderSettings) -> AcceptancePolicy:
+    return AcceptancePolicy(settings.acceptance, settings.auto_refuse, settings.auto_refuse_since)
 
 
 def set_acceptance_policy(
@@ -179,7 +190,12 @@ def set_acceptance_policy(
     *,
     auto_refuse: bool | None = None,
 ) -> AcceptancePolicy:
-    """Set the policy (and the automatic refusal; None keeps it); returns the new settings."""
+    """Set the policy (and the automatic refusal; None keeps it); returns the new settings.
+
+    Switching automatic refusal on (``in_stock`` with ``auto_refuse``) starts it at ``now``: it
+    refuses the orders imported from then on, never the ones already waiting, which only
+    ``cdlink.sync.orders.backlog.refuse_backlog`` refuses, when the seller confirms it.
+    """
     if policy not in POLICIES:
         raise OrderActionError(
             f"unknown acceptance policy {policy!r}", hint=f"Use one of {', '.join(POLICIES)}."
@@ -188,12 +204,17 @@ def set_acceptance_policy(
     if settings is None:
         settings = OrderSettings(connection_id=connection_id, auto_refuse=False)
         session.add(settings)
+    was_refusing = _policy(settings).refuses and settings.auto_refuse_since is not None
     settings.acceptance = policy
     if auto_refuse is not None:
         settings.auto_refuse = auto_refuse
+    if not _policy(settings).refuses:
+        settings.auto_refuse_since = None
+    elif not was_refusing:
+        settings.auto_refuse_since = now
     settings.updated_at = now
     session.flush()
-    return AcceptancePolicy(settings.acceptance, settings.auto_refuse)
+    return _policy(settings)
 
 
 def _check_shipment(payload: dict[str, Any]) -> None:

@@ -17,7 +17,9 @@ when the line has none; every line is closed when the order is ``Cancelled`` or 
 
 An order's reservations are keyed by its marketplace order id and summed per SKU of its lines;
 ``Inventory.hold`` sets them to exactly that. ``coverage`` tells whether the connection's stock
-covers an order, for the acceptance policy (``cdlink.hub.orders.actions``).
+covers an order, for the acceptance policy (``cdlink.hub.orders.acceptance``): a SKU whose stock
+was never entered in the connection's warehouses is *unmanaged* there, an issue of its own (the
+seller decides), never a shortage.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cdlink.hub.stock.inventory import Inventory, is_managed
+from cdlink.hub.stock.inventory import Inventory, is_managed, is_managed_on
 from cdlink.store.models import Order, OrderLine, Product, Reservation
 
 OPEN_STATUSES = frozenset({"WaitingAcceptance", "Accepted", "InPreparation"})
@@ -37,13 +39,14 @@ SHIPPED_STATUSES = frozenset({"Shipped", "Delivered"})
 CLOSING_STATUSES = frozenset({"Cancelled", "Refused"})
 OPEN, SHIPPED, CLOSED = "open", "shipped", "closed"
 #: Kinds of ``Order.stock_issues``.
-SHORT, UNKNOWN_SKU, NO_SKU, MISSING_AT_SHIPMENT = (
+SHORT, UNKNOWN_SKU, NO_SKU, UNMANAGED, MISSING_AT_SHIPMENT = (
     "short",
     "unknown_sku",
     "no_sku",
+    "unmanaged",
     "missing_at_shipment",
 )
-_ACCEPTANCE_ISSUES = frozenset({SHORT, UNKNOWN_SKU, NO_SKU})
+_ACCEPTANCE_ISSUES = frozenset({SHORT, UNKNOWN_SKU, NO_SKU, UNMANAGED})
 SHIPMENT_REASON = "shipment"
 
 
@@ -81,13 +84,14 @@ def follow(order: Order, inventory: Inventory) -> None:
         _drop_acceptance_issues(order)
 
 
-def coverage(order: Order, inventory: Inventory) -> list[dict[str, Any]]:
+def coverage(order: Order, inventory: Inventory, *, lock: bool = True) -> list[dict[str, Any]]:
     """What the connection's stock lacks to cover every open line of the order (empty: covered).
 
     Available-to-sell is counted as if the order held nothing yet (it may already reserve its
-    own units). A line without a SKU, or whose SKU the catalog does not know, is not covered.
-    The products are locked (``FOR UPDATE`` on PostgreSQL) so that two transactions deciding
-    at once cannot both count the same units.
+    own units). A line without a SKU, whose SKU the catalog does not know, or whose stock was
+    never entered in the connection's warehouses (unmanaged) is not covered, each with its own
+    kind. The products are locked (``FOR UPDATE`` on PostgreSQL; ``lock=False`` for a read-only
+    preview) so that two transactions deciding at once cannot both count the same units.
     """
     issues: list[dict[str, Any]] = []
     needed: dict[str, int] = defaultdict(int)
@@ -100,9 +104,13 @@ def coverage(order: Order, inventory: Inventory) -> list[dict[str, Any]]:
             needed[line.seller_sku] += line.quantity
     session = inventory.session
     for sku in sorted(needed):
-        product = session.scalar(select(Product).where(Product.sku == sku).with_for_update())
+        query = select(Product).where(Product.sku == sku)
+        product = session.scalar(query.with_for_update() if lock else query)
         if product is None:
             issues.append({"kind": UNKNOWN_SKU, "sku": sku})
+            continue
+        if not is_managed_on(session, product, order.connection_id):
+            issues.append({"kind": UNMANAGED, "sku": sku})
             continue
         excluding = (order.connection_id, order.marketplace_order_id)
         available = inventory.available(order.connection_id, product, excluding=excluding)
@@ -145,6 +153,11 @@ def describe(issue: dict[str, Any]) -> str:
         return f"SKU {issue['sku']} is not in the catalog"
     if kind == NO_SKU:
         return f"line {issue['line']} has no seller SKU"
+    if kind == UNMANAGED:
+        return (
+            f"stock not managed for SKU {issue['sku']}: no stock was ever entered for it in the "
+            "connection's warehouses"
+        )
     return (
         f"shipment of line {issue['line']}: {issue['missing']} unit(s) of SKU {issue['sku']} "
         "were not on hand in the connection's warehouses"

@@ -23,6 +23,7 @@ from cdlink.hub.stock.inventory_core import (
     UnknownProductError,
     UnknownWarehouseError,
     is_managed,
+    is_managed_on,
 )
 from cdlink.hub.stock.levels import StockLevels
 from cdlink.hub.stock.mapping import WarehouseMapping
@@ -39,6 +40,7 @@ __all__ = [
     "add_product",
     "add_warehouse",
     "is_managed",
+    "is_managed_on",
 ]
 
 

@@ -206,3 +206,22 @@ def is_managed(session: Session, product: Product) -> bool:
     """Whether the seller has entered stock for the product in at least one warehouse."""
     query = select(StockLevel.product_id).where(StockLevel.product_id == product.id).limit(1)
     return session.scalar(query) is not None
+
+
+def is_managed_on(session: Session, product: Product, connection_id: int) -> bool:
+    """Whether stock was ever entered for the product in a warehouse the connection sells.
+
+    A product with no stock level there is *unmanaged* on the connection: its available-to-sell
+    reads 0 only because nobody counted it, so the acceptance policy never refuses an order for
+    it (``cdlink.hub.orders.acceptance``).
+    """
+    query = (
+        select(StockLevel.product_id)
+        .join(WarehouseConnection, WarehouseConnection.warehouse_id == StockLevel.warehouse_id)
+        .where(
+            StockLevel.product_id == product.id,
+            WarehouseConnection.connection_id == connection_id,
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None

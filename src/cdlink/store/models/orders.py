@@ -158,4 +158,7 @@ class OrderSettings(Base):
     acceptance: Mapped[str] = mapped_column(String(20))
     # With in_stock: refuse an order stock does not cover (otherwise the seller decides).
     auto_refuse: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When automatic refusal was switched on: it refuses only orders imported since then (the
+    # orders already waiting are refused only when the seller confirms it). None: off.
+    auto_refuse_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -14,7 +14,9 @@ acceptance that nobody has accepted or refused yet: ``always`` accepts it; ``in_
 it when the connection's available-to-sell covers every line (``cdlink.hub.orders.stock.coverage``,
 counting as if the order held nothing yet), otherwise refuses it when ``auto_refuse`` is on, or
 leaves it to the seller with the reasons on the order (``stock_issues``), checked again at each
-import while it waits.
+import while it waits. Automatic refusal refuses only shortages of managed SKUs, and only orders
+imported since it was switched on (``cdlink.hub.orders.acceptance``); every automatic decision is
+on the order's timeline with its reason.
 
 The connection's import filter (``cdlink.hub.orders.import_filters``) is applied here, not in the
 marketplace query: a new order it does not admit is counted ``filtered`` and not imported, while
@@ -30,7 +32,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cdlink.hub.orders.acceptance import AUTOMATIC_ACCEPTANCE, decide
+from cdlink.hub.orders.acceptance import AUTOMATIC_ACCEPTANCE, decide, record_decision
 from cdlink.hub.orders.import_filters import ImportFilter, import_filter
 from cdlink.hub.orders.records import OrderDraft
 from cdlink.hub.orders.stock import follow
@@ -166,6 +168,7 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
                 requested_by=AUTOMATIC_ACCEPTANCE,
                 now=now,
             )
+            record_decision(session, order, decision, now, stream=self.name, run_id=context.run_id)
         follow(order, stock)
         return str(order.id)
 

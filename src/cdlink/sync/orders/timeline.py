@@ -1,6 +1,7 @@
 """An order's timeline: what the sync engine did to it, one list by time, for page and API.
 
-Three sources, merged: the order's sync events (imported, updated, ignored: ``order_sync_events``),
+Three sources, merged: the order's sync events (imported, updated, ignored, and the automatic
+decisions ``auto_accepted`` / ``auto_refused`` with their reason: ``order_sync_events``),
 its quarantine entries (a version that could not be imported), and the actions asked of it
 (recorded, then sent with their outcome).
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -31,10 +33,16 @@ class TimelineEntry:
     changed_fields: list[str] = field(default_factory=list)
     quarantined: QuarantinedRecord | None = None
     action: OrderAction | None = None
+    #: Why cdlink accepted or refused the order by itself (automatic decisions only).
+    reason: str | None = None
+    #: The stock issues behind an automatic refusal (the page words them in the language).
+    issues: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def details(self) -> str | None:
         """The entry in one line of English, for the API (the page words it in the language)."""
+        if self.reason is not None:
+            return self.reason
         if self.quarantined is not None:
             resolved = " (resolved)" if self.quarantined.resolved_at else ""
             return f"{self.quarantined.reason}{resolved}"
@@ -55,6 +63,8 @@ def timeline(
             stream=event.stream,
             run_id=event.run_id,
             changed_fields=list(event.changed_fields or []),
+            reason=(event.details or {}).get("reason"),
+            issues=list((event.details or {}).get("issues") or []),
         )
         for event in events_of(session, order.id)
     ]

@@ -13,7 +13,7 @@ from cdlink.hub.connections.rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store.models import Connection
 from cdlink.sync.connections.check import CheckResult
 from cdlink.web.connections.checks import check_connection, secret_box
-from cdlink.web.identity import require_admin
+from cdlink.web.identity import current_identity
 from cdlink.web.params import Id, StrictFlag
 
 router = APIRouter(prefix="/connections", tags=["connections"])
@@ -117,7 +117,11 @@ def create_connection(request: Request, body: ConnectionIn, test: bool = True) -
     state = request.app.state
     with state.database.session() as session:
         connection = connections.create_connection(
-            session, secret_box(request), state.clock, draft, user_id=require_admin(request).user_id
+            session,
+            secret_box(request),
+            state.clock,
+            draft,
+            user_id=current_identity(request).user_id,
         )
     return _saved(request, connection.id, test=test)
 
@@ -136,7 +140,7 @@ def update_connection(
             state.clock,
             connection_id,
             draft,
-            user_id=require_admin(request).user_id,
+            user_id=current_identity(request).user_id,
         )
     return _saved(request, connection_id, test=test)
 
@@ -167,7 +171,7 @@ def delete_connection(request: Request, connection_id: Id) -> Response:
     state = request.app.state
     with state.database.session() as session:
         connections.delete_connection(
-            session, state.clock, connection_id, user_id=require_admin(request).user_id
+            session, state.clock, connection_id, user_id=current_identity(request).user_id
         )
     return Response(status_code=204)
 

@@ -6,7 +6,7 @@ from fastapi import Request
 
 from cdlink.core.secret_box import SecretBox
 from cdlink.sync.connections.check import CheckResult, check_and_record
-from cdlink.web.identity import require_admin
+from cdlink.web.identity import current_identity
 
 
 def secret_box(request: Request) -> SecretBox:
@@ -23,5 +23,5 @@ def check_connection(request: Request, connection_id: int) -> CheckResult:
         state.clock,
         state.connection_checker,
         connection_id,
-        user_id=require_admin(request).user_id,
+        user_id=current_identity(request).user_id,
     )

@@ -19,7 +19,7 @@ from cdlink.store.models import Connection
 from cdlink.sync.connections.check import CheckOutcome, CheckResult, outcome_of
 from cdlink.web.connections.checks import check_connection, secret_box
 from cdlink.web.i18n import gettext, request_language
-from cdlink.web.identity import require_admin
+from cdlink.web.identity import current_identity
 from cdlink.web.params import Id
 from cdlink.web.templating import render
 
@@ -132,7 +132,7 @@ Posted = Annotated[AppForm, Form()]
 def install(request: Request, form: Posted) -> Response:
     draft = form.draft()
     state = request.app.state
-    identity = require_admin(request)
+    identity = current_identity(request)
     try:
         with state.database.session() as session:
             connection = connections.create_connection(
@@ -147,7 +147,7 @@ def install(request: Request, form: Posted) -> Response:
 def change(request: Request, connection_id: Id, form: Posted) -> Response:
     draft = form.draft()
     state = request.app.state
-    identity = require_admin(request)
+    identity = current_identity(request)
     try:
         with state.database.session() as session:
             connections.update_connection(
@@ -246,7 +246,7 @@ def delete(request: Request, connection_id: Id) -> Response:
     state = request.app.state
     with state.database.session() as session:
         connections.delete_connection(
-            session, state.clock, connection_id, user_id=require_admin(request).user_id
+            session, state.clock, connection_id, user_id=current_identity(request).user_id
         )
     if _is_fragment(request):
         return _page(request, "deleted", {}, headers=REFRESH_LIST)

@@ -1,8 +1,13 @@
 """``/api/v1/connections/{id}/order-settings`` and ``…/carriers``: how a connection's orders are
-accepted, and the carriers its shipments may name."""
+accepted, and the carriers its shipments may name.
+
+Switching automatic refusal on never refuses the orders already waiting unless the caller says
+so: ``GET …/order-settings/backlog`` counts them, and ``PUT …/order-settings`` refuses them only
+with ``refuse_backlog: true`` (``docs/orders.md``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -10,8 +15,10 @@ from pydantic import BaseModel, Field
 
 from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.orders import actions as order_actions
+from cdlink.sync.orders import backlog
 from cdlink.web.orders import carriers
 from cdlink.web.params import Id, StrictFlag
+from cdlink.web.runtime import wake
 
 router = APIRouter(prefix="/connections", tags=["orders"])
 
@@ -22,13 +29,48 @@ class OrderSettingsOut(BaseModel):
         "available stock covers every line (then reserved); always: every order accepted."
     )
     auto_refuse: bool = Field(
-        description="With in_stock: refuse an order stock does not cover (else the seller decides)."
+        description="With in_stock: refuse an order the stock does not cover (else the seller "
+        "decides). Only shortages of SKUs whose stock is entered in the connection's warehouses "
+        "are refused; an order with a SKU never counted there waits for the seller."
+    )
+    auto_refuse_since: datetime | None = Field(
+        default=None,
+        description="When automatic refusal was switched on: it refuses the orders imported "
+        "since then. None while it is off.",
     )
 
 
 class OrderSettingsIn(BaseModel):
     acceptance: Literal["manual", "in_stock", "always"]
     auto_refuse: StrictFlag | None = Field(default=None, description="Omitted: unchanged.")
+    refuse_backlog: StrictFlag = Field(
+        default=False,
+        description="Also refuse, now, the orders already waiting that the stock does not cover "
+        "(see GET …/order-settings/backlog for how many). False (the default): automatic "
+        "refusal applies to new orders only and the waiting ones are left to the seller.",
+    )
+
+
+class OrderSettingsSaved(OrderSettingsOut):
+    backlog_refused: int = Field(description="Waiting orders refused now (refuse_backlog).")
+    backlog_waiting: int = Field(
+        description="Waiting orders automatic refusal would refuse but leaves to the seller, "
+        "because refuse_backlog was not sent."
+    )
+
+
+class BacklogOrderOut(BaseModel):
+    id: int
+    marketplace_order_id: str
+    reason: str = Field(description="Which SKU lacks how many units.")
+
+
+class BacklogOut(BaseModel):
+    would_refuse: int = Field(
+        description="Orders waiting for acceptance that automatic refusal would refuse if it "
+        "applied to them now."
+    )
+    orders: list[BacklogOrderOut]
 
 
 class CarriersOut(BaseModel):
@@ -43,8 +85,23 @@ def read_settings(request: Request, connection_id: Id) -> OrderSettingsOut:
     return OrderSettingsOut.model_validate(policy, from_attributes=True)
 
 
+@router.get("/{connection_id}/order-settings/backlog")
+def read_backlog(request: Request, connection_id: Id) -> BacklogOut:
+    """The waiting orders a ``refuse_backlog`` would refuse now: look before switching on."""
+    state = request.app.state
+    with state.database.reading() as session:
+        get_connection(session, connection_id)
+        found = backlog.preview(session, connection_id, state.clock)
+    orders = [BacklogOrderOut.model_validate(item, from_attributes=True) for item in found]
+    return BacklogOut(would_refuse=len(orders), orders=orders)
+
+
 @router.put("/{connection_id}/order-settings")
-def write_settings(request: Request, connection_id: Id, body: OrderSettingsIn) -> OrderSettingsOut:
+def write_settings(
+    request: Request, connection_id: Id, body: OrderSettingsIn
+) -> OrderSettingsSaved:
+    """Set the policy. Switching automatic refusal on applies it to orders imported from now on;
+    the orders already waiting are refused too only with ``refuse_backlog: true``."""
     state = request.app.state
     with state.database.session() as session:
         get_connection(session, connection_id)
@@ -55,7 +112,15 @@ def write_settings(request: Request, connection_id: Id, body: OrderSettingsIn) -
             state.clock.now(),
             auto_refuse=body.auto_refuse,
         )
-    return OrderSettingsOut.model_validate(policy, from_attributes=True)
+        refused = waiting = 0
+        if policy.refuses and body.refuse_backlog:
+            refused = backlog.refuse_backlog(session, connection_id, state.clock)
+        elif policy.refuses:
+            waiting = len(backlog.preview(session, connection_id, state.clock))
+    if refused:
+        wake(request)
+    out = OrderSettingsOut.model_validate(policy, from_attributes=True)
+    return OrderSettingsSaved(**out.model_dump(), backlog_refused=refused, backlog_waiting=waiting)
 
 
 @router.get("/{connection_id}/carriers")

