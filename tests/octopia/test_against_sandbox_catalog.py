@@ -60,7 +60,8 @@ def test_given_the_taxonomy_when_listing_then_about_8000_categories_come_with_th
     assert all(len(c.category_reference) == 2 * (c.level or 0) for c in categories)
     assert all(category.label for category in categories)
     leaves = [c for c in categories if c.level == 3]
-    assert any(c.is_variant for c in leaves) and any(c.is_brand_mandatory for c in leaves)
+    assert any(c.is_variant for c in leaves)
+    assert any(c.is_brand_mandatory for c in leaves)
     assert all(c.accepts_products for c in leaves)
 
 
@@ -69,7 +70,8 @@ def test_given_a_variant_category_when_read_then_its_colour_and_size_properties_
 ) -> None:
     category = sandbox_client.categories.get(VARIANT)
     properties = sandbox_client.categories.properties(VARIANT)
-    assert category.is_variant and category.level == 3
+    assert category.is_variant
+    assert category.level == 3
     assert [p.is_size for p in properties if p.is_variation] == [False, True]
     assert all(p.choices for p in properties if p.is_variation)
     assert {p.necessity for p in properties} <= {"Mandatory", "Recommended", "Optional"}
@@ -105,8 +107,12 @@ def test_given_seeded_offers_when_reading_their_products_then_titles_brands_pict
     assert len(products) == len(offers) == 60
     for offer in offers:
         product = products[gtins[offer.seller_external_reference]]
-        assert product.label and product.brand and product.brand.name
-        assert product.pictures and product.category and len(product.category.reference) == 6
+        assert product.label
+        assert product.brand
+        assert product.brand.name
+        assert product.pictures
+        assert product.category
+        assert len(product.category.reference) == 6
         assert product.seller_reference("700085") == offer.seller_external_reference
 
 
@@ -136,17 +142,22 @@ def test_given_valid_sheets_when_published_then_reports_lag_then_validated_then_
     sandbox.advance(INTEGRATION)
     integrated = sandbox_client.product_integration.progress(package_id, skus)
 
-    assert before.missing == skus and not before.complete
+    assert before.missing == skus
+    assert not before.complete
     assert {r.status for r in validated.reports.values()} == {ProductIntegrationStatus.VALIDATED}
     assert not validated.complete
     assert integrated.complete
     report = integrated.reports["SHEET-00001"]
-    assert report.is_live and report.operation_type is OperationType.CREATION
-    assert report.package_id == package_id and report.gtin == ean13(1)
-    assert report.product_reference and report.submission_date is not None
+    assert report.is_live
+    assert report.operation_type is OperationType.CREATION
+    assert report.package_id == package_id
+    assert report.gtin == ean13(1)
+    assert report.product_reference
+    assert report.submission_date is not None
     product = sandbox_client.products.by_gtins([ean13(1)])[ean13(1)]
     assert product.label == valid_sheet(PLAIN, 1).title
-    assert product.category and product.category.reference == PLAIN
+    assert product.category
+    assert product.category.reference == PLAIN
 
 
 def test_given_an_integrated_product_when_an_offer_is_upserted_on_its_gtin_then_it_is_offered(
@@ -178,7 +189,8 @@ def test_given_a_sheet_breaking_a_rule_when_submitted_then_refused_before_anythi
         sandbox_client.product_integration.submit(
             [valid_sheet(PLAIN, 5), broken], {PLAIN: rules_of(PLAIN)}
         )
-    assert raised.value.rule == "title_length" and not raised.value.sent
+    assert raised.value.rule == "title_length"
+    assert not raised.value.sent
     assert "SHEET-00004" in str(raised.value)
     assert requests_to(sandbox, "products.integrate") == 0
 
@@ -192,7 +204,8 @@ def test_given_category_rules_unknown_to_the_client_when_broken_then_the_report_
     sandbox.advance(LAG)
 
     (report,) = sandbox_client.product_integration.reports(package_id=package_id)
-    assert report.is_refused and not report.is_quota_refusal
+    assert report.is_refused
+    assert not report.is_quota_refusal
     assert [(e.code, e.field) for e in report.errors] == [("MissingBrand", "brand")]
 
 
@@ -243,7 +256,8 @@ def test_given_manual_check_when_the_brand_is_new_then_the_sheet_stays_validated
     progress = sandbox_client.product_integration.progress(package_id, {"SHEET-00013"})
     assert progress.complete
     report = progress.reports["SHEET-00013"]
-    assert report.awaits_manual_check and not report.is_live
+    assert report.awaits_manual_check
+    assert not report.is_live
     assert sandbox_client.products.by_gtins([ean13(13)]) == {}
 
 
@@ -328,7 +342,8 @@ def test_given_throttling_a_5xx_and_a_revoked_token_when_reading_the_catalog_the
     reports = list(sandbox_client.product_integration.reports(package_id=package_id))
 
     assert len(products) == sandbox_client.products.count() == 60
-    assert list(sandbox_client.brands.list()) and sandbox_client.categories.properties(PLAIN)
+    assert list(sandbox_client.brands.list())
+    assert sandbox_client.categories.properties(PLAIN)
     assert [r.seller_product_reference for r in reports] == ["SHEET-00030"]
 
 

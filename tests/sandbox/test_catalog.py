@@ -48,10 +48,12 @@ def test_given_the_seeded_taxonomy_when_built_then_about_8000_categories_in_thre
     categories = taxonomy.categories()
     by_reference = taxonomy.by_reference()
 
-    assert 7500 <= len(categories) <= 8500 and len(by_reference) == len(categories)
+    assert 7500 <= len(categories) <= 8500
+    assert len(by_reference) == len(categories)
     for category in categories:
         reference, level = category["categoryReference"], category["level"]
-        assert len(reference) == 2 * level and reference.isalnum()
+        assert len(reference) == 2 * level
+        assert reference.isalnum()
         assert category["parentReferences"] == [reference[:2], reference[:4]][: level - 1]
         if level > 1:
             assert by_reference[category["parentReference"]]["level"] == level - 1
@@ -66,7 +68,8 @@ def test_given_a_level_3_category_when_its_properties_are_read_twice_then_the_sa
     first = api.get(f"/categories/{PLAIN}/properties").json()["items"]
     again = api.get(f"/categories/{PLAIN}/properties").json()["items"]
 
-    assert first == again and len(first) >= 3
+    assert first == again
+    assert len(first) >= 3
     assert {prop["necessity"] for prop in first} <= {"Mandatory", "Recommended", "Optional"}
 
 
@@ -94,7 +97,9 @@ def test_given_seeded_offers_when_listing_products_by_gtin_then_each_has_title_b
 
     assert sorted(product["gtin"] for product in products) == sorted(gtins)
     for product in products:
-        assert product["label"] and product["brand"]["name"] and product["pictures"]
+        assert product["label"]
+        assert product["brand"]["name"]
+        assert product["pictures"]
         assert product["category"]["reference"] in taxonomy.by_reference()
         assert product["category"]["referencePath"].count("/") == 2
         assert product["sellers"][0]["reference"] == str(sandbox.credentials.seller_id)
@@ -133,9 +138,12 @@ def test_given_numbers_for_gtin_and_property_references_when_posted_then_integra
     sandbox.advance(INTEGRATION)
     (integrated,) = reports(api, package_id)
 
-    assert validated["status"] == "Validated" and validated["productReference"] is None
-    assert integrated["status"] == "Integrated" and integrated["operationType"] == "Creation"
-    assert integrated["gtin"] == ean13(1) and integrated["productReference"] == ean13(1)
+    assert validated["status"] == "Validated"
+    assert validated["productReference"] is None
+    assert integrated["status"] == "Integrated"
+    assert integrated["operationType"] == "Creation"
+    assert integrated["gtin"] == ean13(1)
+    assert integrated["productReference"] == ean13(1)
     listed = api.get("/products", params={"gtin": ean13(1)}).json()["items"]
     assert [product["label"] for product in listed] == [body["title"]]
 
@@ -360,7 +368,8 @@ def test_given_a_fault_on_a_catalog_endpoint_when_called_then_the_gateway_answer
 ) -> None:
     sandbox.add_fault({"kind": "status", "endpoint": endpoint, "status": 429, "retry_after": 3})
     response = api.request(method, path, json={"products": [sheet_json(19)]})
-    assert response.status_code == 429 and response.headers["Retry-After"] == "3"
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "3"
     assert api.request(method, path, headers={"Authorization": "Bearer nope"}).status_code == 429
     sandbox.clear_faults()
     assert api.request(method, path, headers={"Authorization": "Bearer nope"}).status_code == 401
