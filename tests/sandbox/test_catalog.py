@@ -381,3 +381,22 @@ def test_given_the_same_seed_when_built_twice_then_the_same_referential() -> Non
         return [(p.gtin, p.label, p.category_reference) for p in referential.after(None)]
 
     assert snapshot() == snapshot()
+
+
+def test_given_the_control_api_when_catalog_settings_change_then_the_lag_follows(
+    sandbox: Sandbox, http: httpx.Client, api: httpx.Client
+) -> None:
+    changed = http.put("/_sandbox/catalog", json={"product_report_lag_seconds": 5})
+    refused = http.put("/_sandbox/catalog", json={"product_creations_per_hour": 0})
+    unknown = http.put("/_sandbox/catalog", json={"seed": 3})
+    package_id = post_sheets(api, sheet_json(20))
+    sandbox.advance(5)
+
+    assert changed.status_code == 200
+    assert changed.json()["product_report_lag_seconds"] == 5
+    assert refused.status_code == 400
+    assert unknown.status_code == 400
+    assert [r["status"] for r in reports(api, package_id)] == ["Validated"]
+    summary = http.get("/_sandbox/state").json()
+    assert summary["products"] == 60
+    assert summary["sellers"][str(sandbox.credentials.seller_id)]["productPackages"] == 1
