@@ -413,9 +413,7 @@ def product_json(product: CatalogProduct, seller_id: int) -> dict[str, Any]:
         for ref in (*category.get("parentReferences", []), product.category_reference)
         if ref in taxonomy.by_reference()
     )
-    brand = next(
-        (b for b in taxonomy.brands() if product.brand and b["name"] == product.brand), None
-    )
+    brand = taxonomy.brands_by_name().get(product.brand or "")
     return {
         "reference": product.reference,
         "gtin": product.gtin,

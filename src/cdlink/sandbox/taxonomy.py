@@ -327,3 +327,8 @@ def brands() -> list[dict[str, str]]:
 @functools.cache
 def brand_names() -> frozenset[str]:
     return frozenset(brand["name"].casefold() for brand in brands())
+
+
+@functools.cache
+def brands_by_name() -> dict[str, dict[str, str]]:
+    return {brand["name"]: brand for brand in brands()}
