@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -222,3 +224,27 @@ def test_given_every_problem_when_described_then_its_rule_is_known() -> None:
     assert {p.rule for p in problems} <= set(RULES)
     assert all(p.description != p.rule and p.field for p in problems)
     assert {"title_missing", "description_missing", "language"} <= {p.rule for p in problems}
+
+
+@given(
+    text=st.text(
+        alphabet=st.characters(categories=["Lu", "Ll", "Nd", "Po", "Zs", "So", "Lo"]),
+        min_size=1,
+        max_size=60,
+    ).filter(str.strip)
+)
+def test_given_any_title_when_checked_then_only_pictograms_and_uncased_letters_are_refused(
+    text: str,
+) -> None:
+    normalised = unicodedata.normalize("NFC", text)
+    bad = any(
+        unicodedata.category(char) in ("So", "Lo") and char not in "°©®™²³" for char in normalised
+    )
+    broken = rules_broken(valid_sheet(PLAIN, 1, title=text))
+    assert ("title_characters" in broken) is bad
+
+
+def test_given_allowed_symbols_and_an_emoji_when_checked_then_only_the_emoji_is_refused() -> None:
+    assert rules_broken(valid_sheet(PLAIN, 1, title="Four 60 °C Marque® 25 € ™")) == set()
+    assert rules_broken(valid_sheet(PLAIN, 1, title="Lampe ⭐")) == {"title_characters"}
+    assert rules_broken(valid_sheet(PLAIN, 1, description="Super 👍")) == {"description_characters"}

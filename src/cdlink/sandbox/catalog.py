@@ -41,6 +41,8 @@ REPORT_CODES = {
     "title_missing": "MissingField",
     "title_length": "TitleTooLong",
     "title_html": "ForbiddenHtml",
+    "title_characters": "ForbiddenCharacters",
+    "description_characters": "ForbiddenCharacters",
     "description_missing": "MissingField",
     "description_length": "DescriptionTooLong",
     "description_html": "ForbiddenHtml",

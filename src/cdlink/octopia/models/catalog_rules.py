@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from cdlink.octopia.models.catalog import Category, CategoryProperty, ProductSheet
@@ -22,6 +23,13 @@ MAX_SHEETS_PER_PACKAGE = 10_000
 GTIN_LENGTHS = (8, 12, 13, 14)
 LANGUAGES = ("fr-FR", "en-US", "en-GB", "es-ES")
 ALLOWED_MARKETING_TAGS = frozenset({"b", "strong", "br", "body", "font", "table", "tr", "td", "th"})
+# Title characters (Lengow's reading of Octopia's attribute rules): these Unicode classes, and a
+# few symbols; no pictograms (So) or letters of other scripts without case (Lo).
+TITLE_CLASSES = frozenset(
+    {"Ll", "Lu", "Lm", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"}
+    | {"Sm", "Sc", "Zs", "Cc"}
+)
+ALLOWED_SYMBOLS = frozenset("°©®™²³")
 
 RULES: dict[str, str] = {
     "gtin_format": "the GTIN is 8, 12, 13 or 14 digits",
@@ -30,6 +38,8 @@ RULES: dict[str, str] = {
     "title_missing": "the title is required",
     "title_length": f"the title has at most {TITLE_MAX_LENGTH} characters",
     "title_html": "the title holds no HTML",
+    "title_characters": "the title uses letters, digits, punctuation and a few symbols only",
+    "description_characters": "the description holds no pictograms",
     "description_missing": "the description is required",
     "description_length": f"the description has at most {DESCRIPTION_MAX_LENGTH} characters",
     "description_html": "the description is plain text, without HTML",
@@ -105,6 +115,19 @@ def has_html(text: str) -> bool:
     return _TAG.search(text) is not None
 
 
+def forbidden_characters(text: str, *, title: bool) -> str:
+    """The characters of ``text`` a title (or, with ``title=False``, a description: only
+    pictograms) may not hold, each once, in order."""
+    found: dict[str, None] = {}
+    for char in unicodedata.normalize("NFC", text):
+        if char in ALLOWED_SYMBOLS:
+            continue
+        kind = unicodedata.category(char)
+        if (kind not in TITLE_CLASSES) if title else (kind == "So"):
+            found[char] = None
+    return "".join(found)
+
+
 def check_texts(sheet: ProductSheet) -> list[SheetProblem]:
     found: list[SheetProblem] = []
     title, description = sheet.title.strip(), sheet.description.strip()
@@ -115,6 +138,9 @@ def check_texts(sheet: ProductSheet) -> list[SheetProblem]:
         found.append(SheetProblem("title", "title_length", message, TITLE_MAX_LENGTH))
     if has_html(sheet.title):
         found.append(SheetProblem("title", "title_html", "the title holds HTML tags"))
+    if forbidden := forbidden_characters(sheet.title, title=True):
+        message = f"the title holds characters not allowed: {forbidden}"
+        found.append(SheetProblem("title", "title_characters", message, value=forbidden))
     if not description:
         found.append(SheetProblem("description", "description_missing", "the description is empty"))
     elif len(sheet.description) > DESCRIPTION_MAX_LENGTH:
@@ -128,6 +154,11 @@ def check_texts(sheet: ProductSheet) -> list[SheetProblem]:
     if has_html(sheet.description):
         message = "the description holds HTML; put formatting in the marketing description"
         found.append(SheetProblem("description", "description_html", message))
+    if forbidden := forbidden_characters(sheet.description, title=False):
+        message = f"the description holds pictograms: {forbidden}"
+        found.append(
+            SheetProblem("description", "description_characters", message, value=forbidden)
+        )
     found += check_marketing_description(sheet.rich_marketing_description)
     return found
 
