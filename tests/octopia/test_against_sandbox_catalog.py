@@ -195,6 +195,19 @@ def test_given_a_sheet_breaking_a_rule_when_submitted_then_refused_before_anythi
     assert requests_to(sandbox, "products.integrate") == 0
 
 
+def test_given_a_package_repeating_a_sku_when_submitted_then_refused_before_sending(
+    sandbox: Sandbox, sandbox_client: OctopiaClient
+) -> None:
+    sheets = [
+        valid_sheet(PLAIN, 40),
+        valid_sheet(PLAIN, 41, seller_product_reference="SHEET-00040"),
+    ]
+    with pytest.raises(RuleViolation) as raised:
+        sandbox_client.product_integration.submit(sheets)
+    assert raised.value.rule == "duplicate_sheet"
+    assert requests_to(sandbox, "products.integrate") == 0
+
+
 def test_given_category_rules_unknown_to_the_client_when_broken_then_the_report_refuses(
     sandbox: Sandbox, sandbox_client: OctopiaClient
 ) -> None:

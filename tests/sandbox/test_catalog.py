@@ -400,3 +400,16 @@ def test_given_the_control_api_when_catalog_settings_change_then_the_lag_follows
     summary = http.get("/_sandbox/state").json()
     assert summary["products"] == 60
     assert summary["sellers"][str(sandbox.credentials.seller_id)]["productPackages"] == 1
+
+
+def test_given_a_package_repeating_a_gtin_when_judged_then_the_repeat_is_refused(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    package_id = post_sheets(
+        api, sheet_json(21), sheet_json(21, sellerProductReference="OTHER-SKU")
+    )
+    sandbox.advance(LAG)
+    first, repeat = reports(api, package_id)
+    assert first["status"] == "Validated"
+    assert repeat["status"] == "Refused"
+    assert error_codes(repeat) == {"DuplicatedProduct"}

@@ -63,6 +63,7 @@ REPORT_CODES = {
     "property_single_value": "InvalidPropertyValue",
     "property_unknown": "UnknownProperty",
     "language": "UnsupportedLanguage",
+    "duplicate_sheet": "DuplicatedProduct",
 }
 OPTIMAL_PICTURES = 4
 
@@ -265,7 +266,18 @@ def judge(
         return
     package.judged = True
     config = timers.config
+    seen: set[tuple[str, str]] = set()
     for outcome in package.outcomes:
+        keys = {
+            ("sku", str(outcome.sheet.get("sellerProductReference"))),
+            ("gtin", str(outcome.sheet.get("gtin"))),
+        }
+        if keys & seen:
+            message = "the same SKU or GTIN is already in this package"
+            outcome.status, outcome.operation = "Refused", None
+            outcome.errors = [report_message("DuplicatedProduct", "gtin", message, "Error")]
+            continue
+        seen |= keys
         judge_one(
             config,
             shop,

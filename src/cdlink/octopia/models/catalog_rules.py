@@ -64,6 +64,7 @@ RULES: dict[str, str] = {
     "property_single_value": "the property takes one value",
     "property_unknown": "the category has no such property",
     "language": "the language is one of fr-FR, en-US, en-GB, es-ES",
+    "duplicate_sheet": "a package holds one sheet per SKU and per GTIN",
 }
 
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
@@ -296,6 +297,29 @@ def check_sheet(
     if sheet.language is not None and sheet.language not in LANGUAGES:
         message = f"the language {sheet.language!r} is not processed"
         found.append(SheetProblem("language", "language", message, value=sheet.language))
+    return found
+
+
+def duplicates(sheets: Sequence[ProductSheet]) -> dict[int, SheetProblem]:
+    """Sheets repeating an earlier sheet's SKU or GTIN in the same package, by position."""
+    seen_skus: set[str] = set()
+    seen_gtins: set[str] = set()
+    found: dict[int, SheetProblem] = {}
+    for position, sheet in enumerate(sheets):
+        if sheet.seller_product_reference in seen_skus:
+            message = f"the SKU {sheet.seller_product_reference} is already in this package"
+            found[position] = SheetProblem(
+                "sellerProductReference",
+                "duplicate_sheet",
+                message,
+                1,
+                sheet.seller_product_reference,
+            )
+        elif sheet.gtin in seen_gtins:
+            message = f"the GTIN {sheet.gtin} is already in this package"
+            found[position] = SheetProblem("gtin", "duplicate_sheet", message, 1, sheet.gtin)
+        seen_skus.add(sheet.seller_product_reference)
+        seen_gtins.add(sheet.gtin)
     return found
 
 

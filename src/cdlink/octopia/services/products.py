@@ -24,7 +24,12 @@ from cdlink.octopia.models.catalog import (
     ProductPackage,
     ProductSheet,
 )
-from cdlink.octopia.models.catalog_rules import MAX_SHEETS_PER_PACKAGE, SheetProblem, check_sheet
+from cdlink.octopia.models.catalog_rules import (
+    MAX_SHEETS_PER_PACKAGE,
+    SheetProblem,
+    check_sheet,
+    duplicates,
+)
 from cdlink.octopia.pagination import Page, iterate_cursor, iterate_page_numbers
 from cdlink.octopia.responses import json_body
 from cdlink.octopia.services.base import Service, read_count, read_one
@@ -141,13 +146,16 @@ class ProductIntegrationService(Service):
     ) -> dict[str, list[SheetProblem]]:
         """The problems of each sheet (by SKU) that has some; nothing is sent."""
         problems: dict[str, list[SheetProblem]] = {}
-        for sheet in sheets:
+        repeated = duplicates(sheets)
+        for position, sheet in enumerate(sheets):
             rules = (categories or {}).get(sheet.category_code)
             found = check_sheet(
                 sheet,
                 rules.category if rules else None,
                 rules.properties if rules else (),
             )
+            if position in repeated:
+                found.append(repeated[position])
             if found:
                 problems.setdefault(sheet.seller_product_reference, []).extend(found)
         return problems
