@@ -7,12 +7,13 @@ header); ``POST /products-integration`` answers ``{"packageId"}`` and the report
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.responses import Response
 
 from cdlink.sandbox import catalog, taxonomy
-from cdlink.sandbox.api_offers import decode_cursor, next_link, parse_limit
+from cdlink.sandbox.api_offers import decode_cursor, next_link, parse_limit, take
 from cdlink.sandbox.api_seller import page_params
 from cdlink.sandbox.gateway import Call
 from cdlink.sandbox.responses import ApiError, json_response
@@ -40,17 +41,16 @@ def list_products(call: Call) -> Response:
     gtins, category = product_filter(call)
     limit = parse_limit(call, 100, 1000)
     referential = call.state.referential
+    after = decode_cursor(call)
+    candidates: Iterable[catalog.CatalogProduct]
     if gtins:
-        candidates = sorted(
-            (p for gtin in gtins if (p := referential.get_gtin(gtin)) is not None),
-            key=lambda product: product.reference,
-        )
-        after = decode_cursor(call)
-        candidates = [p for p in candidates if after is None or p.reference > after]
+        found = (p for gtin in gtins if (p := referential.get_gtin(gtin)) is not None)
+        ordered = sorted(found, key=lambda product: product.reference)
+        candidates = [p for p in ordered if after is None or p.reference > after]
     else:
-        candidates = referential.after(decode_cursor(call))
-    chosen = [p for p in candidates if category is None or p.category_reference == category]
-    page, more = chosen[:limit], len(chosen) > limit
+        candidates = referential.after(after)
+    chosen = (p for p in candidates if category is None or p.category_reference == category)
+    page, more = take(chosen, limit)
     items = [catalog.product_json(product, call.shop.seller_id) for product in page]
     headers = next_link(call, page[-1].reference) if more else {}
     return json_response({"items": items}, headers=headers)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections import deque
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -142,9 +143,11 @@ class Referential:
                 return product
         return None
 
-    def after(self, reference: str | None) -> list[CatalogProduct]:
+    def after(self, reference: str | None) -> Iterator[CatalogProduct]:
+        """Products sorted by reference, starting after ``reference`` (a cursor)."""
         start = 0 if reference is None else bisect.bisect_right(self._keys, reference)
-        return [self.products[key] for key in self._keys[start:]]
+        for position in range(start, len(self._keys)):
+            yield self.products[self._keys[position]]
 
     def __len__(self) -> int:
         return len(self.products)
