@@ -413,3 +413,14 @@ def test_given_a_package_repeating_a_gtin_when_judged_then_the_repeat_is_refused
     assert first["status"] == "Validated"
     assert repeat["status"] == "Refused"
     assert error_codes(repeat) == {"DuplicatedProduct"}
+
+
+def test_given_an_unknown_category_when_judged_then_refused_naming_the_category(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    package_id = post_sheets(api, sheet_json(22, categoryCode="ZZZZZZ", attributes=[]))
+    sandbox.advance(LAG)
+    (report,) = reports(api, package_id)
+    assert [(e["code"], e["field"]) for e in report["errors"]] == [
+        ("InvalidCategory", "categoryCode")
+    ]

@@ -55,6 +55,7 @@ REPORT_CODES = {
     "picture_index": "InvalidPictureIndex",
     "category_level": "InvalidCategory",
     "category_mismatch": "InvalidCategory",
+    "category_unknown": "InvalidCategory",
     "brand_missing": "MissingBrand",
     "variant_group_missing": "MissingVariantGroup",
     "colour_missing": "MissingColor",
@@ -223,6 +224,11 @@ def judge_rules(config: SandboxConfig, sheet: ProductSheet) -> list[SheetProblem
     lengths = (13,) if variants.product_gtin == "ean13" else (8, 12, 13, 14)
     category, properties = category_rules(sheet.category_code)
     problems = check_sheet(sheet, category, properties, gtin_lengths=lengths)
+    if category is None and not any(p.field == "categoryCode" for p in problems):
+        message = f"the category {sheet.category_code} does not exist"
+        problems.append(
+            SheetProblem("categoryCode", "category_unknown", message, value=sheet.category_code)
+        )
     if variants.product_category_levels == "any" and category is not None:
         problems = [problem for problem in problems if problem.rule != "category_level"]
     return problems

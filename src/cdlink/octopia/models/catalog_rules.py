@@ -55,6 +55,7 @@ RULES: dict[str, str] = {
     "picture_index": "picture indexes are distinct, from 1",
     "category_level": "the category is a 6-character level-3 category",
     "category_mismatch": "the category checked is the sheet's category",
+    "category_unknown": "the category exists in the marketplace's taxonomy",
     "brand_missing": "this category requires a brand",
     "variant_group_missing": "a product of a variant category needs a variantGroupReference",
     "colour_missing": "a product of a variant category needs its colour",
