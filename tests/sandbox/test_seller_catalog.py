@@ -73,10 +73,10 @@ def test_given_the_taxonomy_when_paged_with_fields_then_short_last_page_and_coun
     while True:
         page = api.get(
             "/categories",
-            params={"pageIndex": index, "pageSize": 20, "fields": "label,level,parentReferences"},
+            params={"pageIndex": index, "pageSize": 100, "fields": "label,level,parentReferences"},
         ).json()
         pages.append(page)
-        if page["itemsPerPage"] < 20:
+        if page["itemsPerPage"] < 100:
             break
         index += 1
 

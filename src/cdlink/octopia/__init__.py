@@ -44,10 +44,13 @@ from cdlink.octopia.policy import FAILURE_POLICY, Action, FailureType, Resolutio
 from cdlink.octopia.problems import Problem
 from cdlink.octopia.retry import RetryPolicy
 from cdlink.octopia.services import (
+    CategoryRules,
     DiscussionCountQuery,
     DiscussionQuery,
     OfferQuery,
     OrderQuery,
+    PackageProgress,
+    ProductQuery,
     ReturnQuery,
 )
 from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE
@@ -64,6 +67,7 @@ __all__ = [
     "BudgetPolicy",
     "BudgetStore",
     "CachedToken",
+    "CategoryRules",
     "ClientCredentials",
     "Conflict",
     "Credentials",
@@ -82,9 +86,11 @@ __all__ = [
     "OctopiaError",
     "OfferQuery",
     "OrderQuery",
+    "PackageProgress",
     "Page",
     "PasswordCredentials",
     "Problem",
+    "ProductQuery",
     "RateLimited",
     "RejectedItem",
     "Resolution",

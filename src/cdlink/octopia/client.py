@@ -25,6 +25,7 @@ from cdlink.octopia.credentials import Credentials
 from cdlink.octopia.requester import Requester
 from cdlink.octopia.retry import RetryPolicy
 from cdlink.octopia.services import (
+    BrandsService,
     CarriersService,
     CategoriesService,
     CommercialGesturesService,
@@ -32,6 +33,8 @@ from cdlink.octopia.services import (
     OfferPackagesService,
     OffersService,
     OrdersService,
+    ProductIntegrationService,
+    ProductsService,
     ReturnsService,
     SellersService,
 )
@@ -99,6 +102,9 @@ class OctopiaClient:
         self.offers = OffersService(self._requester, **options)
         self.offer_packages = OfferPackagesService(self._requester, **options)
         self.categories = CategoriesService(self._requester, **options)
+        self.brands = BrandsService(self._requester, **options)
+        self.products = ProductsService(self._requester, **options)
+        self.product_integration = ProductIntegrationService(self._requester, **options)
         self.discussions = DiscussionsService(self._requester, **options)
         self.commercial_gestures = CommercialGesturesService(self._requester, **options)
         self.returns = ReturnsService(self._requester, **options)

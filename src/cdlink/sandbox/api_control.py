@@ -216,6 +216,7 @@ ROUTES = [
     route("/faults", "DELETE", lambda control, _, __: control.clear_faults()),
     route("/rate-limit", "PUT", _rate_limit),
     route("/variants", "PUT", lambda control, body, _: control.set_variants(**body).model_dump()),
+    route("/catalog", "PUT", lambda control, body, _: control.set_catalog(**body)),
     route("/clients", "POST", _client),
     route(
         "/tokens/revoke",

@@ -1,4 +1,4 @@
-"""Seller, carriers, catalog and product-report endpoints (reference §6.1, §6.4).
+"""Seller, carriers and category endpoints (reference §6.1, §6.4).
 
 The seller resources answer in snake_case (unlike the rest of the API); carriers are a bare
 array; delivery modes are ``{count, items}``; categories use the page-number envelope.
@@ -11,14 +11,10 @@ from typing import Any
 
 from starlette.responses import Response
 
+from cdlink.sandbox import taxonomy
 from cdlink.sandbox.gateway import Call
 from cdlink.sandbox.model import CHANNEL
-from cdlink.sandbox.reference_data import (
-    carriers,
-    categories,
-    categories_by_reference,
-    delivery_modes,
-)
+from cdlink.sandbox.reference_data import carriers, delivery_modes
 from cdlink.sandbox.responses import ApiError, json_response
 from cdlink.sandbox.serialize import timestamp
 
@@ -122,17 +118,17 @@ def carrier_list(call: Call) -> Response:
     return json_response(carriers())
 
 
-def page_params(call: Call, default_size: int = 50) -> tuple[int, int]:
-    """``pageIndex`` (from 1) and ``pageSize`` (1 to 100), or a 400 naming the field."""
+def page_params(call: Call, default_size: int = 50, high: int = 100) -> tuple[int, int]:
+    """``pageIndex`` (from 1) and ``pageSize`` (1 to ``high``), or a 400 naming the field."""
     values = []
-    for name, default, high in (("pageIndex", 1, 10**9), ("pageSize", default_size, 100)):
+    for name, default, top in (("pageIndex", 1, 10**9), ("pageSize", default_size, high)):
         raw = call.query(name)
         if raw is None:
             values.append(default)
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
+        if not raw.isdigit() or not 1 <= int(raw) <= top:
             raise ApiError(
-                400, f"{name} must be between 1 and {high}", errors={name: ["out of range"]}
+                400, f"{name} must be between 1 and {top}", errors={name: ["out of range"]}
             )
         values.append(int(raw))
     return values[0], values[1]
@@ -149,18 +145,18 @@ def category_json(category: dict[str, Any], fields: list[str]) -> dict[str, Any]
 def category_list(call: Call) -> Response:
     index, size = page_params(call, default_size=100)
     fields = call.query_list("fields")
-    page = categories()[(index - 1) * size : index * size]
+    page = taxonomy.categories()[(index - 1) * size : index * size]
     items = [category_json(category, fields) for category in page]
     return json_response({"itemsPerPage": len(items), "items": items})
 
 
 def category_count(call: Call) -> Response:
-    return json_response(len(categories()))
+    return json_response(len(taxonomy.categories()))
 
 
 def find_category(call: Call) -> dict[str, Any]:
     reference = call.path_params["reference"]
-    category = categories_by_reference().get(reference)
+    category = taxonomy.by_reference().get(reference)
     if category is None:
         raise ApiError(404, f"category {reference} does not exist")
     return category
@@ -179,10 +175,4 @@ def category_properties(call: Call) -> Response:
     found = find_category(call)
     if found["level"] != 3:
         raise ApiError(400, "only level-3 categories have product properties")
-    return json_response({"items": found["properties"]})
-
-
-def product_integration_reports(call: Call) -> Response:
-    """No product sheets are integrated by the sandbox: the recorded empty answer."""
-    page_params(call, default_size=100)
-    return json_response({"itemsPerPage": 0, "items": []})
+    return json_response({"items": taxonomy.properties(found["categoryReference"])})

@@ -13,7 +13,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from cdlink.sandbox import api_after_sales, api_discussions, api_offers, api_orders, api_seller
+from cdlink.sandbox import (
+    api_after_sales,
+    api_catalog,
+    api_discussions,
+    api_offers,
+    api_orders,
+    api_seller,
+)
 from cdlink.sandbox.api_control import ROUTES as CONTROL_ROUTES
 from cdlink.sandbox.api_token import PATH as TOKEN_PATH
 from cdlink.sandbox.api_token import token_endpoint
@@ -103,12 +110,11 @@ API_ROUTES: list[tuple[str, str, str, Handler]] = [
         "categories.properties",
         api_seller.category_properties,
     ),
-    (
-        "GET",
-        "/products-integration-reports",
-        "products.reports",
-        api_seller.product_integration_reports,
-    ),
+    ("GET", "/brands", "brands.list", api_catalog.list_brands),
+    ("GET", "/products", "products.list", api_catalog.list_products),
+    ("GET", "/products/count", "products.count", api_catalog.count_products),
+    ("POST", "/products-integration", "products.integrate", api_catalog.integrate_products),
+    ("GET", "/products-integration-reports", "products.reports", api_catalog.list_reports),
     *CUSTOMER_SERVICE_ROUTES,
 ]
 

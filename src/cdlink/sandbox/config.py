@@ -62,6 +62,45 @@ class Variants(BaseModel):
     gesture_id_field: Literal["requestId", "cancellationRequestId"] = Field(
         "requestId", description="Addendum §2: key of the created commercial gesture's id."
     )
+    report_page_size: Literal[25, 100] = Field(
+        25,
+        description=(
+            "§9 #2: largest pageSize of /products-integration-reports (25 as measured, a larger "
+            "one answers 400; or 100 as two clients use)."
+        ),
+    )
+    reports_without_package: Literal["all", "latest"] = Field(
+        "all",
+        description="§6.4: reports without packageId cover every package, or only the latest.",
+    )
+    product_gtin: Literal["ean13", "gtin"] = Field(
+        "ean13",
+        description=(
+            "Addendum §4: a sheet's GTIN must be an EAN-13 (Cdiscount), or any GTIN of 8, 12, "
+            "13 or 14 digits (Octopia, PlentyONE's 8 to 13)."
+        ),
+    )
+    product_category_levels: Literal["level3", "any"] = Field(
+        "level3",
+        description=(
+            "Reference §6.4 vs addendum §4: sheets only on level-3 (6-character) categories, or "
+            "on 2-, 4- and 6-character codes as one integrator reads the product feature page."
+        ),
+    )
+    creation_quota_refusal: Literal["report", "status"] = Field(
+        "report",
+        description=(
+            "Addendum §4 / §9 #8: a creation over the hourly quota is Refused in its report "
+            "(CreationQuotaExceeded), or the whole POST /products-integration answers 429."
+        ),
+    )
+    manual_check: Literal["none", "new_brands"] = Field(
+        "none",
+        description=(
+            "A sheet whose brand is not in the brand referential stays Validated with a "
+            "ManualCheck info and is never integrated (new_brands), or no manual check (none)."
+        ),
+    )
 
 
 class FaultRule(BaseModel):
@@ -144,6 +183,22 @@ class SandboxConfig(BaseModel):
     customer_reply_seconds_max: float = Field(86400.0, ge=0.0)
     gesture_processing_seconds: float = Field(3600.0, ge=0.0)
     return_step_seconds: float = Field(86400.0, ge=0.0)
+    product_report_lag_seconds: float = Field(
+        60.0, ge=0.0, description="a package's reports appear this long after submission"
+    )
+    product_integration_seconds: float = Field(
+        300.0, ge=0.0, description="a Validated sheet becomes Integrated (live) after this"
+    )
+    product_creations_per_hour: int | None = Field(
+        25, ge=1, description="new product sheets accepted per seller and rolling hour"
+    )
+    offers_require_product: bool = Field(
+        False,
+        description=(
+            "an Upsert on a GTIN the product referential does not know is Rejected "
+            "(ProductNotFound) instead of creating a placeholder product"
+        ),
+    )
     rate_limit: RateLimit | None = None
     faults: list[FaultRule] = Field(default_factory=list)
     variants: Variants = Field(default_factory=Variants)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pydantic import ValidationError
+
 from cdlink.core.errors import CdlinkError
 from cdlink.sandbox import discussions, lifecycle, seeding
 from cdlink.sandbox.auth import Credentials
-from cdlink.sandbox.config import FaultRule, RateLimit, Variants
+from cdlink.sandbox.config import FaultRule, RateLimit, SandboxConfig, Variants
 from cdlink.sandbox.discussion_payloads import discussion_json
 from cdlink.sandbox.model import ORDER_STATUSES, Discussion
 from cdlink.sandbox.serialize import offer_json, order_json, timestamp
@@ -144,6 +146,29 @@ class Controller:
             self._state.config.variants = Variants.model_validate(merged)
             return self._state.config.variants
 
+    def set_catalog(self, **changes: Any) -> dict[str, Any]:
+        """Change the catalog's timers and quota (``product_report_lag_seconds``,
+        ``product_integration_seconds``, ``product_creations_per_hour``,
+        ``offers_require_product``); return the four values now in force."""
+        names = (
+            "product_report_lag_seconds",
+            "product_integration_seconds",
+            "product_creations_per_hour",
+            "offers_require_product",
+        )
+        unknown = set(changes) - set(names)
+        if unknown:
+            raise SandboxError(f"unknown catalog settings: {', '.join(sorted(unknown))}")
+        with self._state.lock:
+            merged = {**self._state.config.model_dump(), **changes}
+            try:
+                checked = SandboxConfig.model_validate(merged)
+            except ValidationError as error:
+                raise SandboxError(str(error)) from None
+            for name in changes:
+                setattr(self._state.config, name, getattr(checked, name))
+            return {name: getattr(self._state.config, name) for name in names}
+
     def set_token_lifetime(self, seconds: int) -> None:
         """Tokens issued from now on live ``seconds`` (the short-expiry fault)."""
         if seconds < 1:
@@ -233,6 +258,7 @@ class Controller:
                     ),
                     "commercialGestures": len(shop.gestures),
                     "returns": len(shop.returns),
+                    "productPackages": len(shop.catalog.packages),
                 }
             return {
                 "now": timestamp(now),
@@ -242,6 +268,7 @@ class Controller:
                 "tokenLifetime": self._state.token_lifetime,
                 "variants": self._state.config.variants.model_dump(),
                 "faults": self._state.faults.describe(),
+                "products": len(self._state.referential),
             }
 
     def requests(self) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from cdlink.sandbox.catalog import CatalogProduct, Referential
 from cdlink.sandbox.lifecycle import Timers
 from cdlink.sandbox.model import Offer, OfferRequestResult, Package
 from cdlink.sandbox.offer_requests import (
@@ -64,7 +65,9 @@ def to_pending(timers: Timers, shop: SellerShop, package: Package, now: datetime
         timers.schedule(due, "package.integrate", shop.seller_id, package.package_id)
 
 
-def integrate(timers: Timers, shop: SellerShop, package: Package, now: datetime) -> None:
+def integrate(
+    timers: Timers, shop: SellerShop, package: Package, now: datetime, referential: Referential
+) -> None:
     if package.state != "IntegrationPending":
         return
     package.updated_at = package.integrated_at = now
@@ -72,6 +75,7 @@ def integrate(timers: Timers, shop: SellerShop, package: Package, now: datetime)
         package.state = "Rejected"
         return
     vat_format = timers.config.variants.vat_format
+    strict = timers.config.offers_require_product
     references = Counter(item.get("sellerExternalReference") for item in package.requests)
     for item in package.requests:
         reference = item.get("sellerExternalReference")
@@ -79,7 +83,15 @@ def integrate(timers: Timers, shop: SellerShop, package: Package, now: datetime)
             message = "the same sellerExternalReference appears twice in the package"
             result = OfferRequestResult(reference, "Duplicated", [("DuplicatedOffer", message)])
         else:
-            result = integrate_one(shop, package.package_type, item, vat_format, now)
+            result = integrate_one(
+                shop,
+                package.package_type,
+                item,
+                vat_format,
+                now,
+                referential=referential,
+                strict=strict,
+            )
         package.results.append(result)
     package.state = "Integrated"
     shop.count("packages.integrated")
@@ -88,7 +100,14 @@ def integrate(timers: Timers, shop: SellerShop, package: Package, now: datetime)
 
 
 def integrate_one(
-    shop: SellerShop, package_type: str, item: dict[str, Any], vat_format: str, now: datetime
+    shop: SellerShop,
+    package_type: str,
+    item: dict[str, Any],
+    vat_format: str,
+    now: datetime,
+    *,
+    referential: Referential | None = None,
+    strict: bool = False,
 ) -> OfferRequestResult:
     problems = check_reference(item)
     reference = str(item.get("sellerExternalReference", ""))
@@ -102,23 +121,47 @@ def integrate_one(
         return OfferRequestResult(reference, "Integrated", [])
     if package_type == "Update":
         return update_one(shop, existing, item, vat_format, now)
+    known = find_product(referential, shop.seller_id, item)
+    if known is not None and not isinstance(item.get("product"), dict):
+        item = {**item, "product": {"gtin": known.gtin}}
     problems = check_product(item)
     values, found = parse_fields(item, vat_format, known_delivery_modes(), partial=False)
+    if not problems and known is None and strict and existing is None:
+        message = "Product - non-existent: create the product sheet before the offer"
+        problems = [("ProductNotFound", message)]
     if problems or found:
         return OfferRequestResult(reference, "Rejected", problems + found)
     product = item["product"]
     gtin = str(product.get("gtin") or (existing.gtin if existing else ""))
+    title = existing.product_title if existing else f"Produit {gtin}"
     offer = Offer(
         seller_external_reference=reference,
-        gtin=gtin,
-        product_reference=str(product.get("reference") or gtin),
-        product_title=existing.product_title if existing else f"Produit {gtin}",
+        gtin=known.gtin if known else gtin,
+        product_reference=known.reference if known else str(product.get("reference") or gtin),
+        product_title=known.label if known else title,
         created_at=existing.created_at if existing else now,
         updated_at=now,
         **values,
     )
     shop.put_offer(offer)
     return OfferRequestResult(reference, "Integrated", [])
+
+
+def find_product(
+    referential: Referential | None, seller_id: int, item: dict[str, Any]
+) -> CatalogProduct | None:
+    """The referential's product an offer request names: by GTIN or product reference, else
+    by the seller's SKU of an integrated sheet."""
+    if referential is None:
+        return None
+    product = item.get("product")
+    if isinstance(product, dict):
+        gtin, reference = product.get("gtin"), product.get("reference")
+        return referential.find(
+            None if gtin is None else str(gtin), None if reference is None else str(reference)
+        )
+    sku = item.get("sellerExternalReference")
+    return referential.by_seller_reference(seller_id, sku) if isinstance(sku, str) else None
 
 
 def update_one(

@@ -52,14 +52,10 @@ def delivery_modes() -> dict[str, Any]:
 
 
 @functools.cache
-def categories() -> list[dict[str, Any]]:
+def curated_categories() -> list[dict[str, Any]]:
+    """The curated head of the taxonomy (``taxonomy`` generates the rest)."""
     loaded: list[dict[str, Any]] = _load("categories.json")["categories"]
     return loaded
-
-
-@functools.cache
-def categories_by_reference() -> dict[str, dict[str, Any]]:
-    return {category["categoryReference"]: category for category in categories()}
 
 
 @functools.cache

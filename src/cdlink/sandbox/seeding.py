@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from cdlink.sandbox import discussions, lifecycle
+from cdlink.sandbox import discussions, lifecycle, taxonomy
+from cdlink.sandbox.catalog import CatalogProduct
 from cdlink.sandbox.generator import make_offer
 from cdlink.sandbox.model import Order
 from cdlink.sandbox.shop import SellerShop
@@ -62,6 +63,7 @@ def seed_shop(
     rng = random.Random(f"{state.config.seed}:shop:{seller_id}")
     for index in range(offers):
         shop.put_offer(make_offer(rng, index, now - timedelta(days=30), quantity))
+    seed_products(state, shop, now - timedelta(days=30))
     if orders:
         step = HISTORY / orders
         for index in range(orders):
@@ -74,6 +76,40 @@ def seed_shop(
     seed_discussions(state, shop, rng, state.config.discussions if orders else 0, now)
     state.tick()
     return shop
+
+
+def seed_products(state: SandboxState, shop: SellerShop, at: datetime) -> None:
+    """Every seeded offer's product in the referential: title, brand, pictures, category (a
+    private generator, so the offers and orders a seed gives never change)."""
+    rng = random.Random(f"{state.config.seed}:products:{shop.seller_id}")
+    leaves = [leaf for leaf in taxonomy.leaves() if not leaf["isVariant"]]
+    brands = taxonomy.brands()
+    for offer in shop.offers.values():
+        known = state.referential.get_gtin(offer.gtin)
+        if known is not None:
+            known.sellers[shop.seller_id] = offer.seller_external_reference
+            continue
+        leaf = rng.choice(leaves)
+        brand = rng.choice(brands)["name"]
+        pictures = [
+            f"https://images.sandbox.cdlink.invalid/{offer.gtin}/{index}.jpg"
+            for index in range(1, rng.randint(1, 4) + 1)
+        ]
+        description = f"{offer.product_title} de la marque {brand}. {leaf['label'].capitalize()}."
+        state.referential.put(
+            CatalogProduct(
+                reference=offer.product_reference,
+                gtin=offer.gtin,
+                label=offer.product_title,
+                description=description,
+                category_reference=leaf["categoryReference"],
+                brand=brand,
+                pictures=pictures,
+                sellers={shop.seller_id: offer.seller_external_reference},
+                creator=shop.seller_id,
+                updated_at=at,
+            )
+        )
 
 
 def seed_discussions(

@@ -10,6 +10,7 @@ import bisect
 from collections.abc import Iterator
 from datetime import datetime
 
+from cdlink.sandbox.catalog import ProductShop
 from cdlink.sandbox.model import (
     CancellationRequest,
     Discussion,
@@ -74,6 +75,7 @@ class SellerShop:
         self.gestures: list[GestureRequest] = []
         self.returns: dict[str, Return] = {}
         self._serials: dict[str, int] = {}
+        self.catalog = ProductShop()
 
     # --- offers -----------------------------------------------------------------------------
     def put_offer(self, offer: Offer) -> None:

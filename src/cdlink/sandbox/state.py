@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cdlink.core.clock import Clock, SystemClock
-from cdlink.sandbox import after_sales, discussions, lifecycle, packages
+from cdlink.sandbox import after_sales, catalog, discussions, lifecycle, packages
 from cdlink.sandbox.auth import Authority, Credentials
 from cdlink.sandbox.config import SandboxConfig
 from cdlink.sandbox.faults import FaultEngine
@@ -66,6 +66,7 @@ class SandboxState:
     def reset(self) -> None:
         seed = self.config.seed
         self.shops: dict[int, SellerShop] = {}
+        self.referential = catalog.Referential()
         self._events: list[Event] = []
         self._sequence = 0
         self.authority = Authority(random.Random(f"{seed}:tokens"))
@@ -129,6 +130,12 @@ class SandboxState:
         if kind.startswith(("discussion", "gesture.", "return.")):
             self.dispatch_customer_service(shop, kind, target, due)
             return
+        if kind == "products.judge":
+            catalog.judge(self, shop.catalog, self.referential, target, due)
+            return
+        if kind == "products.integrate":
+            catalog.integrate(self, shop.catalog, self.referential, target, due)
+            return
         if kind.startswith("package."):
             package = shop.packages.get(target)
             if package is None:
@@ -136,7 +143,7 @@ class SandboxState:
             if kind == "package.pending":
                 packages.to_pending(self, shop, package, due)
             elif kind == "package.integrate":
-                packages.integrate(self, shop, package, due)
+                packages.integrate(self, shop, package, due, self.referential)
             elif kind == "package.expire":
                 packages.expire(package)
             return

@@ -13,11 +13,21 @@ from cdlink.octopia.services.discussions import (
 )
 from cdlink.octopia.services.offers import OfferPackagesService, OfferQuery, OffersService
 from cdlink.octopia.services.orders import OrderQuery, OrdersService
+from cdlink.octopia.services.products import (
+    BrandsService,
+    CategoryRules,
+    PackageProgress,
+    ProductIntegrationService,
+    ProductQuery,
+    ProductsService,
+)
 from cdlink.octopia.services.sellers import CarriersService, SellersService
 
 __all__ = [
+    "BrandsService",
     "CarriersService",
     "CategoriesService",
+    "CategoryRules",
     "CommercialGesturesService",
     "DiscussionCountQuery",
     "DiscussionQuery",
@@ -27,6 +37,10 @@ __all__ = [
     "OffersService",
     "OrderQuery",
     "OrdersService",
+    "PackageProgress",
+    "ProductIntegrationService",
+    "ProductQuery",
+    "ProductsService",
     "ReturnQuery",
     "ReturnsService",
     "SellersService",
