@@ -17,6 +17,7 @@ from cdlink.sandbox import (
     api_after_sales,
     api_catalog,
     api_discussions,
+    api_finance,
     api_offers,
     api_orders,
     api_seller,
@@ -61,6 +62,32 @@ CUSTOMER_SERVICE_ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/returns/count", "returns.count", A.count_returns),
     ("GET", "/returns/{return_id}", "returns.get", A.get_return),
     ("GET", "/returns/{return_id}/labels", "returns.labels", A.return_label),
+]
+F = api_finance
+FINANCE_ROUTES: list[tuple[str, str, str, Handler]] = [
+    ("GET", "/operations", "operations.list", F.list_operations),
+    ("GET", "/operations/count", "operations.count", F.count_operations),
+    ("GET", "/payments", "payments.list", F.list_payments),
+    ("GET", "/payments/count", "payments.count", F.count_payments),
+    ("GET", "/invoice-documents", "invoices.list", F.list_invoice_documents),
+    ("GET", "/invoices/{invoice_id}/documents", "invoices.documents", F.invoice_document),
+    ("GET", "/invoices/{invoice_id}/details", "invoices.details", F.invoice_details),
+    (
+        "GET",
+        "/invoices/{invoice_id}/details/count",
+        "invoices.details_count",
+        F.count_invoice_details,
+    ),
+    ("GET", "/orders/{order_id}/invoice-documents", "order_invoices.list", F.list_order_invoices),
+    (
+        "POST",
+        "/orders/{order_id}/invoice-documents",
+        "order_invoices.upload",
+        F.upload_order_invoice,
+    ),
+    ("GET", "/order-invoice-imports", "invoice_imports.list", F.list_invoice_imports),
+    ("POST", "/order-invoice-imports", "invoice_imports.create", F.create_invoice_import),
+    ("GET", "/order-invoice-imports/{import_id}", "invoice_imports.get", F.get_invoice_import),
 ]
 API_ROUTES: list[tuple[str, str, str, Handler]] = [
     ("GET", "/sellers", "sellers.get", api_seller.seller),
@@ -116,6 +143,7 @@ API_ROUTES: list[tuple[str, str, str, Handler]] = [
     ("POST", "/products-integration", "products.integrate", api_catalog.integrate_products),
     ("GET", "/products-integration-reports", "products.reports", api_catalog.list_reports),
     *CUSTOMER_SERVICE_ROUTES,
+    *FINANCE_ROUTES,
 ]
 
 

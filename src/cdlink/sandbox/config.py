@@ -8,6 +8,7 @@ reference rates most likely.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -101,6 +102,27 @@ class Variants(BaseModel):
             "ManualCheck info and is never integrated (new_brands), or no manual check (none)."
         ),
     )
+    finance_amounts: Literal["signed", "unsigned"] = Field(
+        "signed",
+        description=(
+            "Addendum §3 (sign convention unknown): finance amounts signed from the seller's "
+            "side (a commission is negative), or all positive with eventType giving the way."
+        ),
+    )
+    payout_schedule: Literal["calendar", "on_demand"] = Field(
+        "calendar",
+        description=(
+            "Reference §6.6 vs addendum §3: payouts on the 1st, 11th and 21st (calendar), or "
+            "the day after funds are cleared as older pages say (on_demand)."
+        ),
+    )
+    invoice_imports_paging: Literal["cursor", "page"] = Field(
+        "cursor",
+        description=(
+            "Reference §6.2.9 (pageSize + cursor, next page in Link) vs §5.3 (finance lists by "
+            "page number) for GET /order-invoice-imports."
+        ),
+    )
 
 
 class FaultRule(BaseModel):
@@ -143,6 +165,30 @@ class RateLimit(BaseModel):
     requests: int = Field(ge=1)
     per_seconds: float = Field(gt=0)
     retry_after: bool = True
+
+
+class FinanceSettings(BaseModel):
+    """Finance generation (docs/sandbox.md "Finance"): fees and the planted discrepancies."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    wrong_commission_orders: int = Field(
+        1, ge=0, description="orders whose first line is charged a commission at a wrong rate"
+    )
+    wrong_commission_extra_percent: Decimal = Field(
+        Decimal(2), gt=0, le=50, description="points added to the true commission rate"
+    )
+    unpaid_sales: int = Field(
+        1, ge=0, description="delivered sale operations Blocked forever, never in a payout"
+    )
+    subscription_without_vat: Decimal = Field(Decimal("39.99"), ge=0)
+    logistic_fee_per_unit: Decimal = Field(Decimal("2.50"), ge=0)
+    invoice_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="largest invoice file accepted (an assumption)"
+    )
+    invoice_import_seconds: float = Field(
+        60.0, ge=0.0, description="a bulk invoice import stays Running this long"
+    )
 
 
 class SandboxConfig(BaseModel):
@@ -202,6 +248,7 @@ class SandboxConfig(BaseModel):
     rate_limit: RateLimit | None = None
     faults: list[FaultRule] = Field(default_factory=list)
     variants: Variants = Field(default_factory=Variants)
+    finance: FinanceSettings = Field(default_factory=FinanceSettings)
 
     @model_validator(mode="after")
     def _delivery_window_is_ordered(self) -> SandboxConfig:

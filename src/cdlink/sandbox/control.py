@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cdlink.core.errors import CdlinkError
-from cdlink.sandbox import discussions, lifecycle, seeding
+from cdlink.sandbox import discussions, finance, lifecycle, seeding
 from cdlink.sandbox.auth import Credentials
 from cdlink.sandbox.config import FaultRule, RateLimit, SandboxConfig, Variants
 from cdlink.sandbox.discussion_payloads import discussion_json
@@ -354,3 +354,14 @@ class Controller:
         if found is None:
             raise SandboxError(f"no discussion {discussion_id}")
         return found
+
+    def finance_discrepancies(self, seller_id: int | None = None) -> dict[str, Any]:
+        """The discrepancies planted in the finance data now (``FinanceSettings``): commissions
+        charged at a wrong rate and sales never paid, with their operation ids."""
+        with self._state.lock:
+            now = self._state.tick()
+            config = self._state.config
+            ledger = finance.build(
+                self._shop(seller_id), config.finance, config.variants.payout_schedule, now
+            )
+            return finance.planted_json(ledger)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from cdlink.sandbox.catalog import ProductShop
+from cdlink.sandbox.invoices import InvoiceBook
 from cdlink.sandbox.model import (
     CancellationRequest,
     Discussion,
@@ -76,6 +77,7 @@ class SellerShop:
         self.returns: dict[str, Return] = {}
         self._serials: dict[str, int] = {}
         self.catalog = ProductShop()
+        self.invoice_book = InvoiceBook()
 
     # --- offers -----------------------------------------------------------------------------
     def put_offer(self, offer: Offer) -> None:
