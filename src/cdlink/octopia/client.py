@@ -3,7 +3,8 @@
 It wires the pieces together: an ``httpx.Client`` on a replaceable transport, the OAuth flow
 with its token store, the rate budget with its store, the retry policy, and one service per
 resource (``.sellers``, ``.carriers``, ``.orders``, ``.offers``, ``.offer_packages``,
-``.categories``, ``.discussions``, ``.commercial_gestures``, ``.returns``). It is synchronous on
+``.categories``, ``.discussions``, ``.commercial_gestures``, ``.returns``, ``.finance``,
+``.order_invoices``). It is synchronous on
 purpose: jobs run in worker threads and Dramatiq actors.
 """
 
@@ -30,8 +31,10 @@ from cdlink.octopia.services import (
     CategoriesService,
     CommercialGesturesService,
     DiscussionsService,
+    FinanceService,
     OfferPackagesService,
     OffersService,
+    OrderInvoicesService,
     OrdersService,
     ProductIntegrationService,
     ProductsService,
@@ -108,6 +111,8 @@ class OctopiaClient:
         self.discussions = DiscussionsService(self._requester, **options)
         self.commercial_gestures = CommercialGesturesService(self._requester, **options)
         self.returns = ReturnsService(self._requester, **options)
+        self.finance = FinanceService(self._requester, **options)
+        self.order_invoices = OrderInvoicesService(self._requester, **options)
 
     @classmethod
     def from_settings(cls, settings: Settings, credentials: Credentials, **options: object) -> Self:

@@ -39,6 +39,8 @@ class Call:
     group: str
     params: Mapping[str, Any] | None = None
     json: Any = None
+    files: Any = None
+    """Multipart files, as httpx takes them (``{"file": (name, bytes, content_type)}``)."""
     headers: Mapping[str, str] | None = None
     idempotent: bool | None = None
     """Overrides the method's default (GET/PUT/DELETE yes, POST/PATCH no)."""
@@ -79,6 +81,7 @@ class Requester:
             call.path,
             params=_params(call.params),
             json=call.json,
+            files=call.files,
             headers=call.headers,
         )
         response = self.exchange(request, group=call.group, idempotent=call.repeatable)

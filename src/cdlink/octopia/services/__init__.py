@@ -11,6 +11,12 @@ from cdlink.octopia.services.discussions import (
     DiscussionQuery,
     DiscussionsService,
 )
+from cdlink.octopia.services.finance import (
+    FinanceService,
+    OperationQuery,
+    OrderInvoicesService,
+    PayoutReconciliation,
+)
 from cdlink.octopia.services.offers import OfferPackagesService, OfferQuery, OffersService
 from cdlink.octopia.services.orders import OrderQuery, OrdersService
 from cdlink.octopia.services.products import (
@@ -32,12 +38,16 @@ __all__ = [
     "DiscussionCountQuery",
     "DiscussionQuery",
     "DiscussionsService",
+    "FinanceService",
     "OfferPackagesService",
     "OfferQuery",
     "OffersService",
+    "OperationQuery",
+    "OrderInvoicesService",
     "OrderQuery",
     "OrdersService",
     "PackageProgress",
+    "PayoutReconciliation",
     "ProductIntegrationService",
     "ProductQuery",
     "ProductsService",

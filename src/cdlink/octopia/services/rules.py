@@ -29,6 +29,7 @@ FIELD_RULES: Sequence[tuple[str, str, str]] = (
     ("supplyMode", "", "returns_fulfilment_only"),
     ("salesChannel", "", "cancellation_unavailable"),
     ("updatedAtMin", "", "discussion_window"),
+    ("file", "", "invoice_file"),
 )
 
 
