@@ -223,7 +223,7 @@ def test_given_a_bulk_import_when_polling_then_it_ends_with_each_file_status(
     created = client.order_invoices.import_files({good: PDF, other: UBL, "2603020900NOPE0": PDF})
 
     done = client.order_invoices.wait_for_import(
-        created.import_id, interval=30, sleep=lambda seconds: sandbox.advance(seconds)
+        created.import_id, interval=30, sleep=sandbox.advance
     )
 
     assert created.status == ImportStatus.RUNNING
