@@ -374,3 +374,15 @@ def test_given_a_fault_on_a_finance_route_when_called_then_the_gateway_answers_i
 
     assert calls[endpoint]().status_code == 503
     assert calls[endpoint]().status_code in (200, 201, 404)
+
+
+def test_given_the_control_api_when_asking_for_discrepancies_then_the_planted_ones_come(
+    sandbox: Sandbox, http: httpx.Client
+) -> None:
+    sandbox.advance(40 * DAY)
+
+    answer = http.get("/_sandbox/finance/discrepancies")
+
+    assert answer.status_code == 200
+    assert answer.json() == sandbox.finance_discrepancies()
+    assert len(answer.json()["wrongCommissions"]) == 1

@@ -168,6 +168,7 @@ def _quantity(control: Controller, body: dict[str, Any], request: Request) -> An
 ROUTES = [
     route("/state", "GET", lambda control, _, __: control.summary()),
     route("/requests", "GET", lambda control, _, __: control.requests()),
+    route("/finance/discrepancies", "GET", lambda control, _, __: control.finance_discrepancies()),
     route("/seed", "POST", _seed),
     route("/orders", "POST", _orders),
     route("/orders", "GET", lambda control, _, __: {"orders": control.order_statuses()}),
