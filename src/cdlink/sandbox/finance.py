@@ -25,6 +25,8 @@ first ``unpaid_sales`` delivered lines of other orders are ``Blocked`` and never
 from __future__ import annotations
 
 import dataclasses
+import functools
+import weakref
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -124,7 +126,12 @@ def first_event(events: Iterable[tuple[str, datetime]], status: str) -> datetime
 
 def next_calendar_day(moment: datetime, days: tuple[int, ...]) -> datetime:
     """The first midnight strictly after ``moment`` that falls on one of ``days``."""
-    day = moment.astimezone(UTC).date() + DAY
+    return _next_day(moment.astimezone(UTC).date(), days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _next_day(today: date, days: tuple[int, ...]) -> datetime:
+    day = today + DAY
     while day.day not in days:
         day += DAY
     return midnight(day)
@@ -318,19 +325,45 @@ def subscription_operations(
         )
 
 
-def build(shop: SellerShop, settings: FinanceSettings, schedule: str, now: datetime) -> Ledger:
-    """Every finance record of ``shop`` visible at ``now``, in their listing order."""
+_CACHE: weakref.WeakKeyDictionary[SellerShop, tuple[object, Planted, list[Operation]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def order_ledger(shop: SellerShop, settings: FinanceSettings) -> tuple[Planted, list[Operation]]:
+    """The operations of every order and gesture, sorted; rebuilt only when one changed (an
+    order's ``version`` moves on every change), since a big shop takes a while."""
+    key = (
+        tuple(shop.orders),
+        sum(order.version for order in shop.orders.values()),
+        tuple((g.request_id, g.status) for g in shop.gestures),
+        settings.model_dump_json(),
+    )
+    cached = _CACHE.get(shop)
+    if cached is not None and cached[0] == key:
+        return cached[1], cached[2]
     planted = plant(shop, settings)
-    operations = gesture_operations(shop) + subscription_operations(shop, settings, now)
+    operations = gesture_operations(shop)
     for order in shop.orders.values():
         operations += order_operations(order, planted, settings)
-    visible = sorted(
-        (op for op in operations if op.operation_date <= now),
-        key=lambda op: (op.operation_date, op.operation_id),
-    )
+    operations.sort(key=lambda op: (op.operation_date, op.operation_id))
+    _CACHE[shop] = (key, planted, operations)
+    return planted, operations
+
+
+def build(shop: SellerShop, settings: FinanceSettings, schedule: str, now: datetime) -> Ledger:
+    """Every finance record of ``shop`` visible at ``now``, in their listing order."""
+    planted, operations = order_ledger(shop, settings)
+    visible = [op for op in operations if op.operation_date <= now]
+    visible += subscription_operations(shop, settings, now)
+    visible.sort(key=lambda op: (op.operation_date, op.operation_id))
     payments: dict[str, Payment] = {}
     invoices: dict[str, Invoice] = {}
+    by_day: dict[datetime, Invoice] = {}
     for op in visible:
+        op.invoice_id = None
+        if op.payment_state != "Blocked":
+            op.payment_id, op.payment_state = None, "NotPayable"
         if op.release_date is not None and op.payment_state != "Blocked":
             if schedule == "calendar":
                 day = next_calendar_day(op.release_date, PAYOUT_DAYS)
@@ -346,10 +379,13 @@ def build(shop: SellerShop, settings: FinanceSettings, schedule: str, now: datet
         if op.event_type in INVOICED:
             day = next_calendar_day(op.operation_date, INVOICE_DAYS)
             if day <= now:
-                number = invoice_id(shop, day)
-                start = previous_calendar_day(day, INVOICE_DAYS)
-                invoices.setdefault(number, Invoice(number, day, start)).lines.append(op)
-                op.invoice_id = number
+                invoice = by_day.get(day)
+                if invoice is None:
+                    start = previous_calendar_day(day, INVOICE_DAYS)
+                    invoice = by_day[day] = Invoice(invoice_id(shop, day), day, start)
+                    invoices[invoice.invoice_id] = invoice
+                invoice.lines.append(op)
+                op.invoice_id = invoice.invoice_id
     return Ledger(visible, payments, invoices, planted)
 
 

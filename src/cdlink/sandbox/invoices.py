@@ -29,9 +29,8 @@ UBL_NAMESPACES = (
     "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
     "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
 )
-VISIBLE_FROM = frozenset(
-    {"Accepted", "InPreparation", "Shipped", "Delivered", "Cancelled", "Refused"}
-)
+VISIBLE_FROM = frozenset({"Accepted", "InPreparation", "Shipped", "Delivered", "Cancelled"})
+"""Orders that can be invoiced: the seller accepted them (a refunded one keeps its invoice)."""
 
 
 @dataclasses.dataclass

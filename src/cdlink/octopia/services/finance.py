@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -43,6 +44,8 @@ from cdlink.octopia.models.finance import (
 from cdlink.octopia.pagination import MAXIMUM_PAGES, Page, iterate_page_numbers
 from cdlink.octopia.services.base import Service, api_time, read_count, read_one, segment
 from cdlink.octopia.services.rules import refuse, translate
+
+logger = logging.getLogger("cdlink.octopia")
 
 MAXIMUM_FINANCE_PAGE_SIZE = 100
 ORDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$")
@@ -123,6 +126,9 @@ class FinanceService(Service):
         query = OperationQuery(start, end, event_types)
         seen: set[str] = set()
         for page in self.operation_pages(query, page_size=page_size):
+            for rejected in page.rejected:
+                # An import that must see everything reads operation_pages and keeps these.
+                logger.warning("octopia /operations: operation left out (%s)", rejected.reason)
             for operation in page.items:
                 if query.keeps(operation) and operation.operation_id not in seen:
                     seen.add(operation.operation_id)
