@@ -78,6 +78,26 @@ def test_given_consecutive_windows_when_streaming_operations_then_each_comes_exa
     assert all(op.net < 0 for op in everything if op.event_type == EventType.COMMISSION)
 
 
+def test_given_a_moving_clock_when_importing_window_after_window_then_nothing_is_missed(
+    sandbox: Sandbox, client: OctopiaClient
+) -> None:
+    imported: list[str] = []
+    created: set[str] = set()
+    mark = START - timedelta(days=400)
+    for _ in range(6):
+        created.update(sandbox.create_orders(2, status="Delivered"))
+        sandbox.advance(0.6 * DAY)
+        end = now(sandbox)
+        imported += [op.operation_id for op in client.finance.operations(mark, end)]
+        mark = end
+    sandbox.advance(2 * DAY)
+    final = [op.operation_id for op in client.finance.operations(None, mark)]
+
+    assert imported == final
+    assert len(set(imported)) == len(imported)
+    assert sum(1 for op in imported if op.startswith("S-") and op[2:17] in created) >= 8
+
+
 @pytest.mark.parametrize("schedule", ["calendar", "on_demand"])
 def test_given_payouts_when_reconciling_then_each_matches_its_operations_to_the_cent(
     sandbox: Sandbox, client: OctopiaClient, amounts: str, schedule: str
