@@ -30,6 +30,7 @@ from cdlink.octopia.services import (
     CategoriesService,
     CommercialGesturesService,
     DiscussionsService,
+    OfferIntegrationPackagesService,
     OfferPackagesService,
     OffersService,
     OrdersService,
@@ -101,6 +102,9 @@ class OctopiaClient:
         self.orders = OrdersService(self._requester, **options)
         self.offers = OffersService(self._requester, **options)
         self.offer_packages = OfferPackagesService(self._requester, **options)
+        self.offer_integration_packages = OfferIntegrationPackagesService(
+            self._requester, **options
+        )
         self.categories = CategoriesService(self._requester, **options)
         self.brands = BrandsService(self._requester, **options)
         self.products = ProductsService(self._requester, **options)

@@ -13,6 +13,7 @@ from cdlink.octopia.services.discussions import (
 )
 from cdlink.octopia.services.offers import OfferPackagesService, OfferQuery, OffersService
 from cdlink.octopia.services.orders import OrderQuery, OrdersService
+from cdlink.octopia.services.pricing import OfferIntegrationPackagesService
 from cdlink.octopia.services.products import (
     BrandsService,
     CategoryRules,
@@ -32,6 +33,7 @@ __all__ = [
     "DiscussionCountQuery",
     "DiscussionQuery",
     "DiscussionsService",
+    "OfferIntegrationPackagesService",
     "OfferPackagesService",
     "OfferQuery",
     "OffersService",
