@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 
 from cdlink.octopia.models.base import CamelModel, Money, Quantity, RequiredText, UtcDatetime
 
@@ -112,6 +112,19 @@ class Offer(CamelModel):
             if tax.code.casefold() == "vat":
                 return tax.percent
         return None
+
+    @property
+    def promotions(self) -> list[DiscountComponent]:
+        """The promotions shown on the offer (``discountComponents``, as the sandbox shows
+        them; the real field is unknown), unreadable ones left out: the ``history`` of the
+        promotion rules."""
+        found = []
+        for raw in self.discount_components or ():
+            try:
+                found.append(DiscountComponent.model_validate(raw))
+            except ValidationError:
+                continue
+        return found
 
     def price_drift(self, expected: Decimal) -> Decimal | None:
         """How far the price Cdiscount holds (``integrationPrice``) is from ``expected``
