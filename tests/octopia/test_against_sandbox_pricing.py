@@ -204,7 +204,7 @@ def test_given_a_running_flash_sale_when_an_empty_list_is_sent_then_the_price_re
     assert reverted.promotions == []
 
 
-def test_given_an_ended_flash_sale_when_another_comes_within_48_hours_then_it_is_refused_before_sending(
+def test_given_an_ended_flash_sale_when_another_comes_within_48_hours_then_it_is_refused(
     sandbox: Sandbox, sandbox_client: OctopiaClient
 ) -> None:
     sku, now = first_sku(sandbox_client), sandbox_now(sandbox)
@@ -319,7 +319,8 @@ def test_given_competitors_when_the_price_drops_below_theirs_then_the_offer_beco
         if f.best_offer_details and not f.best_offer_details.is_best_offer
     )
     lowest = feedback.lowest_competitor
-    assert lowest is not None and lowest.total is not None
+    assert lowest is not None
+    assert lowest.total is not None
     assert feedback.best_offer_details is not None
     assert feedback.best_offer_details.best_offer_seller_id == lowest.seller_id
 
@@ -331,7 +332,8 @@ def test_given_competitors_when_the_price_drops_below_theirs_then_the_offer_beco
         read(sandbox_client, sku, expand=True).sales_channel_feedback
     )
 
-    assert after.best_offer_details is not None and after.best_offer_details.is_best_offer
+    assert after.best_offer_details is not None
+    assert after.best_offer_details.is_best_offer
     assert [c.seller_id for c in after.competing_offers] == [
         c.seller_id for c in feedback.competing_offers
     ]

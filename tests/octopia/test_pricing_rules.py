@@ -71,9 +71,7 @@ def test_given_a_valid_price_when_checked_then_no_problem() -> None:
     assert check_price(price) == []
 
 
-def test_given_a_strike_price_not_above_the_price_when_checked_then_it_is_named_with_its_limit() -> (
-    None
-):
+def test_given_a_strike_price_not_above_the_price_when_checked_then_its_limit_is_named() -> None:
     price = OfferPrice(
         price=Decimal("19.90"), origin_price=Decimal("19.90"), taxes=offer_taxes(Decimal(20))
     )
