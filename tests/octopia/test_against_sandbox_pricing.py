@@ -379,3 +379,21 @@ def test_given_a_5xx_on_an_xml_package_when_submitted_then_it_is_not_repeated(
     with pytest.raises(ServerError):
         sandbox_client.offer_integration_packages.submit_url(sandbox.put_file("x.zip", b"zip"))
     assert requests_to(sandbox, "xml_packages.create") == 1
+
+
+def test_given_a_sku_twice_in_an_xml_package_when_submitting_then_nothing_is_sent(
+    sandbox: Sandbox, sandbox_client: OctopiaClient
+) -> None:
+    sku = first_sku(sandbox_client)
+    offers = [XmlOffer(sku=sku, stock=1), XmlOffer(sku=sku, price=Decimal(0))]
+    problems = sandbox_client.offer_integration_packages.check(offers, now=sandbox_now(sandbox))
+    assert [(p.field, p.rule) for p in problems[sku]] == [
+        ("Offer.price", "price_positive"),
+        ("SellerProductId", "duplicate_offer"),
+    ]
+    with pytest.raises(RuleViolation) as raised:
+        sandbox_client.offer_integration_packages.submit(
+            offers, host=host_on(sandbox), now=sandbox_now(sandbox)
+        )
+    assert (raised.value.rule, raised.value.sent) == ("price_positive", False)
+    assert requests_to(sandbox, "xml_packages.create") == 0

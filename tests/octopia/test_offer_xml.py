@@ -111,3 +111,9 @@ def test_given_a_built_zip_when_the_sandbox_reads_it_then_it_finds_the_same_offe
     attributes, (element,) = xml_packages.read_offers(content)
     assert attributes["PackageType"] == "Full"
     assert element.attrib["EcoPart"] == "0.5"
+
+
+def test_given_a_sku_with_markup_characters_when_zipped_then_it_is_escaped_and_read_back() -> None:
+    sku = 'A&B <"1">'
+    _, (element,) = xml_packages.read_offers(build_offer_zip([offer(sku=sku)], name="x&y"))
+    assert element.attrib["SellerProductId"] == sku
