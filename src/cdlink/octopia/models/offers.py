@@ -95,9 +95,10 @@ class Offer(CamelModel):
     delivery_offers: list[Any] = Field(default_factory=list)
     sales_channel_feedback: dict[str, Any] | None = None
     origin_price: Money | None = None
-    taxes: list[OfferTax] | None = None
+    # Kept raw: an unexpected shape must not make the whole offer unreadable (see tax_lines).
+    taxes: list[Any] | None = None
     preparation_time: int | None = None
-    discount_components: list[dict[str, Any]] | None = None
+    discount_components: list[Any] | None = None
 
     @property
     def displayed_price(self) -> Decimal | None:
@@ -107,8 +108,20 @@ class Offer(CamelModel):
         return self.integration_price
 
     @property
+    def tax_lines(self) -> list[OfferTax]:
+        """The offer's taxes, unreadable ones left out."""
+        found = []
+        for raw in self.taxes or ():
+            try:
+                found.append(OfferTax.model_validate(raw))
+            except ValidationError:
+                continue
+        return found
+
+    @property
     def vat_percent(self) -> Decimal | None:
-        for tax in self.taxes or ():
+        """The VAT as a percentage, whether the offer gives it as ``20`` or as a rate."""
+        for tax in self.tax_lines:
             if tax.code.casefold() == "vat":
                 return tax.percent
         return None
