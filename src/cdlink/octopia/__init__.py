@@ -56,6 +56,7 @@ from cdlink.octopia.services import (
     ReturnQuery,
 )
 from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE
+from cdlink.octopia.services.pricing import ZipHost, result_violation
 from cdlink.octopia.tokens import CachedToken, InMemoryTokenStore, TokenStore
 
 __all__ = [
@@ -104,6 +105,8 @@ __all__ = [
     "ServerError",
     "TokenStore",
     "TransportError",
+    "ZipHost",
     "iterate_page_numbers",
     "resolve",
+    "result_violation",
 ]

@@ -32,6 +32,7 @@ from cdlink.octopia.services import (
     CommercialGesturesService,
     DiscussionsService,
     FinanceService,
+    OfferIntegrationPackagesService,
     OfferPackagesService,
     OffersService,
     OrderInvoicesService,
@@ -104,6 +105,9 @@ class OctopiaClient:
         self.orders = OrdersService(self._requester, **options)
         self.offers = OffersService(self._requester, **options)
         self.offer_packages = OfferPackagesService(self._requester, **options)
+        self.offer_integration_packages = OfferIntegrationPackagesService(
+            self._requester, **options
+        )
         self.categories = CategoriesService(self._requester, **options)
         self.brands = BrandsService(self._requester, **options)
         self.products = ProductsService(self._requester, **options)

@@ -115,9 +115,10 @@ def list_offers(call: Call) -> Response:
     variants, seller_id = call.state.config.variants, call.shop.seller_id
     items = []
     for offer in found:
-        body = offer_json(offer, seller_id, variants)
+        body = offer_json(offer, seller_id, variants, call.now)
         if fields or expand:
-            body["salesChannelFeedback"] = sales_channel_feedback(offer)
+            seed = call.state.config.seed
+            body["salesChannelFeedback"] = sales_channel_feedback(offer, call.now, seed)
         items.append(project(body, fields) if fields else body)
     headers = next_link(call, found[-1].seller_external_reference) if more else {}
     return json_response({"itemsPerPage": len(items), "items": items}, headers=headers)

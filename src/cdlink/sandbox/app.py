@@ -21,6 +21,7 @@ from cdlink.sandbox import (
     api_offers,
     api_orders,
     api_seller,
+    api_xml_packages,
 )
 from cdlink.sandbox.api_control import ROUTES as CONTROL_ROUTES
 from cdlink.sandbox.api_token import PATH as TOKEN_PATH
@@ -128,6 +129,8 @@ API_ROUTES: list[tuple[str, str, str, Handler]] = [
         "packages.results",
         api_offers.results,
     ),
+    ("POST", "/offer-integration-packages", "xml_packages.create", api_xml_packages.create),
+    ("GET", "/offer-integration-packages/{package_id}", "xml_packages.get", api_xml_packages.get),
     ("GET", "/categories", "categories.list", api_seller.category_list),
     ("GET", "/categories/count", "categories.count", api_seller.category_count),
     ("GET", "/categories/{reference}", "categories.get", api_seller.category),
@@ -158,7 +161,7 @@ def build_routes(state: SandboxState) -> list[BaseRoute]:
             if path.startswith("/sellers/a"):
                 endpoint = spelling_guard(state, path.rsplit("/", 1)[1], endpoint)
             routes.append(Route(API + path, endpoint, methods=[method]))
-    return [*routes, *CONTROL_ROUTES]
+    return [*routes, *CONTROL_ROUTES, *api_xml_packages.FILE_ROUTES]
 
 
 def spelling_guard(state: SandboxState, spelling: str, endpoint: Endpoint) -> Endpoint:

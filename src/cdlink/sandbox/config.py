@@ -95,6 +95,14 @@ class Variants(BaseModel):
             "(CreationQuotaExceeded), or the whole POST /products-integration answers 429."
         ),
     )
+    promotions_channel: Literal["xml_only", "json_too"] = Field(
+        "xml_only",
+        description=(
+            "Addendum §5: promotions (flash sales, sales) on Cdiscount go only through XML offer "
+            "packages (xml_only; a JSON request carrying price.discountComponents is Rejected), "
+            "or JSON offer packages carry them too (json_too)."
+        ),
+    )
     manual_check: Literal["none", "new_brands"] = Field(
         "none",
         description=(

@@ -222,7 +222,18 @@ class Controller:
             offer = shop.offers.get(reference)
             if offer is None:
                 raise SandboxError(f"no offer {reference}")
-            return offer_json(offer, shop.seller_id, self._state.config.variants)
+            now = self._state.clock.now()
+            return offer_json(offer, shop.seller_id, self._state.config.variants, now)
+
+    def put_file(self, name: str, content: bytes, base_url: str = "http://sandbox") -> str:
+        """Host a file (an XML offer package's zip) at ``/_sandbox/files/{name}``; its URL."""
+        with self._state.lock:
+            self._state.files[name] = content
+        return f"{base_url.rstrip('/')}/_sandbox/files/{name}"
+
+    def file(self, name: str) -> bytes | None:
+        with self._state.lock:
+            return self._state.files.get(name)
 
     def order_statuses(self, seller_id: int | None = None) -> dict[str, str]:
         """Every order of the shop and its status, by order id (to compare a client's copy)."""

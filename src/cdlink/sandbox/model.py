@@ -58,6 +58,9 @@ class Offer:
     delivery_modes: list[DeliveryOffer]
     created_at: datetime
     updated_at: datetime
+    # Promotions (``promotions.Promotion``) and the competitors' price anchor (``competition``).
+    promotions: list[Any] = dataclasses.field(default_factory=list)
+    market_price: Decimal | None = None
 
     def offer_id(self, seller_id: int) -> str:
         return f"{seller_id}_{self.product_reference}_{self.condition}_{CHANNEL}"

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from cdlink.sandbox import promotions
 from cdlink.sandbox.catalog import CatalogProduct, Referential
 from cdlink.sandbox.lifecycle import Timers
 from cdlink.sandbox.model import Offer, OfferRequestResult, Package
@@ -74,8 +75,6 @@ def integrate(
     if not package.requests:
         package.state = "Rejected"
         return
-    vat_format = timers.config.variants.vat_format
-    strict = timers.config.offers_require_product
     references = Counter(item.get("sellerExternalReference") for item in package.requests)
     for item in package.requests:
         reference = item.get("sellerExternalReference")
@@ -83,20 +82,55 @@ def integrate(
             message = "the same sellerExternalReference appears twice in the package"
             result = OfferRequestResult(reference, "Duplicated", [("DuplicatedOffer", message)])
         else:
-            result = integrate_one(
-                shop,
-                package.package_type,
-                item,
-                vat_format,
-                now,
-                referential=referential,
-                strict=strict,
+            result = integrate_priced(
+                timers, shop, package.package_type, item, now=now, referential=referential
             )
         package.results.append(result)
     package.state = "Integrated"
     shop.count("packages.integrated")
     due = now + timedelta(seconds=timers.config.package_results_retention_seconds)
     timers.schedule(due, "package.expire", shop.seller_id, package.package_id)
+
+
+def integrate_priced(
+    timers: Timers,
+    shop: SellerShop,
+    package_type: str,
+    item: dict[str, Any],
+    *,
+    now: datetime,
+    referential: Referential,
+) -> OfferRequestResult:
+    """``integrate_one``, with the promotions a request's ``price.discountComponents`` carry
+    (only in the ``promotions_channel="json_too"`` variant; Rejected otherwise)."""
+    config = timers.config
+    price = item.get("price")
+    components = price.get("discountComponents") if isinstance(price, dict) else None
+    planned = None
+    if isinstance(price, dict) and components is not None and package_type != "Delete":
+        reference = str(item.get("sellerExternalReference", ""))
+        if config.variants.promotions_channel == "xml_only":
+            message = "sales and flash sales on Cdiscount go through XML offer packages"
+            return OfferRequestResult(reference, "Rejected", [("PromotionsNotSupported", message)])
+        existing = shop.offers.get(reference)
+        current = existing.promotions if existing else []
+        planned, problems = promotions.plan(current, components, now)
+        if planned is None:
+            return OfferRequestResult(reference, "Rejected", problems)
+        item = {**item, "price": {k: v for k, v in price.items() if k != "discountComponents"}}
+    result = integrate_one(
+        shop,
+        package_type,
+        item,
+        config.variants.vat_format,
+        now,
+        referential=referential,
+        strict=config.offers_require_product,
+    )
+    offer = shop.offers.get(result.seller_external_reference)
+    if planned is not None and result.integration_status == "Integrated" and offer is not None:
+        offer.promotions = planned
+    return result
 
 
 def integrate_one(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from cdlink.sandbox import pricing
+from cdlink.sandbox import competition, pricing, promotions
 from cdlink.sandbox.config import Variants
 from cdlink.sandbox.model import (
     CHANNEL,
@@ -220,8 +220,11 @@ def taxes_json(taxes: list[Tax], variants: Variants) -> list[dict[str, Any]]:
     return result
 
 
-def offer_json(offer: Offer, seller_id: int, variants: Variants) -> dict[str, Any]:
-    return {
+def offer_json(
+    offer: Offer, seller_id: int, variants: Variants, now: datetime | None = None
+) -> dict[str, Any]:
+    shown = offer.price if now is None else promotions.facial_price(offer, now)
+    body = {
         "sellerId": seller_id,
         "offerId": offer.offer_id(seller_id),
         "sellerExternalReference": offer.seller_external_reference,
@@ -233,7 +236,7 @@ def offer_json(offer: Offer, seller_id: int, variants: Variants) -> dict[str, An
         "condition": offer.condition,
         "salesChannelId": CHANNEL,
         "integrationPrice": money(offer.price),
-        "facialPrice": {"price": money(offer.price)},
+        "facialPrice": {"price": money(shown)},
         "originPrice": None if offer.origin_price is None else money(offer.origin_price),
         "taxes": taxes_json(offer.taxes, variants),
         "quantity": offer.quantity,
@@ -247,13 +250,57 @@ def offer_json(offer: Offer, seller_id: int, variants: Variants) -> dict[str, An
             for mode in offer.delivery_modes
         ],
     }
+    if offer.promotions and now is not None:
+        body["discountComponents"] = [promotion_json(p, now) for p in offer.promotions]
+    return body
 
 
-def sales_channel_feedback(offer: Offer) -> dict[str, Any]:
+def promotion_json(promotion: promotions.Promotion, now: datetime) -> dict[str, Any]:
+    """A promotion as the sandbox shows it on an offer (the real shape is unknown)."""
+    body: dict[str, Any] = {
+        "type": promotion.kind,
+        "discountUnit": "Percentage",
+        "discountValue": money(promotion.percent),
+        "startDate": timestamp(promotion.start),
+        "endDate": timestamp(promotion.end),
+        "status": promotion.status(now),
+    }
+    if promotion.reference_price is not None:
+        body["salesReferencePrice"] = money(promotion.reference_price)
+    return body
+
+
+def sales_channel_feedback(
+    offer: Offer, now: datetime | None = None, seed: int = 0
+) -> dict[str, Any]:
+    """Best offer and competing offers (Cdiscount only); see ``competition``."""
+    own = offer.price if now is None else promotions.facial_price(offer, now)
+    own_shipping = min((mode.cost for mode in offer.delivery_modes), default=Decimal(0))
+    others = competition.competitors(offer, seed)
+    best_price, best_shipping, best_seller = own, own_shipping, None
+    if others and others[0].total < own + own_shipping:
+        best = others[0]
+        best_price, best_shipping, best_seller = best.price, best.shipping_cost, best.seller_id
     return {
-        "bestOfferDetails": {"isBestOffer": True, "bestPrice": money(offer.price)},
+        "bestOfferDetails": {
+            "isBestOffer": best_seller is None,
+            "bestPrice": money(best_price),
+            "bestShippingCost": money(best_shipping),
+            "bestOfferSellerId": best_seller,
+            "competingOffersCount": len(others),
+        },
         "offerQuality": {"scoreReasons": []},
-        "competingOffers": [],
+        "competingOffers": [
+            {
+                "sellerId": c.seller_id,
+                "sellerName": c.seller_name,
+                "price": money(c.price),
+                "shippingCost": money(c.shipping_cost),
+                "condition": c.condition,
+                "isBestOffer": c.seller_id == best_seller,
+            }
+            for c in others
+        ],
         "productInformation": {"productReviewsAverageRating": None, "productReviewsCount": 0},
     }
 

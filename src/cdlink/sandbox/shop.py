@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from cdlink.sandbox.catalog import ProductShop
 from cdlink.sandbox.invoices import InvoiceBook
@@ -70,6 +71,7 @@ class SellerShop:
         self.by_created = OrderIndex()
         self.packages: dict[str, Package] = {}
         self.package_order: list[str] = []
+        self.xml_packages: dict[str, Any] = {}  # xml_packages.XmlPackage by id
         self.cancellations: list[CancellationRequest] = []
         self.counters: dict[str, int] = {}
         self.discussions: dict[str, Discussion] = {}

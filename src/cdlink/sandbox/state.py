@@ -16,7 +16,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cdlink.core.clock import Clock, SystemClock
-from cdlink.sandbox import after_sales, catalog, discussions, lifecycle, packages
+from cdlink.sandbox import (
+    after_sales,
+    catalog,
+    discussions,
+    lifecycle,
+    packages,
+    xml_packages,
+)
 from cdlink.sandbox.auth import Authority, Credentials
 from cdlink.sandbox.config import SandboxConfig
 from cdlink.sandbox.faults import FaultEngine
@@ -78,6 +85,7 @@ class SandboxState:
         self.traces = 0
         self.order_cache = OrderCache()
         self.token_lifetime = self.config.token_lifetime_seconds
+        self.files: dict[str, bytes] = {}  # zips hosted for XML offer packages
         self.request_log: deque[dict[str, Any]] = deque(maxlen=2000)
         self.credentials = self.default_credentials(self.config.seller_id)
         self.authority.add_client(
@@ -136,20 +144,30 @@ class SandboxState:
         if kind == "products.integrate":
             catalog.integrate(self, shop.catalog, self.referential, target, due)
             return
-        if kind.startswith("package."):
-            package = shop.packages.get(target)
-            if package is None:
-                return
-            if kind == "package.pending":
-                packages.to_pending(self, shop, package, due)
-            elif kind == "package.integrate":
-                packages.integrate(self, shop, package, due, self.referential)
-            elif kind == "package.expire":
-                packages.expire(package)
+        if kind.startswith(("package.", "xmlpackage.")):
+            self.dispatch_package(shop, kind, target, due)
             return
         order = shop.orders.get(target)
         if order is not None:
             self.dispatch_order(shop, kind, order, due)
+
+    def dispatch_package(self, shop: SellerShop, kind: str, target: str, due: datetime) -> None:
+        if kind == "xmlpackage.integrate":
+            xml_package = shop.xml_packages.get(target)
+            if xml_package is not None:
+                xml_packages.integrate(
+                    self, shop, xml_package, due, referential=self.referential, files=self.files
+                )
+            return
+        package = shop.packages.get(target)
+        if package is None:
+            return
+        if kind == "package.pending":
+            packages.to_pending(self, shop, package, due)
+        elif kind == "package.integrate":
+            packages.integrate(self, shop, package, due, self.referential)
+        elif kind == "package.expire":
+            packages.expire(package)
 
     def dispatch_order(self, shop: SellerShop, kind: str, order: Order, due: datetime) -> None:
         if kind == "order.visible":

@@ -19,6 +19,7 @@ from cdlink.octopia.services.finance import (
 )
 from cdlink.octopia.services.offers import OfferPackagesService, OfferQuery, OffersService
 from cdlink.octopia.services.orders import OrderQuery, OrdersService
+from cdlink.octopia.services.pricing import OfferIntegrationPackagesService
 from cdlink.octopia.services.products import (
     BrandsService,
     CategoryRules,
@@ -39,6 +40,7 @@ __all__ = [
     "DiscussionQuery",
     "DiscussionsService",
     "FinanceService",
+    "OfferIntegrationPackagesService",
     "OfferPackagesService",
     "OfferQuery",
     "OffersService",

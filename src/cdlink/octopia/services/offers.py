@@ -9,14 +9,15 @@ days by Octopia).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from cdlink.octopia.errors import Conflict, InvalidRequest
+from cdlink.octopia.errors import Conflict, InvalidRequest, RuleViolation
 from cdlink.octopia.models.offers import (
+    DiscountComponent,
     Offer,
     OfferPackage,
     OfferRequest,
@@ -25,6 +26,8 @@ from cdlink.octopia.models.offers import (
     PackageState,
     PackageType,
 )
+from cdlink.octopia.models.pricing import coalesce
+from cdlink.octopia.models.pricing_rules import PriceProblem, check_offer_request
 from cdlink.octopia.pagination import Page, iterate_cursor
 from cdlink.octopia.responses import json_body, malformed
 from cdlink.octopia.services.base import Service, api_time, segment
@@ -149,6 +152,40 @@ class OfferPackagesService(Service):
         self.mark_ready(package_id)
         return package_id
 
+    def check_updates(
+        self,
+        requests: Iterable[OfferRequest],
+        *,
+        now: datetime,
+        history: Mapping[str, Sequence[DiscountComponent]] | None = None,
+    ) -> dict[str, list[PriceProblem]]:
+        """The price and promotion problems of each request, by SKU (empty: all good)."""
+        problems: dict[str, list[PriceProblem]] = {}
+        for request in requests:
+            sku = request.seller_external_reference
+            found = check_offer_request(request, now=now, history=(history or {}).get(sku, ()))
+            if found:
+                problems.setdefault(sku, []).extend(found)
+        return problems
+
+    def submit_updates(
+        self,
+        requests: Iterable[OfferRequest],
+        *,
+        now: datetime,
+        history: Mapping[str, Sequence[DiscountComponent]] | None = None,
+    ) -> str:
+        """One ``Update`` package: the requests are merged per SKU (stock and price of a SKU
+        travel together), checked against the price and promotion rules (``RuleViolation``,
+        ``sent=False``, before anything is sent), then submitted; return the package id."""
+        batch = coalesce(requests)
+        if not batch:
+            raise ValueError("a package holds at least one offer request")
+        problems = self.check_updates(batch, now=now, history=history)
+        if problems:
+            raise refuse_problems(problems)
+        return self.submit(PackageType.UPDATE, batch)
+
     def results_pages(
         self, package_id: str, *, limit: int = MAXIMUM_REQUESTS_PER_CALL
     ) -> Iterator[Page[OfferRequestResult]]:
@@ -179,6 +216,18 @@ class OfferPackagesService(Service):
                 OfferPackage, "/offer-packages", link=link, params=params
             )
         )
+
+
+def refuse_problems(problems: Mapping[str, Sequence[PriceProblem]]) -> RuleViolation:
+    """The ``RuleViolation`` (``sent=False``) naming the first of ``problems``."""
+    sku, found = next(iter(problems.items()))
+    first = found[0]
+    return RuleViolation(
+        f"{first.rule}: offer {sku}, {first.field}: {first.description} "
+        f"({len(found)} problem(s) in this offer, {len(problems)} offer(s) in all)",
+        rule=first.rule,
+        sent=False,
+    )
 
 
 def _package_id(response: httpx.Response) -> str:
