@@ -41,7 +41,7 @@ from cdlink.octopia.errors import (
 from cdlink.octopia.pagination import Page, RejectedItem, iterate_page_numbers
 from cdlink.octopia.policy import FAILURE_POLICY, Action, FailureType, Resolution, resolve
 from cdlink.octopia.problems import Problem
-from cdlink.octopia.retry import RetryPolicy
+from cdlink.octopia.retry import CallInterrupted, RetryPolicy, StopAwareSleep
 from cdlink.octopia.services import OfferQuery, OrderQuery
 from cdlink.octopia.services.orders import MAXIMUM_PAGE_SIZE
 from cdlink.octopia.tokens import CachedToken, InMemoryTokenStore, TokenStore
@@ -57,6 +57,7 @@ __all__ = [
     "BudgetPolicy",
     "BudgetStore",
     "CachedToken",
+    "CallInterrupted",
     "ClientCredentials",
     "Conflict",
     "Credentials",
@@ -81,6 +82,7 @@ __all__ = [
     "Resolution",
     "RetryPolicy",
     "ServerError",
+    "StopAwareSleep",
     "TokenStore",
     "TransportError",
     "iterate_page_numbers",

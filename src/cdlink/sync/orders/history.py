@@ -30,7 +30,7 @@ from cdlink.sync.engine.bindings import raced
 from cdlink.sync.engine.errors import RetryLater
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.schedules import request_run, retry_dead
-from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.engine.streams import BULK, StreamContext
 from cdlink.sync.engine.windows import Window
 from cdlink.sync.orders.stream import OrderRecord, OrdersImporter
 
@@ -47,6 +47,7 @@ class OrdersHistoryImporter(OrdersImporter):
 
     name = STREAM
     default_interval = 60  # picks up a queued import, or one a crash interrupted
+    lane = BULK  # hours of orders: never in the way of the live orders stream
     window_size = timedelta(hours=6)
 
     def __init__(self) -> None:
@@ -73,6 +74,7 @@ class OrdersHistoryImporter(OrdersImporter):
     def work(self, context: StreamContext, import_id: int) -> None:
         start, end = self.begin(context, import_id)
         while start < end:
+            context.check_stop()  # each window commits with the import's progress
             window = Window(start, min(start + self.window_size, end))
             if not self.import_history_window(context, import_id, window):
                 return  # cancelled meanwhile: what was committed stays
