@@ -60,6 +60,7 @@ def worker(
         broker,
         threads=settings.sync_worker_threads,
         live_threads=settings.sync_live_threads,
+        live_broker=build_broker(settings.redis_url, settings.sync_redis_namespace),
         lanes=lanes,
     )
     stopped = threading.Event()

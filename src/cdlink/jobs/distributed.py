@@ -6,9 +6,10 @@ them. Dramatiq's own retries are off: a failed run is retried by the schedule th
 chose, stored in the database, so a retry survives any process.
 
 Two queues, one per lane (``cdlink.jobs.lanes``): ``streams-live`` for the live streams (new
-orders, order actions) and ``streams`` for the bulk ones. A worker's general threads consume both,
-live messages first; its ``live_threads`` more consume only ``streams-live``, so a live run never
-waits behind long imports. ``cdlink worker --lane live`` or ``--lane bulk`` consumes one lane only.
+orders, order actions) and ``streams`` for the bulk ones. A worker's ``live_threads`` (1 by
+default) consume ``streams-live`` and its general threads ``streams``, so a live run never waits
+behind long imports; with no live threads, the general threads consume both, live messages first.
+``cdlink worker --lane live`` or ``--lane bulk`` consumes one lane only, on all its threads.
 
 Stopping (SIGTERM) sets the environment's ``stopping`` event, so running jobs stop at their next
 step, and waits at most ``CDLINK_SHUTDOWN_SECONDS`` for them; Dramatiq's threads are daemons, so a
@@ -79,7 +80,13 @@ class StreamActor:
 
 class Worker:
     """Dramatiq workers running stream jobs until ``stop``: ``threads`` general threads on the
-    ``lanes`` given, and ``live_threads`` more on the live lane alone (when it is among them)."""
+    ``lanes`` given, and ``live_threads`` more on the live lane alone (when it is among them).
+
+    The reserved live threads are a second Dramatiq worker on a broker of its own
+    (``live_broker``; Dramatiq wants one worker per broker). When it exists, the general threads
+    leave the live queue to it: a Dramatiq consumer fetches messages ahead for its threads, so a
+    live message fetched by busy general threads would wait behind their long jobs.
+    """
 
     def __init__(
         self,
@@ -88,23 +95,26 @@ class Worker:
         *,
         threads: int,
         live_threads: int = 0,
+        live_broker: RedisBroker | None = None,
         lanes: Iterable[str] = (LIVE, BULK),
     ) -> None:
         self.environment = environment
-        self.broker = broker
         self.actor = StreamActor(broker, environment)
         lanes = [lane for lane in QUEUES if lane in set(lanes)]
+        # Reserved threads only beside general ones that consume both lanes.
+        reserved = live_threads > 0 and live_broker is not None and lanes == [LIVE, BULK]
+        general = [BULK] if reserved else lanes
         self.worker = dramatiq.Worker(
-            broker, queues={QUEUES[lane] for lane in lanes}, worker_threads=threads
+            broker, queues={QUEUES[lane] for lane in general}, worker_threads=threads
         )
-        self.workers = [self.worker]
-        if LIVE in lanes and live_threads > 0:
-            self.workers.append(
-                dramatiq.Worker(broker, queues={LIVE_QUEUE}, worker_threads=live_threads)
-            )
+        self.workers = [(self.worker, broker)]
+        if reserved and live_broker is not None:
+            StreamActor(live_broker, environment)
+            live = dramatiq.Worker(live_broker, queues={LIVE_QUEUE}, worker_threads=live_threads)
+            self.workers.append((live, live_broker))
 
     def start(self) -> None:
-        for worker in self.workers:
+        for worker, _ in self.workers:
             worker.start()
 
     def stop(self, timeout_ms: int | None = None) -> None:
@@ -114,9 +124,9 @@ class Worker:
             timeout_ms = int(self.environment.settings.shutdown_seconds * 1000)
         deadline = time.monotonic() + timeout_ms / 1000
         self.environment.stopping.set()
-        for worker in self.workers:
+        for worker, broker in self.workers:
             worker.stop(timeout=max(0, int((deadline - time.monotonic()) * 1000)))
-        self.broker.close()
+            broker.close()
 
 
 class SchedulerLoop:
