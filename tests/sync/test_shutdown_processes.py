@@ -67,9 +67,7 @@ def test_given_a_stock_push_stuck_on_the_marketplace_when_serve_gets_sigterm_the
         clear_faults(market)
         second = start(command, env, log)
         try:
-            wait_until(
-                lambda: confirmed_quantity(shop) == QUANTITY, alive=second, what="the push"
-            )
+            wait_until(lambda: confirmed_quantity(shop) == QUANTITY, alive=second, what="the push")
         finally:
             stop_quietly(second)
         assert marketplace_quantity(market, shop.reference) == QUANTITY
