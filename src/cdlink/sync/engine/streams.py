@@ -43,6 +43,8 @@ from cdlink.sync.engine.leases import Lease
 #: stores its clients share (``cdlink.jobs.marketplace``).
 ClientFactory = Callable[[Connection], OctopiaClient]
 
+PageT = TypeVar("PageT")
+
 #: The lanes of streams: ``live`` runs on reserved workers, ``bulk`` on the others.
 LIVE, BULK = "live", "bulk"
 
@@ -101,6 +103,12 @@ class StreamContext:
         """Raise ``RunStopped`` if the process is shutting down; call it between two steps."""
         if self.stopping.is_set():
             raise RunStopped(f"{self.stream}: stopped for the shutdown, resumes at the next start")
+
+    def until_stopped(self, pages: Iterable[PageT]) -> Iterator[PageT]:
+        """``pages`` (a marketplace listing), checking for the shutdown before each one."""
+        for page in pages:
+            yield page
+            self.check_stop()
 
     def pause(self, seconds: float) -> None:
         """Wait ``seconds``, or less when the process shuts down (then ``RunStopped``)."""

@@ -123,7 +123,7 @@ class OrdersHistoryImporter(OrdersImporter):
     def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
         query = OrderQuery(created_at_min=window.start, created_at_max=window.end - _JUST_BEFORE)
         records: list[OrderRecord] = []
-        for page in context.client().orders.list_pages(query):
+        for page in context.until_stopped(context.client().orders.list_pages(query)):
             records.extend(item for item in page.items if _created_in(item, window))
             records.extend(page.rejected)
         return records
