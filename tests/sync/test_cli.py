@@ -145,7 +145,7 @@ def stop_once_listening(original: object) -> threading.Thread:
 @pytest.mark.redis
 @pytest.mark.parametrize(
     ("command", "said"),
-    [("worker", "finishing the jobs in progress"), ("scheduler", "cdlink scheduler: stopped")],
+    [("worker", "stopping the jobs in progress"), ("scheduler", "cdlink scheduler: stopped")],
 )
 def test_given_a_runtime_command_when_sent_sigterm_then_it_stops_cleanly(
     shop: Database,

@@ -105,7 +105,7 @@ class StreamContext:
             raise RunStopped(f"{self.stream}: stopped for the shutdown, resumes at the next start")
 
     def until_stopped(self, pages: Iterable[PageT]) -> Iterator[PageT]:
-        """``pages`` (a marketplace listing), checking for the shutdown before each one."""
+        """``pages`` (a marketplace listing), checking for the shutdown before fetching the next."""
         for page in pages:
             yield page
             self.check_stop()
