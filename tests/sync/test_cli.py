@@ -124,6 +124,16 @@ def test_given_a_missing_plugin_when_the_worker_starts_then_it_says_what_to_chec
     assert "no.such.module" in result.output
 
 
+def test_given_an_unknown_lane_when_the_worker_starts_then_it_names_the_lanes(
+    shop: Database,
+) -> None:
+    result = runner.invoke(app, ["worker", "--lane", "fast"])
+
+    assert result.exit_code == 1
+    assert "unknown lane fast" in result.output
+    assert "live, bulk" in result.output
+
+
 def stop_once_listening(original: object) -> threading.Thread:
     """SIGTERM this process once the command under test has put its own handler in place."""
 
@@ -145,7 +155,7 @@ def stop_once_listening(original: object) -> threading.Thread:
 @pytest.mark.redis
 @pytest.mark.parametrize(
     ("command", "said"),
-    [("worker", "finishing the jobs in progress"), ("scheduler", "cdlink scheduler: stopped")],
+    [("worker", "stopping the jobs in progress"), ("scheduler", "cdlink scheduler: stopped")],
 )
 def test_given_a_runtime_command_when_sent_sigterm_then_it_stops_cleanly(
     shop: Database,

@@ -1,4 +1,8 @@
-"""``cdlink worker`` and ``cdlink scheduler``: the distributed runtime's two processes."""
+"""``cdlink worker`` and ``cdlink scheduler``: the distributed runtime's two processes.
+
+Both stop cleanly on SIGTERM or Ctrl+C within ``CDLINK_SHUTDOWN_SECONDS`` (and a little), with
+status 0: the worker's running jobs stop at their next step, the scheduler after its tick.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from types import FrameType
 import typer
 from redis import Redis
 
-from cdlink.cli.context import friendly, load_settings
+from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.core.clock import SystemClock
 from cdlink.core.settings import Settings
-from cdlink.jobs.distributed import SchedulerLoop, Worker, build_broker
+from cdlink.jobs.distributed import QUEUES, SchedulerLoop, Worker, build_broker
 from cdlink.jobs.environment import JobEnvironment, load_plugins
 from cdlink.jobs.marketplace import shared_clients
 from cdlink.jobs.redis_faults import ensure_redis
@@ -26,31 +30,71 @@ log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 PLUGINS = typer.Option([], "--plugin", help="Import this module first (it registers streams).")
+LANES = typer.Option(
+    [],
+    "--lane",
+    help="Consume only this lane's queue (live or bulk; repeatable). Default: every lane.",
+)
 
 
 @friendly
 def worker(
     threads: int | None = typer.Option(None, help="Worker threads [CDLINK_SYNC_WORKER_THREADS]."),
+    live_threads: int | None = typer.Option(
+        None, help="More threads for the live lane alone [CDLINK_SYNC_LIVE_THREADS]."
+    ),
+    lane: list[str] = LANES,
     plugin: list[str] = PLUGINS,
 ) -> None:
-    """Run stream jobs from the Redis queue until stopped (SIGTERM or Ctrl+C)."""
+    """Run stream jobs from the Redis queues until stopped (SIGTERM or Ctrl+C)."""
     load_plugins(plugin)
-    settings = load_settings(sync_worker_threads=threads)
+    settings = load_settings(sync_worker_threads=threads, sync_live_threads=live_threads)
     ensure_redis(settings.redis_url)
+    lanes = _lanes(lane)
     database = _database(settings)
     broker = build_broker(settings.redis_url, settings.sync_redis_namespace)
     clock = SystemClock()
-    clients = shared_clients(settings, clock, Redis.from_url(settings.redis_url))
-    environment = JobEnvironment(settings, database, clock, clients=clients)
-    process = Worker(environment, broker, threads=settings.sync_worker_threads)
+    stopping = threading.Event()
+    clients = shared_clients(settings, clock, Redis.from_url(settings.redis_url), stopping=stopping)
+    environment = JobEnvironment(settings, database, clock, clients=clients, stopping=stopping)
+    process = Worker(
+        environment,
+        broker,
+        threads=settings.sync_worker_threads,
+        live_threads=settings.sync_live_threads,
+        live_broker=build_broker(settings.redis_url, settings.sync_redis_namespace),
+        lanes=lanes,
+    )
     stopped = threading.Event()
     with _stop_on_signals(stopped):
         process.start()
-        typer.echo(f"cdlink worker: {settings.sync_worker_threads} thread(s), waiting for jobs")
+        typer.echo(
+            f"cdlink worker: {settings.sync_worker_threads} thread(s) on {', '.join(lanes)}"
+            f"{_live_note(settings, lanes)}, waiting for jobs"
+        )
         stopped.wait()
-        typer.echo("cdlink worker: finishing the jobs in progress")
+        typer.echo(
+            "cdlink worker: stopping the jobs in progress "
+            f"(at most {settings.shutdown_seconds:g} s)"
+        )
         process.stop()
     database.dispose()
+
+
+def _lanes(chosen: list[str]) -> list[str]:
+    unknown = sorted(set(chosen) - set(QUEUES))
+    if unknown:
+        fail(
+            f"unknown lane {', '.join(unknown)}",
+            f"Choose among: {', '.join(QUEUES)} (or leave --lane out for every lane).",
+        )
+    return [name for name in QUEUES if not chosen or name in chosen]
+
+
+def _live_note(settings: Settings, lanes: list[str]) -> str:
+    if "live" not in lanes or settings.sync_live_threads == 0:
+        return ""
+    return f" + {settings.sync_live_threads} on live only"
 
 
 @friendly

@@ -1,11 +1,22 @@
-"""``cdlink serve`` and ``cdlink demo``: run the web app."""
+"""``cdlink serve`` and ``cdlink demo``: run the web app.
+
+SIGTERM or Ctrl+C stops it cleanly within ``CDLINK_SHUTDOWN_SECONDS`` (and a little): the signal
+tells the embedded runtime's jobs to stop at once, while the server stops taking requests and
+lets those in flight finish; then the runtime waits for its jobs until the same deadline. The
+process then ends with status 0.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
+import sys
+from collections.abc import Callable, Generator
 from pathlib import Path
+from types import FrameType
 
 import typer
 import uvicorn
@@ -143,14 +154,49 @@ def run_server(
     app = create_app(
         settings, database=database, connection_checker=connection_checker, transports=transports
     )
-    try:
+    runtime = app.state.sync_runtime
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_seconds)),
         # X-Forwarded-For is read by the access guard, from CDLINK_TRUSTED_PROXIES only: uvicorn
         # would otherwise believe it from any loopback peer.
-        uvicorn.run(
-            app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False
-        )
+        proxy_headers=False,
+    )
+    server = StoppingServer(config, on_stop=runtime.request_stop if runtime else None)
+    try:
+        server.run()
     finally:
         database.dispose()
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run: the server could not start
+
+
+class StoppingServer(uvicorn.Server):
+    """uvicorn's server, telling the embedded runtime to stop as soon as the signal comes, and
+    ending with status 0 after a clean stop (uvicorn raises the signal again once it is done,
+    which would end the process as killed by SIGTERM)."""
+
+    def __init__(self, config: uvicorn.Config, *, on_stop: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self.on_stop = on_stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.on_stop is not None:
+            self.on_stop()
+        super().handle_exit(sig, frame)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        handled = (signal.SIGINT, signal.SIGTERM)
+        previous = {number: signal.signal(number, self.handle_exit) for number in handled}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def ensure_port_free(host: str, port: int) -> None:

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     # Start the scheduler and worker threads inside `cdlink serve` (runtime "embedded" only).
     sync_embedded_enabled: bool = True
     sync_worker_threads: int = Field(default=2, ge=1, le=64)
+    # More threads (embedded) or worker threads (`cdlink worker`) kept for the live lane only
+    # (new orders, order actions), so they never wait behind a history import.
+    sync_live_threads: int = Field(default=1, ge=0, le=64)
+    # After SIGTERM, how long running jobs get to stop at their next step before the process
+    # exits anyway (what they did not commit is done again at the next start).
+    shutdown_seconds: float = Field(default=6.0, ge=0, le=600)
     # How often the scheduler looks for due streams, in seconds.
     sync_tick_seconds: float = Field(default=1.0, gt=0, le=60)
     # The interval of near-continuous polling (the default for orders), in seconds.

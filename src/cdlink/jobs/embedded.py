@@ -1,20 +1,27 @@
 """The embedded runtime: the scheduler and a worker thread pool inside the web app's process.
 
 ``cdlink serve`` starts it from the app's lifespan when ``CDLINK_RUNTIME=embedded``. One thread
-ticks the scheduler; due streams run on a small pool. Stopping waits for running streams to
-finish their current step; anything not committed is simply done again at the next start.
+ticks the scheduler; due streams run on a pool with lanes (``cdlink.jobs.lanes``): general
+threads, plus threads kept for the live streams (new orders, order actions).
+
+Stopping (SIGTERM) sets the environment's ``stopping`` event: waiting jobs are dropped, running
+ones stop at their next step (their waits end at once), and the runtime waits for them at most
+``CDLINK_SHUTDOWN_SECONDS``. A run still inside a marketplace call after that is left behind (its
+thread is a daemon); anything not committed is simply done again at the next start.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from concurrent.futures import Future
 
 from cdlink.core.errors import CdlinkError
 from cdlink.jobs.backoff import Backoff
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
+from cdlink.jobs.lanes import LanePool
 from cdlink.jobs.scheduler import Scheduler
 from cdlink.sync.engine.runner import RunReport
 
@@ -29,36 +36,61 @@ class EmbeddedRuntime:
         self.scheduler = Scheduler(environment)
         self.tick_seconds = environment.settings.sync_tick_seconds
         self.backoff = Backoff(base=self.tick_seconds)
-        self._stopped = threading.Event()
         self._woken = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: LanePool[JobRequest, RunReport] | None = None
+        self._deadline: float | None = None
 
     @property
     def running(self) -> bool:
         return self._thread is not None
 
+    @property
+    def stopping(self) -> threading.Event:
+        return self.environment.stopping
+
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._stopped.clear()
+        self.stopping.clear()
+        self._deadline = None
         # The embedded queue lived in this process's memory: what it held is gone, queue it again.
         self.scheduler.forget_queued()
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.environment.settings.sync_worker_threads,
-            thread_name_prefix="cdlink-worker",
+        settings = self.environment.settings
+        self._pool = LanePool(
+            self._perform,
+            threads=settings.sync_worker_threads,
+            live_threads=settings.sync_live_threads,
         )
         self._thread = threading.Thread(target=self._loop, name="cdlink-scheduler", daemon=True)
         self._thread.start()
         log.info("embedded sync runtime started")
 
+    def request_stop(self) -> None:
+        """Tell the scheduler and the running jobs to stop (at SIGTERM, before ``stop`` waits);
+        the shutdown budget (``CDLINK_SHUTDOWN_SECONDS``) counts from the first call."""
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.environment.settings.shutdown_seconds
+        self.stopping.set()
+        self._woken.set()
+
     def stop(self) -> None:
+        """Stop; running jobs get until the shutdown budget is spent, then are left behind."""
         if self._thread is None or self._pool is None:
             return
-        self._stopped.set()
-        self._woken.set()
-        self._thread.join()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.request_stop()
+        deadline = self._deadline or time.monotonic()
+        budget = self.environment.settings.shutdown_seconds
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+        self._pool.close()
+        left = self._pool.join(max(0.0, deadline - time.monotonic()))
+        if left:
+            log.warning(
+                "%d job(s) still inside a marketplace call after %.0f s are left behind; "
+                "what they did not commit is done again at the next start",
+                len(left),
+                budget,
+            )
         self._thread = self._pool = None
         log.info("embedded sync runtime stopped")
 
@@ -67,14 +99,16 @@ class EmbeddedRuntime:
         self._woken.set()
 
     def tick(self) -> list[Future[RunReport]]:
-        """Queue the due streams on the pool; returns their futures."""
+        """Queue the due streams on the pool, each in its lane; returns their futures."""
         if self._pool is None:
             raise RuntimeError("the embedded runtime is not started")
-        pool = self._pool
-        return [pool.submit(self._perform, request) for request in self.scheduler.tick()]
+        pool, registry = self._pool, self.environment.registry
+        return [
+            pool.submit(request, registry.lane(request.stream)) for request in self.scheduler.tick()
+        ]
 
     def _loop(self) -> None:
-        while not self._stopped.is_set():
+        while not self.stopping.is_set():
             self._woken.wait(self.tick_once())
             self._woken.clear()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +29,9 @@ class JobEnvironment:
     policy: FailurePolicy = field(default_factory=lambda: DEFAULT_POLICY)
     #: Builds a connection's marketplace client (``cdlink.jobs.marketplace``); None: no client.
     clients: ClientFactory | None = None
+    #: Set at the shutdown: running jobs stop at their next step, their waits end at once. Give
+    #: the same event to the marketplace clients (``stopping=``) so their waits end too.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def runner(self) -> StreamRunner:
         settings = self.settings
@@ -44,6 +48,7 @@ class JobEnvironment:
             policy=self.policy,
             options=options,
             clients=self.clients,
+            stopping=self.stopping,
         )
 
 

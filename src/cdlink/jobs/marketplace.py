@@ -6,12 +6,16 @@ token and budget stores the runtime shares.
 - Distributed runtime: Redis stores (``cdlink.jobs.redis_stores``) shared by every worker, so all
   workers together respect one seller's budget and reuse one token.
 
+Given the runtime's ``stopping`` event, every wait of the clients (retry backoff, call budget)
+ends at the shutdown (``StopAwareSleep``), so no run sleeps through it.
+
 The connection's secret is decrypted here, just before the client is built, and lives only in
 the client's credentials (which hide it and register it for redaction).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import httpx
@@ -31,6 +35,7 @@ from cdlink.octopia import (
     OctopiaClient,
     PasswordCredentials,
     RetryPolicy,
+    StopAwareSleep,
     TokenStore,
 )
 from cdlink.store.models import Connection
@@ -53,6 +58,7 @@ class MarketplaceClients:
         budget_store: BudgetStore,
         transports: Transports | None = None,
         retry: RetryPolicy | None = None,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -60,6 +66,8 @@ class MarketplaceClients:
         self.token_store = token_store
         self.budget_store = budget_store
         self.transports = transports
+        if retry is None and stopping is not None:
+            retry = RetryPolicy(sleep=StopAwareSleep(stopping))
         self.retry = retry
         rate = settings.octopia_max_calls_per_second
         self.budget_policy = BudgetPolicy(max_rate=rate, capacity=max(rate, 1.0))
@@ -95,10 +103,12 @@ def in_process_clients(
     *,
     transports: Transports | None = None,
     retry: RetryPolicy | None = None,
+    stopping: threading.Event | None = None,
 ) -> MarketplaceClients:
     """Clients sharing in-memory stores: for the embedded runtime and one-off runs.
 
-    ``retry`` replaces the client's retry policy (tests pass one that waits on a manual clock).
+    ``retry`` replaces the client's retry policy (tests pass one that waits on a manual clock);
+    ``stopping`` ends the clients' waits at the shutdown.
     """
     return MarketplaceClients(
         settings,
@@ -108,6 +118,7 @@ def in_process_clients(
         budget_store=InMemoryBudgetStore(),
         transports=transports,
         retry=retry,
+        stopping=stopping,
     )
 
 
@@ -117,6 +128,7 @@ def shared_clients(
     redis_client: Redis,
     *,
     transports: Transports | None = None,
+    stopping: threading.Event | None = None,
 ) -> MarketplaceClients:
     """Clients sharing Redis stores: for ``cdlink worker`` on several machines."""
     box = SecretBox.from_settings(settings)
@@ -128,4 +140,5 @@ def shared_clients(
         token_store=RedisTokenStore(redis_client, namespace=namespace, clock=clock, box=box),
         budget_store=RedisBudgetStore(redis_client, namespace=namespace),
         transports=transports,
+        stopping=stopping,
     )

@@ -42,7 +42,7 @@ from cdlink.octopia.errors import (
 from cdlink.octopia.pagination import Page, RejectedItem, iterate_page_numbers
 from cdlink.octopia.policy import FAILURE_POLICY, Action, FailureType, Resolution, resolve
 from cdlink.octopia.problems import Problem
-from cdlink.octopia.retry import RetryPolicy
+from cdlink.octopia.retry import CallInterrupted, RetryPolicy, StopAwareSleep
 from cdlink.octopia.services import (
     CategoryRules,
     DiscussionCountQuery,
@@ -70,6 +70,7 @@ __all__ = [
     "BudgetPolicy",
     "BudgetStore",
     "CachedToken",
+    "CallInterrupted",
     "CategoryRules",
     "ClientCredentials",
     "Conflict",
@@ -103,6 +104,7 @@ __all__ = [
     "ReturnQuery",
     "RuleViolation",
     "ServerError",
+    "StopAwareSleep",
     "TokenStore",
     "TransportError",
     "ZipHost",

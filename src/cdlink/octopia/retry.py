@@ -11,18 +11,25 @@ the server: the connection could not be opened (``ConnectError``, ``ConnectTimeo
 ``PoolTimeout``), or the server refused it unprocessed with 429. A dropped connection after the
 request was written (``ReadError``, ``RemoteProtocolError``…) may have been acted upon, so
 sending it again could ship an order twice; that failure goes up to the caller instead.
+
+Every wait of the client (a retry's backoff, the budget's ``acquire``) goes through the policy's
+``sleep``. ``StopAwareSleep(event)`` is a sleep that ends as soon as ``event`` is set (a process
+shutting down) and then raises ``CallInterrupted`` instead of sending again.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from cdlink.octopia.errors import TransportError
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -94,6 +101,29 @@ class RetryPolicy:
 
     def without_retries(self) -> RetryPolicy:
         return dataclasses.replace(self, max_retries=0)
+
+
+class CallInterrupted(TransportError):  # noqa: N818  (named for what happened, like RateLimited)
+    """A wait inside the client was cut short because the caller is stopping (a shutdown).
+
+    The call it belonged to may have reached the marketplace on an earlier attempt: its outcome
+    is unknown, as after a dropped connection.
+    """
+
+    default_hint = "cdlink was stopping; the call is made again at the next start."
+
+
+@dataclasses.dataclass(frozen=True)
+class StopAwareSleep:
+    """A ``sleep`` for ``RetryPolicy`` and ``Budget`` that ends when ``stopping`` is set."""
+
+    stopping: threading.Event
+
+    def __call__(self, seconds: float) -> None:
+        if self.stopping.wait(max(0.0, seconds)):
+            raise CallInterrupted(
+                "the wait before the next call was interrupted", request_sent=True
+            )
 
 
 def is_idempotent(method: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -146,5 +147,7 @@ def _embedded_runtime(
     """The scheduler and workers inside this process, unless they run elsewhere (or are off)."""
     if settings.runtime != "embedded" or not settings.sync_embedded_enabled:
         return None
-    clients = in_process_clients(settings, clock, transports=transports)
-    return EmbeddedRuntime(JobEnvironment(settings, database, clock, clients=clients))
+    stopping = threading.Event()  # the shutdown ends the clients' waits as well as the jobs'
+    clients = in_process_clients(settings, clock, transports=transports, stopping=stopping)
+    environment = JobEnvironment(settings, database, clock, clients=clients, stopping=stopping)
+    return EmbeddedRuntime(environment)

@@ -12,7 +12,8 @@ Error tree::
             ├── BindingRaced         another run bound the same marketplace object first
             ├── StreamBusy           another worker holds the stream's lease
             ├── LeaseLost            the lease expired and another worker took it over
-            └── WindowDrifting       the marketplace kept changing a window while it was read
+            ├── WindowDrifting       the marketplace kept changing a window while it was read
+            └── RunStopped           the process is shutting down: the run stopped between steps
 
 The failure policy (``cdlink.sync.engine.failures``) decides what a run does about each of these and
 about the marketplace client's errors.
@@ -82,3 +83,13 @@ class LeaseLost(RetryLater):
 
 class WindowDrifting(RetryLater):
     """The orders of a window kept changing while they were read; the window is read again."""
+
+
+class RunStopped(RetryLater):
+    """The process is shutting down (SIGTERM): the run stopped between two committed steps.
+
+    Nothing half-done stays: every step commits whole or not at all, and the stream is asked to
+    run again, so the next start (this process restarted, or another worker) resumes it.
+    """
+
+    default_hint = "Nothing to do: the stream resumes where it stopped when cdlink starts again."

@@ -67,8 +67,9 @@ class OutboxExporter(Stream):
         self.drain(context)
 
     def drain(self, context: StreamContext) -> None:
+        context.check_stop()
         while self.export_batch(context):
-            pass
+            context.check_stop()  # between two batches, each claimed and confirmed whole
 
     def recover_claims(self, context: StreamContext) -> None:
         """Take back the entries an earlier run claimed but never finished (killed or failed)."""

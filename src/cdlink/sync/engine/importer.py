@@ -69,6 +69,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         with context.database.reading() as session:
             windows = cursor.plan(session, context.clock.now())
         for window in windows:
+            context.check_stop()  # between two committed windows: nothing is left half-done
             self.import_window(context, cursor, window)
 
     def import_window(self, context: StreamContext, cursor: Cursor, window: Window) -> None:

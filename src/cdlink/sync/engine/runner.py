@@ -5,6 +5,11 @@ and the stream may run → take the stream's lease → record the run → let th
 lease is renewed while it does) → record the outcome and decide, from the failure policy table,
 when the stream runs next, whether it is now dead, or whether the connection needs
 re-authentication → give the lease back.
+
+A run interrupted by the shutdown (the runner's ``stopping`` event; any error raised while it is
+set, ``RunStopped`` from a step boundary or a marketplace wait cut short) is not a failure: it is
+recorded as a failed run with nothing counted against the stream, and the stream is asked for
+again, so the next start resumes it from what was committed.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from cdlink.hub.connections.accounts import ACTIVE
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, StreamSchedule, SyncRun
 from cdlink.sync.engine import connections, leases, runs, schedules
-from cdlink.sync.engine.errors import LeaseLost, StreamBusy, UnknownConnection
+from cdlink.sync.engine.errors import LeaseLost, RunStopped, StreamBusy, UnknownConnection
 from cdlink.sync.engine.failures import (
     DEFAULT_POLICY,
     FailureAction,
@@ -74,8 +79,11 @@ class StreamRunner:
         options: RunnerOptions | None = None,
         randomness: random.Random | None = None,
         clients: ClientFactory | None = None,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.database = database
+        #: Set by the runtime at shutdown; shared with every run's context.
+        self.stopping = stopping or threading.Event()
         self.clients = clients
         self.clock = clock
         self.registry = registry
@@ -114,8 +122,29 @@ class StreamRunner:
             try:
                 instance.run(context)
             except Exception as error:
+                if self.stopping.is_set():
+                    return self._stopped(context, error)
                 return self._failed(context, error)
         return self._succeeded(context)
+
+    def _stopped(self, context: StreamContext, error: Exception) -> RunReport:
+        """The shutdown interrupted the run: record it, ask for the stream again, count nothing."""
+        stopped = error if isinstance(error, RunStopped) else RunStopped(str(error))
+        resolution = self.policy.resolve(stopped)
+        now = self.clock.now()
+        log.info(
+            "stream %s of connection %s stopped for the shutdown",
+            context.stream,
+            context.connection_id,
+        )
+        with self.database.session() as session:
+            run = session.get_one(SyncRun, context.run_id)
+            runs.fail(run, stopped, resolution, counts=context.counts, now=now, retry_at=now)
+            schedule = schedules.schedule_for(session, context.connection_id, context.stream)
+            if schedule.requested_at is None:
+                schedule.requested_at = now
+                schedule.requested_trigger = run.trigger
+            return RunReport(run.outcome, run.id, dict(context.counts), run.message)
 
     def _blocked(self, connection_id: int, stream: str, trigger: str) -> RunReport | None:
         with self.database.reading() as session:
@@ -162,6 +191,7 @@ class StreamRunner:
             lease,
             run.id,
             clients=self.clients,
+            stopping=self.stopping,
         )
 
     def _abandon_stale_runs(self, session: Session, lease: leases.Lease) -> None:

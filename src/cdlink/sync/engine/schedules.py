@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.store.models import StreamSchedule
 from cdlink.sync.engine.errors import SyncError
+from cdlink.sync.engine.runs import FAILED
 
 ACTIVE, DEAD = "active", "dead"
 DEFAULT, CUSTOM = "default", "custom"
@@ -95,14 +96,42 @@ def set_interval(
         row.interval_source = DEFAULT  # the scheduler puts the stream's default back
         return
     row.interval_source = CUSTOM
-    update_interval(row, continuous if choice == "continuous" else INTERVAL_CHOICES[choice], now)
+    if choice == "continuous":
+        update_interval(row, continuous, now, at_once=True)
+    else:
+        update_interval(row, INTERVAL_CHOICES[choice], now)
 
 
-def update_interval(row: StreamSchedule, seconds: int | None, now: datetime) -> None:
-    """Change the interval; a stream that had none becomes due at once."""
-    if seconds is not None and (row.interval_seconds is None or row.next_run_at is None):
-        row.next_run_at = now
+def update_interval(
+    row: StreamSchedule, seconds: int | None, now: datetime, *, at_once: bool = False
+) -> None:
+    """Change the interval, effective at once.
+
+    A stream that had none (or ``at_once``: "continuous" was chosen) becomes due now. A shorter
+    interval brings the next run forward to the last run plus the new interval (the last run is
+    the next due time less the old interval), never later than it was; a longer one leaves the
+    next run where it is. A stream waiting to retry after a failure keeps its backoff.
+    """
+    row.next_run_at = _next_run(row, seconds, now, at_once=at_once)
     row.interval_seconds = seconds
+
+
+def _next_run(
+    row: StreamSchedule, seconds: int | None, now: datetime, *, at_once: bool
+) -> datetime | None:
+    current, old = row.next_run_at, row.interval_seconds
+    if seconds is None:
+        return current
+    if old is None or current is None:
+        return now
+    if row.last_outcome == FAILED:
+        return current  # the failure policy's backoff stands
+    if at_once:
+        return min(current, now)
+    if seconds < old:
+        last_run = current - timedelta(seconds=old)
+        return min(current, last_run + timedelta(seconds=seconds))
+    return current
 
 
 def normalize_interval(default: int | None, continuous: int) -> int | None:

@@ -9,10 +9,19 @@ committed stays, whatever was not is done again, and bindings make doing it agai
 Most streams derive from ``Importer`` (``cdlink.sync.engine.importer``: windows of modification
 times read from the marketplace) or ``OutboxExporter`` (``cdlink.sync.engine.exporter``: pending
 writes pushed to the marketplace), and only fill in their steps.
+
+Shutting down (SIGTERM) sets the context's ``stopping`` event: every wait of a run
+(``context.pause``) ends at once and the templates call ``context.check_stop()`` between steps,
+which raises ``RunStopped``; the runner records the run as stopped and asks for the stream again.
+
+A stream's ``lane`` says which worker threads (embedded) or queue (distributed) run it: ``live``
+for short runs a seller waits for (new orders, order actions), ``bulk`` for the rest, so that the
+live ones never wait behind a long history import (``cdlink.jobs.lanes``).
 """
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -27,12 +36,17 @@ from cdlink.core.errors import ConfigurationError
 from cdlink.octopia import OctopiaClient
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from cdlink.sync.engine.errors import UnknownStream
+from cdlink.sync.engine.errors import RunStopped, UnknownStream
 from cdlink.sync.engine.leases import Lease
 
 #: Builds the marketplace client of a connection; the runtime decides which token and budget
 #: stores its clients share (``cdlink.jobs.marketplace``).
 ClientFactory = Callable[[Connection], OctopiaClient]
+
+PageT = TypeVar("PageT")
+
+#: The lanes of streams: ``live`` runs on reserved workers, ``bulk`` on the others.
+LIVE, BULK = "live", "bulk"
 
 
 @dataclass
@@ -49,6 +63,8 @@ class StreamContext:
     clients: ClientFactory | None = None
     #: Whether the run committed work (a window read, a write confirmed); see ``made_progress``.
     progressed: bool = False
+    #: Set when the process shuts down: waits end and the next ``check_stop`` stops the run.
+    stopping: threading.Event = field(default_factory=threading.Event)
     _client: OctopiaClient | None = field(default=None, init=False, repr=False)
 
     def made_progress(self) -> None:
@@ -83,6 +99,22 @@ class StreamContext:
             self.lease.fence(session)
             yield session
 
+    def check_stop(self) -> None:
+        """Raise ``RunStopped`` if the process is shutting down; call it between two steps."""
+        if self.stopping.is_set():
+            raise RunStopped(f"{self.stream}: stopped for the shutdown, resumes at the next start")
+
+    def until_stopped(self, pages: Iterable[PageT]) -> Iterator[PageT]:
+        """``pages`` (a marketplace listing), checking for the shutdown before fetching the next."""
+        for page in pages:
+            yield page
+            self.check_stop()
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when the process shuts down (then ``RunStopped``)."""
+        self.stopping.wait(seconds)
+        self.check_stop()
+
     def count(self, **amounts: int) -> None:
         """Add to the run's counts (call it after the commit the counts describe)."""
         self.counts.update(amounts)
@@ -97,6 +129,8 @@ class Stream(ABC):
     default_interval: ClassVar[int | None] = 900
     #: Whether this stream drains the outbox (a new entry for it asks for a run).
     drains_outbox: ClassVar[bool] = False
+    #: ``LIVE`` for short runs a seller waits for; ``BULK`` (long or background) otherwise.
+    lane: ClassVar[str] = BULK
 
     @abstractmethod
     def run(self, context: StreamContext) -> None:
@@ -139,6 +173,11 @@ class StreamRegistry:
 
     def names(self) -> list[str]:
         return sorted(self._classes)
+
+    def lane(self, name: str) -> str:
+        """The lane of stream ``name`` (``BULK`` for a name no longer registered)."""
+        stream_class = self._classes.get(name)
+        return stream_class.lane if stream_class is not None else BULK
 
     def __contains__(self, name: object) -> bool:
         return name in self._classes

@@ -26,7 +26,7 @@ from cdlink.octopia.models import Parcel, PartialCancellationLine
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
-from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.engine.streams import LIVE, StreamContext
 from cdlink.sync.orders.mapping import order_draft
 from cdlink.sync.orders.stock import save_with_stock
 
@@ -63,6 +63,7 @@ class OrderActionsExporter(OutboxExporter):
 
     name = STREAM
     kind = "order_action"
+    lane = LIVE  # a click on Accept or Ship is sent at once, whatever else runs
 
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
         return {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -30,7 +31,7 @@ from cdlink.sync.engine.bindings import raced
 from cdlink.sync.engine.errors import RetryLater
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.schedules import request_run, retry_dead
-from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.engine.streams import BULK, StreamContext
 from cdlink.sync.engine.windows import Window
 from cdlink.sync.orders.stream import OrderRecord, OrdersImporter
 
@@ -47,6 +48,10 @@ class OrdersHistoryImporter(OrdersImporter):
 
     name = STREAM
     default_interval = 60  # picks up a queued import, or one a crash interrupted
+    #: Orders per transaction: a window of thousands in one would hold SQLite's write lock for
+    #: seconds, and new orders, the scheduler and the lease renewals would wait behind it.
+    batch_size = 100
+    lane = BULK  # hours of orders: never in the way of the live orders stream
     window_size = timedelta(hours=6)
 
     def __init__(self) -> None:
@@ -73,6 +78,7 @@ class OrdersHistoryImporter(OrdersImporter):
     def work(self, context: StreamContext, import_id: int) -> None:
         start, end = self.begin(context, import_id)
         while start < end:
+            context.check_stop()  # each window commits with the import's progress
             window = Window(start, min(start + self.window_size, end))
             if not self.import_history_window(context, import_id, window):
                 return  # cancelled meanwhile: what was committed stays
@@ -99,29 +105,58 @@ class OrdersHistoryImporter(OrdersImporter):
             return record.reached or record.created_from, record.created_to
 
     def import_history_window(self, context: StreamContext, import_id: int, window: Window) -> bool:
-        """Import one window and move the import on, in one transaction; False if cancelled."""
+        """Import one window in batches; the last one moves the import on. False if cancelled.
+
+        Stopped between two batches (the shutdown), the import has not reached the window's end:
+        the window is read again, and the orders of the committed batches are already bound.
+        """
         records = list(self.fetch(context, window))
-        now = context.clock.now()
+        size = self.batch_size
+        batches = [records[start : start + size] for start in range(0, len(records), size)]
+        counts: Counter[str] = Counter()
         try:
-            with context.transaction() as session:
-                record = session.get_one(InitialImport, import_id, with_for_update=True)
-                if record.state not in initial_imports.UNFINISHED:
+            for number, batch in enumerate(batches or [[]], start=1):
+                if number > 1:
+                    context.check_stop()
+                last = number >= len(batches)
+                done = len(records) if last else None
+                found = self._import_batch(context, import_id, batch, window, done)
+                if found is None:
                     return False
-                counts = self.import_records(session, context, records)
-                record.done += len(records)
-                record.imported += counts["created"]
-                record.reached, record.updated_at = window.end, now
-                record.failures, record.error = 0, None
+                counts.update(found)
         except IntegrityError as error:
             # The live orders stream saved one of these orders meanwhile: read the window again.
             raise raced(error, f"an order of {window.start}..{window.end}") from error
         context.count(windows=1, **counts)
         return True
 
+    def _import_batch(
+        self,
+        context: StreamContext,
+        import_id: int,
+        batch: list[OrderRecord],
+        window: Window,
+        done: int | None,
+    ) -> Counter[str] | None:
+        """One batch in one transaction; with ``done`` (the last batch) the window is reached.
+        None when the import was cancelled meanwhile."""
+        with context.transaction() as session:
+            record = session.get_one(InitialImport, import_id, with_for_update=True)
+            if record.state not in initial_imports.UNFINISHED:
+                return None
+            counts = self.import_records(session, context, batch)
+            record.imported += counts["created"]
+            record.updated_at = context.clock.now()
+            if done is not None:
+                record.done += done
+                record.reached = window.end
+                record.failures, record.error = 0, None
+        return counts
+
     def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
         query = OrderQuery(created_at_min=window.start, created_at_max=window.end - _JUST_BEFORE)
         records: list[OrderRecord] = []
-        for page in context.client().orders.list_pages(query):
+        for page in context.until_stopped(context.client().orders.list_pages(query)):
             records.extend(item for item in page.items if _created_in(item, window))
             records.extend(page.rejected)
         return records
@@ -157,8 +192,8 @@ class OrdersHistoryImporter(OrdersImporter):
 
     def record_failure(self, context: StreamContext, import_id: int, error: Exception) -> None:
         """Keep the error on the import; after too many in a row it is failed (resumable)."""
-        if isinstance(error, RetryLater):
-            return  # a race or a lost lease: not the import's failure
+        if isinstance(error, RetryLater) or context.stopping.is_set():
+            return  # a race, a lost lease or the shutdown: not the import's failure
         now = context.clock.now()
         try:
             with context.database.session() as session:

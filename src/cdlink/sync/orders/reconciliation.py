@@ -67,7 +67,7 @@ class OrdersReconciliation(Stream):
         query = OrderQuery(created_at_min=since)
         remote = {
             order.order_id: order
-            for page in context.client().orders.list_pages(query)
+            for page in context.until_stopped(context.client().orders.list_pages(query))
             for order in page.items
         }
         with context.transaction() as session:

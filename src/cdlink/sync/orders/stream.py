@@ -44,7 +44,7 @@ from cdlink.sync.engine import quarantine
 from cdlink.sync.engine.bindings import Binder
 from cdlink.sync.engine.errors import RecordRejected
 from cdlink.sync.engine.importer import Importer
-from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.engine.streams import LIVE, StreamContext
 from cdlink.sync.engine.window_reads import WindowReader
 from cdlink.sync.engine.windows import Window
 from cdlink.sync.orders.actions import request_action
@@ -61,6 +61,7 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     name = "orders"
     kind = "order"
     default_interval = 10  # near-continuous; the scheduler uses CDLINK_SYNC_CONTINUOUS_SECONDS
+    lane = LIVE  # new orders never wait behind a history import
     history = timedelta(days=30)
     lookback = timedelta(minutes=10)
     window_size = timedelta(hours=6)

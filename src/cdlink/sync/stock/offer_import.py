@@ -37,7 +37,7 @@ class OfferImport(Stream):
     default_interval = 3600
 
     def run(self, context: StreamContext) -> None:
-        for page in context.client().offers.list_pages():
+        for page in context.until_stopped(context.client().offers.list_pages()):
             with context.transaction() as session:
                 self.import_page(session, context, page.items)
 

@@ -13,7 +13,6 @@ and how it went, plus the last confirmed value.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar
@@ -61,8 +60,9 @@ class StockPusher(OutboxExporter):
     poll_limit_seconds: ClassVar[float] = 300.0
 
     def wait(self, context: StreamContext, seconds: float) -> None:
-        """Pause the run (the lease is renewed meanwhile); tests advance a manual clock instead."""
-        time.sleep(seconds)
+        """Pause the run (the lease is renewed meanwhile), or stop it at the shutdown
+        (``RunStopped``); tests advance a manual clock instead."""
+        context.pause(seconds)
 
     def run(self, context: StreamContext) -> None:
         self.recover_claims(context)
@@ -140,6 +140,7 @@ class StockPusher(OutboxExporter):
         offers = context.client().offer_packages
         waited = 0.0
         while waited < self.poll_limit_seconds:
+            context.check_stop()
             try:
                 if offers.get(package_id).is_finished:
                     return True
