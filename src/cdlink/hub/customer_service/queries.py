@@ -98,8 +98,12 @@ def _view(query: Select[tuple[Discussion]], view: str, now: datetime) -> Select[
     return query
 
 
-def _filtered(inbox: InboxFilter, now: datetime) -> Select[tuple[Discussion]]:
+def _filtered(
+    inbox: InboxFilter, now: datetime, is_open: bool | None = None
+) -> Select[tuple[Discussion]]:
     query = _view(select(Discussion), inbox.view, now)
+    if is_open is not None:
+        query = query.where(Discussion.is_open.is_(is_open))
     if inbox.connection_id is not None:
         query = query.where(Discussion.connection_id == inbox.connection_id)
     if inbox.order_id:
@@ -108,9 +112,15 @@ def _filtered(inbox: InboxFilter, now: datetime) -> Select[tuple[Discussion]]:
 
 
 def inbox(
-    session: Session, inbox: InboxFilter, now: datetime, *, offset: int = 0, limit: int = 50
+    session: Session,
+    inbox: InboxFilter,
+    now: datetime,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    is_open: bool | None = None,
 ) -> list[Discussion]:
-    query = _filtered(inbox, now)
+    query = _filtered(inbox, now, is_open)
     if inbox.sort == "updated":
         query = query.order_by(Discussion.marketplace_updated_at.desc(), Discussion.id.desc())
     elif inbox.sort == "risk":
@@ -126,8 +136,10 @@ def inbox(
     return list(session.scalars(query.offset(offset).limit(limit)))
 
 
-def total(session: Session, inbox: InboxFilter, now: datetime) -> int:
-    query = _filtered(inbox, now).with_only_columns(func.count(Discussion.id))
+def total(
+    session: Session, inbox: InboxFilter, now: datetime, *, is_open: bool | None = None
+) -> int:
+    query = _filtered(inbox, now, is_open).with_only_columns(func.count(Discussion.id))
     return int(session.scalar(query) or 0)
 
 
@@ -197,3 +209,15 @@ def actions_by_kind(
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def order_ids(session: Session, discussions: list[Discussion]) -> dict[str, int]:
+    """cdlink's order id of each discussion's marketplace order id (those imported)."""
+    wanted = {d.marketplace_order_id for d in discussions if d.marketplace_order_id}
+    if not wanted:
+        return {}
+    query = select(Order.marketplace_order_id, Order.id).where(
+        Order.marketplace_order_id.in_(wanted),
+        Order.connection_id.in_({d.connection_id for d in discussions}),
+    )
+    return {row[0]: row[1] for row in session.execute(query)}
