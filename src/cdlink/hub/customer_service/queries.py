@@ -221,3 +221,8 @@ def order_ids(session: Session, discussions: list[Discussion]) -> dict[str, int]
         Order.connection_id.in_({d.connection_id for d in discussions}),
     )
     return {row[0]: row[1] for row in session.execute(query)}
+
+
+def waiting_count(session: Session, now: datetime) -> int:
+    """Open discussions waiting for the seller's answer (the navigation's badge)."""
+    return total(session, InboxFilter(view="to_treat"), now)
