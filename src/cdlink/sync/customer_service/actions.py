@@ -275,7 +275,7 @@ def _call(client: OctopiaClient, request: _Request) -> tuple[str, str | None]:
         request.amount,
         reason_details=payload.get("details") or None,
     )
-    return f"gesture {gesture.status or 'requested'}", gesture.request_id
+    return "gesture requested", gesture.request_id
 
 
 def _arrived(client: OctopiaClient, request: _Request) -> tuple[str, str | None] | None:
@@ -294,7 +294,7 @@ def _arrived(client: OctopiaClient, request: _Request) -> tuple[str, str | None]
             dated = gesture.created_at is None or gesture.created_at >= since
             same = gesture.amount == request.amount and gesture.reason == request.payload["reason"]
             if same and dated:
-                return f"gesture {gesture.status or 'requested'}", gesture.request_id
+                return "gesture requested", gesture.request_id
         return None
     refund = request.kind == cs_actions.REFUND and request.order_id is not None
     if refund and str(client.orders.get(str(request.order_id)).status) == "Cancelled":

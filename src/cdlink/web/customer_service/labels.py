@@ -75,3 +75,11 @@ TEMPLATES = {
     "delay": translatable("Apology for a delay"),
     "gesture": translatable("Commercial gesture"),
 }
+#: The outcomes cdlink itself writes (a refusal keeps the marketplace's own answer).
+OUTCOMES = {
+    "sent": translatable("Sent"),
+    "closed": translatable("Closed"),
+    "read": translatable("Marked read"),
+    "refund requested": translatable("Refund requested"),
+    "gesture requested": translatable("Gesture requested"),
+}

@@ -130,9 +130,10 @@ async def reply(
     request: Request,
     discussion_id: Id,
     body: Annotated[str, Form(max_length=20_000)],
-    attachment: Annotated[list[UploadFile] | None, File()] = None,
+    # A file field left empty comes as an empty text value, not a file.
+    attachment: Annotated[list[UploadFile | str] | None, File()] = None,
 ) -> Response:
-    files = [item for item in attachment or [] if item.filename]
+    files = [item for item in attachment or [] if isinstance(item, UploadFile) and item.filename]
     if len(files) > 3:
         raise CustomerServiceError(
             "attachment_count", translatable("a reply takes at most 3 attachments")
