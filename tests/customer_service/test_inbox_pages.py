@@ -129,6 +129,8 @@ def test_given_a_gesture_then_a_confirmation_states_what_the_customer_gets_back_
 
     page = browser.get(path).text
     assert 'data-testid="gestured">€3.50<' in page
+    timeline = page[page.index('data-testid="order-sync-events"') :]
+    assert "action sent: gesture" in timeline  # on the order's timeline too
     assert 'data-state="done"' in page
 
 
