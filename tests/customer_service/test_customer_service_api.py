@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import CustomerServiceAction, OutboxEntry
-from tests.support.customer_service import run_until_success, shipped_order
+from tests.support.customer_service import run_until_success, seller_client, shipped_order
 
 REPLY = "Bonjour, votre colis est parti ce matin avec Colissimo."
 
@@ -129,3 +129,17 @@ def test_given_no_fulfilment_order_then_returns_are_empty_and_say_why(api: TestC
 def test_given_an_unknown_discussion_then_404(api: TestClient) -> None:
     assert api.get("/api/v1/discussions/999999").status_code == 404
     assert api.post("/api/v1/discussions/999999/close").status_code == 404
+
+
+def test_given_a_return_of_a_fulfilment_order_then_the_returns_stream_lists_it_with_its_status(
+    api: TestClient, shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="Shipped", supply_mode="Fulfillment")
+    with seller_client(shop) as client:
+        created = client.returns.create(order_id, "Damaged")
+    run_until_success(shop, "returns")
+
+    [item] = api.get("/api/v1/returns").json()["items"]
+    assert item["marketplace_return_id"] == created.return_id
+    assert item["marketplace_order_id"] == order_id
+    assert item["status"] == str(created.status)
