@@ -12,6 +12,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import CustomerServiceAction, OutboxEntry
 from tests.support.customer_service import run_until_success, seller_client, shipped_order
+from tests.support.web import ADMIN_EMAIL
 
 REPLY = "Bonjour, votre colis est parti ce matin avec Colissimo."
 
@@ -143,3 +144,21 @@ def test_given_a_return_of_a_fulfilment_order_then_the_returns_stream_lists_it_w
     assert item["marketplace_return_id"] == created.return_id
     assert item["marketplace_order_id"] == order_id
     assert item["status"] == str(created.status)
+
+
+def test_given_a_discussion_when_assigned_and_marked_read_then_both_show_and_a_stranger_is_refused(
+    api: TestClient, shop: JobEnvironment
+) -> None:
+    item = _first_open(api)
+    path = f"/api/v1/discussions/{item['id']}"
+    assigned = api.put(f"{path}/assignment", json={"assigned_to": ADMIN_EMAIL})
+    stranger = api.put(f"{path}/assignment", json={"assigned_to": "nobody@example.com"})
+    read = api.post(f"{path}/read")
+
+    assert (assigned.status_code, assigned.json()["assigned_to"]) == (200, ADMIN_EMAIL)
+    assert (stranger.status_code, stranger.json()["rule"]) == (422, "assignee")
+    assert read.status_code == 204
+    assert api.get(path).json()["read"] is True
+    run_until_success(shop, "customer_service_actions")
+    kinds = [(a["kind"], a["state"]) for a in api.get(path).json()["actions"]]
+    assert kinds == [("mark_read", "done")]
