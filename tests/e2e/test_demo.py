@@ -78,11 +78,16 @@ def log_in_as_printed(printed: str, port: int) -> None:
         )
         orders = wait_for_orders(browser, f"http://127.0.0.1:{port}/orders")
         stock = wait_for_page(browser, f"http://127.0.0.1:{port}/stock", 'data-state="in_step"')
+        claims = wait_for_page(
+            browser, f"http://127.0.0.1:{port}/inbox?view=claims", 'data-graduation="Claim"'
+        )
     assert landed.status_code == 200
     assert landed.url.path == "/"
     assert 'data-testid="orders"' in orders  # the sandbox shop, connected and imported
     # PARIS and LYON are mapped to the shop: their stock was pushed and Cdiscount confirmed it.
     assert 'data-testid="on-hand-SKU-00002-PARIS"' in stock
+    # The demo shop's customers wrote, and one discussion is already a claim.
+    assert 'data-testid="discussion-row"' in claims
 
 
 def wait_for_page(browser: httpx.Client, url: str, marker: str) -> str:

@@ -14,6 +14,7 @@ from cdlink import __version__
 from cdlink.cli import (
     connections,
     db,
+    discussions,
     orders,
     runtime,
     sandbox,
@@ -46,6 +47,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
+app.add_typer(discussions.app, name="discussions")
 app.add_typer(stock.app, name="stock")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

@@ -43,6 +43,10 @@ DEMO_SHOP = "Sandbox shop"
 DEMO_SANDBOX_URL = "http://localhost"
 #: How often the demo's sandbox sells: about one order every 30 seconds.
 DEMO_ORDERS_PER_HOUR = 120
+#: Customer discussions the demo shop has from the start (the oldest already escalated to a
+#: claim), and how often customers open new ones: about one every three minutes.
+DEMO_DISCUSSIONS = 8
+DEMO_DISCUSSIONS_PER_HOUR = 20
 
 
 @friendly
@@ -77,7 +81,13 @@ def demo(
     # The demo's marketplace is the built-in sandbox, in process: connecting an app works
     # without real credentials and without reaching the internet. Its shop is connected at once
     # and sells on its own, so new orders appear live.
-    marketplace = Sandbox(SandboxConfig(orders_per_hour=DEMO_ORDERS_PER_HOUR))
+    marketplace = Sandbox(
+        SandboxConfig(
+            orders_per_hour=DEMO_ORDERS_PER_HOUR,
+            discussions=DEMO_DISCUSSIONS,
+            discussions_per_hour=DEMO_DISCUSSIONS_PER_HOUR,
+        )
+    )
     account = marketplace.credentials
     connection_id = connect_demo_shop(database, settings, marketplace)
     map_demo_warehouses(database, SystemClock(), connection_id)

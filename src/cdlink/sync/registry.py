@@ -8,6 +8,8 @@ imported, so a stream cannot silently go missing (a test checks that every strea
 
 from __future__ import annotations
 
+from cdlink.sync.customer_service.actions import CustomerServiceExporter
+from cdlink.sync.customer_service.stream import DiscussionsImporter, ReturnsImporter
 from cdlink.sync.engine.streams import Stream, StreamRegistry
 from cdlink.sync.orders.actions import OrderActionsExporter
 from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
@@ -30,6 +32,10 @@ STREAMS: tuple[type[Stream], ...] = (
     # stock
     StockPusher,
     OfferImport,
+    # customer service
+    DiscussionsImporter,
+    CustomerServiceExporter,
+    ReturnsImporter,
 )
 
 #: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.

@@ -25,6 +25,7 @@ from cdlink.web import api, docs, errors, health, roles
 from cdlink.web.access import pages as access
 from cdlink.web.catalog import pages as catalog
 from cdlink.web.connections import pages as connections
+from cdlink.web.customer_service import pages as customer_service
 from cdlink.web.dashboard import pages as dashboard
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
@@ -50,6 +51,7 @@ ROUTERS = (
     order_imports.router,  # before orders: /orders/imports is not an order id
     order_settings.router,
     orders.router,
+    customer_service.router,
     catalog.router,
     stock.router,
     settings_page.router,

@@ -26,6 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConnectionError
+from cdlink.hub.customer_service.queries import UnknownDiscussionError
+from cdlink.hub.customer_service.rules import CustomerServiceError
 from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.import_filters import ImportFilterError
 from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
@@ -69,6 +71,8 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((UnknownConnectionError, AccessError, UnknownOrderError), 404),
     ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
     ((UnknownProductError, UnknownWarehouseError), 404),
+    ((UnknownDiscussionError,), 404),
+    ((CustomerServiceError,), 422),
     (
         (InvalidConnectionError, InvalidStockError, InvalidStockFileError, InvalidWarehouseError),
         422,
@@ -113,6 +117,8 @@ async def _cdlink_error(request: Request, error: CdlinkError) -> Response:
             ]
         if isinstance(error, InvalidStockFileError):
             extra["problems"] = stock_problems(error)
+        if isinstance(error, CustomerServiceError):
+            extra["rule"] = error.rule
         return problem(status, error.message, error.hint, **extra)
     return _page(request, status, error.message, error.hint)
 

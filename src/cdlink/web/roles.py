@@ -50,6 +50,21 @@ WRITES: dict[tuple[str, str], Role] = {
     # The daily work: orders.
     ("POST", "/orders/{order_id}/actions"): MEMBER,
     ("POST", "/api/v1/orders/{order_id}/actions"): MEMBER,
+    # The daily work: customer service (replies, closings, refunds and gestures).
+    ("POST", "/api/v1/discussions/{discussion_id}/replies"): MEMBER,
+    ("POST", "/api/v1/discussions/{discussion_id}/close"): MEMBER,
+    ("POST", "/api/v1/discussions/{discussion_id}/read"): MEMBER,
+    ("PUT", "/api/v1/discussions/{discussion_id}/assignment"): MEMBER,
+    ("POST", "/api/v1/refunds"): MEMBER,
+    ("POST", "/api/v1/gestures"): MEMBER,
+    ("POST", "/api/v1/customer-service/actions/{action_id}/retry"): MEMBER,
+    ("POST", "/inbox/{discussion_id}/reply"): MEMBER,
+    ("POST", "/inbox/{discussion_id}/close"): MEMBER,
+    ("POST", "/inbox/{discussion_id}/read"): MEMBER,
+    ("POST", "/inbox/{discussion_id}/assign"): MEMBER,
+    ("POST", "/inbox/orders/{order_id}/gesture"): MEMBER,
+    ("POST", "/inbox/orders/{order_id}/refund"): MEMBER,
+    ("POST", "/inbox/actions/{action_id}/retry"): MEMBER,
     # The daily work: stock quantities (a CSV file is many counts at once).
     ("POST", "/stock/{product_id}/count"): MEMBER,
     ("POST", "/stock/{product_id}/adjust"): MEMBER,

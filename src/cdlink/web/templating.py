@@ -8,11 +8,14 @@ from typing import Any
 
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from cdlink import __version__
+from cdlink.core.errors import CdlinkError
 from cdlink.core.settings import Settings
+from cdlink.hub.customer_service.queries import waiting_count
 from cdlink.web.i18n import LANGUAGES, request_language, translations
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -53,7 +56,24 @@ def render(
         "language": language,
         "path": request.url.path,
         "translate": translations(language).gettext,
+        "inbox_waiting": _inbox_waiting(request),
         **(context or {}),
     }
     html = environment(language).get_template(template).render(values)
     return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def _inbox_waiting(request: Request) -> int:
+    """The navigation's count: open discussions waiting for the seller's answer (0 when the
+    page has no user or the database cannot say: an error page must still render)."""
+    if getattr(request.state, "identity", None) is None:
+        return 0
+    database = getattr(request.app.state, "database", None)
+    if database is None:
+        return 0
+    try:
+        with database.reading() as session:
+            now = request.app.state.clock.now()
+            return waiting_count(session, now)
+    except (CdlinkError, SQLAlchemyError):
+        return 0

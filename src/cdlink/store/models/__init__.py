@@ -3,6 +3,12 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
+from cdlink.store.models.customer_service import (
+    CustomerServiceAction,
+    Discussion,
+    DiscussionMessage,
+    OrderReturn,
+)
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
     EVERY_PRODUCT,
@@ -50,6 +56,9 @@ __all__ = [
     "CachedCancellationReason",
     "CachedCarrier",
     "Connection",
+    "CustomerServiceAction",
+    "Discussion",
+    "DiscussionMessage",
     "IdempotencyKey",
     "InitialImport",
     "LoginAttempt",
@@ -58,6 +67,7 @@ __all__ = [
     "OrderAction",
     "OrderImportFilter",
     "OrderLine",
+    "OrderReturn",
     "OrderSettings",
     "OrderStatusEvent",
     "OrderSyncEvent",

@@ -3,7 +3,8 @@
 Three sources, merged: the order's sync events (imported, updated, ignored, and the automatic
 decisions ``auto_accepted`` / ``auto_refused`` with their reason: ``order_sync_events``),
 its quarantine entries (a version that could not be imported), and the actions asked of it
-(recorded, then sent with their outcome).
+(recorded, then sent with their outcome), customer service's included (replies, closings,
+refunds and gestures about the order).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cdlink.hub.customer_service.queries import actions_of as customer_service_actions
 from cdlink.hub.orders.actions import actions_of
 from cdlink.hub.orders.sync_events import events_of
-from cdlink.store.models import Order, OrderAction, QuarantinedRecord
+from cdlink.store.models import CustomerServiceAction, Order, OrderAction, QuarantinedRecord
 from cdlink.sync.engine import quarantine
 
 QUARANTINED, ACTION = "quarantined", "action"
@@ -32,7 +34,7 @@ class TimelineEntry:
     run_id: int | None = None
     changed_fields: list[str] = field(default_factory=list)
     quarantined: QuarantinedRecord | None = None
-    action: OrderAction | None = None
+    action: OrderAction | CustomerServiceAction | None = None
     #: Why cdlink accepted or refused the order by itself (automatic decisions only).
     reason: str | None = None
     #: The stock issues behind an automatic refusal (the page words them in the language).
@@ -84,5 +86,9 @@ def timeline(
             action=action,
         )
         for action in (actions if actions is not None else actions_of(session, order.id))
+    ]
+    entries += [
+        TimelineEntry(kind=ACTION, at=action.finished_at or action.requested_at, action=action)
+        for action in customer_service_actions(session, order_id=order.id)
     ]
     return sorted(entries, key=lambda entry: entry.at)

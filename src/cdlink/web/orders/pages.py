@@ -24,6 +24,7 @@ from cdlink.hub.orders.queries import OrderFilter, get_order, list_orders
 from cdlink.hub.orders.stock import reservations_of
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
+from cdlink.web.customer_service import pages as customer_service
 from cdlink.web.identity import current_identity
 from cdlink.web.orders import carriers
 from cdlink.web.params import Id, Page, parse_id
@@ -155,6 +156,7 @@ def order_page(request: Request, order_id: Id) -> Response:
             "urgency": acceptance_urgency(order, now),
             "reserved": reserved,
             "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
+            **customer_service.order_panel(session, order),
         }
         return render(request, "orders/detail.html", values)
 

@@ -54,6 +54,25 @@
     }
   });
 
+  // A form with files (multipart) carries its CSRF token as a header, since the guard reads the
+  // form field only from URL-encoded bodies; the answer (a redirect, or an error page) is shown.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-csrf-header]")) { return; }
+    var meta = document.querySelector("meta[name=csrf-token]");
+    if (!meta || !window.fetch) { return; }
+    event.preventDefault();
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "X-CSRF-Token": meta.getAttribute("content") }
+    }).then(function (response) {
+      if (response.ok && response.redirected) { window.location.assign(response.url); return; }
+      return response.text().then(function (html) {
+        document.open(); document.write(html); document.close();
+      });
+    });
+  });
+
   // Every htmx request carries the page's CSRF token.
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector("meta[name=csrf-token]");
