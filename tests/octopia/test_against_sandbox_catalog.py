@@ -28,7 +28,7 @@ from cdlink.octopia.models import (
     SheetPicture,
 )
 from cdlink.sandbox import Sandbox, SandboxConfig
-from tests.octopia.catalog_support import KNOWN_BRAND, ean13, leaf, rules_of, valid_sheet
+from tests.support.catalog_sheets import KNOWN_BRAND, ean13, leaf, rules_of, valid_sheet
 from tests.support.octopia_sandbox import connect
 
 LAG = 60

@@ -30,7 +30,7 @@ from cdlink.octopia.models import (
     offer_update,
 )
 from cdlink.sandbox import Sandbox, SandboxConfig
-from tests.octopia.catalog_support import ean13
+from tests.support.catalog_sheets import ean13
 from tests.support.octopia_sandbox import connect
 
 INTEGRATION = 60

@@ -21,7 +21,7 @@ from cdlink.octopia.models import (
     gtin_check_digit,
     is_valid_gtin,
 )
-from tests.octopia.catalog_support import leaf, rules_of, valid_sheet
+from tests.support.catalog_sheets import leaf, rules_of, valid_sheet
 
 PLAIN = leaf(lambda c: not c["isVariant"] and not c["isBrandMandatory"])
 VARIANT = leaf(lambda c: c["isVariant"])

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from cdlink.sandbox import Sandbox, SandboxConfig, taxonomy
-from tests.octopia.catalog_support import ean13, leaf, valid_sheet
+from tests.support.catalog_sheets import ean13, leaf, valid_sheet
 
 LAG, INTEGRATION = 60, 300
 PLAIN = leaf(lambda c: not c["isVariant"] and not c["isBrandMandatory"])
