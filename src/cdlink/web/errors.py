@@ -27,10 +27,12 @@ from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConnectionError
 from cdlink.hub.orders.actions import OrderActionError
+from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.import_filters import ImportFilterError
 from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.hub.orders.queries import UnknownOrderError
+from cdlink.hub.orders.shipments import ShipmentError
 from cdlink.hub.stock.csv_files import InvalidStockFileError, InvalidStockListError
 from cdlink.hub.stock.inventory import InvalidStockError, UnknownProductError, UnknownWarehouseError
 from cdlink.hub.stock.warehouses import (
@@ -75,6 +77,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ),
     ((InitialImportError, ImportFilterError, PaymentLabelError), 422),
     ((IdempotencyKeyReusedError, InvalidIdempotencyKeyError), 422),
+    ((ShipmentError, CarrierMappingError), 422),
     ((OrderActionError, WarehouseExistsError, WarehouseInUseError), 409),
     ((IdempotencyInProgressError,), 409),
     ((StorageError, ConfigurationError), 503),

@@ -3,6 +3,7 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
+from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
     EVERY_PRODUCT,
@@ -49,7 +50,9 @@ __all__ = [
     "Binding",
     "CachedCancellationReason",
     "CachedCarrier",
+    "CarrierMapping",
     "Connection",
+    "FulfilmentSettings",
     "IdempotencyKey",
     "InitialImport",
     "LoginAttempt",
