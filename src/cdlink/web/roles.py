@@ -69,6 +69,8 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/api/v1/connections/{connection_id}/test"): ADMIN,
     # Order settings: acceptance policy and automatic refusal, filter, labels, reasons, quarantine.
     ("POST", "/orders/settings/{connection_id}/acceptance"): ADMIN,
+    ("PUT", "/api/v1/carrier-mappings"): ADMIN,
+    ("PUT", "/api/v1/fulfilment-settings"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/filter"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/payments"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/reasons"): ADMIN,
