@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cdlink import __version__
 from cdlink.cli import (
+    carriers,
     connections,
     db,
     orders,
@@ -46,6 +47,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
+app.add_typer(carriers.app, name="carriers")
 app.add_typer(stock.app, name="stock")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
