@@ -1,4 +1,4 @@
-"""``cdlink carriers list|map|unmap|parcels`` and ``cdlink orders ship --parcel`` through the CLI."""
+"""``cdlink carriers list|map|unmap|parcels`` and ``cdlink orders ship --parcel``."""
 
 from __future__ import annotations
 
