@@ -298,6 +298,16 @@ def _described(app: FastAPI, openapi: Callable[[], dict[str, Any]]) -> Callable[
     return described
 
 
+def _names_a_record(operation: dict[str, Any]) -> bool:
+    """Whether a required query parameter names a record (``?connection_id=``): 404 if unknown."""
+    return any(
+        parameter.get("in") == "query"
+        and parameter.get("required")
+        and str(parameter.get("name", "")).endswith("_id")
+        for parameter in operation.get("parameters", [])
+    )
+
+
 def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare the problem answers of every ``/api/v1`` operation, in place."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -307,7 +317,7 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
             continue
         for method, operation in operations.items():
             declared = dict(_EVERY_OPERATION)
-            if "{" in path:
+            if "{" in path or _names_a_record(operation):
                 declared.update(_WITH_PATH_ID)
             if method in {"post", "put", "patch", "delete"}:
                 declared.update(_WRITES)
