@@ -73,6 +73,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PUT", "/api/v1/fulfilment-settings"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/filter"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/payments"): ADMIN,
+    ("POST", "/orders/settings/{connection_id}/carriers"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/reasons"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/quarantine/{entry_id}/dismiss"): ADMIN,
     ("PUT", "/api/v1/connections/{connection_id}/order-settings"): ADMIN,
