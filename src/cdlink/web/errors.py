@@ -30,6 +30,7 @@ from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.import_filters import ImportFilterError
 from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
+from cdlink.hub.orders.notifications import NotificationError
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.hub.orders.queries import UnknownOrderError
 from cdlink.hub.orders.shipments import ShipmentError
@@ -68,7 +69,7 @@ def install(app: FastAPI) -> None:
 
 #: The HTTP status of each kind of cdlink error (the first match wins); anything else is a 500.
 STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
-    ((UnknownConnectionError, AccessError, UnknownOrderError), 404),
+    ((UnknownConnectionError, AccessError, UnknownOrderError, NotificationError), 404),
     ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
     ((UnknownProductError, UnknownWarehouseError), 404),
     (

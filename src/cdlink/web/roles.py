@@ -50,6 +50,7 @@ WRITES: dict[tuple[str, str], Role] = {
     # The daily work: orders.
     ("POST", "/orders/{order_id}/actions"): MEMBER,
     ("POST", "/api/v1/orders/{order_id}/actions"): MEMBER,
+    ("POST", "/api/v1/notifications/{notification_id}/read"): MEMBER,
     # The daily work: stock quantities (a CSV file is many counts at once).
     ("POST", "/stock/{product_id}/count"): MEMBER,
     ("POST", "/stock/{product_id}/adjust"): MEMBER,

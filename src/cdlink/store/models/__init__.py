@@ -3,7 +3,7 @@
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
 from cdlink.store.models.connections import Connection
-from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings
+from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
     EVERY_PRODUCT,
@@ -57,6 +57,7 @@ __all__ = [
     "InitialImport",
     "LoginAttempt",
     "MarketplaceQuantity",
+    "Notification",
     "Order",
     "OrderAction",
     "OrderImportFilter",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cdlink.store.base import Base
@@ -43,4 +43,25 @@ class FulfilmentSettings(Base):
         ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
     )
     several_parcels: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Hours before a deadline when a notification is raised, e.g. "12,2".
+    alert_hours: Mapped[str] = mapped_column(String(40), default="12,2")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Notification(Base):
+    """Something the seller should see (a deadline about to pass), read or unread."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), default=None
+    )
+    # acceptance_deadline, shipping_deadline
+    kind: Mapped[str] = mapped_column(String(40))
+    # What it is about, once: "order:12:acceptance:12h".
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -1,4 +1,4 @@
-"""fulfilment: carrier mappings per connection, and whether a connection ships several parcels
+"""fulfilment: carrier mappings, parcels per order, deadline alert hours, notifications
 
 Revision ID: 0014_fulfilment
 Revises: 0011_auto_refuse_since
@@ -44,6 +44,7 @@ def upgrade() -> None:
         "fulfilment_settings",
         sa.Column("connection_id", sa.Integer(), nullable=False),
         sa.Column("several_parcels", sa.Boolean(), nullable=False),
+        sa.Column("alert_hours", sa.String(length=40), nullable=False),
         sa.Column("updated_at", cdlink.store.types.UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["connection_id"],
@@ -54,7 +55,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("connection_id", name=op.f("pk_fulfilment_settings")),
     )
 
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("link", sa.String(length=300), nullable=True),
+        sa.Column("created_at", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("read_at", cdlink.store.types.UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_notifications_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint("key", name=op.f("uq_notifications_key")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("notifications")
     op.drop_table("fulfilment_settings")
     op.drop_table("carrier_mappings")
