@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from cdlink.cli.main import app
 from cdlink.core.clock import ManualClock
+from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from tests.support.orders import run_until_success, stored
@@ -51,3 +56,40 @@ def test_given_a_waiting_order_when_the_clock_nears_its_deadline_then_alerts_com
     assert read.json()["read_at"] is not None
     assert [item["id"] for item in unread] == [listed[1]["id"]]
     assert api.post("/api/v1/notifications/999/read").status_code == 404
+
+
+@pytest.fixture
+def cli(
+    shop: JobEnvironment, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CDLINK_DATABASE_URL", shop.database.url)
+    monkeypatch.setenv("CDLINK_DATA_DIR", str(settings.data_dir))
+    return CliRunner()
+
+
+def test_given_a_notification_when_listed_and_read_from_the_cli_then_it_is_no_longer_unread(
+    api: TestClient,
+    shop: JobEnvironment,
+    sandbox: Sandbox,
+    sandbox_clock: ManualClock,
+    cli: CliRunner,
+) -> None:
+    [order_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    order = stored(shop, order_id)
+    assert order.acceptance_deadline is not None
+    sandbox_clock.advance(order.acceptance_deadline - timedelta(hours=1) - sandbox_clock.now())
+    alerts(shop, api, f"/orders/{order.id}")
+    [mine] = about(api, f"/orders/{order.id}")
+
+    listed = cli.invoke(app, ["notifications", "list", "--unread"])
+    read = cli.invoke(app, ["notifications", "read", str(mine["id"])])
+    unknown = cli.invoke(app, ["notifications", "read", "999999"])
+    after = cli.invoke(app, ["notifications", "list", "--unread"])
+
+    assert f"* {mine['id']} " in listed.output
+    assert read.exit_code == 0, read.output
+    assert unknown.exit_code != 0
+    assert "no notification number 999999" in unknown.output
+    assert f"* {mine['id']} " not in after.output

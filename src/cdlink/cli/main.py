@@ -15,6 +15,7 @@ from cdlink.cli import (
     carriers,
     connections,
     db,
+    notifications,
     orders,
     runtime,
     sandbox,
@@ -48,6 +49,7 @@ app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
 app.add_typer(carriers.app, name="carriers")
+app.add_typer(notifications.app, name="notifications")
 app.add_typer(stock.app, name="stock")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
