@@ -79,11 +79,13 @@ def test_given_an_order_in_preparation_when_shipped_from_the_cli_then_the_shipme
     with cli_shop.database.reading() as session:
         [action] = session.scalars(select(OrderAction)).all()
     assert (action.kind, action.state) == ("ship", "pending")
-    assert action.payload == {
-        "carrier": "Colissimo",
-        "tracking_number": "6A1",
-        "tracking_url": "https://t.example/1",
-    }
+    [parcel] = action.payload["parcels"]  # recorded normalised: one parcel, every line
+    assert (parcel["carrier"], parcel["tracking_number"], parcel["tracking_url"]) == (
+        "Colissimo",
+        "6A1",
+        "https://t.example/1",
+    )
+    assert parcel["line_ids"]
 
 
 def test_given_days_when_history_is_queued_from_the_cli_then_the_engine_imports_them(

@@ -12,9 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cdlink import __version__
 from cdlink.cli import (
+    carriers,
     connections,
     db,
     discussions,
+    notifications,
     orders,
     runtime,
     sandbox,
@@ -48,6 +50,8 @@ app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
 app.add_typer(discussions.app, name="discussions")
+app.add_typer(carriers.app, name="carriers")
+app.add_typer(notifications.app, name="notifications")
 app.add_typer(stock.app, name="stock")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)

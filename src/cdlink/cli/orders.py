@@ -30,6 +30,13 @@ app = typer.Typer(
 
 CONNECTION = typer.Option(..., "--connection", "-c", help="Connection id or name.")
 LINES = typer.Option([], help="A line id to cancel (cancel_lines); repeatable.")
+PARCELS = typer.Option(
+    [],
+    "--parcel",
+    help="A parcel as CARRIER=TRACKING or CARRIER=TRACKING@LINE,LINE (its lines); "
+    "repeatable. Cdiscount takes one parcel per complete order unless the connection "
+    "allows several (`cdlink carriers parcels --several`).",
+)
 
 
 @app.command("policy")
@@ -122,18 +129,39 @@ def act(
 
 @app.command("ship")
 @friendly
-def ship(
+def ship(  # noqa: PLR0917  (typer options)
     connection: str = CONNECTION,
     order: str = typer.Argument(..., help="The marketplace order id or reference."),
-    carrier: str = typer.Option(..., help="The carrier's label, as Cdiscount lists it."),
-    tracking: str = typer.Option(..., help="The parcel's tracking number."),
-    url: str | None = typer.Option(None, help="The tracking page's address (optional)."),
+    carrier: str | None = typer.Option(
+        None, help="One parcel for the whole order: its carrier (a mapped name or label)."
+    ),
+    tracking: str | None = typer.Option(None, help="One parcel: its tracking number."),
+    url: str | None = typer.Option(None, help="One parcel: its tracking page (optional)."),
+    parcel: list[str] = PARCELS,
 ) -> None:
-    """Mark an accepted or in-preparation order shipped; the sync engine declares the parcel."""
-    payload: dict[str, object] = {"carrier": carrier, "tracking_number": tracking}
-    if url:
-        payload["tracking_url"] = url
+    """Mark an in-preparation order shipped; the sync engine declares the parcels."""
+    payload: dict[str, object]
+    if parcel:
+        payload = {"parcels": [_parcel(text) for text in parcel]}
+    elif carrier and tracking:
+        payload = {"carrier": carrier, "tracking_number": tracking}
+        if url:
+            payload["tracking_url"] = url
+    else:
+        fail(
+            "a shipment needs --carrier and --tracking, or one --parcel per parcel",
+            hint="For example: --parcel colissimo=6A123 (or --parcel dpd=X1@1 --parcel gls=Y2@2).",
+        )
     _record(connection, order, order_actions.SHIP, payload)
+
+
+def _parcel(text: str) -> dict[str, object]:
+    carrier, _, rest = text.partition("=")
+    tracking, _, lines = rest.partition("@")
+    parcel: dict[str, object] = {"carrier": carrier.strip(), "tracking_number": tracking.strip()}
+    if lines.strip():
+        parcel["lines"] = [line.strip() for line in lines.split(",") if line.strip()]
+    return parcel
 
 
 def _record(connection: str, order: str, kind: str, payload: dict[str, object]) -> None:

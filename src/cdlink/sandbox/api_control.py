@@ -216,6 +216,16 @@ ROUTES = [
     ),
     route("/faults", "DELETE", lambda control, _, __: control.clear_faults()),
     route("/rate-limit", "PUT", _rate_limit),
+    route(
+        "/parcels",
+        "PUT",
+        lambda control, body, _: {
+            "singleParcelPerOrder": control.set_single_parcel(
+                bool(body.get("singleParcelPerOrder", True))
+            )
+        },
+    ),
+    route("/order-lines", "GET", lambda control, _, __: {"lines": control.order_line_counts()}),
     route("/variants", "PUT", lambda control, body, _: control.set_variants(**body).model_dump()),
     route("/catalog", "PUT", lambda control, body, _: control.set_catalog(**body)),
     route("/clients", "POST", _client),

@@ -235,6 +235,20 @@ class Controller:
         with self._state.lock:
             return self._state.files.get(name)
 
+    def set_single_parcel(self, single: bool) -> bool:
+        """Whether shipments must be one parcel per complete order (reference §6.2.6)."""
+        with self._state.lock:
+            self._state.config.single_parcel_per_order = single
+            return single
+
+    def order_line_counts(self, seller_id: int | None = None) -> dict[str, int]:
+        """Every order of the shop and how many lines it has, by order id."""
+        with self._state.lock:
+            return {
+                order_id: len(order.lines)
+                for order_id, order in self._shop(seller_id).orders.items()
+            }
+
     def order_statuses(self, seller_id: int | None = None) -> dict[str, str]:
         """Every order of the shop and its status, by order id (to compare a client's copy)."""
         with self._state.lock:

@@ -14,6 +14,7 @@ from cdlink.sync.engine.streams import Stream, StreamRegistry
 from cdlink.sync.orders.actions import OrderActionsExporter
 from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
 from cdlink.sync.orders.carriers import CarriersFetcher
+from cdlink.sync.orders.deadline_alerts import DeadlineAlerts
 from cdlink.sync.orders.history import OrdersHistoryImporter
 from cdlink.sync.orders.reconciliation import OrdersReconciliation
 from cdlink.sync.orders.stream import OrdersImporter
@@ -29,6 +30,7 @@ STREAMS: tuple[type[Stream], ...] = (
     OrderActionsExporter,
     CancellationReasonsFetcher,
     CarriersFetcher,
+    DeadlineAlerts,
     # stock
     StockPusher,
     OfferImport,

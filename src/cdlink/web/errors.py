@@ -29,10 +29,13 @@ from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConne
 from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
 from cdlink.hub.orders.actions import OrderActionError
+from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.import_filters import ImportFilterError
 from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
+from cdlink.hub.orders.notifications import NotificationError
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.hub.orders.queries import UnknownOrderError
+from cdlink.hub.orders.shipments import ShipmentError
 from cdlink.hub.stock.csv_files import InvalidStockFileError, InvalidStockListError
 from cdlink.hub.stock.inventory import InvalidStockError, UnknownProductError, UnknownWarehouseError
 from cdlink.hub.stock.warehouses import (
@@ -68,7 +71,7 @@ def install(app: FastAPI) -> None:
 
 #: The HTTP status of each kind of cdlink error (the first match wins); anything else is a 500.
 STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
-    ((UnknownConnectionError, AccessError, UnknownOrderError), 404),
+    ((UnknownConnectionError, AccessError, UnknownOrderError, NotificationError), 404),
     ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
     ((UnknownProductError, UnknownWarehouseError), 404),
     ((UnknownDiscussionError,), 404),
@@ -79,6 +82,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ),
     ((InitialImportError, ImportFilterError, PaymentLabelError), 422),
     ((IdempotencyKeyReusedError, InvalidIdempotencyKeyError), 422),
+    ((ShipmentError, CarrierMappingError), 422),
     ((OrderActionError, WarehouseExistsError, WarehouseInUseError), 409),
     ((IdempotencyInProgressError,), 409),
     ((StorageError, ConfigurationError), 503),
@@ -301,6 +305,16 @@ def _described(app: FastAPI, openapi: Callable[[], dict[str, Any]]) -> Callable[
     return described
 
 
+def _names_a_record(operation: dict[str, Any]) -> bool:
+    """Whether a required query parameter names a record (``?connection_id=``): 404 if unknown."""
+    return any(
+        parameter.get("in") == "query"
+        and parameter.get("required")
+        and str(parameter.get("name", "")).endswith("_id")
+        for parameter in operation.get("parameters", [])
+    )
+
+
 def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare the problem answers of every ``/api/v1`` operation, in place."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -310,7 +324,7 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
             continue
         for method, operation in operations.items():
             declared = dict(_EVERY_OPERATION)
-            if "{" in path:
+            if "{" in path or _names_a_record(operation):
                 declared.update(_WITH_PATH_ID)
             if method in {"post", "put", "patch", "delete"}:
                 declared.update(_WRITES)

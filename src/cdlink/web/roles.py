@@ -65,6 +65,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/inbox/orders/{order_id}/gesture"): MEMBER,
     ("POST", "/inbox/orders/{order_id}/refund"): MEMBER,
     ("POST", "/inbox/actions/{action_id}/retry"): MEMBER,
+    ("POST", "/api/v1/notifications/{notification_id}/read"): MEMBER,
     # The daily work: stock quantities (a CSV file is many counts at once).
     ("POST", "/stock/{product_id}/count"): MEMBER,
     ("POST", "/stock/{product_id}/adjust"): MEMBER,
@@ -84,8 +85,11 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/api/v1/connections/{connection_id}/test"): ADMIN,
     # Order settings: acceptance policy and automatic refusal, filter, labels, reasons, quarantine.
     ("POST", "/orders/settings/{connection_id}/acceptance"): ADMIN,
+    ("PUT", "/api/v1/carrier-mappings"): ADMIN,
+    ("PUT", "/api/v1/fulfilment-settings"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/filter"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/payments"): ADMIN,
+    ("POST", "/orders/settings/{connection_id}/carriers"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/reasons"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/quarantine/{entry_id}/dismiss"): ADMIN,
     ("PUT", "/api/v1/connections/{connection_id}/order-settings"): ADMIN,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.hub.orders import shipments
 from cdlink.hub.orders.cancellation_reasons import reasons_for
 from cdlink.store.models import Order, OrderAction, OrderSettings
 
@@ -81,7 +82,7 @@ def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
             "a cancellation needs a reason", hint="Choose one of the marketplace's reasons."
         )
     if kind == SHIP:
-        _check_shipment(payload)
+        _check_shipment(order, payload)
     if kind == CANCEL_LINES:
         known = {line.line_id for line in order.lines}
         lines = payload.get("lines") or []
@@ -131,6 +132,8 @@ def record(
 ) -> OrderAction:
     """Check the action and record it as pending (the caller queues it for sending)."""
     check(order, kind, payload)
+    if kind == SHIP:
+        payload = shipments.normalise(session, order, payload)
     action = OrderAction(
         order_id=order.id,
         kind=kind,
@@ -217,20 +220,11 @@ def set_acceptance_policy(
     return _policy(settings)
 
 
-def _check_shipment(payload: dict[str, Any]) -> None:
-    for name in ("carrier", "tracking_number"):
-        value = payload.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise OrderActionError(
-                f"a shipment needs a {name.replace('_', ' ')}",
-                hint="Choose the carrier and type the parcel's tracking number.",
-            )
-    url = payload.get("tracking_url")
-    if url and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
-        raise OrderActionError(
-            f"the tracking URL {url!r} is not an http(s) address",
-            hint="Paste the carrier's tracking link, starting with https://, or leave it empty.",
-        )
+def _check_shipment(order: Order, payload: dict[str, Any]) -> None:
+    """The parcels' carriers, tracking numbers and lines (``cdlink.hub.orders.shipments``)."""
+    session = Session.object_session(order)
+    if session is not None:
+        shipments.normalise(session, order, payload)
 
 
 def _pending(order: Order, kind: str) -> bool:

@@ -9,6 +9,7 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
+from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
     EVERY_PRODUCT,
@@ -55,14 +56,17 @@ __all__ = [
     "Binding",
     "CachedCancellationReason",
     "CachedCarrier",
+    "CarrierMapping",
     "Connection",
     "CustomerServiceAction",
     "Discussion",
     "DiscussionMessage",
+    "FulfilmentSettings",
     "IdempotencyKey",
     "InitialImport",
     "LoginAttempt",
     "MarketplaceQuantity",
+    "Notification",
     "Order",
     "OrderAction",
     "OrderImportFilter",

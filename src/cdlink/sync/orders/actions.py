@@ -122,12 +122,7 @@ def _call(client: OctopiaClient, kind: str, marketplace_id: str, payload: dict[s
     elif kind == order_actions.REFUSE:
         orders.refuse(marketplace_id)
     elif kind == order_actions.SHIP:
-        parcel = Parcel(
-            parcel_number=str(payload["tracking_number"]),
-            carrier_name=str(payload["carrier"]),
-            tracking_url=payload.get("tracking_url") or None,
-        )
-        orders.ship(marketplace_id, [parcel])
+        orders.ship(marketplace_id, _parcels(payload))
     elif kind == order_actions.CANCEL:
         orders.cancel(marketplace_id, str(payload["reason"]))
     elif kind == order_actions.CANCEL_LINES:
@@ -137,3 +132,21 @@ def _call(client: OctopiaClient, kind: str, marketplace_id: str, payload: dict[s
         ]
         orders.cancel_lines(marketplace_id, lines)
     # RESYNC sends nothing: reading the order back is the whole action.
+
+
+def _parcels(payload: dict[str, Any]) -> list[Parcel]:
+    """The recorded parcels (``cdlink.hub.orders.shipments``); older actions had one, all lines."""
+    items = payload.get("parcels")
+    if items is None:
+        items = [dict(payload, line_ids=None)]
+    return [
+        Parcel(
+            parcel_number=str(item["tracking_number"]),
+            carrier_name=str(item["carrier"]),
+            tracking_url=item.get("tracking_url") or None,
+            order_line_ids=[str(line_id) for line_id in item["line_ids"]]
+            if item.get("line_ids")
+            else None,
+        )
+        for item in items
+    ]

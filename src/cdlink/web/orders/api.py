@@ -7,12 +7,13 @@ order's detail once the engine has sent it and read the order back.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from cdlink.hub.orders import actions as order_actions
@@ -21,6 +22,7 @@ from cdlink.hub.orders.cancellation_reasons import reasons_for
 from cdlink.hub.orders.deadlines import acceptance_urgency
 from cdlink.hub.orders.import_filters import ORDER_STATUSES
 from cdlink.hub.orders.queries import OrderFilter, get_order, list_orders
+from cdlink.hub.orders.shipments import shipments_of
 from cdlink.hub.orders.stock import describe, reservations_of
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync.orders.actions import request_action
@@ -128,6 +130,7 @@ class OrderDetail(OrderSummary):
     reserved: dict[str, int] = Field(description="Units the order holds now, per SKU.")
     stock_issues: list[StockIssueOut]
     sync_events: list[SyncEventOut]
+    shipments: list[ShipmentOut] = Field(description="Ship actions and their parcels, by age.")
 
 
 class ReasonOut(BaseModel):
@@ -142,6 +145,50 @@ class OrderList(BaseModel):
     page_size: int
 
 
+class ParcelLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: str = Field(min_length=1, max_length=64)
+    quantity: int | None = Field(
+        default=None, ge=1, le=100_000, description="Units (a line ships whole; checked)."
+    )
+
+
+class ParcelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: str = Field(
+        max_length=200,
+        description="A carrier name mapped in /api/v1/carrier-mappings, or a Cdiscount label.",
+        examples=["colissimo"],
+    )
+    tracking_number: str = Field(max_length=200, description="The parcel number (1-50 chars).")
+    tracking_url: str | None = Field(
+        default=None, max_length=500, description="Optional: filled from the mapping's template."
+    )
+    lines: list[ParcelLineIn] | None = Field(
+        default=None,
+        max_length=500,
+        description="The lines it carries; omitted: every line not shipped yet (one parcel only).",
+    )
+
+
+class ParcelOut(BaseModel):
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None
+    line_ids: list[str]
+
+
+class ShipmentOut(BaseModel):
+    action_id: int
+    state: str = Field(description="pending, done or failed (outcome says why)")
+    requested_at: datetime
+    requested_by: str | None
+    outcome: str | None
+    parcels: list[ParcelOut]
+
+
 class ActionIn(BaseModel):
     kind: Literal["accept", "refuse", "ship", "cancel", "cancel_lines", "resync"]
     reason: str | None = Field(default=None, examples=["CustomerRequest"])
@@ -151,6 +198,13 @@ class ActionIn(BaseModel):
     )
     tracking_number: str | None = Field(default=None, description="For ship: the parcel number.")
     tracking_url: str | None = Field(default=None, description="For ship (optional).")
+    parcels: list[ParcelIn] | None = Field(
+        default=None,
+        max_length=20,
+        description="For ship: the parcels with their lines (instead of carrier and "
+        "tracking_number). Cdiscount takes one parcel per complete order unless the "
+        "connection allows several.",
+    )
 
 
 def _summary(item: Order, labels: dict[tuple[int, str], str], now: datetime) -> OrderSummary:
@@ -228,6 +282,8 @@ def act(request: Request, order_id: Id, body: ActionIn) -> ActionOut:
     for name in ("carrier", "tracking_number", "tracking_url"):
         if getattr(body, name):
             payload[name] = getattr(body, name)
+    if body.parcels is not None:
+        payload["parcels"] = [parcel.model_dump(exclude_none=True) for parcel in body.parcels]
     with request.app.state.database.session() as session:
         action = request_action(
             session,
@@ -271,6 +327,7 @@ def _detail(session: Session, item: Order, now: datetime) -> OrderDetail:
                 {**issue, "message": describe(issue)} for issue in item.stock_issues or []
             ],
             "sync_events": _sync_events(session, item, actions),
+            "shipments": [asdict(shipment) for shipment in shipments_of(session, item.id)],
         }
     )
 

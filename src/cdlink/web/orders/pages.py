@@ -13,15 +13,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from cdlink.hub.connections.accounts import list_connections
 from cdlink.hub.dashboard.figures import DUE_SOON
 from cdlink.hub.orders import actions as order_actions
-from cdlink.hub.orders import payment_methods
+from cdlink.hub.orders import payment_methods, shipments
 from cdlink.hub.orders.cancellation_reasons import reasons_for
 from cdlink.hub.orders.deadlines import acceptance_urgency
 from cdlink.hub.orders.queries import OrderFilter, get_order, list_orders
 from cdlink.hub.orders.stock import reservations_of
+from cdlink.store.models import Order
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.customer_service import pages as customer_service
@@ -157,6 +159,7 @@ def order_page(request: Request, order_id: Id) -> Response:
             "reserved": reserved,
             "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
             **customer_service.order_panel(session, order),
+            **_shipping(session, order),
         }
         return render(request, "orders/detail.html", values)
 
@@ -181,6 +184,7 @@ def order_action(
     tracking_number: Annotated[str, Form()] = "",
     tracking_url: Annotated[str, Form()] = "",
     line: Annotated[list[str] | None, Form()] = None,
+    parcel_line: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     identity = current_identity(request)
     shipment = {
@@ -195,6 +199,8 @@ def order_action(
             payload["lines"] = line
         if kind == order_actions.SHIP:  # blank fields left out: the check names what lacks
             payload.update({name: value for name, value in shipment.items() if value})
+            if parcel_line:  # one parcel of some lines (several parcels allowed)
+                payload = {"parcels": [{**payload, "lines": parcel_line}]}
         request_action(
             session,
             order,
@@ -205,3 +211,20 @@ def order_action(
         )
     wake(request)
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+def _shipping(session: Session, order: Order) -> dict[str, object]:
+    """The order's shipments, and what the ship form offers (``orders/_shipments.html``)."""
+    shipped = shipments.shipped_line_ids(session, order.id)
+    open_ids = shipments.open_line_ids(order)
+    return {
+        "shipments": shipments.shipments_of(session, order.id),
+        "several_parcels": shipments.several_parcels(session, order.connection_id),
+        "unshipped_lines": [
+            line for line in order.lines if line.line_id in open_ids and line.line_id not in shipped
+        ],
+        "line_titles": {
+            line.line_id: line.product_title or line.seller_sku or line.line_id
+            for line in order.lines
+        },
+    }

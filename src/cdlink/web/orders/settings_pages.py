@@ -13,10 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from cdlink.hub.connections.accounts import get_connection, list_connections
 from cdlink.hub.orders import actions as order_actions
-from cdlink.hub.orders import cancellation_reasons, payment_methods
+from cdlink.hub.orders import cancellation_reasons, carrier_mappings, payment_methods, shipments
+from cdlink.hub.orders.carriers import carrier_labels
 from cdlink.hub.orders.import_filters import ORDER_STATUSES, ImportFilterError, import_filter
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.sync.engine import quarantine
@@ -36,7 +38,12 @@ REFUSE_BACKLOG, KEEP_BACKLOG = "refuse", "keep"
 
 
 def _page(
-    request: Request, connection_id: int, *, error: str | None = None, status: int = 200
+    request: Request,
+    connection_id: int,
+    *,
+    error: str | None = None,
+    status: int = 200,
+    carrier_error: str | None = None,
 ) -> Response:
     state = request.app.state
     with state.database.reading() as session:
@@ -63,6 +70,8 @@ def _page(
             "zone": state.settings.zone,
             "saved": request.query_params.get("saved"),
             "count": _count(request.query_params.get("count", "")),
+            "carrier_error": carrier_error,
+            **_shipping(session, connection_id),
         }
     return render(request, "orders/settings.html", values, status=status)
 
@@ -209,3 +218,43 @@ def dismiss(request: Request, connection_id: Id, entry_id: Id) -> Response:
     with state.database.session() as session:
         quarantine.dismiss(session, entry_id, state.clock.now(), connection_id)
     return RedirectResponse(f"/orders/settings/{connection_id}?saved=dismissed", status_code=303)
+
+
+def _shipping(session: Session, connection_id: int) -> dict[str, Any]:
+    """The Shipping section: the seller's carrier mappings, the defaults, parcels per order."""
+    found = carrier_mappings.mappings(session, connection_id)
+    return {
+        "own_mappings": [mapping for mapping in found if not mapping.default],
+        "default_mappings": [mapping for mapping in found if mapping.default],
+        "carrier_labels": carrier_labels(session, connection_id),
+        "several_parcels": shipments.several_parcels(session, connection_id),
+    }
+
+
+@router.post("/orders/settings/{connection_id}/carriers")
+async def save_carriers(request: Request, connection_id: Id) -> Response:
+    """Replace the seller's carrier mappings and set parcels per order (all or nothing)."""
+    state = request.app.state
+    form = await request.form()
+    names = [str(value) for value in form.getlist("name")]
+    labels = [str(value) for value in form.getlist("label")]
+    templates = [str(value) for value in form.getlist("template")]
+    wanted = [
+        carrier_mappings.Mapping(name, label, template or None)
+        for name, label, template in zip(names, labels, templates, strict=False)
+        if name.strip() or label.strip()
+    ]
+    try:
+        with state.database.session() as session:
+            get_connection(session, connection_id)
+            now = state.clock.now()
+            carrier_mappings.replace_mappings(session, connection_id, wanted, now)
+            several = form.get("several_parcels") == "on"
+            shipments.set_several_parcels(session, connection_id, several, now)
+    except carrier_mappings.CarrierMappingError as error:
+        language = request_language(request, state.settings)
+        message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
+        return _page(request, connection_id, carrier_error=message, status=422)
+    return RedirectResponse(
+        f"/orders/settings/{connection_id}?saved=carriers#shipping", status_code=303
+    )

@@ -1,0 +1,48 @@
+"""``cdlink notifications``: deadline notifications, and marking them read."""
+
+from __future__ import annotations
+
+import typer
+
+from cdlink.cli.context import friendly, load_settings
+from cdlink.core.clock import SystemClock
+from cdlink.hub.orders import notifications as hub
+from cdlink.store import migrate
+from cdlink.store.engine import Database
+
+app = typer.Typer(help="Deadline notifications (raised by the deadline_alerts stream).")
+
+
+def _database() -> Database:
+    database = Database(load_settings().effective_database_url)
+    migrate.ensure_current(database)
+    return database
+
+
+@app.command("list")
+@friendly
+def list_notifications(
+    unread: bool = typer.Option(False, "--unread", help="Only those not read yet."),
+) -> None:
+    """The last 100 notifications, newest first."""
+    database = _database()
+    try:
+        with database.reading() as session:
+            for item in hub.notifications(session, unread_only=unread):
+                mark = " " if item.read_at else "*"
+                typer.echo(f"{mark} {item.id}  {item.created_at:%Y-%m-%d %H:%M}  {item.title}")
+    finally:
+        database.dispose()
+
+
+@app.command("read")
+@friendly
+def read(notification_id: int = typer.Argument(..., min=1, help="The notification's id.")) -> None:
+    """Mark one notification read."""
+    database = _database()
+    try:
+        with database.session() as session:
+            hub.mark_read(session, notification_id, SystemClock().now())
+        typer.echo(f"notification {notification_id} read")
+    finally:
+        database.dispose()

@@ -1,0 +1,58 @@
+"""The Shipping section of the order settings page: carrier mappings and parcels per order."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from cdlink.hub.orders.carrier_mappings import resolve
+from cdlink.hub.orders.shipments import several_parcels
+from cdlink.jobs.environment import JobEnvironment
+from tests.support.web import csrf_token
+
+PATH = "/orders/settings/1"
+
+
+def test_given_the_settings_page_when_a_mapping_is_saved_then_shipments_use_it(
+    browser: TestClient, shop: JobEnvironment
+) -> None:
+    assert shop.runner().run(1, "carriers").outcome == "succeeded"
+    page = browser.get(PATH)
+    form = {
+        "csrf_token": csrf_token(browser, PATH),
+        "name": ["TRANS42", ""],
+        "label": ["GLS", ""],
+        "template": ["https://track.example/{tracking}", ""],
+        "several_parcels": "on",
+    }
+
+    saved = browser.post(f"{PATH}/carriers", data=form)
+    after = browser.get(f"{PATH}?saved=carriers")
+
+    assert 'data-testid="carrier-mappings"' in page.text
+    assert "colissimo → Colissimo" in page.text  # the defaults, listed
+    assert saved.status_code == 303
+    assert 'data-testid="carriers-saved"' in after.text
+    assert 'value="trans42"' in after.text
+    with shop.database.reading() as session:
+        assert resolve(session, 1, "trans42").tracking_url("X") == "https://track.example/X"
+        assert several_parcels(session, 1)
+
+
+def test_given_an_unknown_label_when_saved_from_the_page_then_422_and_nothing_changes(
+    browser: TestClient, shop: JobEnvironment
+) -> None:
+    assert shop.runner().run(1, "carriers").outcome == "succeeded"
+    form = {
+        "csrf_token": csrf_token(browser, PATH),
+        "name": ["pigeon"],
+        "label": ["Pigeon Express"],
+        "template": [""],
+    }
+
+    answer = browser.post(f"{PATH}/carriers", data=form)
+
+    assert answer.status_code == 422
+    assert 'data-testid="carriers-error"' in answer.text
+    assert "Pigeon Express" in answer.text
+    with shop.database.reading() as session:
+        assert not several_parcels(session, 1)
