@@ -107,7 +107,7 @@ def test_given_the_api_when_an_order_is_shipped_then_the_marketplace_has_the_par
         f"/api/v1/orders/{order_id}/actions",
         json={"kind": "ship", "carrier": "Colissimo", "tracking_number": "6A77"},
     )
-    assert missing.status_code == 409
+    assert missing.status_code == 422  # a parcel without carrier is bad input, refused unsent
     assert "carrier" in missing.json()["title"]
     assert posted.status_code == 202
     assert posted.json()["state"] == "pending"
@@ -204,7 +204,7 @@ def test_given_an_order_in_preparation_when_shipped_from_its_page_then_it_is_shi
             "csrf_token": token,
         },
     )
-    assert refused.status_code == 409
+    assert refused.status_code == 422
     assert "tracking number" in refused.text
     assert posted.status_code == 303
     assert shop.runner().run(1, "order_actions").outcome == "succeeded"
