@@ -2,6 +2,15 @@
 
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
+from cdlink.store.models.catalog import (
+    CatalogCategory,
+    CatalogPackage,
+    CatalogSettings,
+    CategoryMapping,
+    ProductPublication,
+    ProductReport,
+    ProductSheetRecord,
+)
 from cdlink.store.models.connections import Connection
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -49,6 +58,10 @@ __all__ = [
     "Binding",
     "CachedCancellationReason",
     "CachedCarrier",
+    "CatalogCategory",
+    "CatalogPackage",
+    "CatalogSettings",
+    "CategoryMapping",
     "Connection",
     "IdempotencyKey",
     "InitialImport",
@@ -64,6 +77,9 @@ __all__ = [
     "OutboxEntry",
     "PaymentMethodLabel",
     "Product",
+    "ProductPublication",
+    "ProductReport",
+    "ProductSheetRecord",
     "QuarantinedRecord",
     "Reservation",
     "StockBuffer",
