@@ -8,6 +8,9 @@ imported, so a stream cannot silently go missing (a test checks that every strea
 
 from __future__ import annotations
 
+from cdlink.sync.catalog.publisher import ProductPublisher
+from cdlink.sync.catalog.referential import CatalogImport
+from cdlink.sync.catalog.taxonomy import TaxonomyFetcher
 from cdlink.sync.engine.streams import Stream, StreamRegistry
 from cdlink.sync.orders.actions import OrderActionsExporter
 from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
@@ -30,6 +33,10 @@ STREAMS: tuple[type[Stream], ...] = (
     # stock
     StockPusher,
     OfferImport,
+    # catalog
+    TaxonomyFetcher,
+    CatalogImport,
+    ProductPublisher,
 )
 
 #: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.

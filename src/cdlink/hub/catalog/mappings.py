@@ -8,7 +8,7 @@ A mapping's category must be in the connection's taxonomy cache and take product
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -142,7 +142,7 @@ def mapped_categories(session: Session, connection_id: int) -> set[str]:
 
 
 def sheet_attributes(
-    mapping: SellerMapping | None, attributes: Mapping[str, list[str]]
+    mapping: SellerMapping | None, attributes: Mapping[str, Sequence[str]]
 ) -> dict[str, list[str]]:
     """The seller's attributes as property reference → values, through the mapping (names not
     mapped pass as they are; values mapped to a choice when the mapping says so)."""

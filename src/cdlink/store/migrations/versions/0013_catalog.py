@@ -192,7 +192,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("product_publications", schema=None) as batch_op:
         batch_op.drop_index("ix_product_publications_connection_status")
