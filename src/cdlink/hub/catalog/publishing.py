@@ -235,4 +235,7 @@ def statuses_by_sku(session: Session, connection_id: int) -> dict[str, ProductPu
         .join(ProductPublication, ProductPublication.product_id == Product.id)
         .where(ProductPublication.connection_id == connection_id)
     )
-    return dict(session.execute(query).tuples())
+    found: dict[str, ProductPublication] = {}
+    for sku, row in session.execute(query):
+        found[sku] = row
+    return found

@@ -43,6 +43,7 @@ from cdlink.octopia.models import IntegrationReport
 from cdlink.store.models import CatalogPackage, Product, ProductPublication
 from cdlink.sync.catalog.offers import create_offers
 from cdlink.sync.catalog.sheets import RulesCache, validate
+from cdlink.sync.catalog.taxonomy import read_properties
 from cdlink.sync.engine.streams import Stream, StreamContext
 
 RECORDED, PACKAGE_SENT, COMPLETE, ABANDONED = "recorded", "sent", "complete", "abandoned"
@@ -64,6 +65,7 @@ class ProductPublisher(Stream):
             if not publishing.settings(session, context.connection_id).exports:
                 return
         self.recover(context)
+        read_properties(context, only_missing=True)
         self.validate_changed(context)
         self.send(context)
         self.read_reports(context)

@@ -11,7 +11,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cdlink.hub.catalog import mappings
-from cdlink.hub.catalog.taxonomy import STREAM, TaxonomyEntry, replace_taxonomy, store_properties
+from cdlink.hub.catalog.taxonomy import (
+    STREAM,
+    TaxonomyEntry,
+    category,
+    category_properties,
+    replace_taxonomy,
+    store_properties,
+)
 from cdlink.store.models import ProductSheetRecord
 from cdlink.sync.engine.streams import Stream, StreamContext
 
@@ -44,20 +51,41 @@ class TaxonomyFetcher(Stream):
         self.refresh_properties(context, {entry.reference for entry in entries if entry.level == 3})
 
     def refresh_properties(self, context: StreamContext, leaves: set[str]) -> None:
-        with context.database.reading() as session:
-            used = mappings.mapped_categories(session, context.connection_id)
-            used |= {
-                code
-                for code in session.scalars(select(ProductSheetRecord.marketplace_category))
-                if code
-            }
-        for reference in sorted(used & leaves):
-            properties = context.client().categories.properties(reference)
-            with context.transaction() as session:
-                store_properties(
-                    session,
-                    context.connection_id,
-                    reference,
-                    [prop.to_payload() for prop in properties],
+        read_properties(context, leaves, only_missing=False)
+
+
+def read_properties(
+    context: StreamContext, leaves: set[str] | None = None, *, only_missing: bool
+) -> None:
+    """Read the properties of the cached categories in use (mapped, or named by a product):
+    all of them, or (``only_missing``) those never read."""
+    with context.database.reading() as session:
+        used = mappings.mapped_categories(session, context.connection_id)
+        used |= {
+            code
+            for code in session.scalars(select(ProductSheetRecord.marketplace_category))
+            if code
+        }
+        if only_missing or leaves is None:
+            wanted = {
+                reference
+                for reference in used
+                if (choice := category(session, context.connection_id, reference)) is not None
+                and choice.accepts_products
+                and (
+                    not only_missing
+                    or category_properties(session, context.connection_id, reference) is None
                 )
-            context.count(properties=1)
+            }
+        else:
+            wanted = used & leaves
+    for reference in sorted(wanted):
+        properties = context.client().categories.properties(reference)
+        with context.transaction() as session:
+            store_properties(
+                session,
+                context.connection_id,
+                reference,
+                [prop.to_payload() for prop in properties],
+            )
+        context.count(properties=1)
