@@ -43,7 +43,7 @@ def catalog_shop(
             sandbox_connection(settings, sandbox, sandbox_clock.now(), connection_id=CONNECTION)
         )
     registry = StreamRegistry([TaxonomyFetcher, CatalogImport, ProductPublisher, OfferImport])
-    retry = RetryPolicy(sleep=lambda seconds: sandbox_clock.advance(seconds))
+    retry = RetryPolicy(sleep=sandbox_clock.advance)
     clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
     environment = JobEnvironment(settings, database, sandbox_clock, registry, clients=clients)
     report = environment.runner().run(CONNECTION, "taxonomy")

@@ -1,5 +1,6 @@
 """The catalog streams against the in-process sandbox: taxonomy, referential import, publishing
-within the quota, reports, refusals, offers, and faults (never live without an Integrated report)."""
+within the quota, reports, refusals, offers, and faults (never live without an Integrated
+report)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def test_given_offers_with_blank_titles_when_the_referential_is_imported_then_ti
     assert report.outcome == "succeeded", report.message
     with catalog_shop.database.reading() as session:
         imported = products.all_products(session)
-        assert imported and all(product.title for product in imported)
+        assert imported
+        assert all(product.title for product in imported)
         assert all(product.pictures and product.marketplace_category for product in imported)
     assert set(statuses(catalog_shop).values()) == {publishing.INTEGRATED}
 
