@@ -84,8 +84,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((StorageError, ConfigurationError), 503),
     ((CarriersUnavailableError,), 503),
     ((ProductNotFoundError,), 404),
-    ((ProductError, MappingError, CatalogSettingsError), 422),
-    ((NoConnectionError,), 409),
+    ((ProductError, MappingError, CatalogSettingsError, NoConnectionError), 422),
 )
 
 

@@ -79,6 +79,14 @@ def _delimiter(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def _column(cell: str) -> str:
+    """A header cell: a known column in any case; an attribute keeps its name's case."""
+    name = cell.strip()
+    if name.lower().startswith(ATTRIBUTE_PREFIX):
+        return ATTRIBUTE_PREFIX + name[len(ATTRIBUTE_PREFIX) :].strip()
+    return name.lower()
+
+
 def read(text: str) -> list[ProductData]:
     """Every line checked; raise ``InvalidProductFileError`` naming the bad ones."""
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
@@ -93,7 +101,7 @@ def read(text: str) -> list[ProductData]:
         ) from error
     if not rows:
         raise InvalidProductFileError([LineProblem(1, translatable("the file is empty"))])
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [_column(cell) for cell in rows[0]]
     if "sku" not in header:
         template = translatable("the first line must name the columns, sku first")
         raise InvalidProductFileError([LineProblem(1, template)])

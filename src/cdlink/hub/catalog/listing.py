@@ -21,7 +21,7 @@ DRAFT = "draft"
 
 
 class NoConnectionError(CdlinkError):
-    """The catalog needs a connection and there is none."""
+    """The catalog needs a connection and there is none, or not the one asked for."""
 
     default_hint = translatable("Add a Cdiscount application on the Apps page first.")
 

@@ -25,6 +25,9 @@ from cdlink.octopia.models import (
     check_sheet,
 )
 
+#: What stands in a sheet for a missing EAN or category (the rules then report it).
+MISSING = "-"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -98,7 +101,7 @@ def build_sheet(
 ) -> ProductSheet:
     attributes = mappings.sheet_attributes(mapping, product.attributes)
     return ProductSheet(
-        gtin=product.ean or "",
+        gtin=product.ean or MISSING,
         seller_product_reference=product.sku,
         title=product.title,
         description=product.description,
@@ -130,7 +133,7 @@ def validate(product: ProductData, cache: RulesCache) -> tuple[ProductSheet | No
                 hint("category_unmapped"),
             )
         )
-    sheet = build_sheet(product, code or "", mapping)
+    sheet = build_sheet(product, code or MISSING, mapping)
     rules = cache.rules(code) if code else CategoryRules(None, ())
     if code and rules.category is None and cache.known():
         problems.append(
@@ -144,5 +147,8 @@ def validate(product: ProductData, cache: RulesCache) -> tuple[ProductSheet | No
     for found in check_sheet(sheet, rules.category, rules.properties):
         if found.rule == "category_level" and not code:
             continue  # already said: the category is not mapped
-        problems.append(Problem(found.field, found.rule, found.message, hint(found.rule)))
+        message = found.message
+        if found.field == "gtin" and not product.ean:
+            message = "the EAN is missing"
+        problems.append(Problem(found.field, found.rule, message, hint(found.rule)))
     return (None if problems else sheet), problems

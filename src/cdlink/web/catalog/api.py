@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from cdlink.core.translatable import translatable
 from cdlink.hub.catalog import csv_files, listing, mappings, products, publishing, taxonomy
 from cdlink.hub.catalog.products import ProductData
-from cdlink.hub.connections.accounts import get_connection
+from cdlink.store.models import Connection
 from cdlink.sync.catalog.actions import request_publish, validate_product
 from cdlink.web.params import Page, PageSize, id_query
 from cdlink.web.runtime import wake
@@ -188,7 +188,12 @@ class Imported(BaseModel):
 def _connection(request: Request, connection_id: int | None) -> int:
     with request.app.state.database.reading() as session:
         if connection_id is not None:
-            return get_connection(session, connection_id).id
+            if session.get(Connection, connection_id) is None:
+                raise listing.NoConnectionError(
+                    translatable("There is no connection with this number"),
+                    hint=translatable("Leave connection_id out, or use the number of an app."),
+                )
+            return connection_id
         found = listing.default_connection(session)
     if found is None:
         raise listing.NoConnectionError(translatable("There is no Cdiscount application yet"))
