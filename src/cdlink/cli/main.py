@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cdlink import __version__
 from cdlink.cli import (
+    catalog,
     connections,
     db,
     orders,
@@ -47,6 +48,7 @@ app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
 app.add_typer(stock.app, name="stock")
+app.add_typer(catalog.app, name="catalog")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
 app.command("sandbox")(sandbox.sandbox)
