@@ -133,7 +133,7 @@ def test_given_the_cached_taxonomy_when_searching_then_leaves_come_with_their_pa
     assert found["items"][0]["path"] == "INFORMATIQUE > PERIPHERIQUE PC > SOURIS"
 
 
-def test_given_an_excel_semicolon_file_in_windows_1252_when_imported_then_accents_and_formulas_survive(
+def test_given_an_excel_semicolon_cp1252_file_when_imported_then_accents_and_formulas_survive(
     api: TestClient, shop: Database
 ) -> None:
     text = (

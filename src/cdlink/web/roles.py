@@ -66,6 +66,13 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/api/v1/products/{sku}/publish"): ADMIN,
     ("POST", "/api/v1/products.csv"): ADMIN,
     ("PUT", "/api/v1/category-mappings"): ADMIN,
+    ("POST", "/products/new"): MEMBER,
+    ("POST", "/products/{sku}/edit"): MEMBER,
+    ("POST", "/products/{sku}/validate"): MEMBER,
+    ("POST", "/products/{sku}/publish"): ADMIN,
+    ("POST", "/catalog/mappings"): ADMIN,
+    ("POST", "/catalog/mappings/delete"): ADMIN,
+    ("POST", "/catalog/taxonomy/refresh"): ADMIN,
     # Applications (connections): credentials, stock sync, tests, removal.
     ("POST", "/apps"): ADMIN,
     ("POST", "/apps/{connection_id}"): ADMIN,
