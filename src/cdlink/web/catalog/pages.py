@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.hub.catalog import listing, mappings, products, publishing, taxonomy
 from cdlink.hub.catalog.hints import HINTS
 from cdlink.hub.catalog.products import ProductData, ProductError
@@ -33,7 +34,7 @@ TextField = Annotated[str, Form(max_length=5000)]
 
 
 def _labels() -> dict[str, str]:
-    return {listing.DRAFT: "Not published", **publishing.STATUS_LABELS}
+    return {listing.DRAFT: translatable("Not published"), **publishing.STATUS_LABELS}
 
 
 @router.get("/products")
