@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.catalog import products as catalog_products
-from cdlink.hub.catalog import publishing
+from cdlink.hub.catalog import publishing, taxonomy
 from cdlink.hub.catalog.hints import hint, report_rule
 from cdlink.hub.catalog.publishing import (
     INTEGRATED,
@@ -38,12 +38,14 @@ from cdlink.hub.catalog.publishing import (
     SENT,
     VALIDATED,
 )
+from cdlink.hub.catalog.taxonomy import STREAM as TAXONOMY_STREAM
 from cdlink.octopia import RateLimited
 from cdlink.octopia.models import IntegrationReport
 from cdlink.store.models import CatalogPackage, Product, ProductPublication
 from cdlink.sync.catalog.offers import create_offers
 from cdlink.sync.catalog.sheets import RulesCache, validate
 from cdlink.sync.catalog.taxonomy import read_properties
+from cdlink.sync.engine.schedules import request_run
 from cdlink.sync.engine.streams import Stream, StreamContext
 
 RECORDED, PACKAGE_SENT, COMPLETE, ABANDONED = "recorded", "sent", "complete", "abandoned"
@@ -65,6 +67,18 @@ class ProductPublisher(Stream):
             if not publishing.settings(session, context.connection_id).exports:
                 return
         self.recover(context)
+        with context.transaction() as session:
+            if taxonomy.count_categories(session, context.connection_id) == 0:
+                # Without the taxonomy the validator cannot check categories: read it first.
+                request_run(
+                    session,
+                    context.connection_id,
+                    TAXONOMY_STREAM,
+                    now=context.clock.now(),
+                    trigger="event",
+                )
+                context.count(waiting_for_taxonomy=1)
+                return
         read_properties(context, only_missing=True)
         self.validate_changed(context)
         self.send(context)
