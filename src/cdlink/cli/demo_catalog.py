@@ -24,7 +24,11 @@ from cdlink.store.engine import Database
 from cdlink.store.models import CategoryMapping
 from cdlink.sync.stock.pusher import publish_to_outbox
 
-CATEGORIES = ("Mugs", "Lampes")
+#: (seller category, the Cdiscount leaf it maps to, the products' title)
+CATEGORIES = (
+    ("Lampes", "LAMPE A POSER", "Lampe de bureau"),
+    ("Bougies", "BOUGIE ADULTE", "Bougie parfumée"),
+)
 VALID = 8
 
 
@@ -35,11 +39,17 @@ def _gtin13(number: int) -> str:
 
 
 def _plain_leaves() -> list[dict[str, Any]]:
-    return [
+    """The leaf of each demo category: found by label, else the first plain leaf."""
+    plain = [
         leaf
         for leaf in sandbox_taxonomy.leaves()
         if not leaf.get("isVariant") and not leaf.get("isBrandMandatory")
-    ][:2]
+    ]
+    found = []
+    for _, label, _ in CATEGORIES:
+        matching = [leaf for leaf in plain if leaf["label"] == label]
+        found.append((matching or plain)[0])
+    return found
 
 
 def _attributes(reference: str) -> dict[str, tuple[str, ...]]:
@@ -57,7 +67,7 @@ def seed_demo_catalog(database: Database, clock: Clock, connection_id: int) -> N
         if products.find(session, "NEW-001") is not None:
             return
         now = clock.now()
-        for name, leaf in zip(CATEGORIES, leaves, strict=True):
+        for (name, _, _), leaf in zip(CATEGORIES, leaves, strict=True):
             exists = session.scalar(
                 select(CategoryMapping).where(
                     CategoryMapping.connection_id == connection_id,
@@ -76,11 +86,11 @@ def seed_demo_catalog(database: Database, clock: Clock, connection_id: int) -> N
                     )
                 )
         for index in range(1, VALID + 5):
-            name, leaf = (CATEGORIES[index % 2], leaves[index % 2])
+            (name, _, kind), leaf = CATEGORIES[index % 2], leaves[index % 2]
             data = ProductData(
                 sku=f"NEW-{index:03d}",
                 ean=_gtin13(index),
-                title=f"{'Mug en grès' if name == 'Mugs' else 'Lampe de bureau'} n°{index}",
+                title=f"{kind} n°{index}",
                 description="Fabriqué en France, livré dans une boîte recyclée.",
                 brand="Atelier Démo",
                 pictures=(f"https://images.example.com/demo/new-{index:03d}.jpg",),
@@ -89,11 +99,11 @@ def seed_demo_catalog(database: Database, clock: Clock, connection_id: int) -> N
                 price=Decimal("14.90") + index,
             )
             if index == VALID + 1:  # a title with an emoji and HTML
-                data = replace(data, title="Mug <b>promo</b> 🎉")
+                data = replace(data, title="Lampe <b>promo</b> 🎉")
             elif index == VALID + 2:  # no picture, no description
                 data = replace(data, pictures=(), description="")
             elif index == VALID + 3:  # a category nobody mapped
-                data = replace(data, seller_category="Bougies")
+                data = replace(data, seller_category="Mugs")
             elif index == VALID + 4:  # valid GS1, but Cdiscount wants 13 digits
                 data = replace(data, ean="96385074")
             products.save(session, clock, data)
