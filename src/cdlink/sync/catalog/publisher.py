@@ -221,9 +221,17 @@ class ProductPublisher(Stream):
     # 4. reports -------------------------------------------------------------------------------
 
     def read_reports(self, context: StreamContext) -> None:
+        """Read each sent package's reports page by page (25 a page).
+
+        A page holding a sheet still on its way (``Validated``, not held for a manual check)
+        ends the read: the rest of the package is judged at the same pace, so it is read again
+        at the next run rather than page after page now. This keeps the calls near the minimum
+        (one read of every page once the sheets are judged for good); a sheet further down
+        shows ``Sent`` until then.
+        """
         with context.database.reading() as session:
             waiting = [
-                (package.id, package.package_id or "", list(package.skus))
+                (package.id, package.package_id or "")
                 for package in session.scalars(
                     select(CatalogPackage).where(
                         CatalogPackage.connection_id == context.connection_id,
@@ -231,16 +239,37 @@ class ProductPublisher(Stream):
                     )
                 )
             ]
-        for local_id, package_id, skus in waiting:
-            progress = context.client().product_integration.progress(package_id, skus)
+        service = context.client().product_integration
+        for local_id, package_id in waiting:
+            for page in service.reports_pages(package_id=package_id):
+                with context.transaction() as session:
+                    now = context.clock.now()
+                    for report in page.items:
+                        if report.seller_product_reference:
+                            self.apply(
+                                session,
+                                context,
+                                local_id,
+                                package_id,
+                                report.seller_product_reference,
+                                report,
+                                now,
+                            )
+                context.made_progress()
+                if any(_status_of(report) == VALIDATED for report in page.items):
+                    break
             with context.transaction() as session:
-                now = context.clock.now()
-                for sku, report in progress.reports.items():
-                    self.apply(session, context, local_id, package_id, sku, report, now)
-                if progress.complete:
+                if not self._unsettled(session, local_id):
                     package = session.get_one(CatalogPackage, local_id)
-                    package.state, package.finished_at = COMPLETE, now
-            context.made_progress()
+                    package.state, package.finished_at = COMPLETE, context.clock.now()
+
+    def _unsettled(self, session: Session, local_id: int) -> bool:
+        """Whether a sheet of the package still waits for its final report."""
+        query = select(ProductPublication.id).where(
+            ProductPublication.package == local_id,
+            ProductPublication.status.in_((SENT, VALIDATED)),
+        )
+        return session.scalar(query.limit(1)) is not None
 
     def apply(  # noqa: PLR0917
         self,
