@@ -186,6 +186,15 @@ class Imported(BaseModel):
 
 
 def _connection(request: Request, connection_id: int | None) -> int:
+    """The connection asked for, or the first one; a 422 when there is none."""
+    found = _optional_connection(request, connection_id)
+    if found is None:
+        raise listing.NoConnectionError(translatable("There is no Cdiscount application yet"))
+    return found
+
+
+def _optional_connection(request: Request, connection_id: int | None) -> int | None:
+    """For reads: the connection asked for, the first one, or None when there is none yet."""
     with request.app.state.database.reading() as session:
         if connection_id is not None:
             if session.get(Connection, connection_id) is None:
@@ -194,13 +203,10 @@ def _connection(request: Request, connection_id: int | None) -> int:
                     hint=translatable("Leave connection_id out, or use the number of an app."),
                 )
             return connection_id
-        found = listing.default_connection(session)
-    if found is None:
-        raise listing.NoConnectionError(translatable("There is no Cdiscount application yet"))
-    return found
+        return listing.default_connection(session)
 
 
-def _one(request: Request, connection_id: int, sku: str) -> ProductOut:
+def _one(request: Request, connection_id: int | None, sku: str) -> ProductOut:
     with request.app.state.database.reading() as session:
         row = listing.one(session, connection_id, sku)
     if row is None:
@@ -225,7 +231,7 @@ def list_products(
     """Products by SKU, with their publishing status, problems and Cdiscount's reasons."""
     if status is not None and status not in STATUS_CHOICES:
         status = "none"  # matches nothing, like any unknown filter value
-    connection = _connection(request, connection_id)
+    connection = _optional_connection(request, connection_id)
     with request.app.state.database.reading() as session:
         found = listing.list_products(
             session,
@@ -248,8 +254,8 @@ def list_products(
 def create_product(
     request: Request, body: ProductIn, connection_id: ConnectionQuery = None
 ) -> ProductOut:
-    """Create a product with its sheet (409-free: an existing SKU is a 422 naming ``sku``)."""
-    connection = _connection(request, connection_id)
+    """Create a product with its sheet (an existing SKU is a 422 naming ``sku``)."""
+    connection = _optional_connection(request, connection_id)
     state = request.app.state
     data = ProductData(**body.model_dump())
     with state.database.session() as session:
@@ -259,7 +265,7 @@ def create_product(
 
 @router.get("/products/{sku}")
 def get_product(request: Request, sku: str, connection_id: ConnectionQuery = None) -> ProductOut:
-    return _one(request, _connection(request, connection_id), sku)
+    return _one(request, _optional_connection(request, connection_id), sku)
 
 
 @router.patch("/products/{sku}")
@@ -268,7 +274,7 @@ def patch_product(
 ) -> ProductOut:
     """Change the fields given; a changed sheet is validated and sent again by the products
     stream."""
-    connection = _connection(request, connection_id)
+    connection = _optional_connection(request, connection_id)
     changes: dict[str, object] = body.model_dump(exclude_unset=True)
     if "pictures" in changes and changes["pictures"] is not None:
         changes["pictures"] = tuple(body.pictures or ())
@@ -346,7 +352,7 @@ def categories(
     leaves_only: bool = Query(default=True, description="Only level-3 categories."),
 ) -> CategoryList:
     """Search the cached Cdiscount taxonomy (at most 50 results, level 3 first)."""
-    connection = _connection(request, connection_id)
+    connection = _optional_connection(request, connection_id) or 0
     with request.app.state.database.reading() as session:
         found = taxonomy.search(session, connection, q, leaves_only=leaves_only)
         cached = taxonomy.count_categories(session, connection)
@@ -387,7 +393,7 @@ def _mappings_out(request: Request, connection: int) -> MappingsOut:
 
 @router.get("/category-mappings")
 def get_mappings(request: Request, connection_id: ConnectionQuery = None) -> MappingsOut:
-    return _mappings_out(request, _connection(request, connection_id))
+    return _mappings_out(request, _optional_connection(request, connection_id) or 0)
 
 
 @router.put("/category-mappings")
