@@ -168,3 +168,21 @@ def test_given_a_file_with_a_bad_line_when_imported_then_nothing_is_written_and_
     assert "line 3" in answer.json()["title"]
     with shop.reading() as session:
         assert session.scalar(select(func.count()).select_from(Product)) == 0
+
+
+def test_given_catalog_settings_when_changed_then_direction_and_owners_are_kept(
+    api: TestClient,
+) -> None:
+    before = api.get("/api/v1/catalog-settings").json()
+
+    changed = api.put(
+        "/api/v1/catalog-settings", json={"direction": "import", "owners": {"title": "cdiscount"}}
+    )
+    refused = api.put("/api/v1/catalog-settings", json={"direction": "sideways"})
+
+    assert before["direction"] == "both"
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["direction"] == "import"
+    assert changed.json()["owners"]["title"] == "cdiscount"
+    assert changed.json()["owners"]["price"] == "cdlink"
+    assert refused.status_code == 422

@@ -66,6 +66,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/api/v1/products/{sku}/publish"): ADMIN,
     ("POST", "/api/v1/products.csv"): ADMIN,
     ("PUT", "/api/v1/category-mappings"): ADMIN,
+    ("PUT", "/api/v1/catalog-settings"): ADMIN,
     ("POST", "/products/new"): MEMBER,
     ("POST", "/products/{sku}/edit"): MEMBER,
     ("POST", "/products/{sku}/validate"): MEMBER,

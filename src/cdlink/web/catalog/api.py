@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -418,3 +418,47 @@ def put_mappings(
                 values=item.values,
             )
     return _mappings_out(request, connection)
+
+
+Field_ = Literal["title", "description", "pictures", "attributes", "price", "stock"]
+
+
+class CatalogSettingsIo(Strict):
+    direction: Literal["import", "export", "both"] = Field(
+        description="import: Cdiscount → cdlink; export: cdlink → Cdiscount; both"
+    )
+    owners: dict[Field_, Literal["cdlink", "cdiscount"]] = Field(
+        default_factory=dict, description="Which side wins on each field (cdlink by default)."
+    )
+
+
+@router.get("/catalog-settings")
+def get_catalog_settings(
+    request: Request, connection_id: ConnectionQuery = None
+) -> CatalogSettingsIo:
+    """Which way products flow for the connection, and which side wins per field."""
+    connection = _optional_connection(request, connection_id) or 0
+    with request.app.state.database.reading() as session:
+        found = publishing.settings(session, connection)
+    return CatalogSettingsIo.model_validate(
+        {"direction": found.direction, "owners": dict(found.owners)}
+    )
+
+
+@router.put("/catalog-settings")
+def put_catalog_settings(
+    request: Request, body: CatalogSettingsIo, connection_id: ConnectionQuery = None
+) -> CatalogSettingsIo:
+    connection = _connection(request, connection_id)
+    state = request.app.state
+    with state.database.session() as session:
+        found = publishing.save_settings(
+            session,
+            connection,
+            body.direction,
+            {str(k): str(v) for k, v in body.owners.items()},
+            state.clock.now(),
+        )
+    return CatalogSettingsIo.model_validate(
+        {"direction": found.direction, "owners": dict(found.owners)}
+    )
