@@ -9,6 +9,8 @@ sheets against the cached taxonomy; ``import`` is all or nothing.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -35,16 +37,20 @@ FILE = typer.Argument(..., help="A CSV file (UTF-8 or Windows-1252).")
 CONNECTION = typer.Option("1", "--connection", "-c", help="The connection's id or name.")
 
 
-def _database() -> Database:
-    return Database(load_settings().effective_database_url)
+@contextmanager
+def _database() -> Iterator[Database]:
+    database = Database(load_settings().effective_database_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
 
 
 @app.command("refresh-taxonomy")
 @friendly
 def refresh_taxonomy(connection: str = CONNECTION) -> None:
     """Ask the taxonomy stream to read Cdiscount's categories again (about 80 calls)."""
-    database = _database()
-    with database.session() as session:
+    with _database() as database, database.session() as session:
         found = find_connection(session, connection)
         request_taxonomy(session, found.id, SystemClock().now())
     typer.echo(f"taxonomy refresh requested for {found.name}")
@@ -57,10 +63,9 @@ def validate(
     connection: str = CONNECTION,
 ) -> None:
     """Run the pre-flight validator; print each problem with its fix hint (exit 1 if any)."""
-    database = _database()
     now = SystemClock().now()
     flagged = 0
-    with database.session() as session:
+    with _database() as database, database.session() as session:
         found = find_connection(session, connection)
         skus = [sku] if sku else [data.sku for _, data in products.with_sheets(session)]
         for one in skus:
@@ -81,9 +86,8 @@ def publish(
     connection: str = CONNECTION,
 ) -> None:
     """Queue sheets for the products stream (a sheet with problems is never sent)."""
-    database = _database()
     now = SystemClock().now()
-    with database.session() as session:
+    with _database() as database, database.session() as session:
         found = find_connection(session, connection)
         if sku:
             status = request_publish(session, found.id, sku, now)
@@ -102,7 +106,7 @@ def export(
     """Every product as CSV (import it back unchanged)."""
     if separator not in {",", ";"}:
         fail("the separator must be ',' or ';'", "Use --separator ';' for Excel in French.")
-    with _database().reading() as session:
+    with _database() as database, database.reading() as session:
         text = csv_files.export(products.all_products(session), delimiter=separator)
     if output is None:
         sys.stdout.write(text)
@@ -117,7 +121,6 @@ def import_file(
 ) -> None:
     """Create or update products from a file, all or nothing."""
     text = csv_files.decode(path.read_bytes()[: csv_files.MAXIMUM_FILE_BYTES + 1])
-    database = _database()
-    with database.session() as session:
+    with _database() as database, database.session() as session:
         count = csv_files.upload(session, SystemClock(), text)
     typer.echo(f"{count} product(s) imported")
