@@ -115,3 +115,27 @@ def report_rule(code: str | None, field: str | None) -> str:
     if code is None:
         return "marketplace"
     return _FIELD_RULES.get((code, field or "")) or REPORT_RULES.get(code, "marketplace")
+
+
+#: The sheet's field names as the pages show them (``attributes[2]`` shows as Attributes).
+FIELD_LABELS: dict[str, str] = {
+    "gtin": translatable("EAN"),
+    "sellerProductReference": translatable("SKU"),
+    "title": translatable("Title"),
+    "description": translatable("Description"),
+    "richMarketingDescription": translatable("Marketing description"),
+    "sellerPictureUrls": translatable("Pictures"),
+    "categoryCode": translatable("Category"),
+    "category": translatable("Category"),
+    "brand": translatable("Brand"),
+    "attributes": translatable("Attributes"),
+    "variantGroupReference": translatable("Variant group"),
+    "language": translatable("Language"),
+}
+
+
+def field_label(field: str | None) -> str:
+    """The English label of a sheet field (translate it with the catalogue); "" if unknown."""
+    if not field:
+        return ""
+    return FIELD_LABELS.get(field.split("[", 1)[0], "")

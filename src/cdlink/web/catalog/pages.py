@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
 from cdlink.hub.catalog import listing, mappings, products, publishing, taxonomy
-from cdlink.hub.catalog.hints import HINTS
+from cdlink.hub.catalog.hints import HINTS, field_label
 from cdlink.hub.catalog.products import ProductData, ProductError
 from cdlink.hub.catalog.queries import count_products, list_products
 from cdlink.hub.connections.accounts import list_connections
@@ -107,6 +107,7 @@ def _product_values(request: Request, sku: str, **extra: Any) -> dict[str, Any]:
         "history": history,
         "labels": _labels(),
         "hints": HINTS,
+        "field_label": field_label,
         "zone": settings.zone,
         "waiting_hours": waiting_hours,
         "attributes_text": "\n".join(
