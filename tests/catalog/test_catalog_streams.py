@@ -72,6 +72,8 @@ def test_given_offers_with_blank_titles_when_the_referential_is_imported_then_ti
         assert all(product.title for product in imported)
         assert all(product.pictures and product.marketplace_category for product in imported)
     assert set(statuses(catalog_shop).values()) == {publishing.INTEGRATED}
+    publishing_run = catalog_shop.runner().run(CONNECTION, "products")
+    assert publishing_run.counts.get("offers", 0) == 0  # their offers exist: none sent again
 
 
 def test_given_new_products_when_published_then_each_is_integrated_and_put_on_sale(

@@ -92,4 +92,5 @@ class CatalogImport(Stream):
         if row.status == publishing.INTEGRATED:
             row.sent_hash = updated.sheet_hash()
             row.live_at = row.live_at or now
+            row.offer_sent_at = row.offer_sent_at or now  # the offer exists: it was read
         context.count(filled=1)
