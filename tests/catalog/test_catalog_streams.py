@@ -128,7 +128,7 @@ def test_given_a_sheet_the_marketplace_refuses_when_reports_arrive_then_reasons_
     with catalog_shop.database.reading() as session:
         row = publishing.statuses_by_sku(session, CONNECTION)[sku]
         assert row.live_at is None
-        assert row.reasons[0]["rule"] == "gtin_format"
+        assert row.reasons[0]["rule"] == "gtin_13"
         assert publishing.report_history(session, CONNECTION, sku)
 
 

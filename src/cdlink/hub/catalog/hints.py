@@ -16,6 +16,9 @@ HINTS: dict[str, str] = {
     "gtin_checksum": translatable(
         "The EAN's last digit does not match: copy it again from the barcode."
     ),
+    "gtin_13": translatable(
+        "Cdiscount asks for a 13-digit EAN (EAN-13): enter the product's EAN-13."
+    ),
     "seller_reference_missing": translatable("Give the product a SKU."),
     "title_missing": translatable("Write a title: brand, product type and main feature."),
     "title_length": translatable("Shorten the title to 132 characters or fewer."),
@@ -71,7 +74,7 @@ HINTS: dict[str, str] = {
 
 #: The marketplace's report codes (the sandbox's names) read as the validator's rules.
 REPORT_RULES: dict[str, str] = {
-    "InvalidGtin": "gtin_format",
+    "InvalidGtin": "gtin_13",
     "InvalidGtinChecksum": "gtin_checksum",
     "TitleTooLong": "title_length",
     "DescriptionTooLong": "description_length",
