@@ -68,6 +68,10 @@ HINTS: dict[str, str] = {
     ),
     "language": translatable("Use French (fr-FR)."),
     "duplicate_sheet": translatable("Two products share this SKU or EAN: keep one."),
+    "picture_count": translatable("Add more pictures: Cdiscount recommends at least four."),
+    "property_recommended": translatable(
+        "Fill the recommended attributes: they help the product sell."
+    ),
     "quota": translatable("Nothing to do: cdlink sends it again when the hourly quota allows."),
     "marketplace": translatable("Read Cdiscount's message, correct the product and publish again."),
 }
@@ -94,6 +98,8 @@ REPORT_RULES: dict[str, str] = {
     "UnsupportedLanguage": "language",
     "DuplicatedProduct": "duplicate_sheet",
     "CreationQuotaExceeded": "quota",
+    "PictureCount": "picture_count",
+    "RecommendedPropertyMissing": "property_recommended",
 }
 
 _FIELD_RULES = {
