@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cdlink import __version__
 from cdlink.cli import (
     carriers,
+    catalog,
     connections,
     db,
     discussions,
@@ -53,6 +54,7 @@ app.add_typer(discussions.app, name="discussions")
 app.add_typer(carriers.app, name="carriers")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(stock.app, name="stock")
+app.add_typer(catalog.app, name="catalog")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
 app.command("sandbox")(sandbox.sandbox)

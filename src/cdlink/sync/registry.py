@@ -8,6 +8,9 @@ imported, so a stream cannot silently go missing (a test checks that every strea
 
 from __future__ import annotations
 
+from cdlink.sync.catalog.publisher import ProductPublisher
+from cdlink.sync.catalog.referential import CatalogImport
+from cdlink.sync.catalog.taxonomy import TaxonomyFetcher
 from cdlink.sync.customer_service.actions import CustomerServiceExporter
 from cdlink.sync.customer_service.stream import DiscussionsImporter, ReturnsImporter
 from cdlink.sync.engine.streams import Stream, StreamRegistry
@@ -38,6 +41,10 @@ STREAMS: tuple[type[Stream], ...] = (
     DiscussionsImporter,
     CustomerServiceExporter,
     ReturnsImporter,
+    # catalog
+    TaxonomyFetcher,
+    CatalogImport,
+    ProductPublisher,
 )
 
 #: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import HTTPBearer
 
 from cdlink.web.access import tokens_api
+from cdlink.web.catalog import api as catalog
 from cdlink.web.connections import api as connections
 from cdlink.web.customer_service import api as customer_service
 from cdlink.web.orders import acceptance_api as order_acceptance
@@ -33,5 +34,6 @@ router.include_router(stock.csv_router)
 router.include_router(stock.router)
 router.include_router(warehouses.router)
 router.include_router(warehouses.buffers_router)
+router.include_router(catalog.router)
 
 __all__ = ["router"]

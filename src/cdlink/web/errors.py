@@ -25,6 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cdlink.core.errors import CdlinkError, ConfigurationError, StorageError
 from cdlink.core.translatable import translatable
+from cdlink.hub.catalog.listing import NoConnectionError
+from cdlink.hub.catalog.mappings import MappingError
+from cdlink.hub.catalog.products import ProductError, ProductNotFoundError
+from cdlink.hub.catalog.publishing import CatalogSettingsError
 from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConnectionError
 from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
@@ -87,6 +91,8 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((IdempotencyInProgressError,), 409),
     ((StorageError, ConfigurationError), 503),
     ((CarriersUnavailableError,), 503),
+    ((ProductNotFoundError,), 404),
+    ((ProductError, MappingError, CatalogSettingsError, NoConnectionError), 422),
 )
 
 

@@ -74,6 +74,22 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/api/v1/stock/bulk"): MEMBER,
     ("PUT", "/api/v1/stock/{sku}/{warehouse}"): MEMBER,
     ("POST", "/api/v1/stock/{sku}/{warehouse}/adjustments"): MEMBER,
+    # The catalog: editing products is daily work; publishing, imports and mappings change what
+    # is sent to Cdiscount.
+    ("POST", "/api/v1/products"): MEMBER,
+    ("PATCH", "/api/v1/products/{sku}"): MEMBER,
+    ("POST", "/api/v1/products/{sku}/validate"): MEMBER,
+    ("POST", "/api/v1/products/{sku}/publish"): ADMIN,
+    ("POST", "/api/v1/products.csv"): ADMIN,
+    ("PUT", "/api/v1/category-mappings"): ADMIN,
+    ("PUT", "/api/v1/catalog-settings"): ADMIN,
+    ("POST", "/products/new"): MEMBER,
+    ("POST", "/products/{sku}/edit"): MEMBER,
+    ("POST", "/products/{sku}/validate"): MEMBER,
+    ("POST", "/products/{sku}/publish"): ADMIN,
+    ("POST", "/catalog/mappings"): ADMIN,
+    ("POST", "/catalog/mappings/delete"): ADMIN,
+    ("POST", "/catalog/taxonomy/refresh"): ADMIN,
     # Applications (connections): credentials, stock sync, tests, removal.
     ("POST", "/apps"): ADMIN,
     ("POST", "/apps/{connection_id}"): ADMIN,

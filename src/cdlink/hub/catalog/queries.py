@@ -7,6 +7,7 @@ imported with that SKU), read for the whole page in one query.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -52,11 +53,19 @@ def count_products(session: Session) -> int:
 
 
 def list_products(
-    session: Session, text: str | None = None, *, page: int = 1, page_size: int = 50
+    session: Session,
+    text: str | None = None,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    skus: Sequence[str] | None = None,
 ) -> CatalogPage:
-    """One page of the catalog, ordered by SKU; ``text`` matches the SKU, EAN or title."""
+    """One page of the catalog, ordered by SKU; ``text`` matches the SKU, EAN or title;
+    ``skus`` (when given) restricts it to those."""
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
     query = select(Product)
+    if skus is not None:
+        query = query.where(Product.sku.in_(list(skus)))
     if text and text.strip():
         pattern = f"%{text.strip().lower()}%"
         query = query.where(

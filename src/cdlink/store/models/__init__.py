@@ -2,6 +2,15 @@
 
 from cdlink.store.models.access import ApiToken, LoginAttempt, UserSession
 from cdlink.store.models.activity import ActivityEntry
+from cdlink.store.models.catalog import (
+    CatalogCategory,
+    CatalogPackage,
+    CatalogSettings,
+    CategoryMapping,
+    ProductPublication,
+    ProductReport,
+    ProductSheetRecord,
+)
 from cdlink.store.models.connections import Connection
 from cdlink.store.models.customer_service import (
     CustomerServiceAction,
@@ -57,6 +66,10 @@ __all__ = [
     "CachedCancellationReason",
     "CachedCarrier",
     "CarrierMapping",
+    "CatalogCategory",
+    "CatalogPackage",
+    "CatalogSettings",
+    "CategoryMapping",
     "Connection",
     "CustomerServiceAction",
     "Discussion",
@@ -78,6 +91,9 @@ __all__ = [
     "OutboxEntry",
     "PaymentMethodLabel",
     "Product",
+    "ProductPublication",
+    "ProductReport",
+    "ProductSheetRecord",
     "QuarantinedRecord",
     "Reservation",
     "StockBuffer",

@@ -1,0 +1,173 @@
+"""The catalog streams against the in-process sandbox: taxonomy, referential import, publishing
+within the quota, reports, refusals, offers, and faults (never live without an Integrated
+report)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cdlink.hub.catalog import products, publishing, taxonomy
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.sandbox import FaultRule, Sandbox
+from cdlink.store.models import CatalogPackage, Product, ProductPublication
+from tests.support.catalog import (
+    CONNECTION,
+    add_products,
+    mandatory_attributes,
+    map_category,
+    plain_leaf,
+)
+
+
+def statuses(environment: JobEnvironment) -> dict[str, str]:
+    with environment.database.reading() as session:
+        return {
+            sku: row.status for sku, row in publishing.statuses_by_sku(session, CONNECTION).items()
+        }
+
+
+def publish_until_settled(environment: JobEnvironment, runs: int = 12) -> list[str]:
+    outcomes = []
+    for _ in range(runs):
+        report = environment.runner().run(CONNECTION, "products")
+        outcomes.append(f"{report.outcome} {report.message} {dict(report.counts)}")
+        environment.clock.advance(400)  # type: ignore[attr-defined]
+    return outcomes
+
+
+def ready_category(environment: JobEnvironment) -> tuple[str, dict[str, list[str]]]:
+    reference = plain_leaf(environment)
+    map_category(environment, reference)
+    environment.runner().run(CONNECTION, "products")  # reads the category's properties
+    return reference, mandatory_attributes(environment, reference)
+
+
+def test_given_the_taxonomy_stream_ran_when_searching_then_leaves_show_their_path(
+    catalog_shop: JobEnvironment,
+) -> None:
+    with catalog_shop.database.reading() as session:
+        count = taxonomy.count_categories(session, CONNECTION)
+        found = taxonomy.search(session, CONNECTION, "souris")
+
+    assert count > 7000
+    assert found, "the curated SOURIS category is searchable"
+    assert all(choice.level == 3 for choice in found)
+    assert " > " in found[0].path
+
+
+def test_given_offers_with_blank_titles_when_the_referential_is_imported_then_titles_are_filled(
+    catalog_shop: JobEnvironment,
+) -> None:
+    offers = catalog_shop.runner().run(CONNECTION, "offers")
+    assert offers.outcome == "succeeded", offers.message
+    with catalog_shop.database.reading() as session:
+        assert all(not product.title for product in session.scalars(select(Product)))
+
+    report = catalog_shop.runner().run(CONNECTION, "catalog_import")
+
+    assert report.outcome == "succeeded", report.message
+    with catalog_shop.database.reading() as session:
+        imported = products.all_products(session)
+        assert imported
+        assert all(product.title for product in imported)
+        assert all(product.pictures and product.marketplace_category for product in imported)
+    assert set(statuses(catalog_shop).values()) == {publishing.INTEGRATED}
+    publishing_run = catalog_shop.runner().run(CONNECTION, "products")
+    assert publishing_run.counts.get("offers", 0) == 0  # their offers exist: none sent again
+
+
+def test_given_new_products_when_published_then_each_is_integrated_and_put_on_sale(
+    catalog_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    skus = add_products(catalog_shop, 3, attributes=attributes)
+
+    outcomes = publish_until_settled(catalog_shop)
+
+    assert statuses(catalog_shop) == dict.fromkeys(skus, publishing.INTEGRATED), outcomes
+    offers = catalog_shop.runner().run(CONNECTION, "offers")  # cdlink reads its offers back
+    assert offers.counts["created"] == 6 + 3, offers.message
+    for sku in skus:
+        offer = sandbox.offer(sku)
+        assert (offer["integrationPrice"], offer["quantity"]) == (19.9, 0), outcomes  # no stock yet
+    with catalog_shop.database.reading() as session:
+        sums = publishing.reconciliation(session, CONNECTION)
+    assert (sums.sent, sums.live, sums.refused, sums.pending) == (3, 3, 0, 0)
+
+
+def test_given_a_product_with_problems_when_publishing_then_it_is_never_sent(
+    catalog_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    [sku] = add_products(catalog_shop, 1, attributes=attributes)
+    with catalog_shop.database.session() as session:
+        products.update(session, catalog_shop.clock, sku, {"title": "Mug 🎉 <b>promo</b>"})
+
+    publish_until_settled(catalog_shop, runs=3)
+
+    assert statuses(catalog_shop) == {sku: publishing.NEEDS_FIXING}
+    with catalog_shop.database.reading() as session:
+        row = publishing.statuses_by_sku(session, CONNECTION)[sku]
+        rules = {problem["rule"] for problem in row.problems}
+        assert {"title_html", "title_characters"} <= rules
+        assert all(problem["hint"] for problem in row.problems)
+        assert session.scalar(select(CatalogPackage)) is None
+
+
+def test_given_a_sheet_the_marketplace_refuses_when_reports_arrive_then_reasons_are_hints(
+    catalog_shop: JobEnvironment,
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    [sku] = add_products(catalog_shop, 1, attributes=attributes)
+    with catalog_shop.database.session() as session:  # 8 digits: valid GS1, but Cdiscount wants 13
+        products.update(session, catalog_shop.clock, sku, {"ean": "96385074"})
+
+    publish_until_settled(catalog_shop, runs=4)
+
+    assert statuses(catalog_shop) == {sku: publishing.REFUSED}
+    with catalog_shop.database.reading() as session:
+        row = publishing.statuses_by_sku(session, CONNECTION)[sku]
+        assert row.live_at is None
+        assert row.reasons[0]["rule"] == "gtin_13"
+        assert publishing.report_history(session, CONNECTION, sku)
+
+
+def test_given_more_products_than_the_hourly_quota_when_publishing_then_all_end_integrated(
+    catalog_shop: JobEnvironment,
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    skus = add_products(catalog_shop, 40, attributes=attributes)
+
+    first = catalog_shop.runner().run(CONNECTION, "products")
+    outcomes = publish_until_settled(catalog_shop, runs=30)
+
+    assert first.counts["sent"] == 25
+    assert statuses(catalog_shop) == dict.fromkeys(skus, publishing.INTEGRATED), outcomes
+
+
+def test_given_faults_when_publishing_then_no_sheet_is_live_without_an_integrated_report(
+    catalog_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    skus = add_products(catalog_shop, 12, attributes=attributes)
+    for fault in (
+        FaultRule(kind="drop_after", endpoint="products.integrate", count=1),
+        FaultRule(kind="status", endpoint="products.integrate", status=503, count=1),
+        FaultRule(kind="status", endpoint="products.reports", status=503, probability=0.4),
+        FaultRule(kind="status", endpoint="products.integrate", status=429, count=1),
+    ):
+        sandbox.add_fault(fault)
+
+    outcomes = []
+    for _ in range(25):
+        outcomes += publish_until_settled(catalog_shop, runs=1)
+        with catalog_shop.database.reading() as session:
+            for row in session.scalars(select(ProductPublication)):
+                product = session.get_one(Product, row.product_id)
+                if row.status == publishing.INTEGRATED:
+                    history = publishing.report_history(session, CONNECTION, product.sku)
+                    assert any(report.status == "Integrated" for report in history)
+            sums = publishing.reconciliation(session, CONNECTION)
+            assert sums.adds_up
+
+    assert statuses(catalog_shop) == dict.fromkeys(skus, publishing.INTEGRATED), outcomes
