@@ -1,6 +1,7 @@
 """``python -m bench.chaos [--quick] [--runtime sqlite|postgresql|both] [sizes…]``.
 
-Full size (``make chaos``): 20,000 orders, 5,000 stock changes, 10 kills, on both runtimes.
+Full size (``make chaos``): 20,000 orders, 2,000 customer messages, 5,000 stock changes,
+10 kills, on both runtimes.
 ``--quick`` is the reduced run of the test suite. Writes the result as JSON and exits 1 if any
 check failed on any runtime.
 """
@@ -22,13 +23,22 @@ from bench.chaos.storm import Plan
 #: hour at the call budget's pace (docs/chaos.md, "What to expect").
 FULL = {
     "orders": 20_000,
+    "messages": 2_000,
     "stock_changes": 5_000,
     "kills": 10,
     "skus": 1_000,
     "storm": 600.0,
     "drain": 3 * 3600.0,
 }
-QUICK = {"orders": 300, "stock_changes": 200, "kills": 3, "skus": 60, "storm": 20.0, "drain": 600.0}
+QUICK = {
+    "orders": 300,
+    "messages": 60,
+    "stock_changes": 200,
+    "kills": 3,
+    "skus": 60,
+    "storm": 20.0,
+    "drain": 600.0,
+}
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -38,6 +48,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="the reduced run (seconds)")
     parser.add_argument("--runtime", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--orders", type=int, help="orders the marketplace receives")
+    parser.add_argument(
+        "--messages", type=int, help="customer messages (new discussions and follow-ups)"
+    )
     parser.add_argument("--stock-changes", type=int, help="stock changes made in cdlink")
     parser.add_argument("--kills", type=int, help="worker processes SIGKILLed")
     parser.add_argument("--skus", type=int, help="offers in the shop")
@@ -73,6 +86,7 @@ def plans(options: argparse.Namespace) -> list[Plan]:
             drain_seconds=options.drain_seconds or float(sizes["drain"]),
             seed=options.seed,
             workers=options.workers,
+            messages=options.messages if options.messages is not None else int(sizes["messages"]),
         )
         for runtime in runtimes
     ]
@@ -84,7 +98,9 @@ def summary(result: dict[str, Any]) -> str:
         f"== chaos on {plan['runtime']}: {'PASSED' if result['passed'] else 'FAILED'} "
         f"in {result['seconds']} s (setup {result.get('setup_seconds')} s, storm "
         f"{round(storm.get('seconds', 0), 1)} s, drain {result.get('drain_seconds')} s)",
-        f"   {storm.get('orders_created')} orders, {storm.get('stock_changes')} stock changes, "
+        f"   {storm.get('orders_created')} orders, {storm.get('customer_messages')} customer "
+        f"messages in {storm.get('discussions_opened')} discussions, "
+        f"{storm.get('stock_changes')} stock changes, "
         f"{len(storm.get('kills', []))} kills, {storm.get('throttle_bursts')} 429 bursts, "
         f"{storm.get('token_revocations')} token revocations",
     ]

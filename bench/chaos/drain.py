@@ -21,6 +21,8 @@ from bench.chaos.shop import CLOCK, StockJournal, inventory
 from cdlink.store.engine import Database
 from cdlink.store.models import (
     Binding,
+    Discussion,
+    DiscussionMessage,
     Order,
     OrderAction,
     OutboxEntry,
@@ -32,7 +34,7 @@ from cdlink.store.models import (
 )
 from cdlink.sync.engine import outbox, quarantine, schedules
 
-CATCH_UP_STREAMS = ("orders", "order_actions", "stock")
+CATCH_UP_STREAMS = ("orders", "order_actions", "stock", "discussions")
 #: Orders the marketplace has not released yet are invisible to every client.
 HIDDEN = "Processing"
 
@@ -87,6 +89,8 @@ class Drain:
     sandbox: SandboxControl
     connection_id: int
     deadline: float
+    #: The discussions the storm opened (the sandbox opens none by itself in the run).
+    discussion_ids: list[str] = field(default_factory=list)
     steps: dict[str, float] = field(default_factory=dict)
     progress: list[dict[str, float]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
@@ -97,6 +101,8 @@ class Drain:
         request(self.database, self.connection_id, CATCH_UP_STREAMS)
         wait_until(self.orders_caught_up, self.deadline, "orders and outbox")
         self.steps["orders_and_outbox"] = time.monotonic() - started
+        wait_until(self.discussions_caught_up, self.deadline, "discussions and their messages")
+        self.steps["discussions"] = time.monotonic() - started
         # The marketplace sells from its own quantities: the offers stream reads them back and
         # queues a push wherever they drifted from available-to-sell, then the pusher sends it.
         asked = request(self.database, self.connection_id, ("offers",))
@@ -126,6 +132,14 @@ class Drain:
         unsent = self.unsent()
         self.note(missing=missing, stale=stale, **unsent)
         return not (missing or stale or unsent)
+
+    def discussions_caught_up(self) -> bool:
+        """Every message of every discussion the storm opened is stored."""
+        remote = remote_messages(self.sandbox, self.discussion_ids)
+        local = local_messages(self.database, self.connection_id)
+        missing = len(set(remote) - set(local))
+        self.note(messages_missing=missing)
+        return not missing
 
     def note(self, **waiting: int) -> None:
         """Keep what the drain waits for, every few seconds: the report's catch-up curve."""
@@ -195,16 +209,41 @@ def local_statuses(database: Database, connection_id: int) -> dict[str, str]:
         return dict(rows.all())  # type: ignore[arg-type]
 
 
+def remote_messages(sandbox: SandboxControl, discussion_ids: list[str]) -> dict[str, str]:
+    """``discussion id/message id`` → the discussion's order, for every message the marketplace
+    holds in ``discussion_ids``."""
+    found: dict[str, str] = {}
+    for discussion_id in discussion_ids:
+        discussion = sandbox.discussion(discussion_id)
+        for message in discussion["messages"]:
+            found[f"{discussion_id}/{message['messageId']}"] = discussion["orderReference"]
+    return found
+
+
+def local_messages(database: Database, connection_id: int) -> Counter[str]:
+    """``discussion id/message id`` of every stored message, with how often it is stored."""
+    with database.reading() as session:
+        rows = session.execute(
+            select(Discussion.marketplace_discussion_id, DiscussionMessage.marketplace_message_id)
+            .join(Discussion, Discussion.id == DiscussionMessage.discussion_id)
+            .where(Discussion.connection_id == connection_id)
+        )
+        return Counter(f"{discussion}/{message}" for discussion, message in rows)
+
+
 def judge(
     database: Database,
     sandbox: SandboxControl,
     connection_id: int,
     journal: StockJournal,
     reconciliation: dict[str, Any],
+    *,
+    discussion_ids: list[str],
 ) -> Verdict:
     verdict = Verdict()
     remote = {key: value for key, value in sandbox.orders().items() if value != HIDDEN}
     _orders(verdict, database, connection_id, remote)
+    _discussions(verdict, database, sandbox, connection_id, discussion_ids)
     verdict.check(
         "reconciliation: 0 missing, 0 duplicated",
         [
@@ -252,6 +291,68 @@ def _orders(
     )
     verdict.check("every order's status as on the marketplace", stale, "all match")
     verdict.facts["orders_by_status"] = dict(sorted(Counter(remote.values()).items()))
+
+
+def _discussions(
+    verdict: Verdict,
+    database: Database,
+    sandbox: SandboxControl,
+    connection_id: int,
+    discussion_ids: list[str],
+) -> None:
+    """Every discussion and customer message of the marketplace stored once, on its order."""
+    remote = remote_messages(sandbox, discussion_ids)
+    remote_orders = {key.split("/")[0]: order for key, order in remote.items()}
+    for discussion_id in discussion_ids:
+        remote_orders.setdefault(discussion_id, "")
+    local = local_messages(database, connection_id)
+    with database.reading() as session:
+        rows = session.execute(
+            select(Discussion.marketplace_discussion_id, Discussion.marketplace_order_id).where(
+                Discussion.connection_id == connection_id
+            )
+        ).all()
+        orders = set(
+            session.scalars(
+                select(Order.marketplace_order_id).where(Order.connection_id == connection_id)
+            )
+        )
+    stored = Counter(discussion for discussion, _ in rows)
+    linked: dict[str, str | None] = dict(rows)  # type: ignore[arg-type]
+    doubled = sorted(key for key in stored if stored[key] > 1)
+    doubled += sorted(f"message {key}" for key in local if local[key] > 1)
+    verdict.check(
+        "0 duplicated discussions or messages",
+        doubled,
+        f"{len(stored)} discussions, {sum(local.values())} messages stored",
+    )
+    missing = sorted(set(remote_orders) - set(stored))
+    missing += sorted(f"message {key}" for key in set(remote) - set(local))
+    verdict.check(
+        "0 missing discussions or messages",
+        missing,
+        f"{len(remote_orders)} discussions, {len(remote)} messages on the marketplace",
+    )
+    unknown = sorted(set(stored) - set(remote_orders))
+    unknown += sorted(f"message {key}" for key in set(local) - set(remote))
+    verdict.check("no discussion or message unknown to the marketplace", unknown, "none")
+    unlinked = sorted(
+        f"{discussion} on {linked.get(discussion)}≠{order}"
+        for discussion, order in remote_orders.items()
+        if discussion in linked and order in orders and linked[discussion] != order
+    )
+    verdict.check(
+        "every discussion on its order",
+        unlinked,
+        f"{sum(order in orders for order in remote_orders.values())} of "
+        f"{len(remote_orders)} discussions' orders in cdlink",
+    )
+    verdict.facts["discussions"] = {
+        "marketplace": len(remote_orders),
+        "messages_on_marketplace": len(remote),
+        "stored": len(stored),
+        "messages_stored": sum(local.values()),
+    }
 
 
 def _stock(

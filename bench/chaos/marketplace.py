@@ -14,6 +14,8 @@ SERVER_ERROR_RATE = 0.20
 SLOW_RATE = 0.05
 #: The share of orders whose customer asks to cancel a line while the storm lasts.
 CANCEL_REQUEST_RATE = 0.03
+#: The share of customer messages that open a new discussion (the others follow up in one).
+NEW_DISCUSSION_RATE = 0.25
 
 
 class SandboxControl:
@@ -41,6 +43,27 @@ class SandboxControl:
     def customer_cancel_request(self, order_id: str) -> bool:
         answer = self._call("POST", f"/orders/{order_id}/cancel-request", {"line_id": "1"})
         return bool(answer["cancelRequested"])
+
+    def open_discussion(self, order_id: str) -> str | None:
+        """The order's customer opens a discussion (its first message); None if the order's
+        status admits none (waiting for acceptance) or the order is unknown."""
+        response = self.http.post(f"/orders/{order_id}/discussions", json={})
+        if response.status_code == 400:
+            return None
+        response.raise_for_status()
+        return str(response.json()["discussionId"])
+
+    def customer_message(self, discussion_id: str) -> str | None:
+        """The customer writes again in the discussion; None if it is closed."""
+        response = self.http.post(f"/discussions/{discussion_id}/messages", json={})
+        if response.status_code == 400:
+            return None
+        response.raise_for_status()
+        return str(response.json()["messageId"])
+
+    def discussion(self, discussion_id: str) -> dict[str, Any]:
+        """The discussion as the marketplace holds it, every message included."""
+        return dict(self._call("GET", f"/discussions/{discussion_id}"))
 
     def orders(self) -> dict[str, str]:
         return dict(self._call("GET", "/orders")["orders"])

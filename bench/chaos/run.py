@@ -105,7 +105,13 @@ def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, A
         result["storm"] = {**asdict(storm_report), "faults": sandbox.faults()}
         sandbox.clear_faults()
 
-        drain = Drain(database, sandbox, connection_id, time.monotonic() + plan.drain_seconds)
+        drain = Drain(
+            database,
+            sandbox,
+            connection_id,
+            time.monotonic() + plan.drain_seconds,
+            storm.discussion_ids,
+        )
         drain_started = time.monotonic()
         try:
             reconciliation = drain.run()
@@ -116,7 +122,14 @@ def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, A
         result["drain_steps"] = {key: round(value, 1) for key, value in drain.steps.items()}
         result["drain_progress"] = drain.progress
         result["reconciliation"] = reconciliation
-        verdict = judge(database, sandbox, connection_id, journal, reconciliation)
+        verdict = judge(
+            database,
+            sandbox,
+            connection_id,
+            journal,
+            reconciliation,
+            discussion_ids=storm.discussion_ids,
+        )
         if storm_report.unexpected_exits:
             verdict.check("no process died unasked", storm_report.unexpected_exits, "none")
         result["sandbox"] = sandbox.summary()["sellers"]

@@ -1,7 +1,8 @@
 """The storm: orders pour in, stock changes, the marketplace misbehaves and workers die.
 
 Over ``Plan.storm_seconds`` the run creates the plan's orders on the sandbox (at an even pace,
-in a mix of statuses), applies its stock changes through cdlink's inventory, keeps 20 % server
+in a mix of statuses), has customers write the plan's messages (new discussions and follow-ups,
+at an even pace too), applies its stock changes through cdlink's inventory, keeps 20 % server
 errors and 5 % slow replies on every marketplace call, and at random moments sends bursts of
 429s, revokes every token, and SIGKILLs a random worker process (started again a moment later).
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from bench.chaos.marketplace import (
     CANCEL_REQUEST_RATE,
+    NEW_DISCUSSION_RATE,
     SandboxControl,
     order_mix,
     storm_rules,
@@ -42,6 +44,7 @@ class Plan:
     drain_seconds: float
     seed: int
     workers: int = 2
+    messages: int = 0
 
 
 @dataclass
@@ -49,6 +52,8 @@ class StormReport:
     orders_created: int = 0
     orders_by_status: dict[str, int] = field(default_factory=dict)
     cancel_requests: int = 0
+    discussions_opened: int = 0
+    customer_messages: int = 0
     stock_changes: int = 0
     kills: list[dict[str, Any]] = field(default_factory=list)
     throttle_bursts: int = 0
@@ -70,6 +75,10 @@ class Storm:
     rng: random.Random
     report: StormReport = field(default_factory=StormReport)
     order_ids: list[str] = field(default_factory=list)
+    #: Orders created past acceptance: a customer may open a discussion about them.
+    discussable: list[str] = field(default_factory=list)
+    discussion_ids: list[str] = field(default_factory=list)
+    discussed: set[str] = field(default_factory=set)
 
     def events(self) -> list[tuple[float, str]]:
         """When each kill, 429 burst and token revocation happens, in seconds from the start."""
@@ -89,6 +98,7 @@ class Storm:
             elapsed = time.monotonic() - started
             share = min(1.0, elapsed / self.plan.storm_seconds)
             self._make_orders(round(self.plan.orders * share) - self.report.orders_created)
+            self._write_messages(round(self.plan.messages * share) - self.report.customer_messages)
             self._change_stock(round(self.plan.stock_changes * share) - self.report.stock_changes)
             while events and events[0][0] <= elapsed:
                 self._event(events.pop(0)[1], elapsed)
@@ -105,6 +115,8 @@ class Storm:
         for status, wanted in order_mix(self.rng, count).items():
             made = self.sandbox.create_orders(wanted, status)
             self.order_ids += made
+            if status != "WaitingAcceptance":
+                self.discussable += made
             created = len(made)
             self.report.orders_created += created
             by_status = self.report.orders_by_status
@@ -117,6 +129,33 @@ class Storm:
         for _ in range(sum(self.rng.random() < CANCEL_REQUEST_RATE for _ in range(count))):
             if self.sandbox.customer_cancel_request(self.rng.choice(self.order_ids)):
                 self.report.cancel_requests += 1
+
+    def _write_messages(self, count: int) -> None:
+        """Customers write ``count`` messages: some open a discussion about one of their orders,
+        the others follow up in a discussion already open. A message that cannot be written yet
+        (no order past acceptance so far) is written at a later step."""
+        for _ in range(max(count, 0)):
+            message = None
+            if not self.discussion_ids or self.rng.random() < NEW_DISCUSSION_RATE:
+                message = self._open_discussion()
+            if message is None and self.discussion_ids:
+                message = self.sandbox.customer_message(self.rng.choice(self.discussion_ids))
+            if message is None:
+                return
+            self.report.customer_messages += 1
+
+    def _open_discussion(self) -> str | None:
+        """A new discussion about an order not discussed yet; its first message's id."""
+        candidates = sorted(set(self.discussable) - self.discussed)
+        while candidates:
+            order_id = candidates.pop(self.rng.randrange(len(candidates)))
+            self.discussed.add(order_id)
+            discussion_id = self.sandbox.open_discussion(order_id)
+            if discussion_id is not None:
+                self.discussion_ids.append(discussion_id)
+                self.report.discussions_opened += 1
+                return discussion_id
+        return None
 
     def _change_stock(self, count: int) -> None:
         while count > 0:
