@@ -1,9 +1,10 @@
 """The reduced chaos run (docs/chaos.md), on both runtimes, as real processes.
 
 The same driver as ``make chaos``, at the ``--quick`` size: a few hundred orders and stock
-changes under 20 % server errors, 429 bursts, slow replies and token revocations, with three
-SIGKILLed workers; then every check of the full run must hold: no order duplicated or missing,
-every status and every SKU's quantity as on the marketplace, an empty outbox.
+changes and a few dozen customer messages under 20 % server errors, 429 bursts, slow replies
+and token revocations, with three SIGKILLed workers; then every check of the full run must
+hold: no order duplicated or missing, every status and every SKU's quantity as on the
+marketplace, every discussion and message stored once on its order, an empty outbox.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def test_given_a_hostile_marketplace_and_killed_workers_when_drained_then_nothin
         storm_seconds=float(QUICK["storm"]),
         drain_seconds=300.0,
         seed=7,
+        messages=int(QUICK["messages"]),
     )
 
     result = run_chaos(
@@ -57,6 +59,8 @@ def test_given_a_hostile_marketplace_and_killed_workers_when_drained_then_nothin
     assert result["passed"]
     assert len(result["storm"]["kills"]) == plan.kills
     assert result["storm"]["orders_created"] == plan.orders
+    assert result["storm"]["customer_messages"] == plan.messages
+    assert result["facts"]["discussions"]["messages_stored"] == plan.messages
     # The reconciliation compares only orders the orders stream has read past (docs/chaos.md):
     # one the sandbox moved a moment earlier is that stream's next run, not missing.
     assert 0 < result["reconciliation"]["marketplace"] <= plan.orders
