@@ -145,7 +145,7 @@ class Storm:
             self.report.customer_messages += 1
 
     def _open_discussion(self) -> str | None:
-        """A new discussion about an order not discussed yet; its first message's id."""
+        """A new discussion (with its first message) about an order not discussed yet; its id."""
         candidates = sorted(set(self.discussable) - self.discussed)
         while candidates:
             order_id = candidates.pop(self.rng.randrange(len(candidates)))
