@@ -230,8 +230,16 @@ def test_given_an_action_not_failed_when_retried_then_it_is_refused(shop: JobEnv
         (REPLY, [Attachment(f"photo{n}.jpg", b"jpg") for n in range(4)], "attachment_count"),
         (REPLY, [Attachment("notice.pdf", b"0" * (5 * 1024 * 1024))], "attachment_size"),
         (REPLY, [Attachment("script.exe", b"MZ")], "attachment_type"),
+        ("Votre colis part avec [carrier] aujourd'hui.", [], "unfilled_placeholder"),
     ],
-    ids=["12-characters", "5001-characters", "fourth-attachment", "5-MB-file", "exe-file"],
+    ids=[
+        "12-characters",
+        "5001-characters",
+        "fourth-attachment",
+        "5-MB-file",
+        "exe-file",
+        "unfilled-placeholder",
+    ],
 )
 def test_given_a_reply_breaking_a_rule_then_it_is_refused_and_nothing_is_recorded(
     shop: JobEnvironment, body: str, attachments: list[Attachment], rule: str

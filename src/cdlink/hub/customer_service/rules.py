@@ -2,9 +2,10 @@
 
 They repeat the marketplace's (the client checks them again before sending): a message has 13
 to 5,000 characters and at most three attachments of 4 MB each, of the types the marketplace
-takes; a gesture needs a shipped or delivered order and at most the allowed amount; a refund
-needs an order past acceptance. A request breaking one is refused with ``CustomerServiceError``
-(``rule`` names it) and nothing is recorded nor sent.
+takes, and keeps no template placeholder unfilled (cdlink's own rule); a gesture needs a shipped
+or delivered order and at most the allowed amount; a refund needs an order past acceptance. A
+request breaking one is refused with ``CustomerServiceError`` (``rule`` names it) and nothing is
+recorded nor sent.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ MESSAGE_MAX_LENGTH = 5000
 MAX_ATTACHMENTS = 3
 MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024
 ATTACHMENT_TYPES = ("png", "gif", "bmp", "jpg", "jpeg", "tif", "pdf", "doc", "docx", "xls")
+#: The placeholders of the reply templates; one cdlink could not fill stays as ``[name]`` for the
+#: seller to replace, and a reply still holding one is refused rather than sent to a customer.
+TEMPLATE_PLACEHOLDERS = ("order_reference", "customer_name", "carrier", "tracking_link")
 GESTURE_ORDER_STATUSES = ("Shipped", "Delivered")
 REFUND_ORDER_STATUSES = ("Accepted", "InPreparation", "Shipped", "Delivered")
 #: The gesture reasons the marketplace takes (its published list; ``Other`` needs details).
@@ -60,6 +64,14 @@ def check_message(body: str, attachments: list[Attachment]) -> None:
     if len(body) > MESSAGE_MAX_LENGTH:
         raise CustomerServiceError(
             "message_length", translatable("a reply has at most 5,000 characters")
+        )
+    if any(f"[{name}]" in body for name in TEMPLATE_PLACEHOLDERS):
+        raise CustomerServiceError(
+            "unfilled_placeholder",
+            translatable(
+                "the reply still holds a template placeholder such as [carrier] or "
+                "[tracking_link]: replace it with the real value"
+            ),
         )
     if len(attachments) > MAX_ATTACHMENTS:
         raise CustomerServiceError(
