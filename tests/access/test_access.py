@@ -73,7 +73,9 @@ def test_given_a_logged_in_browser_when_calling_every_page_then_each_answers(
     pages = [path for method, path in concrete_routes(app) if method == "GET" and "/1" not in path]
     for path in pages:
         response = browser.get(path)
-        assert response.status_code in {200, 303, 403}, (path, response.status_code)
+        # An API read that needs a query parameter (?connection_id=) answers 422 without it.
+        allowed = {200, 303, 403, 422} if path.startswith("/api/") else {200, 303, 403}
+        assert response.status_code in allowed, (path, response.status_code)
 
 
 def test_given_an_htmx_request_without_login_when_refused_then_htmx_is_sent_to_login(

@@ -44,7 +44,7 @@ def test_given_claims_when_the_old_address_is_used_then_it_leads_to_the_inbox(
 ) -> None:
     answer = browser.get("/claims")
 
-    assert answer.status_code == 307
+    assert answer.status_code == 303
     assert answer.headers["location"] == "/inbox?view=claims"
 
 

@@ -28,6 +28,7 @@ from cdlink.octopia.errors import (
     ServerError,
     TransportError,
 )
+from cdlink.octopia.retry import CallInterrupted
 
 
 class Action(StrEnum):
@@ -64,6 +65,8 @@ FAILURE_POLICY: Mapping[type[OctopiaError], Resolution] = {
     ServerError: Resolution(Action.RETRY, FailureType.TRANSIENT),
     ApiError: Resolution(Action.FAIL, FailureType.SYSTEM),
     TransportError: Resolution(Action.RETRY, FailureType.TRANSIENT),
+    # Cut short by a shutdown: the outcome is unknown, the next start tries again.
+    CallInterrupted: Resolution(Action.RETRY, FailureType.TRANSIENT),
     MalformedResponse: Resolution(Action.FAIL, FailureType.SYSTEM),
     OctopiaError: Resolution(Action.FAIL, FailureType.SYSTEM),
 }

@@ -47,7 +47,7 @@ def _values(request: Request) -> dict[str, Any]:
 
 @router.get("/claims")
 def claims() -> Response:
-    return RedirectResponse("/inbox?view=claims", status_code=307)
+    return RedirectResponse("/inbox?view=claims", status_code=303)
 
 
 @router.get("/inbox")
