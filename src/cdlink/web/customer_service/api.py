@@ -284,13 +284,18 @@ def assign(request: Request, discussion_id: Id, body: AssignIn) -> DiscussionSum
         return summary(found, queries.order_ids(session, [found]), now)
 
 
-@router.get("/refunds")
-def refunds(request: Request, page: Page = 1, page_size: PageSize = 50) -> ActionList:
+def _actions_of(request: Request, kind: str, page: int, page_size: int) -> ActionList:
+    """One page of the recorded actions of one kind (refunds or gestures)."""
     with request.app.state.database.reading() as session:
         found = queries.actions_by_kind(
-            session, (cs_actions.REFUND,), offset=(page - 1) * page_size, limit=page_size
+            session, (kind,), offset=(page - 1) * page_size, limit=page_size
         )
         return ActionList(items=[action_out(item) for item in found])
+
+
+@router.get("/refunds")
+def refunds(request: Request, page: Page = 1, page_size: PageSize = 50) -> ActionList:
+    return _actions_of(request, cs_actions.REFUND, page, page_size)
 
 
 @router.post("/refunds", status_code=202)
@@ -313,11 +318,7 @@ def refund(request: Request, body: RefundIn) -> ActionOut:
 
 @router.get("/gestures")
 def gestures(request: Request, page: Page = 1, page_size: PageSize = 50) -> ActionList:
-    with request.app.state.database.reading() as session:
-        found = queries.actions_by_kind(
-            session, (cs_actions.GESTURE,), offset=(page - 1) * page_size, limit=page_size
-        )
-        return ActionList(items=[action_out(item) for item in found])
+    return _actions_of(request, cs_actions.GESTURE, page, page_size)
 
 
 @router.post("/gestures", status_code=202)
