@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
@@ -30,7 +31,22 @@ from cdlink.web.templating import render
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 STATUS_FILTERS = (listing.DRAFT, *publishing.STATUSES)
-TextField = Annotated[str, Form(max_length=5000)]
+TextField = Annotated[str, Field(max_length=5000)]
+
+
+class ProductFields(BaseModel):
+    """The product form's fields besides the SKU (the same on the new and the edit page)."""
+
+    ean: Annotated[str, Field(max_length=20)] = ""
+    title: TextField = ""
+    description: TextField = ""
+    marketing_description: TextField = ""
+    brand: Annotated[str, Field(max_length=120)] = ""
+    pictures: TextField = ""
+    attributes: TextField = ""
+    variant_group: Annotated[str, Field(max_length=200)] = ""
+    seller_category: Annotated[str, Field(max_length=200)] = ""
+    price: Annotated[str, Field(max_length=20)] = ""
 
 
 def _labels() -> dict[str, str]:
@@ -186,37 +202,12 @@ def _save(request: Request, data: ProductData, *, create: bool) -> Response:
 
 
 @router.post("/products/new")
-def create_product(  # noqa: PLR0917
+def create_product(
     request: Request,
     sku: Annotated[str, Form(max_length=50)],
-    ean: Annotated[str, Form(max_length=20)] = "",
-    title: TextField = "",
-    description: TextField = "",
-    marketing_description: TextField = "",
-    brand: Annotated[str, Form(max_length=120)] = "",
-    pictures: TextField = "",
-    attributes: TextField = "",
-    variant_group: Annotated[str, Form(max_length=200)] = "",
-    seller_category: Annotated[str, Form(max_length=200)] = "",
-    price: Annotated[str, Form(max_length=20)] = "",
+    fields: Annotated[ProductFields, Form()],
 ) -> Response:
-    try:
-        data = _form_data(
-            sku,
-            ean,
-            title,
-            description,
-            marketing_description,
-            brand,
-            pictures,
-            attributes,
-            variant_group,
-            seller_category,
-            price,
-        )
-    except CdlinkError as error:
-        return _bad_form(request, ProductData(sku=sku), error, create=True)
-    return _save(request, data, create=True)
+    return _submit(request, sku, fields, create=True)
 
 
 def _bad_form(request: Request, data: ProductData, error: CdlinkError, *, create: bool) -> Response:
@@ -233,37 +224,17 @@ def edit_product_page(request: Request, sku: str) -> Response:
 
 
 @router.post("/products/{sku}/edit")
-def edit_product(  # noqa: PLR0917
-    request: Request,
-    sku: str,
-    ean: Annotated[str, Form(max_length=20)] = "",
-    title: TextField = "",
-    description: TextField = "",
-    marketing_description: TextField = "",
-    brand: Annotated[str, Form(max_length=120)] = "",
-    pictures: TextField = "",
-    attributes: TextField = "",
-    variant_group: Annotated[str, Form(max_length=200)] = "",
-    seller_category: Annotated[str, Form(max_length=200)] = "",
-    price: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
+def edit_product(request: Request, sku: str, fields: Annotated[ProductFields, Form()]) -> Response:
+    return _submit(request, sku, fields, create=False)
+
+
+def _submit(request: Request, sku: str, fields: ProductFields, *, create: bool) -> Response:
+    """Save the product sheet the form holds, or show the form again with what is wrong."""
     try:
-        data = _form_data(
-            sku,
-            ean,
-            title,
-            description,
-            marketing_description,
-            brand,
-            pictures,
-            attributes,
-            variant_group,
-            seller_category,
-            price,
-        )
+        data = _form_data(sku, **fields.model_dump())
     except CdlinkError as error:
-        return _bad_form(request, ProductData(sku=sku), error, create=False)
-    return _save(request, data, create=False)
+        return _bad_form(request, ProductData(sku=sku), error, create=create)
+    return _save(request, data, create=create)
 
 
 @router.post("/products/{sku}/validate")
