@@ -7,6 +7,10 @@ so the marketplace never got the package and exactly one package carries the new
 "down": every poll of the package's state fails, so the package was created but its outcome is
 unknown at the signal: the push is made again after the restart (a second package with the same
 absolute quantity, which is harmless), and confirmed once.
+
+Each runtime meets one fault: both runtimes share the stop event and the outbox claim, so the
+other two pairings would prove little more and cost over a minute each (a job stuck in a call is
+also stopped in-process, on both databases, in tests/sync/test_shutdown.py).
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PACKAGES = {"hang": 1, "down": 2}
 
 
-@pytest.mark.parametrize("fault", ["hang", "down"])
+@pytest.mark.parametrize("fault", ["hang"])
 def test_given_a_stock_push_stuck_on_the_marketplace_when_serve_gets_sigterm_then_it_exits_within_10_s_and_the_restart_pushes_once(  # noqa: E501
     tmp_path: Path, fault: str
 ) -> None:
@@ -77,7 +81,7 @@ def test_given_a_stock_push_stuck_on_the_marketplace_when_serve_gets_sigterm_the
 
 @pytest.mark.postgres
 @pytest.mark.redis
-@pytest.mark.parametrize("fault", ["hang", "down"])
+@pytest.mark.parametrize("fault", ["down"])
 def test_given_a_stock_push_stuck_on_the_marketplace_when_the_worker_gets_sigterm_then_it_exits_within_10_s_and_the_restart_pushes_once(  # noqa: E501
     tmp_path: Path, fault: str, redis_namespace: str
 ) -> None:
