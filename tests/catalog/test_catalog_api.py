@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
-from cdlink.hub.catalog.taxonomy import TaxonomyEntry, replace_taxonomy
+from cdlink.hub.catalog.taxonomy import TaxonomyEntry, replace_taxonomy, store_properties
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
 from cdlink.store.models import Product, StreamSchedule
@@ -186,3 +186,65 @@ def test_given_catalog_settings_when_changed_then_direction_and_owners_are_kept(
     assert changed.json()["owners"]["title"] == "cdiscount"
     assert changed.json()["owners"]["price"] == "cdlink"
     assert refused.status_code == 422
+
+
+def test_given_attribute_and_value_mappings_when_put_then_read_back_and_a_bad_choice_is_named(
+    api: TestClient, shop: Database
+) -> None:
+    with shop.session() as session:
+        store_properties(
+            session,
+            1,
+            "070201",
+            [
+                {"propertyReference": "1001", "label": "Couleur", "necessity": "Mandatory",
+                 "choices": ["Noir", "Blanc"]},
+            ],
+        )  # fmt: skip
+    item = {
+        "seller_category": "Souris",
+        "category_reference": "070201",
+        "attributes": {"Colour": "1001"},
+        "values": {"1001": {"Black": "Noir"}},
+    }
+
+    saved = api.put("/api/v1/category-mappings", json={"items": [item]})
+    read = api.get("/api/v1/category-mappings")
+    bad = api.put(
+        "/api/v1/category-mappings",
+        json={"items": [{**item, "values": {"1001": {"Black": "Vert"}}}]},
+    )
+
+    assert saved.status_code == 200, saved.text
+    [found] = read.json()["items"]
+    assert (found["attributes"], found["values"]) == (item["attributes"], item["values"])
+    assert bad.status_code == 422
+    assert bad.json()["problems"] == [
+        {"field": "Black → Vert", "message": "This value is not one of the property's choices"}
+    ]
+    assert api.get("/api/v1/category-mappings").json()["items"] == read.json()["items"]
+
+
+@pytest.mark.parametrize(
+    ("separator", "encoding"), [(",", "utf-8"), (";", "utf-8-sig"), (",", "cp1252")]
+)
+def test_given_a_file_in_each_separator_and_encoding_when_imported_then_it_reads_the_same(
+    api: TestClient, separator: str, encoding: str
+) -> None:
+    lines = [
+        ["sku", "ean", "title", "price", "attr:Couleur"],
+        ["MUG-1", gtin13(5), "Mug à café", "9,90" if separator == ";" else "9.90", "Noir|Blanc"],
+    ]
+    text = "\r\n".join(separator.join(line) for line in lines) + "\r\n"
+
+    answer = api.post(
+        "/api/v1/products.csv", files={"file": ("p.csv", text.encode(encoding), "text/csv")}
+    )
+    exported = api.get("/api/v1/products.csv", params={"separator": ","})
+
+    assert answer.json() == {"imported": 1}, answer.text
+    product = api.get("/api/v1/products/MUG-1").json()
+    assert (product["title"], product["price"]) == ("Mug à café", "9.90")
+    assert product["attributes"] == {"Couleur": ["Noir", "Blanc"]}
+    assert exported.text.startswith("\ufeffsku,ean,")
+    assert "MUG-1," in exported.text

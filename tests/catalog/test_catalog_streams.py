@@ -4,10 +4,12 @@ report)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from cdlink.hub.catalog import products, publishing, taxonomy
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.octopia.services.offers import OfferPackagesService
 from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import CatalogPackage, Product, ProductPublication
 from tests.support.catalog import (
@@ -171,3 +173,65 @@ def test_given_faults_when_publishing_then_no_sheet_is_live_without_an_integrate
             assert sums.adds_up
 
     assert statuses(catalog_shop) == dict.fromkeys(skus, publishing.INTEGRATED), outcomes
+
+
+class Killed(BaseException):
+    """The worker dies (not an error the run could catch and record)."""
+
+
+def offer_packages_created(sandbox: Sandbox) -> int:
+    return sum(
+        1
+        for request in sandbox.requests()
+        if request["endpoint"] == "packages.create" and request["processed"]
+    )
+
+
+def offer_state(environment: JobEnvironment, sku: str) -> tuple[bool, bool]:
+    with environment.database.reading() as session:
+        row = publishing.statuses_by_sku(session, CONNECTION)[sku]
+        return row.offer_sent_at is not None, row.offer_confirmed_at is not None
+
+
+def test_given_a_worker_killed_between_recording_and_sending_an_offer_when_rerun_then_sent_once(
+    catalog_shop: JobEnvironment, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    [sku] = add_products(catalog_shop, 1, attributes=attributes)
+    before = offer_packages_created(sandbox)
+
+    def killed(*_args: object, **_kwargs: object) -> str:
+        raise Killed
+
+    monkeypatch.setattr(OfferPackagesService, "submit", killed)
+    with pytest.raises(Killed):
+        publish_until_settled(catalog_shop, runs=8)
+    assert statuses(catalog_shop) == {sku: publishing.INTEGRATED}
+    assert offer_state(catalog_shop, sku) == (True, False)  # recorded, never sent
+    assert offer_packages_created(sandbox) == before
+    monkeypatch.undo()
+
+    outcomes = publish_until_settled(catalog_shop, runs=3)
+
+    assert offer_state(catalog_shop, sku) == (True, True), outcomes
+    assert offer_packages_created(sandbox) == before + 1, outcomes  # exactly once
+    assert sku in sandbox.offer_quantities()
+    assert sandbox.offer(sku)["integrationPrice"] == 19.9
+
+
+def test_given_an_offer_sent_whose_answer_is_lost_when_run_again_then_one_offer_exists(
+    catalog_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    [sku] = add_products(catalog_shop, 1, attributes=attributes)
+    offers_before = sandbox.summary()["sellers"]
+    sandbox.add_fault(FaultRule(kind="drop_after", endpoint="packages.update", count=6))
+
+    outcomes = publish_until_settled(catalog_shop, runs=8)
+
+    assert offer_state(catalog_shop, sku) == (True, True), outcomes
+    assert any("offers_retried': 1" in outcome for outcome in outcomes), outcomes
+    offers_after = sandbox.summary()["sellers"]
+    [(seller, shop)] = offers_after.items()
+    assert sku in sandbox.offer_quantities()
+    assert shop["offers"] == offers_before[seller]["offers"] + 1

@@ -129,6 +129,8 @@ async def _cdlink_error(request: Request, error: CdlinkError) -> Response:
             extra["problems"] = stock_problems(error)
         if isinstance(error, CustomerServiceError):
             extra["rule"] = error.rule
+        if isinstance(error, MappingError) and error.subject:
+            extra["problems"] = [{"field": error.subject, "message": error.message}]
         return problem(status, error.message, error.hint, **extra)
     return _page(request, status, error.message, error.hint)
 

@@ -90,6 +90,9 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/catalog/mappings"): ADMIN,
     ("POST", "/catalog/mappings/delete"): ADMIN,
     ("POST", "/catalog/taxonomy/refresh"): ADMIN,
+    ("POST", "/catalog/mappings/attributes"): ADMIN,
+    ("POST", "/catalog/mappings/properties"): ADMIN,
+    ("POST", "/catalog/settings"): ADMIN,
     # Applications (connections): credentials, stock sync, tests, removal.
     ("POST", "/apps"): ADMIN,
     ("POST", "/apps/{connection_id}"): ADMIN,

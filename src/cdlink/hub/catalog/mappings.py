@@ -22,7 +22,82 @@ from cdlink.store.models import CategoryMapping
 
 
 class MappingError(CdlinkError):
-    """A category mapping that cannot be saved (unknown or non-leaf category, bad names)."""
+    """A category mapping that cannot be saved (unknown or non-leaf category, bad names);
+    ``subject`` names the attribute or value at fault, if any."""
+
+    def __init__(self, message: str, *, hint: str | None = None, subject: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.subject = subject
+
+
+@dataclass(frozen=True)
+class PropertyChoice:
+    """A property of a mapped category, as the attribute-mapping form offers it."""
+
+    reference: str
+    label: str
+    mandatory: bool
+    choices: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({self.reference})" if self.label else self.reference
+
+
+def category_properties(
+    session: Session, connection_id: int, category_reference: str
+) -> list[PropertyChoice] | None:
+    """The properties of a cached category (mandatory first); None while never read."""
+    raw = taxonomy.category_properties(session, connection_id, category_reference)
+    if raw is None:
+        return None
+    found = [
+        PropertyChoice(
+            str(item.get("propertyReference", "")),
+            str(item.get("label") or ""),
+            item.get("necessity") == "Mandatory",
+            tuple(str(choice) for choice in item.get("choices") or ()),
+        )
+        for item in raw
+        if item.get("propertyReference") not in (None, "")
+    ]
+    return sorted(found, key=lambda item: (not item.mandatory, item.label.lower(), item.reference))
+
+
+def _check_against_properties(
+    properties: Sequence[PropertyChoice],
+    attributes: Mapping[str, str],
+    values: Mapping[str, Mapping[str, str]],
+) -> None:
+    known = {item.reference: item for item in properties}
+    for name, reference in attributes.items():
+        if reference not in known:
+            raise MappingError(
+                translatable("This property is not one of the Cdiscount category's"),
+                hint=translatable("Pick a property from the list of the mapped category."),
+                subject=f"{name} → {reference}",
+            )
+    for reference, choices in values.items():
+        prop = known.get(reference)
+        if prop is None:
+            raise MappingError(
+                translatable("This property is not one of the Cdiscount category's"),
+                hint=translatable("Pick a property from the list of the mapped category."),
+                subject=reference,
+            )
+        if not prop.choices:
+            raise MappingError(
+                translatable("This property takes free text: its values cannot be mapped"),
+                hint=translatable("Only properties with a list of choices take value mappings."),
+                subject=prop.title,
+            )
+        for value, choice in choices.items():
+            if choice not in prop.choices:
+                raise MappingError(
+                    translatable("This value is not one of the property's choices"),
+                    hint=translatable("Pick one of the choices Cdiscount gives for the property."),
+                    subject=f"{value} → {choice}",
+                )
 
 
 @dataclass(frozen=True)
@@ -102,6 +177,10 @@ def save_mapping(
             translatable("Only a level-3 Cdiscount category takes products"),
             hint=translatable("Pick a category at the end of a path (level 3)."),
         )
+    cleaned = _cleaned(attributes or {}, values or {})
+    known = category_properties(session, connection_id, category_reference)
+    if known is not None:
+        _check_against_properties(known, *cleaned)
     row = session.scalar(
         select(CategoryMapping).where(
             CategoryMapping.connection_id == connection_id,
@@ -112,16 +191,41 @@ def save_mapping(
         row = CategoryMapping(connection_id=connection_id, seller_category=name)
         session.add(row)
     row.category_reference = category_reference
-    row.attributes = {str(k)[:200]: str(v)[:80] for k, v in (attributes or {}).items()}
-    row.values = {
-        str(prop)[:80]: {str(k)[:200]: str(v)[:200] for k, v in choices.items()}
-        for prop, choices in (values or {}).items()
-    }
+    row.attributes, row.values = cleaned
     row.updated_at = now
     session.flush()
     return SellerMapping(
         name, category_reference, dict(row.attributes), dict(row.values), choice.path
     )
+
+
+def _cleaned(
+    attributes: Mapping[str, str], values: Mapping[str, Mapping[str, str]]
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Names trimmed and bounded; an empty name or target is refused, naming it."""
+    found: dict[str, str] = {}
+    for name, reference in attributes.items():
+        key, target = str(name).strip(), str(reference).strip()
+        if not key or not target or len(key) > 200 or len(target) > 80:
+            raise MappingError(
+                translatable("Each attribute needs its name and a Cdiscount property"),
+                hint=translatable("Fill both, or empty both to leave the line out."),
+                subject=key or target,
+            )
+        found[key] = target
+    chosen: dict[str, dict[str, str]] = {}
+    for reference, choices in values.items():
+        prop = str(reference).strip()[:80]
+        for value, choice in choices.items():
+            key, target = str(value).strip(), str(choice).strip()
+            if not key or not target or len(key) > 200 or len(target) > 200:
+                raise MappingError(
+                    translatable("Each value needs your value and a Cdiscount choice"),
+                    hint=translatable("Fill both, or empty both to leave the line out."),
+                    subject=key or target,
+                )
+            chosen.setdefault(prop, {})[key] = target
+    return found, chosen
 
 
 def delete_mapping(session: Session, connection_id: int, seller_category: str) -> bool:

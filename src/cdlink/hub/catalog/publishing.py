@@ -12,12 +12,19 @@ Statuses (``product_publications.status``)::
 
 ``reconciliation`` counts sent, live and refused so that they always add up: every sheet sent is
 exactly one of live, refused or still pending.
+
+**Field ownership.** Per connection, each of title, description, pictures, attributes, price and
+stock belongs to cdlink or to Cdiscount. ``marketplace_fields`` keeps the sheet fields as
+Cdiscount holds them (read from the referential, or last sent); ``as_sent`` puts them back in
+place of cdlink's for every field Cdiscount owns, so an edit in cdlink of such a field is never
+sent, while the referential import overwrites it in cdlink. The owner of stock is the
+connection's stock synchronisation switch (cdlink pushes quantities only when it owns them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,9 +33,10 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
-from cdlink.hub.catalog.products import OWNED_FIELDS
+from cdlink.hub.catalog.products import OWNED_FIELDS, ProductData
 from cdlink.store.models import (
     CatalogSettings,
+    Connection,
     Product,
     ProductPublication,
     ProductReport,
@@ -51,6 +59,8 @@ STATUS_LABELS = {
     REFUSED: translatable("Refused"),
 }
 DIRECTIONS = ("import", "export", "both")
+#: The owned fields that travel in a product sheet (price and stock travel in the offer).
+SHEET_FIELDS = ("title", "description", "pictures", "attributes")
 OWNERS = ("cdlink", "cdiscount")
 DEFAULT_OWNERS = {
     "title": "cdlink",
@@ -85,11 +95,17 @@ class Settings:
         return self.owners.get(field, "cdlink") == "cdiscount"
 
 
+def _stock_owner(session: Session, connection_id: int) -> str:
+    connection = session.get(Connection, connection_id)
+    return "cdlink" if connection is not None and connection.stock_sync_enabled else "cdiscount"
+
+
 def settings(session: Session, connection_id: int) -> Settings:
     row = session.get(CatalogSettings, connection_id)
+    stock = {"stock": _stock_owner(session, connection_id)}
     if row is None:
-        return Settings("both", dict(DEFAULT_OWNERS))
-    return Settings(row.direction, {**DEFAULT_OWNERS, **row.owners})
+        return Settings("both", {**DEFAULT_OWNERS, **stock})
+    return Settings(row.direction, {**DEFAULT_OWNERS, **row.owners, **stock})
 
 
 def save_settings(
@@ -104,15 +120,46 @@ def save_settings(
     for name, owner in owners.items():
         if name not in OWNED_FIELDS or owner not in OWNERS:
             raise CatalogSettingsError(translatable("Unknown field or owner"))
+    connection = session.get(Connection, connection_id)
+    if connection is None:
+        raise CatalogSettingsError(translatable("There is no connection with this number"))
     row = session.get(CatalogSettings, connection_id)
     if row is None:
         row = CatalogSettings(connection_id=connection_id)
         session.add(row)
     row.direction = direction
-    row.owners = dict(owners)
+    row.owners = {name: owner for name, owner in owners.items() if name != "stock"}
+    if "stock" in owners:  # the stock synchronisation switch is who owns the stock
+        connection.stock_sync_enabled = owners["stock"] == "cdlink"
     row.updated_at = now
     session.flush()
     return settings(session, connection_id)
+
+
+def as_sent(data: ProductData, row: ProductPublication | None, owners: Settings) -> ProductData:
+    """``data`` as its sheet goes to Cdiscount: every field Cdiscount owns carries the value
+    Cdiscount holds (when known), not cdlink's."""
+    held = (row.marketplace_fields if row is not None else None) or {}
+    changes: dict[str, Any] = {}
+    for name in SHEET_FIELDS:
+        if owners.cdiscount_owns(name) and name in held:
+            value = held[name]
+            if name == "pictures":
+                value = tuple(value or ())
+            elif name == "attributes":
+                value = {key: tuple(values) for key, values in (value or {}).items()}
+            changes[name] = value if value is not None else ""
+    return replace(data, **changes) if changes else data
+
+
+def remember_sent(row: ProductPublication, data: ProductData) -> None:
+    """Keep the sheet fields as Cdiscount now holds them (what was sent, or read)."""
+    row.marketplace_fields = {
+        "title": data.title,
+        "description": data.description,
+        "pictures": list(data.pictures),
+        "attributes": {key: list(values) for key, values in data.attributes.items()},
+    }
 
 
 def publication(session: Session, connection_id: int, product_id: int) -> ProductPublication | None:

@@ -151,7 +151,16 @@ class ProductPublication(Base):
     # Not before (a quota refusal waits for a later hour).
     retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     live_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The offer is recorded (``offer_sent_at``) before its package is sent and confirmed
+    # (``offer_confirmed_at``) once the marketplace took it: recorded and not confirmed is sent
+    # again by the next run (a crash between the two).
     offer_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    offer_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The sheet fields as Cdiscount holds them (read from the referential or last sent):
+    # {title, description, pictures, attributes}. A field the connection gives to Cdiscount is
+    # sent with this value, never with cdlink's.
+    marketplace_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    marketplace_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

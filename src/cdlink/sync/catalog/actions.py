@@ -21,9 +21,10 @@ def validate_product(
     found = products.find(session, sku)
     if found is None:
         raise products.ProductNotFoundError("No product has this SKU")
-    product, data = found
-    _, problems = validate(data, RulesCache(session, connection_id))
+    product, local = found
     row = publishing.ensure(session, connection_id, product.id, publishing.QUEUED, now)
+    data = publishing.as_sent(local, row, publishing.settings(session, connection_id))
+    _, problems = validate(data, RulesCache(session, connection_id))
     publishing.set_problems(row, [problem.as_dict() for problem in problems], now)
     return problems
 

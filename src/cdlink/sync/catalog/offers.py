@@ -3,9 +3,13 @@
 Once a report said ``Integrated``, the products stream sends one ``Upsert`` offer package (the
 same offer-package path as the stock pusher: create, add requests by 100, mark Ready) with the
 price (VAT 20 %), the available-to-sell quantity, the condition, the delivery mode and the
-preparation time. ``offer_sent_at`` is recorded before the package is sent and cleared if the
-send fails, so an offer is asked for once; the offers stream then binds it and the stock pusher
-keeps its quantity in step.
+preparation time. The offer is recorded (``offer_sent_at``) and committed *before* the package is
+sent, and confirmed (``offer_confirmed_at``) once the marketplace took the package. A run that
+dies between the two (a killed worker, a lost answer) leaves the offer recorded and unconfirmed:
+the next run sends it again. An ``Upsert`` of the same SKU is the same offer, so the product ends
+with exactly one offer whatever the crash. A failed send (5xx, 429) is left unconfirmed and is
+retried the same way. The offers stream then binds the offer and the stock pusher keeps its
+quantity in step.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ def create_offers(context: StreamContext) -> None:
             .where(
                 ProductPublication.connection_id == context.connection_id,
                 ProductPublication.status == "integrated",
-                ProductPublication.offer_sent_at.is_(None),
+                ProductPublication.offer_confirmed_at.is_(None),
                 Product.price.is_not(None),
                 Product.ean.is_not(None),
             )
@@ -51,6 +55,7 @@ def create_offers(context: StreamContext) -> None:
         stock = Inventory(session, context.clock, publish_to_outbox)
         requests = []
         ids = []
+        retried = 0
         for publication, product in rows:
             if product.price is None or product.price <= 0:
                 continue
@@ -67,15 +72,16 @@ def create_offers(context: StreamContext) -> None:
                     delivery_modes=[DELIVERY],
                 )
             )
+            retried += publication.offer_sent_at is not None
             publication.offer_sent_at = now
             ids.append(publication.id)
+    # Recorded and committed: from here a crash leaves the offers to be sent again.
     if not requests:
         return
-    try:
-        context.client().offer_packages.submit(PackageType.UPSERT, requests)
-    except Exception:
-        with context.transaction() as session:
-            for publication_id in ids:
-                session.get_one(ProductPublication, publication_id).offer_sent_at = None
-        raise
-    context.count(offers=len(requests))
+    context.client().offer_packages.submit(PackageType.UPSERT, requests)
+    with context.transaction() as session:
+        now = context.clock.now()
+        for publication_id in ids:
+            session.get_one(ProductPublication, publication_id).offer_confirmed_at = now
+    context.made_progress()
+    context.count(offers=len(requests), offers_retried=retried)

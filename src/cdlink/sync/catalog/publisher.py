@@ -123,8 +123,10 @@ class ProductPublisher(Stream):
             now = context.clock.now()
             known = publishing.publications(session, context.connection_id)
             cache = RulesCache(session, context.connection_id)
-            for product_id, data in catalog_products.with_sheets(session):
+            owners = publishing.settings(session, context.connection_id)
+            for product_id, local in catalog_products.with_sheets(session):
                 row = known.get(product_id)
+                data = publishing.as_sent(local, row, owners)
                 if row is not None and (
                     row.status in PENDING or row.sent_hash == data.sheet_hash()
                 ):
@@ -165,16 +167,18 @@ class ProductPublisher(Stream):
                 .limit(room)
             ).all()
             cache = RulesCache(session, context.connection_id)
+            owners = publishing.settings(session, context.connection_id)
             sheets = []
             rows = []
             for row in queued:
-                data = _data_of(session, row.product_id)
+                data = publishing.as_sent(_data_of(session, row.product_id), row, owners)
                 sheet, problems = validate(data, cache)
                 if sheet is None:
                     publishing.set_problems(row, [p.as_dict() for p in problems], now)
                     continue
                 sheets.append((sheet, data.sheet_hash()))
                 rows.append(row)
+                publishing.remember_sent(row, data)
             if not rows:
                 return
             package = CatalogPackage(

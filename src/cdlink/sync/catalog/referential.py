@@ -6,11 +6,17 @@ title, description, brand, pictures and Cdiscount category: no more blank titles
 connection's settings give to cdlink is filled only while it is empty; one given to Cdiscount is
 overwritten. The sheet is then live (its publication is ``integrated``) and is not sent back
 unless it changes in cdlink. Nothing is done when the connection's direction is export only.
+
+While Cdiscount owns a sheet field (title, description, pictures), the products of the offers
+are read again once a day (``REREAD``): Cdiscount's values replace cdlink's in cdlink, and are
+kept as what Cdiscount holds (``marketplace_fields``), which the products stream sends in place
+of any edit made in cdlink. A product read again keeps its publishing status.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +30,8 @@ from cdlink.sync.engine.streams import Stream, StreamContext
 STREAM = "catalog_import"
 OFFER_KIND = "offer"
 CHUNK = 100
+#: How often the products are read again while Cdiscount owns a sheet field.
+REREAD = timedelta(days=1)
 
 
 class CatalogImport(Stream):
@@ -35,8 +43,11 @@ class CatalogImport(Stream):
 
     def run(self, context: StreamContext) -> None:
         with context.database.reading() as session:
-            if not publishing.settings(session, context.connection_id).imports:
+            owners = publishing.settings(session, context.connection_id)
+            if not owners.imports:
                 return
+            reread = any(owners.cdiscount_owns(name) for name in publishing.SHEET_FIELDS)
+            stale = context.clock.now() - REREAD
             bound = select(Binding.local_id).where(
                 Binding.connection_id == context.connection_id, Binding.kind == OFFER_KIND
             )
@@ -45,7 +56,12 @@ class CatalogImport(Stream):
             wanted = {
                 product.ean: product.sku
                 for product in session.scalars(select(Product).where(Product.id.in_(ids)))
-                if product.ean and (product.id not in known or not product.title)
+                if product.ean
+                and (
+                    product.id not in known
+                    or not product.title
+                    or (reread and _read_before(known[product.id].marketplace_read_at, stale))
+                )
             }
         gtins = sorted(wanted)
         for start in range(0, len(gtins), CHUNK):
@@ -65,6 +81,11 @@ class CatalogImport(Stream):
             return
         product, data = found
         owners = publishing.settings(session, context.connection_id)
+        # A product never imported (no publication, or still no title) is live from now on; one
+        # read again keeps the status the products stream gave it.
+        first = not data.title or (
+            publishing.publication(session, context.connection_id, product.id) is None
+        )
 
         def take(field: str, current: object) -> bool:
             return owners.cdiscount_owns(field) or not current
@@ -87,10 +108,27 @@ class CatalogImport(Stream):
         row = publishing.ensure(
             session, context.connection_id, product.id, publishing.INTEGRATED, now
         )
+        held = replace(
+            updated,
+            title=(item.label or "")[:300],
+            description=item.description or "",
+            pictures=tuple(pictures),
+            attributes=(row.marketplace_fields or {}).get("attributes") or data.attributes,
+        )
+        publishing.remember_sent(row, held)
+        row.marketplace_read_at = now
+        if not first:  # read again: the publishing status is the products stream's
+            context.count(reread=1)
+            return
         if row.status in (publishing.NEEDS_FIXING, publishing.QUEUED):
             row.status = publishing.INTEGRATED
         if row.status == publishing.INTEGRATED:
-            row.sent_hash = updated.sheet_hash()
+            row.sent_hash = publishing.as_sent(updated, row, owners).sheet_hash()
             row.live_at = row.live_at or now
             row.offer_sent_at = row.offer_sent_at or now  # the offer exists: it was read
+            row.offer_confirmed_at = row.offer_confirmed_at or now
         context.count(filled=1)
+
+
+def _read_before(read_at: datetime | None, limit: datetime) -> bool:
+    return read_at is None or read_at < limit

@@ -10,6 +10,8 @@ differs from available-to-sell and no push of that SKU is waiting, the confirmed
 is cleared and the right quantity queued, so the stock pusher corrects the drift. Products for
 which the seller never entered stock are left alone: importing a live shop must not zero it.
 The quantity each offer shows is kept (``marketplace_quantities``) for the Stock page.
+When the connection's catalog settings give the price to Cdiscount, the offer's price replaces
+the product's (otherwise it only fills a product without a price).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.catalog.publishing import settings as catalog_settings
 from cdlink.hub.stock.inventory import Inventory, add_product, is_managed
 from cdlink.octopia.models import Offer
 from cdlink.store.models import Connection, MarketplaceQuantity, OutboxEntry
@@ -46,6 +49,7 @@ class OfferImport(Stream):
     ) -> None:
         binder = Binder(session, context.connection_id, context.clock)
         synced = session.get_one(Connection, context.connection_id).stock_sync_enabled
+        cdiscount_price = catalog_settings(session, context.connection_id).cdiscount_owns("price")
         self.record_quantities(session, context, offers)
         for offer in offers:
             if not offer.seller_external_reference:
@@ -58,6 +62,8 @@ class OfferImport(Stream):
                 ean=offer.product.gtin if offer.product else None,
                 price=offer.integration_price,
             )
+            if cdiscount_price and offer.integration_price is not None:
+                product.price = offer.integration_price
             binding = binder.find(self.kind, offer.offer_id)
             if binding is None:
                 binder.bind(self.kind, offer.offer_id, str(product.id))

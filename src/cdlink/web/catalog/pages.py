@@ -1,11 +1,15 @@
 """The Products pages: the catalog with publishing statuses and filters, a product's sheet with
-the validator's output and the report history (edit, validate, publish), a new product, and
-the category mapping page with the taxonomy search. Nothing here calls the marketplace: the
-streams do (publishing, the taxonomy), asked through ``cdlink.sync.catalog.actions``."""
+the validator's output and the report history (edit, validate, publish), a new product, the
+category mapping page with the taxonomy search, a mapping's attributes and values, and the
+catalog settings (direction and field ownership). Nothing here calls the marketplace: the
+streams do (publishing, the taxonomy), asked through ``cdlink.sync.catalog.actions``.
+
+Every page works on one connection: ``?connection=N`` (the first one when absent or unknown),
+carried by every link and form of the catalog pages, with a selector when there are several."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -21,9 +25,14 @@ from cdlink.hub.catalog.hints import HINTS, field_label
 from cdlink.hub.catalog.products import ProductData, ProductError
 from cdlink.hub.catalog.queries import count_products, list_products
 from cdlink.hub.connections.accounts import list_connections
-from cdlink.sync.catalog.actions import request_publish, request_taxonomy, validate_product
+from cdlink.sync.catalog.actions import (
+    request_publish,
+    request_publishing,
+    request_taxonomy,
+    validate_product,
+)
 from cdlink.web.i18n import gettext, request_language
-from cdlink.web.params import Page
+from cdlink.web.params import Page, parse_id
 from cdlink.web.placeholders import coming_page
 from cdlink.web.runtime import wake
 from cdlink.web.templating import render
@@ -32,6 +41,27 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 STATUS_FILTERS = (listing.DRAFT, *publishing.STATUSES)
 TextField = Annotated[str, Field(max_length=5000)]
+#: ``?connection=N``: the connection a catalog page works on.
+ConnectionParam = Annotated[str, Query(max_length=12)]
+
+
+def _chosen(session: Any, connection: str) -> tuple[int | None, dict[int, str]]:
+    """The connection asked for (the first one when absent or unknown), and every connection."""
+    names = {item.id: item.name for item in list_connections(session)}
+    wanted = parse_id(connection)
+    if wanted is not None and wanted in names:
+        return wanted, names
+    first = listing.default_connection(session)
+    return (first if first in names else next(iter(names), first)), names
+
+
+def _suffix(connection_id: int | None) -> str:
+    """The query string that keeps the connection on the next page."""
+    return f"?connection={connection_id}" if connection_id else ""
+
+
+def _selector(connection_id: int | None, names: dict[int, str]) -> dict[str, Any]:
+    return {"connection_id": connection_id, "connection_names": names, "cq": _suffix(connection_id)}
 
 
 class ProductFields(BaseModel):
@@ -54,36 +84,45 @@ def _labels() -> dict[str, str]:
 
 
 @router.get("/products")
-def products_page(
+def products_page(  # noqa: PLR0917
     request: Request,
     q: Annotated[str, Query(max_length=100)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
     problem: Annotated[str, Query(max_length=40)] = "",
+    connection: ConnectionParam = "",
     page: Page = 1,
 ) -> Response:
     with request.app.state.database.reading() as session:
         if count_products(session) == 0:
             return coming_page(request, "products")
-        connection = listing.default_connection(session)
+        chosen, names = _chosen(session, connection)
+        connection_id = chosen
         status = status if status in STATUS_FILTERS else ""
         problem = problem if problem in HINTS else ""
         skus = None
         if status or problem:
-            chosen = listing.list_products(
+            picked = listing.list_products(
                 session,
-                connection,
+                connection_id,
                 status=status or None,
                 problem=problem or None,
                 page=1,
                 page_size=listing.MAXIMUM_PAGE_SIZE,
             )
-            skus = [row.data.sku for row in chosen.rows]
+            skus = [row.data.sku for row in picked.rows]
         found = list_products(session, q or None, page=page, page_size=PAGE_SIZE, skus=skus)
         connections = {item.id: item.name for item in list_connections(session)}
-        statuses = publishing.statuses_by_sku(session, connection) if connection else {}
-        sums = publishing.reconciliation(session, connection) if connection else None
+        statuses = publishing.statuses_by_sku(session, connection_id) if connection_id else {}
+        sums = publishing.reconciliation(session, connection_id) if connection_id else None
     filters = {
-        key: value for key, value in (("q", q), ("status", status), ("problem", problem)) if value
+        key: value
+        for key, value in (
+            ("q", q),
+            ("status", status),
+            ("problem", problem),
+            ("connection", str(connection_id or "")),
+        )
+        if value
     }
     values = {
         "found": found,
@@ -99,18 +138,19 @@ def products_page(
         "rules": sorted(HINTS),
         "hints": HINTS,
         "sums": sums,
+        **_selector(connection_id, names),
     }
     return render(request, "catalog/list.html", values)
 
 
-def _product_values(request: Request, sku: str, **extra: Any) -> dict[str, Any]:
+def _product_values(request: Request, sku: str, connection: str, **extra: Any) -> dict[str, Any]:
     settings = request.app.state.settings
     with request.app.state.database.reading() as session:
-        connection = listing.default_connection(session)
-        row = listing.one(session, connection, sku)
+        chosen, names = _chosen(session, connection)
+        row = listing.one(session, chosen, sku)
         if row is None:
             raise products.ProductNotFoundError("No product has this SKU")
-        history = publishing.report_history(session, connection, sku) if connection else []
+        history = publishing.report_history(session, chosen, sku) if chosen else []
     now = request.app.state.clock.now()
     waiting_hours = (
         int((now - row.manual_check_since).total_seconds() // 3600)
@@ -129,18 +169,25 @@ def _product_values(request: Request, sku: str, **extra: Any) -> dict[str, Any]:
         "attributes_text": "\n".join(
             f"{name}: {' | '.join(values)}" for name, values in row.data.attributes.items()
         ),
+        **_selector(chosen, names),
         **extra,
     }
 
 
+def _connection_values(request: Request, connection: str) -> dict[str, Any]:
+    with request.app.state.database.reading() as session:
+        return _selector(*_chosen(session, connection))
+
+
 @router.get("/products/new")
-def new_product_page(request: Request) -> Response:
-    return render(request, "catalog/edit.html", {"data": ProductData(sku=""), "new": True})
+def new_product_page(request: Request, connection: ConnectionParam = "") -> Response:
+    values = {"data": ProductData(sku=""), "new": True, **_connection_values(request, connection)}
+    return render(request, "catalog/edit.html", values)
 
 
 @router.get("/products/{sku}")
-def product_page(request: Request, sku: str) -> Response:
-    return render(request, "catalog/detail.html", _product_values(request, sku))
+def product_page(request: Request, sku: str, connection: ConnectionParam = "") -> Response:
+    return render(request, "catalog/detail.html", _product_values(request, sku, connection))
 
 
 def _form_data(  # noqa: PLR0917
@@ -182,23 +229,23 @@ def _form_data(  # noqa: PLR0917
     )
 
 
-def _save(request: Request, data: ProductData, *, create: bool) -> Response:
+def _save(request: Request, data: ProductData, connection: str, *, create: bool) -> Response:
     state = request.app.state
-    language = request_language(request, state.settings)
+    with state.database.reading() as session:
+        chosen, _ = _chosen(session, connection)
     try:
         with state.database.session() as session:
             current = products.find(session, data.sku)
             if current is not None and not create:
                 data = replace(data, marketplace_category=current[1].marketplace_category)
             products.save(session, state.clock, data, create=create)
-            connection = listing.default_connection(session)
-            if connection is not None:
-                validate_product(session, connection, data.sku, state.clock.now())
+            if chosen is not None:
+                validate_product(session, chosen, data.sku, state.clock.now())
     except CdlinkError as error:
-        message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
-        values = {"data": data, "new": create, "error": message}
-        return render(request, "catalog/edit.html", values, status=422)
-    return RedirectResponse(f"/products/{quote(data.sku, safe='')}", status_code=303)
+        return _bad_form(request, data, error, connection, create=create)
+    return RedirectResponse(
+        f"/products/{quote(data.sku, safe='')}{_suffix(chosen)}", status_code=303
+    )
 
 
 @router.post("/products/new")
@@ -206,56 +253,71 @@ def create_product(
     request: Request,
     sku: Annotated[str, Form(max_length=50)],
     fields: Annotated[ProductFields, Form()],
+    connection: ConnectionParam = "",
 ) -> Response:
-    return _submit(request, sku, fields, create=True)
+    return _submit(request, sku, fields, connection, create=True)
 
 
-def _bad_form(request: Request, data: ProductData, error: CdlinkError, *, create: bool) -> Response:
+def _bad_form(
+    request: Request, data: ProductData, error: CdlinkError, connection: str, *, create: bool
+) -> Response:
     language = request_language(request, request.app.state.settings)
     message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
-    return render(
-        request, "catalog/edit.html", {"data": data, "new": create, "error": message}, status=422
-    )
+    values = {
+        "data": data,
+        "new": create,
+        "error": message,
+        **_connection_values(request, connection),
+    }
+    return render(request, "catalog/edit.html", values, status=422)
 
 
 @router.get("/products/{sku}/edit")
-def edit_product_page(request: Request, sku: str) -> Response:
-    return render(request, "catalog/edit.html", _product_values(request, sku, new=False))
+def edit_product_page(request: Request, sku: str, connection: ConnectionParam = "") -> Response:
+    values = _product_values(request, sku, connection, new=False)
+    return render(request, "catalog/edit.html", values)
 
 
 @router.post("/products/{sku}/edit")
-def edit_product(request: Request, sku: str, fields: Annotated[ProductFields, Form()]) -> Response:
-    return _submit(request, sku, fields, create=False)
+def edit_product(
+    request: Request,
+    sku: str,
+    fields: Annotated[ProductFields, Form()],
+    connection: ConnectionParam = "",
+) -> Response:
+    return _submit(request, sku, fields, connection, create=False)
 
 
-def _submit(request: Request, sku: str, fields: ProductFields, *, create: bool) -> Response:
+def _submit(
+    request: Request, sku: str, fields: ProductFields, connection: str, *, create: bool
+) -> Response:
     """Save the product sheet the form holds, or show the form again with what is wrong."""
     try:
         data = _form_data(sku, **fields.model_dump())
     except CdlinkError as error:
-        return _bad_form(request, ProductData(sku=sku), error, create=create)
-    return _save(request, data, create=create)
+        return _bad_form(request, ProductData(sku=sku), error, connection, create=create)
+    return _save(request, data, connection, create=create)
 
 
 @router.post("/products/{sku}/validate")
-def validate_page(request: Request, sku: str) -> Response:
+def validate_page(request: Request, sku: str, connection: ConnectionParam = "") -> Response:
     state = request.app.state
     with state.database.session() as session:
-        connection = listing.default_connection(session)
-        if connection is not None:
-            validate_product(session, connection, sku, state.clock.now())
-    return RedirectResponse(f"/products/{quote(sku, safe='')}", status_code=303)
+        chosen, _ = _chosen(session, connection)
+        if chosen is not None:
+            validate_product(session, chosen, sku, state.clock.now())
+    return RedirectResponse(f"/products/{quote(sku, safe='')}{_suffix(chosen)}", status_code=303)
 
 
 @router.post("/products/{sku}/publish")
-def publish_page(request: Request, sku: str) -> Response:
+def publish_page(request: Request, sku: str, connection: ConnectionParam = "") -> Response:
     state = request.app.state
     with state.database.session() as session:
-        connection = listing.default_connection(session)
-        if connection is not None:
-            request_publish(session, connection, sku, state.clock.now())
+        chosen, _ = _chosen(session, connection)
+        if chosen is not None:
+            request_publish(session, chosen, sku, state.clock.now())
     wake(request)
-    return RedirectResponse(f"/products/{quote(sku, safe='')}", status_code=303)
+    return RedirectResponse(f"/products/{quote(sku, safe='')}{_suffix(chosen)}", status_code=303)
 
 
 @router.get("/catalog/mappings")
@@ -263,21 +325,23 @@ def mappings_page(
     request: Request,
     q: Annotated[str, Query(max_length=100)] = "",
     seller_category: Annotated[str, Query(max_length=200)] = "",
+    connection: ConnectionParam = "",
 ) -> Response:
     with request.app.state.database.reading() as session:
-        connection = listing.default_connection(session)
-        if connection is None:
+        chosen, names = _chosen(session, connection)
+        if chosen is None:
             return coming_page(request, "products")
-        found = taxonomy.search(session, connection, q) if q.strip() else []
+        found = taxonomy.search(session, chosen, q) if q.strip() else []
         values = {
-            "mappings": mappings.mappings(session, connection),
+            "mappings": mappings.mappings(session, chosen),
             "found": found,
             "q": q,
             "seller_category": seller_category,
-            "cached": taxonomy.count_categories(session, connection),
-            "fetched_at": taxonomy.fetched_at(session, connection),
+            "cached": taxonomy.count_categories(session, chosen),
+            "fetched_at": taxonomy.fetched_at(session, chosen),
             "zone": request.app.state.settings.zone,
-            "unmapped": _unmapped(session, connection),
+            "unmapped": _unmapped(session, chosen),
+            **_selector(chosen, names),
         }
     return render(request, "catalog/mappings.html", values)
 
@@ -290,46 +354,376 @@ def _unmapped(session: Any, connection: int) -> list[str]:
     return sorted(used - mapped)
 
 
+def _error_page(request: Request, error: CdlinkError) -> Response:
+    language = request_language(request, request.app.state.settings)
+    message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
+    return render(request, "error.html", {"message": message, "status": 422}, status=422)
+
+
+def _mappings_url(connection_id: int | None, seller_category: str = "") -> str:
+    query = {"connection": str(connection_id or ""), "seller_category": seller_category}
+    found = urlencode({key: value for key, value in query.items() if value})
+    return f"/catalog/mappings{'?' + found if found else ''}"
+
+
 @router.post("/catalog/mappings")
 def save_mapping(
     request: Request,
     seller_category: Annotated[str, Form(max_length=200)],
     category_reference: Annotated[str, Form(max_length=12)],
+    connection: ConnectionParam = "",
 ) -> Response:
+    """Map a seller category to a Cdiscount category; a category mapped again keeps the
+    attribute and value mappings that still fit the new category's properties."""
     state = request.app.state
-    language = request_language(request, state.settings)
     try:
         with state.database.session() as session:
-            connection = listing.default_connection(session)
-            if connection is None:
+            chosen, _ = _chosen(session, connection)
+            if chosen is None:
                 raise listing.NoConnectionError("There is no Cdiscount application yet")
-            mappings.save_mapping(
-                session, connection, seller_category, category_reference, state.clock.now()
-            )
+            current = mappings.mapping_for(session, chosen, seller_category.strip())
+            try:
+                with session.begin_nested():
+                    mappings.save_mapping(
+                        session,
+                        chosen,
+                        seller_category,
+                        category_reference,
+                        state.clock.now(),
+                        attributes=current.attributes if current else None,
+                        values=current.values if current else None,
+                    )
+            except mappings.MappingError:
+                # The attribute mappings do not fit the new category: the category alone.
+                mappings.save_mapping(
+                    session, chosen, seller_category, category_reference, state.clock.now()
+                )
     except CdlinkError as error:
-        message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
-        return render(request, "error.html", {"message": message, "status": 422}, status=422)
-    return RedirectResponse("/catalog/mappings", status_code=303)
+        return _error_page(request, error)
+    return RedirectResponse(_mappings_url(chosen), status_code=303)
 
 
 @router.post("/catalog/mappings/delete")
 def delete_mapping(
-    request: Request, seller_category: Annotated[str, Form(max_length=200)]
+    request: Request,
+    seller_category: Annotated[str, Form(max_length=200)],
+    connection: ConnectionParam = "",
 ) -> Response:
     state = request.app.state
     with state.database.session() as session:
-        connection = listing.default_connection(session)
-        if connection is not None:
-            mappings.delete_mapping(session, connection, seller_category)
-    return RedirectResponse("/catalog/mappings", status_code=303)
+        chosen, _ = _chosen(session, connection)
+        if chosen is not None:
+            mappings.delete_mapping(session, chosen, seller_category)
+    return RedirectResponse(_mappings_url(chosen), status_code=303)
 
 
 @router.post("/catalog/taxonomy/refresh")
-def refresh_taxonomy(request: Request) -> Response:
+def refresh_taxonomy(request: Request, connection: ConnectionParam = "") -> Response:
     state = request.app.state
     with state.database.session() as session:
-        connection = listing.default_connection(session)
-        if connection is not None:
-            request_taxonomy(session, connection, state.clock.now())
+        chosen, _ = _chosen(session, connection)
+        if chosen is not None:
+            request_taxonomy(session, chosen, state.clock.now())
     wake(request)
-    return RedirectResponse("/catalog/mappings", status_code=303)
+    return RedirectResponse(_mappings_url(chosen), status_code=303)
+
+
+# The attributes and values of one mapping -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttributeLine:
+    """One line of the attribute form: the seller's name and the property it goes to."""
+
+    name: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class ValueLine:
+    """One line of the value form: a seller value of a list property and its choice."""
+
+    reference: str
+    value: str
+    choice: str
+
+
+def _used_attributes(session: Any, seller_category: str) -> dict[str, set[str]]:
+    """The attribute names (and their values) the products of a seller category use."""
+    found: dict[str, set[str]] = {}
+    for _, data in products.with_sheets(session):
+        if data.seller_category == seller_category:
+            for name, values in data.attributes.items():
+                found.setdefault(name, set()).update(values)
+    return found
+
+
+def _attribute_values(
+    request: Request,
+    connection: str,
+    seller_category: str,
+    *,
+    lines: tuple[list[AttributeLine], list[ValueLine]] | None = None,
+    error: str = "",
+) -> dict[str, Any]:
+    with request.app.state.database.reading() as session:
+        chosen, names = _chosen(session, connection)
+        current = mappings.mapping_for(session, chosen or 0, seller_category)
+        if chosen is None or current is None:
+            raise mappings.MappingError(
+                translatable("This category is not mapped yet"),
+                hint=translatable("Map it to a Cdiscount category first."),
+            )
+        choice = taxonomy.category(session, chosen, current.category_reference)
+        properties = mappings.category_properties(session, chosen, current.category_reference)
+        used = _used_attributes(session, seller_category)
+    by_reference = {item.reference: item for item in properties or ()}
+    if lines is None:
+        attribute_lines = [AttributeLine(k, v) for k, v in sorted(current.attributes.items())]
+        attribute_lines += [
+            AttributeLine(name, "") for name in sorted(used) if name not in current.attributes
+        ]
+        value_lines = [
+            ValueLine(reference, value, mapped)
+            for reference, chosen_values in sorted(current.values.items())
+            for value, mapped in sorted(chosen_values.items())
+        ]
+        for name, reference in sorted(current.attributes.items()):
+            prop = by_reference.get(reference)
+            if prop is None or not prop.choices:
+                continue
+            mapped_values = current.values.get(reference, {})
+            value_lines += [
+                ValueLine(reference, value, "")
+                for value in sorted(used.get(name, ()))
+                if value not in mapped_values and value not in prop.choices
+            ]
+    else:
+        attribute_lines, value_lines = lines
+    return {
+        "seller_category": seller_category,
+        "category_reference": current.category_reference,
+        "category_path": choice.path if choice else current.category_reference,
+        "properties": properties,
+        "list_properties": [item for item in properties or () if item.choices],
+        "by_reference": by_reference,
+        "attribute_lines": [*attribute_lines, AttributeLine("", "")],
+        "value_lines": [*value_lines, ValueLine("", "", "")],
+        "error": error,
+        **_selector(chosen, names),
+    }
+
+
+@router.get("/catalog/mappings/attributes")
+def attributes_page(
+    request: Request,
+    seller_category: Annotated[str, Query(max_length=200)] = "",
+    connection: ConnectionParam = "",
+    saved: Annotated[str, Query(max_length=1)] = "",
+) -> Response:
+    try:
+        values = _attribute_values(request, connection, seller_category)
+    except CdlinkError as error:
+        return _error_page(request, error)
+    values["saved"] = bool(saved)
+    return render(request, "catalog/attributes.html", values)
+
+
+class AttributeForm(BaseModel):
+    """The attribute and value lines of a mapping (parallel lists, as the form posts them)."""
+
+    seller_category: Annotated[str, Field(max_length=200)]
+    attribute_name: list[Annotated[str, Field(max_length=200)]] = Field(default=[], max_length=200)
+    attribute_property: list[Annotated[str, Field(max_length=80)]] = Field(
+        default=[], max_length=200
+    )
+    value_property: list[Annotated[str, Field(max_length=80)]] = Field(default=[], max_length=500)
+    value_seller: list[Annotated[str, Field(max_length=200)]] = Field(default=[], max_length=500)
+    value_choice: list[Annotated[str, Field(max_length=200)]] = Field(default=[], max_length=500)
+
+    def lines(self) -> tuple[list[AttributeLine], list[ValueLine]]:
+        """The lines filled at least in part (an empty line is left out)."""
+        attributes = [
+            AttributeLine(name.strip(), reference.strip())
+            for name, reference in zip(self.attribute_name, self.attribute_property, strict=False)
+            if name.strip() or reference.strip()
+        ]
+        values = [
+            ValueLine(reference.strip(), value.strip(), choice.strip())
+            for reference, value, choice in zip(
+                self.value_property, self.value_seller, self.value_choice, strict=False
+            )
+            if value.strip() or choice.strip()
+        ]
+        return attributes, values
+
+
+@router.post("/catalog/mappings/attributes")
+def save_attributes(
+    request: Request, form: Annotated[AttributeForm, Form()], connection: ConnectionParam = ""
+) -> Response:
+    """Save the attribute and value mappings of one seller category, all or nothing."""
+    state = request.app.state
+    language = request_language(request, state.settings)
+    attributes, values = form.lines()
+    try:
+        duplicate = _duplicate(attributes, values)
+        if duplicate:
+            raise mappings.MappingError(
+                translatable("The same name appears on two lines"),
+                hint=translatable("Keep one line per attribute, and one per value."),
+                subject=duplicate,
+            )
+        with state.database.session() as session:
+            chosen, _ = _chosen(session, connection)
+            current = mappings.mapping_for(session, chosen or 0, form.seller_category)
+            if chosen is None or current is None:
+                raise mappings.MappingError(
+                    translatable("This category is not mapped yet"),
+                    hint=translatable("Map it to a Cdiscount category first."),
+                )
+            chosen_values: dict[str, dict[str, str]] = {}
+            for line in values:
+                chosen_values.setdefault(line.reference, {})[line.value] = line.choice
+            mappings.save_mapping(
+                session,
+                chosen,
+                current.seller_category,
+                current.category_reference,
+                state.clock.now(),
+                attributes={line.name: line.reference for line in attributes},
+                values=chosen_values,
+            )
+    except CdlinkError as error:
+        subject = getattr(error, "subject", "")
+        message = " ".join(
+            part
+            for part in (
+                gettext(language, error.message),
+                f"({subject})" if subject else "",
+                gettext(language, error.hint),
+            )
+            if part
+        )
+        try:
+            page = _attribute_values(
+                request,
+                connection,
+                form.seller_category,
+                lines=(attributes, values),
+                error=message,
+            )
+        except CdlinkError as missing:
+            return _error_page(request, missing)
+        return render(request, "catalog/attributes.html", page, status=422)
+    query = {"seller_category": current.seller_category, "connection": chosen, "saved": 1}
+    return RedirectResponse(f"/catalog/mappings/attributes?{urlencode(query)}", status_code=303)
+
+
+def _duplicate(attributes: list[AttributeLine], values: list[ValueLine]) -> str:
+    seen: set[str] = set()
+    for line in attributes:
+        if line.name in seen:
+            return line.name
+        seen.add(line.name)
+    pairs: set[tuple[str, str]] = set()
+    for value in values:
+        if (value.reference, value.value) in pairs:
+            return value.value
+        pairs.add((value.reference, value.value))
+    return ""
+
+
+@router.post("/catalog/mappings/properties")
+def read_properties_now(
+    request: Request,
+    seller_category: Annotated[str, Form(max_length=200)],
+    connection: ConnectionParam = "",
+) -> Response:
+    """Ask the products stream to run now: it reads the properties of mapped categories."""
+    state = request.app.state
+    with state.database.session() as session:
+        chosen, _ = _chosen(session, connection)
+        if chosen is not None:
+            request_publishing(session, chosen, state.clock.now())
+    wake(request)
+    query = urlencode({"seller_category": seller_category, "connection": chosen or ""})
+    return RedirectResponse(f"/catalog/mappings/attributes?{query}", status_code=303)
+
+
+# Direction and field ownership -----------------------------------------------------------------
+
+FIELD_LABELS = {
+    "title": translatable("Title"),
+    "description": translatable("Description"),
+    "pictures": translatable("Pictures"),
+    "attributes": translatable("Attributes"),
+    "price": translatable("Price"),
+    "stock": translatable("Stock"),
+}
+DIRECTION_LABELS = {
+    "both": translatable("Both ways"),
+    "export": translatable("cdlink → Cdiscount only (publish, never import)"),
+    "import": translatable("Cdiscount → cdlink only (import, never publish)"),
+}
+
+
+def _settings_values(request: Request, connection: str, **extra: Any) -> dict[str, Any]:
+    with request.app.state.database.reading() as session:
+        chosen, names = _chosen(session, connection)
+        found = publishing.settings(session, chosen or 0)
+    return {
+        "direction": found.direction,
+        "owners": dict(found.owners),
+        "fields": FIELD_LABELS,
+        "directions": DIRECTION_LABELS,
+        "connection_name": names.get(chosen or 0, ""),
+        **_selector(chosen, names),
+        **extra,
+    }
+
+
+@router.get("/catalog/settings")
+def settings_page(
+    request: Request,
+    connection: ConnectionParam = "",
+    saved: Annotated[str, Query(max_length=1)] = "",
+) -> Response:
+    with request.app.state.database.reading() as session:
+        if _chosen(session, connection)[0] is None:
+            return coming_page(request, "products")
+    return render(
+        request, "catalog/settings.html", _settings_values(request, connection, saved=bool(saved))
+    )
+
+
+class SettingsForm(BaseModel):
+    direction: Annotated[str, Field(max_length=10)]
+    title: Annotated[str, Field(max_length=10)] = "cdlink"
+    description: Annotated[str, Field(max_length=10)] = "cdlink"
+    pictures: Annotated[str, Field(max_length=10)] = "cdlink"
+    attributes: Annotated[str, Field(max_length=10)] = "cdlink"
+    price: Annotated[str, Field(max_length=10)] = "cdlink"
+    stock: Annotated[str, Field(max_length=10)] = "cdlink"
+
+
+@router.post("/catalog/settings")
+def save_settings_page(
+    request: Request, form: Annotated[SettingsForm, Form()], connection: ConnectionParam = ""
+) -> Response:
+    state = request.app.state
+    language = request_language(request, state.settings)
+    owners = form.model_dump(exclude={"direction"})
+    try:
+        with state.database.session() as session:
+            chosen, _ = _chosen(session, connection)
+            if chosen is None:
+                raise listing.NoConnectionError("There is no Cdiscount application yet")
+            publishing.save_settings(session, chosen, form.direction, owners, state.clock.now())
+    except CdlinkError as error:
+        message = f"{gettext(language, error.message)} {gettext(language, error.hint)}"
+        values = _settings_values(request, connection, error=message)
+        values["direction"], values["owners"] = form.direction, owners
+        return render(request, "catalog/settings.html", values, status=422)
+    query = urlencode({"connection": chosen, "saved": 1})
+    return RedirectResponse(f"/catalog/settings?{query}", status_code=303)
