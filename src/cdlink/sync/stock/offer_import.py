@@ -20,11 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.stock.inventory import Inventory, add_product, is_managed
+from cdlink.octopia import OfferQuery
 from cdlink.octopia.models import Offer
 from cdlink.store.models import Connection, MarketplaceQuantity, OutboxEntry
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.bindings import Binder
 from cdlink.sync.engine.streams import Stream, StreamContext
+from cdlink.sync.pricing.read_back import read_prices
 from cdlink.sync.stock.pusher import STREAM as STOCK_STREAM
 from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
 
@@ -37,7 +39,9 @@ class OfferImport(Stream):
     default_interval = 3600
 
     def run(self, context: StreamContext) -> None:
-        for page in context.until_stopped(context.client().offers.list_pages()):
+        # The channel feedback gives the competition at a glance (best offer, who holds it).
+        query = OfferQuery(expand="salesChannelFeedback")
+        for page in context.until_stopped(context.client().offers.list_pages(query)):
             with context.transaction() as session:
                 self.import_page(session, context, page.items)
 
@@ -47,6 +51,7 @@ class OfferImport(Stream):
         binder = Binder(session, context.connection_id, context.clock)
         synced = session.get_one(Connection, context.connection_id).stock_sync_enabled
         self.record_quantities(session, context, offers)
+        read_prices(session, context, offers)
         for offer in offers:
             if not offer.seller_external_reference:
                 context.count(skipped=1)
