@@ -21,6 +21,7 @@ from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
 from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
+from cdlink.sync.pricing.promotions import PromotionsStream
 from cdlink.sync.pricing.publish import publish_price_to_outbox
 from cdlink.sync.stock.offer_import import OfferImport
 from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
@@ -66,7 +67,7 @@ def priced_environment(
             clock.advance(seconds)
 
     registry = StreamRegistry()
-    for stream in (ManualClockPusher, OfferImport, *extra_streams):
+    for stream in (ManualClockPusher, OfferImport, promotions_on(clock), *extra_streams):
         registry.register(stream)
     retry = RetryPolicy(sleep=lambda seconds: clock.advance(seconds) and None)
     clients = in_process_clients(settings, clock, transports=sandbox.transport, retry=retry)
@@ -84,3 +85,13 @@ def price_book(environment: JobEnvironment) -> Iterator[PriceBook]:
 def inventory(environment: JobEnvironment) -> Iterator[Inventory]:
     with environment.database.session() as session:
         yield Inventory(session, environment.clock, publish_to_outbox)
+
+
+def promotions_on(clock: ManualClock) -> type[Stream]:
+    """The promotions stream whose pauses move the manual clock instead of sleeping."""
+
+    class ManualClockPromotions(PromotionsStream):
+        def wait(self, context: StreamContext, seconds: float) -> None:
+            clock.advance(seconds)
+
+    return ManualClockPromotions

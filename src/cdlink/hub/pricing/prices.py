@@ -35,6 +35,7 @@ from cdlink.store.models import Connection, PriceList, Product, ProductPricing, 
 #: Called with (session, connection id, SKU, payload, now) for each price to send.
 PricePublisher = Callable[[Session, int, str, dict[str, str | None], datetime], None]
 DEFAULT_VAT = Decimal(20)
+PROMOTION_CHANNELS = ("xml", "json")
 VAT_RATES = (Decimal(20), Decimal(10), Decimal("5.5"), Decimal("2.1"))
 
 
@@ -80,6 +81,7 @@ class PriceBook:
                 markup=Decimal(0),
                 rounding="none",
                 max_change_percent=None,
+                promotions_channel="xml",
                 updated_at=self.clock.now(),
             )
         return found
@@ -126,6 +128,7 @@ class PriceBook:
         markup: Decimal = Decimal(0),
         rounding: str = "none",
         max_change_percent: Decimal | None = None,
+        promotions_channel: str = "xml",
     ) -> PriceList:
         """Save the connection's price list and reprice every SKU it sells."""
         if markup_kind not in MARKUP_KINDS:
@@ -135,10 +138,13 @@ class PriceBook:
         if markup_kind == "percent" and not Decimal(-90) <= markup <= Decimal(1000):
             raise InvalidPriceError(f"a markup is -90 to 1000 % ({markup})")
         check_guards(Guards(max_change_percent=max_change_percent))
+        if promotions_channel not in PROMOTION_CHANNELS:
+            raise InvalidPriceError(f"promotions go as 'xml' or 'json' ({promotions_channel})")
         prices = self.price_list(connection_id)
         prices.sync_enabled = sync_enabled
         prices.markup_kind, prices.markup, prices.rounding = markup_kind, markup, rounding
         prices.max_change_percent = max_change_percent
+        prices.promotions_channel = promotions_channel
         prices.updated_at = self.clock.now()
         self.session.add(prices)
         self.session.flush()

@@ -54,6 +54,8 @@ class PriceList(Base):
     # "none", "0.99", "0.95", "0.90", "0.49" or "1" (whole euros)
     rounding: Mapped[str] = mapped_column(String(10), default="none")
     max_change_percent: Mapped[Decimal | None] = mapped_column(Amount(6, 2), default=None)
+    # How promotions are sent: "xml" (offer integration packages, Cdiscount's way) or "json"
+    promotions_channel: Mapped[str] = mapped_column(String(8), default="xml")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 

@@ -11,6 +11,7 @@ wanted price queued again: the stock pusher then puts it right.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import ValidationError
@@ -18,9 +19,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.pricing.prices import price_payload
+from cdlink.hub.pricing.promotions import LIVE, SENT
 from cdlink.hub.pricing.status import drifted, record_competition, record_read_back
 from cdlink.octopia.models import Offer, SalesChannelFeedback
-from cdlink.store.models import OutboxEntry, PriceList, Product, ProductPricing
+from cdlink.store.models import (
+    OutboxEntry,
+    PriceList,
+    Product,
+    ProductPricing,
+    Promotion,
+    PromotionItem,
+)
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.bindings import Binder
 from cdlink.sync.engine.streams import StreamContext
@@ -47,8 +56,33 @@ def read_prices(session: Session, context: StreamContext, offers: Sequence[Offer
             now=now,
         )
         _competition(session, context.connection_id, sku, offer)
+        read_promotions(session, context.connection_id, sku, offer, now)
         if synced and drifted(row) and not _push_waiting(session, context.connection_id, sku):
             _heal(session, context, sku, row.price, row.strike_price)
+
+
+def read_promotions(
+    session: Session, connection_id: int, sku: str, offer: Offer, now: datetime
+) -> None:
+    """A sent promotion whose reduced price Cdiscount shows is live; the price shown is kept."""
+    query = (
+        select(PromotionItem, Promotion)
+        .join(Promotion, Promotion.id == PromotionItem.promotion_id)
+        .where(
+            Promotion.connection_id == connection_id,
+            PromotionItem.sku == sku,
+            PromotionItem.state.in_((SENT, LIVE)),
+        )
+    )
+    reduced = (
+        offer.displayed_price is not None
+        and offer.integration_price is not None
+        and offer.displayed_price < offer.integration_price
+    )
+    for item, promotion in session.execute(query):
+        item.displayed_price, item.read_at = offer.displayed_price, now
+        if reduced and promotion.starts_at <= now < promotion.ends_at:
+            item.state = LIVE
 
 
 def _competition(session: Session, connection_id: int, sku: str, offer: Offer) -> None:

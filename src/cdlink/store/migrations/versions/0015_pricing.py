@@ -82,6 +82,7 @@ def upgrade() -> None:
         sa.Column("markup", cdlink.store.types.Amount(12, 2), nullable=False),
         sa.Column("rounding", sa.String(length=10), nullable=False),
         sa.Column("max_change_percent", cdlink.store.types.Amount(6, 2), nullable=True),
+        sa.Column("promotions_channel", sa.String(length=8), nullable=False),
         sa.Column("updated_at", cdlink.store.types.UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["connection_id"],
