@@ -68,7 +68,9 @@ def test_given_a_flash_sale_when_its_start_comes_then_it_is_sent_runs_and_ends_o
     assert started.counts["packages"] == 1, started.message
     assert started.counts["sent"] == 2
     sent = item(shop, promotion_id, sku(0))
-    assert sent.state == "sent" and sent.package_id and sent.ready_at is not None
+    assert sent.state == "sent"
+    assert sent.package_id
+    assert sent.ready_at is not None
     assert shown(sandbox, sku(0)) == Decimal("15.00")
     shop.runner().run(CONNECTION, "offers")
     live = item(shop, promotion_id, sku(0))
@@ -137,16 +139,17 @@ def test_given_a_sale_four_days_ahead_when_created_then_it_is_sent_at_once_with_
 
 
 @pytest.mark.parametrize(
-    ("kind", "percent", "start", "hours", "rule"),
+    ("kind", "percent", "timing", "rule"),
     [
-        (FLASH_SALE, Decimal(20), timedelta(hours=1), 80, "flash_sale_duration"),
-        (SALE, Decimal(20), timedelta(days=1), 48, "sale_notice"),
-        (SALE, Decimal(3), timedelta(days=4), 48, "sale_reduction"),
+        (FLASH_SALE, Decimal(20), (timedelta(hours=1), 80), "flash_sale_duration"),
+        (SALE, Decimal(20), (timedelta(days=1), 48), "sale_notice"),
+        (SALE, Decimal(3), (timedelta(days=4), 48), "sale_reduction"),
     ],
 )
 def test_given_a_promotion_cdiscount_refuses_when_created_then_nothing_is_recorded(
-    shop: JobEnvironment, kind: str, percent: Decimal, start: timedelta, hours: int, rule: str
+    shop: JobEnvironment, kind: str, percent: Decimal, timing: tuple[timedelta, int], rule: str
 ) -> None:
+    start, hours = timing
     starts_at = shop.clock.now() + start
     with pytest.raises(PromotionRuleError) as raised, promotions(shop) as book:
         book.create(
