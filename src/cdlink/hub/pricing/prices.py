@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
+from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.pricing.rules import (
     MARKUP_KINDS,
     ROUNDINGS,
@@ -30,7 +31,7 @@ from cdlink.hub.pricing.rules import (
     list_price,
 )
 from cdlink.hub.stock.inventory_core import UnknownProductError
-from cdlink.store.models import Connection, PriceList, Product, ProductPricing, SkuPrice
+from cdlink.store.models import PriceList, Product, ProductPricing, SkuPrice
 
 #: Called with (session, connection id, SKU, payload, now) for each price to send.
 PricePublisher = Callable[[Session, int, str, dict[str, str | None], datetime], None]
@@ -73,7 +74,7 @@ class PriceBook:
         """The connection's price list (its defaults until one is saved)."""
         found = self.session.get(PriceList, connection_id)
         if found is None:
-            self.session.get_one(Connection, connection_id)
+            get_connection(self.session, connection_id)
             found = PriceList(
                 connection_id=connection_id,
                 sync_enabled=False,

@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from cdlink.core.clock import Clock
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
+from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.pricing import promotion_rules
 from cdlink.hub.pricing.promotion_rules import PromotionRuleError, Window
 from cdlink.hub.pricing.status import reference_price_of
 from cdlink.hub.stock.inventory_core import UnknownProductError
-from cdlink.store.models import Connection, Product, Promotion, PromotionItem
+from cdlink.store.models import Product, Promotion, PromotionItem
 
 #: Called with (session, connection id, now) when promotions need the stream's attention.
 PromotionWaker = Callable[[Session, int, datetime], None]
@@ -94,7 +95,7 @@ class Promotions:
         name: str = "",
     ) -> Promotion:
         """Check the promotion for each SKU, then record it and wake the stream."""
-        self.session.get_one(Connection, connection_id)
+        get_connection(self.session, connection_id)
         wanted = self._skus(skus)
         window = Window(kind, percent, starts_at, ends_at)
         self._check(connection_id, window, wanted, ignore=None)
