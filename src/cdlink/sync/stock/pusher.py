@@ -57,8 +57,10 @@ class StockPusher(OutboxExporter):
     name = STREAM
     kind = "offer_stock"
     default_interval = None  # event-driven
-    #: SKUs per package (uploaded ≤ 100 per call).
-    batch_size: ClassVar[int] = 1000
+    #: Outbox entries claimed per package: after coalescing, one request per SKU (uploaded
+    #: ≤ 100 per call). Large enough that a burst mixing stock and prices (two keys per SKU,
+    #: their newest values spread through the queue) still goes in one package.
+    batch_size: ClassVar[int] = 5000
     #: How long a woken run waits first, so that a burst of changes goes in one package.
     gather_seconds: ClassVar[float] = 1.0
     #: How often a package's state is read, and for how long before trying again later.
