@@ -19,6 +19,7 @@ from cdlink.cli import (
     discussions,
     notifications,
     orders,
+    pricing,
     runtime,
     sandbox,
     secrets,
@@ -55,6 +56,8 @@ app.add_typer(carriers.app, name="carriers")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(stock.app, name="stock")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(pricing.prices_app, name="prices")
+app.add_typer(pricing.promotions_app, name="promotions")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
 app.command("sandbox")(sandbox.sandbox)

@@ -132,6 +132,13 @@ class OctopiaClient:
     def api_url(self) -> str:
         return str(self._http.base_url).rstrip("/")
 
+    def put_file(self, url: str, content: bytes) -> None:
+        """PUT ``content`` at ``url`` through this client's transport (no marketplace auth):
+        how an XML offer package's zip reaches a file host the transport serves, such as the
+        sandbox's ``/_sandbox/files/``. Raises ``httpx.HTTPStatusError`` on a refusal."""
+        response = self._http.put(url, content=content, headers={"Content-Type": "application/zip"})
+        response.raise_for_status()
+
     def close(self) -> None:
         self._http.close()
 

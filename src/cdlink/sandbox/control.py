@@ -7,6 +7,7 @@ the HTTP control API under ``/_sandbox``; every method takes the state lock.
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -204,6 +205,14 @@ class Controller:
             if offer is None:
                 raise SandboxError(f"no offer {reference}")
             offer.quantity, offer.updated_at = quantity, self._state.tick()
+
+    def set_offer_price(self, reference: str, price: Decimal, seller_id: int | None = None) -> None:
+        """Change an offer's price behind the seller's back (another tool, the seller portal)."""
+        with self._state.lock:
+            offer = self._shop(seller_id).offers.get(reference)
+            if offer is None:
+                raise SandboxError(f"no offer {reference}")
+            offer.price, offer.updated_at = price, self._state.tick()
 
     def order(self, order_id: str, seller_id: int | None = None) -> dict[str, Any]:
         """The order as stored, shipping address included whatever its status."""

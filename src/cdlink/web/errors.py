@@ -40,6 +40,9 @@ from cdlink.hub.orders.notifications import NotificationError
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.hub.orders.queries import UnknownOrderError
 from cdlink.hub.orders.shipments import ShipmentError
+from cdlink.hub.pricing.promotion_rules import PromotionRuleError
+from cdlink.hub.pricing.promotions import PromotionStateError, UnknownPromotionError
+from cdlink.hub.pricing.rules import InvalidPriceError
 from cdlink.hub.stock.csv_files import InvalidStockFileError, InvalidStockListError
 from cdlink.hub.stock.inventory import InvalidStockError, UnknownProductError, UnknownWarehouseError
 from cdlink.hub.stock.warehouses import (
@@ -93,6 +96,9 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((CarriersUnavailableError,), 503),
     ((ProductNotFoundError,), 404),
     ((ProductError, MappingError, CatalogSettingsError, NoConnectionError), 422),
+    ((UnknownPromotionError,), 404),
+    ((InvalidPriceError, PromotionRuleError), 422),
+    ((PromotionStateError,), 409),
 )
 
 

@@ -139,6 +139,19 @@ WRITES: dict[tuple[str, str], Role] = {
     ("DELETE", "/api/v1/buffers/{connection_id}"): ADMIN,
     ("PUT", "/api/v1/buffers/{connection_id}/{sku}"): ADMIN,
     ("DELETE", "/api/v1/buffers/{connection_id}/{sku}"): ADMIN,
+    # Prices and promotions: prices and promotions are daily work; guards, price lists and
+    # sending a price a guard held decide how far a price may go.
+    ("PUT", "/api/v1/prices"): MEMBER,
+    ("POST", "/api/v1/prices.csv"): MEMBER,
+    ("PUT", "/api/v1/prices/{sku}"): MEMBER,
+    ("PUT", "/api/v1/prices/{sku}/guards"): ADMIN,
+    ("POST", "/api/v1/prices/{sku}/held/confirm"): ADMIN,
+    ("DELETE", "/api/v1/prices/{sku}/held"): MEMBER,
+    ("PUT", "/api/v1/price-lists/{connection_id}"): ADMIN,
+    ("POST", "/api/v1/promotions"): MEMBER,
+    ("PATCH", "/api/v1/promotions/{promotion_id}"): MEMBER,
+    ("DELETE", "/api/v1/promotions/{promotion_id}"): MEMBER,
+    ("POST", "/api/v1/promotions/{promotion_id}/stop"): MEMBER,
 }
 
 #: Reads only an administrator needs: the forms that lead to an administrator's write. Every other

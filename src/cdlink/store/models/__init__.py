@@ -47,6 +47,14 @@ from cdlink.store.models.orders import (
     OrderSettings,
     OrderStatusEvent,
 )
+from cdlink.store.models.pricing import (
+    PriceHistory,
+    PriceList,
+    ProductPricing,
+    Promotion,
+    PromotionItem,
+    SkuPrice,
+)
 from cdlink.store.models.runs import SyncRun
 from cdlink.store.models.sync import (
     Binding,
@@ -90,12 +98,18 @@ __all__ = [
     "OrderSyncEvent",
     "OutboxEntry",
     "PaymentMethodLabel",
+    "PriceHistory",
+    "PriceList",
     "Product",
+    "ProductPricing",
     "ProductPublication",
     "ProductReport",
     "ProductSheetRecord",
+    "Promotion",
+    "PromotionItem",
     "QuarantinedRecord",
     "Reservation",
+    "SkuPrice",
     "StockBuffer",
     "StockLevel",
     "StockMovement",

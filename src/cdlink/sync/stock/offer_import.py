@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 
 from cdlink.hub.catalog.publishing import settings as catalog_settings
 from cdlink.hub.stock.inventory import Inventory, add_product, is_managed
+from cdlink.octopia import OfferQuery
 from cdlink.octopia.models import Offer
 from cdlink.store.models import Connection, MarketplaceQuantity, OutboxEntry
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.bindings import Binder
 from cdlink.sync.engine.streams import Stream, StreamContext
+from cdlink.sync.pricing.read_back import read_prices
 from cdlink.sync.stock.pusher import STREAM as STOCK_STREAM
 from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
 
@@ -40,7 +42,9 @@ class OfferImport(Stream):
     default_interval = 3600
 
     def run(self, context: StreamContext) -> None:
-        for page in context.until_stopped(context.client().offers.list_pages()):
+        # The channel feedback gives the competition at a glance (best offer, who holds it).
+        query = OfferQuery(expand="salesChannelFeedback")
+        for page in context.until_stopped(context.client().offers.list_pages(query)):
             with context.transaction() as session:
                 self.import_page(session, context, page.items)
 
@@ -51,6 +55,7 @@ class OfferImport(Stream):
         synced = session.get_one(Connection, context.connection_id).stock_sync_enabled
         cdiscount_price = catalog_settings(session, context.connection_id).cdiscount_owns("price")
         self.record_quantities(session, context, offers)
+        read_prices(session, context, offers)
         for offer in offers:
             if not offer.seller_external_reference:
                 context.count(skipped=1)

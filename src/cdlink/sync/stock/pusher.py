@@ -9,6 +9,11 @@ calls of ≤ 100 requests, marked Ready, polled until integrated, and its per-of
 An offer the marketplace refused, or a package still integrating when the polling gives up, goes
 back to the queue and is retried. ``stock_push_status`` records per SKU the last value sent, when,
 and how it went, plus the last confirmed value.
+
+Prices travel in the same packages (``cdlink.sync.pricing.offers``): entries keyed ``price:<SKU>``
+become price requests, merged with the SKU's quantity request into one; a price no longer wanted
+(held by a guard, or replaced) is withheld, and a price breaking a marketplace rule is refused
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.octopia import RateLimited, ServerError, TransportError
-from cdlink.octopia.models import IntegrationStatus, OfferRequest, PackageType
+from cdlink.octopia.models import IntegrationStatus, OfferRequest, PackageType, coalesce
 from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.pricing import offers as prices
 
 STREAM = "stock"
 CONFIRMED, REFUSED = "confirmed", "refused"
@@ -51,8 +57,10 @@ class StockPusher(OutboxExporter):
     name = STREAM
     kind = "offer_stock"
     default_interval = None  # event-driven
-    #: SKUs per package (uploaded ≤ 100 per call).
-    batch_size: ClassVar[int] = 1000
+    #: Outbox entries claimed per package: after coalescing, one request per SKU (uploaded
+    #: ≤ 100 per call). Large enough that a burst mixing stock and prices (two keys per SKU,
+    #: their newest values spread through the queue) still goes in one package.
+    batch_size: ClassVar[int] = 5000
     #: How long a woken run waits first, so that a burst of changes goes in one package.
     gather_seconds: ClassVar[float] = 1.0
     #: How often a package's state is read, and for how long before trying again later.
@@ -68,14 +76,14 @@ class StockPusher(OutboxExporter):
         self.recover_claims(context)
         with context.transaction() as session:
             enabled = session.get_one(Connection, context.connection_id).stock_sync_enabled
-        if not enabled:
-            self._drop_pending(context)
+        if not enabled and not self._drop_pending(context):
             return
         self.wait(context, self.gather_seconds)
         self.drain(context)
 
-    def _drop_pending(self, context: StreamContext) -> None:
-        """Stock sync was turned off: what was queued is no longer to be sent."""
+    def _drop_pending(self, context: StreamContext) -> bool:
+        """Stock sync was turned off: the quantities queued are no longer to be sent (prices
+        are, on their own switch). True when prices are left to send."""
         with context.transaction() as session:
             now = context.clock.now()
             entries = outbox.claim(
@@ -87,30 +95,46 @@ class StockPusher(OutboxExporter):
                 hold_for=self.claim_duration,
                 limit=100_000,
             )
+            kept = [entry for entry in entries if prices.is_price_key(entry.key)]
             for entry in entries:
-                outbox.finish(entry, outbox.SUPERSEDED, now)
-        context.count(superseded=len(entries))
+                if prices.is_price_key(entry.key):
+                    entry.attempts -= 1  # looked at, not tried
+                    outbox.release(entry, error="", retry_at=now)
+                    entry.last_error = None
+                else:
+                    outbox.finish(entry, outbox.SUPERSEDED, now)
+        context.count(superseded=len(entries) - len(kept))
+        return bool(kept)
 
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
         offers = context.client().offer_packages
-        requests = [
-            OfferRequest(seller_external_reference=push.key, quantity=int(push.payload["quantity"]))
-            for push in pushes
-        ]
+        by_sku: dict[str, list[int]] = {}
+        for push in pushes:
+            by_sku.setdefault(prices.sku_of(push.key), []).append(push.entry_id)
+        # One request per SKU: its quantity and its price together.
+        requests = coalesce(_request(push) for push in pushes)
+        outcomes: dict[int, PushOutcome] = {}
+        problems = offers.check_updates(requests, now=context.clock.now())
+        if problems:  # a price breaking a marketplace rule is refused here; its stock still goes
+            for push in pushes:
+                found = problems.get(prices.sku_of(push.key))
+                if found and prices.is_price_key(push.key):
+                    reason = f"{found[0].rule}: {found[0].description}"
+                    outcomes[push.entry_id] = PushOutcome(False, reason)
+            requests = coalesce(_request(p) for p in pushes if p.entry_id not in outcomes)
+        if not requests:
+            return outcomes
         package_id = offers.create(PackageType.UPDATE)
         calls = offers.add_requests(package_id, requests)
         offers.mark_ready(package_id)
         context.count(packages=1, upload_calls=calls)
         if not self._integrated(context, package_id):
-            return {
-                push.entry_id: PushOutcome(False, "package still integrating") for push in pushes
-            }
-        by_sku = {push.key: push.entry_id for push in pushes}
-        outcomes: dict[int, PushOutcome] = {}
+            waiting = PushOutcome(False, "package still integrating")
+            return {**outcomes, **{push.entry_id: waiting for push in pushes}}
         for result in offers.results(package_id):
-            entry_id = by_sku.get(result.seller_external_reference)
-            if entry_id is not None:
-                outcomes[entry_id] = _outcome(result.integration_status, result.results)
+            outcome = _outcome(result.integration_status, result.results)
+            for entry_id in by_sku.get(result.seller_external_reference, ()):
+                outcomes[entry_id] = outcome
         return outcomes
 
     def export_batch(self, context: StreamContext) -> bool:
@@ -121,6 +145,7 @@ class StockPusher(OutboxExporter):
         pushes = self.claim(context)
         if pushes is None:
             return False
+        pushes = self._withhold(context, pushes)
         try:
             outcomes = self.push(context, pushes) if pushes else {}
         except Exception as error:
@@ -128,6 +153,22 @@ class StockPusher(OutboxExporter):
             raise
         self.confirm(context, pushes, outcomes)
         return True
+
+    def _withhold(self, context: StreamContext, pushes: list[Push]) -> list[Push]:
+        """Prices no longer wanted (held by a guard, replaced) are finished, never sent."""
+        kept: list[Push] = []
+        with context.transaction() as session:
+            for push in pushes:
+                if not prices.is_price_key(push.key) or prices.still_wanted(
+                    session, context.connection_id, push.key, push.payload
+                ):
+                    kept.append(push)
+                    continue
+                entry = session.get_one(OutboxEntry, push.entry_id)
+                outbox.finish(entry, outbox.SUPERSEDED, context.clock.now())
+        if len(kept) < len(pushes):
+            context.count(withheld=len(pushes) - len(kept))
+        return kept
 
     def _release(self, context: StreamContext, pushes: Sequence[Push], reason: str) -> None:
         with context.transaction() as session:
@@ -156,10 +197,28 @@ class StockPusher(OutboxExporter):
         super().confirm(context, pushes, outcomes)
         now = context.clock.now()
         with context.transaction() as session:
-            rows = _statuses(session, context.connection_id, [push.key for push in pushes])
+            stock = [push for push in pushes if not prices.is_price_key(push.key)]
+            rows = _statuses(session, context.connection_id, [push.key for push in stock])
             for push in pushes:
                 outcome = outcomes.get(push.entry_id, PushOutcome(False, "no answer"))
-                _record(session, rows, context.connection_id, push, outcome=outcome, now=now)
+                if prices.is_price_key(push.key):
+                    prices.record_price(
+                        session,
+                        context.connection_id,
+                        push.key,
+                        push.payload,
+                        confirmed=outcome.confirmed,
+                        reason=outcome.reason,
+                        now=now,
+                    )
+                else:
+                    _record(session, rows, context.connection_id, push, outcome=outcome, now=now)
+
+
+def _request(push: Push) -> OfferRequest:
+    if prices.is_price_key(push.key):
+        return prices.price_request(prices.sku_of(push.key), push.payload)
+    return OfferRequest(seller_external_reference=push.key, quantity=int(push.payload["quantity"]))
 
 
 def _outcome(status: str, results: Sequence[object]) -> PushOutcome:

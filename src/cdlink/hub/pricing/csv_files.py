@@ -1,0 +1,92 @@
+"""Prices as CSV: ``sku,price,strike_price`` per connection, exported and imported back.
+
+``price`` is the SKU's price override on the connection (empty: the price list's price);
+``strike_price`` the crossed-out price (empty: none). An import is all or nothing: a file with any
+bad line changes nothing, and the error names every bad line (the header is line 1). Prices are
+euros, VAT included, with a dot or a comma.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+from cdlink.hub.pricing.prices import PriceBook
+from cdlink.hub.pricing.queries import list_prices
+from cdlink.hub.pricing.rules import InvalidPriceError, check_price, check_strike_price
+
+HEADER = ("sku", "price", "strike_price")
+MAXIMUM_LINES = 10_000
+MAXIMUM_FILE_BYTES = 2 * 1024 * 1024
+
+
+def export(book: PriceBook, connection_id: int) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    page = 1
+    while True:
+        found = list_prices(book.session, connection_id, book.clock.now(), page=page, page_size=500)
+        for row in found.rows:
+            writer.writerow(
+                (row.sku, "" if row.override is None else row.override, row.strike_price or "")
+            )
+        if page * found.page_size >= found.total:
+            return buffer.getvalue()
+        page += 1
+
+
+def decode(content: bytes) -> str:
+    if len(content) > MAXIMUM_FILE_BYTES:
+        raise InvalidPriceError("the file is over 2 MB")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidPriceError("the file is not UTF-8 text") from error
+
+
+def _amount(text: str) -> Decimal | None:
+    text = text.strip().replace(",", ".").replace("€", "").strip()
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation as error:
+        raise InvalidPriceError(f"{text!r} is not an amount") from error
+
+
+def read(text: str) -> list[tuple[str, Decimal | None, Decimal | None]]:
+    """The lines of a file, or ``InvalidPriceError`` naming every bad one."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or tuple(cell.strip().lower() for cell in rows[0][:3]) != HEADER:
+        raise InvalidPriceError("line 1: the header must be sku,price,strike_price")
+    if len(rows) - 1 > MAXIMUM_LINES:
+        raise InvalidPriceError(f"at most {MAXIMUM_LINES:,} lines")
+    found: list[tuple[str, Decimal | None, Decimal | None]] = []
+    problems: list[str] = []
+    for number, line in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in line):
+            continue
+        cells = [*line, "", ""][:3]
+        try:
+            sku = cells[0].strip()
+            if not sku:
+                raise InvalidPriceError("the SKU is empty")
+            price, strike = _amount(cells[1]), _amount(cells[2])
+            price = None if price is None else check_price(price)
+            check_strike_price(strike, price)
+            found.append((sku, price, strike))
+        except InvalidPriceError as error:
+            problems.append(f"line {number}: {error}")
+    if problems:
+        raise InvalidPriceError("; ".join(problems[:20]))
+    return found
+
+
+def upload(text: str, book: PriceBook, connection_id: int) -> int:
+    """Apply a file (all or nothing: the caller's transaction rolls back on an error)."""
+    lines = read(text)
+    for sku, price, strike in lines:
+        book.set_price(connection_id, sku, price, strike_price=strike)
+    return len(lines)

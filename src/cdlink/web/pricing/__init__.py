@@ -1,0 +1,1 @@
+"""Prices and promotions: the REST API and the pages."""

@@ -1,0 +1,165 @@
+"""Promotions against the in-process sandbox: sent on schedule, live, ended, stopped early."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from cdlink.hub.pricing.promotion_rules import FLASH_SALE, SALE, PromotionRuleError
+from cdlink.hub.pricing.promotions import Promotions
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.sandbox import Sandbox
+from cdlink.store.models import Promotion, PromotionItem
+from cdlink.sync.pricing.promotions import wake_promotions
+from tests.support.priced_shop import CONNECTION, price_book, sku
+
+
+@contextmanager
+def promotions(shop: JobEnvironment) -> Iterator[Promotions]:
+    with shop.database.session() as session:
+        yield Promotions(session, shop.clock, wake_promotions)
+
+
+def shown(sandbox: Sandbox, reference: str) -> Decimal:
+    return Decimal(str(sandbox.offer(reference)["facialPrice"]["price"]))
+
+
+def item(shop: JobEnvironment, promotion_id: int, reference: str) -> PromotionItem:
+    with shop.database.reading() as session:
+        return session.get_one(PromotionItem, (promotion_id, reference))
+
+
+def state(shop: JobEnvironment, promotion_id: int) -> str:
+    with shop.database.reading() as session:
+        return session.get_one(Promotion, promotion_id).state
+
+
+def flash_sale(shop: JobEnvironment, *, start_in: timedelta, hours: int = 2) -> int:
+    start = shop.clock.now() + start_in
+    with promotions(shop) as book:
+        created = book.create(
+            CONNECTION,
+            kind=FLASH_SALE,
+            percent=Decimal(25),
+            starts_at=start,
+            ends_at=start + timedelta(hours=hours),
+            skus=[sku(0), sku(1)],
+            name="Flash",
+        )
+        return created.id
+
+
+def test_given_a_flash_sale_when_its_start_comes_then_it_is_sent_runs_and_ends_on_cdiscount(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    promotion_id = flash_sale(shop, start_in=timedelta(minutes=10))
+
+    early = shop.runner().run(CONNECTION, "promotions")
+    assert early.counts.get("packages", 0) == 0
+    assert item(shop, promotion_id, sku(0)).state == "waiting"
+
+    shop.clock.advance(600)  # type: ignore[attr-defined]
+    started = shop.runner().run(CONNECTION, "promotions")
+
+    assert started.counts["packages"] == 1, started.message
+    assert started.counts["sent"] == 2
+    sent = item(shop, promotion_id, sku(0))
+    assert sent.state == "sent"
+    assert sent.package_id
+    assert sent.ready_at is not None
+    assert shown(sandbox, sku(0)) == Decimal("15.00")
+    shop.runner().run(CONNECTION, "offers")
+    live = item(shop, promotion_id, sku(0))
+    assert (live.state, live.displayed_price) == ("live", Decimal("15.00"))
+    shop.runner().run(CONNECTION, "promotions")
+    assert state(shop, promotion_id) == "running"
+
+    shop.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    shop.runner().run(CONNECTION, "promotions")
+
+    assert state(shop, promotion_id) == "ended"
+    assert item(shop, promotion_id, sku(0)).state == "ended"
+    assert shown(sandbox, sku(0)) == Decimal(20)
+
+
+def test_given_a_running_flash_sale_when_stopped_early_then_cdiscount_reverts_the_price(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    promotion_id = flash_sale(shop, start_in=timedelta(0))
+    shop.runner().run(CONNECTION, "promotions")
+    assert shown(sandbox, sku(1)) == Decimal("15.00")
+
+    with promotions(shop) as book:
+        book.stop(CONNECTION, promotion_id)
+    stopped = shop.runner().run(CONNECTION, "promotions")
+
+    assert stopped.counts["withdrawn"] == 2, stopped.message
+    assert shown(sandbox, sku(1)) == Decimal(20)
+    assert item(shop, promotion_id, sku(1)).state == "withdrawn"
+
+
+def test_given_the_json_variant_when_a_flash_sale_starts_then_a_json_package_carries_it(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    sandbox.set_variants(promotions_channel="json_too")
+    with price_book(shop) as prices:
+        prices.set_price_list(CONNECTION, sync_enabled=True, promotions_channel="json")
+    flash_sale(shop, start_in=timedelta(0))
+
+    report = shop.runner().run(CONNECTION, "promotions")
+
+    assert report.counts["sent"] == 2, report.message
+    assert shown(sandbox, sku(0)) == Decimal("15.00")
+
+
+def test_given_a_sale_four_days_ahead_when_created_then_it_is_sent_at_once_with_its_reference(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    start = shop.clock.now() + timedelta(days=4)
+    with promotions(shop) as book:
+        promotion_id = book.create(
+            CONNECTION,
+            kind=SALE,
+            percent=Decimal(10),
+            starts_at=start,
+            ends_at=start + timedelta(days=7),
+            skus=[sku(2)],
+        ).id
+
+    report = shop.runner().run(CONNECTION, "promotions")
+
+    assert report.counts["sent"] == 1, report.message
+    sent = item(shop, promotion_id, sku(2))
+    assert (sent.state, sent.reference_price) == ("sent", Decimal(20))
+    assert shown(sandbox, sku(2)) == Decimal(20)  # not started yet
+
+
+@pytest.mark.parametrize(
+    ("kind", "percent", "timing", "rule"),
+    [
+        (FLASH_SALE, Decimal(20), (timedelta(hours=1), 80), "flash_sale_duration"),
+        (SALE, Decimal(20), (timedelta(days=1), 48), "sale_notice"),
+        (SALE, Decimal(3), (timedelta(days=4), 48), "sale_reduction"),
+    ],
+)
+def test_given_a_promotion_cdiscount_refuses_when_created_then_nothing_is_recorded(
+    shop: JobEnvironment, kind: str, percent: Decimal, timing: tuple[timedelta, int], rule: str
+) -> None:
+    start, hours = timing
+    starts_at = shop.clock.now() + start
+    with pytest.raises(PromotionRuleError) as raised, promotions(shop) as book:
+        book.create(
+            CONNECTION,
+            kind=kind,
+            percent=percent,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=hours),
+            skus=[sku(3)],
+        )
+    assert raised.value.rule == rule
+    with shop.database.reading() as session:
+        assert session.query(Promotion).count() == 0
