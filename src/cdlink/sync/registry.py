@@ -21,6 +21,7 @@ from cdlink.sync.orders.deadline_alerts import DeadlineAlerts
 from cdlink.sync.orders.history import OrdersHistoryImporter
 from cdlink.sync.orders.reconciliation import OrdersReconciliation
 from cdlink.sync.orders.stream import OrdersImporter
+from cdlink.sync.performance.stream import IndicatorsReader
 from cdlink.sync.stock.offer_import import OfferImport
 from cdlink.sync.stock.pusher import StockPusher
 
@@ -45,6 +46,8 @@ STREAMS: tuple[type[Stream], ...] = (
     TaxonomyFetcher,
     CatalogImport,
     ProductPublisher,
+    # performance
+    IndicatorsReader,
 )
 
 #: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.

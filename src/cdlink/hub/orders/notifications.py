@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -79,17 +80,49 @@ def check_deadlines(session: Session, connection_id: int, now: datetime) -> int:
 def _raise(  # noqa: PLR0917  (one notification's facts)
     session: Session, order: Order, kind: str, hour: int, deadline: datetime, now: datetime
 ) -> int:
-    key = f"order:{order.id}:{kind}:{hour}h"
-    if session.scalars(select(Notification.id).where(Notification.key == key)).first():
-        return 0
     what = "accept or refuse" if kind == ACCEPTANCE else "ship"
-    notification = Notification(
+    return notify(
+        session,
         connection_id=order.connection_id,
         kind=kind,
-        key=key,
+        key=f"order:{order.id}:{kind}:{hour}h",
         title=f"Order {order.marketplace_order_id}: less than {hour} h left to {what} it "
         f"(deadline {deadline:%Y-%m-%d %H:%M} UTC)",
         link=f"/orders/{order.id}",
+        details={
+            "order": order.marketplace_order_id,
+            "hours": hour,
+            "deadline": deadline.isoformat(),
+        },
+        now=now,
+    )
+
+
+def notify(
+    session: Session,
+    *,
+    connection_id: int | None,
+    kind: str,
+    key: str,
+    title: str,
+    link: str | None,
+    details: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Raise one notification unless ``key`` was raised before; returns 1 if raised, else 0.
+
+    ``title`` is the English wording; ``details`` the values the pages word it from in the
+    reader's language. Every listener (e-mail, webhooks) is called in this transaction.
+    """
+    if session.scalars(select(Notification.id).where(Notification.key == key)).first():
+        return 0
+    notification = Notification(
+        connection_id=connection_id,
+        kind=kind,
+        key=key,
+        title=title,
+        link=link,
+        details=details,
         created_at=now,
     )
     session.add(notification)

@@ -47,6 +47,7 @@ from cdlink.store.models.orders import (
     OrderSettings,
     OrderStatusEvent,
 )
+from cdlink.store.models.performance import EmailSettings, NotificationEmail, PerformanceFigure
 from cdlink.store.models.runs import SyncRun
 from cdlink.store.models.sync import (
     Binding,
@@ -74,12 +75,14 @@ __all__ = [
     "CustomerServiceAction",
     "Discussion",
     "DiscussionMessage",
+    "EmailSettings",
     "FulfilmentSettings",
     "IdempotencyKey",
     "InitialImport",
     "LoginAttempt",
     "MarketplaceQuantity",
     "Notification",
+    "NotificationEmail",
     "Order",
     "OrderAction",
     "OrderImportFilter",
@@ -90,6 +93,7 @@ __all__ = [
     "OrderSyncEvent",
     "OutboxEntry",
     "PaymentMethodLabel",
+    "PerformanceFigure",
     "Product",
     "ProductPublication",
     "ProductReport",
