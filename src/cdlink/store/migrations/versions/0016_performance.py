@@ -1,4 +1,4 @@
-"""performance: indicator history, SMTP settings, notification e-mails, notification details
+"""performance: indicators history, SMTP, notification e-mails and details, delivery modes
 
 Revision ID: 0016_performance
 Revises: 0014_catalog
@@ -96,8 +96,14 @@ def upgrade() -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.add_column(sa.Column("details", sa.JSON(), nullable=True))
 
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("delivery_mode", sa.String(length=40), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.drop_column("delivery_mode")
+
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_column("details")
 
