@@ -30,6 +30,7 @@ from cdlink.web.dashboard import pages as dashboard
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
 from cdlink.web.orders import import_pages as order_imports
+from cdlink.web.orders import notifications_pages as notification_centre
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
 from cdlink.web.performance import pages as performance
@@ -56,6 +57,7 @@ ROUTERS = (
     catalog.router,
     stock.router,
     performance.router,
+    notification_centre.router,
     settings_page.router,
     warehouse_settings.router,
     api.router,

@@ -36,7 +36,7 @@ from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.import_filters import ImportFilterError
 from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
-from cdlink.hub.orders.notifications import NotificationError
+from cdlink.hub.orders.notifications import NotificationError, NotificationSettingsError
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.hub.orders.queries import UnknownOrderError
 from cdlink.hub.orders.shipments import ShipmentError
@@ -93,6 +93,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((CarriersUnavailableError,), 503),
     ((ProductNotFoundError,), 404),
     ((ProductError, MappingError, CatalogSettingsError, NoConnectionError), 422),
+    ((NotificationSettingsError,), 422),
 )
 
 

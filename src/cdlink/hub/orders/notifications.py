@@ -16,10 +16,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
 from cdlink.store.models import FulfilmentSettings, Notification, Order
 
 DEFAULT_HOURS = (12, 2)
@@ -35,11 +36,34 @@ class NotificationError(CdlinkError):
     default_hint = "List the notifications (GET /api/v1/notifications) and use one of their ids."
 
 
+class NotificationSettingsError(CdlinkError):
+    """The notification settings given cannot be used (answered 422, nothing changes)."""
+
+    default_hint = translatable(
+        "Give one to five whole hours between 1 and 168, separated by commas: 12, 2."
+    )
+
+
 def alert_hours(session: Session, connection_id: int) -> tuple[int, ...]:
     settings = session.get(FulfilmentSettings, connection_id)
     if settings is None or not settings.alert_hours:
         return DEFAULT_HOURS
     return parse_hours(settings.alert_hours)
+
+
+def set_alert_hours(
+    session: Session, connection_id: int, hours: tuple[int, ...], now: datetime
+) -> tuple[int, ...]:
+    """Keep ``hours`` (checked as ``parse_hours`` does) as the connection's lead times."""
+    checked = parse_hours(",".join(str(hour) for hour in hours))
+    settings = session.get(FulfilmentSettings, connection_id)
+    if settings is None:
+        settings = FulfilmentSettings(connection_id=connection_id, several_parcels=False)
+        session.add(settings)
+    settings.alert_hours = ",".join(str(hour) for hour in checked)
+    settings.updated_at = now
+    session.flush()
+    return checked
 
 
 def parse_hours(text: str) -> tuple[int, ...]:
@@ -49,10 +73,7 @@ def parse_hours(text: str) -> tuple[int, ...]:
     except ValueError:
         hours = []
     if not hours or len(hours) > 5 or not all(1 <= hour <= 168 for hour in hours):
-        raise NotificationError(
-            f"{text!r} is not a list of hours before a deadline",
-            hint="Give one to five whole hours between 1 and 168, separated by commas: 12,2.",
-        )
+        raise NotificationSettingsError(f"{text!r} is not a list of hours before a deadline")
     return tuple(hours)
 
 
@@ -139,6 +160,19 @@ def notifications(
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     return list(session.scalars(query))
+
+
+def unread_count(session: Session) -> int:
+    query = select(func.count(Notification.id)).where(Notification.read_at.is_(None))
+    return int(session.scalar(query) or 0)
+
+
+def mark_all_read(session: Session, now: datetime) -> int:
+    """Mark every unread notification read; returns how many were unread."""
+    found = session.execute(
+        update(Notification).where(Notification.read_at.is_(None)).values(read_at=now)
+    )
+    return int(found.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def mark_read(session: Session, notification_id: int, now: datetime) -> Notification:
