@@ -19,6 +19,7 @@ from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
 from cdlink.sync.orders.carriers import CarriersFetcher
 from cdlink.sync.orders.deadline_alerts import DeadlineAlerts
 from cdlink.sync.orders.history import OrdersHistoryImporter
+from cdlink.sync.orders.notification_emails import NotificationEmailSender
 from cdlink.sync.orders.reconciliation import OrdersReconciliation
 from cdlink.sync.orders.stream import OrdersImporter
 from cdlink.sync.performance.stream import IndicatorsReader
@@ -35,6 +36,7 @@ STREAMS: tuple[type[Stream], ...] = (
     CancellationReasonsFetcher,
     CarriersFetcher,
     DeadlineAlerts,
+    NotificationEmailSender,
     # stock
     StockPusher,
     OfferImport,

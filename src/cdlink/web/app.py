@@ -29,6 +29,7 @@ from cdlink.web.customer_service import pages as customer_service
 from cdlink.web.dashboard import pages as dashboard
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
+from cdlink.web.orders import email_settings
 from cdlink.web.orders import import_pages as order_imports
 from cdlink.web.orders import notifications_pages as notification_centre
 from cdlink.web.orders import pages as orders
@@ -58,6 +59,7 @@ ROUTERS = (
     stock.router,
     performance.router,
     notification_centre.router,
+    email_settings.pages,
     settings_page.router,
     warehouse_settings.router,
     api.router,

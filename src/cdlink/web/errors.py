@@ -34,6 +34,7 @@ from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
 from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
+from cdlink.hub.orders.emails import EmailSettingsError
 from cdlink.hub.orders.import_filters import ImportFilterError
 from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
 from cdlink.hub.orders.notifications import NotificationError, NotificationSettingsError
@@ -93,7 +94,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((CarriersUnavailableError,), 503),
     ((ProductNotFoundError,), 404),
     ((ProductError, MappingError, CatalogSettingsError, NoConnectionError), 422),
-    ((NotificationSettingsError,), 422),
+    ((NotificationSettingsError, EmailSettingsError), 422),
 )
 
 

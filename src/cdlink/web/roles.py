@@ -107,6 +107,8 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PUT", "/api/v1/carrier-mappings"): ADMIN,
     ("PUT", "/api/v1/fulfilment-settings"): ADMIN,
     ("PUT", "/api/v1/notification-settings"): ADMIN,
+    ("PUT", "/api/v1/email-settings"): ADMIN,
+    ("POST", "/notifications/email"): ADMIN,
     ("POST", "/notifications/settings/{connection_id}"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/filter"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/payments"): ADMIN,
@@ -149,6 +151,7 @@ WRITES: dict[tuple[str, str], Role] = {
 ADMIN_READS: frozenset[str] = frozenset(
     {
         "/apps/catalogue",
+        "/api/v1/email-settings",
         "/apps/new",
         "/apps/{connection_id}/edit",
         "/apps/{connection_id}/delete",

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections.accounts import get_connection, list_connections
+from cdlink.hub.orders import emails
 from cdlink.hub.orders import notifications as hub
 from cdlink.store.models import Notification
 from cdlink.web.i18n import gettext, request_language
@@ -66,7 +67,7 @@ def notification_text(item: Notification, language: str, zone: Any) -> str:
     return item.title
 
 
-def _page(
+def render_page(
     request: Request, *, unread: bool, error: str | None = None, status: int = 200
 ) -> Response:
     state = request.app.state
@@ -88,6 +89,7 @@ def _page(
                 item.id: (item.name, ", ".join(map(str, hub.alert_hours(session, item.id))))
                 for item in connections
             },
+            "email": emails.email_config(session),
             "saved": request.query_params.get("saved"),
             "error": error,
             "zone": state.settings.zone,
@@ -97,7 +99,7 @@ def _page(
 
 @router.get("/notifications")
 def notifications_page(request: Request, unread: bool = False) -> Response:
-    return _page(request, unread=unread)
+    return render_page(request, unread=unread)
 
 
 @router.post("/notifications/read-all")
@@ -125,5 +127,5 @@ def save_hours(request: Request, connection_id: Id, alert_hours: str = Form(""))
             hub.set_alert_hours(session, connection_id, hours, state.clock.now())
     except hub.NotificationSettingsError as error:
         language = request_language(request, state.settings)
-        return _page(request, unread=False, error=gettext(language, error.hint), status=422)
+        return render_page(request, unread=False, error=gettext(language, error.hint), status=422)
     return RedirectResponse("/notifications?saved=hours#settings", status_code=303)
