@@ -13,9 +13,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
+from cdlink.core.secret_box import SecretBox, generate_key
+from cdlink.hub.orders.emails import EmailConfig, password, save_email_config
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
+from cdlink.store.engine import Database
 from cdlink.store.models import EmailSettings, NotificationEmail
+from cdlink.store.secrets import reencrypt_secrets
 from tests.support.orders import run_until_success, stored
 from tests.support.smtp import PASSWORD, USER, Mailbox, free_port, smtp_server
 from tests.support.web import csrf_token
@@ -189,3 +193,30 @@ def test_given_bad_settings_when_saved_then_422_naming_the_field_and_nothing_cha
     assert read["recipients"] == ["a@b.fr", "c@d.fr"]
     assert read["has_password"] is True
     assert "pw-kept" not in browser.get("/notifications").text
+
+
+def test_given_a_stored_smtp_password_when_keys_rotate_then_it_is_re_encrypted_and_still_reads(
+    database: Database, clock: ManualClock
+) -> None:
+    old_key = generate_key()
+    old = SecretBox([old_key])
+    config = EmailConfig(
+        enabled=True,
+        host="smtp.example.com",
+        from_address="cdlink@example.com",
+        recipients=("a@b.fr",),
+        username="me",
+    )
+    with database.session() as session:
+        save_email_config(session, old, config, "pw-42", clock.now())
+    rotated = SecretBox([generate_key(), old_key])
+
+    with database.session() as session:
+        changed = reencrypt_secrets(session, rotated)
+    with database.reading() as session:
+        ciphertext = session.get_one(EmailSettings, 1).password_ciphertext or ""
+        current = password(session, rotated)
+
+    assert changed == 1
+    assert rotated.is_current(ciphertext)
+    assert current == "pw-42"
