@@ -57,7 +57,7 @@ def test_given_the_seller_endpoints_when_read_then_shop_modes_addresses_and_more
     assert client.sellers.get().shop_name == "Boutique"
     assert [m.code for m in client.sellers.delivery_modes()] == ["TRK", "REG"]
     assert client.sellers.addresses()[0].zip_code == "75001"  # via the "adresses" spelling
-    assert client.sellers.indicators().order_acceptation == Decimal("0.98")
+    assert client.sellers.indicators().named()["order_acceptation"].value_d30 == Decimal("0.98")
     assert client.sellers.subscriptions()[0].sales_channel_id == "CDISFR"
 
 

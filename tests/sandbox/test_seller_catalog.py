@@ -143,3 +143,19 @@ def test_given_bad_reads_when_called_then_problem_answers(
 
     assert response.status_code == status
     assert response.json()["traceId"].startswith("00-")
+
+
+def test_given_refused_and_late_orders_when_reading_indicators_then_the_values_move(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    before = api.get("/sellers/indicators").json()
+    sandbox.create_orders(3, status="Shipped")
+    sandbox.create_orders(1, status="Refused")
+    after = api.get("/sellers/indicators").json()
+
+    assert after["order_acceptation"]["value_d30"] < before["order_acceptation"]["value_d30"]
+    assert after["order_acceptation"]["value_d60"] < before["order_acceptation"]["value_d60"]
+    assert after["order_acceptation"]["threshold"] == 97.5
+    assert after["order_acceptation"]["threshold_type"] == "ThresholdMin"
+    assert after["order_claims"]["threshold_type"] == "ThresholdMax"
+    assert after["order_acceptation"]["computation_date"]

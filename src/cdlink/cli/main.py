@@ -17,6 +17,7 @@ from cdlink.cli import (
     connections,
     db,
     discussions,
+    indicators,
     notifications,
     orders,
     pricing,
@@ -54,6 +55,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(discussions.app, name="discussions")
 app.add_typer(carriers.app, name="carriers")
 app.add_typer(notifications.app, name="notifications")
+app.command("indicators")(indicators.indicators)
 app.add_typer(stock.app, name="stock")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(pricing.prices_app, name="prices")

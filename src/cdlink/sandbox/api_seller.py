@@ -6,13 +6,13 @@ array; delivery modes are ``{count, items}``; categories use the page-number env
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from starlette.responses import Response
 
 from cdlink.sandbox import taxonomy
 from cdlink.sandbox.gateway import Call
+from cdlink.sandbox.indicators import indicators as shop_indicators
 from cdlink.sandbox.model import CHANNEL
 from cdlink.sandbox.reference_data import carriers, delivery_modes
 from cdlink.sandbox.responses import ApiError, json_response
@@ -73,29 +73,8 @@ def addresses(call: Call) -> Response:
     return json_response({"items": items})
 
 
-def percent(part: int, whole: int) -> float:
-    if whole == 0:
-        return 100.0
-    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01")))
-
-
 def indicators(call: Call) -> Response:
-    counters = call.shop.counters
-    created = counters.get("orders.created", 0)
-    decided = sum(
-        counters.get(name, 0) for name in ("orders.accepted", "orders.refused", "orders.expired")
-    )
-    return json_response(
-        {
-            "order_acceptation": percent(counters.get("orders.accepted", 0), decided),
-            "product_shipping": percent(counters.get("orders.shipped", 0), max(created, 1)),
-            "deadline_compliance": 100.0,
-            "order_claims": 0.0,
-            "order_refunds": percent(counters.get("orders.cancelled", 0), max(created, 1))
-            if created
-            else 0.0,
-        }
-    )
+    return json_response(shop_indicators(call.shop, call.now))
 
 
 def subscriptions(call: Call) -> Response:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.secret_box import SecretBox
-from cdlink.store.models import Connection
+from cdlink.store.models import Connection, EmailSettings
 
 
 def reencrypt_secrets(session: Session, box: SecretBox) -> int:
@@ -20,5 +20,13 @@ def reencrypt_secrets(session: Session, box: SecretBox) -> int:
         if not connection.secret_ciphertext or box.is_current(connection.secret_ciphertext):
             continue
         connection.secret_ciphertext = box.rotate(connection.secret_ciphertext)
+        changed += 1
+    smtp = session.get(EmailSettings, 1, with_for_update=True)
+    if (
+        smtp is not None
+        and smtp.password_ciphertext
+        and not box.is_current(smtp.password_ciphertext)
+    ):
+        smtp.password_ciphertext = box.rotate(smtp.password_ciphertext)
         changed += 1
     return changed

@@ -19,9 +19,11 @@ from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
 from cdlink.sync.orders.carriers import CarriersFetcher
 from cdlink.sync.orders.deadline_alerts import DeadlineAlerts
 from cdlink.sync.orders.history import OrdersHistoryImporter
+from cdlink.sync.orders.notification_emails import NotificationEmailSender
 from cdlink.sync.orders.reconciliation import OrdersReconciliation
 from cdlink.sync.orders.stream import OrdersImporter
 from cdlink.sync.pricing.promotions import PromotionsStream
+from cdlink.sync.performance.stream import IndicatorsReader
 from cdlink.sync.stock.offer_import import OfferImport
 from cdlink.sync.stock.pusher import StockPusher
 
@@ -35,6 +37,7 @@ STREAMS: tuple[type[Stream], ...] = (
     CancellationReasonsFetcher,
     CarriersFetcher,
     DeadlineAlerts,
+    NotificationEmailSender,
     # stock
     StockPusher,
     OfferImport,
@@ -48,6 +51,8 @@ STREAMS: tuple[type[Stream], ...] = (
     ProductPublisher,
     # pricing
     PromotionsStream,
+    # performance
+    IndicatorsReader,
 )
 
 #: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.

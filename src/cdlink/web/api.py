@@ -14,10 +14,12 @@ from cdlink.web.connections import api as connections
 from cdlink.web.customer_service import api as customer_service
 from cdlink.web.orders import acceptance_api as order_acceptance
 from cdlink.web.orders import api as orders
+from cdlink.web.orders import email_settings
 from cdlink.web.orders import fulfilment_api as fulfilment
 from cdlink.web.orders import notifications_api as notifications
 from cdlink.web.orders import settings_api as order_settings
 from cdlink.web.pricing import api as pricing
+from cdlink.web.performance import api as performance
 from cdlink.web.stock import api as stock
 from cdlink.web.stock import warehouses_api as warehouses
 
@@ -31,11 +33,14 @@ router.include_router(orders.router)
 router.include_router(customer_service.router)
 router.include_router(fulfilment.router)
 router.include_router(notifications.router)
+router.include_router(notifications.settings_router)
+router.include_router(email_settings.router)
 router.include_router(stock.csv_router)
 router.include_router(stock.router)
 router.include_router(warehouses.router)
 router.include_router(warehouses.buffers_router)
 router.include_router(catalog.router)
 router.include_router(pricing.router)
+router.include_router(performance.router)
 
 __all__ = ["router"]

@@ -29,9 +29,12 @@ from cdlink.web.customer_service import pages as customer_service
 from cdlink.web.dashboard import pages as dashboard
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
+from cdlink.web.orders import email_settings
 from cdlink.web.orders import import_pages as order_imports
+from cdlink.web.orders import notifications_pages as notification_centre
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
+from cdlink.web.performance import pages as performance
 from cdlink.web.security import Signer
 from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
@@ -54,6 +57,9 @@ ROUTERS = (
     customer_service.router,
     catalog.router,
     stock.router,
+    performance.router,
+    notification_centre.router,
+    email_settings.pages,
     settings_page.router,
     warehouse_settings.router,
     api.router,

@@ -34,9 +34,10 @@ from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
 from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
+from cdlink.hub.orders.emails import EmailSettingsError
 from cdlink.hub.orders.import_filters import ImportFilterError
 from cdlink.hub.orders.initial_imports import InitialImportError, UnknownInitialImportError
-from cdlink.hub.orders.notifications import NotificationError
+from cdlink.hub.orders.notifications import NotificationError, NotificationSettingsError
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.hub.orders.queries import UnknownOrderError
 from cdlink.hub.orders.shipments import ShipmentError
@@ -99,6 +100,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((UnknownPromotionError,), 404),
     ((InvalidPriceError, PromotionRuleError), 422),
     ((PromotionStateError,), 409),
+    ((NotificationSettingsError, EmailSettingsError), 422),
 )
 
 

@@ -66,6 +66,9 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/inbox/orders/{order_id}/refund"): MEMBER,
     ("POST", "/inbox/actions/{action_id}/retry"): MEMBER,
     ("POST", "/api/v1/notifications/{notification_id}/read"): MEMBER,
+    ("POST", "/api/v1/notifications/read-all"): MEMBER,
+    ("POST", "/notifications/{notification_id}/read"): MEMBER,
+    ("POST", "/notifications/read-all"): MEMBER,
     # The daily work: stock quantities (a CSV file is many counts at once).
     ("POST", "/stock/{product_id}/count"): MEMBER,
     ("POST", "/stock/{product_id}/adjust"): MEMBER,
@@ -106,6 +109,10 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/orders/settings/{connection_id}/acceptance"): ADMIN,
     ("PUT", "/api/v1/carrier-mappings"): ADMIN,
     ("PUT", "/api/v1/fulfilment-settings"): ADMIN,
+    ("PUT", "/api/v1/notification-settings"): ADMIN,
+    ("PUT", "/api/v1/email-settings"): ADMIN,
+    ("POST", "/notifications/email"): ADMIN,
+    ("POST", "/notifications/settings/{connection_id}"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/filter"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/payments"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/carriers"): ADMIN,
@@ -160,6 +167,7 @@ WRITES: dict[tuple[str, str], Role] = {
 ADMIN_READS: frozenset[str] = frozenset(
     {
         "/apps/catalogue",
+        "/api/v1/email-settings",
         "/apps/new",
         "/apps/{connection_id}/edit",
         "/apps/{connection_id}/delete",

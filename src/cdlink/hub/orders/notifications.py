@@ -14,24 +14,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.core.translatable import translatable
+from cdlink.hub.orders.emails import queue_email
 from cdlink.store.models import FulfilmentSettings, Notification, Order
 
 DEFAULT_HOURS = (12, 2)
 ACCEPTANCE, SHIPPING = "acceptance_deadline", "shipping_deadline"
 _WAITING = {ACCEPTANCE: ("WaitingAcceptance",), SHIPPING: ("Accepted", "InPreparation")}
 #: Called with each new notification (e-mail, webhooks): the hook for other channels.
-LISTENERS: list[Callable[[Session, Notification], None]] = []
+LISTENERS: list[Callable[[Session, Notification], None]] = [queue_email]
 
 
 class NotificationError(CdlinkError):
     """A notification or its settings cannot be used as given."""
 
     default_hint = "List the notifications (GET /api/v1/notifications) and use one of their ids."
+
+
+class NotificationSettingsError(CdlinkError):
+    """The notification settings given cannot be used (answered 422, nothing changes)."""
+
+    default_hint = translatable(
+        "Give one to five whole hours between 1 and 168, separated by commas: 12, 2."
+    )
 
 
 def alert_hours(session: Session, connection_id: int) -> tuple[int, ...]:
@@ -41,6 +52,21 @@ def alert_hours(session: Session, connection_id: int) -> tuple[int, ...]:
     return parse_hours(settings.alert_hours)
 
 
+def set_alert_hours(
+    session: Session, connection_id: int, hours: tuple[int, ...], now: datetime
+) -> tuple[int, ...]:
+    """Keep ``hours`` (checked as ``parse_hours`` does) as the connection's lead times."""
+    checked = parse_hours(",".join(str(hour) for hour in hours))
+    settings = session.get(FulfilmentSettings, connection_id)
+    if settings is None:
+        settings = FulfilmentSettings(connection_id=connection_id, several_parcels=False)
+        session.add(settings)
+    settings.alert_hours = ",".join(str(hour) for hour in checked)
+    settings.updated_at = now
+    session.flush()
+    return checked
+
+
 def parse_hours(text: str) -> tuple[int, ...]:
     """``"12,2"`` → ``(12, 2)``; each between 1 and 168 hours, at most five."""
     try:
@@ -48,10 +74,7 @@ def parse_hours(text: str) -> tuple[int, ...]:
     except ValueError:
         hours = []
     if not hours or len(hours) > 5 or not all(1 <= hour <= 168 for hour in hours):
-        raise NotificationError(
-            f"{text!r} is not a list of hours before a deadline",
-            hint="Give one to five whole hours between 1 and 168, separated by commas: 12,2.",
-        )
+        raise NotificationSettingsError(f"{text!r} is not a list of hours before a deadline")
     return tuple(hours)
 
 
@@ -79,17 +102,49 @@ def check_deadlines(session: Session, connection_id: int, now: datetime) -> int:
 def _raise(  # noqa: PLR0917  (one notification's facts)
     session: Session, order: Order, kind: str, hour: int, deadline: datetime, now: datetime
 ) -> int:
-    key = f"order:{order.id}:{kind}:{hour}h"
-    if session.scalars(select(Notification.id).where(Notification.key == key)).first():
-        return 0
     what = "accept or refuse" if kind == ACCEPTANCE else "ship"
-    notification = Notification(
+    return notify(
+        session,
         connection_id=order.connection_id,
         kind=kind,
-        key=key,
+        key=f"order:{order.id}:{kind}:{hour}h",
         title=f"Order {order.marketplace_order_id}: less than {hour} h left to {what} it "
         f"(deadline {deadline:%Y-%m-%d %H:%M} UTC)",
         link=f"/orders/{order.id}",
+        details={
+            "order": order.marketplace_order_id,
+            "hours": hour,
+            "deadline": deadline.isoformat(),
+        },
+        now=now,
+    )
+
+
+def notify(
+    session: Session,
+    *,
+    connection_id: int | None,
+    kind: str,
+    key: str,
+    title: str,
+    link: str | None,
+    details: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Raise one notification unless ``key`` was raised before; returns 1 if raised, else 0.
+
+    ``title`` is the English wording; ``details`` the values the pages word it from in the
+    reader's language. Every listener (e-mail, webhooks) is called in this transaction.
+    """
+    if session.scalars(select(Notification.id).where(Notification.key == key)).first():
+        return 0
+    notification = Notification(
+        connection_id=connection_id,
+        kind=kind,
+        key=key,
+        title=title,
+        link=link,
+        details=details,
         created_at=now,
     )
     session.add(notification)
@@ -106,6 +161,19 @@ def notifications(
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     return list(session.scalars(query))
+
+
+def unread_count(session: Session) -> int:
+    query = select(func.count(Notification.id)).where(Notification.read_at.is_(None))
+    return int(session.scalar(query) or 0)
+
+
+def mark_all_read(session: Session, now: datetime) -> int:
+    """Mark every unread notification read; returns how many were unread."""
+    found = session.execute(
+        update(Notification).where(Notification.read_at.is_(None)).values(read_at=now)
+    )
+    return int(found.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def mark_read(session: Session, notification_id: int, now: datetime) -> Notification:

@@ -50,6 +50,8 @@ class LineDraft:
     commission_rate: Decimal | None = None
     taxes: list[dict[str, Any]] = field(default_factory=list)
     shipping_deadline: datetime | None = None
+    # The marketplace's delivery mode code or name (THD, TRK, RelayDelivery…).
+    delivery_mode: str | None = None
 
 
 @dataclass(frozen=True)

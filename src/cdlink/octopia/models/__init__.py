@@ -148,8 +148,11 @@ from cdlink.octopia.models.pricing_rules import (
     check_xml_offer,
 )
 from cdlink.octopia.models.seller import (
+    INDICATOR_NAMES,
     Carrier,
     DeliveryMode,
+    Indicator,
+    IndicatorThresholdType,
     Seller,
     SellerAddress,
     SellerIndicators,
@@ -164,6 +167,7 @@ __all__ = [
     "DISCUSSION_WINDOW_DAYS",
     "FINAL_IMPORT_STATUSES",
     "GESTURE_ORDER_STATUSES",
+    "INDICATOR_NAMES",
     "INVOICE_MAX_BYTES",
     "MANUAL_CHECK_CODE",
     "MARKETING_DESCRIPTION_MAX_LENGTH",
@@ -205,6 +209,8 @@ __all__ = [
     "ImportFileStatus",
     "ImportStatus",
     "IncludeMessages",
+    "Indicator",
+    "IndicatorThresholdType",
     "IntegrationReport",
     "IntegrationStatus",
     "Invoice",

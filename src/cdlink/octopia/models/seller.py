@@ -7,10 +7,11 @@ Chronopost…): the label is what a shipment names, as ``carrierName``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 
 from cdlink.octopia.models.base import CamelModel, RequiredText, SnakeModel, UtcDatetime
 
@@ -84,11 +85,73 @@ class Subscription(SnakeModel):
     status: str | None = None
 
 
-class SellerIndicators(SnakeModel):
-    """Performance indicators; their inner shape is not documented, so values are kept as sent."""
+class IndicatorThresholdType(StrEnum):
+    """Whether an indicator must stay above (``ThresholdMin``) or below its threshold."""
 
-    order_acceptation: Any = None
-    product_shipping: Any = None
-    deadline_compliance: Any = None
-    order_claims: Any = None
-    order_refunds: Any = None
+    MIN = "ThresholdMin"
+    MAX = "ThresholdMax"
+
+
+class Indicator(SnakeModel):
+    """One performance indicator, in percent over the last 30 and 60 days.
+
+    The REST shape is not documented (addendum §6): the fields follow the legacy
+    ``SellerIndicator`` (``ValueD30``, ``ValueD60``, ``Threshold``, ``ThresholdType``,
+    ``ComputationDate``) in snake_case, as every ``/sellers`` resource answers. A bare number is
+    read as the 30-day value.
+    """
+
+    value_d30: Decimal | None = Field(
+        default=None, validation_alias=AliasChoices("value_d30", "valueD30", "ValueD30")
+    )
+    value_d60: Decimal | None = Field(
+        default=None, validation_alias=AliasChoices("value_d60", "valueD60", "ValueD60")
+    )
+    threshold: Decimal | None = Field(
+        default=None, validation_alias=AliasChoices("threshold", "Threshold")
+    )
+    threshold_type: Annotated[
+        IndicatorThresholdType | str | None, Field(union_mode="left_to_right")
+    ] = Field(
+        default=None,
+        validation_alias=AliasChoices("threshold_type", "thresholdType", "ThresholdType"),
+    )
+    computation_date: UtcDatetime | None = Field(
+        default=None,
+        validation_alias=AliasChoices("computation_date", "computationDate", "ComputationDate"),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, value: Any) -> Any:
+        if isinstance(value, int | float | Decimal | str) and not isinstance(value, bool):
+            return {"value_d30": value}
+        return value
+
+
+class SellerIndicators(SnakeModel):
+    """The five performance indicators Cdiscount computes for the shop (reference §6.1)."""
+
+    order_acceptation: Indicator | None = None
+    product_shipping: Indicator | None = None
+    deadline_compliance: Indicator | None = None
+    order_claims: Indicator | None = None
+    order_refunds: Indicator | None = None
+
+    def named(self) -> dict[str, Indicator]:
+        """The indicators sent, by their REST name."""
+        return {
+            name: value
+            for name in INDICATOR_NAMES
+            if isinstance(value := getattr(self, name), Indicator)
+        }
+
+
+#: The five indicators' REST names, in the order Cdiscount lists them.
+INDICATOR_NAMES = (
+    "order_acceptation",
+    "product_shipping",
+    "deadline_compliance",
+    "order_claims",
+    "order_refunds",
+)

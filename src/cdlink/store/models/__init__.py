@@ -55,6 +55,7 @@ from cdlink.store.models.pricing import (
     PromotionItem,
     SkuPrice,
 )
+from cdlink.store.models.performance import EmailSettings, NotificationEmail, PerformanceFigure
 from cdlink.store.models.runs import SyncRun
 from cdlink.store.models.sync import (
     Binding,
@@ -82,12 +83,14 @@ __all__ = [
     "CustomerServiceAction",
     "Discussion",
     "DiscussionMessage",
+    "EmailSettings",
     "FulfilmentSettings",
     "IdempotencyKey",
     "InitialImport",
     "LoginAttempt",
     "MarketplaceQuantity",
     "Notification",
+    "NotificationEmail",
     "Order",
     "OrderAction",
     "OrderImportFilter",
@@ -100,6 +103,7 @@ __all__ = [
     "PaymentMethodLabel",
     "PriceHistory",
     "PriceList",
+    "PerformanceFigure",
     "Product",
     "ProductPricing",
     "ProductPublication",

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cdlink.store.base import Base
@@ -63,5 +64,8 @@ class Notification(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     title: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(300), default=None)
+    # What the title says, as values (order, hours, deadline, indicator…): the pages word it in
+    # the reader's language from ``kind`` and these; ``title`` is the English wording.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

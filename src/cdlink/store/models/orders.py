@@ -102,6 +102,8 @@ class OrderLine(Base):
     # [{"code": "VAT", "target": ..., "amount": "3.33", "rate": "20"}]
     taxes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     shipping_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The marketplace's delivery mode (REST code, legacy code or name): shown translated.
+    delivery_mode: Mapped[str | None] = mapped_column(String(40), default=None)
     # Stock effects already applied (``cdlink.hub.orders.stock``): the line was seen open by
     # cdlink (so its units were reserved), and how many units its shipment took from on-hand.
     stock_held: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -77,6 +77,7 @@ def _line(order: Order, line: OrderLine) -> LineDraft:
         commission_rate=commission.rate if commission else None,
         taxes=[_tax(tax) for tax in (line.offer_price.taxes or selling.taxes)],
         shipping_deadline=line.delivery.shipped_at_max if line.delivery else None,
+        delivery_mode=line.delivery.mode if line.delivery else None,
     )
 
 

@@ -1,26 +1,56 @@
-"""``/api/v1/notifications``: deadline notifications, newest first, and marking one read."""
+"""``/api/v1/notifications``: notifications (deadlines, performance), newest first, marking one
+or all read; ``/api/v1/notification-settings``: how many hours before a deadline they come."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
+from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.orders import notifications as hub
-from cdlink.web.params import Id
+from cdlink.web.params import MAXIMUM_ID, Id
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
+settings_router = APIRouter(prefix="/notification-settings", tags=["notifications"])
+ConnectionQuery = Annotated[
+    int, Query(ge=1, le=MAXIMUM_ID, description="The connection (``/api/v1/connections``).")
+]
 
 
 class NotificationOut(BaseModel):
     id: int
     connection_id: int | None
-    kind: str
+    kind: str = Field(description="acceptance_deadline, shipping_deadline or performance.")
     title: str
     link: str | None
+    details: dict[str, Any] | None = Field(
+        default=None, description="What the title says, as values (order, hours, indicator…)."
+    )
     created_at: datetime
     read_at: datetime | None
+
+
+class ReadAllOut(BaseModel):
+    read: int = Field(description="How many notifications were unread.")
+
+
+class NotificationSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alert_hours: list[Annotated[int, Field(ge=1, le=168)]] = Field(
+        min_length=1,
+        max_length=5,
+        description="Hours before a deadline when a notification comes (1 to 168, up to five).",
+        examples=[[12, 2]],
+    )
+
+
+class NotificationSettingsOut(BaseModel):
+    connection_id: int
+    alert_hours: list[int]
 
 
 @router.get("")
@@ -33,9 +63,38 @@ def list_notifications(request: Request, unread: bool = False) -> list[Notificat
         ]
 
 
+@router.post("/read-all")
+def read_all(request: Request) -> ReadAllOut:
+    """Mark every notification read."""
+    with request.app.state.database.session() as session:
+        return ReadAllOut(read=hub.mark_all_read(session, request.app.state.clock.now()))
+
+
 @router.post("/{notification_id}/read")
 def read(request: Request, notification_id: Id) -> NotificationOut:
     """Mark one notification read (again: no change)."""
     with request.app.state.database.session() as session:
         found = hub.mark_read(session, notification_id, request.app.state.clock.now())
         return NotificationOut.model_validate(found, from_attributes=True)
+
+
+@settings_router.get("")
+def get_settings(request: Request, connection_id: ConnectionQuery) -> NotificationSettingsOut:
+    """The connection's lead times before a deadline (12 h and 2 h by default)."""
+    with request.app.state.database.reading() as session:
+        get_connection(session, connection_id)
+        hours = hub.alert_hours(session, connection_id)
+    return NotificationSettingsOut(connection_id=connection_id, alert_hours=list(hours))
+
+
+@settings_router.put("")
+def put_settings(
+    request: Request, connection_id: ConnectionQuery, body: NotificationSettingsIn
+) -> NotificationSettingsOut:
+    """Replace the lead times (sorted, duplicates dropped); 422 with the reason otherwise."""
+    with request.app.state.database.session() as session:
+        get_connection(session, connection_id)
+        hours = hub.set_alert_hours(
+            session, connection_id, tuple(body.alert_hours), request.app.state.clock.now()
+        )
+    return NotificationSettingsOut(connection_id=connection_id, alert_hours=list(hours))

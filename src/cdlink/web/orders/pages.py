@@ -28,7 +28,7 @@ from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.customer_service import pages as customer_service
 from cdlink.web.identity import current_identity
-from cdlink.web.orders import carriers
+from cdlink.web.orders import carriers, delivery_modes
 from cdlink.web.params import Id, Page, parse_id
 from cdlink.web.placeholders import coming_page
 from cdlink.web.runtime import wake
@@ -157,6 +157,7 @@ def order_page(request: Request, order_id: Id) -> Response:
             "timeline": timeline(session, order, actions),
             "urgency": acceptance_urgency(order, now),
             "reserved": reserved,
+            "delivery": delivery_modes.describe(order),
             "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
             **customer_service.order_panel(session, order),
             **_shipping(session, order),

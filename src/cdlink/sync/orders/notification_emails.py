@@ -1,0 +1,118 @@
+"""The ``notification_emails`` stream: sends the queued notification e-mails through SMTP.
+
+Every minute it sends the connection's pending e-mails (queued by ``notifications.LISTENERS`` in
+the transaction that raised each notification, ``cdlink.hub.orders.emails``), one SMTP session
+per run, each e-mail's outcome committed as soon as it is known; a failure is retried at the next
+runs, up to ``MAX_ATTEMPTS``. It never runs inside a web request.
+
+The SMTP password is decrypted with the runtime's secret box (the one its marketplace clients
+use for the Client Secrets).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from cdlink.core.errors import ConfigurationError
+from cdlink.core.secret_box import SecretBox
+from cdlink.hub.orders import emails
+from cdlink.store.models import Notification, NotificationEmail
+from cdlink.sync.engine.streams import Stream, StreamContext
+
+STREAM = "notification_emails"
+TIMEOUT_SECONDS = 20
+
+
+def message(notification: Notification, config: emails.EmailConfig) -> EmailMessage:
+    """The e-mail of one notification (plain text)."""
+    mail = EmailMessage()
+    mail["Subject"] = f"[cdlink] {notification.title}"
+    mail["From"] = config.from_address
+    mail["To"] = ", ".join(config.recipients)
+    lines = [notification.title, ""]
+    if notification.link:
+        lines.append(f"cdlink: {notification.link}")
+    lines.append(f"({notification.created_at:%Y-%m-%d %H:%M} UTC)")
+    mail.set_content("\n".join(lines))
+    return mail
+
+
+def connect(config: emails.EmailConfig, password: str | None) -> smtplib.SMTP:
+    """An SMTP session as the settings say (TLS from the start, STARTTLS, or plain)."""
+    context = ssl.create_default_context()
+    if config.security == "tls":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(
+            config.host, config.port, timeout=TIMEOUT_SECONDS, context=context
+        )
+    else:
+        server = smtplib.SMTP(config.host, config.port, timeout=TIMEOUT_SECONDS)
+        if config.security == "starttls":
+            server.starttls(context=context)
+    if config.username:
+        server.login(config.username, password or "")
+    return server
+
+
+class NotificationEmailSender(Stream):
+    """Sends the pending notification e-mails; see the module docstring."""
+
+    name = STREAM
+    default_interval = 60
+
+    def run(self, context: StreamContext) -> None:
+        with context.database.reading() as session:
+            config = emails.email_config(session)
+            queued = [item.id for item in emails.pending(session, context.connection_id)]
+            secret = emails.password(session, _box(context)) if queued and config.username else None
+        if not queued or not config.enabled:
+            return
+        sent = failed = 0
+        try:
+            server = connect(config, secret)
+        except (OSError, smtplib.SMTPException) as problem:
+            self._fail_all(context, queued, f"cannot reach the SMTP server: {problem}")
+            context.count(email_failures=len(queued))
+            return
+        with server:
+            for email_id in queued:
+                context.check_stop()
+                error = self._send(context, server, email_id, config)
+                sent, failed = sent + (error is None), failed + (error is not None)
+        context.made_progress()
+        context.count(emails_sent=sent, email_failures=failed)
+
+    def _send(
+        self,
+        context: StreamContext,
+        server: smtplib.SMTP,
+        email_id: int,
+        config: emails.EmailConfig,
+    ) -> str | None:
+        with context.database.reading() as session:
+            email = session.get_one(NotificationEmail, email_id)
+            mail = message(session.get_one(Notification, email.notification_id), config)
+        try:
+            server.send_message(mail)
+            error = None
+        except smtplib.SMTPException as problem:
+            error = f"the SMTP server refused the e-mail: {problem}"
+        with context.transaction() as session:
+            emails.record_outcome(session, email_id, error, context.clock.now())
+        return error
+
+    def _fail_all(self, context: StreamContext, queued: list[int], error: str) -> None:
+        with context.transaction() as session:
+            for email_id in queued:
+                emails.record_outcome(session, email_id, error, context.clock.now())
+
+
+def _box(context: StreamContext) -> SecretBox:
+    box = getattr(context.clients, "box", None)
+    if not isinstance(box, SecretBox):
+        raise ConfigurationError(
+            "this runtime has no secret box to read the SMTP password with",
+            hint="Run streams with `cdlink serve`, `cdlink worker` or `cdlink sync run`.",
+        )
+    return box

@@ -1,0 +1,1 @@
+"""Seller performance: the indicators API and the Performance page."""
