@@ -18,6 +18,15 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
+from cdlink.store.models.finance import (
+    FinanceDifference,
+    FinanceInvoice,
+    FinanceOperation,
+    FinancePayout,
+    OrderInvoiceImport,
+    OrderInvoiceUpload,
+    ProductCost,
+)
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -74,6 +83,10 @@ __all__ = [
     "CustomerServiceAction",
     "Discussion",
     "DiscussionMessage",
+    "FinanceDifference",
+    "FinanceInvoice",
+    "FinanceOperation",
+    "FinancePayout",
     "FulfilmentSettings",
     "IdempotencyKey",
     "InitialImport",
@@ -83,6 +96,8 @@ __all__ = [
     "Order",
     "OrderAction",
     "OrderImportFilter",
+    "OrderInvoiceImport",
+    "OrderInvoiceUpload",
     "OrderLine",
     "OrderReturn",
     "OrderSettings",
@@ -91,6 +106,7 @@ __all__ = [
     "OutboxEntry",
     "PaymentMethodLabel",
     "Product",
+    "ProductCost",
     "ProductPublication",
     "ProductReport",
     "ProductSheetRecord",
