@@ -3,15 +3,28 @@ payouts a marketplace that is right would report for them."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.core.clock import ManualClock
 from cdlink.hub.finance.reconciliation import next_payout_day
 from cdlink.hub.finance.records import OperationDraft, PayoutDraft
-from cdlink.store.models import CustomerServiceAction, Order, OrderAction, OrderLine
+from cdlink.jobs.environment import JobEnvironment
+from cdlink.sandbox import Sandbox
+from cdlink.store.models import (
+    CustomerServiceAction,
+    FinanceDifference,
+    FinanceOperation,
+    Order,
+    OrderAction,
+    OrderLine,
+)
+from tests.support.octopia_sandbox import connect
 
 DAY = timedelta(days=1)
 CENT = Decimal("0.01")
@@ -178,3 +191,44 @@ def payouts_of(operations: list[OperationDraft], *, unsigned: bool = False) -> l
             )
         )
     return found
+
+
+def run_until_success(shop: JobEnvironment, stream: str, attempts: int = 10) -> None:
+    """Run ``stream`` as the scheduler would after each failure, until a run succeeds."""
+    assert isinstance(shop.clock, ManualClock)
+    messages = []
+    for _ in range(attempts):
+        report = shop.runner().run(1, stream)
+        if report.outcome == "succeeded":
+            return
+        messages.append(report.message)
+        shop.clock.advance(61)
+    raise AssertionError(f"the {stream} stream never succeeded: {messages[-1]}")
+
+
+def import_finance(shop: JobEnvironment) -> None:
+    run_until_success(shop, "orders")
+    run_until_success(shop, "finance")
+
+
+def stored_operations(shop: JobEnvironment) -> Counter[str]:
+    with shop.database.reading() as session:
+        return Counter(session.scalars(select(FinanceOperation.operation_id)))
+
+
+def marketplace_operations(sandbox: Sandbox) -> set[str]:
+    with connect(sandbox) as client:
+        return {op.operation_id for op in client.finance.operations(None, None)}
+
+
+def stored_differences(shop: JobEnvironment) -> set[tuple[str, str]]:
+    with shop.database.reading() as session:
+        rows = session.scalars(select(FinanceDifference))
+        return {(row.kind, row.reference) for row in rows}
+
+
+def planted(sandbox: Sandbox) -> set[tuple[str, str]]:
+    found = sandbox.finance_discrepancies()
+    return {("commission", item["operationId"]) for item in found["wrongCommissions"]} | {
+        ("unpaid_sale", item["operationId"]) for item in found["unpaidSales"]
+    }
