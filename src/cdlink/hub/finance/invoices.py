@@ -53,6 +53,7 @@ REASONS: dict[str, str] = {
     "empty_zip": translatable("the ZIP holds no file"),
     "too_many": translatable("the ZIP holds more than 1,000 files"),
     "zip_too_large": translatable("the ZIP is larger than 200 MB"),
+    "not_base64": translatable("the file's content is not valid base64"),
     "not_failed": translatable("only a failed upload can be sent again"),
 }
 

@@ -33,8 +33,10 @@ SHIPPED_STATUSES = ("Shipped", "Delivered")
 MAX_PAGE = 500
 
 
-class UnknownPayoutError(CdlinkError):
-    default_hint = translatable("Open the Finance page and pick a payout from the list.")
+class UnknownFinanceRecordError(CdlinkError):
+    """No payout, difference, upload or import with this id."""
+
+    default_hint = translatable("Open the Finance page and pick one from its lists.")
 
 
 class FinanceQueryError(CdlinkError):
@@ -116,7 +118,7 @@ def payouts(
 def payout(session: Session, payout_id: int) -> PayoutView:
     row = session.get(FinancePayout, payout_id)
     if row is None:
-        raise UnknownPayoutError(translatable("no such payout"))
+        raise UnknownFinanceRecordError(translatable("no such payout"))
     return _view(row)
 
 
@@ -353,7 +355,7 @@ def count_differences(session: Session, *, connection_id: int | None = None) -> 
 def review(session: Session, difference_id: int, *, by: str | None, now: datetime) -> None:
     row = session.get(FinanceDifference, difference_id)
     if row is None:
-        raise UnknownPayoutError(translatable("no such difference"))
+        raise UnknownFinanceRecordError(translatable("no such difference"))
     row.reviewed_at = now
     row.reviewed_by = by
 
