@@ -86,10 +86,22 @@ def test_given_bad_invoices_then_each_is_refused_with_its_reason(
         assert order is not None
     big = base64.b64encode(PDF + b"0" * (30 * 1024 * 1024)).decode()
     cases = [
-        ({"order_id": order.marketplace_order_id, "file_name": "a.docx",
-          "content": base64.b64encode(b"PK\x03\x04 word").decode()}, "PDF"),
-        ({"order_id": "2699999999ZZZZZ", "file_name": "a.pdf",
-          "content": base64.b64encode(PDF).decode()}, "no order"),
+        (
+            {
+                "order_id": order.marketplace_order_id,
+                "file_name": "a.docx",
+                "content": base64.b64encode(b"PK\x03\x04 word").decode(),
+            },
+            "PDF",
+        ),
+        (
+            {
+                "order_id": "2699999999ZZZZZ",
+                "file_name": "a.pdf",
+                "content": base64.b64encode(PDF).decode(),
+            },
+            "no order",
+        ),
     ]
     for body, words in cases:
         answer = api.post("/api/v1/invoices", json=body)
