@@ -17,6 +17,7 @@ from cdlink.cli import (
     connections,
     db,
     discussions,
+    finance,
     notifications,
     orders,
     runtime,
@@ -55,6 +56,8 @@ app.add_typer(carriers.app, name="carriers")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(stock.app, name="stock")
 app.add_typer(catalog.app, name="catalog")
+app.add_typer(finance.app, name="finance")
+app.add_typer(finance.invoices_app, name="invoices")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
 app.command("sandbox")(sandbox.sandbox)
