@@ -18,6 +18,7 @@ from cdlink.cli import (
     db,
     discussions,
     indicators,
+    finance,
     notifications,
     orders,
     pricing,
@@ -60,6 +61,8 @@ app.add_typer(stock.app, name="stock")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(pricing.prices_app, name="prices")
 app.add_typer(pricing.promotions_app, name="promotions")
+app.add_typer(finance.app, name="finance")
+app.add_typer(finance.invoices_app, name="invoices")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
 app.command("sandbox")(sandbox.sandbox)

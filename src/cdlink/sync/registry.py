@@ -14,6 +14,8 @@ from cdlink.sync.catalog.taxonomy import TaxonomyFetcher
 from cdlink.sync.customer_service.actions import CustomerServiceExporter
 from cdlink.sync.customer_service.stream import DiscussionsImporter, ReturnsImporter
 from cdlink.sync.engine.streams import Stream, StreamRegistry
+from cdlink.sync.finance.actions import InvoiceUploadsExporter
+from cdlink.sync.finance.stream import FinanceImporter
 from cdlink.sync.orders.actions import OrderActionsExporter
 from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
 from cdlink.sync.orders.carriers import CarriersFetcher
@@ -53,6 +55,9 @@ STREAMS: tuple[type[Stream], ...] = (
     PromotionsStream,
     # performance
     IndicatorsReader,
+    # finance
+    FinanceImporter,
+    InvoiceUploadsExporter,
 )
 
 #: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.

@@ -12,6 +12,7 @@ from cdlink.web.access import tokens_api
 from cdlink.web.catalog import api as catalog
 from cdlink.web.connections import api as connections
 from cdlink.web.customer_service import api as customer_service
+from cdlink.web.finance import api as finance
 from cdlink.web.orders import acceptance_api as order_acceptance
 from cdlink.web.orders import api as orders
 from cdlink.web.orders import email_settings
@@ -42,5 +43,6 @@ router.include_router(warehouses.buffers_router)
 router.include_router(catalog.router)
 router.include_router(pricing.router)
 router.include_router(performance.router)
+router.include_router(finance.router)
 
 __all__ = ["router"]

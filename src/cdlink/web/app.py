@@ -27,6 +27,7 @@ from cdlink.web.catalog import pages as catalog
 from cdlink.web.connections import pages as connections
 from cdlink.web.customer_service import pages as customer_service
 from cdlink.web.dashboard import pages as dashboard
+from cdlink.web.finance import pages as finance
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
 from cdlink.web.orders import email_settings
@@ -55,6 +56,7 @@ ROUTERS = (
     order_settings.router,
     orders.router,
     customer_service.router,
+    finance.router,
     catalog.router,
     stock.router,
     performance.router,

@@ -32,6 +32,8 @@ from cdlink.hub.catalog.publishing import CatalogSettingsError
 from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConnectionError
 from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
+from cdlink.hub.finance.invoices import InvoiceFileError
+from cdlink.hub.finance.queries import FinanceQueryError, UnknownFinanceRecordError
 from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.emails import EmailSettingsError
@@ -83,6 +85,8 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
     ((UnknownProductError, UnknownWarehouseError), 404),
     ((UnknownDiscussionError,), 404),
+    ((UnknownFinanceRecordError,), 404),
+    ((InvoiceFileError, FinanceQueryError), 422),
     ((CustomerServiceError,), 422),
     (
         (InvalidConnectionError, InvalidStockError, InvalidStockFileError, InvalidWarehouseError),

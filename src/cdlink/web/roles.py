@@ -159,6 +159,20 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PATCH", "/api/v1/promotions/{promotion_id}"): MEMBER,
     ("DELETE", "/api/v1/promotions/{promotion_id}"): MEMBER,
     ("POST", "/api/v1/promotions/{promotion_id}/stop"): MEMBER,
+    # The daily work: finance (reviewing differences, cost prices) and customer invoices.
+    ("POST", "/api/v1/finance/reconciliation/{difference_id}/review"): MEMBER,
+    ("PUT", "/api/v1/finance/costs/{sku}"): MEMBER,
+    ("POST", "/api/v1/invoices"): MEMBER,
+    ("POST", "/api/v1/invoices/imports"): MEMBER,
+    ("POST", "/api/v1/invoices/{upload_id}/retry"): MEMBER,
+    ("POST", "/api/v1/orders/{order_id}/invoice"): MEMBER,
+    ("POST", "/finance/differences/{difference_id}/review"): MEMBER,
+    ("POST", "/finance/costs"): MEMBER,
+    ("POST", "/invoices/import"): MEMBER,
+    ("POST", "/invoices/{upload_id}/retry"): MEMBER,
+    ("POST", "/orders/{order_id}/invoice"): MEMBER,
+    # Finance: asking for a sync now.
+    ("POST", "/finance/sync"): ADMIN,
 }
 
 #: Reads only an administrator needs: the forms that lead to an administrator's write. Every other

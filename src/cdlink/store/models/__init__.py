@@ -18,6 +18,15 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
+from cdlink.store.models.finance import (
+    FinanceDifference,
+    FinanceInvoice,
+    FinanceOperation,
+    FinancePayout,
+    OrderInvoiceImport,
+    OrderInvoiceUpload,
+    ProductCost,
+)
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -84,6 +93,10 @@ __all__ = [
     "Discussion",
     "DiscussionMessage",
     "EmailSettings",
+    "FinanceDifference",
+    "FinanceInvoice",
+    "FinanceOperation",
+    "FinancePayout",
     "FulfilmentSettings",
     "IdempotencyKey",
     "InitialImport",
@@ -94,6 +107,8 @@ __all__ = [
     "Order",
     "OrderAction",
     "OrderImportFilter",
+    "OrderInvoiceImport",
+    "OrderInvoiceUpload",
     "OrderLine",
     "OrderReturn",
     "OrderSettings",
@@ -106,6 +121,7 @@ __all__ = [
     "PerformanceFigure",
     "Product",
     "ProductPricing",
+    "ProductCost",
     "ProductPublication",
     "ProductReport",
     "ProductSheetRecord",

@@ -27,6 +27,7 @@ from cdlink.store.models import Order
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.customer_service import pages as customer_service
+from cdlink.web.finance import pages as finance
 from cdlink.web.identity import current_identity
 from cdlink.web.orders import carriers, delivery_modes
 from cdlink.web.params import Id, Page, parse_id
@@ -160,6 +161,7 @@ def order_page(request: Request, order_id: Id) -> Response:
             "delivery": delivery_modes.describe(order),
             "carriers": None,  # read by the form once shown (``/orders/{id}/carriers``)
             **customer_service.order_panel(session, order),
+            **finance.order_panel(session, order),
             **_shipping(session, order),
         }
         return render(request, "orders/detail.html", values)

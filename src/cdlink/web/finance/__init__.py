@@ -1,0 +1,1 @@
+"""Finance: payouts and their reconciliation, operations, exports, customer invoices."""
