@@ -18,6 +18,7 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
+from cdlink.store.models.figures import Customer, OrderHour
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -71,6 +72,7 @@ __all__ = [
     "CatalogSettings",
     "CategoryMapping",
     "Connection",
+    "Customer",
     "CustomerServiceAction",
     "Discussion",
     "DiscussionMessage",
@@ -82,6 +84,7 @@ __all__ = [
     "Notification",
     "Order",
     "OrderAction",
+    "OrderHour",
     "OrderImportFilter",
     "OrderLine",
     "OrderReturn",
