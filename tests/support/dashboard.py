@@ -131,3 +131,58 @@ def seed_shop(database: Database) -> None:
                 details={},
             )
         )
+
+
+def seed_recent(database: Database, now: datetime, days: int = 40) -> None:
+    """A shop of the last ``days`` days before ``now``: an account, two orders a day (one of
+    them cancelled every fifth day) from six returning customers, products, sync runs and
+    activity, so every card of the dashboard has something to show."""
+    statuses = ("Shipped", "Delivered", "WaitingAcceptance", "Accepted", "Cancelled")
+    with database.session() as session:
+        session.add(account(1, "Boutique Paris"))
+        session.flush()
+        number = 0
+        for day in range(days):
+            for slot in range(2):
+                number += 1
+                bought = now - timedelta(days=day, hours=1 + 5 * slot)
+                status = statuses[number % len(statuses)] if day else "WaitingAcceptance"
+                amount = f"{19 + (number * 7) % 60}.90"
+                session.add(sale(number, bought, status, amount, f"K{number % 6}"))
+        for index in range(5):
+            created = now - timedelta(days=3 * index)
+            session.add(
+                Product(
+                    sku=f"SKU-{index}",
+                    title=f"Product {index}",
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        for hour in range(48):
+            started = now - timedelta(hours=hour, minutes=5)
+            outcome = "failed" if hour % 11 == 3 else "succeeded"
+            session.add(
+                SyncRun(
+                    connection_id=1,
+                    stream="orders",
+                    started_at=started,
+                    finished_at=started,
+                    outcome=outcome,
+                )
+            )
+        for minutes, level, kind, message in (
+            (2, "info", "orders.reconciled", "Orders checked: none missing"),
+            (30, "error", "sync.push_failed", "A stock update could not be sent"),
+            (90, "info", "connection.reactivated", "The account syncs again"),
+        ):
+            session.add(
+                ActivityEntry(
+                    occurred_at=now - timedelta(minutes=minutes),
+                    connection_id=1,
+                    level=level,
+                    kind=kind,
+                    message=message,
+                    details={},
+                )
+            )

@@ -21,7 +21,7 @@ from cdlink.hub.dashboard.overview import Kpi, Overview, build_overview
 from cdlink.hub.dashboard.periods import DEFAULT_PERIOD, InvalidPeriod, PeriodName, resolve
 from cdlink.web.dashboard.labels import KINDS, kind_of, link_of, status_label
 from cdlink.web.i18n import request_language, translations
-from cdlink.web.params import QueryId, invalid
+from cdlink.web.params import invalid, parse_id
 
 router = APIRouter(tags=["dashboard"])
 
@@ -107,12 +107,22 @@ def _day(value: str | None, name: str) -> date | None:
         raise invalid("query", name, "not a day: give it as YYYY-MM-DD") from None
 
 
+def account(value: str | None) -> int | None:
+    """The ``connection`` filter: empty means every account (the page's "All accounts")."""
+    if value is None or not value.strip():
+        return None
+    found = parse_id(value)
+    if found is None:
+        raise invalid("query", "connection", "an account id: a whole number from 1")
+    return found
+
+
 def overview_for(
     request: Request,
     period: str,
     first: str | None,
     last: str | None,
-    connection: int | None,
+    connection: str | None,
 ) -> Overview:
     """The figures for the query's period; a 422 naming the parameter for a bad range."""
     settings = request.app.state.settings
@@ -122,7 +132,7 @@ def overview_for(
     except InvalidPeriod as error:
         raise invalid("query", error.field, error.message) from None
     with request.app.state.database.reading() as session:
-        return build_overview(session, chosen, now, connection)
+        return build_overview(session, chosen, now, account(connection))
 
 
 def _kpi(kpi: Kpi) -> KpiOut:
@@ -199,7 +209,9 @@ def dashboard(
     last: Annotated[
         str | None, Query(alias="to", description="custom: the last day (included), YYYY-MM-DD.")
     ] = None,
-    connection: QueryId = None,
+    connection: Annotated[
+        str | None, Query(description="One account's id; empty or absent: every account.")
+    ] = None,
 ) -> DashboardOut:
     """The dashboard's figures for a period, against the period of the same length before."""
     return answer(request, overview_for(request, period, first, last, connection))

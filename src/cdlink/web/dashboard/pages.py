@@ -24,7 +24,6 @@ from cdlink.store.models import Connection
 from cdlink.web.dashboard.api import answer, overview_for
 from cdlink.web.dashboard.labels import KINDS, PERIOD_LABELS, kind_of, link_of, status_label
 from cdlink.web.i18n import request_language
-from cdlink.web.params import QueryId
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -36,7 +35,7 @@ def dashboard(
     period: PeriodName = DEFAULT_PERIOD,
     first: Annotated[str | None, Query(alias="from")] = None,
     last: Annotated[str | None, Query(alias="to")] = None,
-    connection: QueryId = None,
+    connection: str | None = None,
 ) -> Response:
     settings = request.app.state.settings
     now = request.app.state.clock.now()

@@ -166,9 +166,9 @@
         labels: series.labels,
         datasets: [
           { label: labels.revenue, data: series.revenue, borderColor: series.colors[0], backgroundColor: series.colors[0],
-            yAxisID: "revenue", tension: 0.25, pointRadius: 2 },
-          { label: labels.orders, data: series.orders, borderColor: series.colors[1], backgroundColor: series.colors[1],
-            yAxisID: "orders", tension: 0.25, pointRadius: 2, borderDash: [4, 3] }
+            yAxisID: "revenue", tension: 0.25, pointRadius: 2, order: 1 },
+          { type: "bar", label: labels.orders, data: series.orders, borderColor: series.colors[1],
+            backgroundColor: series.colors[1], yAxisID: "orders", order: 2, barPercentage: 0.6 }
         ]
       },
       options: {
