@@ -12,6 +12,7 @@ from cdlink.web.access import tokens_api
 from cdlink.web.catalog import api as catalog
 from cdlink.web.connections import api as connections
 from cdlink.web.customer_service import api as customer_service
+from cdlink.web.customers import api as customers
 from cdlink.web.dashboard import api as dashboard
 from cdlink.web.orders import acceptance_api as order_acceptance
 from cdlink.web.orders import api as orders
@@ -37,5 +38,6 @@ router.include_router(warehouses.router)
 router.include_router(warehouses.buffers_router)
 router.include_router(catalog.router)
 router.include_router(dashboard.router)
+router.include_router(customers.router)
 
 __all__ = ["router"]

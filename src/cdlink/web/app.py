@@ -26,6 +26,7 @@ from cdlink.web.access import pages as access
 from cdlink.web.catalog import pages as catalog
 from cdlink.web.connections import pages as connections
 from cdlink.web.customer_service import pages as customer_service
+from cdlink.web.customers import pages as customers
 from cdlink.web.dashboard import pages as dashboard
 from cdlink.web.guard import AccessGuard, GuardContext
 from cdlink.web.metrics import WebMetrics
@@ -53,6 +54,7 @@ ROUTERS = (
     orders.router,
     customer_service.router,
     catalog.router,
+    customers.router,
     stock.router,
     settings_page.router,
     warehouse_settings.router,

@@ -32,6 +32,7 @@ from cdlink.hub.catalog.publishing import CatalogSettingsError
 from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConnectionError
 from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
+from cdlink.hub.customers.queries import UnknownCustomerError
 from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.import_filters import ImportFilterError
@@ -79,6 +80,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
     ((UnknownProductError, UnknownWarehouseError), 404),
     ((UnknownDiscussionError,), 404),
+    ((UnknownCustomerError,), 404),
     ((CustomerServiceError,), 422),
     (
         (InvalidConnectionError, InvalidStockError, InvalidStockFileError, InvalidWarehouseError),

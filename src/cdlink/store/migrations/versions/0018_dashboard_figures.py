@@ -224,6 +224,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_customers_first_order", ["first_order_at"], unique=False)
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.create_index("ix_sync_runs_started", ["started_at", "outcome"], unique=False)
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_orders_customer", ["connection_id", "customer_reference"], unique=False
+        )
     sqlite = op.get_bind().dialect.name == "sqlite"
     for statement in _sqlite_triggers() if sqlite else _postgres_triggers():
         op.execute(statement)
@@ -238,6 +242,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER IF EXISTS tr_orders_figures_{name}{on}")
     if postgresql:
         op.execute("DROP FUNCTION IF EXISTS cdlink_order_figures()")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_customer")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_sync_runs_started")
     with op.batch_alter_table("customers", schema=None) as batch_op:
