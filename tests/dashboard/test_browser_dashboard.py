@@ -44,7 +44,9 @@ def test_given_a_shop_when_the_period_changes_and_the_page_refreshes_then_figure
     now = datetime.now(UTC)
     seed_recent(database, now)
     with cdlink_server(tmp_path) as server, chromium() as browser:
-        context = browser.new_context(locale="en-GB", color_scheme="light")
+        context = browser.new_context(
+            locale="en-GB", color_scheme="light", viewport={"width": 1366, "height": 900}
+        )
         page = context.new_page()
         page.goto(f"{server.url}/login")
         page.fill("#field-email", EMAIL)
@@ -100,4 +102,10 @@ def test_given_a_shop_when_the_period_changes_and_the_page_refreshes_then_figure
             ".map(e => e.tagName + '.' + e.className + ' ' + e.getAttribute('data-testid'))"
         )
         assert small.evaluate("document.documentElement.scrollWidth") <= 390, wide
+        for path, name in (("/customers", "04-customers"), ("/customers/1", "05-customer")):
+            small.goto(f"{server.url}{path}")
+            small.screenshot(path=str(ARTIFACTS / f"dashboard-{name}-fr-390-dark.png"))
+            assert small.evaluate("document.documentElement.scrollWidth") <= 390, path
+            page.goto(f"{server.url}{path}")
+            shot(page, f"{name}-en-1366")
     database.dispose()
