@@ -4,7 +4,12 @@ Through the real app in process (``TestClient``) with a logged-in browser: every
 through the middleware, the session lookup, the queries and the translated template. Measured,
 p50 and p95 of ``samples`` requests each (after two untimed ones):
 
-- the dashboard (``/``): every figure of ``hub.dashboard``;
+- the dashboard (``/``, the last 30 days): every figure of ``hub.dashboard``, the six KPIs
+  against the 30 days before, the sales trend and the orders by status; the same for today and
+  for the last year (``/?period=year``: a year against the year before, read from the
+  ``order_hours`` the order triggers keep), and the refresh's ``GET /api/v1/dashboard``;
+- the customers list (``/customers``): the 50 latest buyers among some 150,000 and the count,
+  and a search in it (``/customers?q=client 4999``: ``LIKE`` on three columns of every customer);
 - the orders list, first page (``/orders``): newest 25 and the count (capped at 10,000);
 - a filtered page (``/orders?status=Delivered&connection=2``): a sixth of the orders match;
 - a deep page (``/orders?page=400``): 25 orders after 9,975 others;
@@ -39,6 +44,11 @@ POSTGRES_URL = os.environ.get(
 )
 PAGES = {
     "dashboard": "/",
+    "dashboard, today": "/?period=today",
+    "dashboard, year": "/?period=year",
+    "dashboard API, year": "/api/v1/dashboard?period=year",
+    "customers list": "/customers",
+    "customers list, search": "/customers?q=client%204999",
     "orders list, first page": "/orders",
     "orders list, filtered": "/orders?status=Delivered&connection=2",
     "orders list, page 400": "/orders?page=400",

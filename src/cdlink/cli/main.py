@@ -15,6 +15,7 @@ from cdlink.cli import (
     carriers,
     catalog,
     connections,
+    customers,
     db,
     discussions,
     indicators,
@@ -54,6 +55,7 @@ app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
 app.add_typer(orders.app, name="orders")
 app.add_typer(discussions.app, name="discussions")
+app.add_typer(customers.app, name="customers")
 app.add_typer(carriers.app, name="carriers")
 app.add_typer(notifications.app, name="notifications")
 app.command("indicators")(indicators.indicators)

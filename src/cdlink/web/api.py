@@ -13,6 +13,8 @@ from cdlink.web.catalog import api as catalog
 from cdlink.web.connections import api as connections
 from cdlink.web.customer_service import api as customer_service
 from cdlink.web.finance import api as finance
+from cdlink.web.customers import api as customers
+from cdlink.web.dashboard import api as dashboard
 from cdlink.web.orders import acceptance_api as order_acceptance
 from cdlink.web.orders import api as orders
 from cdlink.web.orders import email_settings
@@ -44,5 +46,7 @@ router.include_router(catalog.router)
 router.include_router(pricing.router)
 router.include_router(performance.router)
 router.include_router(finance.router)
+router.include_router(dashboard.router)
+router.include_router(customers.router)
 
 __all__ = ["router"]

@@ -26,6 +26,7 @@ from cdlink.web.access import pages as access
 from cdlink.web.catalog import pages as catalog
 from cdlink.web.connections import pages as connections
 from cdlink.web.customer_service import pages as customer_service
+from cdlink.web.customers import pages as customers
 from cdlink.web.dashboard import pages as dashboard
 from cdlink.web.finance import pages as finance
 from cdlink.web.guard import AccessGuard, GuardContext
@@ -58,6 +59,7 @@ ROUTERS = (
     customer_service.router,
     finance.router,
     catalog.router,
+    customers.router,
     stock.router,
     performance.router,
     notification_centre.router,

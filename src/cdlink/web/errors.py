@@ -34,6 +34,7 @@ from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
 from cdlink.hub.finance.invoices import InvoiceFileError
 from cdlink.hub.finance.queries import FinanceQueryError, UnknownFinanceRecordError
+from cdlink.hub.customers.queries import UnknownCustomerError
 from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.emails import EmailSettingsError
@@ -87,6 +88,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((UnknownDiscussionError,), 404),
     ((UnknownFinanceRecordError,), 404),
     ((InvoiceFileError, FinanceQueryError), 422),
+    ((UnknownCustomerError,), 404),
     ((CustomerServiceError,), 422),
     (
         (InvalidConnectionError, InvalidStockError, InvalidStockFileError, InvalidWarehouseError),

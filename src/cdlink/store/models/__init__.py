@@ -27,6 +27,7 @@ from cdlink.store.models.finance import (
     OrderInvoiceUpload,
     ProductCost,
 )
+from cdlink.store.models.figures import Customer, OrderHour
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -89,6 +90,7 @@ __all__ = [
     "CatalogSettings",
     "CategoryMapping",
     "Connection",
+    "Customer",
     "CustomerServiceAction",
     "Discussion",
     "DiscussionMessage",
@@ -106,6 +108,7 @@ __all__ = [
     "NotificationEmail",
     "Order",
     "OrderAction",
+    "OrderHour",
     "OrderImportFilter",
     "OrderInvoiceImport",
     "OrderInvoiceUpload",

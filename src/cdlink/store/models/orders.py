@@ -37,6 +37,8 @@ class Order(Base):
         # The dashboard: orders awaiting acceptance and orders to ship, by deadline.
         Index("ix_orders_status_acceptance", "status", "acceptance_deadline"),
         Index("ix_orders_status_shipping", "status", "shipping_deadline"),
+        # A customer's orders (``cdlink.hub.customers``).
+        Index("ix_orders_customer", "connection_id", "customer_reference"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,0 +1,450 @@
+"""The dashboard's period figures: six KPIs against the period before, the sales trend, the
+orders by status, the latest activity and the status line, for one connection or all of them.
+
+Sales come from ``order_hours`` (orders per UTC hour, status and currency, kept by triggers: see
+``cdlink.store.models.figures``) for the whole hours of a period, and from ``orders`` itself for
+the part of an hour at each end, so every figure is exact to the second while a year reads a
+few thousand rows instead of half a million orders. Amounts are summed in cents. Revenue and the
+average order value leave refused and cancelled orders out (as ``figures.sales_since`` does);
+the orders count keeps them, like the orders list.
+
+The KPIs:
+
+- revenue, orders, average order value: of the orders bought in the period (revenue in the
+  period's main currency: the one that sold most);
+- customers: customers whose first order falls in the period (new customers);
+- products: products in the catalogue at the end of the period;
+- sync health: the share of the period's finished sync runs that succeeded, in percent; its
+  delta is in points, every other delta in percent of the previous value (none when that is 0).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select, text
+from sqlalchemy.orm import Session
+
+from cdlink.hub.dashboard.figures import NOT_SOLD, stock_alerts
+from cdlink.hub.dashboard.periods import Period
+from cdlink.store.models import (
+    ActivityEntry,
+    Connection,
+    Customer,
+    Order,
+    OrderHour,
+    OutboxEntry,
+    Product,
+    QuarantinedRecord,
+    StreamSchedule,
+    SyncRun,
+)
+from cdlink.store.models.sync import OPEN_STATES_SQL
+
+HOUR = timedelta(hours=1)
+DEFAULT_CURRENCY = "EUR"
+FINISHED_RUNS = ("succeeded", "failed", "dead")
+ACTIVITY_LENGTH = 8
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+# (status, currency) → (orders, cents)
+Sums = dict[tuple[str, str], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    value: Decimal | int | None
+    previous: Decimal | int | None
+    # Percent of the previous value (points for sync health); None when there is no base.
+    delta: Decimal | None
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of the sales trend: a local day (or hour) and what it sold."""
+
+    start: datetime
+    orders: int
+    revenue: Decimal
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: int
+    occurred_at: datetime
+    connection_id: int | None
+    level: str
+    kind: str
+    message: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """The dashboard's footer: what waits, what fails, what cannot be bought, how sync goes."""
+
+    queue_jobs: int
+    errors: int
+    out_of_stock: int
+    runs_last_hour: int
+    # The share of the last hour's finished runs that succeeded, in percent (None: no run).
+    sync_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: Period
+    connection_id: int | None
+    currency: str
+    revenue: Kpi
+    orders: Kpi
+    customers: Kpi
+    products: Kpi
+    average_order_value: Kpi
+    sync_health: Kpi
+    series: tuple[Point, ...]
+    statuses: tuple[tuple[str, int], ...]
+    activity: tuple[Activity, ...]
+    status_line: StatusLine
+    has_orders: bool
+
+
+def change(now: Decimal | int | None, before: Decimal | int | None) -> Decimal | None:
+    """``now`` against ``before`` in percent, to a tenth; None when ``before`` is 0 or unknown."""
+    if now is None or before is None or before == 0:
+        return None
+    return ((Decimal(now) - Decimal(before)) * 100 / Decimal(before)).quantize(TENTH)
+
+
+def floor_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def ceil_hour(moment: datetime) -> datetime:
+    floor = floor_hour(moment)
+    return floor if floor == moment else floor + HOUR
+
+
+def _connection(column: Any, connection_id: int | None) -> ColumnElement[bool]:
+    return column == connection_id if connection_id is not None else and_(True)
+
+
+def _order_cents() -> Any:
+    return func.coalesce(func.round(Order.total_amount * 100), 0)
+
+
+def order_sums(
+    session: Session, start: datetime, end: datetime, connection_id: int | None = None
+) -> Sums:
+    """Orders bought in [start, end) per (status, currency): how many, and their totals in cents
+    (whole hours from ``order_hours``, the ends from ``orders``)."""
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for status, currency, count, cents in _sum_rows(session, start, end, connection_id):
+        sums[(status, currency)][0] += int(count or 0)
+        sums[(status, currency)][1] += int(cents or 0)
+    return {key: (value[0], value[1]) for key, value in sums.items() if value[0]}
+
+
+def _sum_rows(
+    session: Session, start: datetime, end: datetime, connection_id: int | None
+) -> Iterable[Any]:
+    whole_start, whole_end = ceil_hour(start), floor_hour(end)
+    if whole_start >= whole_end:
+        return _order_rows(session, start, end, connection_id)
+    hours = session.execute(
+        select(
+            OrderHour.status,
+            OrderHour.currency,
+            func.sum(OrderHour.orders),
+            func.sum(OrderHour.amount_cents),
+        )
+        .where(
+            OrderHour.hour >= whole_start,
+            OrderHour.hour < whole_end,
+            _connection(OrderHour.connection_id, connection_id),
+        )
+        .group_by(OrderHour.status, OrderHour.currency)
+    ).all()
+    return [
+        *hours,
+        *_order_rows(session, start, whole_start, connection_id),
+        *_order_rows(session, whole_end, end, connection_id),
+    ]
+
+
+def _order_rows(
+    session: Session, start: datetime, end: datetime, connection_id: int | None
+) -> list[Any]:
+    if start >= end:
+        return []
+    return list(
+        session.execute(
+            select(Order.status, Order.currency, func.count(), func.sum(_order_cents()))
+            .where(
+                Order.purchased_at >= start,
+                Order.purchased_at < end,
+                _connection(Order.connection_id, connection_id),
+            )
+            .group_by(Order.status, Order.currency)
+        ).all()
+    )
+
+
+def _sold(sums: Sums, currency: str) -> tuple[int, int]:
+    """(orders, cents) neither refused nor cancelled, in ``currency``."""
+    orders = sum(
+        n for (status, cur), (n, _) in sums.items() if status not in NOT_SOLD and cur == currency
+    )
+    cents = sum(
+        c for (status, cur), (_, c) in sums.items() if status not in NOT_SOLD and cur == currency
+    )
+    return orders, cents
+
+
+def main_currency(sums: Sums) -> str:
+    sold: dict[str, int] = defaultdict(int)
+    for (status, currency), (_, cents) in sums.items():
+        if status not in NOT_SOLD:
+            sold[currency] += cents
+    if not sold:
+        return DEFAULT_CURRENCY
+    return max(sorted(sold), key=lambda currency: sold[currency])
+
+
+def _money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def new_customers(
+    session: Session, start: datetime, end: datetime, connection_id: int | None
+) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Customer)
+            .where(
+                Customer.first_order_at >= start,
+                Customer.first_order_at < end,
+                _connection(Customer.connection_id, connection_id),
+            )
+        )
+        or 0
+    )
+
+
+def products_at(session: Session, moment: datetime) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(Product).where(Product.created_at < moment))
+        or 0
+    )
+
+
+def sync_share(
+    session: Session, start: datetime, end: datetime, connection_id: int | None
+) -> tuple[int, Decimal | None]:
+    """Finished runs started in [start, end), and the share that succeeded in percent."""
+    finished, succeeded = session.execute(
+        select(func.count(), func.sum(case((SyncRun.outcome == "succeeded", 1), else_=0))).where(
+            SyncRun.started_at >= start,
+            SyncRun.started_at < end,
+            SyncRun.outcome.in_(FINISHED_RUNS),
+            _connection(SyncRun.connection_id, connection_id),
+        )
+    ).one()
+    if not finished:
+        return 0, None
+    return int(finished), (Decimal(int(succeeded or 0)) * 100 / int(finished)).quantize(TENTH)
+
+
+def series(
+    session: Session, period: Period, currency: str, connection_id: int | None
+) -> tuple[Point, ...]:
+    """The sales trend: a point per local day (per hour for a period of two days or less),
+    every bucket present (zeros included)."""
+    sold_cents = case(
+        (
+            and_(OrderHour.status.not_in(NOT_SOLD), OrderHour.currency == currency),
+            OrderHour.amount_cents,
+        ),
+        else_=0,
+    )
+    whole_start, whole_end = ceil_hour(period.start), floor_hour(period.end)
+    rows: list[tuple[datetime, int, int]] = []
+    if whole_start < whole_end:
+        rows += [
+            (hour, int(count or 0), int(cents or 0))
+            for hour, count, cents in session.execute(
+                select(OrderHour.hour, func.sum(OrderHour.orders), func.sum(sold_cents))
+                .where(
+                    OrderHour.hour >= whole_start,
+                    OrderHour.hour < whole_end,
+                    _connection(OrderHour.connection_id, connection_id),
+                )
+                .group_by(OrderHour.hour)
+            )
+        ]
+        edges = [(period.start, whole_start), (whole_end, period.end)]
+    else:
+        edges = [(period.start, period.end)]
+    for start, end in edges:
+        if start >= end:
+            continue
+        for bought, status, cur, cents in session.execute(
+            select(Order.purchased_at, Order.status, Order.currency, _order_cents()).where(
+                Order.purchased_at >= start,
+                Order.purchased_at < end,
+                _connection(Order.connection_id, connection_id),
+            )
+        ):
+            sold = status not in NOT_SOLD and cur == currency
+            rows.append((bought, 1, int(cents or 0) if sold else 0))
+    zone = period.zone
+    buckets: dict[datetime, list[int]] = {}
+    if period.hourly:
+        moment = floor_hour(period.start)
+        while moment < period.end:
+            buckets[moment] = [0, 0]
+            moment += HOUR
+        for moment, count, cents in rows:
+            bucket = buckets.setdefault(floor_hour(moment), [0, 0])
+            bucket[0] += count
+            bucket[1] += cents
+    else:
+        days: dict[date, list[int]] = {}
+        day = period.first_day
+        while day <= period.last_day:
+            days[day] = [0, 0]
+            day += timedelta(days=1)
+        for moment, count, cents in rows:
+            bucket = days.setdefault(moment.astimezone(zone).date(), [0, 0])
+            bucket[0] += count
+            bucket[1] += cents
+        buckets = {
+            datetime.combine(day, datetime.min.time(), tzinfo=zone): value
+            for day, value in days.items()
+        }
+    return tuple(
+        Point(start, value[0], _money(value[1])) for start, value in sorted(buckets.items())
+    )
+
+
+def activity(session: Session, connection_id: int | None) -> tuple[Activity, ...]:
+    entries = session.scalars(
+        select(ActivityEntry)
+        .where(_connection(ActivityEntry.connection_id, connection_id))
+        .order_by(ActivityEntry.id.desc())
+        .limit(ACTIVITY_LENGTH)
+    )
+    return tuple(
+        Activity(
+            id=entry.id,
+            occurred_at=entry.occurred_at,
+            connection_id=entry.connection_id,
+            level=entry.level,
+            kind=entry.kind,
+            message=entry.message,
+            details=dict(entry.details or {}),
+        )
+        for entry in entries
+    )
+
+
+def status_line(session: Session, now: datetime, connection_id: int | None) -> StatusLine:
+    queued = session.scalar(
+        select(func.count())
+        .select_from(OutboxEntry)
+        .where(
+            text(OPEN_STATES_SQL),
+            OutboxEntry.state != "failed",
+            _connection(OutboxEntry.connection_id, connection_id),
+        )
+    )
+    failed_writes = session.scalar(
+        select(func.count())
+        .select_from(OutboxEntry)
+        .where(
+            text(OPEN_STATES_SQL),
+            OutboxEntry.state == "failed",
+            _connection(OutboxEntry.connection_id, connection_id),
+        )
+    )
+    failing_streams = session.scalar(
+        select(func.count())
+        .select_from(StreamSchedule)
+        .join(Connection, Connection.id == StreamSchedule.connection_id)
+        .where(
+            Connection.state != "deleted",
+            (StreamSchedule.failures > 0) | (StreamSchedule.state == "dead"),
+            _connection(StreamSchedule.connection_id, connection_id),
+        )
+    )
+    quarantined = session.scalar(
+        select(func.count())
+        .select_from(QuarantinedRecord)
+        .where(
+            QuarantinedRecord.resolved_at.is_(None),
+            _connection(QuarantinedRecord.connection_id, connection_id),
+        )
+    )
+    runs, rate = sync_share(session, now - HOUR, now + timedelta(microseconds=1), connection_id)
+    return StatusLine(
+        queue_jobs=int(queued or 0),
+        errors=int(failed_writes or 0) + int(failing_streams or 0) + int(quarantined or 0),
+        out_of_stock=stock_alerts(session, now).out_of_stock,
+        runs_last_hour=runs,
+        sync_rate=rate,
+    )
+
+
+def build_overview(
+    session: Session, period: Period, now: datetime, connection_id: int | None = None
+) -> Overview:
+    """Every period figure of the dashboard for ``connection_id`` (None: every connection)."""
+    before = period.previous
+    current = order_sums(session, period.start, period.end, connection_id)
+    previous = order_sums(session, before.start, before.end, connection_id)
+    currency = main_currency(current) if current else main_currency(previous)
+    sold_now, cents_now = _sold(current, currency)
+    sold_before, cents_before = _sold(previous, currency)
+    revenue_now, revenue_before = _money(cents_now), _money(cents_before)
+    orders_now = sum(n for n, _ in current.values())
+    orders_before = sum(n for n, _ in previous.values())
+    aov_now = (revenue_now / sold_now).quantize(CENT) if sold_now else None
+    aov_before = (revenue_before / sold_before).quantize(CENT) if sold_before else None
+    customers_now = new_customers(session, period.start, period.end, connection_id)
+    customers_before = new_customers(session, before.start, before.end, connection_id)
+    products_now = products_at(session, period.end)
+    products_before = products_at(session, before.end)
+    _, health_now = sync_share(session, period.start, period.end, connection_id)
+    _, health_before = sync_share(session, before.start, before.end, connection_id)
+    health_delta = (
+        (health_now - health_before).quantize(TENTH)
+        if health_now is not None and health_before is not None
+        else None
+    )
+    statuses: dict[str, int] = defaultdict(int)
+    for (status, _), (count, _) in current.items():
+        statuses[status] += count
+    has_orders = bool(session.scalar(select(exists().where(Order.id.is_not(None)))))
+    return Overview(
+        period=period,
+        connection_id=connection_id,
+        currency=currency,
+        revenue=Kpi(revenue_now, revenue_before, change(revenue_now, revenue_before)),
+        orders=Kpi(orders_now, orders_before, change(orders_now, orders_before)),
+        customers=Kpi(customers_now, customers_before, change(customers_now, customers_before)),
+        products=Kpi(products_now, products_before, change(products_now, products_before)),
+        average_order_value=Kpi(aov_now, aov_before, change(aov_now, aov_before)),
+        sync_health=Kpi(health_now, health_before, health_delta),
+        series=series(session, period, currency, connection_id),
+        statuses=tuple(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
+        activity=activity(session, connection_id),
+        status_line=status_line(session, now, connection_id),
+        has_orders=has_orders,
+    )

@@ -1,0 +1,253 @@
+"""dashboard figures: orders per hour and customers, kept by triggers on orders; runs by start
+
+Revision ID: 0018_dashboard_figures
+Revises: 0014_catalog
+Create Date: 2026-12-06 06:30:00.000000
+
+``order_hours`` and ``customers`` (``cdlink.store.models.figures``) are sums of ``orders``, kept
+by triggers in the transaction that writes the order, on SQLite and PostgreSQL alike, so no
+writer (the orders stream, a bulk insert, a future importer) can forget them. An update is applied
+as "add the new version, then take the old one away", so a customer whose only order changes
+status keeps its row (and its id). Taking an order away from a customer recomputes the first and
+last order dates only when they may have moved (a deletion, a new purchase date, a new customer
+key): never on the status changes the orders stream makes all day. The existing orders are
+summed once at the end of the upgrade.
+"""
+
+# ruff: noqa: S608  (the trigger SQL is built from constants of this file, never from input)
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import cdlink.store.types
+
+revision: str = "0018_dashboard_figures"
+down_revision: str | None = "0014_catalog"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NOT_SOLD = "('Refused', 'Cancelled')"
+FIGURE_COLUMNS = (
+    "status, total_amount, purchased_at, currency, connection_id, "
+    "customer_reference, customer_email, customer_name"
+)
+
+
+def _key(row: str) -> str:
+    return f"coalesce({row}.customer_reference, {row}.customer_email, {row}.customer_name)"
+
+
+def _cents(row: str) -> str:
+    return f"CAST(round(coalesce({row}.total_amount, 0) * 100) AS BIGINT)"
+
+
+def _sold(row: str) -> str:
+    return f"(CASE WHEN {row}.status IN {NOT_SOLD} THEN 0 ELSE {_cents(row)} END)"
+
+
+def _add(row: str, hour: str) -> list[str]:
+    """Statements adding order ``row`` (NEW or OLD) to the figures."""
+    return [
+        f"INSERT INTO order_hours (hour, connection_id, status, currency, orders, amount_cents) "
+        f"SELECT {hour}, {row}.connection_id, {row}.status, {row}.currency, 1, {_cents(row)} "
+        f"WHERE {row}.purchased_at IS NOT NULL "
+        "ON CONFLICT (hour, connection_id, status, currency) DO UPDATE SET "
+        "orders = order_hours.orders + 1, "
+        "amount_cents = order_hours.amount_cents + excluded.amount_cents",
+        f"INSERT INTO customers (connection_id, key, name, email, currency, orders, "
+        "revenue_cents, first_order_at, last_order_at) "
+        f"SELECT {row}.connection_id, {_key(row)}, {row}.customer_name, {row}.customer_email, "
+        f"{row}.currency, 1, {_sold(row)}, {row}.purchased_at, {row}.purchased_at "
+        f"WHERE {_key(row)} IS NOT NULL "
+        "ON CONFLICT (connection_id, key) DO UPDATE SET "
+        "orders = customers.orders + 1, "
+        "revenue_cents = customers.revenue_cents + excluded.revenue_cents, "
+        "name = coalesce(excluded.name, customers.name), "
+        "email = coalesce(excluded.email, customers.email), "
+        "currency = excluded.currency, "
+        "first_order_at = CASE WHEN customers.first_order_at IS NULL "
+        "OR excluded.first_order_at < customers.first_order_at "
+        "THEN excluded.first_order_at ELSE customers.first_order_at END, "
+        "last_order_at = CASE WHEN customers.last_order_at IS NULL "
+        "OR excluded.last_order_at > customers.last_order_at "
+        "THEN excluded.last_order_at ELSE customers.last_order_at END",
+    ]
+
+
+def _remove(hour: str, moved: str) -> list[str]:
+    """Statements taking order OLD away from the figures; ``moved`` says when the customer's
+    first and last order dates must be recomputed from ``orders``."""
+    key = _key("OLD")
+    bucket = (
+        f"hour = {hour} AND connection_id = OLD.connection_id AND status = OLD.status "
+        "AND currency = OLD.currency"
+    )
+    customer = f"connection_id = OLD.connection_id AND key = {key}"
+    mine = f"orders.connection_id = OLD.connection_id AND {_key('orders')} = {key}"
+    return [
+        f"UPDATE order_hours SET orders = orders - 1, amount_cents = amount_cents - {_cents('OLD')} "
+        f"WHERE OLD.purchased_at IS NOT NULL AND {bucket}",
+        f"DELETE FROM order_hours WHERE {bucket} AND orders = 0",
+        f"UPDATE customers SET orders = orders - 1, revenue_cents = revenue_cents - {_sold('OLD')} "
+        f"WHERE {customer}",
+        f"DELETE FROM customers WHERE {customer} AND orders = 0",
+        "UPDATE customers SET "
+        f"first_order_at = (SELECT min(orders.purchased_at) FROM orders WHERE {mine}), "
+        f"last_order_at = (SELECT max(orders.purchased_at) FROM orders WHERE {mine}) "
+        f"WHERE {customer} AND ({moved}) "
+        "AND (first_order_at = OLD.purchased_at OR last_order_at = OLD.purchased_at)",
+    ]
+
+
+def _moved(distinct: str) -> str:
+    return (
+        f"OLD.connection_id {distinct} NEW.connection_id "
+        f"OR OLD.purchased_at {distinct} NEW.purchased_at "
+        f"OR {_key('OLD')} {distinct} {_key('NEW')}"
+    )
+
+
+def _sqlite_hour(row: str) -> str:
+    # UtcDateTime keeps naive UTC text on SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    return f"substr({row}.purchased_at, 1, 13) || ':00:00.000000'"
+
+
+def _postgres_hour(row: str) -> str:
+    return f"date_trunc('hour', {row}.purchased_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+
+
+def _sqlite_triggers() -> list[str]:
+    changed = " OR ".join(
+        f"OLD.{column} IS NOT NEW.{column}" for column in FIGURE_COLUMNS.split(", ")
+    )
+    insert = _add("NEW", _sqlite_hour("NEW"))
+    update = _add("NEW", _sqlite_hour("NEW")) + _remove(_sqlite_hour("OLD"), _moved("IS NOT"))
+    delete = _remove(_sqlite_hour("OLD"), "1 = 1")
+
+    def body(statements: list[str]) -> str:
+        return "BEGIN " + "; ".join(statements) + "; END"
+
+    return [
+        f"CREATE TRIGGER tr_orders_figures_insert AFTER INSERT ON orders {body(insert)}",
+        f"CREATE TRIGGER tr_orders_figures_update AFTER UPDATE ON orders "
+        f"WHEN {changed} {body(update)}",
+        f"CREATE TRIGGER tr_orders_figures_delete AFTER DELETE ON orders {body(delete)}",
+    ]
+
+
+def _postgres_triggers() -> list[str]:
+    add = "; ".join(_add("NEW", _postgres_hour("NEW")))
+    remove = "; ".join(_remove(_postgres_hour("OLD"), "moved"))
+    changed = " OR ".join(
+        f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in FIGURE_COLUMNS.split(", ")
+    )
+    return [
+        "CREATE FUNCTION cdlink_order_figures() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "DECLARE moved boolean := true; "
+        "BEGIN "
+        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {add}; END IF; "
+        f"IF TG_OP = 'UPDATE' THEN moved := {_moved('IS DISTINCT FROM')}; END IF; "
+        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {remove}; END IF; "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER tr_orders_figures_insert AFTER INSERT ON orders "
+        "FOR EACH ROW EXECUTE FUNCTION cdlink_order_figures()",
+        "CREATE TRIGGER tr_orders_figures_update AFTER UPDATE ON orders "
+        f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION cdlink_order_figures()",
+        "CREATE TRIGGER tr_orders_figures_delete AFTER DELETE ON orders "
+        "FOR EACH ROW EXECUTE FUNCTION cdlink_order_figures()",
+    ]
+
+
+def _backfill(hour: str) -> list[str]:
+    """Sums the orders already stored (the triggers only see what comes after them)."""
+    key = _key("o")
+    return [
+        "INSERT INTO order_hours (hour, connection_id, status, currency, orders, amount_cents) "
+        f"SELECT {hour}, o.connection_id, o.status, o.currency, count(*), sum({_cents('o')}) "
+        "FROM orders AS o WHERE o.purchased_at IS NOT NULL "
+        f"GROUP BY {hour}, o.connection_id, o.status, o.currency",
+        "INSERT INTO customers (connection_id, key, name, email, currency, orders, "
+        "revenue_cents, first_order_at, last_order_at) "
+        f"SELECT o.connection_id, {key}, max(o.customer_name), max(o.customer_email), "
+        f"max(o.currency), count(*), sum({_sold('o')}), min(o.purchased_at), "
+        f"max(o.purchased_at) FROM orders AS o WHERE {key} IS NOT NULL "
+        f"GROUP BY o.connection_id, {key}",
+    ]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "order_hours",
+        sa.Column("hour", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_order_hours_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "hour", "connection_id", "status", "currency", name=op.f("pk_order_hours")
+        ),
+    )
+    op.create_table(
+        "customers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=254), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("revenue_cents", sa.BigInteger(), nullable=False),
+        sa.Column("first_order_at", cdlink.store.types.UtcDateTime(), nullable=True),
+        sa.Column("last_order_at", cdlink.store.types.UtcDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_customers_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
+        sa.UniqueConstraint("connection_id", "key", name=op.f("uq_customers_connection_id_key")),
+    )
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index("ix_customers_last_order", ["last_order_at", "id"], unique=False)
+        batch_op.create_index("ix_customers_first_order", ["first_order_at"], unique=False)
+    with op.batch_alter_table("sync_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_runs_started", ["started_at", "outcome"], unique=False)
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_orders_customer", ["connection_id", "customer_reference"], unique=False
+        )
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for statement in _sqlite_triggers() if sqlite else _postgres_triggers():
+        op.execute(statement)
+    for statement in _backfill(_sqlite_hour("o") if sqlite else _postgres_hour("o")):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for name in ("insert", "update", "delete"):
+        on = " ON orders" if postgresql else ""
+        op.execute(f"DROP TRIGGER IF EXISTS tr_orders_figures_{name}{on}")
+    if postgresql:
+        op.execute("DROP FUNCTION IF EXISTS cdlink_order_figures()")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_orders_customer")
+    with op.batch_alter_table("sync_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_runs_started")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_customers_first_order")
+        batch_op.drop_index("ix_customers_last_order")
+    op.drop_table("customers")
+    op.drop_table("order_hours")

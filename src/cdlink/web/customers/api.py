@@ -1,0 +1,127 @@
+"""``/api/v1/customers``: who bought, how often and how much, and one customer's orders and
+discussions. A customer is one (account, key) pair, the key being the marketplace's customer
+reference, else the e-mail address, else the name; ``revenue`` leaves refused and cancelled
+orders out, ``orders`` counts them all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from cdlink.hub.customers.queries import CustomerLine, customer_file, list_customers
+from cdlink.web.params import Id, Page, PageSize, QueryId
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+class CustomerOut(BaseModel):
+    id: int
+    connection_id: int
+    account: str = Field(description="The account's name.")
+    key: str = Field(description="The customer reference, else the e-mail address, else the name.")
+    name: str | None
+    email: str | None
+    orders: int
+    revenue: Decimal = Field(description="Orders neither refused nor cancelled.")
+    currency: str
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+
+
+class CustomerList(BaseModel):
+    customers: list[CustomerOut]
+    total: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class CustomerOrderOut(BaseModel):
+    id: int
+    marketplace_order_id: str
+    status: str
+    purchased_at: datetime | None
+    total_amount: Decimal | None
+    currency: str
+
+
+class CustomerDiscussionOut(BaseModel):
+    id: int
+    marketplace_discussion_id: str
+    marketplace_order_id: str | None
+    subject: str | None
+    is_open: bool
+    graduation: str | None
+    marketplace_updated_at: datetime
+
+
+class CustomerDetail(CustomerOut):
+    order_list: list[CustomerOrderOut] = Field(description="Newest first, at most 100.")
+    discussions: list[CustomerDiscussionOut]
+
+
+def customer_out(line: CustomerLine) -> CustomerOut:
+    return CustomerOut(**line.__dict__)
+
+
+@router.get("")
+def customers(
+    request: Request,
+    *,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part of the name, e-mail or key.")
+    ] = None,
+    connection_id: QueryId = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
+) -> CustomerList:
+    """Customers, the most recent buyer first."""
+    with request.app.state.database.reading() as session:
+        found = list_customers(
+            session, search=q, connection_id=connection_id, page=page, page_size=page_size
+        )
+    return CustomerList(
+        customers=[customer_out(line) for line in found.customers],
+        total=found.total,
+        page=found.page,
+        page_size=found.page_size,
+        pages=found.pages,
+    )
+
+
+@router.get("/{customer_id}")
+def customer(request: Request, customer_id: Id) -> CustomerDetail:
+    """One customer, their orders and their discussions; 404 for an unknown id."""
+    with request.app.state.database.reading() as session:
+        found = customer_file(session, customer_id)
+        return CustomerDetail(
+            **found.customer.__dict__,
+            order_list=[
+                CustomerOrderOut(
+                    id=order.id,
+                    marketplace_order_id=order.marketplace_order_id,
+                    status=order.status,
+                    purchased_at=order.purchased_at,
+                    total_amount=order.total_amount,
+                    currency=order.currency,
+                )
+                for order in found.orders
+            ],
+            discussions=[
+                CustomerDiscussionOut(
+                    id=discussion.id,
+                    marketplace_discussion_id=discussion.marketplace_discussion_id,
+                    marketplace_order_id=discussion.marketplace_order_id,
+                    subject=discussion.subject,
+                    is_open=discussion.is_open,
+                    graduation=discussion.graduation,
+                    marketplace_updated_at=discussion.marketplace_updated_at,
+                )
+                for discussion in found.discussions
+            ],
+        )
