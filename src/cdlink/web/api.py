@@ -17,6 +17,7 @@ from cdlink.web.orders import api as orders
 from cdlink.web.orders import fulfilment_api as fulfilment
 from cdlink.web.orders import notifications_api as notifications
 from cdlink.web.orders import settings_api as order_settings
+from cdlink.web.queue import api as streams
 from cdlink.web.stock import api as stock
 from cdlink.web.stock import warehouses_api as warehouses
 
@@ -35,5 +36,6 @@ router.include_router(stock.router)
 router.include_router(warehouses.router)
 router.include_router(warehouses.buffers_router)
 router.include_router(catalog.router)
+router.include_router(streams.router)
 
 __all__ = ["router"]

@@ -32,6 +32,7 @@ from cdlink.web.metrics import WebMetrics
 from cdlink.web.orders import import_pages as order_imports
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
+from cdlink.web.queue import pages as queue
 from cdlink.web.security import Signer
 from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
@@ -47,6 +48,7 @@ ROUTERS = (
     access.router,
     dashboard.router,
     sync_log.router,
+    queue.router,
     connections.router,
     order_imports.router,  # before orders: /orders/imports is not an order id
     order_settings.router,

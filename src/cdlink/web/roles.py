@@ -136,6 +136,15 @@ WRITES: dict[tuple[str, str], Role] = {
     ("DELETE", "/api/v1/buffers/{connection_id}"): ADMIN,
     ("PUT", "/api/v1/buffers/{connection_id}/{sku}"): ADMIN,
     ("DELETE", "/api/v1/buffers/{connection_id}/{sku}"): ADMIN,
+    # The queue: running a stream, its interval, the quarantine (they start a sync).
+    ("POST", "/queue/streams/{stream_id}/run"): ADMIN,
+    ("POST", "/queue/streams/{stream_id}/interval"): ADMIN,
+    ("POST", "/queue/quarantine/{entry_id}/retry"): ADMIN,
+    ("POST", "/queue/quarantine/{entry_id}/dismiss"): ADMIN,
+    ("POST", "/api/v1/streams/{stream_id}/run"): ADMIN,
+    ("PUT", "/api/v1/streams/{stream_id}/interval"): ADMIN,
+    ("POST", "/api/v1/quarantine/{entry_id}/retry"): ADMIN,
+    ("POST", "/api/v1/quarantine/{entry_id}/dismiss"): ADMIN,
 }
 
 #: Reads only an administrator needs: the forms that lead to an administrator's write. Every other

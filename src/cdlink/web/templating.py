@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,7 +38,22 @@ def environment(language: str) -> Environment:
         amount, currency, locale=language
     )
     env.filters["number"] = lambda value: format_decimal(value, locale=language)
+    env.filters["moment"] = lambda value, zone, seconds=False: _moment(
+        value, zone, language, seconds
+    )
     return env
+
+
+#: A date and time as each language writes it ("6 déc. 2026 07:12", "6 Dec 2026, 07:12").
+MOMENT_PATTERNS = {"fr": "d MMM y HH:mm", "en": "d MMM y, HH:mm"}
+
+
+def _moment(value: datetime | None, zone: tzinfo, language: str, seconds: bool) -> str:
+    """``value`` in the shop's time zone, written the language's way ("—" when unknown)."""
+    if value is None:
+        return "—"
+    pattern = MOMENT_PATTERNS.get(language, MOMENT_PATTERNS["en"]) + (":ss" if seconds else "")
+    return format_datetime(value.astimezone(zone), pattern, locale=language)
 
 
 def render(
