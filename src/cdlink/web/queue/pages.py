@@ -13,8 +13,9 @@ from cdlink.core.translatable import translatable
 from cdlink.hub.connections.accounts import list_connections
 from cdlink.sync.engine import quarantine
 from cdlink.web.identity import current_identity
-from cdlink.web.params import Id, QueryId
+from cdlink.web.params import Id
 from cdlink.web.queue import labels, views
+from cdlink.web.queue.views import ConnectionFilter
 from cdlink.web.roles import ADMIN
 from cdlink.web.templating import render
 
@@ -30,7 +31,8 @@ DONE = {
 
 
 @router.get("/queue")
-def queue_page(request: Request, connection_id: QueryId = None, done: str = "") -> Response:
+def queue_page(request: Request, connection: ConnectionFilter = "", done: str = "") -> Response:
+    connection_id = int(connection) if connection else None
     state = request.app.state
     with state.database.reading() as session:
         items = views.stream_views(session, state.clock.now(), connection_id)
@@ -54,7 +56,7 @@ def queue_page(request: Request, connection_id: QueryId = None, done: str = "") 
 
 
 def _back(done: str, connection_id: int | None) -> RedirectResponse:
-    suffix = f"&connection_id={connection_id}" if connection_id else ""
+    suffix = f"&connection={connection_id}" if connection_id else ""
     return RedirectResponse(f"/queue?done={done}{suffix}", status_code=303)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Path, Request
+from fastapi import Path, Query, Request
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import QuarantinedRecord, StreamSchedule
@@ -29,6 +29,8 @@ StreamId = Annotated[
         examples=["1-orders"],
     ),
 ]
+#: A page's application filter: an id, or empty for all (a select's "All" sends "").
+ConnectionFilter = Annotated[str, Query(max_length=9, pattern=r"^([1-9][0-9]{0,8})?$")]
 INTERVAL_CHOICES = ("default", *schedules.INTERVAL_CHOICES)
 
 
