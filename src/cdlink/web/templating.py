@@ -19,6 +19,7 @@ from cdlink.core.errors import CdlinkError
 from cdlink.core.settings import Settings
 from cdlink.hub.customer_service.queries import waiting_count
 from cdlink.web.i18n import LANGUAGES, request_language, translations
+from cdlink.web.orders import labels as order_labels
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -33,7 +34,7 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(version=__version__, languages=LANGUAGES)
+    env.globals.update(version=__version__, languages=LANGUAGES, order_labels=order_labels)
     env.filters["money"] = lambda amount, currency: format_currency(
         amount, currency, locale=language
     )
