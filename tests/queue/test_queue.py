@@ -184,3 +184,17 @@ def test_given_a_member_when_reading_the_queue_then_no_action_is_offered_and_the
     assert "/run" not in page.text
     assert refused.status_code == 403
     assert "administrator role" in refused.text
+
+
+def test_given_api_calls_when_metrics_are_read_then_routes_carry_their_api_prefix(
+    browser: TestClient, web_database: Database, clock: ManualClock
+) -> None:
+    connection_id = _shop(web_database, clock)
+    browser.get("/api/v1/streams")
+    browser.get(f"/api/v1/streams/{connection_id}-orders")
+
+    body = browser.get("/metrics").text
+
+    assert 'route="/api/v1/streams",status="200"' in body
+    assert 'route="/api/v1/streams/{stream_id}",status="200"' in body
+    assert 'route="/streams"' not in body

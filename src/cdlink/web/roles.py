@@ -197,7 +197,7 @@ def write_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 def enforce(request: Request) -> None:
     """Answer 403 unless the caller holds the role the route needs (see the module docstring)."""
-    templates = _templates(request) or [""]  # unknown: a write needs an administrator
+    templates = route_templates_of(request) or [""]  # unknown: a write needs an administrator
     needed = max((needed_role(request.method, item) for item in templates), key=RANKS.__getitem__)
     if needed == PUBLIC:
         return
@@ -209,7 +209,7 @@ def enforce(request: Request) -> None:
         raise HTTPException(status_code=403, detail=FORBIDDEN)
 
 
-def _templates(request: Request) -> list[str]:
+def route_templates_of(request: Request) -> list[str]:
     """The request's route templates; none for a route the index misses (an administrator's)."""
     templates: dict[tuple[int, str], list[str]] | None = getattr(
         request.app.state, "route_templates", None
