@@ -184,6 +184,9 @@ def test_given_a_member_when_reading_the_queue_then_no_action_is_offered_and_the
     assert "/run" not in page.text
     assert refused.status_code == 403
     assert "administrator role" in refused.text
+    settings = client.get("/settings").text
+    assert 'action="/settings/warehouses' not in settings
+    assert "set by an administrator" in settings
 
 
 def test_given_api_calls_when_metrics_are_read_then_routes_carry_their_api_prefix(

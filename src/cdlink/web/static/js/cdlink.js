@@ -131,6 +131,16 @@
     askFirst(source, function () { event.detail.issueRequest(true); });
   });
 
+  // A table that scrolls inside its box can be scrolled with the keyboard too.
+  function focusableScrolls(root) {
+    var boxes = (root || document).querySelectorAll(".table-scroll:not([tabindex]), .card > table:not([tabindex])");
+    for (var index = 0; index < boxes.length; index += 1) { boxes[index].setAttribute("tabindex", "0"); }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { focusableScrolls(document); });
+  } else { focusableScrolls(document); }
+  document.addEventListener("htmx:afterSettle", function (event) { focusableScrolls(event.target); });
+
   // Every htmx request carries the page's CSRF token.
   document.addEventListener("htmx:configRequest", function (event) {
     var meta = document.querySelector("meta[name=csrf-token]");
