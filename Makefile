@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: help demo test test-fast coverage lint bench chaos services browser messages lock clean
+.PHONY: help demo test test-fast coverage lint bench chaos services browser messages lock clean screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -59,8 +59,12 @@ chaos: $(VENV)/.installed services  ## faults and killed workers on both runtime
 services:  ## start PostgreSQL and Redis when they are not running
 	@bash scripts/services.sh
 
-browser:  ## install Debian's chromium for the browser tests, once
+browser:  ## install Debian's chromium (and axe-core) for the browser tests, once
 	@bash scripts/install-browser.sh
+	@bash scripts/install-axe.sh
+
+screenshots: $(VENV)/.installed browser  ## every page at 1366 and 390 px, fr and en, light and dark
+	PYTHONPATH=. $(BIN)/python scripts/screenshots.py
 
 messages: $(VENV)/.installed  ## extract, merge and compile the interface translations
 	@bash scripts/messages.sh

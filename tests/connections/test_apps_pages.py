@@ -239,16 +239,25 @@ def test_given_a_wrong_secret_when_confirmed_then_the_cause_and_the_fix_are_show
     assert "Octopia seller portal" in panel
     assert 'data-testid="check-failed"' in panel
     assert "Not-The-Secret-0" not in panel
-    assert "Credentials refused" in listed.text
+    assert 'data-testid="save-draft"' in panel
+    # Nothing is added until the test passes (issue 21): no failed install piles up.
+    assert "No application yet" in listed.text
+    with web_database.reading() as session:
+        assert session.query(Connection).count() == 0
+
+    drafted = install(browser, secret="Not-The-Secret-0", save="draft")
+
+    assert 'data-testid="check-failed"' in drafted
     with web_database.reading() as session:
         stored = session.query(Connection).one()
-    assert (stored.state, stored.state_reason) == ("reauth_required", "wrong_credentials")
+    # Kept on the user's explicit choice, paused: an application that failed never syncs.
+    assert (stored.state, stored.state_reason) == ("paused", "wrong_credentials")
 
 
 def test_given_a_secret_fixed_in_the_edit_panel_when_confirmed_then_the_module_is_installed(
     browser: TestClient, web_database: Database
 ) -> None:
-    install(browser, secret="Not-The-Secret-0")
+    install(browser, secret="Not-The-Secret-0", save="draft")
     with web_database.reading() as session:
         connection_id = session.query(Connection).one().id
     token = csrf_token(browser, "/apps")
@@ -306,7 +315,7 @@ def test_given_a_throttling_marketplace_when_testing_then_rate_limited_is_the_ca
 def test_given_a_failed_test_when_reading_the_sync_log_then_the_cause_is_in_the_language_shown(
     browser: TestClient,
 ) -> None:
-    install(browser, secret="Not-The-Secret-0")
+    install(browser, secret="Not-The-Secret-0", save="draft")
 
     french = browser.get("/sync-log", headers={"Accept-Language": "fr"})
 
@@ -314,3 +323,19 @@ def test_given_a_failed_test_when_reading_the_sync_log_then_the_cause_is_in_the_
     assert "Échec du test de connexion : Le Client ID ou le Client Secret est incorrect" in (
         french.text.replace("&#39;", "'")
     )
+
+
+def test_given_an_installed_app_when_the_wrench_panel_opens_then_it_shows_the_last_test_banner(
+    browser: TestClient, web_database: Database
+) -> None:
+    panel = install(browser)
+    with web_database.reading() as session:
+        stored = session.query(Connection).one()
+
+    wrench = browser.get(f"/apps/{stored.id}/edit", headers=HTMX).text
+
+    assert 'data-testid="check-ok"' in panel
+    assert stored.state == "active"
+    assert stored.last_tested_at is not None
+    assert '<div class="banner info" role="status" data-testid="check-ok">' in wrench
+    assert "Module installed correctly" in wrench

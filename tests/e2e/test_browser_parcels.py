@@ -80,7 +80,7 @@ def test_given_several_parcels_allowed_when_two_lines_ship_apart_then_both_parce
             page.locator("[data-testid=carrier-select]").select_option("Colissimo")
             page.fill("#ship-tracking", "6A0002")
             page.click("[data-testid=ship-form] button")
-            reload_until(page, "the order is now Shipped")
+            reload_until(page, "The order is now: Shipped.")
 
             parcels = page.locator("[data-testid=shipment-parcel]")
             expect(parcels).to_have_count(2)

@@ -64,17 +64,24 @@ def test_given_a_connected_sandbox_when_browsing_orders_then_list_detail_and_acc
 
             page.select_option("#filter-status", "WaitingAcceptance")
             page.click("[data-testid=order-filters] button[type=submit]")
-            reload_until(page, 'class="badge">WaitingAcceptance<')  # windows import one by one
-            statuses = page.locator("[data-testid=orders] tbody .badge:not(.warning):not(.error)")
-            expect(statuses.first).to_have_text("WaitingAcceptance")
+            reload_until(page, 'data-status="WaitingAcceptance"')  # windows import one by one
+            statuses = page.locator("[data-testid=orders] tbody [data-status]")
+            expect(statuses.first).to_have_text("Waiting for acceptance")
             page.locator("[data-testid=orders] tbody a").first.click()
             expect(page.locator("[data-testid=order-lines] tbody tr").first).to_be_visible()
             expect(page.locator("[data-testid=acceptance-deadline]")).to_be_visible()
-            expect(page.locator("[data-testid=order-history]")).to_contain_text("WaitingAcceptance")
+            expect(page.locator("[data-testid=order-history]")).to_contain_text(
+                "Waiting for acceptance"
+            )
             shot(page, "02-detail")
 
             page.click("[data-testid=accept]")
-            expect(page.locator("[data-testid=order-actions]")).to_contain_text("accept")
-            reload_until(page, "the order is now Accepted")
-            expect(page.locator("[data-testid=order-status]")).to_have_text("Accepted")
+            expect(page.locator("[data-testid=order-actions]")).to_contain_text("Accept")
+            # No reload: the page asks itself again while the action is being sent.
+            expect(page.locator("[data-testid=order-status]")).to_have_text(
+                "Accepted", timeout=30_000
+            )
+            expect(page.locator("[data-testid=order-actions]")).to_contain_text(
+                "The order is now: Accepted."
+            )
             shot(page, "03-accepted")

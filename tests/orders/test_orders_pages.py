@@ -34,7 +34,8 @@ def test_given_imported_orders_when_listed_then_filters_and_pages_work(
     assert "Page 1 of 1" not in first
     links = re.compile(r'href="/orders/\d')  # an order's link, not the imports or settings
     assert len(links.findall(first)) == 25 - len(links.findall(second))
-    assert all(status == "WaitingAcceptance" for status in re.findall(r'badge">(\w+)<', waiting))
+    assert set(re.findall(r'data-status="(\w+)"', waiting)) == {"WaitingAcceptance"}
+    assert "Waiting for acceptance" in waiting
     assert "Commandes" in browser.get("/orders", headers={"Accept-Language": "fr"}).text
 
 
@@ -48,7 +49,7 @@ def test_given_a_waiting_order_when_accepted_from_its_page_then_the_action_is_sh
 
     detail = browser.get(path, headers={"Accept-Language": "en"}).text
     assert "Accept before" in detail
-    assert "WaitingAcceptance" in detail
+    assert "Waiting for acceptance" in detail
     posted = browser.post(
         f"{path}/actions", data={"kind": "accept", "csrf_token": csrf_token(browser, path)}
     )
@@ -56,7 +57,7 @@ def test_given_a_waiting_order_when_accepted_from_its_page_then_the_action_is_sh
     assert shop.runner().run(1, "order_actions").outcome == "succeeded"
 
     shown = browser.get(path, headers={"Accept-Language": "en"}).text
-    assert "the order is now Accepted" in shown
+    assert "The order is now: Accepted." in shown
     assert 'data-testid="order-status">Accepted<' in shown
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -78,9 +80,47 @@ class ConsoleFormatter(logging.Formatter):
         return line
 
 
+#: The loggers that write a line per request or per run, and what each line counts as.
+CHATTY_LOGGERS = {
+    "httpx": "marketplace requests",
+    "httpcore": "marketplace requests",
+    "uvicorn.access": "page requests",
+    "cdlink.jobs.functions": "stream runs",
+}
+SUMMARY_SECONDS = 60.0
+
+
+class QuietRequests(logging.Filter):
+    """Below DEBUG, one line per request or run is noise that scrolls the demo's URL and login
+    away: such INFO lines are counted instead, and the first one after a minute is rewritten as
+    a summary of the minute ("last minute: 169 marketplace requests, 12 stream runs"). Warnings
+    and errors always pass; at DEBUG every line passes."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.clock = clock
+        self.counts: dict[str, int] = {}
+        self.since = clock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        what = CHATTY_LOGGERS.get(record.name)
+        if what is None or record.levelno >= logging.WARNING:
+            return True
+        self.counts[what] = self.counts.get(what, 0) + 1
+        now = self.clock()
+        if now - self.since < SUMMARY_SECONDS:
+            return False
+        summary = ", ".join(f"{count} {name}" for name, count in self.counts.items())
+        self.counts, self.since = {}, now
+        record.name, record.msg, record.args = "cdlink.activity", f"last minute: {summary}", None
+        return True
+
+
 def build_handler(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else ConsoleFormatter())
+    if settings.log_level != "DEBUG":
+        handler.addFilter(QuietRequests())
     handler.addFilter(RedactionFilter())
     return handler
 

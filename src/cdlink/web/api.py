@@ -23,6 +23,7 @@ from cdlink.web.orders import notifications_api as notifications
 from cdlink.web.orders import settings_api as order_settings
 from cdlink.web.pricing import api as pricing
 from cdlink.web.performance import api as performance
+from cdlink.web.queue import api as streams
 from cdlink.web.stock import api as stock
 from cdlink.web.stock import warehouses_api as warehouses
 
@@ -48,5 +49,6 @@ router.include_router(performance.router)
 router.include_router(finance.router)
 router.include_router(dashboard.router)
 router.include_router(customers.router)
+router.include_router(streams.router)
 
 __all__ = ["router"]

@@ -37,6 +37,7 @@ from cdlink.web.orders import notifications_pages as notification_centre
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
 from cdlink.web.performance import pages as performance
+from cdlink.web.queue import pages as queue
 from cdlink.web.security import Signer
 from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
@@ -52,6 +53,7 @@ ROUTERS = (
     access.router,
     dashboard.router,
     sync_log.router,
+    queue.router,
     connections.router,
     order_imports.router,  # before orders: /orders/imports is not an order id
     order_settings.router,

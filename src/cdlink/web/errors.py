@@ -60,10 +60,12 @@ from cdlink.store.idempotency import (
     IdempotencyKeyReusedError,
     InvalidIdempotencyKeyError,
 )
+from cdlink.sync.engine.errors import UnknownStream
 from cdlink.sync.engine.quarantine import UnknownQuarantineEntryError
 from cdlink.web.guard import is_api
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.orders.carriers import CarriersUnavailableError
+from cdlink.web.roles import FORBIDDEN
 from cdlink.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((InvalidPriceError, PromotionRuleError), 422),
     ((PromotionStateError,), 409),
     ((NotificationSettingsError, EmailSettingsError), 422),
+    ((UnknownStream,), 404),
 )
 
 
@@ -189,9 +192,18 @@ async def _http_error(request: Request, error: HTTPException) -> Response:
         return _page(
             request, 404, translatable("page not found"), translatable("Use the menu on the left.")
         )
+    if error.status_code == 403 and error.detail == FORBIDDEN:
+        return _page(request, 403, str(error.detail), FORBIDDEN_HINT)
     return _page(
         request, error.status_code, str(error.detail), translatable("Go back and try again.")
     )
+
+
+#: What a person below the needed role reads under the refusal: the role it takes.
+FORBIDDEN_HINT = translatable(
+    "This needs the administrator role; your account has the member role. An administrator "
+    "can do it for you."
+)
 
 
 def _page(

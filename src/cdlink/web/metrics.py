@@ -17,6 +17,7 @@ from prometheus_client import (
 )
 
 from cdlink.core.settings import Settings
+from cdlink.web.roles import route_templates_of
 
 
 class WebMetrics:
@@ -52,9 +53,13 @@ class WebMetrics:
 
 
 def route_template(request: Request) -> str:
-    """The route's path template (``/orders/{id}``), so labels do not explode with ids."""
+    """The route's whole path template (``/api/v1/orders/{order_id}``, prefixes included), so
+    labels do not explode with ids and an API route is not confused with a page."""
     route = request.scope.get("route")
-    return str(getattr(route, "path", "unmatched"))
+    if route is None:
+        return "unmatched"
+    found = route_templates_of(request)
+    return found[0] if found else str(getattr(route, "path", "unmatched"))
 
 
 def may_read_metrics(request: Request, settings: Settings) -> bool:

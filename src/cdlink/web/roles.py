@@ -173,6 +173,15 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/orders/{order_id}/invoice"): MEMBER,
     # Finance: asking for a sync now.
     ("POST", "/finance/sync"): ADMIN,
+    # The queue: running a stream, its interval, the quarantine (they start a sync).
+    ("POST", "/queue/streams/{stream_id}/run"): ADMIN,
+    ("POST", "/queue/streams/{stream_id}/interval"): ADMIN,
+    ("POST", "/queue/quarantine/{entry_id}/retry"): ADMIN,
+    ("POST", "/queue/quarantine/{entry_id}/dismiss"): ADMIN,
+    ("POST", "/api/v1/streams/{stream_id}/run"): ADMIN,
+    ("PUT", "/api/v1/streams/{stream_id}/interval"): ADMIN,
+    ("POST", "/api/v1/quarantine/{entry_id}/retry"): ADMIN,
+    ("POST", "/api/v1/quarantine/{entry_id}/dismiss"): ADMIN,
 }
 
 #: Reads only an administrator needs: the forms that lead to an administrator's write. Every other
@@ -226,7 +235,7 @@ def write_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 def enforce(request: Request) -> None:
     """Answer 403 unless the caller holds the role the route needs (see the module docstring)."""
-    templates = _templates(request) or [""]  # unknown: a write needs an administrator
+    templates = route_templates_of(request) or [""]  # unknown: a write needs an administrator
     needed = max((needed_role(request.method, item) for item in templates), key=RANKS.__getitem__)
     if needed == PUBLIC:
         return
@@ -238,7 +247,7 @@ def enforce(request: Request) -> None:
         raise HTTPException(status_code=403, detail=FORBIDDEN)
 
 
-def _templates(request: Request) -> list[str]:
+def route_templates_of(request: Request) -> list[str]:
     """The request's route templates; none for a route the index misses (an administrator's)."""
     templates: dict[tuple[int, str], list[str]] | None = getattr(
         request.app.state, "route_templates", None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +19,7 @@ from cdlink.core.errors import CdlinkError
 from cdlink.core.settings import Settings
 from cdlink.hub.customer_service.queries import waiting_count
 from cdlink.web.i18n import LANGUAGES, request_language, translations
+from cdlink.web.orders import labels as order_labels
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -31,12 +34,27 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(version=__version__, languages=LANGUAGES)
+    env.globals.update(version=__version__, languages=LANGUAGES, order_labels=order_labels)
     env.filters["money"] = lambda amount, currency: format_currency(
         amount, currency, locale=language
     )
     env.filters["number"] = lambda value: format_decimal(value, locale=language)
+    env.filters["moment"] = lambda value, zone, seconds=False: _moment(
+        value, zone, language, seconds
+    )
     return env
+
+
+#: A date and time as each language writes it ("6 déc. 2026 07:12", "6 Dec 2026, 07:12").
+MOMENT_PATTERNS = {"fr": "d MMM y HH:mm", "en": "d MMM y, HH:mm"}
+
+
+def _moment(value: datetime | None, zone: tzinfo, language: str, seconds: bool) -> str:
+    """``value`` in the shop's time zone, written the language's way ("—" when unknown)."""
+    if value is None:
+        return "—"
+    pattern = MOMENT_PATTERNS.get(language, MOMENT_PATTERNS["en"]) + (":ss" if seconds else "")
+    return format_datetime(value.astimezone(zone), pattern, locale=language)
 
 
 def render(

@@ -108,6 +108,35 @@ def create_connection(
     return connection
 
 
+def validated_new(session: Session, draft: ConnectionDraft) -> ConnectionDraft:
+    """The draft of a new connection, cleaned, once it could be saved (nothing is saved):
+    ``InvalidConnectionError`` names each field to fix, or the account already connected."""
+    draft = _valid(draft, creating=True)
+    existing = _same_account(session, draft)
+    if existing is not None and existing.state != DELETED:
+        raise InvalidConnectionError([_duplicate_problem(existing)])
+    return draft
+
+
+def draft_credentials(draft: ConnectionDraft) -> Credentials:
+    """What a connection test needs, from a validated draft not saved yet."""
+    return Credentials(
+        connection_id=0,
+        seller_id=int(draft.seller_id),
+        auth_mode=draft.auth_mode,
+        client_id=draft.client_id,
+        secret=draft.secret,
+        token_url=draft.token_url or None,
+        api_url=draft.api_url or None,
+    )
+
+
+def keep_as_draft(connection: Connection, reason: str) -> None:
+    """A connection saved although its test failed, on the user's explicit choice: it stays
+    paused (nothing syncs) until a test passes."""
+    connection.state, connection.state_reason = PAUSED, reason
+
+
 def update_connection(
     session: Session,
     box: SecretBox,

@@ -1,6 +1,6 @@
 """What the sync engine is doing, for people: one line per connection and stream.
 
-Used by ``cdlink sync status`` and, later, the web UI's sync page.
+Used by ``cdlink sync status``, the Queue page and ``GET /api/v1/streams``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,19 @@ class StreamStatus:
     running_on: str | None
     last_outcome: str | None
     last_message: str | None
+    # The last run's times and, when it failed, its error class and failure type (who can fix
+    # it: configuration, transient, system) and when it is tried again.
+    last_started_at: datetime | None = None
+    last_finished_at: datetime | None = None
+    last_error_class: str | None = None
+    last_failure_type: str | None = None
+    retry_at: datetime | None = None
+    interval_source: str = "default"
+
+    @property
+    def key(self) -> str:
+        """The stream's id in the API and the pages: ``<connection id>-<stream>``."""
+        return f"{self.connection_id}-{self.stream}"
 
 
 def stream_statuses(
@@ -68,4 +81,10 @@ def _status(
         running_on=holder,
         last_outcome=last.outcome if last else None,
         last_message=last.message if last else None,
+        last_started_at=last.started_at if last else None,
+        last_finished_at=last.finished_at if last else None,
+        last_error_class=last.error_class if last else None,
+        last_failure_type=last.failure_type if last else None,
+        retry_at=last.retry_at if last else None,
+        interval_source=schedule.interval_source,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import Request
 
 from cdlink.core.secret_box import SecretBox
+from cdlink.hub.connections.accounts import draft_credentials
+from cdlink.hub.connections.rules import ConnectionDraft
 from cdlink.sync.connections.check import CheckResult, check_and_record
 from cdlink.web.identity import current_identity
 
@@ -25,3 +27,10 @@ def check_connection(request: Request, connection_id: int) -> CheckResult:
         connection_id,
         user_id=current_identity(request).user_id,
     )
+
+
+def check_draft(request: Request, draft: ConnectionDraft) -> CheckResult:
+    """Test the credentials of a connection not saved yet (nothing is written)."""
+    checker = request.app.state.connection_checker
+    result: CheckResult = checker(draft_credentials(draft))
+    return result

@@ -17,7 +17,7 @@ from cdlink.hub.connections import accounts as connections
 from cdlink.hub.connections.rules import DEFAULT_NAME, ConnectionDraft
 from cdlink.store.models import Connection
 from cdlink.sync.connections.check import CheckOutcome, CheckResult, outcome_of
-from cdlink.web.connections.checks import check_connection, secret_box
+from cdlink.web.connections.checks import check_connection, check_draft, secret_box
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.identity import current_identity
 from cdlink.web.params import Id
@@ -79,9 +79,14 @@ def new_app(request: Request) -> Response:
 @router.get("/apps/{connection_id}/edit")
 def edit_app(request: Request, connection_id: Id) -> Response:
     connection = _find(request, connection_id)
-    return _page(
-        request, "form", {"draft": _draft_of(connection), "connection": connection, "errors": {}}
-    )
+    # The wrench panel shows the last test's banner ("Module installed correctly", or why not).
+    context = {
+        "draft": _draft_of(connection),
+        "connection": connection,
+        "errors": {},
+        "result": _last_result(connection),
+    }
+    return _page(request, "form", context)
 
 
 def _draft_of(connection: Connection) -> ConnectionDraft:
@@ -108,6 +113,8 @@ class AppForm(BaseModel):
     api_url: str = ""
     # A checkbox: present ("on") when ticked, absent otherwise.
     stock_sync: str = ""
+    # "draft" when the user asks to keep an application whose test failed (it does not sync).
+    save: str = ""
 
     def draft(self) -> ConnectionDraft:
         return ConnectionDraft(
@@ -130,17 +137,49 @@ Posted = Annotated[AppForm, Form()]
 
 @router.post("/apps")
 def install(request: Request, form: Posted) -> Response:
+    """Test first, save after: an application is added once its test passes, or when the user
+    explicitly keeps it as a draft that does not sync; a failed test keeps the panel open with
+    the precise reason and nothing saved."""
     draft = form.draft()
     state = request.app.state
     identity = current_identity(request)
     try:
-        with state.database.session() as session:
-            connection = connections.create_connection(
-                session, secret_box(request), state.clock, draft, user_id=identity.user_id
-            )
+        with state.database.reading() as session:
+            valid = connections.validated_new(session, draft)
     except connections.InvalidConnectionError as error:
         return _form_again(request, draft, None, error)
-    return _after_save(request, connection.id)
+    result = check_draft(request, valid)
+    if not result.succeeded and form.save != "draft":
+        blank = ConnectionDraft(**{**draft.__dict__, "secret": ""})
+        context: dict[str, Any] = {
+            "draft": blank,
+            "connection": None,
+            "errors": {},
+            "result": result,
+        }
+        return _page(request, "form", context, status=422)
+    try:
+        with state.database.session() as session:
+            connection = connections.create_connection(
+                session, secret_box(request), state.clock, valid, user_id=identity.user_id
+            )
+            connections.record_check(
+                session,
+                state.clock,
+                connection.id,
+                succeeded=result.succeeded,
+                credentials_rejected=False,
+                reason=None if result.succeeded else result.outcome.value,
+                user_id=identity.user_id,
+            )
+            if not result.succeeded:
+                connections.keep_as_draft(connection, result.outcome.value)
+            connection_id = connection.id
+    except connections.InvalidConnectionError as error:  # the same account, added meanwhile
+        return _form_again(request, draft, None, error)
+    if not _is_fragment(request):
+        return RedirectResponse(f"/apps/{connection_id}/result", status_code=303)
+    return _result_panel(request, connection_id, result, headers=REFRESH_LIST)
 
 
 @router.post("/apps/{connection_id}")

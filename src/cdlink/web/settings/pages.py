@@ -55,7 +55,13 @@ def settings_response(
     """The Settings page with every section's data, plus ``values`` (banners, errors)."""
     with request.app.state.database.reading() as session:
         sections = warehouse_context(session)
-    context = {"tokens": _tokens(request), "new_token": None, **sections, **(values or {})}
+    context = {
+        "tokens": _tokens(request),
+        "new_token": None,
+        "zone": request.app.state.settings.zone,
+        **sections,
+        **(values or {}),
+    }
     return render(request, "settings/page.html", context, status=status, headers=headers)
 
 

@@ -1,0 +1,1 @@
+"""The Queue and errors page and the streams API."""
