@@ -24,8 +24,8 @@ from cdlink.sync.orders.history import OrdersHistoryImporter
 from cdlink.sync.orders.notification_emails import NotificationEmailSender
 from cdlink.sync.orders.reconciliation import OrdersReconciliation
 from cdlink.sync.orders.stream import OrdersImporter
-from cdlink.sync.pricing.promotions import PromotionsStream
 from cdlink.sync.performance.stream import IndicatorsReader
+from cdlink.sync.pricing.promotions import PromotionsStream
 from cdlink.sync.stock.offer_import import OfferImport
 from cdlink.sync.stock.pusher import StockPusher
 

@@ -12,17 +12,17 @@ from cdlink.web.access import tokens_api
 from cdlink.web.catalog import api as catalog
 from cdlink.web.connections import api as connections
 from cdlink.web.customer_service import api as customer_service
-from cdlink.web.finance import api as finance
 from cdlink.web.customers import api as customers
 from cdlink.web.dashboard import api as dashboard
+from cdlink.web.finance import api as finance
 from cdlink.web.orders import acceptance_api as order_acceptance
 from cdlink.web.orders import api as orders
 from cdlink.web.orders import email_settings
 from cdlink.web.orders import fulfilment_api as fulfilment
 from cdlink.web.orders import notifications_api as notifications
 from cdlink.web.orders import settings_api as order_settings
-from cdlink.web.pricing import api as pricing
 from cdlink.web.performance import api as performance
+from cdlink.web.pricing import api as pricing
 from cdlink.web.queue import api as streams
 from cdlink.web.stock import api as stock
 from cdlink.web.stock import warehouses_api as warehouses

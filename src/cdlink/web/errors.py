@@ -32,9 +32,9 @@ from cdlink.hub.catalog.publishing import CatalogSettingsError
 from cdlink.hub.connections.accounts import InvalidConnectionError, UnknownConnectionError
 from cdlink.hub.customer_service.queries import UnknownDiscussionError
 from cdlink.hub.customer_service.rules import CustomerServiceError
+from cdlink.hub.customers.queries import UnknownCustomerError
 from cdlink.hub.finance.invoices import InvoiceFileError
 from cdlink.hub.finance.queries import FinanceQueryError, UnknownFinanceRecordError
-from cdlink.hub.customers.queries import UnknownCustomerError
 from cdlink.hub.orders.actions import OrderActionError
 from cdlink.hub.orders.carrier_mappings import CarrierMappingError
 from cdlink.hub.orders.emails import EmailSettingsError

@@ -18,6 +18,7 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
+from cdlink.store.models.figures import Customer, OrderHour
 from cdlink.store.models.finance import (
     FinanceDifference,
     FinanceInvoice,
@@ -27,7 +28,6 @@ from cdlink.store.models.finance import (
     OrderInvoiceUpload,
     ProductCost,
 )
-from cdlink.store.models.figures import Customer, OrderHour
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -57,6 +57,7 @@ from cdlink.store.models.orders import (
     OrderSettings,
     OrderStatusEvent,
 )
+from cdlink.store.models.performance import EmailSettings, NotificationEmail, PerformanceFigure
 from cdlink.store.models.pricing import (
     PriceHistory,
     PriceList,
@@ -65,7 +66,6 @@ from cdlink.store.models.pricing import (
     PromotionItem,
     SkuPrice,
 )
-from cdlink.store.models.performance import EmailSettings, NotificationEmail, PerformanceFigure
 from cdlink.store.models.runs import SyncRun
 from cdlink.store.models.sync import (
     Binding,
@@ -119,12 +119,12 @@ __all__ = [
     "OrderSyncEvent",
     "OutboxEntry",
     "PaymentMethodLabel",
+    "PerformanceFigure",
     "PriceHistory",
     "PriceList",
-    "PerformanceFigure",
     "Product",
-    "ProductPricing",
     "ProductCost",
+    "ProductPricing",
     "ProductPublication",
     "ProductReport",
     "ProductSheetRecord",

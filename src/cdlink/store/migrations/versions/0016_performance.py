@@ -1,7 +1,7 @@
 """performance: indicators history, SMTP, notification e-mails and details, delivery modes
 
 Revision ID: 0016_performance
-Revises: 0014_catalog
+Revises: 0015_pricing
 Create Date: 2026-12-06 06:14:57.445516
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cdlink.store.types
 
 revision: str = "0016_performance"
-down_revision: str | None = "0014_catalog"
+down_revision: str | None = "0015_pricing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """finance: operations, payouts, invoices, differences, costs, invoice uploads
 
 Revision ID: 0017_finance
-Revises: 0014_catalog
+Revises: 0016_performance
 Create Date: 2026-12-06 06:14:38.059783
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cdlink.store.types
 
 revision: str = "0017_finance"
-down_revision: str | None = "0014_catalog"
+down_revision: str | None = "0016_performance"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """dashboard figures: orders per hour and customers, kept by triggers on orders; runs by start
 
 Revision ID: 0018_dashboard_figures
-Revises: 0014_catalog
+Revises: 0017_finance
 Create Date: 2026-12-06 06:30:00.000000
 
 ``order_hours`` and ``customers`` (``cdlink.store.models.figures``) are sums of ``orders``, kept
@@ -26,7 +26,7 @@ from alembic import op
 import cdlink.store.types
 
 revision: str = "0018_dashboard_figures"
-down_revision: str | None = "0014_catalog"
+down_revision: str | None = "0017_finance"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """catalog settings honoured: Cdiscount's copy of each sheet, offers confirmed after sending
 
 Revision ID: 0020_catalog_settings
-Revises: 0014_catalog
+Revises: 0018_dashboard_figures
 Create Date: 2026-12-06 06:30:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cdlink.store.types
 
 revision: str = "0020_catalog_settings"
-down_revision: str | None = "0014_catalog"
+down_revision: str | None = "0018_dashboard_figures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
