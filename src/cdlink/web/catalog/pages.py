@@ -521,6 +521,10 @@ def attributes_page(
     connection: ConnectionParam = "",
     saved: Annotated[str, Query(max_length=1)] = "",
 ) -> Response:
+    if not seller_category.strip():  # which category? The mapping page lists them.
+        with request.app.state.database.reading() as session:
+            chosen, _ = _chosen(session, connection)
+        return RedirectResponse(_mappings_url(chosen), status_code=303)
     try:
         values = _attribute_values(request, connection, seller_category)
     except CdlinkError as error:
