@@ -13,7 +13,7 @@ from cdlink.hub.catalog import mappings, publishing
 from cdlink.hub.catalog.taxonomy import TaxonomyEntry, replace_taxonomy, store_properties
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
-from cdlink.store.models import Connection
+from cdlink.store.models import Connection, StreamSchedule
 from tests.support.catalog import gtin13
 from tests.support.sandbox_shop import sandbox_connection
 from tests.support.web import csrf_token
@@ -242,3 +242,24 @@ def test_given_a_bad_attribute_form_when_saved_then_nothing_is_kept_and_the_erro
         found = mappings.mapping_for(session, 1, "Souris")
     assert found is not None
     assert (found.attributes, found.values) == ({}, {})
+
+
+def test_given_an_offer_recorded_and_not_confirmed_when_the_product_is_shown_then_retry_runs_it(
+    browser: TestClient, shop: Database, clock: ManualClock
+) -> None:
+    token = csrf_token(browser, "/settings")
+    new_product(browser, token, 1)
+    with shop.session() as session:
+        row = publishing.statuses_by_sku(session, 1)["MOUSE-1"]
+        row.status, row.offer_sent_at = "integrated", clock.now()
+
+    shown = browser.get("/products/MOUSE-1", headers=FRENCH)
+    retried = browser.post("/products/MOUSE-1/offer/retry?connection=1", data={"csrf_token": token})
+
+    assert 'data-testid="offer-waiting"' in shown.text
+    assert "Réessayer maintenant" in shown.text
+    assert retried.status_code == 303
+    with shop.reading() as session:
+        schedule = session.get(StreamSchedule, (1, "products"))
+        assert schedule is not None
+        assert schedule.requested_at is not None

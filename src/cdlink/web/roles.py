@@ -96,6 +96,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/catalog/mappings/attributes"): ADMIN,
     ("POST", "/catalog/mappings/properties"): ADMIN,
     ("POST", "/catalog/settings"): ADMIN,
+    ("POST", "/products/{sku}/offer/retry"): ADMIN,
     # Applications (connections): credentials, stock sync, tests, removal.
     ("POST", "/apps"): ADMIN,
     ("POST", "/apps/{connection_id}"): ADMIN,

@@ -35,6 +35,14 @@ class ProductRow:
     sent_at: datetime | None
     live_at: datetime | None
     manual_check_since: datetime | None
+    # The offer made once live: recorded (asked for) and confirmed (Cdiscount took it).
+    offer_recorded_at: datetime | None = None
+    offer_confirmed_at: datetime | None = None
+
+    @property
+    def offer_waiting(self) -> bool:
+        """An offer recorded and not confirmed yet: the products stream sends it again."""
+        return self.offer_recorded_at is not None and self.offer_confirmed_at is None
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ def row_of(publication: ProductPublication | None, data: ProductData) -> Product
         publication.sent_at,
         publication.live_at,
         publication.manual_check_since,
+        publication.offer_sent_at,
+        publication.offer_confirmed_at,
     )
 
 

@@ -320,6 +320,18 @@ def publish_page(request: Request, sku: str, connection: ConnectionParam = "") -
     return RedirectResponse(f"/products/{quote(sku, safe='')}{_suffix(chosen)}", status_code=303)
 
 
+@router.post("/products/{sku}/offer/retry")
+def retry_offer(request: Request, sku: str, connection: ConnectionParam = "") -> Response:
+    """Run the products stream now: it sends every offer recorded and not confirmed."""
+    state = request.app.state
+    with state.database.session() as session:
+        chosen, _ = _chosen(session, connection)
+        if chosen is not None:
+            request_publishing(session, chosen, state.clock.now())
+    wake(request)
+    return RedirectResponse(f"/products/{quote(sku, safe='')}{_suffix(chosen)}", status_code=303)
+
+
 @router.get("/catalog/mappings")
 def mappings_page(
     request: Request,
@@ -521,6 +533,10 @@ def attributes_page(
     connection: ConnectionParam = "",
     saved: Annotated[str, Query(max_length=1)] = "",
 ) -> Response:
+    if not seller_category.strip():  # which category? The mapping page lists them.
+        with request.app.state.database.reading() as session:
+            chosen, _ = _chosen(session, connection)
+        return RedirectResponse(_mappings_url(chosen), status_code=303)
     try:
         values = _attribute_values(request, connection, seller_category)
     except CdlinkError as error:
