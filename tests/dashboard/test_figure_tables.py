@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from cdlink.store.engine import Database
-from cdlink.store.models import Connection, Customer, Order, OrderHour
+from cdlink.store.models import Connection, Customer, Order, OrderHour, SyncRun, SyncRunHour
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOT_SOLD = ("Refused", "Cancelled")
@@ -212,3 +212,38 @@ def test_given_any_sequence_of_order_writes_when_recounted_then_the_figure_table
                 found.purchased_at = NOW - timedelta(minutes=minutes)
                 found.customer_reference = customer
         assert_exact(database)
+
+
+def test_given_runs_started_finished_and_pruned_when_recounted_then_the_run_hours_match(
+    database: Database,
+) -> None:
+    add_connections(database)
+    with database.session() as session:
+        for number in range(8):
+            session.add(
+                SyncRun(
+                    connection_id=1 + number % 2,
+                    stream="orders",
+                    started_at=NOW - timedelta(minutes=25 * number),
+                    outcome="running",
+                )
+            )
+    with database.session() as session:
+        runs = list(session.scalars(select(SyncRun).order_by(SyncRun.id)))
+        for run in runs[:6]:
+            run.outcome = "failed" if run.id % 3 == 0 else "succeeded"
+            run.finished_at = NOW
+        runs[6].started_at = NOW - timedelta(days=2)
+    with database.session() as session:
+        session.execute(delete(SyncRun).where(SyncRun.id == runs[1].id))
+
+    with database.reading() as session:
+        expected: dict[tuple[object, ...], int] = defaultdict(int)
+        for run in session.scalars(select(SyncRun)):
+            hour = run.started_at.replace(minute=0, second=0, microsecond=0)
+            expected[(hour, run.connection_id, run.outcome)] += 1
+        stored = {
+            (row.hour, row.connection_id, row.outcome): row.runs
+            for row in session.scalars(select(SyncRunHour))
+        }
+    assert stored == dict(expected)

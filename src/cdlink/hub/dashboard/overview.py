@@ -43,6 +43,7 @@ from cdlink.store.models import (
     QuarantinedRecord,
     StreamSchedule,
     SyncRun,
+    SyncRunHour,
 )
 from cdlink.store.models.sync import OPEN_STATES_SQL
 
@@ -248,18 +249,44 @@ def products_at(session: Session, moment: datetime) -> int:
 def sync_share(
     session: Session, start: datetime, end: datetime, connection_id: int | None
 ) -> tuple[int, Decimal | None]:
-    """Finished runs started in [start, end), and the share that succeeded in percent."""
-    finished, succeeded = session.execute(
-        select(func.count(), func.sum(case((SyncRun.outcome == "succeeded", 1), else_=0))).where(
-            SyncRun.started_at >= start,
-            SyncRun.started_at < end,
-            SyncRun.outcome.in_(FINISHED_RUNS),
-            _connection(SyncRun.connection_id, connection_id),
-        )
-    ).one()
+    """Finished runs started in [start, end), and the share that succeeded in percent (whole
+    hours from ``sync_run_hours``, the ends from ``sync_runs``)."""
+    whole_start, whole_end = ceil_hour(start), floor_hour(end)
+    counts: dict[str, int] = defaultdict(int)
+    if whole_start < whole_end:
+        for outcome, runs in session.execute(
+            select(SyncRunHour.outcome, func.sum(SyncRunHour.runs))
+            .where(
+                SyncRunHour.hour >= whole_start,
+                SyncRunHour.hour < whole_end,
+                SyncRunHour.outcome.in_(FINISHED_RUNS),
+                _connection(SyncRunHour.connection_id, connection_id),
+            )
+            .group_by(SyncRunHour.outcome)
+        ):
+            counts[outcome] += int(runs or 0)
+        edges = [(start, whole_start), (whole_end, end)]
+    else:
+        edges = [(start, end)]
+    for edge_start, edge_end in edges:
+        if edge_start >= edge_end:
+            continue
+        for outcome, runs in session.execute(
+            select(SyncRun.outcome, func.count())
+            .where(
+                SyncRun.started_at >= edge_start,
+                SyncRun.started_at < edge_end,
+                SyncRun.outcome.in_(FINISHED_RUNS),
+                _connection(SyncRun.connection_id, connection_id),
+            )
+            .group_by(SyncRun.outcome)
+        ):
+            counts[outcome] += int(runs or 0)
+    finished = sum(counts.values())
     if not finished:
         return 0, None
-    return int(finished), (Decimal(int(succeeded or 0)) * 100 / int(finished)).quantize(TENTH)
+    succeeded = counts.get("succeeded", 0)
+    return finished, (Decimal(succeeded) * 100 / finished).quantize(TENTH)
 
 
 def series(

@@ -18,7 +18,7 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
-from cdlink.store.models.figures import Customer, OrderHour
+from cdlink.store.models.figures import Customer, OrderHour, SyncRunHour
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -107,6 +107,7 @@ __all__ = [
     "StreamLease",
     "StreamSchedule",
     "SyncRun",
+    "SyncRunHour",
     "User",
     "UserSession",
     "Warehouse",

@@ -162,6 +162,65 @@ def _postgres_triggers() -> list[str]:
     ]
 
 
+RUN_BUCKET = "hour = {hour} AND connection_id = {row}.connection_id AND outcome = {row}.outcome"
+
+
+def _run_add(hour: str) -> str:
+    return (
+        "INSERT INTO sync_run_hours (hour, connection_id, outcome, runs) "
+        f"SELECT {hour}, NEW.connection_id, NEW.outcome, 1 WHERE NEW.started_at IS NOT NULL "
+        "ON CONFLICT (hour, connection_id, outcome) DO UPDATE SET "
+        "runs = sync_run_hours.runs + 1"
+    )
+
+
+def _run_remove(hour: str) -> list[str]:
+    bucket = RUN_BUCKET.format(hour=hour, row="OLD")
+    return [
+        f"UPDATE sync_run_hours SET runs = runs - 1 WHERE {bucket}",
+        f"DELETE FROM sync_run_hours WHERE {bucket} AND runs = 0",
+    ]
+
+
+RUN_COLUMNS = ("outcome", "started_at", "connection_id")
+
+
+def _run_triggers(sqlite: bool) -> list[str]:
+    """Sync runs per (UTC hour started, connection, outcome): the dashboard's sync health."""
+    new_hour = (_sqlite_hour if sqlite else _postgres_hour)("NEW").replace(
+        "purchased_at", "started_at"
+    )
+    old_hour = (_sqlite_hour if sqlite else _postgres_hour)("OLD").replace(
+        "purchased_at", "started_at"
+    )
+    if sqlite:
+        changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in RUN_COLUMNS)
+        return [
+            f"CREATE TRIGGER tr_sync_runs_figures_insert AFTER INSERT ON sync_runs "
+            f"BEGIN {_run_add(new_hour)}; END",
+            f"CREATE TRIGGER tr_sync_runs_figures_update AFTER UPDATE ON sync_runs "
+            f"WHEN {changed} BEGIN {_run_add(new_hour)}; "
+            + "; ".join(_run_remove(old_hour))
+            + "; END",
+            "CREATE TRIGGER tr_sync_runs_figures_delete AFTER DELETE ON sync_runs BEGIN "
+            + "; ".join(_run_remove(old_hour))
+            + "; END",
+        ]
+    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in RUN_COLUMNS)
+    return [
+        "CREATE FUNCTION cdlink_sync_run_figures() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN IF TG_OP IN ('INSERT', 'UPDATE') THEN {_run_add(new_hour)}; END IF; "
+        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {'; '.join(_run_remove(old_hour))}; END IF; "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER tr_sync_runs_figures_insert AFTER INSERT ON sync_runs "
+        "FOR EACH ROW EXECUTE FUNCTION cdlink_sync_run_figures()",
+        "CREATE TRIGGER tr_sync_runs_figures_update AFTER UPDATE ON sync_runs "
+        f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION cdlink_sync_run_figures()",
+        "CREATE TRIGGER tr_sync_runs_figures_delete AFTER DELETE ON sync_runs "
+        "FOR EACH ROW EXECUTE FUNCTION cdlink_sync_run_figures()",
+    ]
+
+
 def _backfill(hour: str) -> list[str]:
     """Sums the orders already stored (the triggers only see what comes after them)."""
     key = _key("o")
@@ -176,6 +235,10 @@ def _backfill(hour: str) -> list[str]:
         f"max(o.currency), count(*), sum({_sold('o')}), min(o.purchased_at), "
         f"max(o.purchased_at) FROM orders AS o WHERE {key} IS NOT NULL "
         f"GROUP BY o.connection_id, {key}",
+        "INSERT INTO sync_run_hours (hour, connection_id, outcome, runs) "
+        f"SELECT {hour.replace('o.purchased_at', 'r.started_at')}, r.connection_id, r.outcome, "
+        "count(*) FROM sync_runs AS r "
+        f"GROUP BY {hour.replace('o.purchased_at', 'r.started_at')}, r.connection_id, r.outcome",
     ]
 
 
@@ -228,8 +291,23 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_orders_customer", ["connection_id", "customer_reference"], unique=False
         )
+    op.create_table(
+        "sync_run_hours",
+        sa.Column("hour", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("runs", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_sync_run_hours_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("hour", "connection_id", "outcome", name=op.f("pk_sync_run_hours")),
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
-    for statement in _sqlite_triggers() if sqlite else _postgres_triggers():
+    triggers = _sqlite_triggers() if sqlite else _postgres_triggers()
+    for statement in triggers + _run_triggers(sqlite):
         op.execute(statement)
     for statement in _backfill(_sqlite_hour("o") if sqlite else _postgres_hour("o")):
         op.execute(statement)
@@ -237,11 +315,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for name in ("insert", "update", "delete"):
-        on = " ON orders" if postgresql else ""
-        op.execute(f"DROP TRIGGER IF EXISTS tr_orders_figures_{name}{on}")
+    for table in ("orders", "sync_runs"):
+        for name in ("insert", "update", "delete"):
+            on = f" ON {table}" if postgresql else ""
+            op.execute(f"DROP TRIGGER IF EXISTS tr_{table}_figures_{name}{on}")
     if postgresql:
         op.execute("DROP FUNCTION IF EXISTS cdlink_order_figures()")
+        op.execute("DROP FUNCTION IF EXISTS cdlink_sync_run_figures()")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_customer")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
@@ -249,5 +329,6 @@ def downgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_first_order")
         batch_op.drop_index("ix_customers_last_order")
+    op.drop_table("sync_run_hours")
     op.drop_table("customers")
     op.drop_table("order_hours")
