@@ -18,7 +18,7 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
-from cdlink.store.models.figures import Customer, OrderHour, SyncRunHour
+from cdlink.store.models.figures import Customer, OrderDay, OrderHour, SyncRunHour
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -84,6 +84,7 @@ __all__ = [
     "Notification",
     "Order",
     "OrderAction",
+    "OrderDay",
     "OrderHour",
     "OrderImportFilter",
     "OrderLine",

@@ -42,6 +42,21 @@ class OrderHour(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+class OrderDay(Base):
+    """The same as ``OrderHour`` per UTC day: a year of figures in a few thousand rows."""
+
+    __tablename__ = "order_days"
+
+    day: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(40), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class Customer(Base):
     """A customer of one connection, as its orders describe them."""
 

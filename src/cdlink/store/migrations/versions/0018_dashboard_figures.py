@@ -49,15 +49,41 @@ def _sold(row: str) -> str:
     return f"(CASE WHEN {row}.status IN {NOT_SOLD} THEN 0 ELSE {_cents(row)} END)"
 
 
+def _bucket_add(table: str, column: str, moment: str, row: str) -> str:
+    return (
+        f"INSERT INTO {table} ({column}, connection_id, status, currency, orders, amount_cents) "
+        f"SELECT {moment}, {row}.connection_id, {row}.status, {row}.currency, 1, {_cents(row)} "
+        f"WHERE {row}.purchased_at IS NOT NULL "
+        f"ON CONFLICT ({column}, connection_id, status, currency) DO UPDATE SET "
+        f"orders = {table}.orders + 1, "
+        f"amount_cents = {table}.amount_cents + excluded.amount_cents"
+    )
+
+
+def _bucket_remove(table: str, column: str, moment: str) -> list[str]:
+    bucket = (
+        f"{column} = {moment} AND connection_id = OLD.connection_id AND status = OLD.status "
+        "AND currency = OLD.currency"
+    )
+    return [
+        f"UPDATE {table} SET orders = orders - 1, amount_cents = amount_cents - {_cents('OLD')} "
+        f"WHERE OLD.purchased_at IS NOT NULL AND {bucket}",
+        f"DELETE FROM {table} WHERE {bucket} AND orders = 0",
+    ]
+
+
+def _day_of(hour: str) -> str:
+    """The UTC day of an hour expression of this file (SQLite text or PostgreSQL)."""
+    if hour.startswith("substr("):
+        return hour.replace(", 1, 13) || ':00:00.000000'", ", 1, 10) || ' 00:00:00.000000'")
+    return hour.replace("date_trunc('hour'", "date_trunc('day'")
+
+
 def _add(row: str, hour: str) -> list[str]:
     """Statements adding order ``row`` (NEW or OLD) to the figures."""
     return [
-        f"INSERT INTO order_hours (hour, connection_id, status, currency, orders, amount_cents) "
-        f"SELECT {hour}, {row}.connection_id, {row}.status, {row}.currency, 1, {_cents(row)} "
-        f"WHERE {row}.purchased_at IS NOT NULL "
-        "ON CONFLICT (hour, connection_id, status, currency) DO UPDATE SET "
-        "orders = order_hours.orders + 1, "
-        "amount_cents = order_hours.amount_cents + excluded.amount_cents",
+        _bucket_add("order_hours", "hour", hour, row),
+        _bucket_add("order_days", "day", _day_of(hour), row),
         f"INSERT INTO customers (connection_id, key, name, email, currency, orders, "
         "revenue_cents, first_order_at, last_order_at) "
         f"SELECT {row}.connection_id, {_key(row)}, {row}.customer_name, {row}.customer_email, "
@@ -82,16 +108,11 @@ def _remove(hour: str, moved: str) -> list[str]:
     """Statements taking order OLD away from the figures; ``moved`` says when the customer's
     first and last order dates must be recomputed from ``orders``."""
     key = _key("OLD")
-    bucket = (
-        f"hour = {hour} AND connection_id = OLD.connection_id AND status = OLD.status "
-        "AND currency = OLD.currency"
-    )
     customer = f"connection_id = OLD.connection_id AND key = {key}"
     mine = f"orders.connection_id = OLD.connection_id AND {_key('orders')} = {key}"
     return [
-        f"UPDATE order_hours SET orders = orders - 1, amount_cents = amount_cents - {_cents('OLD')} "
-        f"WHERE OLD.purchased_at IS NOT NULL AND {bucket}",
-        f"DELETE FROM order_hours WHERE {bucket} AND orders = 0",
+        *_bucket_remove("order_hours", "hour", hour),
+        *_bucket_remove("order_days", "day", _day_of(hour)),
         f"UPDATE customers SET orders = orders - 1, revenue_cents = revenue_cents - {_sold('OLD')} "
         f"WHERE {customer}",
         f"DELETE FROM customers WHERE {customer} AND orders = 0",
@@ -224,11 +245,16 @@ def _run_triggers(sqlite: bool) -> list[str]:
 def _backfill(hour: str) -> list[str]:
     """Sums the orders already stored (the triggers only see what comes after them)."""
     key = _key("o")
+    day = _day_of(hour)
     return [
         "INSERT INTO order_hours (hour, connection_id, status, currency, orders, amount_cents) "
         f"SELECT {hour}, o.connection_id, o.status, o.currency, count(*), sum({_cents('o')}) "
         "FROM orders AS o WHERE o.purchased_at IS NOT NULL "
         f"GROUP BY {hour}, o.connection_id, o.status, o.currency",
+        "INSERT INTO order_days (day, connection_id, status, currency, orders, amount_cents) "
+        f"SELECT {day}, o.connection_id, o.status, o.currency, count(*), sum({_cents('o')}) "
+        "FROM orders AS o WHERE o.purchased_at IS NOT NULL "
+        f"GROUP BY {day}, o.connection_id, o.status, o.currency",
         "INSERT INTO customers (connection_id, key, name, email, currency, orders, "
         "revenue_cents, first_order_at, last_order_at) "
         f"SELECT o.connection_id, {key}, max(o.customer_name), max(o.customer_email), "
@@ -259,6 +285,24 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint(
             "hour", "connection_id", "status", "currency", name=op.f("pk_order_hours")
+        ),
+    )
+    op.create_table(
+        "order_days",
+        sa.Column("day", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_order_days_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "day", "connection_id", "status", "currency", name=op.f("pk_order_days")
         ),
     )
     op.create_table(
@@ -331,4 +375,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customers_last_order")
     op.drop_table("sync_run_hours")
     op.drop_table("customers")
+    op.drop_table("order_days")
     op.drop_table("order_hours")
