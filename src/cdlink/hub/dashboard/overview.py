@@ -318,13 +318,12 @@ def sync_share(
 
 
 def _aligned(period: Period) -> bool:
-    """Whether every local midnight of the period falls on a whole UTC hour."""
-    day = period.first_day
-    while day <= period.last_day + timedelta(days=1):
-        if midnight(day, period.zone) != floor_hour(midnight(day, period.zone)):
-            return False
-        day += timedelta(days=1)
-    return True
+    """Whether the seller's local midnights fall on whole UTC hours (every zone but a few,
+    such as Asia/Kolkata): its offsets at both ends of the period are whole hours."""
+    return all(
+        (moment.astimezone(period.zone).utcoffset() or HOUR) % HOUR == timedelta(0)
+        for moment in (period.start, period.end)
+    )
 
 
 def _daily_series(
@@ -517,7 +516,10 @@ def activity(session: Session, connection_id: int | None) -> tuple[Activity, ...
     )
 
 
-def status_line(session: Session, now: datetime, connection_id: int | None) -> StatusLine:
+def status_line(
+    session: Session, now: datetime, connection_id: int | None, *, out_of_stock: int | None = None
+) -> StatusLine:
+    """The footer; ``out_of_stock`` when the caller already has ``stock_alerts``' count."""
     queued = session.scalar(
         select(func.count())
         .select_from(OutboxEntry)
@@ -558,14 +560,21 @@ def status_line(session: Session, now: datetime, connection_id: int | None) -> S
     return StatusLine(
         queue_jobs=int(queued or 0),
         errors=int(failed_writes or 0) + int(failing_streams or 0) + int(quarantined or 0),
-        out_of_stock=stock_alerts(session, now).out_of_stock,
+        out_of_stock=(
+            out_of_stock if out_of_stock is not None else stock_alerts(session, now).out_of_stock
+        ),
         runs_last_hour=runs,
         sync_rate=rate,
     )
 
 
 def build_overview(
-    session: Session, period: Period, now: datetime, connection_id: int | None = None
+    session: Session,
+    period: Period,
+    now: datetime,
+    connection_id: int | None = None,
+    *,
+    out_of_stock: int | None = None,
 ) -> Overview:
     """Every period figure of the dashboard for ``connection_id`` (None: every connection)."""
     before = period.previous
@@ -607,6 +616,6 @@ def build_overview(
         series=series(session, period, currency, connection_id),
         statuses=tuple(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
         activity=activity(session, connection_id),
-        status_line=status_line(session, now, connection_id),
+        status_line=status_line(session, now, connection_id, out_of_stock=out_of_stock),
         has_orders=has_orders,
     )
