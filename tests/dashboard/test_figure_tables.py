@@ -7,13 +7,24 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from cdlink.hub.dashboard.overview import series
+from cdlink.hub.dashboard.periods import resolve
 from cdlink.store.engine import Database
-from cdlink.store.models import Connection, Customer, Order, OrderHour
+from cdlink.store.models import (
+    Connection,
+    Customer,
+    Order,
+    OrderDay,
+    OrderHour,
+    SyncRun,
+    SyncRunHour,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOT_SOLD = ("Refused", "Cancelled")
@@ -60,6 +71,7 @@ def recount(database: Database) -> tuple[dict[object, object], dict[object, obje
     with database.reading() as session:
         orders = list(session.scalars(select(Order)))
         hours: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0])
+        days: dict[tuple[object, ...], list[int]] = defaultdict(lambda: [0, 0])
         customers: dict[tuple[object, ...], list[object]] = {}
         for order in orders:
             cents = int((order.total_amount or Decimal(0)) * 100)
@@ -68,6 +80,10 @@ def recount(database: Database) -> tuple[dict[object, object], dict[object, obje
                 row = hours[(hour, order.connection_id, order.status, order.currency)]
                 row[0] += 1
                 row[1] += cents
+                day = hour.replace(hour=0)
+                line_of_day = days[(day, order.connection_id, order.status, order.currency)]
+                line_of_day[0] += 1
+                line_of_day[1] += cents
             key = order.customer_reference or order.customer_email or order.customer_name
             if key is None:
                 continue
@@ -80,6 +96,11 @@ def recount(database: Database) -> tuple[dict[object, object], dict[object, obje
                 line[2] = order.purchased_at if first is None else min(first, order.purchased_at)  # type: ignore[type-var]
                 line[3] = order.purchased_at if last is None else max(last, order.purchased_at)  # type: ignore[type-var]
         expected_hours = {key: tuple(value) for key, value in hours.items()}
+        expected_days = {key: tuple(value) for key, value in days.items()}
+        stored_days = {
+            (row.day, row.connection_id, row.status, row.currency): (row.orders, row.amount_cents)
+            for row in session.scalars(select(OrderDay))
+        }
         expected_customers = {key: tuple(value) for key, value in customers.items()}
         stored_hours = {
             (row.hour, row.connection_id, row.status, row.currency): (row.orders, row.amount_cents)
@@ -94,6 +115,7 @@ def recount(database: Database) -> tuple[dict[object, object], dict[object, obje
             )
             for row in session.scalars(select(Customer))
         }
+    assert stored_days == expected_days
     return (
         {"expected": expected_hours, "stored": stored_hours},
         {"expected": expected_customers, "stored": stored_customers},
@@ -212,3 +234,74 @@ def test_given_any_sequence_of_order_writes_when_recounted_then_the_figure_table
                 found.purchased_at = NOW - timedelta(minutes=minutes)
                 found.customer_reference = customer
         assert_exact(database)
+
+
+def test_given_runs_started_finished_and_pruned_when_recounted_then_the_run_hours_match(
+    database: Database,
+) -> None:
+    add_connections(database)
+    with database.session() as session:
+        for number in range(8):
+            session.add(
+                SyncRun(
+                    connection_id=1 + number % 2,
+                    stream="orders",
+                    started_at=NOW - timedelta(minutes=25 * number),
+                    outcome="running",
+                )
+            )
+    with database.session() as session:
+        runs = list(session.scalars(select(SyncRun).order_by(SyncRun.id)))
+        for run in runs[:6]:
+            run.outcome = "failed" if run.id % 3 == 0 else "succeeded"
+            run.finished_at = NOW
+        runs[6].started_at = NOW - timedelta(days=2)
+    with database.session() as session:
+        session.execute(delete(SyncRun).where(SyncRun.id == runs[1].id))
+
+    with database.reading() as session:
+        expected: dict[tuple[object, ...], int] = defaultdict(int)
+        for run in session.scalars(select(SyncRun)):
+            hour = run.started_at.replace(minute=0, second=0, microsecond=0)
+            expected[(hour, run.connection_id, run.outcome)] += 1
+        stored = {
+            (row.hour, row.connection_id, row.outcome): row.runs
+            for row in session.scalars(select(SyncRunHour))
+        }
+    assert stored == dict(expected)
+
+
+def test_given_orders_around_midnight_when_the_daily_trend_is_read_then_it_matches_a_recount(
+    database: Database,
+) -> None:
+    add_connections(database)
+    with database.session() as session:
+        # Every 97 minutes over 40 days: orders at every hour, on both sides of midnight in
+        # Paris (23:00 or 22:00 UTC) and across the end of summer time (2026-10-25).
+        for number in range(1, 600):
+            status = STATUSES[number % len(STATUSES)]
+            moment = datetime(2026, 11, 1, 9, 20, tzinfo=UTC) - timedelta(minutes=97 * number)
+            session.add(new_order(number, status=status, purchased_at=moment))
+    zone = ZoneInfo("Europe/Paris")
+    now = datetime(2026, 11, 1, 9, 20, tzinfo=UTC)
+
+    with database.reading() as session:
+        period = resolve("30d", now, zone)
+        points = series(session, period, "EUR", None)
+        orders = list(session.scalars(select(Order)))
+
+    expected: dict[object, list[int]] = defaultdict(lambda: [0, 0])
+    for order in orders:
+        assert order.purchased_at is not None
+        if period.start <= order.purchased_at < period.end:
+            line = expected[order.purchased_at.astimezone(zone).date()]
+            line[0] += 1
+            if order.status not in NOT_SOLD:
+                line[1] += int((order.total_amount or Decimal(0)) * 100)
+    found = {
+        point.start.date(): [point.orders, int(point.revenue * 100)]
+        for point in points
+        if point.orders
+    }
+    assert len(points) == 30
+    assert found == dict(expected)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,22 +31,25 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, select, text
 from sqlalchemy.orm import Session
 
 from cdlink.hub.dashboard.figures import NOT_SOLD, stock_alerts
-from cdlink.hub.dashboard.periods import Period
+from cdlink.hub.dashboard.periods import Period, midnight
 from cdlink.store.models import (
     ActivityEntry,
     Connection,
     Customer,
     Order,
+    OrderDay,
     OrderHour,
     OutboxEntry,
     Product,
     QuarantinedRecord,
     StreamSchedule,
     SyncRun,
+    SyncRunHour,
 )
 from cdlink.store.models.sync import OPEN_STATES_SQL
 
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 DEFAULT_CURRENCY = "EUR"
 FINISHED_RUNS = ("succeeded", "failed", "dead")
 ACTIVITY_LENGTH = 8
@@ -151,31 +154,57 @@ def order_sums(
     return {key: (value[0], value[1]) for key, value in sums.items() if value[0]}
 
 
+def floor_day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def ceil_day(moment: datetime) -> datetime:
+    floor = floor_day(moment)
+    return floor if floor == moment else floor + DAY
+
+
+Span = tuple[datetime, datetime]
+
+
+def pieces(start: datetime, end: datetime) -> tuple[list[Span], list[Span], list[Span]]:
+    """[start, end) as whole UTC days, then whole hours, then what is left at each end."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    whole_start, whole_end = ceil_hour(start), floor_hour(end)
+    if whole_start >= whole_end:
+        return [], [], [(start, end)] if start < end else []
+    raw = [span for span in ((start, whole_start), (whole_end, end)) if span[0] < span[1]]
+    day_start, day_end = ceil_day(whole_start), floor_day(whole_end)
+    if day_start >= day_end:
+        return [], [(whole_start, whole_end)], raw
+    hours = [span for span in ((whole_start, day_start), (day_end, whole_end)) if span[0] < span[1]]
+    return [(day_start, day_end)], hours, raw
+
+
 def _sum_rows(
     session: Session, start: datetime, end: datetime, connection_id: int | None
 ) -> Iterable[Any]:
-    whole_start, whole_end = ceil_hour(start), floor_hour(end)
-    if whole_start >= whole_end:
-        return _order_rows(session, start, end, connection_id)
-    hours = session.execute(
-        select(
-            OrderHour.status,
-            OrderHour.currency,
-            func.sum(OrderHour.orders),
-            func.sum(OrderHour.amount_cents),
-        )
-        .where(
-            OrderHour.hour >= whole_start,
-            OrderHour.hour < whole_end,
-            _connection(OrderHour.connection_id, connection_id),
-        )
-        .group_by(OrderHour.status, OrderHour.currency)
-    ).all()
-    return [
-        *hours,
-        *_order_rows(session, start, whole_start, connection_id),
-        *_order_rows(session, whole_end, end, connection_id),
-    ]
+    days, hours, raw = pieces(start, end)
+    rows: list[Any] = []
+    for table, column, spans in (
+        (OrderDay, OrderDay.day, days),
+        (OrderHour, OrderHour.hour, hours),
+    ):
+        for first, last in spans:
+            rows += session.execute(
+                select(
+                    table.status,
+                    table.currency,
+                    func.sum(table.orders),
+                    func.sum(table.amount_cents),
+                )
+                .where(
+                    column >= first, column < last, _connection(table.connection_id, connection_id)
+                )
+                .group_by(table.status, table.currency)
+            ).all()
+    for first, last in raw:
+        rows += _order_rows(session, first, last, connection_id)
+    return rows
 
 
 def _order_rows(
@@ -248,18 +277,148 @@ def products_at(session: Session, moment: datetime) -> int:
 def sync_share(
     session: Session, start: datetime, end: datetime, connection_id: int | None
 ) -> tuple[int, Decimal | None]:
-    """Finished runs started in [start, end), and the share that succeeded in percent."""
-    finished, succeeded = session.execute(
-        select(func.count(), func.sum(case((SyncRun.outcome == "succeeded", 1), else_=0))).where(
-            SyncRun.started_at >= start,
-            SyncRun.started_at < end,
-            SyncRun.outcome.in_(FINISHED_RUNS),
-            _connection(SyncRun.connection_id, connection_id),
-        )
-    ).one()
+    """Finished runs started in [start, end), and the share that succeeded in percent (whole
+    hours from ``sync_run_hours``, the ends from ``sync_runs``)."""
+    whole_start, whole_end = ceil_hour(start), floor_hour(end)
+    counts: dict[str, int] = defaultdict(int)
+    if whole_start < whole_end:
+        for outcome, runs in session.execute(
+            select(SyncRunHour.outcome, func.sum(SyncRunHour.runs))
+            .where(
+                SyncRunHour.hour >= whole_start,
+                SyncRunHour.hour < whole_end,
+                SyncRunHour.outcome.in_(FINISHED_RUNS),
+                _connection(SyncRunHour.connection_id, connection_id),
+            )
+            .group_by(SyncRunHour.outcome)
+        ):
+            counts[outcome] += int(runs or 0)
+        edges = [(start, whole_start), (whole_end, end)]
+    else:
+        edges = [(start, end)]
+    for edge_start, edge_end in edges:
+        if edge_start >= edge_end:
+            continue
+        for outcome, runs in session.execute(
+            select(SyncRun.outcome, func.count())
+            .where(
+                SyncRun.started_at >= edge_start,
+                SyncRun.started_at < edge_end,
+                SyncRun.outcome.in_(FINISHED_RUNS),
+                _connection(SyncRun.connection_id, connection_id),
+            )
+            .group_by(SyncRun.outcome)
+        ):
+            counts[outcome] += int(runs or 0)
+    finished = sum(counts.values())
     if not finished:
         return 0, None
-    return int(finished), (Decimal(int(succeeded or 0)) * 100 / int(finished)).quantize(TENTH)
+    succeeded = counts.get("succeeded", 0)
+    return finished, (Decimal(succeeded) * 100 / finished).quantize(TENTH)
+
+
+def _aligned(period: Period) -> bool:
+    """Whether the seller's local midnights fall on whole UTC hours (every zone but a few,
+    such as Asia/Kolkata): its offsets at both ends of the period are whole hours."""
+    return all(
+        (moment.astimezone(period.zone).utcoffset() or HOUR) % HOUR == timedelta(0)
+        for moment in (period.start, period.end)
+    )
+
+
+def _daily_series(
+    session: Session, period: Period, currency: str, connection_id: int | None
+) -> tuple[Point, ...]:
+    """A point per local day from ``order_days``: a local day is the UTC day it mostly covers,
+    plus the hours it has before or after it, less the hours of that UTC day it does not have
+    (read from ``order_hours``); the unfinished last day is summed like a KPI."""
+    plans: list[tuple[date, datetime, list[datetime], list[datetime]]] = []
+    partial: list[tuple[date, datetime, datetime]] = []
+    day = period.first_day
+    while day <= period.last_day:
+        start = midnight(day, period.zone)
+        end = midnight(day + timedelta(days=1), period.zone)
+        if end > period.end:
+            partial.append((day, start, period.end))
+        else:
+            anchor = floor_day(start + timedelta(hours=12))
+            after = anchor + DAY
+            plus = _hours(start, anchor) + _hours(after, end)
+            minus = _hours(anchor, start) + _hours(end, after)
+            plans.append((day, anchor, plus, minus))
+        day += timedelta(days=1)
+    sold_day = case(
+        (
+            and_(OrderDay.status.not_in(NOT_SOLD), OrderDay.currency == currency),
+            OrderDay.amount_cents,
+        ),
+        else_=0,
+    )
+    days: dict[datetime, tuple[int, int]] = {}
+    if plans:
+        days = {
+            moment: (int(count or 0), int(cents or 0))
+            for moment, count, cents in session.execute(
+                select(OrderDay.day, func.sum(OrderDay.orders), func.sum(sold_day))
+                .where(
+                    OrderDay.day >= plans[0][1],
+                    OrderDay.day <= plans[-1][1],
+                    _connection(OrderDay.connection_id, connection_id),
+                )
+                .group_by(OrderDay.day)
+            )
+        }
+    wanted = sorted({hour for _, _, plus, minus in plans for hour in plus + minus})
+    hours: dict[datetime, tuple[int, int]] = {}
+    sold_hour = case(
+        (
+            and_(OrderHour.status.not_in(NOT_SOLD), OrderHour.currency == currency),
+            OrderHour.amount_cents,
+        ),
+        else_=0,
+    )
+    for chunk in range(0, len(wanted), 500):
+        hours.update(
+            {
+                moment: (int(count or 0), int(cents or 0))
+                for moment, count, cents in session.execute(
+                    select(OrderHour.hour, func.sum(OrderHour.orders), func.sum(sold_hour))
+                    .where(
+                        OrderHour.hour.in_(wanted[chunk : chunk + 500]),
+                        _connection(OrderHour.connection_id, connection_id),
+                    )
+                    .group_by(OrderHour.hour)
+                )
+            }
+        )
+    points: list[Point] = []
+    for day, anchor, plus, minus in plans:
+        count, cents = days.get(anchor, (0, 0))
+        for hour in plus:
+            count += hours.get(hour, (0, 0))[0]
+            cents += hours.get(hour, (0, 0))[1]
+        for hour in minus:
+            count -= hours.get(hour, (0, 0))[0]
+            cents -= hours.get(hour, (0, 0))[1]
+        points.append(Point(_local_start(day, period), count, _money(cents)))
+    for day, start, end in partial:
+        sums = order_sums(session, start, end, connection_id)
+        count = sum(n for n, _ in sums.values())
+        points.append(Point(_local_start(day, period), count, _money(_sold(sums, currency)[1])))
+    return tuple(points)
+
+
+def _local_start(day: date, period: Period) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=period.zone)
+
+
+def _hours(start: datetime, end: datetime) -> list[datetime]:
+    found = []
+    moment = start
+    while moment < end:
+        found.append(moment)
+        moment += HOUR
+    return found
 
 
 def series(
@@ -267,6 +426,8 @@ def series(
 ) -> tuple[Point, ...]:
     """The sales trend: a point per local day (per hour for a period of two days or less),
     every bucket present (zeros included)."""
+    if not period.hourly and _aligned(period):
+        return _daily_series(session, period, currency, connection_id)
     sold_cents = case(
         (
             and_(OrderHour.status.not_in(NOT_SOLD), OrderHour.currency == currency),
@@ -355,7 +516,10 @@ def activity(session: Session, connection_id: int | None) -> tuple[Activity, ...
     )
 
 
-def status_line(session: Session, now: datetime, connection_id: int | None) -> StatusLine:
+def status_line(
+    session: Session, now: datetime, connection_id: int | None, *, out_of_stock: int | None = None
+) -> StatusLine:
+    """The footer; ``out_of_stock`` when the caller already has ``stock_alerts``' count."""
     queued = session.scalar(
         select(func.count())
         .select_from(OutboxEntry)
@@ -396,14 +560,21 @@ def status_line(session: Session, now: datetime, connection_id: int | None) -> S
     return StatusLine(
         queue_jobs=int(queued or 0),
         errors=int(failed_writes or 0) + int(failing_streams or 0) + int(quarantined or 0),
-        out_of_stock=stock_alerts(session, now).out_of_stock,
+        out_of_stock=(
+            out_of_stock if out_of_stock is not None else stock_alerts(session, now).out_of_stock
+        ),
         runs_last_hour=runs,
         sync_rate=rate,
     )
 
 
 def build_overview(
-    session: Session, period: Period, now: datetime, connection_id: int | None = None
+    session: Session,
+    period: Period,
+    now: datetime,
+    connection_id: int | None = None,
+    *,
+    out_of_stock: int | None = None,
 ) -> Overview:
     """Every period figure of the dashboard for ``connection_id`` (None: every connection)."""
     before = period.previous
@@ -445,6 +616,6 @@ def build_overview(
         series=series(session, period, currency, connection_id),
         statuses=tuple(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
         activity=activity(session, connection_id),
-        status_line=status_line(session, now, connection_id),
+        status_line=status_line(session, now, connection_id, out_of_stock=out_of_stock),
         has_orders=has_orders,
     )

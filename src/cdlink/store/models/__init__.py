@@ -28,6 +28,7 @@ from cdlink.store.models.finance import (
     OrderInvoiceUpload,
     ProductCost,
 )
+from cdlink.store.models.figures import Customer, OrderDay, OrderHour, SyncRunHour
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
@@ -108,6 +109,7 @@ __all__ = [
     "NotificationEmail",
     "Order",
     "OrderAction",
+    "OrderDay",
     "OrderHour",
     "OrderImportFilter",
     "OrderInvoiceImport",
@@ -141,6 +143,7 @@ __all__ = [
     "StreamLease",
     "StreamSchedule",
     "SyncRun",
+    "SyncRunHour",
     "User",
     "UserSession",
     "Warehouse",

@@ -42,6 +42,21 @@ class OrderHour(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
 
 
+class OrderDay(Base):
+    """The same as ``OrderHour`` per UTC day: a year of figures in a few thousand rows."""
+
+    __tablename__ = "order_days"
+
+    day: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(40), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class Customer(Base):
     """A customer of one connection, as its orders describe them."""
 
@@ -63,3 +78,18 @@ class Customer(Base):
     revenue_cents: Mapped[int] = mapped_column(BigInteger)
     first_order_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     last_order_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class SyncRunHour(Base):
+    """Sync runs started in one UTC hour on one connection, per outcome (kept by triggers on
+    ``sync_runs``: a run counts under "running" until it ends, then under its outcome; pruned
+    runs leave the count, as they leave the table)."""
+
+    __tablename__ = "sync_run_hours"
+
+    hour: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: Mapped[str] = mapped_column(String(20), primary_key=True)
+    runs: Mapped[int] = mapped_column(Integer)

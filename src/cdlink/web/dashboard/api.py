@@ -123,6 +123,8 @@ def overview_for(
     first: str | None,
     last: str | None,
     connection: str | None,
+    *,
+    out_of_stock: int | None = None,
 ) -> Overview:
     """The figures for the query's period; a 422 naming the parameter for a bad range."""
     settings = request.app.state.settings
@@ -132,7 +134,7 @@ def overview_for(
     except InvalidPeriod as error:
         raise invalid("query", error.field, error.message) from None
     with request.app.state.database.reading() as session:
-        return build_overview(session, chosen, now, account(connection))
+        return build_overview(session, chosen, now, account(connection), out_of_stock=out_of_stock)
 
 
 def _kpi(kpi: Kpi) -> KpiOut:

@@ -39,13 +39,15 @@ def dashboard(
 ) -> Response:
     settings = request.app.state.settings
     now = request.app.state.clock.now()
-    overview = overview_for(request, period, first, last, connection)
     with request.app.state.database.reading() as session:
         figures = build_dashboard(session, now, settings.zone)
         accounts = [
             (account.id, account.name, account.state)
             for account in session.scalars(select(Connection).order_by(Connection.name))
         ]
+    overview = overview_for(
+        request, period, first, last, connection, out_of_stock=figures.stock.out_of_stock
+    )
     language = request_language(request, settings)
 
     def when(moment: datetime | None) -> str:

@@ -49,15 +49,41 @@ def _sold(row: str) -> str:
     return f"(CASE WHEN {row}.status IN {NOT_SOLD} THEN 0 ELSE {_cents(row)} END)"
 
 
+def _bucket_add(table: str, column: str, moment: str, row: str) -> str:
+    return (
+        f"INSERT INTO {table} ({column}, connection_id, status, currency, orders, amount_cents) "
+        f"SELECT {moment}, {row}.connection_id, {row}.status, {row}.currency, 1, {_cents(row)} "
+        f"WHERE {row}.purchased_at IS NOT NULL "
+        f"ON CONFLICT ({column}, connection_id, status, currency) DO UPDATE SET "
+        f"orders = {table}.orders + 1, "
+        f"amount_cents = {table}.amount_cents + excluded.amount_cents"
+    )
+
+
+def _bucket_remove(table: str, column: str, moment: str) -> list[str]:
+    bucket = (
+        f"{column} = {moment} AND connection_id = OLD.connection_id AND status = OLD.status "
+        "AND currency = OLD.currency"
+    )
+    return [
+        f"UPDATE {table} SET orders = orders - 1, amount_cents = amount_cents - {_cents('OLD')} "
+        f"WHERE OLD.purchased_at IS NOT NULL AND {bucket}",
+        f"DELETE FROM {table} WHERE {bucket} AND orders = 0",
+    ]
+
+
+def _day_of(hour: str) -> str:
+    """The UTC day of an hour expression of this file (SQLite text or PostgreSQL)."""
+    if hour.startswith("substr("):
+        return hour.replace(", 1, 13) || ':00:00.000000'", ", 1, 10) || ' 00:00:00.000000'")
+    return hour.replace("date_trunc('hour'", "date_trunc('day'")
+
+
 def _add(row: str, hour: str) -> list[str]:
     """Statements adding order ``row`` (NEW or OLD) to the figures."""
     return [
-        f"INSERT INTO order_hours (hour, connection_id, status, currency, orders, amount_cents) "
-        f"SELECT {hour}, {row}.connection_id, {row}.status, {row}.currency, 1, {_cents(row)} "
-        f"WHERE {row}.purchased_at IS NOT NULL "
-        "ON CONFLICT (hour, connection_id, status, currency) DO UPDATE SET "
-        "orders = order_hours.orders + 1, "
-        "amount_cents = order_hours.amount_cents + excluded.amount_cents",
+        _bucket_add("order_hours", "hour", hour, row),
+        _bucket_add("order_days", "day", _day_of(hour), row),
         f"INSERT INTO customers (connection_id, key, name, email, currency, orders, "
         "revenue_cents, first_order_at, last_order_at) "
         f"SELECT {row}.connection_id, {_key(row)}, {row}.customer_name, {row}.customer_email, "
@@ -82,16 +108,11 @@ def _remove(hour: str, moved: str) -> list[str]:
     """Statements taking order OLD away from the figures; ``moved`` says when the customer's
     first and last order dates must be recomputed from ``orders``."""
     key = _key("OLD")
-    bucket = (
-        f"hour = {hour} AND connection_id = OLD.connection_id AND status = OLD.status "
-        "AND currency = OLD.currency"
-    )
     customer = f"connection_id = OLD.connection_id AND key = {key}"
     mine = f"orders.connection_id = OLD.connection_id AND {_key('orders')} = {key}"
     return [
-        f"UPDATE order_hours SET orders = orders - 1, amount_cents = amount_cents - {_cents('OLD')} "
-        f"WHERE OLD.purchased_at IS NOT NULL AND {bucket}",
-        f"DELETE FROM order_hours WHERE {bucket} AND orders = 0",
+        *_bucket_remove("order_hours", "hour", hour),
+        *_bucket_remove("order_days", "day", _day_of(hour)),
         f"UPDATE customers SET orders = orders - 1, revenue_cents = revenue_cents - {_sold('OLD')} "
         f"WHERE {customer}",
         f"DELETE FROM customers WHERE {customer} AND orders = 0",
@@ -162,20 +183,88 @@ def _postgres_triggers() -> list[str]:
     ]
 
 
+RUN_BUCKET = "hour = {hour} AND connection_id = {row}.connection_id AND outcome = {row}.outcome"
+
+
+def _run_add(hour: str) -> str:
+    return (
+        "INSERT INTO sync_run_hours (hour, connection_id, outcome, runs) "
+        f"SELECT {hour}, NEW.connection_id, NEW.outcome, 1 WHERE NEW.started_at IS NOT NULL "
+        "ON CONFLICT (hour, connection_id, outcome) DO UPDATE SET "
+        "runs = sync_run_hours.runs + 1"
+    )
+
+
+def _run_remove(hour: str) -> list[str]:
+    bucket = RUN_BUCKET.format(hour=hour, row="OLD")
+    return [
+        f"UPDATE sync_run_hours SET runs = runs - 1 WHERE {bucket}",
+        f"DELETE FROM sync_run_hours WHERE {bucket} AND runs = 0",
+    ]
+
+
+RUN_COLUMNS = ("outcome", "started_at", "connection_id")
+
+
+def _run_triggers(sqlite: bool) -> list[str]:
+    """Sync runs per (UTC hour started, connection, outcome): the dashboard's sync health."""
+    new_hour = (_sqlite_hour if sqlite else _postgres_hour)("NEW").replace(
+        "purchased_at", "started_at"
+    )
+    old_hour = (_sqlite_hour if sqlite else _postgres_hour)("OLD").replace(
+        "purchased_at", "started_at"
+    )
+    if sqlite:
+        changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in RUN_COLUMNS)
+        return [
+            f"CREATE TRIGGER tr_sync_runs_figures_insert AFTER INSERT ON sync_runs "
+            f"BEGIN {_run_add(new_hour)}; END",
+            f"CREATE TRIGGER tr_sync_runs_figures_update AFTER UPDATE ON sync_runs "
+            f"WHEN {changed} BEGIN {_run_add(new_hour)}; "
+            + "; ".join(_run_remove(old_hour))
+            + "; END",
+            "CREATE TRIGGER tr_sync_runs_figures_delete AFTER DELETE ON sync_runs BEGIN "
+            + "; ".join(_run_remove(old_hour))
+            + "; END",
+        ]
+    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in RUN_COLUMNS)
+    return [
+        "CREATE FUNCTION cdlink_sync_run_figures() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN IF TG_OP IN ('INSERT', 'UPDATE') THEN {_run_add(new_hour)}; END IF; "
+        f"IF TG_OP IN ('UPDATE', 'DELETE') THEN {'; '.join(_run_remove(old_hour))}; END IF; "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER tr_sync_runs_figures_insert AFTER INSERT ON sync_runs "
+        "FOR EACH ROW EXECUTE FUNCTION cdlink_sync_run_figures()",
+        "CREATE TRIGGER tr_sync_runs_figures_update AFTER UPDATE ON sync_runs "
+        f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION cdlink_sync_run_figures()",
+        "CREATE TRIGGER tr_sync_runs_figures_delete AFTER DELETE ON sync_runs "
+        "FOR EACH ROW EXECUTE FUNCTION cdlink_sync_run_figures()",
+    ]
+
+
 def _backfill(hour: str) -> list[str]:
     """Sums the orders already stored (the triggers only see what comes after them)."""
     key = _key("o")
+    day = _day_of(hour)
     return [
         "INSERT INTO order_hours (hour, connection_id, status, currency, orders, amount_cents) "
         f"SELECT {hour}, o.connection_id, o.status, o.currency, count(*), sum({_cents('o')}) "
         "FROM orders AS o WHERE o.purchased_at IS NOT NULL "
         f"GROUP BY {hour}, o.connection_id, o.status, o.currency",
+        "INSERT INTO order_days (day, connection_id, status, currency, orders, amount_cents) "
+        f"SELECT {day}, o.connection_id, o.status, o.currency, count(*), sum({_cents('o')}) "
+        "FROM orders AS o WHERE o.purchased_at IS NOT NULL "
+        f"GROUP BY {day}, o.connection_id, o.status, o.currency",
         "INSERT INTO customers (connection_id, key, name, email, currency, orders, "
         "revenue_cents, first_order_at, last_order_at) "
         f"SELECT o.connection_id, {key}, max(o.customer_name), max(o.customer_email), "
         f"max(o.currency), count(*), sum({_sold('o')}), min(o.purchased_at), "
         f"max(o.purchased_at) FROM orders AS o WHERE {key} IS NOT NULL "
         f"GROUP BY o.connection_id, {key}",
+        "INSERT INTO sync_run_hours (hour, connection_id, outcome, runs) "
+        f"SELECT {hour.replace('o.purchased_at', 'r.started_at')}, r.connection_id, r.outcome, "
+        "count(*) FROM sync_runs AS r "
+        f"GROUP BY {hour.replace('o.purchased_at', 'r.started_at')}, r.connection_id, r.outcome",
     ]
 
 
@@ -196,6 +285,24 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint(
             "hour", "connection_id", "status", "currency", name=op.f("pk_order_hours")
+        ),
+    )
+    op.create_table(
+        "order_days",
+        sa.Column("day", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_order_days_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "day", "connection_id", "status", "currency", name=op.f("pk_order_days")
         ),
     )
     op.create_table(
@@ -228,8 +335,23 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_orders_customer", ["connection_id", "customer_reference"], unique=False
         )
+    op.create_table(
+        "sync_run_hours",
+        sa.Column("hour", cdlink.store.types.UtcDateTime(), nullable=False),
+        sa.Column("connection_id", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("runs", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["connections.id"],
+            name=op.f("fk_sync_run_hours_connection_id_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("hour", "connection_id", "outcome", name=op.f("pk_sync_run_hours")),
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
-    for statement in _sqlite_triggers() if sqlite else _postgres_triggers():
+    triggers = _sqlite_triggers() if sqlite else _postgres_triggers()
+    for statement in triggers + _run_triggers(sqlite):
         op.execute(statement)
     for statement in _backfill(_sqlite_hour("o") if sqlite else _postgres_hour("o")):
         op.execute(statement)
@@ -237,11 +359,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for name in ("insert", "update", "delete"):
-        on = " ON orders" if postgresql else ""
-        op.execute(f"DROP TRIGGER IF EXISTS tr_orders_figures_{name}{on}")
+    for table in ("orders", "sync_runs"):
+        for name in ("insert", "update", "delete"):
+            on = f" ON {table}" if postgresql else ""
+            op.execute(f"DROP TRIGGER IF EXISTS tr_{table}_figures_{name}{on}")
     if postgresql:
         op.execute("DROP FUNCTION IF EXISTS cdlink_order_figures()")
+        op.execute("DROP FUNCTION IF EXISTS cdlink_sync_run_figures()")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index("ix_orders_customer")
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
@@ -249,5 +373,7 @@ def downgrade() -> None:
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_first_order")
         batch_op.drop_index("ix_customers_last_order")
+    op.drop_table("sync_run_hours")
     op.drop_table("customers")
+    op.drop_table("order_days")
     op.drop_table("order_hours")
