@@ -339,3 +339,23 @@ def test_given_an_installed_app_when_the_wrench_panel_opens_then_it_shows_the_la
     assert stored.last_tested_at is not None
     assert '<div class="banner info" role="status" data-testid="check-ok">' in wrench
     assert "Module installed correctly" in wrench
+
+
+def test_given_failed_installs_that_piled_up_when_removed_then_only_they_go(
+    browser: TestClient, web_database: Database, clock: ManualClock
+) -> None:
+    install(browser)  # passes: kept
+    install(browser, client_id="boutique-client-2", secret="Not-The-Secret-0", save="draft")
+    page = browser.get("/apps", headers={"Accept-Language": "en"}).text
+    assert 'data-testid="failed-installs"' in page
+    assert "1 application never connected" in page
+
+    removed = browser.post(
+        "/apps/failed-installs/delete", data={"csrf_token": csrf_token(browser, "/apps")}
+    )
+
+    assert removed.status_code == 303
+    with web_database.reading() as session:
+        states = sorted((item.client_id, item.state) for item in session.query(Connection))
+    assert states == [("boutique-client-1", "active"), ("boutique-client-2", "deleted")]
+    assert 'data-testid="failed-installs"' not in browser.get("/apps").text

@@ -118,8 +118,10 @@ def page_paths(page: Page, demo: Demo) -> list[str]:
         hrefs = page.eval_on_selector_all(
             "main a[href]", "links => links.map(link => link.getAttribute('href'))"
         )
-        detail = next((href for href in hrefs if re.match(pattern, href or "")), None)
-        if detail and detail not in found:
+        detail = next(
+            (href for href in hrefs if re.match(pattern, href or "") and href not in found), None
+        )
+        if detail:
             found.append(detail)
     page.goto(f"{demo.url}/apps")
     apps = page.eval_on_selector_all(

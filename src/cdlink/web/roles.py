@@ -102,6 +102,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/apps/{connection_id}"): ADMIN,
     ("POST", "/apps/{connection_id}/test"): ADMIN,
     ("POST", "/apps/{connection_id}/delete"): ADMIN,
+    ("POST", "/apps/failed-installs/delete"): ADMIN,
     ("POST", "/api/v1/connections"): ADMIN,
     ("PATCH", "/api/v1/connections/{connection_id}"): ADMIN,
     ("DELETE", "/api/v1/connections/{connection_id}"): ADMIN,

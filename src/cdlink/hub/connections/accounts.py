@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
@@ -25,7 +25,7 @@ from cdlink.core.redaction import register_secret
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections.rules import ConnectionDraft, FieldProblem, cleaned, draft_problems
-from cdlink.store.models import ActivityEntry, Connection
+from cdlink.store.models import ActivityEntry, Connection, Order, SyncRun
 
 ACTIVE, REAUTH_REQUIRED, PAUSED, DELETED = "active", "reauth_required", "paused", "deleted"
 
@@ -211,6 +211,31 @@ def delete_connection(
         now=connection.updated_at,
         user_id=user_id,
     )
+
+
+def failed_installs(session: Session) -> list[Connection]:
+    """Applications whose last test failed and that never brought anything in: no order and no
+    successful run (the installs that piled up before Confirm tested first)."""
+    query = (
+        select(Connection)
+        .where(
+            Connection.state != DELETED,
+            Connection.last_tested_at.is_not(None),
+            Connection.state_reason.is_not(None),
+            ~exists().where(Order.connection_id == Connection.id),
+            ~exists().where(SyncRun.connection_id == Connection.id, SyncRun.outcome == "succeeded"),
+        )
+        .order_by(Connection.id)
+    )
+    return list(session.scalars(query))
+
+
+def remove_failed_installs(session: Session, clock: Clock, *, user_id: int | None = None) -> int:
+    """Remove every failed install (``failed_installs``); return how many went."""
+    found = failed_installs(session)
+    for connection in found:
+        delete_connection(session, clock, connection.id, user_id=user_id)
+    return len(found)
 
 
 def credentials(connection: Connection, box: SecretBox) -> Credentials:

@@ -45,14 +45,21 @@ def _page(
         template = f"connections/{panel}.html" if panel else "connections/list.html"
         if panel is None:
             values["connections"] = _connections(request)
+            values["failed_installs"] = _failed_installs(request)
         return render(request, template, values, status=status, headers=headers)
     values["connections"] = _connections(request)
+    values["failed_installs"] = _failed_installs(request)
     return render(request, "connections/page.html", values, status=status, headers=headers)
 
 
 def _connections(request: Request) -> list[Connection]:
     with request.app.state.database.reading() as session:
         return connections.list_connections(session)
+
+
+def _failed_installs(request: Request) -> int:
+    with request.app.state.database.reading() as session:
+        return len(connections.failed_installs(session))
 
 
 def _find(request: Request, connection_id: int) -> Connection:
@@ -182,6 +189,18 @@ def install(request: Request, form: Posted) -> Response:
     return _result_panel(request, connection_id, result, headers=REFRESH_LIST)
 
 
+# Before /apps/{connection_id}/…: "failed-installs" is not an id.
+@router.post("/apps/failed-installs/delete")
+def remove_failed_installs(request: Request) -> Response:
+    """Remove the applications whose test failed and that never brought anything in."""
+    state = request.app.state
+    with state.database.session() as session:
+        connections.remove_failed_installs(
+            session, state.clock, user_id=current_identity(request).user_id
+        )
+    return RedirectResponse("/apps", status_code=303)
+
+
 @router.post("/apps/{connection_id}")
 def change(request: Request, connection_id: Id, form: Posted) -> Response:
     draft = form.draft()
@@ -295,4 +314,5 @@ def delete(request: Request, connection_id: Id) -> Response:
 @router.get("/apps/list")
 def app_list(request: Request) -> Response:
     """The list alone, refreshed behind the panel after a change."""
-    return render(request, "connections/list.html", {"connections": _connections(request)})
+    context = {"connections": _connections(request), "failed_installs": _failed_installs(request)}
+    return render(request, "connections/list.html", context)
