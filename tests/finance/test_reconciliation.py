@@ -16,7 +16,13 @@ from cdlink.hub.finance.figures import order_finance
 from cdlink.hub.finance.reconciliation import reconcile
 from cdlink.hub.finance.records import OperationDraft, save_operations, save_payouts
 from cdlink.store.engine import Database
-from cdlink.store.models import FinanceDifference, FinancePayout, Order, ProductCost
+from cdlink.store.models import (
+    FinanceDifference,
+    FinancePayout,
+    Order,
+    ProductCost,
+    StreamCursor,
+)
 from tests.support.connections import add_connection
 from tests.support.finance import LineSpec, OrderSpec, add_order, payouts_of, right_operations
 
@@ -216,6 +222,13 @@ def test_given_operations_of_unknown_orders_and_lines_then_each_is_listed(
     database: Database, clock: ManualClock
 ) -> None:
     connection_id = _load(database, clock, [SPEC])
+    with database.session() as session:  # the orders stream has read up to now
+        window = [(NOW - timedelta(days=90)).isoformat(), NOW.isoformat()]
+        session.add(
+            StreamCursor(
+                connection_id=connection_id, stream="orders", windows=[window], updated_at=NOW
+            )
+        )
     with database.session() as session:
         save_operations(
             session,
@@ -244,6 +257,29 @@ def test_given_operations_of_unknown_orders_and_lines_then_each_is_listed(
         ("unknown_order", "S-ghost"),
         ("unmatched_sale", "S-line"),
     }
+
+
+def test_given_orders_not_imported_yet_then_their_operations_are_not_called_unknown(
+    database: Database, clock: ManualClock
+) -> None:
+    connection_id = _load(database, clock, [SPEC])
+    with database.session() as session:
+        save_operations(
+            session,
+            connection_id,
+            [
+                OperationDraft(
+                    "S-early",
+                    "Sale",
+                    NOW - timedelta(days=3),
+                    Decimal("9.00"),
+                    marketplace_order_id="2699999999ZZZZ",
+                    order_line_id="1",
+                )
+            ],
+            NOW,
+        )
+    assert _differences(database, connection_id) == set()
 
 
 def test_given_a_payout_above_its_operations_then_it_is_listed_and_resolved_when_right(

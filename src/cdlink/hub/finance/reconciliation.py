@@ -40,6 +40,7 @@ from cdlink.store.models import (
     Order,
     OrderAction,
     OrderLine,
+    StreamCursor,
 )
 
 BATCH = 100_000
@@ -81,6 +82,14 @@ class ReconciliationReport:
     resolved: int = 0
 
 
+def orders_imported_until(session: Session, connection_id: int) -> datetime | None:
+    """The end of the orders stream's first contiguous read window (None: never read)."""
+    row = session.get(StreamCursor, (connection_id, "orders"))
+    if row is None or not row.windows:
+        return None
+    return datetime.fromisoformat(row.windows[0][1])
+
+
 def next_payout_day(moment: datetime) -> datetime:
     """The first payout day (1st, 11th, 21st) strictly after ``moment``'s day, at midnight UTC."""
     day: date = moment.astimezone(UTC).date() + timedelta(days=1)
@@ -102,7 +111,7 @@ def reconcile(
 ) -> ReconciliationReport:
     """Check every operation and payout of ``connection_id``; store the differences."""
     report = ReconciliationReport()
-    work = _Pass(session, connection_id, now, report)
+    work = _Pass(session, connection_id, now, report, orders_imported_until(session, connection_id))
     bounds = session.execute(
         select(func.min(FinanceOperation.id), func.max(FinanceOperation.id)).where(
             FinanceOperation.connection_id == connection_id
@@ -126,6 +135,9 @@ class _Pass:
     connection_id: int
     now: datetime
     report: ReconciliationReport
+    orders_until: datetime | None
+    """How far the orders stream has read: an order of an operation after it may just not be
+    imported yet, so it is not called unknown."""
     found: dict[tuple[str, str], Found] = field(default_factory=dict)
     sums: dict[str, list[int]] = field(default_factory=dict)
 
@@ -186,6 +198,9 @@ def _batch(work: _Pass, start: int, end: int) -> None:
         .outerjoin(Order, order_of)
         .where(in_batch, op.marketplace_order_id.is_not(None), Order.id.is_(None))
     )
+    # Nothing is unknown before the orders stream has read past the operation's date.
+    until = work.orders_until or datetime.min.replace(tzinfo=UTC)
+    unknown = unknown.where(op.operation_date < until)
     for operation_id, order_id, line_id, payment_id, amount in session.execute(unknown):
         _add(
             found,
