@@ -4,6 +4,7 @@ Cdiscount's, alerts near a threshold, the API, the page and the CLI."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ from typer.testing import CliRunner
 from cdlink.cli.main import app
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
+from cdlink.hub.performance.own import own_figures
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
+from cdlink.store.models import Discussion, Order, OrderStatusEvent
 from tests.support.performance import figure, read_indicators
 
 
@@ -138,3 +141,75 @@ def test_given_figures_when_listed_from_the_cli_then_values_thresholds_and_histo
     assert len(lines) == 2
     assert all("75 %" in line and "THRESHOLD CROSSED" in line for line in lines)
     assert ">= 97.5 %" in lines[0]
+
+
+def add_order(
+    shop: JobEnvironment,
+    number: str,
+    statuses: list[str],
+    *,
+    shipped_after: timedelta | None = None,
+    first_seen: str = "WaitingAcceptance",
+) -> None:
+    """An order purchased a day ago, deadline in a day, that went through ``statuses``."""
+    now = shop.clock.now()
+    deadline = now + timedelta(days=1)
+    with shop.database.session() as session:
+        order = Order(
+            connection_id=1,
+            marketplace_order_id=number,
+            status=statuses[-1],
+            marketplace_updated_at=now,
+            purchased_at=now - timedelta(days=1),
+            currency="EUR",
+            service_fees_amount=Decimal(0),
+            shipping_deadline=deadline,
+            imported_at=now,
+            updated_at=now,
+        )
+        session.add(order)
+        session.flush()
+        previous = None
+        for status in [first_seen, *statuses]:
+            when = deadline + shipped_after if status == "Shipped" and shipped_after else now
+            session.add(
+                OrderStatusEvent(
+                    order_id=order.id,
+                    previous_status=previous,
+                    status=status,
+                    changed_at=when,
+                    recorded_at=when,
+                )
+            )
+            previous = status
+
+
+def test_given_orders_shipped_late_refused_and_claimed_when_cdlink_computes_then_its_figures_move(
+    shop: JobEnvironment,
+) -> None:
+    add_order(shop, "A1", ["Accepted", "Shipped"], shipped_after=timedelta(hours=-2))
+    add_order(shop, "A2", ["Accepted", "Shipped"], shipped_after=timedelta(hours=3))
+    add_order(shop, "A3", ["Accepted"])
+    add_order(shop, "A4", ["Refused"])
+    add_order(shop, "A5", ["Delivered"], first_seen="Delivered")  # first seen delivered
+    with shop.database.session() as session:
+        session.add(
+            Discussion(
+                connection_id=1,
+                marketplace_discussion_id="D1",
+                marketplace_order_id="A1",
+                graduation="Claim",
+                marketplace_updated_at=shop.clock.now(),
+                imported_at=shop.clock.now(),
+                updated_at=shop.clock.now(),
+            )
+        )
+    with shop.database.reading() as session:
+        figures = {item.name: item for item in own_figures(session, 1, shop.clock.now())}
+
+    assert figures["order_acceptation"].value_d30 == Decimal("80.00")  # 4 accepted, 1 refused
+    assert figures["deadline_compliance"].value_d30 == Decimal("66.67")  # A2 late; A5 unknown
+    assert figures["product_shipping"].value_d30 == Decimal("100.00")  # A3 not due yet
+    assert figures["order_claims"].value_d30 == Decimal("20.00")
+    assert figures["order_refunds"].value_d30 == Decimal("0.00")
+    assert figures["order_claims"].value_d60 == Decimal("20.00")

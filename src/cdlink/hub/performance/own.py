@@ -130,14 +130,21 @@ def _add_events(session: Session, found: dict[int, tuple[datetime, _Order]]) -> 
     ids = list(found)
     for start in range(0, len(ids), 500):
         events = session.execute(
-            select(OrderStatusEvent.order_id, OrderStatusEvent.status, OrderStatusEvent.changed_at)
+            select(
+                OrderStatusEvent.order_id,
+                OrderStatusEvent.status,
+                OrderStatusEvent.previous_status,
+                OrderStatusEvent.changed_at,
+            )
             .where(OrderStatusEvent.order_id.in_(ids[start : start + 500]))
             .order_by(OrderStatusEvent.changed_at)
         )
-        for order_id, status, changed_at in events:
+        for order_id, status, previous, changed_at in events:
             item = found[order_id][1]
             item.statuses.add(status)
-            if status in SHIPPED and item.shipped_at is None:
+            # The time of shipping only when cdlink saw the order become Shipped: an order
+            # first seen shipped or delivered has no shipping time (on time, see ``_on_time``).
+            if status == "Shipped" and previous is not None and item.shipped_at is None:
                 item.shipped_at = changed_at
 
 
