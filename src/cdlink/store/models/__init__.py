@@ -18,7 +18,7 @@ from cdlink.store.models.customer_service import (
     DiscussionMessage,
     OrderReturn,
 )
-from cdlink.store.models.figures import Customer, OrderHour
+from cdlink.store.models.figures import Customer, OrderDay, OrderHour, SyncRunHour
 from cdlink.store.models.finance import (
     FinanceDifference,
     FinanceInvoice,
@@ -28,7 +28,6 @@ from cdlink.store.models.finance import (
     OrderInvoiceUpload,
     ProductCost,
 )
-from cdlink.store.models.figures import Customer, OrderDay, OrderHour, SyncRunHour
 from cdlink.store.models.fulfilment import CarrierMapping, FulfilmentSettings, Notification
 from cdlink.store.models.idempotency import IdempotencyKey
 from cdlink.store.models.inventory import (
