@@ -93,3 +93,32 @@ def test_given_a_notification_when_listed_and_read_from_the_cli_then_it_is_no_lo
     assert unknown.exit_code != 0
     assert "no notification number 999999" in unknown.output
     assert f"* {mine['id']} " not in after.output
+
+
+def test_given_the_cli_when_hours_are_set_and_all_read_then_kept_and_none_unread(
+    api: TestClient,
+    shop: JobEnvironment,
+    sandbox: Sandbox,
+    sandbox_clock: ManualClock,
+    cli: CliRunner,
+) -> None:
+    [order_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    order = stored(shop, order_id)
+    assert order.acceptance_deadline is not None
+    sandbox_clock.advance(order.acceptance_deadline - timedelta(hours=1) - sandbox_clock.now())
+    alerts(shop, api, f"/orders/{order.id}")
+
+    shown = cli.invoke(app, ["notifications", "hours", "-c", "1"])
+    changed = cli.invoke(app, ["notifications", "hours", "-c", "1", "24, 6"])
+    bad = cli.invoke(app, ["notifications", "hours", "-c", "1", "0"])
+    read = cli.invoke(app, ["notifications", "read-all"])
+    after = cli.invoke(app, ["notifications", "list", "--unread"])
+
+    assert shown.output.strip() == "12 h, 2 h"
+    assert changed.output.strip() == "24 h, 6 h"
+    assert bad.exit_code != 0
+    assert "between 1 and 168" in bad.output
+    assert "marked read" in read.output
+    assert after.output.strip() == ""
+    assert api.get("/api/v1/notification-settings?connection_id=1").json()["alert_hours"] == [24, 6]

@@ -9,6 +9,7 @@ from cdlink.core.clock import SystemClock
 from cdlink.hub.orders import notifications as hub
 from cdlink.store import migrate
 from cdlink.store.engine import Database
+from cdlink.sync.engine.connections import find_connection
 
 app = typer.Typer(help="Deadline notifications (raised by the deadline_alerts stream).")
 
@@ -44,5 +45,40 @@ def read(notification_id: int = typer.Argument(..., min=1, help="The notificatio
         with database.session() as session:
             hub.mark_read(session, notification_id, SystemClock().now())
         typer.echo(f"notification {notification_id} read")
+    finally:
+        database.dispose()
+
+
+@app.command("read-all")
+@friendly
+def read_all() -> None:
+    """Mark every notification read."""
+    database = _database()
+    try:
+        with database.session() as session:
+            count = hub.mark_all_read(session, SystemClock().now())
+        typer.echo(f"{count} notification(s) marked read")
+    finally:
+        database.dispose()
+
+
+@app.command("hours")
+@friendly
+def hours(
+    connection: str = typer.Option(..., "--connection", "-c", help="Connection id or name."),
+    lead_times: str = typer.Argument(
+        "", help="Hours before a deadline, e.g. 12,2 (omitted: show them)."
+    ),
+) -> None:
+    """Show or set how many hours before a deadline the notifications come."""
+    database = _database()
+    try:
+        with database.session() as session:
+            connection_id = find_connection(session, connection).id
+            if lead_times:
+                wanted = hub.parse_hours(lead_times.replace(" ", ""))
+                hub.set_alert_hours(session, connection_id, wanted, SystemClock().now())
+            shown = hub.alert_hours(session, connection_id)
+        typer.echo(", ".join(f"{hour} h" for hour in shown))
     finally:
         database.dispose()
