@@ -32,6 +32,7 @@ from cdlink.web.metrics import WebMetrics
 from cdlink.web.orders import import_pages as order_imports
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
+from cdlink.web.pricing import pages as pricing
 from cdlink.web.security import Signer
 from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
@@ -54,6 +55,7 @@ ROUTERS = (
     customer_service.router,
     catalog.router,
     stock.router,
+    pricing.router,
     settings_page.router,
     warehouse_settings.router,
     api.router,

@@ -149,6 +149,12 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PATCH", "/api/v1/promotions/{promotion_id}"): MEMBER,
     ("DELETE", "/api/v1/promotions/{promotion_id}"): MEMBER,
     ("POST", "/api/v1/promotions/{promotion_id}/stop"): MEMBER,
+    ("POST", "/prices/{sku}"): MEMBER,
+    ("POST", "/prices/{sku}/confirm"): ADMIN,
+    ("POST", "/prices/{sku}/discard"): MEMBER,
+    ("POST", "/prices/settings/{connection_id}"): ADMIN,
+    ("POST", "/promotions"): MEMBER,
+    ("POST", "/promotions/{promotion_id}/stop"): MEMBER,
 }
 
 #: Reads only an administrator needs: the forms that lead to an administrator's write. Every other
