@@ -189,3 +189,15 @@ def test_given_a_flash_sale_when_created_changed_and_deleted_then_each_step_show
 
     assert api.delete(f"/api/v1/promotions/{promotion['id']}").status_code == 204
     assert api.get(f"/api/v1/promotions/{promotion['id']}").status_code == 404
+
+
+def test_given_an_unknown_connection_when_prices_are_put_then_404_and_nothing_written(
+    api: TestClient, priced: Database
+) -> None:
+    answer = api.put(
+        "/api/v1/prices",
+        params={"connection_id": 93},
+        json={"items": [{"sku": "SKU-A", "price": None}]},
+    )
+    assert answer.status_code == 404
+    assert price_entries(priced) == []

@@ -23,6 +23,7 @@ import uvicorn
 
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.cli.demo_catalog import seed_demo_catalog
+from cdlink.cli.demo_pricing import seed_demo_pricing
 from cdlink.cli.demo_stock import map_demo_warehouses, seed_demo_stock
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
@@ -93,6 +94,7 @@ def demo(
     connection_id = connect_demo_shop(database, settings, marketplace)
     map_demo_warehouses(database, SystemClock(), connection_id)
     seed_demo_catalog(database, SystemClock(), connection_id)
+    seed_demo_pricing(database, SystemClock(), connection_id)
     typer.echo(
         "\ncdlink demo is ready\n"
         f"  dashboard: {settings.base_url}/\n"

@@ -38,6 +38,7 @@ from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
 from cdlink.web.performance import pages as performance
 from cdlink.web.queue import pages as queue
+from cdlink.web.pricing import pages as pricing
 from cdlink.web.security import Signer
 from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
@@ -66,6 +67,7 @@ ROUTERS = (
     performance.router,
     notification_centre.router,
     email_settings.pages,
+    pricing.router,
     settings_page.router,
     warehouse_settings.router,
     api.router,

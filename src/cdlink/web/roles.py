@@ -184,6 +184,12 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PUT", "/api/v1/streams/{stream_id}/interval"): ADMIN,
     ("POST", "/api/v1/quarantine/{entry_id}/retry"): ADMIN,
     ("POST", "/api/v1/quarantine/{entry_id}/dismiss"): ADMIN,
+    ("POST", "/prices/{sku}"): MEMBER,
+    ("POST", "/prices/{sku}/confirm"): ADMIN,
+    ("POST", "/prices/{sku}/discard"): MEMBER,
+    ("POST", "/prices/settings/{connection_id}"): ADMIN,
+    ("POST", "/promotions"): MEMBER,
+    ("POST", "/promotions/{promotion_id}/stop"): MEMBER,
 }
 
 #: Reads only an administrator needs: the forms that lead to an administrator's write. Every other

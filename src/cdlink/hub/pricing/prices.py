@@ -195,6 +195,7 @@ class PriceBook:
         strike_price: Decimal | None = None,
     ) -> SkuPrice:
         """Set (``None``: clear) a SKU's price override and strike price on a connection."""
+        get_connection(self.session, connection_id)
         product = self.product(sku)
         price = None if price is None else check_price(price)
         strike_price = (
