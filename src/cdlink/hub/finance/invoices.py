@@ -45,7 +45,7 @@ REASONS: dict[str, str] = {
     "not_invoice": translatable("the file is neither a PDF nor a UBL 2.1 XML invoice"),
     "bad_xml": translatable("the file is not well-formed XML"),
     "not_ubl": translatable("the file is XML but not a UBL 2.1 Invoice or CreditNote"),
-    "bad_name": translatable("a file in a ZIP must be named after its order id: <order id>.pdf"),
+    "bad_name": translatable("a file in a ZIP must be named after its order id, then .pdf or .xml"),
     "in_folder": translatable("a file in a ZIP must be at the root of the archive"),
     "duplicate": translatable("the ZIP holds two files for the same order"),
     "unknown_order": translatable("cdlink knows no order with this id"),
