@@ -37,8 +37,8 @@ from cdlink.web.orders import notifications_pages as notification_centre
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
 from cdlink.web.performance import pages as performance
-from cdlink.web.queue import pages as queue
 from cdlink.web.pricing import pages as pricing
+from cdlink.web.queue import pages as queue
 from cdlink.web.security import Signer
 from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
