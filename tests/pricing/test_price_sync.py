@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from cdlink.hub.catalog import publishing
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import OutboxEntry, PriceHistory, SkuPrice
@@ -94,6 +95,30 @@ def test_given_a_price_under_the_floor_when_set_then_it_is_held_and_never_leaves
         prices.confirm_held(CONNECTION, sku(0))
     shop.runner().run(CONNECTION, "stock")
     assert on_cdiscount(sandbox, sku(0)) == Decimal("0.01")
+
+
+def test_given_cdiscount_owning_the_price_when_a_price_changes_then_it_never_leaves(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    with shop.database.session() as session:
+        publishing.save_settings(
+            session, CONNECTION, "both", {"price": "cdiscount"}, shop.clock.now()
+        )
+    with price_book(shop) as prices:
+        prices.set_price(CONNECTION, sku(0), Decimal("31.50"))
+
+    report = shop.runner().run(CONNECTION, "stock")
+
+    assert report.counts.get("packages", 0) == 0
+    assert open_price_entries(shop) == 0
+    assert on_cdiscount(sandbox, sku(0)) == Decimal(20)
+
+    with shop.database.session() as session:
+        publishing.save_settings(session, CONNECTION, "both", {"price": "cdlink"}, shop.clock.now())
+    with price_book(shop) as prices:
+        prices.set_price(CONNECTION, sku(0), Decimal("32.50"))
+    shop.runner().run(CONNECTION, "stock")
+    assert on_cdiscount(sandbox, sku(0)) == Decimal("32.50")
 
 
 def test_given_a_change_above_the_connections_limit_when_set_then_it_is_held_with_its_reason(

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cdlink.hub.catalog import publishing
 from cdlink.hub.pricing.status import is_sendable, record_push
 from cdlink.octopia.models import OfferRequest, offer_update
 
@@ -59,7 +60,9 @@ def still_wanted(
     session: Session, connection_id: int, key: str, payload: Mapping[str, Any]
 ) -> bool:
     """Whether a queued price is still the SKU's wanted price (a held, replaced or unknown one
-    never leaves)."""
+    never leaves, nor any price while the connection's catalog settings say Cdiscount owns it)."""
+    if publishing.settings(session, connection_id).cdiscount_owns("price"):
+        return False
     return is_sendable(session, connection_id, sku_of(key), payload_price(payload))
 
 
