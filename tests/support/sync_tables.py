@@ -23,7 +23,7 @@ from cdlink.store.types import UtcDateTime
 from cdlink.sync.engine.errors import RecordRejected
 from cdlink.sync.engine.importer import Importer
 from cdlink.sync.engine.streams import StreamContext
-from cdlink.sync.engine.windows import Window
+from cdlink.sync.engine.windows import Expectation, Window, WindowPolicy
 
 metadata = MetaData()
 remote = Table(
@@ -91,6 +91,8 @@ class TableImporter(Importer[Row[Any], dict[str, Any]]):
     history = timedelta(hours=1)
     lookback = timedelta(minutes=2)
     window_size = timedelta(minutes=5)
+    #: Windows of five minutes whatever they hold: the crash and shutdown tests count them.
+    window_policy = WindowPolicy.fixed(timedelta(minutes=5))
     #: Seconds each fetch takes, so a test can kill a worker in the middle of a run.
     fetch_delay = float(os.environ.get("CDLINK_TEST_FETCH_DELAY", "0"))
 
@@ -126,11 +128,18 @@ class TableImporter(Importer[Row[Any], dict[str, Any]]):
             )
         return local_id
 
-    def import_window(self, context: StreamContext, cursor: Any, window: Window) -> None:
-        super().import_window(context, cursor, window)
+    def import_window(
+        self,
+        context: StreamContext,
+        cursor: Any,
+        window: Window,
+        expectation: Expectation | None = None,
+    ) -> int:
+        read = super().import_window(context, cursor, window, expectation)
         with context.transaction() as session:
             session.execute(
                 insert(run_log).values(
                     holder=context.lease.holder, started=self._started, ended=time.time()
                 )
             )
+        return read

@@ -16,7 +16,7 @@ from cdlink.jobs.embedded import EmbeddedRuntime
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import StreamSchedule, SyncRun
 from cdlink.sync.engine.streams import Stream, StreamContext, StreamRegistry
-from cdlink.sync.engine.windows import Window
+from cdlink.sync.engine.windows import Expectation, Window
 from tests.support.sync_tables import TableImporter, local_records, publish
 
 RECORDS = 12  # one per 5-minute window of the last hour
@@ -27,11 +27,18 @@ class StoppedAfterThreeWindows(TableImporter):
 
     windows = 0
 
-    def import_window(self, context: StreamContext, cursor: Any, window: Window) -> None:
-        super().import_window(context, cursor, window)
+    def import_window(
+        self,
+        context: StreamContext,
+        cursor: Any,
+        window: Window,
+        expectation: Expectation | None = None,
+    ) -> int:
+        read = super().import_window(context, cursor, window, expectation)
         StoppedAfterThreeWindows.windows += 1
         if StoppedAfterThreeWindows.windows == 3:
             context.stopping.set()
+        return read
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:

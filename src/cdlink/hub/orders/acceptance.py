@@ -101,6 +101,24 @@ def refusal(issues: list[dict[str, Any]]) -> Decision:
     return Decision(REFUSE, {"note": reason}, reason=reason, issues=issues)
 
 
+def undecided(session: Session, connection_id: int) -> list[Order]:
+    """The connection's orders waiting for acceptance that nobody has accepted or refused, when
+    its policy decides on its own (``always``, ``in_stock``); none under ``manual``.
+
+    The orders stream checks them again at each run (``decide``): the stock that arrived since
+    may cover them now, and an order that did not change on the marketplace is not re-imported.
+    """
+    if acceptance_policy(session, connection_id).acceptance not in {ALWAYS, IN_STOCK}:
+        return []
+    query = (
+        select(Order)
+        .where(Order.connection_id == connection_id, Order.status == AWAITING_ACCEPTANCE)
+        .where(~select(OrderAction.id).where(_decisive(Order.id)).exists())
+        .order_by(Order.imported_at, Order.id)
+    )
+    return list(session.scalars(query))
+
+
 def backlog(session: Session, connection_id: int, stock: Inventory) -> list[tuple[Order, Decision]]:
     """The waiting orders automatic refusal would refuse now if it applied to them.
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import StreamCursor
-from cdlink.sync.engine.windows import Window, merge, plan
+from cdlink.sync.engine.windows import Window, merge, plan, span
 
 
 class Cursor:
@@ -43,6 +43,12 @@ class Cursor:
         finished = self.finished(session)
         origin = finished[0].start if finished else now - self.history
         return plan(finished, origin=origin, now=now, lookback=self.lookback, size=self.size)
+
+    def span(self, session: Session, now: datetime) -> Window | None:
+        """Everything to read next, as one stretch (``plan``'s windows joined)."""
+        finished = self.finished(session)
+        origin = finished[0].start if finished else now - self.history
+        return span(finished, origin=origin, now=now, lookback=self.lookback)
 
     def complete(self, session: Session, window: Window, now: datetime) -> None:
         """Record ``window`` as read; call it in the transaction that commits its data."""

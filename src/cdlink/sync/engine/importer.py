@@ -1,16 +1,23 @@
 """Importers: streams that read marketplace records window by window and bind each one.
 
-For each window the cursor plans, an importer fetches the records modified in it (a remote call,
-outside any transaction), then imports every record — resolve → skip? → map → write → bind — in
+From where the cursor says to start up to now, an importer reads windows one after the other, their
+lengths set by its ``WindowPolicy`` (``cdlink.sync.engine.windows``): a window grows while the ones
+before it were sparse and shrinks when they were full, so a first import of a quiet shop reads its
+30 days in one window and a busy shop's in windows of a few thousand records, each a handful of
+whole pages. For each window, an importer fetches the records modified in it (a remote call,
+outside any transaction; a reader that counts first may answer ``WindowTooFull`` instead, and a
+shorter window is asked for), then imports every record — resolve → skip? → map → write → bind — in
 short transactions of at most ``batch_size`` records, and marks the window finished on the cursor
 in the transaction of its last batch. A crash before that commit loses nothing (the window is read
-again, and the records of the batches already committed are bound, so they become updates); a
-crash after it repeats nothing but the look-back, which the bindings turn into updates. Keeping
-each transaction short lets the other streams and the lease's renewal write meanwhile, and lets
-the work a batch queues (an order's acceptance) start while the window is still being imported.
+again, and the records of the batches already committed are bound, so they become updates); a crash
+after it repeats nothing but the look-back, which the bindings turn into updates. Keeping each
+transaction short lets the other streams and the lease's renewal write meanwhile, and lets the work
+a batch queues (an order's acceptance) start while the window is still being imported.
 
 A subclass sets ``name``, ``kind`` and the window settings, and fills in ``fetch``,
-``external_id``, ``map`` and ``write``; ``skip`` is optional.
+``external_id``, ``map`` and ``write``; ``skip`` is optional, ``version`` lets a record read
+again unchanged (the look-back) cost no write, and ``fetch_expecting`` lets a reader use what the
+policy expects of the window.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from cdlink.sync.engine.cursors import Cursor
 from cdlink.sync.engine.errors import RecordRejected
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.streams import Stream, StreamContext
-from cdlink.sync.engine.windows import Window
+from cdlink.sync.engine.windows import Expectation, Window, WindowPolicy, WindowTooFull
 
 RecordT = TypeVar("RecordT")
 MappedT = TypeVar("MappedT")
@@ -49,6 +56,9 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     lookback: ClassVar[timedelta] = timedelta(minutes=10)
     #: The longest window fetched at once.
     window_size: ClassVar[timedelta] = timedelta(days=1)
+    #: How windows grow and shrink; None: from ``window_size`` down to a second, 2,000 records
+    #: a window (``policy()``).
+    window_policy: ClassVar[WindowPolicy | None] = None
     #: The most records imported in one transaction.
     batch_size: ClassVar[int] = 500
 
@@ -64,17 +74,46 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             size=self.window_size,
         )
 
+    def policy(self) -> WindowPolicy:
+        """The stream's window policy (see ``window_policy``)."""
+        if self.window_policy is not None:
+            return self.window_policy
+        return WindowPolicy(initial=self.window_size, maximum=self.window_size)
+
     def run(self, context: StreamContext) -> None:
         cursor = self.cursor(context)
         with context.database.reading() as session:
-            windows = cursor.plan(session, context.clock.now())
-        for window in windows:
+            stretch = cursor.span(session, context.clock.now())
+        if stretch is None:
+            return
+        policy = self.policy()
+        start, size, density = stretch.start, policy.initial, None
+        while start < stretch.end:
             context.check_stop()  # between two committed windows: nothing is left half-done
-            self.import_window(context, cursor, window)
+            window = Window(start, min(start + size, stretch.end))
+            try:
+                read = self.import_window(context, cursor, window, policy.expect(window, density))
+            except WindowTooFull as full:
+                size = policy.cut(window, full.count)  # nothing of it was committed
+                density = full.count / max(window.length.total_seconds(), 1e-6)
+                continue
+            size = policy.next_size(window, read)
+            density = read / max(window.length.total_seconds(), 1e-6)
+            start = window.end
 
-    def import_window(self, context: StreamContext, cursor: Cursor, window: Window) -> None:
-        """Fetch one window, import it in batches; the last one also advances the cursor."""
-        records = list(self.fetch(context, window))
+    def import_window(
+        self,
+        context: StreamContext,
+        cursor: Cursor,
+        window: Window,
+        expectation: Expectation | None = None,
+    ) -> int:
+        """Fetch one window, import it in batches; the last one also advances the cursor.
+        Returns how many records the window held."""
+        if expectation is None:
+            records = list(self.fetch(context, window))
+        else:
+            records = list(self.fetch_expecting(context, window, expectation))
         size = self.batch_size
         batches = [records[start : start + size] for start in range(0, len(records), size)]
         for number, batch in enumerate(batches or [[]], start=1):
@@ -90,6 +129,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             context.count(**counts)
             context.made_progress()
         context.count(windows=1)
+        return len(records)
 
     def import_records(
         self, session: Session, context: StreamContext, records: list[RecordT]
@@ -127,7 +167,8 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         record: RecordT,
         bindings: dict[str, Binding],
     ) -> str:
-        """resolve → skip? → map → write → bind; returns what happened, for the counts.
+        """resolve → skip? → unchanged? → map → write → bind; returns what happened, for the
+        counts.
 
         ``bindings`` holds the window's bindings found so far; new ones are added to it, so a
         record listed twice in one window is updated the second time, not bound twice.
@@ -136,6 +177,9 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         binding = bindings.get(external_id)
         if self.skip(record, binding):
             return "skipped"
+        version = self.version(record)
+        if version is not None and binding is not None and binding.payload_hash == version:
+            return "unchanged"  # the look-back read again what is stored: no write, no event
         try:
             mapped = self.map(record)
         except RecordRejected as rejected:
@@ -144,9 +188,11 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             return "rejected"
         local_id = self.write(session, context, mapped, binding.local_id if binding else None)
         if binding is None:
-            bindings[external_id] = binder.bind(self.kind, external_id, local_id, flush=False)
+            bindings[external_id] = binder.bind(
+                self.kind, external_id, local_id, payload_hash=version, flush=False
+            )
             return "created"
-        binder.touch(binding)
+        binder.touch(binding, payload_hash=version)
         return "updated"
 
     def reject(
@@ -194,6 +240,13 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     def fetch(self, context: StreamContext, window: Window) -> Iterable[RecordT]:
         """The records modified in ``window`` (every page). Called outside any transaction."""
 
+    def fetch_expecting(
+        self, context: StreamContext, window: Window, expectation: Expectation
+    ) -> Iterable[RecordT]:
+        """``fetch``, knowing what the window should hold; a reader that counts the window
+        first raises ``WindowTooFull`` when it holds more than ``expectation.limit``."""
+        return self.fetch(context, window)
+
     @abstractmethod
     def external_id(self, record: RecordT) -> str:
         """The marketplace's id of the record."""
@@ -207,6 +260,12 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         self, session: Session, context: StreamContext, mapped: MappedT, local_id: str | None
     ) -> str:
         """Create (``local_id`` is None) or update the local record; return its local id."""
+
+    def version(self, record: RecordT) -> str | None:
+        """A hash of what the record says (its modification time included), kept on its
+        binding: a record read again with the version its binding holds is ``unchanged`` and
+        not written again. None (the default): every read is written."""
+        return None
 
     def skip(self, record: RecordT, binding: Binding | None) -> bool:
         """Whether the record needs no import (e.g. unchanged since the bound version)."""

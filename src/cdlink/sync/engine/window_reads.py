@@ -19,6 +19,16 @@ read whole, or not committed:
 4. A window of a second or less that keeps changing is read up to ``ATTEMPTS`` times, then
    ``WindowDrifting`` asks for the run to be tried again soon; the window is not committed.
 
+When the importer expects the window to hold a page or more (its ``WindowPolicy`` knows the
+density of the windows before), or knows nothing of a window longer than ``PROBE_AT_MOST`` (a
+first import, a catch-up), the read starts with the count instead of the first page: an empty
+window then costs one call, a window of ``n`` orders ``ceil(n / page) + 2`` calls (count, pages,
+count: the first count is the pass's, and a pass stops paging once it has read as many orders as
+were counted), and a window counted above the expectation's ``limit`` is not read
+at all (``WindowTooFull``: the importer asks for a shorter one). When that count is under a page
+and the first page is short, the page is the whole window; when the page is full after all, the
+pass goes on from it, the count before it being the pass's first.
+
 Every order read on the way is kept, at the version read last (reads only go forward in time).
 The history import does not need this: it reads windows of ``createdAt``, which orders never
 leave.
@@ -34,7 +44,7 @@ from typing import Generic, TypeVar
 
 from cdlink.octopia import Page, RejectedItem, iterate_page_numbers
 from cdlink.sync.engine.errors import WindowDrifting
-from cdlink.sync.engine.windows import Window
+from cdlink.sync.engine.windows import Expectation, Window, WindowTooFull
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -43,6 +53,9 @@ log = logging.getLogger(__name__)
 RESOLUTION = timedelta(seconds=1)
 #: How many times a window that cannot be split is read before the run is tried again later.
 ATTEMPTS = 3
+#: A window this long or shorter, of which nothing is expected, is read first page first (a
+#: live run's few minutes: one call when quiet); a longer one is counted first.
+PROBE_AT_MOST = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -80,20 +93,55 @@ class WindowReader(Generic[T]):
         self.identify = identify
         self.page_size = page_size
 
-    def read(self, window: Window) -> list[T | RejectedItem]:
-        """Every record of ``window``: the newest read of each, once."""
+    def read(
+        self, window: Window, expectation: Expectation | None = None
+    ) -> list[T | RejectedItem]:
+        """Every record of ``window``: the newest read of each, once. Raises ``WindowTooFull``
+        when ``window`` is counted above ``expectation.limit``."""
         found: dict[str, T | RejectedItem] = {}
-        self._read(window, found)
+        if expectation is not None and self.counts_first(window, expectation):
+            self._read_counted(window, expectation, found)
+        else:
+            self._read(window, found)
         return list(found.values())
+
+    def counts_first(self, window: Window, expectation: Expectation) -> bool:
+        """Whether ``window`` is read count first (see the module docstring)."""
+        if expectation.records is None:
+            return window.length > PROBE_AT_MOST
+        return expectation.records >= self.page_size
+
+    def _read_counted(
+        self, window: Window, expectation: Expectation, found: dict[str, T | RejectedItem]
+    ) -> None:
+        before = self.count(window)
+        if expectation.limit is not None and before > expectation.limit:
+            raise WindowTooFull(window, before)
+        if before == 0:
+            return  # as whole as an empty page: nothing was in the window when it was counted
+        first: Page[T] | None = None
+        if before < self.page_size:
+            first = self.page(window, 1)
+            keep(first, self.identify, found)
+            if first.received < self.page_size:
+                return
+        self._passes(window, found, self._pass(window, found, before=before, first=first))
 
     def _read(self, window: Window, found: dict[str, T | RejectedItem]) -> None:
         first = self.page(window, 1)
         keep(first, self.identify, found)
         if first.received < self.page_size:
             return
+        self._passes(window, found)
+
+    def _passes(
+        self, window: Window, found: dict[str, T | RejectedItem], made: Pass | None = None
+    ) -> None:
+        """Passes over ``window`` until one is whole (or steady twice in the same way),
+        splitting it when it keeps changing; ``made`` is a first pass already made."""
         previous: Pass | None = None
         for attempt in range(1, ATTEMPTS + 1):
-            current = self._pass(window, found)
+            current = made if attempt == 1 and made is not None else self._pass(window, found)
             if current.whole:
                 return
             if current.steady and previous is not None and previous.ids == current.ids:
@@ -120,18 +168,35 @@ class WindowReader(Generic[T]):
                 )
             previous = current
 
-    def _pass(self, window: Window, found: dict[str, T | RejectedItem]) -> Pass:
-        """Count, read every page, count again."""
-        before = self.count(window)
+    def _pass(
+        self,
+        window: Window,
+        found: dict[str, T | RejectedItem],
+        *,
+        before: int | None = None,
+        first: Page[T] | None = None,
+    ) -> Pass:
+        """Count, read every page, count again. ``before`` is a count already made, ``first``
+        the first page read since it."""
+        if before is None:
+            before = self.count(window)
         read: set[str] = set()
-        for page in self._pages(window):
+        for page in self._pages(window, first):
             read.update(keep(page, self.identify, found))
+            if len(read) >= before:
+                # Every order counted was read: a further page could only hold orders that
+                # joined the window meanwhile, which the count after shows (the pass is then
+                # not whole), so the empty page after an exact multiple is not asked for.
+                break
         return Pass(before, self.count(window), frozenset(read))
 
-    def _pages(self, window: Window) -> Iterator[Page[T]]:
-        return iterate_page_numbers(
-            lambda index: self.page(window, index), page_size=self.page_size
-        )
+    def _pages(self, window: Window, first: Page[T] | None = None) -> Iterator[Page[T]]:
+        def page(index: int) -> Page[T]:
+            if index == 1 and first is not None:
+                return first
+            return self.page(window, index)
+
+        return iterate_page_numbers(page, page_size=self.page_size)
 
 
 def keep(

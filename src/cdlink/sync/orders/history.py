@@ -3,12 +3,13 @@
 A seller asks for the orders bought in a date range (``cdlink.hub.orders.initial_imports``). This
 stream takes the connection's running (else oldest queued) import, asks the marketplace how many
 orders the range holds (``GET /orders/count``), then reads it in windows of creation time
-(``createdAtMin``/``createdAtMax``). Each window's orders are imported exactly as the ``orders``
-stream imports them (bindings, older versions ignored, the connection's filter, quarantine) and,
-in the SAME transaction, the import's progress moves on (``done``, ``reached``). A crash or a kill
-loses at most the window being read; the next run (every minute, or at once when asked) starts at
-``reached``, and the bindings make a re-read window an update, never a duplicate.
-"""
+(``createdAtMin``/``createdAtMax``) sized from that count to about 2,000 orders each, growing over
+quiet stretches and shrinking over busy ones (``window_policy``). Each window's orders are imported
+exactly as the ``orders`` stream imports them (bindings, older versions ignored, the connection's
+filter, quarantine) and, in the SAME transaction, the import's progress moves on (``done``,
+``reached``). A crash or a kill loses at most the window being read; the next run (every minute, or
+at once when asked) starts at ``reached``, and the bindings make a re-read window an update, never
+a duplicate."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from cdlink.sync.engine.errors import RetryLater
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.schedules import request_run, retry_dead
 from cdlink.sync.engine.streams import BULK, StreamContext
-from cdlink.sync.engine.windows import Window
+from cdlink.sync.engine.windows import Window, WindowPolicy
 from cdlink.sync.orders.stream import OrderRecord, OrdersImporter
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ class OrdersHistoryImporter(OrdersImporter):
     batch_size = 100
     lane = BULK  # hours of orders: never in the way of the live orders stream
     window_size = timedelta(hours=6)
+    #: The first window is the range's share of 2,000 orders by its count; then each window
+    #: grows or shrinks with what the one before held (windows of ``createdAt`` never change
+    #: under the pages, so they need no count of their own).
+    window_policy = WindowPolicy(initial=timedelta(hours=6), maximum=timedelta(days=31))
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,17 +81,32 @@ class OrdersHistoryImporter(OrdersImporter):
             raise
 
     def work(self, context: StreamContext, import_id: int) -> None:
-        start, end = self.begin(context, import_id)
+        start, end, total, first = self.begin(context, import_id)
+        policy = self.policy()
+        size = self.first_size(policy, end - first, total)
         while start < end:
             context.check_stop()  # each window commits with the import's progress
-            window = Window(start, min(start + self.window_size, end))
-            if not self.import_history_window(context, import_id, window):
+            window = Window(start, min(start + size, end))
+            read = self.import_history_window(context, import_id, window)
+            if read is None:
                 return  # cancelled meanwhile: what was committed stays
+            size = policy.next_size(window, read)
             start = window.end
         self.finish(context, import_id)
 
-    def begin(self, context: StreamContext, import_id: int) -> tuple[datetime, datetime]:
-        """Count the range on the first run, mark the import running; returns what is left."""
+    @staticmethod
+    def first_size(policy: WindowPolicy, length: timedelta, total: int) -> timedelta:
+        """The first window: the range's share of ``policy.target`` of its ``total`` orders
+        (orders are rarely spread evenly; the next windows follow what they find)."""
+        if total <= 0:
+            return policy.maximum
+        return policy.clamp(length * (policy.target / total))
+
+    def begin(
+        self, context: StreamContext, import_id: int
+    ) -> tuple[datetime, datetime, int, datetime]:
+        """Count the range on the first run, mark the import running; returns what is left
+        (from, to), the range's count and its first instant."""
         with context.database.reading() as session:
             record = session.get_one(InitialImport, import_id)
             total, first, last = record.total, record.created_from, record.created_to
@@ -102,10 +122,14 @@ class OrdersHistoryImporter(OrdersImporter):
                 record.state, record.started_at = initial_imports.RUNNING, now
             record.updated_at = now
             self.customers = record.customers
-            return record.reached or record.created_from, record.created_to
+            left = record.reached or record.created_from
+            return left, record.created_to, record.total or 0, record.created_from
 
-    def import_history_window(self, context: StreamContext, import_id: int, window: Window) -> bool:
-        """Import one window in batches; the last one moves the import on. False if cancelled.
+    def import_history_window(
+        self, context: StreamContext, import_id: int, window: Window
+    ) -> int | None:
+        """Import one window in batches; the last one moves the import on. Returns the orders
+        the window held, None if the import was cancelled.
 
         Stopped between two batches (the shutdown), the import has not reached the window's end:
         the window is read again, and the orders of the committed batches are already bound.
@@ -122,13 +146,13 @@ class OrdersHistoryImporter(OrdersImporter):
                 done = len(records) if last else None
                 found = self._import_batch(context, import_id, batch, window, done)
                 if found is None:
-                    return False
+                    return None
                 counts.update(found)
         except IntegrityError as error:
             # The live orders stream saved one of these orders meanwhile: read the window again.
             raise raced(error, f"an order of {window.start}..{window.end}") from error
         context.count(windows=1, **counts)
-        return True
+        return len(records)
 
     def _import_batch(
         self,
@@ -160,6 +184,11 @@ class OrdersHistoryImporter(OrdersImporter):
             records.extend(item for item in page.items if _created_in(item, window))
             records.extend(page.rejected)
         return records
+
+    def version(self, record: OrderRecord) -> str | None:
+        """An import without customers stores another version than the live stream's."""
+        version = super().version(record)
+        return version if version is None or self.customers else f"{version[:56]}-nobody"
 
     def map(self, record: OrderRecord) -> OrderDraft:
         draft = super().map(record)

@@ -1,8 +1,10 @@
 """The orders stream: every order of a connection imported exactly once, within seconds.
 
 ``OrdersImporter`` polls ``GET /orders`` by ``updatedAtMin`` near-continuously (every
-``CDLINK_SYNC_CONTINUOUS_SECONDS``), re-reading a look-back for late changes. Each window is read
-whole even while its orders change under the pages (``cdlink.sync.engine.window_reads``). Each
+``CDLINK_SYNC_CONTINUOUS_SECONDS``), re-reading a look-back for late changes. Its windows adapt
+(``window_policy``): a first import of a quiet shop is one window, a busy shop's are cut to about
+2,000 orders by ``GET /orders/count``. Each window is read whole even while its orders change
+under the pages (``cdlink.sync.engine.window_reads``). Each
 window's orders are saved (``cdlink.hub.orders.records.save_order``: older versions ignored, late
 data merged) and bound, and the window joins the cursor, in one transaction
 (``cdlink.sync.engine.importer``). An order the client cannot read (``page.rejected``) or the mapper
@@ -10,13 +12,16 @@ cannot keep is quarantined with its raw payload and the reason while the rest of
 
 In the same transaction, stock follows each order (``cdlink.sync.orders.stock``: reservations of
 open lines, units taken at shipment) and the acceptance policy decides an order waiting for
-acceptance that nobody has accepted or refused yet: ``always`` accepts it; ``in_stock`` accepts
-it when the connection's available-to-sell covers every line (``cdlink.hub.orders.stock.coverage``,
+acceptance that nobody has accepted or refused yet: ``always`` accepts it; ``in_stock`` accepts it
+when the connection's available-to-sell covers every line (``cdlink.hub.orders.stock.coverage``,
 counting as if the order held nothing yet), otherwise refuses it when ``auto_refuse`` is on, or
-leaves it to the seller with the reasons on the order (``stock_issues``), checked again at each
-import while it waits. Automatic refusal refuses only shortages of managed SKUs, and only orders
-imported since it was switched on (``cdlink.hub.orders.acceptance``); every automatic decision is
-on the order's timeline with its reason.
+leaves it to the seller with the reasons on the order (``stock_issues``), checked again at each run
+while it waits (``decide_waiting``). Automatic refusal refuses only shortages of managed SKUs, and
+only orders imported since it was switched on (``cdlink.hub.orders.acceptance``); every automatic
+decision is on the order's timeline with its reason.
+
+An order read again by the look-back exactly as it is stored (same content hash, kept on its
+binding, ``version``) is counted ``unchanged``: no write, no event, no stock work.
 
 The connection's import filter (``cdlink.hub.orders.import_filters``) is applied here, not in the
 marketplace query: a new order it does not admit is counted ``filtered`` and not imported, while
@@ -25,6 +30,7 @@ an order already imported keeps following the marketplace whatever its status be
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
@@ -32,7 +38,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cdlink.hub.orders.acceptance import AUTOMATIC_ACCEPTANCE, decide, record_decision
+from cdlink.hub.orders.acceptance import (
+    AUTOMATIC_ACCEPTANCE,
+    decide,
+    record_decision,
+    undecided,
+)
 from cdlink.hub.orders.import_filters import ImportFilter, import_filter
 from cdlink.hub.orders.records import OrderDraft
 from cdlink.hub.orders.stock import follow
@@ -46,7 +57,7 @@ from cdlink.sync.engine.errors import RecordRejected
 from cdlink.sync.engine.importer import Importer
 from cdlink.sync.engine.streams import LIVE, StreamContext
 from cdlink.sync.engine.window_reads import WindowReader
-from cdlink.sync.engine.windows import Window
+from cdlink.sync.engine.windows import Expectation, Window, WindowPolicy
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.mapping import order_draft
 from cdlink.sync.orders.stock import inventory
@@ -65,6 +76,9 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     history = timedelta(days=30)
     lookback = timedelta(minutes=10)
     window_size = timedelta(hours=6)
+    #: A first import of a quiet shop reads its 30 days as one window (a count, its pages, a
+    #: count); a busy shop's windows shrink to about 2,000 orders (20 pages) each.
+    window_policy = WindowPolicy(initial=timedelta(days=30), maximum=timedelta(days=30))
 
     def __init__(self) -> None:
         self.import_filter = ImportFilter()
@@ -72,6 +86,36 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     def run(self, context: StreamContext) -> None:
         self.load_filter(context)
         super().run(context)
+        self.decide_waiting(context)
+
+    def decide_waiting(self, context: StreamContext) -> None:
+        """Apply the acceptance policy again to the orders still waiting for a decision.
+
+        An order read again unchanged is not written (``version``), so the policy no longer
+        rides on re-imports: the orders waiting (few: the policy decides them as they come)
+        are read here, and one the stock now covers is accepted."""
+        with context.transaction() as session:
+            waiting = undecided(session, context.connection_id)
+            if not waiting:
+                return
+            now = context.clock.now()
+            stock = inventory(session, context.clock)
+            for order in waiting:
+                decision = decide(session, order, stock)
+                if decision is None:
+                    continue
+                request_action(
+                    session,
+                    order,
+                    decision.kind,
+                    decision.payload,
+                    requested_by=AUTOMATIC_ACCEPTANCE,
+                    now=now,
+                )
+                record_decision(
+                    session, order, decision, now, stream=self.name, run_id=context.run_id
+                )
+                context.count(decided=1)
 
     def load_filter(self, context: StreamContext) -> None:
         with context.database.reading() as session:
@@ -116,6 +160,16 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         return not self.import_filter.admits(str(record.status), purchased_at)
 
     def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
+        return self.read_whole(context, window, None)
+
+    def fetch_expecting(
+        self, context: StreamContext, window: Window, expectation: Expectation
+    ) -> Iterable[OrderRecord]:
+        return self.read_whole(context, window, expectation)
+
+    def read_whole(
+        self, context: StreamContext, window: Window, expectation: Expectation | None
+    ) -> list[OrderRecord]:
         orders = context.client().orders
 
         def query(part: Window) -> OrderQuery:
@@ -127,7 +181,13 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             identify=self.external_id,
             page_size=MAXIMUM_PAGE_SIZE,
         )
-        return reader.read(window)
+        return reader.read(window, expectation)
+
+    def version(self, record: OrderRecord) -> str | None:
+        """The hash of the order as the marketplace sent it (its ``updatedAt`` included)."""
+        if isinstance(record, RejectedItem):
+            return None
+        return hashlib.sha256(record.model_dump_json().encode()).hexdigest()
 
     def external_id(self, record: OrderRecord) -> str:
         if isinstance(record, MarketplaceOrder):
