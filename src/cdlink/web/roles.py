@@ -187,6 +187,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/prices/{sku}"): MEMBER,
     ("POST", "/prices/{sku}/confirm"): ADMIN,
     ("POST", "/prices/{sku}/discard"): MEMBER,
+    ("POST", "/prices/{sku}/guards"): ADMIN,
     ("POST", "/prices/settings/{connection_id}"): ADMIN,
     ("POST", "/promotions"): MEMBER,
     ("POST", "/promotions/{promotion_id}/stop"): MEMBER,

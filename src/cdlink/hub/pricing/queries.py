@@ -10,6 +10,7 @@ queries per page.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -202,3 +203,47 @@ def items_of(session: Session, promotion_ids: list[int]) -> dict[int, list[Promo
     for item in session.scalars(query.order_by(PromotionItem.sku)):
         found[item.promotion_id].append(item)
     return found
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PriceCell:
+    """A SKU's price on one connection as the Products and Stock lists show it."""
+
+    connection_id: int
+    sku: str
+    price: Decimal | None
+    override: Decimal | None
+    strike_price: Decimal | None
+    marketplace_price: Decimal | None
+    displayed_price: Decimal | None
+    held_price: Decimal | None
+    held_reason: str | None
+    held_limit: Decimal | None
+    drifted: bool
+
+
+def price_cells(
+    session: Session, connection_ids: Sequence[int], skus: Sequence[str]
+) -> dict[tuple[int, str], PriceCell]:
+    """By (connection, SKU): the wanted price, Cdiscount's, a held one. One query."""
+    if not connection_ids or not skus:
+        return {}
+    query = select(SkuPrice).where(
+        SkuPrice.connection_id.in_(list(connection_ids)), SkuPrice.sku.in_(list(skus))
+    )
+    return {
+        (row.connection_id, row.sku): PriceCell(
+            connection_id=row.connection_id,
+            sku=row.sku,
+            price=row.price,
+            override=row.override,
+            strike_price=row.strike_price,
+            marketplace_price=row.marketplace_price,
+            displayed_price=row.displayed_price,
+            held_price=row.held_price,
+            held_reason=row.held_reason,
+            held_limit=row.held_limit,
+            drifted=drifted(row),
+        )
+        for row in session.scalars(query)
+    }

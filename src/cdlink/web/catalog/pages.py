@@ -25,6 +25,7 @@ from cdlink.hub.catalog.hints import HINTS, field_label
 from cdlink.hub.catalog.products import ProductData, ProductError
 from cdlink.hub.catalog.queries import count_products, list_products
 from cdlink.hub.connections.accounts import list_connections
+from cdlink.hub.pricing.queries import price_cells
 from cdlink.sync.catalog.actions import (
     request_publish,
     request_publishing,
@@ -34,6 +35,7 @@ from cdlink.sync.catalog.actions import (
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.params import Page, parse_id
 from cdlink.web.placeholders import coming_page
+from cdlink.web.pricing import labels as price_labels
 from cdlink.web.runtime import wake
 from cdlink.web.templating import render
 
@@ -114,6 +116,8 @@ def products_page(  # noqa: PLR0917
         connections = {item.id: item.name for item in list_connections(session)}
         statuses = publishing.statuses_by_sku(session, connection_id) if connection_id else {}
         sums = publishing.reconciliation(session, connection_id) if connection_id else None
+        skus_shown = [row.sku for row in found.rows]
+        prices = price_cells(session, [connection_id] if connection_id else [], skus_shown)
     filters = {
         key: value
         for key, value in (
@@ -138,6 +142,9 @@ def products_page(  # noqa: PLR0917
         "rules": sorted(HINTS),
         "hints": HINTS,
         "sums": sums,
+        "prices": prices,
+        "hold_reasons": price_labels.HOLD_REASONS,
+        "back": f"/products?{urlencode(filters | ({'page': str(page)} if page > 1 else {}))}",
         **_selector(connection_id, names),
     }
     return render(request, "catalog/list.html", values)

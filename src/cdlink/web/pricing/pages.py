@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from cdlink.core.errors import CdlinkError
 from cdlink.hub.connections.accounts import list_connections
-from cdlink.hub.pricing.prices import PriceBook
+from cdlink.hub.pricing.prices import DEFAULT_VAT, PriceBook
 from cdlink.hub.pricing.promotions import Promotions
 from cdlink.hub.pricing.queries import held_count, items_of, list_prices, list_promotions
 from cdlink.hub.pricing.rules import InvalidPriceError
@@ -105,28 +105,36 @@ def _prices(
         return render(request, "pricing/prices.html", values, status=status)
 
 
-def _back_to_prices(connection_id: int) -> Response:
-    return RedirectResponse(f"/prices?connection={connection_id}", status_code=303)
+def _back_to_prices(connection_id: int, back: str = "") -> Response:
+    """Back to the page the form was on (Products, Stock: a local path only), else Prices."""
+    local = back.startswith("/") and not back.startswith("//") and "\\" not in back
+    target = back if local else f"/prices?connection={connection_id}"
+    return RedirectResponse(target, status_code=303)
 
 
-def _price_write(request: Request, connection_id: int, change: Any) -> Response:
+def _price_write(
+    request: Request, connection_id: int, change: Any, *, sku: str = "", back: str = ""
+) -> Response:
     state = request.app.state
     try:
         with state.database.session() as session:
             change(PriceBook(session, state.clock, publish_price_to_outbox))
     except CdlinkError as error:
-        return _prices(request, str(connection_id), error=_explained(request, error), status=422)
+        return _prices(
+            request, str(connection_id), q=sku, error=_explained(request, error), status=422
+        )
     wake(request)
-    return _back_to_prices(connection_id)
+    return _back_to_prices(connection_id, back)
 
 
 @router.post("/prices/{sku}")
-def edit_price(
+def edit_price(  # noqa: PLR0917  (one argument per field of the form)
     request: Request,
     sku: str,
     connection_id: Annotated[FormId, Form()],
     price: Annotated[str, Form(max_length=20)] = "",
     strike_price: Annotated[str, Form(max_length=20)] = "",
+    back: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     def change(book: PriceBook) -> None:
         book.set_price(
@@ -136,17 +144,57 @@ def edit_price(
             strike_price=_amount(strike_price, "the strike price"),
         )
 
-    return _price_write(request, connection_id, change)
+    return _price_write(request, connection_id, change, sku=sku, back=back)
+
+
+@router.post("/prices/{sku}/guards")
+def edit_guards(  # noqa: PLR0917  (one argument per field of the form)
+    request: Request,
+    sku: str,
+    connection_id: Annotated[FormId, Form()],
+    floor: Annotated[str, Form(max_length=20)] = "",
+    ceiling: Annotated[str, Form(max_length=20)] = "",
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """A SKU's floor and ceiling (empty: none); its VAT and eco-tax stay as they are."""
+
+    def change(book: PriceBook) -> None:
+        pricing = book.pricing(book.product(sku))
+        book.set_guards(
+            sku,
+            floor=_amount(floor, "the floor"),
+            ceiling=_amount(ceiling, "the ceiling"),
+            vat_percent=pricing.vat_percent if pricing is not None else DEFAULT_VAT,
+            ecotax=pricing.ecotax if pricing is not None else None,
+        )
+
+    return _price_write(request, connection_id, change, sku=sku, back=back)
 
 
 @router.post("/prices/{sku}/confirm")
-def confirm_price(request: Request, sku: str, connection_id: Annotated[FormId, Form()]) -> Response:
-    return _price_write(request, connection_id, lambda book: book.confirm_held(connection_id, sku))
+def confirm_price(
+    request: Request,
+    sku: str,
+    connection_id: Annotated[FormId, Form()],
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    def change(book: PriceBook) -> None:
+        book.confirm_held(connection_id, sku)
+
+    return _price_write(request, connection_id, change, sku=sku, back=back)
 
 
 @router.post("/prices/{sku}/discard")
-def discard_price(request: Request, sku: str, connection_id: Annotated[FormId, Form()]) -> Response:
-    return _price_write(request, connection_id, lambda book: book.discard_held(connection_id, sku))
+def discard_price(
+    request: Request,
+    sku: str,
+    connection_id: Annotated[FormId, Form()],
+    back: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    def change(book: PriceBook) -> None:
+        book.discard_held(connection_id, sku)
+
+    return _price_write(request, connection_id, change, sku=sku, back=back)
 
 
 @router.post("/prices/settings/{connection_id}")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
 from cdlink.hub.catalog.queries import count_products
+from cdlink.hub.pricing.queries import price_cells
 from cdlink.hub.stock import csv_files as stock_csv
 from cdlink.hub.stock.inventory import InvalidStockError
 from cdlink.hub.stock.queries import (
@@ -31,6 +32,7 @@ from cdlink.store.models import Product
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.params import Id, Page, parse_id, parse_whole
 from cdlink.web.placeholders import coming_page
+from cdlink.web.pricing import labels as price_labels
 from cdlink.web.stock.writes import stock_writes
 from cdlink.web.templating import render
 
@@ -60,13 +62,17 @@ def stock_page(  # noqa: PLR0917  (one argument per filter of the form)
             return coming_page(request, "stock")
         found = list_stock(session, stock_filter, state.clock.now(), page=page, page_size=PAGE_SIZE)
         every_connection = stock_connections(session)
+        prices = _prices(session, found.connections, [row.sku for row in found.rows])
     chosen = {"q": q, "warehouse": warehouse, "connection": connection, "failed": failed}
+    query = urlencode({key: value for key, value in chosen.items() if value})
     values = {
         "found": found,
         "chosen": chosen,
-        "query": urlencode({key: value for key, value in chosen.items() if value}),
+        "query": query,
         "all_connections": every_connection,
         **_row_context(request, found.warehouses, found.connections),
+        "prices": prices,
+        "back": f"/stock?{query}&page={page}" if page > 1 else f"/stock?{query}",
     }
     return render(request, "stock/page.html", values)
 
@@ -78,17 +84,26 @@ def _row_context(request: Request, warehouses: Any, connections: Any) -> dict[st
         "connections": connections,
         "now": state.clock.now(),
         "zone": state.settings.zone,
+        "hold_reasons": price_labels.HOLD_REASONS,
     }
+
+
+def _prices(session: Session, connections: Any, skus: list[str]) -> dict[Any, Any]:
+    """The price cells of the rows shown, per (connection, SKU)."""
+    return price_cells(session, [connection.id for connection in connections], skus)
 
 
 def _row(request: Request, session: Session, product_id: int, error: str = "") -> Response:
     """One SKU's row, as htmx swaps it in after an edit (status 422 with the error shown)."""
     product = session.get_one(Product, product_id)
     row: StockRow = get_stock(session, product.sku, request.app.state.clock.now())
+    connections = stock_connections(session)
     values = {
         "row": row,
         "row_error": error,
-        **_row_context(request, all_warehouses(session), stock_connections(session)),
+        **_row_context(request, all_warehouses(session), connections),
+        "prices": _prices(session, connections, [row.sku]),
+        "back": _back(request),
     }
     return render(request, "stock/_row.html", values, status=422 if error else 200)
 
