@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Calls per second per seller before any 429 (the budget then halves and recovers slowly).
     # Cdiscount publishes no number; raise it only if your account is known to allow more.
     octopia_max_calls_per_second: float = Field(default=10.0, gt=0, le=1000)
+    # Demos and end-to-end tests only: follow the sandbox's clock (its /_sandbox/clock URL), so
+    # moving the sandbox's time moves cdlink's (scheduled promotions); `cdlink serve` only.
+    clock_url: str | None = None
     # --- sync engine ---
     # Start the scheduler and worker threads inside `cdlink serve` (runtime "embedded" only).
     sync_embedded_enabled: bool = True

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cdlink import __version__
-from cdlink.core.clock import Clock, SystemClock
+from cdlink.core.clock import Clock, FollowingClock, SystemClock, clock_at
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.core.signing_key import load_signing_key
@@ -108,7 +108,7 @@ def create_app(
     """
     owned = database is None
     database = database or Database(settings.effective_database_url)
-    clock = clock or SystemClock()
+    clock = clock or _clock(settings)
     runtime = _embedded_runtime(settings, database, clock, transports)
 
     @asynccontextmanager
@@ -155,6 +155,13 @@ def create_app(
         app.include_router(router)
     roles.install(app)
     return app
+
+
+def _clock(settings: Settings) -> Clock:
+    """The system clock, or one following the sandbox's (``CDLINK_CLOCK_URL``: demos, tests)."""
+    if settings.clock_url:
+        return FollowingClock(clock_at(settings.clock_url))
+    return SystemClock()
 
 
 def _embedded_runtime(
