@@ -60,13 +60,13 @@ class Market:
 
 
 def watch(page: Page, market: Market, text: str, seconds: float = 45) -> None:
-    """Reload until ``text`` shows, the sandbox's clock moving 10 s a turn (packages integrate,
+    """Reload until ``text`` shows, the sandbox's clock moving 20 s a turn (packages integrate,
     streams come due) instead of the test waiting for them."""
     deadline = time.monotonic() + seconds
     while text not in page.content():
         if time.monotonic() > deadline:
             raise AssertionError(f"{text!r} did not appear on {page.url}")
-        market.advance(10)
+        market.advance(20)
         page.wait_for_timeout(500)
         page.reload()
 
