@@ -17,10 +17,11 @@ from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
 from cdlink.store.models import Product, ProductPricing, SkuPrice
+from cdlink.store.users import create_user
 from cdlink.sync.pricing.publish import publish_price_to_outbox
 from cdlink.sync.stock.pusher import publish_to_outbox
 from tests.support.sandbox_shop import sandbox_connection
-from tests.support.web import csrf_token
+from tests.support.web import csrf_token, log_in
 
 
 @pytest.fixture
@@ -213,3 +214,21 @@ def test_given_a_connection_when_the_apps_page_is_shown_then_it_links_to_its_pri
     assert 'href="/prices?connection=1#guards"' in page.text
     assert "Prices and guards" in page.text
     assert 'id="guards"' in browser.get("/prices?connection=1").text
+
+
+def test_given_a_member_when_the_lists_are_shown_then_no_send_anyway_and_guards_are_refused(
+    client: TestClient, priced: Database, clock: ManualClock
+) -> None:
+    with priced.session() as session:
+        create_user(session, clock, "member@boutique.fr", "a long member password", is_admin=False)
+    assert log_in(client, "member@boutique.fr", "a long member password").status_code == 303
+    client.cookies.set("cdlink_language", "en")
+    products = client.get("/products").text
+    assert 'data-testid="held-SKU-B-1"' in products
+    assert "Send it anyway" not in products
+    assert 'placeholder="Floor" disabled' in client.get("/prices?connection=1").text
+    refused = client.post(
+        "/prices/SKU-A/guards",
+        data={"connection_id": "1", "floor": "1", "csrf_token": csrf_token(client, "/prices")},
+    )
+    assert refused.status_code == 403
