@@ -57,7 +57,7 @@ DETAIL_PAGES = (
     ("/orders/settings", r"^/orders/settings/\d+$"),
     ("/inbox", r"^/inbox/\d+$"),
     ("/customers", r"^/customers/\d+$"),
-    ("/products", r"^/products/[^/?]+$"),
+    ("/products", r"^/products/(?!new\b)[^/?]+(\?connection=\d+)?$"),
     ("/orders/imports", r"^/orders/imports/\d+$"),
 )
 
