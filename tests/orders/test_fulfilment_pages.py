@@ -7,6 +7,8 @@ from fastapi.testclient import TestClient
 from cdlink.hub.orders.carrier_mappings import resolve
 from cdlink.hub.orders.shipments import several_parcels
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.sandbox import Sandbox
+from tests.support.orders import ask, run_until_success, stored
 from tests.support.web import csrf_token
 
 PATH = "/orders/settings/1"
@@ -56,3 +58,24 @@ def test_given_an_unknown_label_when_saved_from_the_page_then_422_and_nothing_ch
     assert "Pigeon Express" in answer.text
     with shop.database.reading() as session:
         assert not several_parcels(session, 1)
+
+
+def test_given_a_shipped_order_when_its_page_is_read_then_the_header_names_carrier_and_tracking(
+    browser: TestClient, shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    assert shop.runner().run(1, "carriers").outcome == "succeeded"
+    [shipped_here] = sandbox.create_orders(1, status="InPreparation")
+    [shipped_elsewhere] = sandbox.create_orders(1, status="Shipped")
+    run_until_success(shop)
+    ask(shop, shipped_here, "ship", carrier="Colissimo", tracking_number="6A123")
+    assert shop.runner().run(1, "order_actions").outcome == "succeeded"
+
+    page = browser.get(f"/orders/{stored(shop, shipped_here).id}")
+    other = browser.get(f"/orders/{stored(shop, shipped_elsewhere).id}")
+
+    assert stored(shop, shipped_here).status == "Shipped"
+    header = page.text.split('data-testid="header-carrier"', 1)[1].split("</dl>", 1)[0]
+    assert ">Colissimo</dd>" in header
+    assert "6A123</a>" in header  # the carrier's tracking link
+    assert 'data-testid="shipment-state"' in page.text
+    assert "Shipped outside cdlink" in other.text  # no shipment of ours: said, not left blank

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,9 +39,10 @@ def environment(language: str) -> Environment:
         amount, currency, locale=language
     )
     env.filters["number"] = lambda value: format_decimal(value, locale=language)
-    env.filters["moment"] = lambda value, zone, seconds=False: _moment(
+    env.filters["moment"] = lambda value, zone, seconds=False: moment_text(
         value, zone, language, seconds
     )
+    env.filters["day"] = lambda value, zone=None, short=False: _day(value, zone, language, short)
     return env
 
 
@@ -49,12 +50,26 @@ def environment(language: str) -> Environment:
 MOMENT_PATTERNS = {"fr": "d MMM y HH:mm", "en": "d MMM y, HH:mm"}
 
 
-def _moment(value: datetime | None, zone: tzinfo, language: str, seconds: bool) -> str:
+def moment_text(value: datetime | None, zone: tzinfo, language: str, seconds: bool) -> str:
     """``value`` in the shop's time zone, written the language's way ("—" when unknown)."""
     if value is None:
         return "—"
     pattern = MOMENT_PATTERNS.get(language, MOMENT_PATTERNS["en"]) + (":ss" if seconds else "")
     return format_datetime(value.astimezone(zone), pattern, locale=language)
+
+
+#: A day as each language writes it, whole ("6 déc. 2026") or short for narrow columns ("6 déc.").
+DAY_PATTERNS = {"fr": ("d MMM y", "d MMM"), "en": ("d MMM y", "d MMM")}
+
+
+def _day(value: date | None, zone: tzinfo | None, language: str, short: bool) -> str:
+    """The day of ``value`` (a date, or a moment seen in ``zone``) the language's way."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = value.astimezone(zone).date() if zone is not None else value.date()
+    whole, brief = DAY_PATTERNS.get(language, DAY_PATTERNS["en"])
+    return format_date(value, brief if short else whole, locale=language)
 
 
 def render(

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
-from babel.dates import format_datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -16,7 +15,7 @@ from cdlink.store.models import Connection
 from cdlink.web.customer_service.labels import GRADUATIONS, ORDER_STATUSES
 from cdlink.web.i18n import request_language
 from cdlink.web.params import Id, Page, parse_id
-from cdlink.web.templating import render
+from cdlink.web.templating import moment_text, render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -27,9 +26,7 @@ def _when(request: Request) -> Callable[[datetime | None], str]:
     language = request_language(request, settings)
 
     def when(moment: datetime | None) -> str:
-        if moment is None:
-            return "—"
-        return format_datetime(moment, "short", tzinfo=settings.zone, locale=language)
+        return moment_text(moment, settings.zone, language, seconds=False)
 
     return when
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from fastapi import APIRouter, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -24,7 +24,7 @@ from cdlink.store.models import Connection
 from cdlink.web.dashboard.api import answer, overview_for
 from cdlink.web.dashboard.labels import KINDS, PERIOD_LABELS, kind_of, link_of, status_label
 from cdlink.web.i18n import request_language
-from cdlink.web.templating import render
+from cdlink.web.templating import moment_text, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,9 +51,7 @@ def dashboard(
     language = request_language(request, settings)
 
     def when(moment: datetime | None) -> str:
-        if moment is None:
-            return "—"
-        return format_datetime(moment, "short", tzinfo=settings.zone, locale=language)
+        return moment_text(moment, settings.zone, language, seconds=False)
 
     def figure(value: Decimal | int | None, kind: str, currency: str = "EUR") -> str:
         if value is None:

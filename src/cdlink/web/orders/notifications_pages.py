@@ -21,7 +21,7 @@ from cdlink.store.models import Notification
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.params import Id
 from cdlink.web.performance import labels as performance_labels
-from cdlink.web.templating import render
+from cdlink.web.templating import moment_text, render
 
 router = APIRouter(include_in_schema=False)
 ACCEPT = translatable(
@@ -46,12 +46,12 @@ def notification_text(item: Notification, language: str, zone: Any) -> str:
     if item.kind in {hub.ACCEPTANCE, hub.SHIPPING} and {"order", "hours", "deadline"} <= set(
         details
     ):
-        deadline = datetime.fromisoformat(details["deadline"]).astimezone(zone)
+        deadline = datetime.fromisoformat(details["deadline"])
         message = say(ACCEPT) if item.kind == hub.ACCEPTANCE else say(SHIP)
         return message % {
             "order": details["order"],
             "hours": details["hours"],
-            "when": deadline.strftime("%Y-%m-%d %H:%M"),
+            "when": moment_text(deadline, zone, language, seconds=False),
         }
     if item.kind == "performance" and details.get("indicator") in performance_labels.INDICATORS:
         message = say(CROSSED) if details.get("level") == "beyond" else say(NEAR)

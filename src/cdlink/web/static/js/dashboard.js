@@ -112,7 +112,7 @@
         var time = document.createElement("time");
         time.className = "muted";
         time.setAttribute("datetime", item.occurred_at);
-        time.textContent = new Intl.DateTimeFormat(language, { dateStyle: "short", timeStyle: "short", timeZone: zone })
+        time.textContent = new Intl.DateTimeFormat(language, { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone })
           .format(new Date(item.occurred_at));
         entry.append(badge, " ", link, " ", time);
         return entry;

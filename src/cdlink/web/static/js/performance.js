@@ -6,6 +6,11 @@
   function colour(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
   }
+  // A day ("2026-12-06") the page's language's way ("6 déc.", "6 Dec").
+  var dayFormat = new Intl.DateTimeFormat(document.documentElement.lang || "en", { day: "numeric", month: "short", timeZone: "UTC" });
+  function dayLabel(day) {
+    return dayFormat.format(new Date(day + "T00:00:00Z"));
+  }
   function draw(canvas) {
     var data = JSON.parse(canvas.dataset.chart);
     var palette = { cdiscount: colour("--accent"), cdlink: colour("--ok") };
@@ -29,7 +34,7 @@
     if (canvas.chart) { canvas.chart.destroy(); }
     canvas.chart = new window.Chart(canvas, {
       type: "line",
-      data: { labels: data.days, datasets: datasets },
+      data: { labels: data.days.map(dayLabel), datasets: datasets },
       options: {
         responsive: true,
         maintainAspectRatio: false,
