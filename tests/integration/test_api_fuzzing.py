@@ -46,6 +46,7 @@ def shop_app(settings: Settings, web_database: Database) -> tuple[FastAPI, str]:
     sandbox = Sandbox(SandboxConfig(seed=5, orders=25, processing_seconds=0), clock=clock)
     environment = stocked_environment(settings, web_database, sandbox, clock)
     run(environment, "orders")
+    run(environment, "carriers")  # as a shop has them after its first day: read by their stream
     with inventory(environment) as stock:
         for index in range(4):
             stock.set_on_hand(sku(index), "PARIS", 10 + index, "count")

@@ -69,7 +69,7 @@ def test_given_an_order_in_preparation_when_shipped_from_its_page_then_it_is_shi
             page.fill("#ship-url", "https://t.example/6A0000000777")
             page.screenshot(path=str(ARTIFACTS / "shipping-02-form.png"), full_page=True)
             page.click("[data-testid=ship-form] button")
-            expect(page.locator("[data-testid=order-actions]")).to_contain_text("ship")
+            expect(page.locator("[data-testid=order-actions]")).to_contain_text("Ship")
             reload_until(page, "The order is now: Shipped.")
             expect(page.locator("[data-testid=order-status]")).to_have_text("Shipped")
             page.screenshot(path=str(ARTIFACTS / "shipping-03-shipped.png"), full_page=True)

@@ -92,9 +92,11 @@ def test_given_the_demo_when_a_quantity_is_edited_inline_then_available_and_cdis
         lille.locator("form[action$='/map'] button").click()
         expect(page.locator("tr[data-warehouse=LILLE] .badge")).to_contain_text("Sandbox shop")
         page.locator("tr[data-warehouse=PARIS] form[action$='/delete'] button").click()
+        page.locator("#confirm-dialog [data-role=ok]").click()  # deleting asks first
         expect(page.locator("[data-testid=warehouse-error]")).to_contain_text(
             "Count its stock to 0 first"
         )
         shot(page, "04-warehouses")
         page.locator("tr[data-warehouse=LILLE] form[action$='/delete'] button").click()
+        page.locator("#confirm-dialog [data-role=ok]").click()  # deleting asks first
         expect(page.locator("tr[data-warehouse=LILLE]")).to_have_count(0)

@@ -25,6 +25,7 @@ from cdlink.store.models import Connection, Order, Product, Reservation, StockLe
 from cdlink.sync.engine.streams import StreamContext, StreamRegistry
 from cdlink.sync.orders.actions import OrderActionsExporter, request_action
 from cdlink.sync.orders.cancellation_reasons import CancellationReasonsFetcher
+from cdlink.sync.orders.carriers import CarriersFetcher
 from cdlink.sync.orders.stream import OrdersImporter
 from cdlink.sync.stock.pusher import StockPusher, publish_to_outbox
 from tests.support.sandbox_shop import sandbox_connection
@@ -64,6 +65,7 @@ def stocked_environment(
         OrderActionsExporter,
         ManualClockPusher,
         CancellationReasonsFetcher,
+        CarriersFetcher,
     ):
         registry.register(stream)
     retry = RetryPolicy(sleep=lambda seconds: None)

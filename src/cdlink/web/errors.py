@@ -339,14 +339,26 @@ def _described(app: FastAPI, openapi: Callable[[], dict[str, Any]]) -> Callable[
     return described
 
 
-def _names_a_record(operation: dict[str, Any]) -> bool:
-    """Whether a required query parameter names a record (``?connection_id=``): 404 if unknown."""
-    return any(
+def _names_a_record(operation: dict[str, Any], components: dict[str, Any]) -> bool:
+    """Whether a required query parameter or body field names a record (``connection_id``):
+    404 if unknown."""
+    in_query = any(
         parameter.get("in") == "query"
         and parameter.get("required")
         and str(parameter.get("name", "")).endswith("_id")
         for parameter in operation.get("parameters", [])
     )
+    return in_query or any(
+        name.endswith("_id") for name in _required_body_fields(operation, components)
+    )
+
+
+def _required_body_fields(operation: dict[str, Any], components: dict[str, Any]) -> list[str]:
+    """The required fields of an operation's JSON body (its schema referred to by name)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    reference = str(content.get("application/json", {}).get("schema", {}).get("$ref", ""))
+    body = components.get(reference.rsplit("/", 1)[-1], {}) if reference else {}
+    return [str(name) for name in body.get("required", [])]
 
 
 def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
@@ -358,7 +370,7 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
             continue
         for method, operation in operations.items():
             declared = dict(_EVERY_OPERATION)
-            if "{" in path or _names_a_record(operation):
+            if "{" in path or _names_a_record(operation, components):
                 declared.update(_WITH_PATH_ID)
             if method in {"post", "put", "patch", "delete"}:
                 declared.update(_WRITES)
