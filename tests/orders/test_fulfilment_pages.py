@@ -70,8 +70,9 @@ def test_given_a_shipped_order_when_its_page_is_read_then_the_header_names_carri
     ask(shop, shipped_here, "ship", carrier="Colissimo", tracking_number="6A123")
     assert shop.runner().run(1, "order_actions").outcome == "succeeded"
 
-    page = browser.get(f"/orders/{stored(shop, shipped_here).id}")
-    other = browser.get(f"/orders/{stored(shop, shipped_elsewhere).id}")
+    english = {"Accept-Language": "en"}
+    page = browser.get(f"/orders/{stored(shop, shipped_here).id}", headers=english)
+    other = browser.get(f"/orders/{stored(shop, shipped_elsewhere).id}", headers=english)
 
     assert stored(shop, shipped_here).status == "Shipped"
     header = page.text.split('data-testid="header-carrier"', 1)[1].split("</dl>", 1)[0]
