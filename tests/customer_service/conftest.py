@@ -3,7 +3,6 @@ to it, a job environment, the web app (pages and a token for the API)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -13,16 +12,10 @@ from fastapi.testclient import TestClient
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.jobs.marketplace import in_process_clients
-from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
-from cdlink.sync.registry import default_registry
-from cdlink.web.app import create_app
 from tests.support.customer_service import import_all
-from tests.support.sandbox_shop import sandbox_connection
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.sandbox_app import admin_pages, sandbox_environment, token_api
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -45,44 +38,20 @@ def shop(
     settings: Settings, database: Database, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> JobEnvironment:
     """Connection 1 linked to the sandbox's seller, and the environment that runs its streams."""
-    with database.session() as session:
-        session.add(sandbox_connection(settings, sandbox, sandbox_clock.now()))
-    retry = RetryPolicy(sleep=lambda seconds: None)
-    clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
-    return JobEnvironment(settings, database, sandbox_clock, default_registry, clients=clients)
-
-
-def _app_client(settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock) -> TestClient:
-    with shop.database.session() as session:
-        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
-    app = create_app(settings, database=shop.database, clock=sandbox_clock)
-    return TestClient(app, base_url=BASE_URL, follow_redirects=False)
+    return sandbox_environment(settings, database, sandbox, sandbox_clock)
 
 
 @pytest.fixture
-def browser(
-    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
-) -> Iterator[TestClient]:
+def browser(settings: Settings, shop: JobEnvironment) -> Iterator[TestClient]:
     """The pages, logged in as an admin, after the orders and discussions were imported."""
     import_all(shop)
-    with _app_client(settings, shop, sandbox_clock) as client:
-        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    with admin_pages(settings, shop) as client:
         yield client
 
 
 @pytest.fixture
-def api(
-    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
-) -> Iterator[TestClient]:
+def api(settings: Settings, shop: JobEnvironment) -> Iterator[TestClient]:
     """The API with a personal token, after the orders and discussions were imported."""
     import_all(shop)
-    with _app_client(settings, shop, sandbox_clock) as client:
-        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
-        page = client.post(
-            "/settings/tokens", data={"name": "ERP", "csrf_token": csrf_token(client, "/settings")}
-        )
-        found = re.search(r'data-testid="new-token">(cdl_[^<]+)<', page.text)
-        assert found
-        client.cookies.clear()
-        client.headers["Authorization"] = f"Bearer {found.group(1)}"
+    with token_api(settings, shop) as client:
         yield client
