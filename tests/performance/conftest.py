@@ -13,15 +13,10 @@ from fastapi.testclient import TestClient
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.jobs.marketplace import in_process_clients
-from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
-from cdlink.sync.registry import default_registry
-from cdlink.web.app import create_app
-from tests.support.sandbox_shop import sandbox_connection
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.sandbox_app import admin_pages, sandbox_environment
+from tests.support.web import BASE_URL, csrf_token
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -41,22 +36,12 @@ def shop(
     settings: Settings, database: Database, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> JobEnvironment:
     """Connection 1 linked to the sandbox's seller, and the environment that runs its streams."""
-    with database.session() as session:
-        session.add(sandbox_connection(settings, sandbox, sandbox_clock.now()))
-    retry = RetryPolicy(sleep=lambda seconds: None)
-    clients = in_process_clients(settings, sandbox_clock, transports=sandbox.transport, retry=retry)
-    return JobEnvironment(settings, database, sandbox_clock, default_registry, clients=clients)
+    return sandbox_environment(settings, database, sandbox, sandbox_clock)
 
 
 @pytest.fixture
-def browser(
-    settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
-) -> Iterator[TestClient]:
-    with shop.database.session() as session:
-        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
-    app = create_app(settings, database=shop.database, clock=sandbox_clock)
-    with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
-        log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+def browser(settings: Settings, shop: JobEnvironment) -> Iterator[TestClient]:
+    with admin_pages(settings, shop) as client:
         yield client
 
 
