@@ -149,6 +149,10 @@ def open_page(page: Page, demo: Demo, path: str) -> None:
         page.goto(f"{demo.url}/apps")
         page.click(f"[hx-get='{path}']")
         page.wait_for_selector("#panel form")
+        # The panel slides in (a fade of 0.18 s): read it once it has settled, not half-transparent.
+        page.wait_for_function(
+            "document.getAnimations().every(animation => animation.playState !== 'running')"
+        )
         return
     response = page.goto(f"{demo.url}{path}")
     assert response is not None
