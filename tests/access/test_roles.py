@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
+from starlette.routing import Mount
 
 from cdlink.core.clock import ManualClock
 from cdlink.hub.stock.inventory import add_product, add_warehouse
@@ -80,6 +82,19 @@ def write(client: TestClient, method: str, template: str) -> int:
         return client.request(method, path, json={}, headers=headers).status_code
     data = {"csrf_token": token} if token else {}
     return client.request(method, path, data=data, headers={"Accept-Language": "en"}).status_code
+
+
+def test_given_the_app_when_its_routes_are_indexed_then_the_templates_are_fastapis_own(
+    app: FastAPI,
+) -> None:
+    expected: dict[tuple[int, str], list[str]] = {}
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.route, Mount) or context.path is None:
+            continue
+        for method in getattr(context, "methods", None) or ():
+            expected.setdefault((id(context.original_route), method), []).append(context.path)
+
+    assert route_templates(app) == expected
 
 
 def test_given_the_app_routes_when_walked_then_every_write_has_exactly_one_rule(
