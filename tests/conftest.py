@@ -20,11 +20,10 @@ from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
 from cdlink.sync.connections.check import OctopiaConnectionChecker
 from cdlink.web.app import create_app
 from tests.support.databases import SchemaTemplates, postgres_database
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, log_in
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -127,7 +126,7 @@ def app(
 @pytest.fixture
 def admin(web_database: Database, clock: ManualClock) -> str:
     with web_database.session() as session:
-        create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     return ADMIN_EMAIL
 
 

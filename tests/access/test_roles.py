@@ -17,11 +17,10 @@ from cdlink.core.clock import ManualClock
 from cdlink.hub.stock.inventory import add_product, add_warehouse
 from cdlink.store.engine import Database
 from cdlink.store.models import ApiToken, StockLevel
-from cdlink.store.users import create_user
 from cdlink.web.identity import Role
 from cdlink.web.roles import ADMIN_READS, WRITES, route_templates, write_routes
 from tests.support.connections import add_connection
-from tests.support.web import ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_PASSWORD, BASE_URL, add_user, csrf_token, log_in
 
 MEMBER_EMAIL = "staff@boutique.fr"
 MEMBER_PASSWORD = "staff password 1"
@@ -41,7 +40,7 @@ def is_api(template: str) -> bool:
 @pytest.fixture
 def member(web_database: Database, clock: ManualClock) -> str:
     with web_database.session() as session:
-        create_user(session, clock, MEMBER_EMAIL, MEMBER_PASSWORD, is_admin=False)
+        add_user(session, clock, MEMBER_EMAIL, MEMBER_PASSWORD, is_admin=False)
     return MEMBER_EMAIL
 
 

@@ -13,8 +13,7 @@ from cdlink.core.secret_box import SecretBox
 from cdlink.sandbox import FaultRule, Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection
-from cdlink.store.users import create_user
-from tests.support.web import csrf_token, log_in
+from tests.support.web import add_user, csrf_token, log_in
 
 SECRET = "Page-Secret-5e4d3c"
 # The seller of the sandbox's default shop (SandboxConfig's seller_id).
@@ -202,7 +201,7 @@ def test_given_a_user_who_is_not_admin_when_changing_apps_then_it_is_refused(
     client: TestClient, web_database: Database, clock: ManualClock
 ) -> None:
     with web_database.session() as session:
-        create_user(session, clock, "staff@boutique.fr", "staff password 1", is_admin=False)
+        add_user(session, clock, "staff@boutique.fr", "staff password 1", is_admin=False)
     log_in(client, "staff@boutique.fr", "staff password 1")
     token = csrf_token(client, "/apps")
     form = {

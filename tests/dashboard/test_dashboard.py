@@ -25,11 +25,10 @@ from cdlink.store.models import (
     StockPushStatus,
     SyncRun,
 )
-from cdlink.store.users import create_user
 from cdlink.sync.engine.schedules import schedule_for
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.app import create_app
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, log_in
 
 # 10:00 in Paris: "today" began at 23:00 UTC the day before.
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -45,7 +44,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def browser(settings: Settings, database: Database, clock: ManualClock) -> Iterator[TestClient]:
     with database.session() as session:
-        create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     app = create_app(settings, database=database, clock=clock)
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
         log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)

@@ -23,10 +23,9 @@ from cdlink.core.settings import Settings
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import access
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
 from cdlink.web.app import create_app
 from tests.support.stocked_shop import CONNECTION, inventory, run, sku, stocked_environment
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, add_user
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +52,7 @@ def shop_app(settings: Settings, web_database: Database) -> tuple[FastAPI, str]:
             stock.set_on_hand(sku(index), "LYON", index, "count")
         stock.set_buffer(CONNECTION, 1)
     with web_database.session() as session:
-        user = create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        user = add_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
         token = access.issue_api_token(session, user, "fuzzing", clock.now()).secret
     return create_app(settings, database=web_database, clock=clock), token
 

@@ -22,17 +22,16 @@ from cdlink.core.settings import Settings
 from cdlink.store import access, migrate
 from cdlink.store.engine import Database
 from cdlink.store.faults import storage_fault
-from cdlink.store.users import create_user
 from cdlink.web.app import create_app
 from tests.support.faults import closed_port, fill_the_disk, make_read_only
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, csrf_token, log_in
 
 
 @pytest.fixture
 def token(database: Database, clock: ManualClock) -> str:
     """An administrator's API token, never used yet (so its first use is due to be recorded)."""
     with database.session() as session:
-        user = create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        user = add_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
         return access.issue_api_token(session, user, "ERP", clock.now()).secret
 
 

@@ -16,10 +16,9 @@ from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.store import access
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
 from cdlink.web.app import create_app
 from cdlink.web.errors import PROBLEM_SCHEMA
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, csrf_token
 
 TRACE_ID = re.compile(r"[0-9a-f]{16}")
 ENGLISH = {"Accept-Language": "en"}
@@ -173,7 +172,7 @@ def test_given_a_value_the_database_refuses_when_sent_then_422_not_500(
     settings: Settings, database: Database, database_backend: str, clock: ManualClock
 ) -> None:
     with database.session() as session:
-        user = create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        user = add_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
         token = access.issue_api_token(session, user, "ERP", clock.now()).secret
     app = create_app(settings, database=database, clock=clock)
     with TestClient(app, base_url=BASE_URL) as api:

@@ -16,11 +16,10 @@ from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
 from cdlink.sync.registry import default_registry
 from cdlink.web.app import create_app
 from tests.support.sandbox_shop import sandbox_connection
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, csrf_token, log_in
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -53,7 +52,7 @@ def browser(
     settings: Settings, shop: JobEnvironment, sandbox_clock: ManualClock
 ) -> Iterator[TestClient]:
     with shop.database.session() as session:
-        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     app = create_app(settings, database=shop.database, clock=sandbox_clock)
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
         log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -67,7 +66,7 @@ def api(
     """The web app on the shop's database, with a personal token, after a first import."""
     assert shop.runner().run(1, "orders").outcome == "succeeded"
     with shop.database.session() as session:
-        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     app = create_app(settings, database=shop.database, clock=sandbox_clock)
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
         log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)

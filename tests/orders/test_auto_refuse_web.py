@@ -16,7 +16,6 @@ from cdlink.core.settings import Settings
 from cdlink.hub.orders.acceptance import AUTO_REFUSED
 from cdlink.hub.orders.actions import MANUAL, acceptance_policy
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
 from cdlink.web.app import create_app
 from tests.support.waiting_orders import (
     COUNTED,
@@ -29,7 +28,7 @@ from tests.support.waiting_orders import (
     waiting,
     with_backlog,
 )
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, csrf_token, log_in
 
 ENGLISH = {"Accept-Language": "en"}
 FRENCH = {"Accept-Language": "fr"}
@@ -49,7 +48,7 @@ def admin_browser(
     settings: Settings, database: Database, clock: ManualClock, shop: int
 ) -> Iterator[TestClient]:
     with database.session() as session:
-        create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     web = create_app(settings, database=database, clock=clock)
     with TestClient(web, base_url=BASE_URL, follow_redirects=False) as client:
         log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)

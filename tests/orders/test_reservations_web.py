@@ -16,11 +16,10 @@ from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Order
-from cdlink.store.users import create_user
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.app import create_app
 from tests.support.orders import run_until_success
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, csrf_token, log_in
 
 ENGLISH = {"Accept-Language": "en"}
 FRENCH = {"Accept-Language": "fr"}
@@ -32,7 +31,7 @@ def browser(
 ) -> Iterator[TestClient]:
     """A logged-in administrator of the sandbox shop."""
     with shop.database.session() as session:
-        create_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, sandbox_clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     app = create_app(
         settings, database=shop.database, clock=sandbox_clock, transports=sandbox.transport
     )

@@ -17,11 +17,10 @@ from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
 from cdlink.store.models import Product, ProductPricing, SkuPrice
-from cdlink.store.users import create_user
 from cdlink.sync.pricing.publish import publish_price_to_outbox
 from cdlink.sync.stock.pusher import publish_to_outbox
 from tests.support.sandbox_shop import sandbox_connection
-from tests.support.web import csrf_token, log_in
+from tests.support.web import add_user, csrf_token, log_in
 
 
 @pytest.fixture
@@ -220,7 +219,7 @@ def test_given_a_member_when_the_lists_are_shown_then_no_send_anyway_and_guards_
     client: TestClient, priced: Database, clock: ManualClock
 ) -> None:
     with priced.session() as session:
-        create_user(session, clock, "member@boutique.fr", "a long member password", is_admin=False)
+        add_user(session, clock, "member@boutique.fr", "a long member password", is_admin=False)
     assert log_in(client, "member@boutique.fr", "a long member password").status_code == 303
     client.cookies.set("cdlink_language", "en")
     products = client.get("/products").text

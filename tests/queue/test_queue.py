@@ -10,10 +10,9 @@ from fastapi.testclient import TestClient
 from cdlink.core.clock import ManualClock
 from cdlink.store.engine import Database
 from cdlink.store.models import StreamSchedule, SyncRun
-from cdlink.store.users import create_user
 from cdlink.sync.engine import quarantine, schedules
 from tests.support.connections import add_connection
-from tests.support.web import csrf_token, log_in
+from tests.support.web import add_user, csrf_token, log_in
 
 RAW_ERROR = "[no traceId] HTTP 404 Not Found: no Route matched with those values."
 
@@ -169,7 +168,7 @@ def test_given_a_member_when_reading_the_queue_then_no_action_is_offered_and_the
 ) -> None:
     connection_id = _shop(web_database, clock)
     with web_database.session() as session:
-        create_user(session, clock, "member@boutique.fr", "a long member password", is_admin=False)
+        add_user(session, clock, "member@boutique.fr", "a long member password", is_admin=False)
     assert log_in(client, "member@boutique.fr", "a long member password").status_code == 303
     client.cookies.set("cdlink_language", "en")
 

@@ -12,9 +12,8 @@ from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.store.engine import Database
 from cdlink.store.models import ActivityEntry, Connection, Order, Product, SyncRun
-from cdlink.store.users import create_user
 from cdlink.web.app import create_app
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, log_in
 
 # 10:20 in Paris: "today" began at 23:00 UTC the day before.
 NOW = datetime(2026, 3, 2, 9, 20, tzinfo=UTC)
@@ -24,7 +23,7 @@ YESTERDAY = NOW - timedelta(days=1)
 def web_client(settings: Settings, database: Database, clock: ManualClock) -> Iterator[TestClient]:
     """A logged-in administrator's browser on the app."""
     with database.session() as session:
-        create_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     app = create_app(settings, database=database, clock=clock)
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
         log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)

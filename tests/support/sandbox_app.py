@@ -16,11 +16,10 @@ from cdlink.jobs.marketplace import in_process_clients
 from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
-from cdlink.store.users import create_user
 from cdlink.sync.registry import default_registry
 from cdlink.web.app import create_app
 from tests.support.sandbox_shop import sandbox_connection
-from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
+from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, csrf_token, log_in
 
 
 def sandbox_environment(
@@ -38,7 +37,7 @@ def sandbox_environment(
 def admin_pages(settings: Settings, shop: JobEnvironment) -> Iterator[TestClient]:
     """The web app's pages, logged in as a new administrator."""
     with shop.database.session() as session:
-        create_user(session, shop.clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
+        add_user(session, shop.clock, ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
     app = create_app(settings, database=shop.database, clock=shop.clock)
     with TestClient(app, base_url=BASE_URL, follow_redirects=False) as client:
         log_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)

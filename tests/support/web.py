@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import httpx
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from cdlink.core.clock import Clock
+from cdlink.store.models import User
+from cdlink.store.users import hash_password, normalize_email
 
 ADMIN_EMAIL = "admin@boutique.fr"
 ADMIN_PASSWORD = "correct horse battery"
@@ -29,3 +35,31 @@ def log_in(client: TestClient, email: str, password: str) -> httpx.Response:
         data={"csrf_token": token, "email": email, "password": password, "next": "/"},
         headers={"Accept-Language": "en"},
     )
+
+
+@functools.cache
+def password_hash(password: str) -> str:
+    """The argon2id hash ``create_user`` stores for ``password``, computed once per process."""
+    return hash_password(password)
+
+
+def add_user(
+    session: Session, clock: Clock, email: str, password: str, *, is_admin: bool = False
+) -> User:
+    """A user as ``create_user`` makes one, the password hashed once per test process.
+
+    A hash at the production strength costs about 0.1 s (more on a busy machine) and the page
+    and API fixtures make a user for about a thousand tests; the rules of ``create_user``
+    itself are tested in tests/integration/test_store.py.
+    """
+    user = User(
+        email=normalize_email(email),
+        password_hash=password_hash(password),
+        is_admin=is_admin,
+        is_active=True,
+        display_name="",
+        created_at=clock.now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
