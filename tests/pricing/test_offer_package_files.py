@@ -80,6 +80,7 @@ def state_of(environment: JobEnvironment, promotion_id: int) -> str:
 
 
 def test_given_a_public_url_when_a_flash_sale_starts_then_the_sandbox_downloads_its_zip_from_cdlink(
+    *,
     public_settings: Settings,
     database: Database,
     sandbox: Sandbox,
@@ -117,9 +118,7 @@ def test_given_the_real_marketplace_and_no_public_url_when_a_flash_sale_starts_t
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
     with shop.database.session() as session:
-        session.execute(
-            update(Connection).values(api_url="https://api.octopia-io.net/seller/v2")
-        )
+        session.execute(update(Connection).values(api_url="https://api.octopia-io.net/seller/v2"))
     promotion_id = flash_sale(shop)
     before = sandbox.summary()
 
@@ -147,7 +146,7 @@ def test_given_a_public_url_when_read_then_https_is_required_unless_local(
     settings: Settings, value: str, accepted: str | None
 ) -> None:
     if accepted is None:
-        with pytest.raises(ValueError, match="address|https"):
+        with pytest.raises(ValueError, match=r"address|https"):
             Settings(_env_file=None, data_dir=settings.data_dir, public_url=value)  # type: ignore[call-arg]
     else:
         read = Settings(_env_file=None, data_dir=settings.data_dir, public_url=value)  # type: ignore[call-arg]
