@@ -242,3 +242,30 @@ def test_given_a_sale_stopped_just_before_its_notice_when_sent_too_late_then_sto
     shop.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
     shop.runner().run(CONNECTION, "promotions")
     assert item(shop, promotion_id, sku(4)).state == "ended"
+
+
+def test_given_a_sale_inside_its_notice_when_a_flash_sale_is_added_to_its_sku_then_both_stay(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    sale_id = sale(shop, start_in=timedelta(days=4))
+    shop.runner().run(CONNECTION, "promotions")
+    shop.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
+    start = shop.clock.now()
+    with promotions(shop) as book:
+        flash_id = book.create(
+            CONNECTION,
+            kind=FLASH_SALE,
+            percent=Decimal(25),
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            skus=[sku(4)],
+        ).id
+
+    report = shop.runner().run(CONNECTION, "promotions")
+
+    assert report.counts["sent"] == 1, report.message
+    assert item(shop, flash_id, sku(4)).state == "sent"
+    assert item(shop, sale_id, sku(4)).state == "sent"
+    assert shown(sandbox, sku(4)) == Decimal("15.00")
+    kinds = {found["type"] for found in sandbox.offer(sku(4))["discountComponents"]}
+    assert kinds == {"Sales", "FlashSale"}

@@ -186,10 +186,15 @@ def check_promotions(
     field: str = "discountComponents",
 ) -> list[PriceProblem]:
     """The problems of the promotions sent for one SKU (they replace those not ended;
-    ``history`` may hold the SKU's earlier ones, only those ended by ``now`` count)."""
+    ``history`` may hold the SKU's earlier ones: those ended by ``now`` count for the gaps, and
+    one not ended that is sent again unchanged is the marketplace's already, so it is not
+    checked again: a sale carried in a SKU's list inside its 72-hour notice is no new sale)."""
     kept = [other for other in history if other.end_date <= now]
+    held = [other for other in history if other.end_date > now]
     found: list[PriceProblem] = []
     for index, promotion in enumerate(promotions):
+        if promotion in held:
+            continue
         found += check_promotion(
             promotion, now=now, others=[*kept, *promotions[:index]], field=f"{field}[{index}]"
         )

@@ -75,6 +75,8 @@ class Plan:
     sending: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     withdrawing: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     lists: dict[str, list[DiscountComponent]] = dataclasses.field(default_factory=dict)
+    #: Per SKU, the promotions Cdiscount holds already (sent again unchanged, not re-checked).
+    held: dict[str, list[DiscountComponent]] = dataclasses.field(default_factory=dict)
 
 
 def component(promotion: Promotion, item: PromotionItem) -> DiscountComponent:
@@ -230,6 +232,7 @@ class PromotionsStream(Stream):
                 carried.setdefault(item.sku, [])
             elif promotion.ends_at > now and _carried(promotion, item):
                 carried.setdefault(item.sku, []).append(component(promotion, item))
+                plan.held.setdefault(item.sku, []).append(component(promotion, item))
         touched = {sku for _, sku in plan.sending + plan.withdrawing}
         plan.lists = {sku: carried[sku] for sku in sorted(touched)}
         return plan
@@ -270,20 +273,24 @@ class PromotionsStream(Stream):
                 for sku, found in plan.lists.items()
                 if sku in prices
             ]
-            problems = client.offer_packages.check_updates(requests, now=now)
+            problems = client.offer_packages.check_updates(requests, now=now, history=plan.held)
             requests = [r for r in requests if r.seller_external_reference not in problems]
             package_id = client.offer_packages.submit("Update", requests) if requests else None
         else:
             offers = [
                 XmlOffer(sku=sku, promotions=tuple(found)) for sku, found in plan.lists.items()
             ]
-            problems = client.offer_integration_packages.check(offers, now=now)
+            problems = client.offer_integration_packages.check(offers, now=now, history=plan.held)
             offers = [offer for offer in offers if offer.sku not in problems]
             package_id = None
             if offers:
                 host = zip_host(context, client)
                 package_id = client.offer_integration_packages.submit(
-                    offers, host=host, now=now, name=f"cdlink-promotions-{context.connection_id}"
+                    offers,
+                    host=host,
+                    now=now,
+                    name=f"cdlink-promotions-{context.connection_id}",
+                    history=plan.held,
                 )
         results: dict[str, tuple[str | None, str | None, str | None]] = {
             sku: (None, f"{found[0].rule}: {found[0].description}", None)
