@@ -186,3 +186,26 @@ def test_given_the_real_marketplace_without_public_url_when_shown_then_it_says_w
     assert 'data-testid="public-url-missing"' in page.text
     assert "CDLINK_PUBLIC_URL" in page.text
     assert words in page.text.replace("&#39;", "'")
+
+
+def test_given_a_sent_sale_inside_its_notice_when_shown_then_fixed_instead_of_stop(
+    browser: TestClient, priced: Database, clock: ManualClock
+) -> None:
+    browser.cookies.set("cdlink_language", "en")
+    with priced.session() as session:
+        promotion = Promotions(session, clock).create(
+            1,
+            kind="sale",
+            percent=Decimal(10),
+            starts_at=clock.now() + timedelta(days=4),
+            ends_at=clock.now() + timedelta(days=11),
+            skus=["SKU-A"],
+        )
+        session.get_one(PromotionItem, (promotion.id, "SKU-A")).state = "sent"
+    assert "Stop now" in browser.get("/promotions").text
+    clock.advance(timedelta(days=2))
+
+    page = browser.get("/promotions")
+
+    assert 'data-testid="sale-locked"' in page.text
+    assert "Stop now" not in page.text

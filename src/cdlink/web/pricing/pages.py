@@ -22,7 +22,8 @@ from cdlink.core.errors import CdlinkError
 from cdlink.core.settings import Settings
 from cdlink.hub.connections.accounts import list_connections
 from cdlink.hub.pricing.prices import DEFAULT_VAT, PriceBook
-from cdlink.hub.pricing.promotions import Promotions
+from cdlink.hub.pricing.promotion_rules import Window, stop_problem
+from cdlink.hub.pricing.promotions import ON_CDISCOUNT, Promotions
 from cdlink.hub.pricing.queries import held_count, items_of, list_prices, list_promotions
 from cdlink.hub.pricing.rules import InvalidPriceError
 from cdlink.store.models import Connection, PriceList, Promotion
@@ -270,6 +271,7 @@ def _promotions(
             "promotion_items": items_of(session, [promotion.id for promotion in found]),
             "calendar": _calendar(found, now.astimezone(zone), zone)[0],
             "retryable": _retryable(found, items_of(session, [p.id for p in found]), now),
+            "locked": _locked(found, items_of(session, [p.id for p in found]), now),
             "public_url_missing": _public_url_missing(session, state.settings, chosen),
             "error": error,
             "form": form or {},
@@ -285,6 +287,22 @@ def _retryable(promotions: list[Promotion], items: dict[int, list[Any]], now: da
         if promotion.state not in ("ended", "refused")
         and promotion.ends_at > now
         and any(item.state == "unknown" for item in items.get(promotion.id, []))
+    }
+
+
+def _locked(promotions: list[Promotion], items: dict[int, list[Any]], now: datetime) -> set[int]:
+    """The sales Cdiscount holds that can no longer be stopped (72 hours before their start)."""
+    return {
+        promotion.id
+        for promotion in promotions
+        if any(item.state in ON_CDISCOUNT for item in items.get(promotion.id, []))
+        and stop_problem(
+            Window(
+                promotion.kind, promotion.discount_percent, promotion.starts_at, promotion.ends_at
+            ),
+            now=now,
+        )
+        is not None
     }
 
 
