@@ -17,7 +17,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.store.engine import Database
 from cdlink.web.app import create_app
-from cdlink.web.guard import PUBLIC_PATHS, is_api
+from cdlink.web.guard import PUBLIC_FILE_PREFIXES, PUBLIC_PATHS, is_api
 from tests.support.web import ADMIN_PASSWORD, BASE_URL, csrf_token, log_in
 
 PUBLIC = {"/login", "/setup", "/language", "/healthz", "/metrics"}
@@ -37,6 +37,7 @@ def concrete_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 def test_given_the_public_list_when_compared_with_the_issue_then_nothing_else_is_public() -> None:
     assert set(PUBLIC_PATHS) == PUBLIC
+    assert PUBLIC_FILE_PREFIXES == ("/offer-packages/",)
 
 
 def test_given_no_login_when_calling_every_route_then_only_public_ones_answer(
@@ -48,6 +49,10 @@ def test_given_no_login_when_calling_every_route_then_only_public_ones_answer(
         response = client.request(method, path)
         if path in PUBLIC:
             assert response.status_code not in {401, 303} or path != "/healthz", path
+            continue
+        if path.startswith(PUBLIC_FILE_PREFIXES):
+            # Offer-package zips the marketplace downloads: the token is the key, none here.
+            assert response.status_code == 404, (method, path, response.status_code)
             continue
         if is_api(path):
             assert response.status_code == 401, (method, path, response.status_code)

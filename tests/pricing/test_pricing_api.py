@@ -16,7 +16,7 @@ from cdlink.core.settings import Settings
 from cdlink.hub.stock.inventory import add_product
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
-from cdlink.store.models import OutboxEntry
+from cdlink.store.models import OutboxEntry, PromotionItem
 from tests.support.sandbox_shop import sandbox_connection
 from tests.support.web import csrf_token
 
@@ -201,3 +201,30 @@ def test_given_an_unknown_connection_when_prices_are_put_then_404_and_nothing_wr
     )
     assert answer.status_code == 404
     assert price_entries(priced) == []
+
+
+def test_given_a_sent_sale_inside_its_notice_when_stopped_then_422_sale_locked_and_retry_409(
+    api: TestClient, priced: Database, clock: ManualClock
+) -> None:
+    start = clock.now() + timedelta(days=4)
+    created = api.post(
+        "/api/v1/promotions",
+        json={
+            "connection_id": 1,
+            "kind": "sale",
+            "discount_percent": "10",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(days=7)).isoformat(),
+            "skus": ["SKU-A"],
+        },
+    ).json()
+    with priced.session() as session:  # as the promotions stream records a sent sale
+        session.get_one(PromotionItem, (created["id"], "SKU-A")).state = "sent"
+    clock.advance(timedelta(days=2))
+
+    stopped = api.post(f"/api/v1/promotions/{created['id']}/stop")
+
+    assert stopped.status_code == 422
+    assert "72 hours" in stopped.json()["title"]
+    assert api.get(f"/api/v1/promotions/{created['id']}").json()["state"] == "planned"
+    assert api.post(f"/api/v1/promotions/{created['id']}/retry").status_code == 409

@@ -8,15 +8,16 @@ from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.hub.pricing.prices import PriceBook
+from cdlink.hub.pricing.promotions import Promotions
 from cdlink.hub.stock.inventory import add_product
 from cdlink.sandbox import Sandbox
 from cdlink.store.engine import Database
-from cdlink.store.models import Promotion, SkuPrice
+from cdlink.store.models import Connection, Promotion, PromotionItem, SkuPrice
 from cdlink.sync.pricing.publish import publish_price_to_outbox
 from tests.support.sandbox_shop import sandbox_connection
 from tests.support.web import csrf_token
@@ -140,3 +141,71 @@ def test_given_the_promotion_form_when_a_flash_sale_is_created_then_listed_and_s
         f"/promotions/{promotion.id}/stop", data={"connection_id": "1", "csrf_token": token}
     )
     assert "Stopped" in browser.get("/promotions").text
+
+
+def test_given_skus_whose_result_never_came_when_the_page_is_shown_then_retry_sends_them_again(
+    browser: TestClient, priced: Database, clock: ManualClock
+) -> None:
+    browser.cookies.set("cdlink_language", "en")
+    with priced.session() as session:
+        promotion = Promotions(session, clock).create(
+            1,
+            kind="flash_sale",
+            percent=Decimal(20),
+            starts_at=clock.now(),
+            ends_at=clock.now() + timedelta(hours=3),
+            skus=["SKU-A"],
+        )
+        session.get_one(PromotionItem, (promotion.id, "SKU-A")).state = "unknown"
+        promotion_id = promotion.id
+    page = browser.get("/promotions")
+    assert "Result unknown" in page.text
+    assert 'data-testid="retry"' in page.text
+
+    token = csrf_token(browser, "/promotions")
+    retried = browser.post(
+        f"/promotions/{promotion_id}/retry", data={"connection_id": "1", "csrf_token": token}
+    )
+
+    assert retried.status_code == 303
+    with priced.reading() as session:
+        assert session.get_one(PromotionItem, (promotion_id, "SKU-A")).state == "waiting"
+    assert 'data-testid="retry"' not in browser.get("/promotions").text
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "is not set"), ("fr", "n'est pas")])
+def test_given_the_real_marketplace_without_public_url_when_shown_then_it_says_what_to_set(
+    browser: TestClient, priced: Database, language: str, words: str
+) -> None:
+    with priced.session() as session:
+        session.execute(update(Connection).values(api_url="https://api.octopia-io.net/seller/v2"))
+    browser.cookies.set("cdlink_language", language)
+
+    page = browser.get("/promotions")
+
+    assert 'data-testid="public-url-missing"' in page.text
+    assert "CDLINK_PUBLIC_URL" in page.text
+    assert words in page.text.replace("&#39;", "'")
+
+
+def test_given_a_sent_sale_inside_its_notice_when_shown_then_fixed_instead_of_stop(
+    browser: TestClient, priced: Database, clock: ManualClock
+) -> None:
+    browser.cookies.set("cdlink_language", "en")
+    with priced.session() as session:
+        promotion = Promotions(session, clock).create(
+            1,
+            kind="sale",
+            percent=Decimal(10),
+            starts_at=clock.now() + timedelta(days=4),
+            ends_at=clock.now() + timedelta(days=11),
+            skus=["SKU-A"],
+        )
+        session.get_one(PromotionItem, (promotion.id, "SKU-A")).state = "sent"
+    assert "Stop now" in browser.get("/promotions").text
+    clock.advance(timedelta(days=2))
+
+    page = browser.get("/promotions")
+
+    assert 'data-testid="sale-locked"' in page.text
+    assert "Stop now" not in page.text

@@ -9,10 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from cdlink.hub.pricing.promotion_rules import FLASH_SALE, SALE, PromotionRuleError
+from cdlink.hub.pricing.promotion_rules import (
+    FLASH_SALE,
+    SALE,
+    PromotionRuleError,
+    SaleLockedError,
+)
 from cdlink.hub.pricing.promotions import Promotions
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.sandbox import Sandbox
+from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import Promotion, PromotionItem
 from cdlink.sync.pricing.promotions import wake_promotions
 from tests.support.priced_shop import CONNECTION, price_book, sku
@@ -163,3 +168,104 @@ def test_given_a_promotion_cdiscount_refuses_when_created_then_nothing_is_record
     assert raised.value.rule == rule
     with shop.database.reading() as session:
         assert session.query(Promotion).count() == 0
+
+
+def test_given_package_results_that_never_come_when_polling_gives_up_then_unknown_and_retry_sends(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    sandbox.add_fault(FaultRule(kind="status", endpoint="xml_packages.get", status=503))
+    promotion_id = flash_sale(shop, start_in=timedelta(0))
+
+    gave_up = shop.runner().run(CONNECTION, "promotions")
+
+    assert gave_up.counts["unknown"] == 2, gave_up.message
+    unknown = item(shop, promotion_id, sku(0))
+    assert (unknown.state, bool(unknown.package_id)) == ("unknown", True)
+    assert shop.runner().run(CONNECTION, "promotions").counts.get("packages", 0) == 0
+
+    sandbox.clear_faults()
+    with promotions(shop) as book:
+        assert book.retry(CONNECTION, promotion_id) == 2
+    retried = shop.runner().run(CONNECTION, "promotions")
+
+    assert retried.counts["sent"] == 2, retried.message
+    assert item(shop, promotion_id, sku(0)).state == "sent"
+    assert shown(sandbox, sku(0)) == Decimal("15.00")
+
+
+def sale(shop: JobEnvironment, *, start_in: timedelta) -> int:
+    start = shop.clock.now() + start_in
+    with promotions(shop) as book:
+        return book.create(
+            CONNECTION,
+            kind=SALE,
+            percent=Decimal(10),
+            starts_at=start,
+            ends_at=start + timedelta(days=7),
+            skus=[sku(4)],
+        ).id
+
+
+def test_given_a_sale_sent_when_stopped_within_its_72_hour_notice_then_refused_naming_the_rule(
+    shop: JobEnvironment,
+) -> None:
+    promotion_id = sale(shop, start_in=timedelta(days=4))
+    shop.runner().run(CONNECTION, "promotions")
+    shop.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
+
+    with pytest.raises(SaleLockedError) as raised, promotions(shop) as book:
+        book.stop(CONNECTION, promotion_id)
+
+    assert raised.value.rule == "sale_locked"
+    assert "72 hours" in raised.value.message
+    assert state(shop, promotion_id) == "planned"
+    assert item(shop, promotion_id, sku(4)).state == "sent"
+
+
+def test_given_a_sale_stopped_just_before_its_notice_when_sent_too_late_then_stop_refused_shown(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    promotion_id = sale(shop, start_in=timedelta(days=4))
+    shop.runner().run(CONNECTION, "promotions")
+    shop.clock.advance(timedelta(hours=23))  # type: ignore[attr-defined]
+    with promotions(shop) as book:
+        book.stop(CONNECTION, promotion_id)  # 73 hours ahead: still allowed
+    shop.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+
+    report = shop.runner().run(CONNECTION, "promotions")
+
+    assert report.counts["stop_refused"] == 1, report.message
+    kept = item(shop, promotion_id, sku(4))
+    assert kept.state == "stop_refused"
+    assert "SaleLocked" in (kept.reason or "")
+    assert shop.runner().run(CONNECTION, "promotions").counts.get("packages", 0) == 0
+    shop.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
+    shop.runner().run(CONNECTION, "promotions")
+    assert item(shop, promotion_id, sku(4)).state == "ended"
+
+
+def test_given_a_sale_inside_its_notice_when_a_flash_sale_is_added_to_its_sku_then_both_stay(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    sale_id = sale(shop, start_in=timedelta(days=4))
+    shop.runner().run(CONNECTION, "promotions")
+    shop.clock.advance(timedelta(days=2))  # type: ignore[attr-defined]
+    start = shop.clock.now()
+    with promotions(shop) as book:
+        flash_id = book.create(
+            CONNECTION,
+            kind=FLASH_SALE,
+            percent=Decimal(25),
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            skus=[sku(4)],
+        ).id
+
+    report = shop.runner().run(CONNECTION, "promotions")
+
+    assert report.counts["sent"] == 1, report.message
+    assert item(shop, flash_id, sku(4)).state == "sent"
+    assert item(shop, sale_id, sku(4)).state == "sent"
+    assert shown(sandbox, sku(4)) == Decimal("15.00")
+    kinds = {found["type"] for found in sandbox.offer(sku(4))["discountComponents"]}
+    assert kinds == {"Sales", "FlashSale"}

@@ -33,7 +33,7 @@ from cdlink.sync.pricing.publish import publish_price_to_outbox
 prices_app = typer.Typer(
     help="Prices per connection: show, set, guards, held prices, CSV import and export."
 )
-promotions_app = typer.Typer(help="Sales and flash sales: list, create, stop.")
+promotions_app = typer.Typer(help="Sales and flash sales: list, create, stop, retry.")
 CONNECTION = typer.Option(..., "--connection", "-c", help="The connection's id or name.")
 JSON = typer.Option(False, "--json", help="Print JSON, not a table.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file.")
@@ -291,3 +291,19 @@ def stop(promotion_id: int, connection: str = CONNECTION) -> None:
     finally:
         database.dispose()
     typer.echo(f"promotion #{promotion_id} stopped")
+
+
+@promotions_app.command("retry")
+@friendly
+def retry(promotion_id: int, connection: str = CONNECTION) -> None:
+    """Send again the SKUs whose package result never came (state "result unknown")."""
+    database = _database()
+    try:
+        with database.session() as session:
+            connection_id = find_connection(session, connection).id
+            count = Promotions(session, SystemClock(), wake_promotions).retry(
+                connection_id, promotion_id
+            )
+    finally:
+        database.dispose()
+    typer.echo(f"promotion #{promotion_id}: {count} SKU(s) to send again")

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     runtime: Literal["embedded", "distributed"] = "embedded"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # The address at which users and the marketplace reach cdlink (behind a proxy: the proxy's).
+    # Cdiscount downloads XML offer packages (sales, flash sales) from it: https, unless local.
     public_url: str | None = None
     timezone: str = "Europe/Paris"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -142,6 +145,13 @@ class Settings(BaseSettings):
             ) from error
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _reachable_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return public_url(value)
+
     @cached_property
     def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return _networks(self.trusted_proxies)
@@ -173,6 +183,34 @@ class Settings(BaseSettings):
             ) from error
         warn_if_exposed(self.data_dir)
         return self.data_dir
+
+
+def is_local_host(host: str) -> bool:
+    """A loopback or private address, or ``localhost``: reachable only from near by."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def public_url(value: str) -> str:
+    """``CDLINK_PUBLIC_URL`` checked: an http(s) origin, https unless the host is local."""
+    parts = urlsplit(value.strip())
+    example = "https://cdlink.example.fr"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"give the address cdlink is reached at, such as {example}")
+    if parts.query or parts.fragment:
+        raise ValueError(f"give an address without ? or #, such as {example}")
+    if parts.scheme == "http" and not is_local_host(parts.hostname):
+        raise ValueError(
+            "the marketplace downloads offer packages from it: use https "
+            f"(such as {example}); http only for a local address"
+        )
+    return value.strip().rstrip("/")
 
 
 def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -7,6 +7,7 @@ the HTTP control API under ``/_sandbox``; every method takes the state lock.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -239,6 +240,12 @@ class Controller:
         with self._state.lock:
             self._state.files[name] = content
         return f"{base_url.rstrip('/')}/_sandbox/files/{name}"
+
+    def set_download(self, download: Callable[[str], bytes | None]) -> None:
+        """How the zips of XML offer packages are fetched from URLs off the sandbox (a test
+        routes them to an app it runs in process); by default an HTTP GET."""
+        with self._state.lock:
+            self._state.download = download
 
     def file(self, name: str) -> bytes | None:
         with self._state.lock:

@@ -10,6 +10,9 @@ them: the price reverts at once); ended ones stay as history for the 48-hour rul
 Rules (Lengow's reading of Cdiscount's, addendum §5), each refusal a result code:
 flash sale ≤ 72 h and ≥ 48 h after/before another flash sale of the SKU; reduction 1 to 99 %; an
 official sale sent ≥ 72 h before its start, with a reduction ≥ 5 % and a reference price.
+A sale is fixed from 72 h before its start until its end (the addendum: sale pricing is prepared
+up to 3 days ahead): a list that drops or changes it is refused (``SaleLocked``). A component
+sent again unchanged keeps the moment it was first sent (it is the same promotion).
 """
 
 from __future__ import annotations
@@ -142,16 +145,39 @@ def plan(
     if not isinstance(raw_list, list) or not all(isinstance(raw, dict) for raw in raw_list):
         return None, [("InvalidDiscountComponents", "discount components: a list of objects")]
     kept = [p for p in existing if p.end <= now and now - p.end < HISTORY]
+    unfinished = [p for p in existing if p.end > now]
     accepted: list[Promotion] = []
     for raw in raw_list:
         promotion, problems = parse(raw, now)
         if promotion is None:
             return None, problems
+        same = next((p for p in unfinished if _same(p, promotion)), None)
+        if same is not None:
+            accepted.append(same)
+            continue
         problems = check(promotion, kept + accepted)
         if problems:
             return None, problems
         accepted.append(promotion)
+    for promotion in unfinished:
+        if _locked(promotion, now) and not any(p is promotion for p in accepted):
+            message = "a sale cannot be withdrawn or changed from 72 hours before its start"
+            return None, [("SaleLocked", message)]
     return kept + accepted, []
+
+
+def _same(one: Promotion, other: Promotion) -> bool:
+    return (one.kind, one.percent, one.start, one.end, one.reference_price) == (
+        other.kind,
+        other.percent,
+        other.start,
+        other.end,
+        other.reference_price,
+    )
+
+
+def _locked(promotion: Promotion, now: datetime) -> bool:
+    return promotion.kind == SALE and promotion.start - SALE_NOTICE <= now < promotion.end
 
 
 def running(offer: Offer, now: datetime) -> Promotion | None:

@@ -68,6 +68,9 @@ class SandboxState:
         self.config = config
         self.clock = SandboxClock(clock or SystemClock())
         self.lock = threading.RLock()
+        # How XML offer packages' zips are fetched from URLs not on the sandbox (tests may
+        # route them to an app in the same process).
+        self.download: xml_packages.Download = xml_packages.download
         self.reset()
 
     def reset(self) -> None:
@@ -156,7 +159,13 @@ class SandboxState:
             xml_package = shop.xml_packages.get(target)
             if xml_package is not None:
                 xml_packages.integrate(
-                    self, shop, xml_package, due, referential=self.referential, files=self.files
+                    self,
+                    shop,
+                    xml_package,
+                    due,
+                    referential=self.referential,
+                    files=self.files,
+                    fetch=self.download,
                 )
             return
         package = shop.packages.get(target)

@@ -1,9 +1,11 @@
 """XML offer packages (reference §6.3.3, addendum §5): a zip at a URL, integrated on the clock.
 
 ``POST /offer-integration-packages`` takes the zip's public URL (a JSON string) and answers the
-numeric package id. The sandbox cannot reach the internet: it reads zips hosted on itself, put
-with ``PUT /_sandbox/files/{name}`` (any URL whose path is ``/_sandbox/files/{name}``); another
-URL makes the package ``Rejected`` ("could not be downloaded"). After
+numeric package id. At integration the zip is downloaded as the marketplace does: a URL whose
+path is ``/_sandbox/files/{name}`` is read from the zips hosted on the sandbox itself (put with
+``PUT /_sandbox/files/{name}``); any other URL is fetched with an HTTP GET (``download``: a
+seller's own host, such as cdlink's ``/offer-packages/…``); a URL that does not answer 200 with
+a zip makes the package ``Rejected`` ("could not be downloaded"). After
 ``package_integration_seconds`` the package is read: ``Content/Offers.xml`` (legacy layout, with
 ``_rels/.rels`` and ``[Content_Types].xml``), an ``OfferPackage`` of ``Offer`` elements whose
 attributes (``SellerProductId``, ``ProductEan``, ``Price``, ``Stock``, ``StrikedPrice``, ``Vat``,
@@ -17,10 +19,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree import ElementTree
+
+import httpx
 
 from cdlink.sandbox import promotions
 from cdlink.sandbox.catalog import Referential
@@ -30,6 +35,10 @@ from cdlink.sandbox.packages import integrate_one
 from cdlink.sandbox.serialize import timestamp
 from cdlink.sandbox.shop import SellerShop
 
+#: Fetches a package's zip from its URL (None: it could not be downloaded).
+Download = Callable[[str], bytes | None]
+DOWNLOAD_SECONDS = 10.0
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 MAX_OFFERS = 40_000
 MAX_XML_BYTES = 50 * 1024 * 1024
 FILES_PREFIX = "/_sandbox/files/"
@@ -58,6 +67,27 @@ class XmlPackage:
 
 class ZipError(Exception):
     """The package's zip cannot be read; the whole package is Rejected."""
+
+
+def download(url: str, client: httpx.Client | None = None) -> bytes | None:
+    """GET ``url`` as the marketplace would: 200 and at most 20 MB, no redirect followed."""
+    owned = client is None
+    http = client or httpx.Client(timeout=DOWNLOAD_SECONDS, follow_redirects=False)
+    try:
+        with http.stream("GET", url) as response:
+            if response.status_code != 200:
+                return None
+            content = bytearray()
+            for chunk in response.iter_bytes():
+                content += chunk
+                if len(content) > MAX_DOWNLOAD_BYTES:
+                    return None
+            return bytes(content)
+    except httpx.HTTPError:
+        return None
+    finally:
+        if owned:
+            http.close()
 
 
 def submit(timers: Timers, shop: SellerShop, url: str, now: datetime) -> XmlPackage:
@@ -167,11 +197,13 @@ def integrate(
     *,
     referential: Referential,
     files: dict[str, bytes],
+    fetch: Download = download,
 ) -> None:
     if package.state != "Pending":
         return
     package.integrated_at = now
-    content = files.get(file_name(package.url) or "")
+    hosted = file_name(package.url)
+    content = files.get(hosted) if hosted is not None else fetch(package.url)
     try:
         if content is None:
             raise ZipError(f"the zip could not be downloaded from {package.url}")

@@ -37,6 +37,7 @@ from cdlink.web.orders import notifications_pages as notification_centre
 from cdlink.web.orders import pages as orders
 from cdlink.web.orders import settings_pages as order_settings
 from cdlink.web.performance import pages as performance
+from cdlink.web.pricing import package_files as offer_package_files
 from cdlink.web.pricing import pages as pricing
 from cdlink.web.queue import pages as queue
 from cdlink.web.security import Signer
@@ -68,6 +69,7 @@ ROUTERS = (
     notification_centre.router,
     email_settings.pages,
     pricing.router,
+    offer_package_files.router,
     settings_page.router,
     warehouse_settings.router,
     api.router,

@@ -62,8 +62,17 @@ def is_api(path: str) -> bool:
     return path.startswith("/api/") and path != "/api/docs"
 
 
+#: Zips of XML offer packages the marketplace downloads (``cdlink.hub.pricing.package_files``):
+#: no login, the unguessable, expiring token in the path is the key.
+PUBLIC_FILE_PREFIXES = ("/offer-packages/",)
+
+
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return (
+        path in PUBLIC_PATHS
+        or path.startswith(PUBLIC_PREFIXES)
+        or path.startswith(PUBLIC_FILE_PREFIXES)
+    )
 
 
 def is_static(path: str) -> bool:
@@ -331,4 +340,12 @@ def _problem(status: int, title: str, hint: str, headers: dict[str, str] | None 
     )
 
 
-__all__ = ["AccessGuard", "GuardContext", "csrf_cookie", "is_public", "is_static", "secure_cookies"]
+__all__ = [
+    "PUBLIC_FILE_PREFIXES",
+    "AccessGuard",
+    "GuardContext",
+    "csrf_cookie",
+    "is_public",
+    "is_static",
+    "secure_cookies",
+]

@@ -162,6 +162,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PATCH", "/api/v1/promotions/{promotion_id}"): MEMBER,
     ("DELETE", "/api/v1/promotions/{promotion_id}"): MEMBER,
     ("POST", "/api/v1/promotions/{promotion_id}/stop"): MEMBER,
+    ("POST", "/api/v1/promotions/{promotion_id}/retry"): MEMBER,
     # The daily work: finance (reviewing differences, cost prices) and customer invoices.
     ("POST", "/api/v1/finance/reconciliation/{difference_id}/review"): MEMBER,
     ("PUT", "/api/v1/finance/costs/{sku}"): MEMBER,
@@ -192,6 +193,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("POST", "/prices/settings/{connection_id}"): ADMIN,
     ("POST", "/promotions"): MEMBER,
     ("POST", "/promotions/{promotion_id}/stop"): MEMBER,
+    ("POST", "/promotions/{promotion_id}/retry"): MEMBER,
 }
 
 #: Reads only an administrator needs: the forms that lead to an administrator's write. Every other

@@ -7,7 +7,10 @@ that a page or the API refuses a promotion at once, naming the rule, before anyt
 - a promotion ends after it starts, and not in the past;
 - a flash sale lasts at most 72 hours, and 48 hours pass between two flash sales of a SKU;
 - an official sale is sent at least 72 hours before it starts;
-- two promotions of one SKU do not overlap.
+- two promotions of one SKU do not overlap;
+- a sale Cdiscount holds is fixed from 72 hours before its start: it can no longer be stopped
+  (``stop_problem``). The addendum says sale pricing is prepared up to 3 days ahead and must be
+  sent 72 hours before; cdlink reads that as a lock, and the sandbox enforces the same reading.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ class PromotionRuleError(CdlinkError):
     def __init__(self, message: str, *, rule: str) -> None:
         super().__init__(message)
         self.rule = rule
+
+
+class SaleLockedError(PromotionRuleError):
+    """A sale Cdiscount holds cannot be stopped within its 72-hour notice or while it runs."""
+
+    default_hint = translatable(
+        "Cdiscount fixes a sale 72 hours before it starts: it runs until its end date. A sale "
+        "can be stopped until 72 hours before its start."
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,6 +92,13 @@ def problems(promotion: Window, *, now: datetime, others: Sequence[Window] = ())
     return found
 
 
+def stop_problem(promotion: Window, *, now: datetime) -> str | None:
+    """The rule stopping ``promotion`` now would break, once Cdiscount holds it."""
+    if promotion.kind == SALE and promotion.starts_at - SALE_NOTICE <= now < promotion.ends_at:
+        return "sale_locked"
+    return None
+
+
 def _close(one: Window, other: Window, gap: timedelta) -> bool:
     return one.starts_at < other.ends_at + gap and other.starts_at < one.ends_at + gap
 
@@ -94,6 +113,7 @@ MESSAGES = {
     "sale_notice": "a sale is sent at least 72 hours before it starts",
     "sale_reduction": "a sale lowers the price by at least 5 %",
     "promotion_overlap": "two promotions of a SKU do not overlap",
+    "sale_locked": "a sale sent to Cdiscount cannot be stopped from 72 hours before its start",
 }
 
 

@@ -9,7 +9,10 @@ The promotions stream (``cdlink.sync.pricing.promotions``) sends a sale as soon 
 (Cdiscount wants it 72 hours ahead) and a flash sale when it starts; when a promotion ends or is
 stopped early it sends the SKU's remaining promotions, so that the price reverts. Item states:
 ``waiting`` (not sent) → ``sent`` → ``live`` (Cdiscount shows the reduced price) → ``ended``;
-``withdrawn`` (stopped) or ``refused`` (with the marketplace's reason).
+``withdrawn`` (stopped) or ``refused`` (with the marketplace's reason); ``unknown`` when the
+package's result never came (Retry sends it again: a SKU's list replaces its promotions, so
+sending twice does no harm); ``stop_refused`` when Cdiscount kept it although it was stopped.
+A sale Cdiscount holds cannot be stopped from 72 hours before its start (``SaleLockedError``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.pricing import promotion_rules
-from cdlink.hub.pricing.promotion_rules import PromotionRuleError, Window
+from cdlink.hub.pricing.promotion_rules import PromotionRuleError, SaleLockedError, Window
 from cdlink.hub.pricing.status import reference_price_of
 from cdlink.hub.stock.inventory_core import UnknownProductError
 from cdlink.store.models import Product, Promotion, PromotionItem
@@ -42,8 +45,11 @@ WAITING, SENT, LIVE, ITEM_ENDED, WITHDRAWN, ITEM_REFUSED = (
     "withdrawn",
     "refused",
 )
+UNKNOWN, STOP_REFUSED = "unknown", "stop_refused"
+#: Item states in which Cdiscount holds the promotion (or may: ``unknown``).
+ON_CDISCOUNT = (SENT, LIVE, UNKNOWN, STOP_REFUSED)
 #: Item states that still count against a SKU's other promotions.
-HOLDING = (WAITING, SENT, LIVE, ITEM_ENDED)
+HOLDING = (WAITING, SENT, LIVE, ITEM_ENDED, UNKNOWN, STOP_REFUSED)
 MAXIMUM_SKUS = 1000
 
 
@@ -166,12 +172,30 @@ class Promotions:
         if promotion.state in (ENDED, STOPPED, REFUSED):
             raise PromotionStateError(f"promotion {promotion_id} is over already")
         now = self.clock.now()
+        items = self.items(promotion)
+        self._check_stop(promotion, items, now)
         promotion.state, promotion.stopped_at = STOPPED, now
-        for item in self.items(promotion):
+        for item in items:
             if item.state == WAITING:
                 item.state = WITHDRAWN
         self.wake(self.session, connection_id, now)
         return promotion
+
+    def retry(self, connection_id: int, promotion_id: int) -> int:
+        """Send again the SKUs whose package result never came (``unknown``); how many."""
+        promotion = self.get(connection_id, promotion_id)
+        now = self.clock.now()
+        items = [item for item in self.items(promotion) if item.state == UNKNOWN]
+        if not items:
+            raise PromotionStateError(f"promotion {promotion_id} has no SKU to send again")
+        if promotion.state in (ENDED, REFUSED) or promotion.ends_at <= now:
+            raise PromotionStateError(f"promotion {promotion_id} is over already")
+        for item in items:
+            # Stopped: withdrawn again; else sent again (a SKU's list replaces its promotions).
+            item.state = SENT if promotion.state == STOPPED else WAITING
+            item.reason = None
+        self.wake(self.session, connection_id, now)
+        return len(items)
 
     def delete(self, connection_id: int, promotion_id: int) -> bool:
         """Delete a promotion nothing of which was sent (True), else stop it (False)."""
@@ -184,6 +208,21 @@ class Promotions:
         return False
 
     # --- checks -------------------------------------------------------------------------
+
+    def _check_stop(
+        self, promotion: Promotion, items: Sequence[PromotionItem], now: datetime
+    ) -> None:
+        if not any(item.state in ON_CDISCOUNT for item in items):
+            return  # nothing sent: dropping it asks nothing of Cdiscount
+        window = Window(
+            promotion.kind, promotion.discount_percent, promotion.starts_at, promotion.ends_at
+        )
+        if promotion_rules.stop_problem(window, now=now) is not None:
+            raise SaleLockedError(
+                f"{promotion_rules.MESSAGES['sale_locked']}: promotion {promotion.id} runs "
+                f"until {promotion.ends_at:%Y-%m-%d %H:%M} UTC",
+                rule="sale_locked",
+            )
 
     def _skus(self, skus: Sequence[str]) -> list[str]:
         wanted = list(dict.fromkeys(sku.strip() for sku in skus if sku.strip()))

@@ -47,6 +47,8 @@ RULES: dict[str, str] = {
     "sale_reduction": "a sale lowers the price by at least 5 %",
     "sale_reference_price": "a sale gives its reference price (above 0)",
     "promotion_overlap": "two promotions of a SKU do not overlap",
+    "sale_locked": f"a sale cannot be withdrawn or changed from {SALE_NOTICE_HOURS} hours before "
+    "its start",
     "promotions_xml_only": "promotions on Cdiscount are sent in XML offer packages",
     "duplicate_offer": "a package holds one request per SKU",
 }
@@ -69,6 +71,7 @@ RESULT_RULES: dict[str, str] = {
     "SaleReductionTooSmall": "sale_reduction",
     "MissingSalesReferencePrice": "sale_reference_price",
     "PromotionOverlap": "promotion_overlap",
+    "SaleLocked": "sale_locked",
     "PromotionsNotSupported": "promotions_xml_only",
     "DuplicatedOffer": "duplicate_offer",
 }
@@ -186,13 +189,23 @@ def check_promotions(
     field: str = "discountComponents",
 ) -> list[PriceProblem]:
     """The problems of the promotions sent for one SKU (they replace those not ended;
-    ``history`` may hold the SKU's earlier ones, only those ended by ``now`` count)."""
+    ``history`` may hold the SKU's earlier ones: those ended by ``now`` count for the gaps, and
+    one not ended that is sent again unchanged is the marketplace's already, so it is not
+    checked again: a sale carried in a SKU's list inside its 72-hour notice is no new sale)."""
     kept = [other for other in history if other.end_date <= now]
+    held = [other for other in history if other.end_date > now]
     found: list[PriceProblem] = []
     for index, promotion in enumerate(promotions):
+        if promotion in held:
+            continue
         found += check_promotion(
             promotion, now=now, others=[*kept, *promotions[:index]], field=f"{field}[{index}]"
         )
+    notice = timedelta(hours=SALE_NOTICE_HOURS)
+    for other in held:  # cdlink's reading of addendum §5: a sale is fixed 72 h ahead
+        locked = other.type == PromotionType.SALE and other.start_date - notice <= now
+        if locked and other not in promotions:
+            found.append(PriceProblem(field, "sale_locked", SALE_NOTICE_HOURS))
     return found
 
 

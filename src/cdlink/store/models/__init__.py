@@ -59,6 +59,7 @@ from cdlink.store.models.orders import (
 )
 from cdlink.store.models.performance import EmailSettings, NotificationEmail, PerformanceFigure
 from cdlink.store.models.pricing import (
+    OfferPackageFile,
     PriceHistory,
     PriceList,
     ProductPricing,
@@ -106,6 +107,7 @@ __all__ = [
     "MarketplaceQuantity",
     "Notification",
     "NotificationEmail",
+    "OfferPackageFile",
     "Order",
     "OrderAction",
     "OrderDay",

@@ -9,7 +9,8 @@ override, the price wanted, a held price with its reason, what was sent and when
 outcome, what was confirmed and what Cdiscount shows (read back), and the competition.
 ``price_history`` keeps every price confirmed on Cdiscount (the Omnibus reference price is the
 lowest over 30 days). ``promotions`` and ``promotion_items`` are sales and flash sales, with
-their state per SKU on Cdiscount.
+their state per SKU on Cdiscount. ``offer_package_files`` holds the zips of XML offer packages
+that cdlink serves to the marketplace under an unguessable, expiring address.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cdlink.store.base import Base
@@ -137,7 +138,8 @@ class PromotionItem(Base):
     sku: Mapped[str] = mapped_column(String(50), primary_key=True)
     # The 30-day lowest price at creation (Omnibus), the reduction applies to it for a sale.
     reference_price: Mapped[Decimal | None] = mapped_column(Amount(12, 2), default=None)
-    # "waiting", "sent", "live", "ended", "withdrawn", "refused"
+    # "waiting", "sent", "live", "ended", "withdrawn", "refused", "unknown" (the package's
+    # result never came), "stop_refused" (Cdiscount kept it when it was stopped)
     state: Mapped[str] = mapped_column(String(12), default="waiting")
     package_id: Mapped[str | None] = mapped_column(String(80), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
@@ -145,3 +147,23 @@ class PromotionItem(Base):
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     displayed_price: Mapped[Decimal | None] = mapped_column(Amount(12, 2), default=None)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class OfferPackageFile(Base):
+    """The zip of an XML offer package, served to the marketplace until it expires.
+
+    Only the SHA-256 of the address's token is kept: the token itself is in the URL given to
+    Cdiscount, never in the database.
+    """
+
+    __tablename__ = "offer_package_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        ForeignKey("connections.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

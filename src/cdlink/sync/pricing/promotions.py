@@ -10,7 +10,9 @@ Every run (every 15 seconds, and at once when a promotion is created, changed or
    marketplace's rules, then sent in one package: an XML offer package by default (Cdiscount's
    only documented way for promotions), or a JSON ``Update`` package for a connection set so;
 3. the package is polled until integrated, and each SKU's result recorded (sent, or refused with
-   the rule); a promotion that ended on its own is marked ended (Cdiscount ends it by its dates).
+   the rule; a withdrawal Cdiscount refuses leaves the item ``stop_refused``, shown with the
+   reason); when polling gives up, the SKUs are ``unknown``, shown with Retry (never "sent"
+   forever); a promotion that ended on its own is marked ended (Cdiscount ends it by its dates).
 
 The price shown on Cdiscount while a promotion runs is read back by the offers stream
 (``read_back.read_promotions``), which marks a SKU's promotion live.
@@ -29,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import ConfigurationError
+from cdlink.hub.pricing import package_files
 from cdlink.hub.pricing import promotions as hub
 from cdlink.hub.pricing.prices import DEFAULT_VAT
 from cdlink.hub.pricing.promotion_rules import SALE
@@ -54,6 +57,10 @@ from cdlink.sync.engine.streams import LIVE, Stream, StreamContext
 
 STREAM = "promotions"
 SENDING = (hub.SENT, hub.LIVE)
+#: Items whose promotion Cdiscount holds (or may hold), carried in every list sent for the SKU.
+CARRIED = (hub.SENT, hub.LIVE, hub.UNKNOWN, hub.STOP_REFUSED)
+#: The refusal text standing for "the package's result never came" in a run's results.
+RESULT_UNKNOWN = "result_unknown"
 
 
 def wake_promotions(session: Session, connection_id: int, now: datetime) -> None:
@@ -68,6 +75,8 @@ class Plan:
     sending: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     withdrawing: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     lists: dict[str, list[DiscountComponent]] = dataclasses.field(default_factory=dict)
+    #: Per SKU, the promotions Cdiscount holds already (sent again unchanged, not re-checked).
+    held: dict[str, list[DiscountComponent]] = dataclasses.field(default_factory=dict)
 
 
 def component(promotion: Promotion, item: PromotionItem) -> DiscountComponent:
@@ -81,14 +90,57 @@ def component(promotion: Promotion, item: PromotionItem) -> DiscountComponent:
     )
 
 
+#: What to set when XML offer packages cannot be hosted (shown on the Promotions page too).
+PUBLIC_URL_HINT = (
+    "Set CDLINK_PUBLIC_URL to the https address at which Cdiscount can reach cdlink (and "
+    "restart it), or set the connection's promotions to go as JSON (Prices page)."
+)
+
+
+def is_marketplace(api_url: str) -> bool:
+    """Whether an API address is Cdiscount's (Octopia's) own, not a sandbox."""
+    host = urlsplit(api_url).hostname or ""
+    return host == "octopia-io.net" or host.endswith(".octopia-io.net")
+
+
+def public_url_of(context: StreamContext) -> str | None:
+    """``CDLINK_PUBLIC_URL`` of the runtime that built this run's marketplace clients."""
+    settings = getattr(context.clients, "settings", None)
+    found = getattr(settings, "public_url", None)
+    return found if isinstance(found, str) and found else None
+
+
+def check_zip_host(context: StreamContext, api_url: str) -> None:
+    """Refuse, before anything is sent, an XML package the marketplace could not download."""
+    if public_url_of(context) is None and is_marketplace(api_url):
+        raise ConfigurationError(
+            "XML offer packages (sales, flash sales) need the address at which Cdiscount "
+            "downloads their zip, and CDLINK_PUBLIC_URL is not set",
+            hint=PUBLIC_URL_HINT,
+        )
+
+
+def zip_host(context: StreamContext, client: OctopiaClient) -> ZipHost:
+    """Where a package's zip goes: cdlink itself at ``CDLINK_PUBLIC_URL`` (the marketplace
+    downloads it from there), else, with the sandbox only, the sandbox's ``/_sandbox/files/``."""
+    check_zip_host(context, client.api_url)
+    public = public_url_of(context)
+    if public is not None:
+
+        def serve(content: bytes, name: str) -> str:
+            with context.transaction() as session:
+                path = package_files.store(
+                    session, context.connection_id, content, name, context.clock.now()
+                )
+            return public + path
+
+        return serve
+    return sandbox_zip_host(client)
+
+
 def sandbox_zip_host(client: OctopiaClient) -> ZipHost:
     """Host zips on the file host of the API's server (the sandbox's ``/_sandbox/files/``)."""
     parts = urlsplit(client.api_url)
-    if parts.hostname and parts.hostname.endswith("octopia-io.net"):
-        raise ConfigurationError(
-            "XML offer packages need the zip at a public URL, and cdlink does not host files",
-            hint="Set the connection's promotions to go as JSON (Settings → Prices).",
-        )
     origin = f"{parts.scheme}://{parts.netloc}"
 
     def host(content: bytes, name: str) -> str:
@@ -121,6 +173,8 @@ class PromotionsStream(Stream):
         if not plan.lists:
             return
         context.check_stop()
+        if channel != "json":
+            check_zip_host(context, context.client().api_url)
         results = self.send(context, plan, prices, channel)
         with context.transaction() as session:
             self.record(session, context, plan, results)
@@ -132,11 +186,13 @@ class PromotionsStream(Stream):
         now = context.clock.now()
         query = select(Promotion).where(
             Promotion.connection_id == context.connection_id,
-            Promotion.state.in_((hub.PLANNED, hub.RUNNING)),
+            Promotion.state.in_((hub.PLANNED, hub.RUNNING, hub.STOPPED)),
         )
         for promotion in session.scalars(query):
             items = _items(session, promotion.id)
-            if promotion.ends_at <= now:
+            if promotion.state == hub.STOPPED:
+                _end_kept(items, promotion, now)
+            elif promotion.ends_at <= now:
                 promotion.state = hub.ENDED
                 for item in items:
                     if item.state in SENDING:
@@ -156,7 +212,7 @@ class PromotionsStream(Stream):
             .join(PromotionItem, PromotionItem.promotion_id == Promotion.id)
             .where(
                 Promotion.connection_id == context.connection_id,
-                PromotionItem.state.in_((hub.WAITING, hub.SENT, hub.LIVE)),
+                PromotionItem.state.in_((hub.WAITING, *CARRIED)),
             )
             .order_by(Promotion.starts_at, Promotion.id)
         ).all()
@@ -166,7 +222,7 @@ class PromotionsStream(Stream):
             key = (promotion.id, item.sku)
             if (
                 item.state == hub.WAITING
-                and promotion.state == hub.PLANNED
+                and promotion.state in (hub.PLANNED, hub.RUNNING)
                 and _due(promotion, now)
             ):
                 plan.sending.append(key)
@@ -174,8 +230,9 @@ class PromotionsStream(Stream):
             elif item.state in SENDING and promotion.state == hub.STOPPED:
                 plan.withdrawing.append(key)
                 carried.setdefault(item.sku, [])
-            elif item.state in SENDING and promotion.ends_at > now:
+            elif promotion.ends_at > now and _carried(promotion, item):
                 carried.setdefault(item.sku, []).append(component(promotion, item))
+                plan.held.setdefault(item.sku, []).append(component(promotion, item))
         touched = {sku for _, sku in plan.sending + plan.withdrawing}
         plan.lists = {sku: carried[sku] for sku in sorted(touched)}
         return plan
@@ -216,20 +273,24 @@ class PromotionsStream(Stream):
                 for sku, found in plan.lists.items()
                 if sku in prices
             ]
-            problems = client.offer_packages.check_updates(requests, now=now)
+            problems = client.offer_packages.check_updates(requests, now=now, history=plan.held)
             requests = [r for r in requests if r.seller_external_reference not in problems]
             package_id = client.offer_packages.submit("Update", requests) if requests else None
         else:
             offers = [
                 XmlOffer(sku=sku, promotions=tuple(found)) for sku, found in plan.lists.items()
             ]
-            problems = client.offer_integration_packages.check(offers, now=now)
+            problems = client.offer_integration_packages.check(offers, now=now, history=plan.held)
             offers = [offer for offer in offers if offer.sku not in problems]
             package_id = None
             if offers:
-                host = sandbox_zip_host(client)
+                host = zip_host(context, client)
                 package_id = client.offer_integration_packages.submit(
-                    offers, host=host, now=now, name=f"cdlink-promotions-{context.connection_id}"
+                    offers,
+                    host=host,
+                    now=now,
+                    name=f"cdlink-promotions-{context.connection_id}",
+                    history=plan.held,
                 )
         results: dict[str, tuple[str | None, str | None, str | None]] = {
             sku: (None, f"{found[0].rule}: {found[0].description}", None)
@@ -246,7 +307,7 @@ class PromotionsStream(Stream):
         self, context: StreamContext, package_id: str, channel: str, plan: Plan
     ) -> dict[str, tuple[str | None, str | None, str | None]]:
         if not self._integrated(context, package_id, channel):
-            return {}
+            return dict.fromkeys(plan.lists, (package_id, RESULT_UNKNOWN, None))
         ready = context.clock.now().isoformat()
         client = context.client()
         outcomes: dict[str, tuple[str | None, str | None, str | None]] = {}
@@ -299,10 +360,15 @@ class PromotionsStream(Stream):
                 continue  # still integrating: the next run reads it again
             package_id, refused, ready = outcome
             withdrawing = (promotion_id, sku) in plan.withdrawing
+            if refused == RESULT_UNKNOWN:
+                item.state, item.package_id = hub.UNKNOWN, package_id or item.package_id
+                item.reason = None
+                context.count(unknown=1)
+                continue
             if refused is not None:
-                if not withdrawing:
-                    item.state, item.reason = hub.ITEM_REFUSED, refused
-                    context.count(refused=1)
+                item.state = hub.STOP_REFUSED if withdrawing else hub.ITEM_REFUSED
+                item.reason = refused
+                context.count(stop_refused=1) if withdrawing else context.count(refused=1)
                 continue
             item.package_id = package_id or item.package_id
             item.ready_at = datetime.fromisoformat(ready) if ready else item.ready_at
@@ -310,6 +376,22 @@ class PromotionsStream(Stream):
             item.reason = None
             context.count(withdrawn=1) if withdrawing else context.count(sent=1)
         context.made_progress()
+
+
+def _end_kept(items: Sequence[PromotionItem], promotion: Promotion, now: datetime) -> None:
+    """A stopped promotion Cdiscount kept ends on its date all the same."""
+    if promotion.ends_at <= now:
+        for item in items:
+            if item.state == hub.STOP_REFUSED:
+                item.state = hub.ITEM_ENDED
+
+
+def _carried(promotion: Promotion, item: PromotionItem) -> bool:
+    """Whether Cdiscount holds (or may hold) the item, so that a list for its SKU keeps it; a
+    stopped promotion only when Cdiscount refused to withdraw it."""
+    if promotion.state == hub.STOPPED:
+        return item.state == hub.STOP_REFUSED
+    return item.state in CARRIED
 
 
 def _due(promotion: Promotion, now: datetime) -> bool:

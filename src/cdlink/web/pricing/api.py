@@ -348,7 +348,10 @@ def set_price_list(
 
 class PromotionItemOut(BaseModel):
     sku: str
-    state: str = Field(description="waiting, sent, live, ended, withdrawn or refused")
+    state: str = Field(
+        description="waiting, sent, live, ended, withdrawn, refused, unknown (the package's"
+        " result never came: retry) or stop_refused (Cdiscount kept it when stopped)"
+    )
     reference_price: Decimal | None
     package_id: str | None
     sent_at: datetime | None
@@ -489,8 +492,18 @@ def delete_promotion(request: Request, promotion_id: Id) -> Response:
 
 @router.post("/promotions/{promotion_id}/stop")
 def stop_promotion(request: Request, promotion_id: Id) -> PromotionOut:
-    """Stop a promotion now: Cdiscount's price reverts."""
+    """Stop a promotion now: Cdiscount's price reverts. A sale Cdiscount holds cannot be
+    stopped from 72 hours before its start (422, rule ``sale_locked``)."""
     current = _promotion(request, None, promotion_id)
     with promotion_writes(request) as book:
         book.stop(current.connection_id, promotion_id)
+    return _promotion(request, current.connection_id, promotion_id)
+
+
+@router.post("/promotions/{promotion_id}/retry")
+def retry_promotion(request: Request, promotion_id: Id) -> PromotionOut:
+    """Send again the SKUs whose package result never came (state ``unknown``)."""
+    current = _promotion(request, None, promotion_id)
+    with promotion_writes(request) as book:
+        book.retry(current.connection_id, promotion_id)
     return _promotion(request, current.connection_id, promotion_id)

@@ -31,6 +31,18 @@ ITEM_STATES = {
     "ended": translatable("Ended"),
     "withdrawn": translatable("Withdrawn"),
     "refused": translatable("Refused"),
+    "unknown": translatable("Result unknown"),
+    "stop_refused": translatable("Stop refused by Cdiscount"),
+}
+#: What an item state means, where its name alone does not say what to do.
+ITEM_HELP = {
+    "unknown": translatable(
+        "Cdiscount did not give the package's result in time: it may or may not hold this "
+        "promotion. Retry sends it again."
+    ),
+    "stop_refused": translatable(
+        "Cdiscount kept this promotion although it was stopped: it runs until its end."
+    ),
 }
 ROUNDINGS = {
     "none": translatable("No rounding"),
@@ -58,4 +70,6 @@ BADGES = {
     "withdrawn": "warning",
     "refused": "error",
     "waiting": "neutral",
+    "unknown": "warning",
+    "stop_refused": "error",
 }

@@ -19,13 +19,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cdlink.core.errors import CdlinkError
+from cdlink.core.settings import Settings
 from cdlink.hub.connections.accounts import list_connections
 from cdlink.hub.pricing.prices import DEFAULT_VAT, PriceBook
-from cdlink.hub.pricing.promotions import Promotions
+from cdlink.hub.pricing.promotion_rules import Window, stop_problem
+from cdlink.hub.pricing.promotions import ON_CDISCOUNT, Promotions
 from cdlink.hub.pricing.queries import held_count, items_of, list_prices, list_promotions
 from cdlink.hub.pricing.rules import InvalidPriceError
-from cdlink.store.models import Promotion
-from cdlink.sync.pricing.promotions import wake_promotions
+from cdlink.store.models import Connection, PriceList, Promotion
+from cdlink.sync.pricing.promotions import is_marketplace, wake_promotions
 from cdlink.sync.pricing.publish import publish_price_to_outbox
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.params import FormId, Id, Page, parse_id
@@ -268,10 +270,52 @@ def _promotions(
             "promotions": found,
             "promotion_items": items_of(session, [promotion.id for promotion in found]),
             "calendar": _calendar(found, now.astimezone(zone), zone)[0],
+            "retryable": _retryable(found, items_of(session, [p.id for p in found]), now),
+            "locked": _locked(found, items_of(session, [p.id for p in found]), now),
+            "public_url_missing": _public_url_missing(session, state.settings, chosen),
             "error": error,
             "form": form or {},
         }
         return render(request, "pricing/promotions.html", values, status=status)
+
+
+def _retryable(promotions: list[Promotion], items: dict[int, list[Any]], now: datetime) -> set[int]:
+    """The promotions with SKUs whose package result never came, still worth sending again."""
+    return {
+        promotion.id
+        for promotion in promotions
+        if promotion.state not in ("ended", "refused")
+        and promotion.ends_at > now
+        and any(item.state == "unknown" for item in items.get(promotion.id, []))
+    }
+
+
+def _locked(promotions: list[Promotion], items: dict[int, list[Any]], now: datetime) -> set[int]:
+    """The sales Cdiscount holds that can no longer be stopped (72 hours before their start)."""
+    return {
+        promotion.id
+        for promotion in promotions
+        if any(item.state in ON_CDISCOUNT for item in items.get(promotion.id, []))
+        and stop_problem(
+            Window(
+                promotion.kind, promotion.discount_percent, promotion.starts_at, promotion.ends_at
+            ),
+            now=now,
+        )
+        is not None
+    }
+
+
+def _public_url_missing(session: Any, settings: Settings, chosen: int | None) -> bool:
+    """Whether the chosen connection's promotions go as XML to the real marketplace, which
+    cannot download them while ``CDLINK_PUBLIC_URL`` is unset."""
+    if chosen is None or settings.public_url is not None:
+        return False
+    connection = session.get(Connection, chosen)
+    price_list = session.get(PriceList, chosen)
+    channel = price_list.promotions_channel if price_list is not None else "xml"
+    api_url = (connection.api_url if connection else None) or settings.octopia_api_url
+    return channel != "json" and is_marketplace(api_url)
 
 
 def _moment(text: str, zone: ZoneInfo, what: str) -> datetime:
@@ -328,6 +372,22 @@ def stop_promotion(
     try:
         with state.database.session() as session:
             Promotions(session, state.clock, wake_promotions).stop(connection_id, promotion_id)
+    except CdlinkError as error:
+        return _promotions(
+            request, str(connection_id), error=_explained(request, error), status=409
+        )
+    wake(request)
+    return RedirectResponse(f"/promotions?connection={connection_id}", status_code=303)
+
+
+@router.post("/promotions/{promotion_id}/retry")
+def retry_promotion(
+    request: Request, promotion_id: Id, connection_id: Annotated[FormId, Form()]
+) -> Response:
+    state = request.app.state
+    try:
+        with state.database.session() as session:
+            Promotions(session, state.clock, wake_promotions).retry(connection_id, promotion_id)
     except CdlinkError as error:
         return _promotions(
             request, str(connection_id), error=_explained(request, error), status=409
