@@ -25,6 +25,7 @@ from cdlink.store.models import (
     FinancePayout,
     Order,
     OrderInvoiceImport,
+    OrderInvoiceState,
     OrderInvoiceUpload,
     ProductCost,
 )
@@ -374,11 +375,15 @@ class InvoiceReminder:
 def uninvoiced_orders(
     session: Session, *, connection_id: int | None = None, limit: int = 100, offset: int = 0
 ) -> list[InvoiceReminder]:
-    """Shipped (or delivered) orders with no invoice sent, oldest first, with the last try."""
+    """Shipped (or delivered) orders with no invoice sent by cdlink nor accepted by Cdiscount
+    (as last read back), oldest first, with the last try."""
     done = exists().where(
         OrderInvoiceUpload.order_id == Order.id, OrderInvoiceUpload.state == "done"
     )
-    query = select(Order).where(Order.status.in_(SHIPPED_STATUSES), ~done)
+    held = exists().where(
+        OrderInvoiceState.order_id == Order.id, OrderInvoiceState.status == "Success"
+    )
+    query = select(Order).where(Order.status.in_(SHIPPED_STATUSES), ~done, ~held)
     if connection_id is not None:
         query = query.where(Order.connection_id == connection_id)
     query = query.order_by(Order.purchased_at, Order.id).limit(limit).offset(offset)
