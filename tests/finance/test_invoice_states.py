@@ -84,9 +84,13 @@ def test_given_an_upload_when_cdiscount_finishes_its_check_then_the_order_shows_
     assert _document_reads(sandbox) == reads
 
 
-def test_given_cdiscount_holds_an_invoice_when_reading_the_order_invoice_then_the_api_says_so(
-    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock, api: TestClient
+def test_given_cdiscount_holds_an_invoice_when_reading_the_order_then_the_api_and_page_say_so(
+    shop: JobEnvironment,
+    sandbox: Sandbox,
+    sandbox_clock: ManualClock,
+    browser: TestClient,
 ) -> None:
+    api = browser  # the API answers a signed-in session too
     invoiced, other = _shipped(shop)[:2]
     with seller_client(shop) as portal:
         portal.order_invoices.upload(invoiced.marketplace_order_id, "portal.pdf", PDF)
@@ -96,6 +100,7 @@ def test_given_cdiscount_holds_an_invoice_when_reading_the_order_invoice_then_th
     held = api.get(f"/api/v1/orders/{invoiced.id}/invoice").json()
     none = api.get(f"/api/v1/orders/{other.id}/invoice").json()
     reminders = api.get("/api/v1/invoices").json()["without_invoice"]
+    page = browser.get(f"/orders/{invoiced.id}", headers={"Accept-Language": "en"}).text
 
     assert held["has_invoice"] is True
     assert held["marketplace_invoice"]["status"] == "Success"
@@ -104,3 +109,6 @@ def test_given_cdiscount_holds_an_invoice_when_reading_the_order_invoice_then_th
     assert none["has_invoice"] is False
     assert none["marketplace_invoice"]["document_id"] is None
     assert invoiced.id not in {item["order_id"] for item in reminders}
+    shown = page.split('data-testid="order-invoice-at-cdiscount"', 1)[1].split("</p>", 1)[0]
+    assert "portal.pdf" in shown
+    assert "Accepted" in shown
