@@ -132,6 +132,7 @@ class FinanceDifference(Base):
     __table_args__ = (
         UniqueConstraint("connection_id", "kind", "reference"),
         Index("ix_finance_differences_open", "connection_id", "reviewed_at", "detected_at"),
+        Index("ix_finance_differences_newest", "reviewed_at", "detected_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,4 +1,5 @@
-"""order invoice states: what Cdiscount holds as each order's customer invoice, read back
+"""order invoice states: what Cdiscount holds as each order's customer invoice, read back;
+the newest open finance differences by index (the Finance page)
 
 Revision ID: 0025_order_invoice_states
 Revises: 0020_catalog_settings
@@ -49,9 +50,15 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_order_invoice_states_checked", ["connection_id", "checked_at"], unique=False
         )
+    with op.batch_alter_table("finance_differences", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_finance_differences_newest", ["reviewed_at", "detected_at", "id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("finance_differences", schema=None) as batch_op:
+        batch_op.drop_index("ix_finance_differences_newest")
     with op.batch_alter_table("order_invoice_states", schema=None) as batch_op:
         batch_op.drop_index("ix_order_invoice_states_checked")
     op.drop_table("order_invoice_states")
