@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,7 +133,14 @@ class FinanceDifference(Base):
     __table_args__ = (
         UniqueConstraint("connection_id", "kind", "reference"),
         Index("ix_finance_differences_open", "connection_id", "reviewed_at", "detected_at"),
-        Index("ix_finance_differences_newest", "reviewed_at", "detected_at", "id"),
+        # The newest open differences (the Finance page), read backwards by PostgreSQL too.
+        Index(
+            "ix_finance_differences_newest",
+            "detected_at",
+            "id",
+            postgresql_where=text("reviewed_at IS NULL"),
+            sqlite_where=text("reviewed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -52,7 +52,11 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("finance_differences", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_finance_differences_newest", ["reviewed_at", "detected_at", "id"], unique=False
+            "ix_finance_differences_newest",
+            ["detected_at", "id"],
+            unique=False,
+            postgresql_where=sa.text("reviewed_at IS NULL"),
+            sqlite_where=sa.text("reviewed_at IS NULL"),
         )
 
 
