@@ -81,6 +81,12 @@ def log_in_as_printed(printed: str, port: int) -> None:
         claims = wait_for_page(
             browser, f"http://127.0.0.1:{port}/inbox?view=claims", 'data-graduation="Claim"'
         )
+        finance = wait_for_page(
+            browser, f"http://127.0.0.1:{port}/finance", 'data-testid="latest-differences"'
+        )
+        differences = browser.get(
+            f"http://127.0.0.1:{port}/finance/differences", headers={"Accept-Language": "en"}
+        ).text
     assert landed.status_code == 200
     assert landed.url.path == "/"
     assert 'data-testid="orders"' in orders  # the sandbox shop, connected and imported
@@ -88,6 +94,10 @@ def log_in_as_printed(printed: str, port: int) -> None:
     assert 'data-testid="on-hand-SKU-00002-PARIS"' in stock
     # The demo shop's customers wrote, and one discussion is already a claim.
     assert 'data-testid="discussion-row"' in claims
+    # The first finance run imported payouts and found the commission the sandbox charges at a
+    # wrong rate (its sale never paid shows only once its payout day is past: not on every date).
+    assert 'data-testid="payout-row"' in finance
+    assert 'data-testid="difference-row" data-kind="commission"' in differences
 
 
 def wait_for_page(browser: httpx.Client, url: str, marker: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from cdlink.core.clock import ManualClock
 from cdlink.octopia import OctopiaClient, OperationQuery, RuleViolation, ServerError
-from cdlink.octopia.models import EventType, ImportStatus, PaymentState
+from cdlink.octopia.models import EventType, ImportFileStatus, ImportStatus, PaymentState
 from cdlink.sandbox import Sandbox, SandboxConfig
 from tests.support.octopia_sandbox import connect
 
@@ -174,6 +174,19 @@ def test_given_an_order_when_uploading_twice_then_the_second_invoice_replaces_th
 
     assert client.order_invoices.documents(order_id) == [second]
     assert second.content_type == "application/xml"
+
+
+def test_given_an_uploaded_invoice_when_listing_it_later_then_its_check_status_is_read(
+    sandbox: Sandbox, client: OctopiaClient
+) -> None:
+    order_id = sandbox.create_orders(1, status="Shipped")[0]
+
+    sent = client.order_invoices.upload(order_id, "invoice.pdf", PDF)
+    sandbox.advance(sandbox.config.finance.invoice_import_seconds + 1)
+    (listed,) = client.order_invoices.documents(order_id)
+
+    assert sent.status == ImportFileStatus.RUNNING
+    assert (listed.status, listed.integration_status) == (ImportFileStatus.SUCCESS, "Uploaded")
 
 
 @pytest.mark.parametrize(

@@ -241,6 +241,23 @@ def test_given_an_uploaded_invoice_when_uploading_again_then_the_new_one_replace
     assert listed[0]["contentType"] == "application/xml"
 
 
+def test_given_an_uploaded_invoice_when_its_check_time_passes_then_its_status_turns_success(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    order_id = sandbox.create_orders(1, status="Shipped")[0]
+
+    sent = upload(api, order_id, "a.pdf", PDF).json()
+    checking = api.get(f"/orders/{order_id}/invoice-documents").json()["items"]
+    sandbox.advance(sandbox.config.finance.invoice_import_seconds + 1)
+    checked = api.get(f"/orders/{order_id}/invoice-documents").json()["items"]
+
+    assert (sent["status"], sent["integrationStatus"]) == ("Running", "FileCheck")
+    assert [item["status"] for item in checking] == ["Running"]
+    assert [(item["status"], item["integrationStatus"]) for item in checked] == [
+        ("Success", "Uploaded")
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "content"),
     [

@@ -245,6 +245,8 @@ def document_json(document: invoices.InvoiceDocument) -> dict[str, Any]:
         "size": len(document.content),
         "uploadedAt": timestamp(document.uploaded_at),
         "importId": document.import_id,
+        "status": document.status,
+        "integrationStatus": document.integration_status,
     }
 
 

@@ -1,6 +1,9 @@
 """Customer invoices the seller uploads (reference §6.2.9, addendum §2).
 
-- One order has at most one invoice document: a new upload replaces the previous one.
+- One order has at most one invoice document: a new upload replaces the previous one. A document
+  uploaded per order is checked asynchronously: ``Running`` (``integrationStatus``
+  ``FileCheck``) for ``invoice_import_seconds``, then ``Success`` (``Uploaded``); one from a bulk
+  import is stored once its file passed, ``Success`` at once.
 - A file is a PDF (starts with ``%PDF-``) or a UBL 2.1 invoice (XML whose root is ``Invoice``
   or ``CreditNote`` in the UBL 2 namespace), at most ``invoice_max_bytes`` (an assumption: the
   real limit is not published).
@@ -42,6 +45,8 @@ class InvoiceDocument:
     content: bytes
     uploaded_at: datetime
     import_id: str | None = None
+    status: str = "Running"
+    integration_status: str = "FileCheck"
 
 
 @dataclasses.dataclass
@@ -123,6 +128,8 @@ def store(
         uploaded_at=now,
         import_id=import_id,
     )
+    if import_id is not None:  # its file went through the import's checks already
+        document.status, document.integration_status = "Success", "Uploaded"
     book(shop).documents[order_id] = document  # replaces the previous one
     shop.count("invoices.uploaded")
     return document
@@ -160,8 +167,12 @@ def create_import(shop: SellerShop, files: list[tuple[str, bytes]], now: datetim
 
 
 def settle(shop: SellerShop, settings: FinanceSettings, now: datetime) -> None:
-    """Finish every import whose processing time is over (order check, file check, upload)."""
+    """Finish every document and import whose processing time is over (order check, file
+    check, upload)."""
     due = timedelta(seconds=settings.invoice_import_seconds)
+    for document in book(shop).documents.values():
+        if document.status == "Running" and now >= document.uploaded_at + due:
+            document.status, document.integration_status = "Success", "Uploaded"
     for item in book(shop).imports.values():
         if item.status != "Running" or now < item.created_at + due:
             continue

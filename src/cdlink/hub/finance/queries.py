@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
@@ -25,6 +25,7 @@ from cdlink.store.models import (
     FinancePayout,
     Order,
     OrderInvoiceImport,
+    OrderInvoiceState,
     OrderInvoiceUpload,
     ProductCost,
 )
@@ -303,23 +304,31 @@ def differences(
 ) -> list[DifferenceView]:
     if kind is not None and kind not in KINDS:
         raise FinanceQueryError(translatable("unknown kind of difference"))
-    diff = FinanceDifference
-    query = select(diff, Order.id).outerjoin(
-        Order,
-        and_(
-            Order.connection_id == diff.connection_id,
-            Order.marketplace_order_id == diff.marketplace_order_id,
-        ),
-    )
+    # The page of differences is chosen first, then joined to its orders: joining every open
+    # difference (tens of thousands) to the orders before the limit made the Finance page slow.
+    chosen = select(FinanceDifference)
     if connection_id is not None:
-        query = query.where(diff.connection_id == connection_id)
+        chosen = chosen.where(FinanceDifference.connection_id == connection_id)
     if kind is not None:
-        query = query.where(diff.kind == kind)
+        chosen = chosen.where(FinanceDifference.kind == kind)
     if payment_id is not None:
-        query = query.where(diff.payment_id == payment_id)
+        chosen = chosen.where(FinanceDifference.payment_id == payment_id)
     if not include_reviewed:
-        query = query.where(diff.reviewed_at.is_(None))
-    query = query.order_by(diff.detected_at.desc(), diff.id.desc()).limit(limit).offset(offset)
+        chosen = chosen.where(FinanceDifference.reviewed_at.is_(None))
+    newest = (FinanceDifference.detected_at.desc(), FinanceDifference.id.desc())
+    picked = chosen.order_by(*newest).limit(limit).offset(offset).subquery()
+    diff = aliased(FinanceDifference, picked)
+    query = (
+        select(diff, Order.id)
+        .outerjoin(
+            Order,
+            and_(
+                Order.connection_id == diff.connection_id,
+                Order.marketplace_order_id == diff.marketplace_order_id,
+            ),
+        )
+        .order_by(diff.detected_at.desc(), diff.id.desc())
+    )
     return [
         DifferenceView(
             row.id,
@@ -374,11 +383,15 @@ class InvoiceReminder:
 def uninvoiced_orders(
     session: Session, *, connection_id: int | None = None, limit: int = 100, offset: int = 0
 ) -> list[InvoiceReminder]:
-    """Shipped (or delivered) orders with no invoice sent, oldest first, with the last try."""
+    """Shipped (or delivered) orders with no invoice sent by cdlink nor accepted by Cdiscount
+    (as last read back), oldest first, with the last try."""
     done = exists().where(
         OrderInvoiceUpload.order_id == Order.id, OrderInvoiceUpload.state == "done"
     )
-    query = select(Order).where(Order.status.in_(SHIPPED_STATUSES), ~done)
+    held = exists().where(
+        OrderInvoiceState.order_id == Order.id, OrderInvoiceState.status == "Success"
+    )
+    query = select(Order).where(Order.status.in_(SHIPPED_STATUSES), ~done, ~held)
     if connection_id is not None:
         query = query.where(Order.connection_id == connection_id)
     query = query.order_by(Order.purchased_at, Order.id).limit(limit).offset(offset)

@@ -169,6 +169,10 @@ class OrderInvoiceDocument(CamelModel):
     size: int | None = None
     uploaded_at: UtcDatetime | None = None
     import_id: str | None = None
+    # Cdiscount checks it asynchronously: Running, then Success or Failure (addendum §2).
+    status: ImportFileStatusValue | None = None
+    integration_status: str | None = None
+    errors: list[str] = Field(default_factory=list)
 
 
 class InvoiceImportFile(CamelModel):

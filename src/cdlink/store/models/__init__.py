@@ -25,6 +25,7 @@ from cdlink.store.models.finance import (
     FinanceOperation,
     FinancePayout,
     OrderInvoiceImport,
+    OrderInvoiceState,
     OrderInvoiceUpload,
     ProductCost,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "OrderHour",
     "OrderImportFilter",
     "OrderInvoiceImport",
+    "OrderInvoiceState",
     "OrderInvoiceUpload",
     "OrderLine",
     "OrderReturn",

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,6 +133,14 @@ class FinanceDifference(Base):
     __table_args__ = (
         UniqueConstraint("connection_id", "kind", "reference"),
         Index("ix_finance_differences_open", "connection_id", "reviewed_at", "detected_at"),
+        # The newest open differences (the Finance page), read backwards by PostgreSQL too.
+        Index(
+            "ix_finance_differences_newest",
+            "detected_at",
+            "id",
+            postgresql_where=text("reviewed_at IS NULL"),
+            sqlite_where=text("reviewed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -211,3 +220,22 @@ class OrderInvoiceUpload(Base):
     requested_by: Mapped[str | None] = mapped_column(String(254), default=None)
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class OrderInvoiceState(Base):
+    """What Cdiscount holds as an order's customer invoice, as last read from it: its document
+    (None: none) and the status of its check (Running, Success, Failure)."""
+
+    __tablename__ = "order_invoice_states"
+    __table_args__ = (Index("ix_order_invoice_states_checked", "connection_id", "checked_at"),)
+
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
+    document_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    file_name: Mapped[str | None] = mapped_column(String(255), default=None)
+    status: Mapped[str | None] = mapped_column(String(40), default=None)
+    errors: Mapped[str | None] = mapped_column(Text, default=None)
+    uploaded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -9,7 +9,9 @@ first looked up among the order's documents, and an import among the imports, so
 arrived is never sent twice. A refusal (4xx, a rule the client checks) is an answer: the upload
 fails with its reason (Retry sends it again). A transport or server error fails the run; the
 failure policy retries it. Each run also follows the bulk imports still ``Running`` at the
-marketplace and records each file's outcome on its order.
+marketplace and records each file's outcome on its order. What Cdiscount holds for an order is
+read back too (``cdlink.sync.finance.invoice_states``): the document an upload returns is
+stored with its status, and each run reads again those Cdiscount is still checking.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.finance import invoice_states as states
 from cdlink.hub.finance import invoices
 from cdlink.octopia import Conflict, Forbidden, InvalidRequest, NotFound, RuleViolation
-from cdlink.octopia.models import InvoiceImport
+from cdlink.octopia.models import InvoiceImport, OrderInvoiceDocument
 from cdlink.store.models import Order, OrderInvoiceImport, OrderInvoiceUpload
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.engine.streams import StreamContext
+from cdlink.sync.finance import invoice_states
 
 STREAM = "invoice_uploads"
 _ANSWERS = (InvalidRequest, Conflict, NotFound, Forbidden, RuleViolation)
@@ -95,6 +99,7 @@ class InvoiceUploadsExporter(OutboxExporter):
     def run(self, context: StreamContext) -> None:
         super().run(context)
         self.follow_imports(context)
+        invoice_states.follow_running(context)
 
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
         outcomes = {}
@@ -116,15 +121,15 @@ class InvoiceUploadsExporter(OutboxExporter):
             order_id = session.get_one(Order, upload.order_id).marketplace_order_id
             file_name, content, since = upload.file_name, upload.content, upload.requested_at
         service = context.client().order_invoices
-        document_id: str | None = None
+        sent: OrderInvoiceDocument | None = None
         if retried:
             for document in service.documents(order_id):
                 dated = document.uploaded_at is None or document.uploaded_at >= since - _SKEW
                 if document.file_name == file_name and dated:
-                    document_id = document.document_id
+                    sent = document
         try:
-            if document_id is None:
-                document_id = service.upload(order_id, file_name, content).document_id
+            if sent is None:
+                sent = service.upload(order_id, file_name, content)
             succeeded, outcome = True, "uploaded"
         except _ANSWERS as answer:
             succeeded, outcome = False, str(answer)
@@ -135,8 +140,16 @@ class InvoiceUploadsExporter(OutboxExporter):
                 succeeded=succeeded,
                 outcome=outcome,
                 now=context.clock.now(),
-                document_id=document_id if succeeded else None,
+                document_id=sent.document_id if succeeded and sent is not None else None,
             )
+            if succeeded and sent is not None:
+                states.record(
+                    session,
+                    upload.connection_id,
+                    upload.order_id,
+                    invoice_states.draft(sent),
+                    context.clock.now(),
+                )
         context.count(**{"uploaded" if succeeded else "refused_by_marketplace": 1})
 
     def send_import(self, context: StreamContext, import_id: int) -> None:

@@ -12,7 +12,9 @@ a revoked token, a killed worker) keeps what it committed and does the rest agai
 2. **Payouts**: every payout is listed; one that is new, not paid yet, or paid since its
    operations were last read has its operations read (``paymentId``), which links each to it.
    A payout paid and read once is final and costs nothing more.
-3. **Commission invoices** since the latest one stored (and a month before it).
+3. **Commission invoices** since the latest one stored (and a month before it), then the
+   **customer invoice** Cdiscount holds for up to 500 shipped orders it has not accepted one for
+   (``cdlink.sync.finance.invoice_states``), each order committed on its own.
 4. **Reconciliation** (``cdlink.hub.finance.reconciliation``) of everything stored.
 
 It runs daily, and at once when a connection is added (a new schedule is due immediately).
@@ -42,6 +44,7 @@ from cdlink.sync.engine.cursors import Cursor
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.streams import Stream, StreamContext
 from cdlink.sync.engine.windows import Window
+from cdlink.sync.finance import invoice_states
 from cdlink.sync.finance.mapping import invoice_draft, operation_draft, payout_draft
 
 STREAM = "finance"
@@ -78,6 +81,8 @@ class FinanceImporter(Stream):
         self.import_payouts(context)
         context.check_stop()
         self.import_invoices(context)
+        context.check_stop()
+        invoice_states.check_shipped(context)
         self.reconcile(context)
 
     # --- operations ---------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StrictStr
 
+from cdlink.hub.finance import invoice_states, queries
 from cdlink.hub.finance import invoices as invoice_rules
-from cdlink.hub.finance import queries
 from cdlink.hub.finance.invoices import InvoiceFile, InvoiceFileError
 from cdlink.hub.finance.reconciliation import KINDS
 from cdlink.hub.orders.queries import get_order
@@ -157,11 +157,26 @@ class InvoiceIn(BaseModel):
     )
 
 
+class MarketplaceInvoiceOut(BaseModel):
+    document_id: str | None = Field(description="Null: Cdiscount holds no invoice.")
+    file_name: str | None
+    status: str | None = Field(description="Running, Success or Failure (Cdiscount's check).")
+    errors: str | None
+    uploaded_at: datetime | None
+    checked_at: datetime = Field(description="When cdlink last read it.")
+
+
 class InvoiceStatus(BaseModel):
     order_id: int
     marketplace_order_id: str
     status: str
-    has_invoice: bool = Field(description="An upload was accepted by Cdiscount.")
+    has_invoice: bool = Field(
+        description="Cdiscount accepted an upload of cdlink's or, as last read back, holds an "
+        "accepted invoice for the order."
+    )
+    marketplace_invoice: MarketplaceInvoiceOut | None = Field(
+        description="What Cdiscount holds, as last read back (null: not read yet)."
+    )
     uploads: list[UploadOut]
 
 
@@ -482,11 +497,23 @@ def order_invoice(request: Request, order_id: Id) -> InvoiceStatus:
     with request.app.state.database.reading() as session:
         order = get_order(session, order_id)
         found = queries.uploads(session, order_id=order.id, limit=50)
+        state = invoice_states.state_of(session, order.id)
+        held = state is not None and state.status == invoice_states.SUCCESS
         return InvoiceStatus(
             order_id=order.id,
             marketplace_order_id=order.marketplace_order_id,
             status=order.status,
-            has_invoice=any(row.state == invoice_rules.DONE for row, _ in found),
+            has_invoice=held or any(row.state == invoice_rules.DONE for row, _ in found),
+            marketplace_invoice=None
+            if state is None
+            else MarketplaceInvoiceOut(
+                document_id=state.document_id,
+                file_name=state.file_name,
+                status=state.status,
+                errors=state.errors,
+                uploaded_at=state.uploaded_at,
+                checked_at=state.checked_at,
+            ),
             uploads=[upload_out(row, marketplace_id) for row, marketplace_id in found],
         )
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.translatable import translatable
 from cdlink.hub.connections.accounts import list_connections
+from cdlink.hub.finance import invoice_states, queries
 from cdlink.hub.finance import invoices as invoice_rules
-from cdlink.hub.finance import queries
 from cdlink.hub.finance.figures import order_finance
 from cdlink.hub.finance.invoices import InvoiceFile
 from cdlink.hub.finance.queries import FinanceQueryError
@@ -230,5 +230,6 @@ def order_panel(session: Session, order: Order) -> dict[str, Any]:
     return {
         "finance": order_finance(session, order),
         "invoice_uploads": [row for row, _ in queries.uploads(session, order_id=order.id, limit=5)],
+        "invoice_state": invoice_states.state_of(session, order.id),
         "finance_labels": labels,
     }
