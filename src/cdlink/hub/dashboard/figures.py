@@ -104,8 +104,10 @@ class Dashboard:
 
     now: datetime
     connections: int
-    today: Sales
-    last_7_days: Sales
+    # Midnight today and six days before, in the seller's time zone (the sales of those
+    # periods are the overview's: ``sales_since`` gives them when asked).
+    today_start: datetime
+    week_start: datetime
     acceptance: Deadlines
     shipping: Deadlines
     quarantined: int
@@ -125,8 +127,8 @@ def build_dashboard(session: Session, now: datetime, zone: ZoneInfo) -> Dashboar
     return Dashboard(
         now=now,
         connections=len(health),
-        today=sales_since(session, start_of_day(now, zone)),
-        last_7_days=sales_since(session, start_of_day(now, zone, days_back=6)),
+        today_start=start_of_day(now, zone),
+        week_start=start_of_day(now, zone, days_back=6),
         acceptance=deadlines(session, (WAITING_ACCEPTANCE,), Order.acceptance_deadline, now),
         shipping=deadlines(session, TO_SHIP, Order.shipping_deadline, now),
         quarantined=sum(item.quarantined for item in health),
@@ -237,8 +239,12 @@ def stock_alerts(session: Session, now: datetime) -> StockAlerts:
         .distinct()
         .subquery()
     )
-    out_of_stock = int(session.scalar(select(func.count()).select_from(empty)) or 0)
-    named = tuple(session.scalars(select(empty.c.sku).order_by(empty.c.sku).limit(NAMED_SKUS)))
+    # The first SKUs and, on each line, how many there are in all: one pass over the join.
+    first = session.execute(
+        select(empty.c.sku, func.count().over()).order_by(empty.c.sku).limit(NAMED_SKUS)
+    ).all()
+    out_of_stock = int(first[0][1]) if first else 0
+    named = tuple(sku for sku, _ in first)
     refused = session.scalar(
         select(func.count())
         .select_from(StockPushStatus)

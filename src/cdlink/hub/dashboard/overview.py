@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, text
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, select, text
 from sqlalchemy.orm import Session
 
 from cdlink.hub.dashboard.figures import NOT_SOLD, stock_alerts
@@ -53,6 +53,9 @@ DAY = timedelta(days=1)
 DEFAULT_CURRENCY = "EUR"
 FINISHED_RUNS = ("succeeded", "failed", "dead")
 ACTIVITY_LENGTH = 8
+# Hours read by one statement of the daily trend (2 a day in most zones: a custom range of two
+# years is one statement; well below SQLite's and PostgreSQL's limits on parameters).
+HOURS_PER_QUERY = 2000
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 
@@ -334,19 +337,20 @@ def _daily_series(
     (read from ``order_hours``); the unfinished last day is summed like a KPI."""
     plans: list[tuple[date, datetime, list[datetime], list[datetime]]] = []
     partial: list[tuple[date, datetime, datetime]] = []
-    day = period.first_day
-    while day <= period.last_day:
-        start = midnight(day, period.zone)
-        end = midnight(day + timedelta(days=1), period.zone)
-        if end > period.end:
-            partial.append((day, start, period.end))
+    # A period's days, read once (each is a time zone conversion): a year is 365 turns.
+    day, last_day, period_end = period.first_day, period.last_day, period.end
+    start = midnight(day, period.zone)
+    while day <= last_day:
+        end = midnight(day + DAY, period.zone)
+        if end > period_end:
+            partial.append((day, start, period_end))
         else:
             anchor = floor_day(start + timedelta(hours=12))
             after = anchor + DAY
             plus = _hours(start, anchor) + _hours(after, end)
             minus = _hours(anchor, start) + _hours(end, after)
             plans.append((day, anchor, plus, minus))
-        day += timedelta(days=1)
+        day, start = day + DAY, end
     sold_day = case(
         (
             and_(OrderDay.status.not_in(NOT_SOLD), OrderDay.currency == currency),
@@ -377,17 +381,22 @@ def _daily_series(
         ),
         else_=0,
     )
-    for chunk in range(0, len(wanted), 500):
+    # One statement whatever the number of hours (an expanding parameter: compiled once,
+    # cached, its values bound as a list), a chunk per HOURS_PER_QUERY hours.
+    by_hour = (
+        select(OrderHour.hour, func.sum(OrderHour.orders), func.sum(sold_hour))
+        .where(
+            OrderHour.hour.in_(bindparam("hours", expanding=True)),
+            _connection(OrderHour.connection_id, connection_id),
+        )
+        .group_by(OrderHour.hour)
+    )
+    for chunk in range(0, len(wanted), HOURS_PER_QUERY):
         hours.update(
             {
                 moment: (int(count or 0), int(cents or 0))
                 for moment, count, cents in session.execute(
-                    select(OrderHour.hour, func.sum(OrderHour.orders), func.sum(sold_hour))
-                    .where(
-                        OrderHour.hour.in_(wanted[chunk : chunk + 500]),
-                        _connection(OrderHour.connection_id, connection_id),
-                    )
-                    .group_by(OrderHour.hour)
+                    by_hour, {"hours": wanted[chunk : chunk + HOURS_PER_QUERY]}
                 )
             }
         )
@@ -478,8 +487,8 @@ def series(
             bucket[1] += cents
     else:
         days: dict[date, list[int]] = {}
-        day = period.first_day
-        while day <= period.last_day:
+        day, last_day = period.first_day, period.last_day
+        while day <= last_day:
             days[day] = [0, 0]
             day += timedelta(days=1)
         for moment, count, cents in rows:
