@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.support.browser import ARTIFACTS, chromium
 from tests.support.pages import (
+    PUBLIC_PAGES,
     demo_server,
     log_in,
     open_page,
@@ -39,6 +40,19 @@ def main() -> int:
     ):
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         page = context.new_page()
+        for width, height in WIDTHS.items():  # the pages seen before logging in
+            page.set_viewport_size({"width": width, "height": height})
+            for language in LANGUAGES:
+                set_language(context, demo, language)
+                for scheme in SCHEMES:
+                    page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
+                    for path in PUBLIC_PAGES:
+                        page.goto(f"{demo.url}{path}")
+                        if overflow(page):
+                            wide.append(f"{path} {width} {language} {scheme}")
+                        name = shot_name(path, width, language, scheme)
+                        page.screenshot(path=str(target / name), full_page=True)
+                        written += 1
         log_in(page, demo)
         wait_for_data(page, demo)
         paths = page_paths(page, demo)

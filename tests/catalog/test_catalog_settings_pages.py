@@ -207,7 +207,7 @@ def test_given_a_mapped_category_when_attributes_and_values_are_mapped_then_the_
         (
             {"value_property": ["1002"], "value_seller": ["Alu"], "value_choice": ["Noir"]},
             "This property takes free text: its values cannot be mapped",
-            "Cette propriété prend un texte libre : ses valeurs ne se mappent pas",
+            "Cette propriété prend un texte libre\u202f: ses valeurs ne se mappent pas",
         ),
         (
             {"attribute_name": ["Colour", "Colour"], "attribute_property": ["1001", "1002"]},

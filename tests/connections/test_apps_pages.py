@@ -319,7 +319,7 @@ def test_given_a_failed_test_when_reading_the_sync_log_then_the_cause_is_in_the_
     french = browser.get("/sync-log", headers={"Accept-Language": "fr"})
 
     assert "Application ajoutée" in french.text
-    assert "Échec du test de connexion : Le Client ID ou le Client Secret est incorrect" in (
+    assert "Échec du test de connexion\u202f: Le Client ID ou le Client Secret est incorrect" in (
         french.text.replace("&#39;", "'")
     )
 

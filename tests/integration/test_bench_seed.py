@@ -8,7 +8,7 @@ import pytest
 from bench import seeding
 from sqlalchemy import func, select
 
-from cdlink.hub.dashboard.figures import build_dashboard
+from cdlink.hub.dashboard.figures import build_dashboard, sales_since
 from cdlink.hub.orders.queries import OrderFilter, list_orders
 from cdlink.store.engine import Database
 from cdlink.store.models import Order, OutboxEntry, SyncRun
@@ -33,6 +33,7 @@ def test_given_a_database_when_seeded_then_the_orders_runs_and_figures_are_as_de
         runs = session.scalar(select(func.count()).select_from(SyncRun))
         done = session.scalar(select(func.count()).where(OutboxEntry.state == "done"))
         figures = build_dashboard(session, seeding.NOW, PARIS)
+        today = sales_since(session, figures.today_start)
         first = list_orders(session, OrderFilter(), page=1, page_size=25, count_limit=1000)
 
     assert sum(statuses.values()) == SIZE
@@ -45,8 +46,8 @@ def test_given_a_database_when_seeded_then_the_orders_runs_and_figures_are_as_de
     assert done == 50
     assert figures.connections == seeding.CONNECTIONS
     assert figures.acceptance.orders == statuses["WaitingAcceptance"]
-    assert figures.today.orders >= 1
-    assert figures.today.revenue["EUR"] > 0
+    assert today.orders >= 1
+    assert today.revenue["EUR"] > 0
     assert figures.stock.out_of_stock == seeding.SKUS // 7 + 1
     assert (figures.stock.failed_pushes, figures.stock.stale_pushes) == (0, 0)
     assert figures.health[0].last_orders_import == seeding.NOW

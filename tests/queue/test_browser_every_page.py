@@ -8,13 +8,16 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 
 from tests.support.browser import ARTIFACTS, chromium
 from tests.support.pages import (
+    PUBLIC_PAGES,
     accessibility_problems,
     axe_source,
     demo_server,
     log_in,
+    missing_pages,
     open_page,
     overflow,
     page_paths,
@@ -33,9 +36,28 @@ def test_given_every_demo_page_at_390px_in_both_languages_then_no_overflow_and_a
     source = axe_source()
     problems: dict[str, object] = {}
     visited: list[str] = []
+
+    def check(page: Page, language: str, path: str) -> None:
+        wider = overflow(page)
+        if wider:
+            page.screenshot(
+                path=str(ARTIFACTS / f"overflow-{shot_name(path, 390, language, 'light')}"),
+                full_page=True,
+            )
+            problems[f"{language} {path} overflow"] = f"{wider}px wider than the window"
+        found = accessibility_problems(page, source)
+        if found:
+            problems[f"{language} {path} axe"] = found
+
     with demo_server(tmp_path) as demo, chromium() as browser:
         context = browser.new_context(viewport=PHONE, bypass_csp=True)
         page = context.new_page()
+        for language in ("fr", "en"):  # before logging in
+            set_language(context, demo, language)
+            for path in PUBLIC_PAGES:
+                page.goto(f"{demo.url}{path}")
+                visited.append(f"{language} {path}")
+                check(page, language, path)
         log_in(page, demo)
         wait_for_data(page, demo)
         paths = page_paths(page, demo)
@@ -44,19 +66,11 @@ def test_given_every_demo_page_at_390px_in_both_languages_then_no_overflow_and_a
             for path in paths:
                 open_page(page, demo, path)
                 visited.append(f"{language} {path}")
-                wider = overflow(page)
-                if wider:
-                    page.screenshot(
-                        path=str(ARTIFACTS / f"overflow-{shot_name(path, 390, language, 'light')}"),
-                        full_page=True,
-                    )
-                    problems[f"{language} {path} overflow"] = f"{wider}px wider than the window"
-                found = accessibility_problems(page, source)
-                if found:
-                    problems[f"{language} {path} axe"] = found
+                check(page, language, path)
         context.close()
 
     report = ARTIFACTS / "every-page-problems.json"
     report.write_text(json.dumps(problems, indent=2, ensure_ascii=False), encoding="utf-8")
     assert len(visited) >= 2 * 15, visited
+    assert not missing_pages(paths), (missing_pages(paths), paths)
     assert not problems, problems

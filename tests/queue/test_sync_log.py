@@ -55,7 +55,7 @@ def test_given_a_raw_marketplace_error_when_the_log_is_read_in_french_then_it_is
 
     page = browser.get("/sync-log", params={"connection": first}).text
 
-    plain = page.index("Commandes : Cdiscount a répondu que ce que cdlink demandait")
+    plain = page.index("Commandes\u202f: Cdiscount a répondu que ce que cdlink demandait")
     assert page.index("no Route matched") > page.index('<details class="technical">', plain)
     assert "Retours" not in page.split("<tbody>")[1]
 

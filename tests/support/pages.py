@@ -51,15 +51,25 @@ FIXED_PAGES = (
     "/sync-log",
     "/settings",
 )
-#: A list page, and the pattern of the detail pages its links lead to.
+PRODUCT_PAGE = r"^/products/(?!new\b)[^/?]+(\?connection=\d+)?$"
+#: A page, and the pattern of the detail pages its links lead to (``/orders/settings`` itself
+#: redirects to the first account's settings: the Apps list links each account's).
 DETAIL_PAGES = (
     ("/orders", r"^/orders/\d+$"),
-    ("/orders/settings", r"^/orders/settings/\d+$"),
+    ("/apps", r"^/orders/settings/\d+$"),
     ("/inbox", r"^/inbox/\d+$"),
     ("/customers", r"^/customers/\d+$"),
-    ("/products", r"^/products/(?!new\b)[^/?]+(\?connection=\d+)?$"),
+    ("/products", PRODUCT_PAGE),
     ("/orders/imports", r"^/orders/imports/\d+$"),
+    ("/finance", r"^/finance/payouts/\d+$"),
 )
+#: A detail page found above, and the pattern of the page its links lead to.
+SECOND_PAGES = ((PRODUCT_PAGE, r"^/products/[^/?]+/edit(\?connection=\d+)?$"),)
+#: The Apps panels: opened from the Apps list as a person does (or, for those not linked
+#: from it, at their own address, which renders the list with the panel open).
+APP_PANEL = re.compile(r"^/apps/(catalogue|new|\d+/(edit|delete|result))$")
+#: The pages seen before logging in.
+PUBLIC_PAGES = ("/login",)
 
 
 @dataclass
@@ -120,10 +130,13 @@ def wait_for_data(page: Page, demo: Demo, seconds: float = 90) -> None:
         page.reload()
 
 
-def page_paths(page: Page, demo: Demo) -> list[str]:
-    """Every page to visit: the fixed ones, then one detail page of each list."""
-    found = list(FIXED_PAGES)
-    for listing, pattern in DETAIL_PAGES:
+def _first_link(
+    page: Page, demo: Demo, listing: str, pattern: str, found: list[str], *, seconds: float = 60
+) -> None:
+    """Add the first link of ``listing`` matching ``pattern``; waits (reloading) while the demo
+    has none yet: its discussions and payouts arrive a little after its orders."""
+    waited = 0.0
+    while True:
         page.goto(f"{demo.url}{listing}")
         hrefs = page.eval_on_selector_all(
             "main a[href]", "links => links.map(link => link.getAttribute('href'))"
@@ -133,22 +146,66 @@ def page_paths(page: Page, demo: Demo) -> list[str]:
         )
         if detail:
             found.append(detail)
+            return
+        if waited >= seconds:
+            return  # ``missing_pages`` names it
+        page.wait_for_timeout(1000)
+        waited += 1
+
+
+def start_an_import(page: Page, demo: Demo) -> None:
+    """Start an import of past orders from the wizard (its suggested days), unless one exists:
+    the demo starts none, and the import's own page is one to visit."""
+    page.goto(f"{demo.url}/orders/imports")
+    if page.locator("[data-testid=imports]").count() == 0:
+        page.click("[data-testid=start-import]")
+        page.wait_for_load_state()
+
+
+def page_paths(page: Page, demo: Demo) -> list[str]:
+    """Every page to visit: the fixed ones, one detail page of each list, the page one level
+    further (a product's edit form), and the Apps panels."""
+    found = list(FIXED_PAGES)
+    start_an_import(page, demo)
+    for listing, pattern in DETAIL_PAGES:
+        _first_link(page, demo, listing, pattern, found)
+    for parent, pattern in SECOND_PAGES:
+        detail = next((path for path in found if re.match(parent, path)), None)
+        if detail:
+            _first_link(page, demo, detail, pattern, found)
     page.goto(f"{demo.url}/apps")
-    apps = page.eval_on_selector_all(
+    linked = page.eval_on_selector_all(
         "main [hx-get]", "items => items.map(item => item.getAttribute('hx-get'))"
     )
-    edit = next((href for href in apps if re.match(r"^/apps/\d+/edit$", href or "")), None)
-    if edit:
-        found.append(edit)
+    panels = [href for href in linked if APP_PANEL.match(href or "")]
+    account = next((href for href in panels if re.match(r"^/apps/\d+/", href)), None)
+    if account:
+        panels.append(account.rsplit("/", 1)[0] + "/result")  # the last test's banner
+    panels.append("/apps/new")  # the form an app of the catalogue opens
+    for panel in panels:
+        if panel not in found:
+            found.append(panel)
     return found
 
 
+def missing_pages(paths: list[str]) -> list[str]:
+    """The detail pages and panels the walk was meant to reach and did not find."""
+    wanted = [pattern for _, pattern in DETAIL_PAGES] + [pattern for _, pattern in SECOND_PAGES]
+    wanted += [r"^/apps/\d+/edit$", r"^/apps/\d+/delete$", r"^/apps/\d+/result$"]
+    return [pattern for pattern in wanted if not any(re.match(pattern, p) for p in paths)]
+
+
 def open_page(page: Page, demo: Demo, path: str) -> None:
-    """Open ``path``; a panel page (``/apps/1/edit``) opens through its list, as a person does."""
-    if re.match(r"^/apps/\d+/edit$", path):
+    """Open ``path``; an Apps panel opens through its list, as a person does (at its own
+    address when the list has no link to it)."""
+    if APP_PANEL.match(path):
         page.goto(f"{demo.url}/apps")
-        page.click(f"[hx-get='{path}']")
-        page.wait_for_selector("#panel form")
+        link = page.locator(f"main [hx-get='{path}']")
+        if link.count():
+            link.first.click()
+        else:
+            page.goto(f"{demo.url}{path}")
+        page.wait_for_selector("#panel > *")
         # The panel slides in (a fade of 0.18 s): read it once it has settled, not half-transparent.
         page.wait_for_function(
             "document.getAnimations().every(animation => animation.playState !== 'running')"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from pathlib import Path
 
@@ -62,3 +63,17 @@ def test_given_the_po_file_when_compared_with_the_committed_mo_then_they_agree()
         compiled = entries(read_mo(BytesIO(mo.read())))
 
     assert compiled == french_po(), "run `make messages` to compile messages.mo"
+
+
+def test_given_the_french_catalogue_then_a_narrow_no_break_space_precedes_each_high_sign() -> None:
+    # French typography: "Échéance\u202f:", "Supprimer\u202f?", never a plain space there (it
+    # lets the sign wrap alone onto the next line) nor no space at all.
+    loose = re.compile(r"(?:^|[^\u202f\u00a0])[:;?!](?=\s|$)")
+    wrong = sorted(
+        text
+        for value in french_po().values()
+        for text in value
+        if loose.search(re.sub(r"https?://\S+", "", text))
+    )
+
+    assert wrong == [], wrong

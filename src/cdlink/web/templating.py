@@ -87,6 +87,8 @@ def render(
         "identity": getattr(request.state, "identity", None),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "language": language,
+        # A colon after a label: French puts a narrow no-break space before it.
+        "colon": "\u202f:" if language == "fr" else ":",
         "path": request.url.path,
         "translate": translations(language).gettext,
         "inbox_waiting": _inbox_waiting(request),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, literal, or_, select, text
@@ -104,8 +105,10 @@ class Dashboard:
 
     now: datetime
     connections: int
-    today: Sales
-    last_7_days: Sales
+    # Midnight today and six days before, in the seller's time zone (the sales of those
+    # periods are the overview's: ``sales_since`` gives them when asked).
+    today_start: datetime
+    week_start: datetime
     acceptance: Deadlines
     shipping: Deadlines
     quarantined: int
@@ -122,13 +125,14 @@ def start_of_day(now: datetime, zone: ZoneInfo, days_back: int = 0) -> datetime:
 def build_dashboard(session: Session, now: datetime, zone: ZoneInfo) -> Dashboard:
     """Every figure of the dashboard at ``now``; "today" starts at midnight in ``zone``."""
     health = connection_health(session)
+    acceptance, shipping = both_deadlines(session, now)
     return Dashboard(
         now=now,
         connections=len(health),
-        today=sales_since(session, start_of_day(now, zone)),
-        last_7_days=sales_since(session, start_of_day(now, zone, days_back=6)),
-        acceptance=deadlines(session, (WAITING_ACCEPTANCE,), Order.acceptance_deadline, now),
-        shipping=deadlines(session, TO_SHIP, Order.shipping_deadline, now),
+        today_start=start_of_day(now, zone),
+        week_start=start_of_day(now, zone, days_back=6),
+        acceptance=acceptance,
+        shipping=shipping,
         quarantined=sum(item.quarantined for item in health),
         stock=stock_alerts(session, now),
         health=health,
@@ -167,6 +171,30 @@ def deadlines(
     ).one()
     # min() keeps the column's type: an aware UTC datetime on both databases.
     return Deadlines(int(orders), int(late_count or 0), int(soon_count or 0), nearest)
+
+
+def both_deadlines(session: Session, now: datetime) -> tuple[Deadlines, Deadlines]:
+    """``deadlines`` of the orders awaiting acceptance and of those to ship, in one statement."""
+    columns: list[Any] = []
+    for statuses, column in (
+        ((WAITING_ACCEPTANCE,), Order.acceptance_deadline),
+        (TO_SHIP, Order.shipping_deadline),
+    ):
+        mine = Order.status.in_(statuses)
+        columns += [
+            func.sum(case((mine, 1), else_=0)),
+            func.sum(case((and_(mine, column < now), 1), else_=0)),
+            func.sum(case((and_(mine, column >= now, column < now + DUE_SOON), 1), else_=0)),
+            func.min(case((mine, column))),
+        ]
+    row = session.execute(
+        select(*columns).where(Order.status.in_((WAITING_ACCEPTANCE, *TO_SHIP)))
+    ).one()
+    acceptance, shipping = (
+        Deadlines(int(row[i] or 0), int(row[i + 1] or 0), int(row[i + 2] or 0), row[i + 3])
+        for i in (0, 4)
+    )
+    return acceptance, shipping
 
 
 def stock_alerts(session: Session, now: datetime) -> StockAlerts:
@@ -237,88 +265,94 @@ def stock_alerts(session: Session, now: datetime) -> StockAlerts:
         .distinct()
         .subquery()
     )
-    out_of_stock = int(session.scalar(select(func.count()).select_from(empty)) or 0)
-    named = tuple(session.scalars(select(empty.c.sku).order_by(empty.c.sku).limit(NAMED_SKUS)))
-    refused = session.scalar(
+    # The first SKUs and, on each line, how many there are in all: one pass over the join.
+    first = session.execute(
+        select(empty.c.sku, func.count().over()).order_by(empty.c.sku).limit(NAMED_SKUS)
+    ).all()
+    out_of_stock = int(first[0][1]) if first else 0
+    named = tuple(sku for sku, _ in first)
+    refused = (
         select(func.count())
         .select_from(StockPushStatus)
         .where(StockPushStatus.outcome == "refused")
+        .scalar_subquery()
     )
-    failed, stale = session.execute(
-        select(
-            func.sum(case((OutboxEntry.state == "failed", 1), else_=0)),
-            func.sum(
-                case(
-                    (
-                        and_(
-                            OutboxEntry.state != "failed",
-                            OutboxEntry.created_at < now - STALE_PUSH,
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-        )
+    open_pushes = (
+        select(OutboxEntry.state, OutboxEntry.created_at)
         # The condition of the partial index ``ix_outbox_open``, word for word: the done
         # entries, which pile up, are never read.
         .where(OutboxEntry.stream == STOCK_STREAM, text(OPEN_STATES_SQL))
-    ).one()
+        .subquery()
+    )
+    failed = (
+        select(func.count())
+        .select_from(open_pushes)
+        .where(open_pushes.c.state == "failed")
+        .scalar_subquery()
+    )
+    stale = (
+        select(func.count())
+        .select_from(open_pushes)
+        .where(open_pushes.c.state != "failed", open_pushes.c.created_at < now - STALE_PUSH)
+        .scalar_subquery()
+    )
+    refused_count, failed_count, stale_count = session.execute(select(refused, failed, stale)).one()
     return StockAlerts(
         out_of_stock=out_of_stock,
         out_of_stock_skus=named,
-        refused_pushes=int(refused or 0),
-        failed_pushes=int(failed or 0),
-        stale_pushes=int(stale or 0),
+        refused_pushes=int(refused_count or 0),
+        failed_pushes=int(failed_count or 0),
+        stale_pushes=int(stale_count or 0),
     )
 
 
 def connection_health(session: Session) -> tuple[ConnectionHealth, ...]:
-    """One line per connection: its state, its last successful orders import, its failures."""
-    connections = list(
-        session.scalars(
-            select(Connection).where(Connection.state != "deleted").order_by(Connection.name)
+    """One line per connection: its state, its last successful orders import, its failures
+    (one statement: each figure a subquery of the connection's line)."""
+    schedules = select(func.count()).where(StreamSchedule.connection_id == Connection.id)
+    failing = schedules.where(StreamSchedule.failures > 0).scalar_subquery()
+    dead = schedules.where(StreamSchedule.state == "dead").scalar_subquery()
+    quarantined = (
+        select(func.count())
+        .where(
+            QuarantinedRecord.connection_id == Connection.id,
+            QuarantinedRecord.resolved_at.is_(None),
         )
+        .scalar_subquery()
     )
-    failing = {
-        connection_id: (int(failures or 0), int(dead or 0))
-        for connection_id, failures, dead in session.execute(
-            select(
-                StreamSchedule.connection_id,
-                func.sum(case((StreamSchedule.failures > 0, 1), else_=0)),
-                func.sum(case((StreamSchedule.state == "dead", 1), else_=0)),
-            ).group_by(StreamSchedule.connection_id)
+    rows = session.execute(
+        select(
+            Connection,
+            _last_success(Connection.id),
+            _last_error(Connection.id),
+            failing,
+            dead,
+            quarantined,
         )
-    }
-    quarantined = {
-        connection_id: int(count)
-        for connection_id, count in session.execute(
-            select(QuarantinedRecord.connection_id, func.count())
-            .where(QuarantinedRecord.resolved_at.is_(None))
-            .group_by(QuarantinedRecord.connection_id)
-        )
-    }
+        .where(Connection.state != "deleted")
+        .order_by(Connection.name)
+    ).all()
     return tuple(
         ConnectionHealth(
             id=connection.id,
             name=connection.name,
             state=connection.state,
             state_reason=connection.state_reason,
-            last_orders_import=_last_success(session, connection.id),
-            failing_streams=failing.get(connection.id, (0, 0))[0],
-            dead_streams=failing.get(connection.id, (0, 0))[1],
-            last_error=_last_error(session, connection.id),
-            quarantined=quarantined.get(connection.id, 0),
+            last_orders_import=last_import,
+            failing_streams=int(failing_count or 0),
+            dead_streams=int(dead_count or 0),
+            last_error=last_error,
+            quarantined=int(held or 0),
         )
-        for connection in connections
+        for connection, last_import, last_error, failing_count, dead_count, held in rows
     )
 
 
-def _last_success(session: Session, connection_id: int) -> datetime | None:
+def _last_success(connection_id: Any) -> Any:
     """When the newest successful orders run finished: walks ``ix_sync_runs_connection_stream``
     backwards from the newest run, so a connection with months of runs costs a few rows.
     """
-    return session.scalar(
+    return (
         select(SyncRun.finished_at)
         .where(
             SyncRun.connection_id == connection_id,
@@ -327,12 +361,13 @@ def _last_success(session: Session, connection_id: int) -> datetime | None:
         )
         .order_by(SyncRun.started_at.desc())
         .limit(1)
+        .scalar_subquery()
     )
 
 
-def _last_error(session: Session, connection_id: int) -> str | None:
+def _last_error(connection_id: Any) -> Any:
     """The message of the last run of a stream that is failing now, if any."""
-    return session.scalar(
+    return (
         select(SyncRun.message)
         .join(StreamSchedule, StreamSchedule.last_run_id == SyncRun.id)
         .where(
@@ -341,4 +376,5 @@ def _last_error(session: Session, connection_id: int) -> str | None:
         )
         .order_by(SyncRun.started_at.desc())
         .limit(1)
+        .scalar_subquery()
     )

@@ -21,13 +21,24 @@ The KPIs:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from cdlink.hub.dashboard.figures import NOT_SOLD, stock_alerts
@@ -53,6 +64,9 @@ DAY = timedelta(days=1)
 DEFAULT_CURRENCY = "EUR"
 FINISHED_RUNS = ("succeeded", "failed", "dead")
 ACTIVITY_LENGTH = 8
+# Hours read by one statement of the daily trend (2 a day in most zones: a custom range of two
+# years is one statement; well below SQLite's and PostgreSQL's limits on parameters).
+HOURS_PER_QUERY = 2000
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
 
@@ -147,11 +161,32 @@ def order_sums(
 ) -> Sums:
     """Orders bought in [start, end) per (status, currency): how many, and their totals in cents
     (whole hours from ``order_hours``, the ends from ``orders``)."""
-    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for status, currency, count, cents in _sum_rows(session, start, end, connection_id):
-        sums[(status, currency)][0] += int(count or 0)
-        sums[(status, currency)][1] += int(cents or 0)
-    return {key: (value[0], value[1]) for key, value in sums.items() if value[0]}
+    return order_sums_of(session, [(start, end)], connection_id)[0]
+
+
+def order_sums_of(
+    session: Session, spans: list[tuple[datetime, datetime]], connection_id: int | None = None
+) -> list[Sums]:
+    """``order_sums`` of several spans in one statement (one round trip: a ``UNION ALL`` of
+    every span's days, hours and ends, each line tagged with its span)."""
+    parts = [
+        part.add_columns(literal(index).label("span"))
+        for index, (start, end) in enumerate(spans)
+        for part in _sum_parts(start, end, connection_id)
+    ]
+    sums: list[dict[tuple[str, str], list[int]]] = [defaultdict(lambda: [0, 0]) for _ in spans]
+    for status, currency, count, cents, index in _run_all(session, parts):
+        sums[int(index)][(status, currency)][0] += int(count or 0)
+        sums[int(index)][(status, currency)][1] += int(cents or 0)
+    return [{key: (value[0], value[1]) for key, value in one.items() if value[0]} for one in sums]
+
+
+def _run_all(session: Session, parts: list[Any]) -> list[Any]:
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return list(session.execute(parts[0]).all())
+    return list(session.execute(union_all(*parts)).all())
 
 
 def floor_day(moment: datetime) -> datetime:
@@ -180,17 +215,15 @@ def pieces(start: datetime, end: datetime) -> tuple[list[Span], list[Span], list
     return [(day_start, day_end)], hours, raw
 
 
-def _sum_rows(
-    session: Session, start: datetime, end: datetime, connection_id: int | None
-) -> Iterable[Any]:
+def _sum_parts(start: datetime, end: datetime, connection_id: int | None) -> list[Any]:
     days, hours, raw = pieces(start, end)
-    rows: list[Any] = []
+    parts: list[Any] = []
     for table, column, spans in (
         (OrderDay, OrderDay.day, days),
         (OrderHour, OrderHour.hour, hours),
     ):
         for first, last in spans:
-            rows += session.execute(
+            parts.append(
                 select(
                     table.status,
                     table.currency,
@@ -201,28 +234,18 @@ def _sum_rows(
                     column >= first, column < last, _connection(table.connection_id, connection_id)
                 )
                 .group_by(table.status, table.currency)
-            ).all()
+            )
     for first, last in raw:
-        rows += _order_rows(session, first, last, connection_id)
-    return rows
-
-
-def _order_rows(
-    session: Session, start: datetime, end: datetime, connection_id: int | None
-) -> list[Any]:
-    if start >= end:
-        return []
-    return list(
-        session.execute(
+        parts.append(
             select(Order.status, Order.currency, func.count(), func.sum(_order_cents()))
             .where(
-                Order.purchased_at >= start,
-                Order.purchased_at < end,
+                Order.purchased_at >= first,
+                Order.purchased_at < last,
                 _connection(Order.connection_id, connection_id),
             )
             .group_by(Order.status, Order.currency)
-        ).all()
-    )
+        )
+    return parts
 
 
 def _sold(sums: Sums, currency: str) -> tuple[int, int]:
@@ -250,28 +273,30 @@ def _money(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
 
 
+def _new_customers_query(start: datetime, end: datetime, connection_id: int | None) -> Select[int]:
+    return (
+        select(func.count())
+        .select_from(Customer)
+        .where(
+            Customer.first_order_at >= start,
+            Customer.first_order_at < end,
+            _connection(Customer.connection_id, connection_id),
+        )
+    )
+
+
 def new_customers(
     session: Session, start: datetime, end: datetime, connection_id: int | None
 ) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Customer)
-            .where(
-                Customer.first_order_at >= start,
-                Customer.first_order_at < end,
-                _connection(Customer.connection_id, connection_id),
-            )
-        )
-        or 0
-    )
+    return int(session.scalar(_new_customers_query(start, end, connection_id)) or 0)
+
+
+def _products_query(moment: datetime) -> Select[int]:
+    return select(func.count()).select_from(Product).where(Product.created_at < moment)
 
 
 def products_at(session: Session, moment: datetime) -> int:
-    return int(
-        session.scalar(select(func.count()).select_from(Product).where(Product.created_at < moment))
-        or 0
-    )
+    return int(session.scalar(_products_query(moment)) or 0)
 
 
 def sync_share(
@@ -279,42 +304,56 @@ def sync_share(
 ) -> tuple[int, Decimal | None]:
     """Finished runs started in [start, end), and the share that succeeded in percent (whole
     hours from ``sync_run_hours``, the ends from ``sync_runs``)."""
-    whole_start, whole_end = ceil_hour(start), floor_hour(end)
-    counts: dict[str, int] = defaultdict(int)
-    if whole_start < whole_end:
-        for outcome, runs in session.execute(
-            select(SyncRunHour.outcome, func.sum(SyncRunHour.runs))
-            .where(
-                SyncRunHour.hour >= whole_start,
-                SyncRunHour.hour < whole_end,
-                SyncRunHour.outcome.in_(FINISHED_RUNS),
-                _connection(SyncRunHour.connection_id, connection_id),
+    return sync_shares(session, [(start, end)], connection_id)[0]
+
+
+def sync_shares(
+    session: Session, spans: list[tuple[datetime, datetime]], connection_id: int | None
+) -> list[tuple[int, Decimal | None]]:
+    """``sync_share`` of several spans, in one statement."""
+    parts: list[Any] = []
+    for index, (start, end) in enumerate(spans):
+        tag = literal(index).label("span")
+        whole_start, whole_end = ceil_hour(start), floor_hour(end)
+        if whole_start < whole_end:
+            parts.append(
+                select(SyncRunHour.outcome, func.sum(SyncRunHour.runs), tag)
+                .where(
+                    SyncRunHour.hour >= whole_start,
+                    SyncRunHour.hour < whole_end,
+                    SyncRunHour.outcome.in_(FINISHED_RUNS),
+                    _connection(SyncRunHour.connection_id, connection_id),
+                )
+                .group_by(SyncRunHour.outcome)
             )
-            .group_by(SyncRunHour.outcome)
-        ):
-            counts[outcome] += int(runs or 0)
-        edges = [(start, whole_start), (whole_end, end)]
-    else:
-        edges = [(start, end)]
-    for edge_start, edge_end in edges:
-        if edge_start >= edge_end:
+            edges = [(start, whole_start), (whole_end, end)]
+        else:
+            edges = [(start, end)]
+        for edge_start, edge_end in edges:
+            if edge_start >= edge_end:
+                continue
+            parts.append(
+                select(SyncRun.outcome, func.count(), tag)
+                .where(
+                    SyncRun.started_at >= edge_start,
+                    SyncRun.started_at < edge_end,
+                    SyncRun.outcome.in_(FINISHED_RUNS),
+                    _connection(SyncRun.connection_id, connection_id),
+                )
+                .group_by(SyncRun.outcome)
+            )
+    counts: list[dict[str, int]] = [defaultdict(int) for _ in spans]
+    for outcome, runs, index in _run_all(session, parts):
+        counts[int(index)][outcome] += int(runs or 0)
+    shares: list[tuple[int, Decimal | None]] = []
+    for one in counts:
+        finished = sum(one.values())
+        if not finished:
+            shares.append((0, None))
             continue
-        for outcome, runs in session.execute(
-            select(SyncRun.outcome, func.count())
-            .where(
-                SyncRun.started_at >= edge_start,
-                SyncRun.started_at < edge_end,
-                SyncRun.outcome.in_(FINISHED_RUNS),
-                _connection(SyncRun.connection_id, connection_id),
-            )
-            .group_by(SyncRun.outcome)
-        ):
-            counts[outcome] += int(runs or 0)
-    finished = sum(counts.values())
-    if not finished:
-        return 0, None
-    succeeded = counts.get("succeeded", 0)
-    return finished, (Decimal(succeeded) * 100 / finished).quantize(TENTH)
+        succeeded = one.get("succeeded", 0)
+        shares.append((finished, (Decimal(succeeded) * 100 / finished).quantize(TENTH)))
+    return shares
 
 
 def _aligned(period: Period) -> bool:
@@ -334,19 +373,20 @@ def _daily_series(
     (read from ``order_hours``); the unfinished last day is summed like a KPI."""
     plans: list[tuple[date, datetime, list[datetime], list[datetime]]] = []
     partial: list[tuple[date, datetime, datetime]] = []
-    day = period.first_day
-    while day <= period.last_day:
-        start = midnight(day, period.zone)
-        end = midnight(day + timedelta(days=1), period.zone)
-        if end > period.end:
-            partial.append((day, start, period.end))
+    # A period's days, read once (each is a time zone conversion): a year is 365 turns.
+    day, last_day, period_end = period.first_day, period.last_day, period.end
+    start = midnight(day, period.zone)
+    while day <= last_day:
+        end = midnight(day + DAY, period.zone)
+        if end > period_end:
+            partial.append((day, start, period_end))
         else:
             anchor = floor_day(start + timedelta(hours=12))
             after = anchor + DAY
             plus = _hours(start, anchor) + _hours(after, end)
             minus = _hours(anchor, start) + _hours(end, after)
             plans.append((day, anchor, plus, minus))
-        day += timedelta(days=1)
+        day, start = day + DAY, end
     sold_day = case(
         (
             and_(OrderDay.status.not_in(NOT_SOLD), OrderDay.currency == currency),
@@ -377,17 +417,22 @@ def _daily_series(
         ),
         else_=0,
     )
-    for chunk in range(0, len(wanted), 500):
+    # One statement whatever the number of hours (an expanding parameter: compiled once,
+    # cached, its values bound as a list), a chunk per HOURS_PER_QUERY hours.
+    by_hour = (
+        select(OrderHour.hour, func.sum(OrderHour.orders), func.sum(sold_hour))
+        .where(
+            OrderHour.hour.in_(bindparam("hours", expanding=True)),
+            _connection(OrderHour.connection_id, connection_id),
+        )
+        .group_by(OrderHour.hour)
+    )
+    for chunk in range(0, len(wanted), HOURS_PER_QUERY):
         hours.update(
             {
                 moment: (int(count or 0), int(cents or 0))
                 for moment, count, cents in session.execute(
-                    select(OrderHour.hour, func.sum(OrderHour.orders), func.sum(sold_hour))
-                    .where(
-                        OrderHour.hour.in_(wanted[chunk : chunk + 500]),
-                        _connection(OrderHour.connection_id, connection_id),
-                    )
-                    .group_by(OrderHour.hour)
+                    by_hour, {"hours": wanted[chunk : chunk + HOURS_PER_QUERY]}
                 )
             }
         )
@@ -478,8 +523,8 @@ def series(
             bucket[1] += cents
     else:
         days: dict[date, list[int]] = {}
-        day = period.first_day
-        while day <= period.last_day:
+        day, last_day = period.first_day, period.last_day
+        while day <= last_day:
             days[day] = [0, 0]
             day += timedelta(days=1)
         for moment, count, cents in rows:
@@ -517,28 +562,23 @@ def activity(session: Session, connection_id: int | None) -> tuple[Activity, ...
 
 
 def status_line(
-    session: Session, now: datetime, connection_id: int | None, *, out_of_stock: int | None = None
+    session: Session,
+    now: datetime,
+    connection_id: int | None,
+    *,
+    out_of_stock: int | None = None,
+    last_hour: tuple[int, Decimal | None] | None = None,
 ) -> StatusLine:
-    """The footer; ``out_of_stock`` when the caller already has ``stock_alerts``' count."""
-    queued = session.scalar(
+    """The footer, its counts in one statement; ``out_of_stock`` when the caller already has
+    ``stock_alerts``' count, ``last_hour`` its ``sync_share`` of the hour before ``now``."""
+    open_writes = (
         select(func.count())
         .select_from(OutboxEntry)
-        .where(
-            text(OPEN_STATES_SQL),
-            OutboxEntry.state != "failed",
-            _connection(OutboxEntry.connection_id, connection_id),
-        )
+        .where(text(OPEN_STATES_SQL), _connection(OutboxEntry.connection_id, connection_id))
     )
-    failed_writes = session.scalar(
-        select(func.count())
-        .select_from(OutboxEntry)
-        .where(
-            text(OPEN_STATES_SQL),
-            OutboxEntry.state == "failed",
-            _connection(OutboxEntry.connection_id, connection_id),
-        )
-    )
-    failing_streams = session.scalar(
+    queued = open_writes.where(OutboxEntry.state != "failed").scalar_subquery()
+    failed_writes = open_writes.where(OutboxEntry.state == "failed").scalar_subquery()
+    failing_streams = (
         select(func.count())
         .select_from(StreamSchedule)
         .join(Connection, Connection.id == StreamSchedule.connection_id)
@@ -547,19 +587,26 @@ def status_line(
             (StreamSchedule.failures > 0) | (StreamSchedule.state == "dead"),
             _connection(StreamSchedule.connection_id, connection_id),
         )
+        .scalar_subquery()
     )
-    quarantined = session.scalar(
+    quarantined = (
         select(func.count())
         .select_from(QuarantinedRecord)
         .where(
             QuarantinedRecord.resolved_at.is_(None),
             _connection(QuarantinedRecord.connection_id, connection_id),
         )
+        .scalar_subquery()
     )
-    runs, rate = sync_share(session, now - HOUR, now + timedelta(microseconds=1), connection_id)
+    waiting, failed, failing, held = session.execute(
+        select(queued, failed_writes, failing_streams, quarantined)
+    ).one()
+    if last_hour is None:
+        last_hour = sync_share(session, now - HOUR, now + timedelta(microseconds=1), connection_id)
+    runs, rate = last_hour
     return StatusLine(
-        queue_jobs=int(queued or 0),
-        errors=int(failed_writes or 0) + int(failing_streams or 0) + int(quarantined or 0),
+        queue_jobs=int(waiting or 0),
+        errors=int(failed or 0) + int(failing or 0) + int(held or 0),
         out_of_stock=(
             out_of_stock if out_of_stock is not None else stock_alerts(session, now).out_of_stock
         ),
@@ -578,8 +625,11 @@ def build_overview(
 ) -> Overview:
     """Every period figure of the dashboard for ``connection_id`` (None: every connection)."""
     before = period.previous
-    current = order_sums(session, period.start, period.end, connection_id)
-    previous = order_sums(session, before.start, before.end, connection_id)
+    # A round trip costs more than most of these queries on a busy server: the figures of both
+    # periods come in a few statements (sums, runs, counts), not one per figure.
+    current, previous = order_sums_of(
+        session, [(period.start, period.end), (before.start, before.end)], connection_id
+    )
     currency = main_currency(current) if current else main_currency(previous)
     sold_now, cents_now = _sold(current, currency)
     sold_before, cents_before = _sold(previous, currency)
@@ -588,12 +638,24 @@ def build_overview(
     orders_before = sum(n for n, _ in previous.values())
     aov_now = (revenue_now / sold_now).quantize(CENT) if sold_now else None
     aov_before = (revenue_before / sold_before).quantize(CENT) if sold_before else None
-    customers_now = new_customers(session, period.start, period.end, connection_id)
-    customers_before = new_customers(session, before.start, before.end, connection_id)
-    products_now = products_at(session, period.end)
-    products_before = products_at(session, before.end)
-    _, health_now = sync_share(session, period.start, period.end, connection_id)
-    _, health_before = sync_share(session, before.start, before.end, connection_id)
+    customers_now, customers_before, products_now, products_before, has_orders = session.execute(
+        select(
+            _new_customers_query(period.start, period.end, connection_id).scalar_subquery(),
+            _new_customers_query(before.start, before.end, connection_id).scalar_subquery(),
+            _products_query(period.end).scalar_subquery(),
+            _products_query(before.end).scalar_subquery(),
+            exists().where(Order.id.is_not(None)),
+        )
+    ).one()
+    (_, health_now), (_, health_before), last_hour = sync_shares(
+        session,
+        [
+            (period.start, period.end),
+            (before.start, before.end),
+            (now - HOUR, now + timedelta(microseconds=1)),
+        ],
+        connection_id,
+    )
     health_delta = (
         (health_now - health_before).quantize(TENTH)
         if health_now is not None and health_before is not None
@@ -602,20 +664,29 @@ def build_overview(
     statuses: dict[str, int] = defaultdict(int)
     for (status, _), (count, _) in current.items():
         statuses[status] += count
-    has_orders = bool(session.scalar(select(exists().where(Order.id.is_not(None)))))
     return Overview(
         period=period,
         connection_id=connection_id,
         currency=currency,
         revenue=Kpi(revenue_now, revenue_before, change(revenue_now, revenue_before)),
         orders=Kpi(orders_now, orders_before, change(orders_now, orders_before)),
-        customers=Kpi(customers_now, customers_before, change(customers_now, customers_before)),
-        products=Kpi(products_now, products_before, change(products_now, products_before)),
+        customers=Kpi(
+            int(customers_now or 0),
+            int(customers_before or 0),
+            change(int(customers_now or 0), int(customers_before or 0)),
+        ),
+        products=Kpi(
+            int(products_now or 0),
+            int(products_before or 0),
+            change(int(products_now or 0), int(products_before or 0)),
+        ),
         average_order_value=Kpi(aov_now, aov_before, change(aov_now, aov_before)),
         sync_health=Kpi(health_now, health_before, health_delta),
         series=series(session, period, currency, connection_id),
         statuses=tuple(sorted(statuses.items(), key=lambda item: (-item[1], item[0]))),
         activity=activity(session, connection_id),
-        status_line=status_line(session, now, connection_id, out_of_stock=out_of_stock),
-        has_orders=has_orders,
+        status_line=status_line(
+            session, now, connection_id, out_of_stock=out_of_stock, last_hour=last_hour
+        ),
+        has_orders=bool(has_orders),
     )

@@ -9,7 +9,7 @@ same length in days, cut at the same time of day ("today until 10:15" against "y
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,7 @@ def _local_shift(moment: datetime, shift: timedelta, zone: ZoneInfo) -> datetime
 
 
 def midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(ZoneInfo("UTC"))
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
 
 
 def resolve(

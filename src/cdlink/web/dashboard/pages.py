@@ -86,7 +86,7 @@ def dashboard(
         "kind_of": kind_of,
         "labels_kinds": KINDS,
         "link_of": link_of,
-        "today": figures.today.since.astimezone(settings.zone).date().isoformat(),
-        "week_start": figures.last_7_days.since.astimezone(settings.zone).date().isoformat(),
+        "today": figures.today_start.astimezone(settings.zone).date().isoformat(),
+        "week_start": figures.week_start.astimezone(settings.zone).date().isoformat(),
     }
     return render(request, "dashboard/page.html", context)

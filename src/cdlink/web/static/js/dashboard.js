@@ -9,6 +9,8 @@
   if (!root || !source || !window.Chart) { return; }
   var language = root.getAttribute("data-language") || "en";
   var zone = root.getAttribute("data-zone") || "UTC";
+  // A colon after a label: French puts a narrow no-break space before it.
+  var colon = language === "fr" ? "\u202f: " : ": ";
   var data = JSON.parse(source.textContent);
   var salesChart = null;
   var statusChart = null;
@@ -92,7 +94,7 @@
         link.href = "/orders?status=" + encodeURIComponent(item.status);
         link.textContent = item.label;
         entry.appendChild(link);
-        entry.appendChild(document.createTextNode(": " + number(item.orders)));
+        entry.appendChild(document.createTextNode(colon + number(item.orders)));
         return entry;
       });
       statuses.replaceChildren.apply(statuses, items);
@@ -177,8 +179,8 @@
         plugins: {
           legend: { labels: { color: css("--text") } },
           tooltip: { callbacks: { label: function (context) {
-            if (context.dataset.yAxisID === "revenue") { return context.dataset.label + ": " + money(context.parsed.y, data.currency); }
-            return context.dataset.label + ": " + number(context.parsed.y);
+            if (context.dataset.yAxisID === "revenue") { return context.dataset.label + colon + money(context.parsed.y, data.currency); }
+            return context.dataset.label + colon + number(context.parsed.y);
           } } }
         },
         scales: {
