@@ -2,7 +2,8 @@
 
 Filters are by connection, status, a date range on the purchase time, the acceptance or shipping
 deadline (the dashboard's "late" and "due within 12 h" links), and a text matched against the
-marketplace order id, the reference and the customer's name or e-mail address.
+marketplace order id, the reference and the customer's name or e-mail address, looked up
+through the search index (``cdlink.store.search``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cdlink.core.errors import CdlinkError
+from cdlink.store import search
 from cdlink.store.models import Order
 
 MAXIMUM_PAGE_SIZE = 200
@@ -40,6 +42,7 @@ class OrderFilter:
     shipping_to: datetime | None = None
 
     def apply(self, query: Select[tuple[Order]]) -> Select[tuple[Order]]:
+        """Every filter but the text (``searched`` adds it)."""
         if self.connection_id is not None:
             query = query.where(Order.connection_id == self.connection_id)
         if self.statuses:
@@ -54,17 +57,13 @@ class OrderFilter:
             query = query.where(Order.acceptance_deadline < self.acceptance_to)
         if self.shipping_to is not None:
             query = query.where(Order.shipping_deadline < self.shipping_to)
-        if self.text:
-            pattern = f"%{self.text.strip().lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(Order.marketplace_order_id).like(pattern),
-                    func.lower(Order.reference).like(pattern),
-                    func.lower(Order.customer_name).like(pattern),
-                    func.lower(Order.customer_email).like(pattern),
-                )
-            )
         return query
+
+    def searched(self, session: Session, query: Select[tuple[Order]]) -> Select[tuple[Order]]:
+        """``apply``, and the text looked up through the search index (``cdlink.store.search``)."""
+        query = self.apply(query)
+        condition = search.matching(session, search.ORDERS, self.text)
+        return query if condition is None else query.where(condition)
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def list_orders(
     last page the count is the rows before it plus its own, exact, and no count query runs.
     """
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
-    matching = order_filter.apply(select(Order))
+    matching = order_filter.searched(session, select(Order))
     query = (
         matching.order_by(Order.purchased_at.desc(), Order.id.desc())
         .offset((page - 1) * page_size)

@@ -1,0 +1,124 @@
+"""Text search in the lists: a text found anywhere in a few columns, served by an index.
+
+What matches is fixed by one plain condition, the scan: ``lower(column) LIKE '%text%'`` on any
+searched column, the text lowered and taken literally (``%``, ``_`` and ``\\`` match themselves).
+The indexes only choose which rows are looked at; the scan's condition is always applied to
+them, so a search answers the same rows with or without its index.
+
+- PostgreSQL: GIN trigram indexes (``pg_trgm``) on ``lower(column)``, the very expression of the
+  scan; the planner uses them when they pay (a rare text) and walks the list's own order when
+  they do not (a text most rows hold, or one of 1–2 characters, which has no trigram).
+- SQLite: an FTS5 ``trigram`` table per list (migration ``0022_search``). Its case folding is
+  wider than SQLite's ``lower()`` (Unicode against ASCII), so the rows it finds hold every row
+  the scan matches; the scan then drops the extra ones. A text of 3 characters or more is first
+  looked up there: up to ``CANDIDATES`` rows, the list reads only those; more (a text most rows
+  hold), the plain scan finds a page of them sooner than the index would list them all. Shorter
+  texts have no trigram and are scanned.
+
+The index tables and indexes are created by the migrations, not by the models:
+``is_search_object`` tells Alembic's comparison to leave them alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, table
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from cdlink.store.models import Customer, Order, Product
+
+# A trigram index finds nothing shorter than a trigram.
+MINIMUM_LENGTH = 3
+# Above this many rows holding the text, the SQLite search scans instead of listing them.
+CANDIDATES = 5_000
+ESCAPE = "\\"
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """The searched columns of one table, and the id its index is keyed by."""
+
+    table: str
+    key: InstrumentedAttribute[int]
+    columns: tuple[InstrumentedAttribute[Any], ...]
+
+    @property
+    def fts_table(self) -> str:
+        return f"{self.table}_search"
+
+
+ORDERS = SearchIndex(
+    "orders",
+    Order.id,
+    (Order.marketplace_order_id, Order.reference, Order.customer_name, Order.customer_email),
+)
+CUSTOMERS = SearchIndex("customers", Customer.id, (Customer.name, Customer.email, Customer.key))
+PRODUCTS = SearchIndex("products", Product.id, (Product.sku, Product.title, Product.ean))
+INDEXES = (ORDERS, CUSTOMERS, PRODUCTS)
+
+
+def needle(text: str | None) -> str:
+    """What is looked for: the text trimmed and lowered ("" matches every row)."""
+    return (text or "").strip().lower()
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with the text's own ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace(ESCAPE, ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def scan(columns: Sequence[InstrumentedAttribute[Any]], text: str) -> ColumnElement[bool]:
+    """The plain condition: ``lower(column) LIKE '%text%'`` on any of ``columns``."""
+    pattern = like_pattern(needle(text))
+    return or_(*(func.lower(column).like(pattern, escape=ESCAPE) for column in columns))
+
+
+def matching(session: Session, index: SearchIndex, text: str | None) -> ColumnElement[bool] | None:
+    """The condition selecting the rows of ``index`` that hold ``text``; None for no text."""
+    wanted = needle(text)
+    if not wanted:
+        return None
+    condition = scan(index.columns, wanted)
+    if session.get_bind().dialect.name != "sqlite" or len(wanted) < MINIMUM_LENGTH:
+        return condition
+    found = candidates(session, index, wanted)
+    if found is None:
+        return condition
+    if not found:
+        return false()
+    return and_(index.key.in_(found), condition)
+
+
+def candidates(session: Session, index: SearchIndex, text: str) -> list[int] | None:
+    """SQLite: the ids of the rows whose searched columns hold ``text`` (case folded), from the
+    FTS5 trigram table; None when more than ``CANDIDATES`` do."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    fts = table(index.fts_table)
+    query = (
+        select(literal_column("rowid"))
+        .select_from(fts)
+        .where(literal_column(index.fts_table).op("MATCH")(phrase))
+        .limit(CANDIDATES + 1)
+    )
+    found = [int(row) for row in session.scalars(query)]
+    return None if len(found) > CANDIDATES else found
+
+
+def is_search_object(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+    """Whether ``name`` is one of the search tables or indexes the migrations keep."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return any(name.startswith(index.fts_table) for index in INDEXES)
+    if type_ == "index":
+        return any(name.startswith(f"ix_{index.table}_search_") for index in INDEXES)
+    return False
+
+
+def include_name(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+    """Alembic's ``include_name`` hook: everything but the search tables and indexes."""
+    return not is_search_object(name, type_, parents)
