@@ -77,15 +77,18 @@ def scan(columns: Sequence[InstrumentedAttribute[Any]], text: str) -> ColumnElem
     return or_(*(func.lower(column).like(pattern, escape=ESCAPE) for column in columns))
 
 
-def matching(session: Session, index: SearchIndex, text: str | None) -> ColumnElement[bool] | None:
-    """The condition selecting the rows of ``index`` that hold ``text``; None for no text."""
+def matching(
+    session: Session, index: SearchIndex, text: str | None, *, limit: int = CANDIDATES
+) -> ColumnElement[bool] | None:
+    """The condition selecting the rows of ``index`` that hold ``text``; None for no text.
+    ``limit``: the most rows the SQLite index lists before the search scans instead."""
     wanted = needle(text)
     if not wanted:
         return None
     condition = scan(index.columns, wanted)
     if session.get_bind().dialect.name != "sqlite" or len(wanted) < MINIMUM_LENGTH:
         return condition
-    found = candidates(session, index, wanted)
+    found = candidates(session, index, wanted, limit)
     if found is None:
         return condition
     if not found:
@@ -93,19 +96,21 @@ def matching(session: Session, index: SearchIndex, text: str | None) -> ColumnEl
     return and_(index.key.in_(found), condition)
 
 
-def candidates(session: Session, index: SearchIndex, text: str) -> list[int] | None:
+def candidates(
+    session: Session, index: SearchIndex, text: str, limit: int = CANDIDATES
+) -> list[int] | None:
     """SQLite: the ids of the rows whose searched columns hold ``text`` (case folded), from the
-    FTS5 trigram table; None when more than ``CANDIDATES`` do."""
+    FTS5 trigram table; None when more than ``limit`` do."""
     phrase = '"' + text.replace('"', '""') + '"'
     fts = table(index.fts_table)
     query = (
         select(literal_column("rowid"))
         .select_from(fts)
         .where(literal_column(index.fts_table).op("MATCH")(phrase))
-        .limit(CANDIDATES + 1)
+        .limit(limit + 1)
     )
     found = [int(row) for row in session.scalars(query)]
-    return None if len(found) > CANDIDATES else found
+    return None if len(found) > limit else found
 
 
 def is_search_object(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
