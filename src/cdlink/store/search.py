@@ -7,7 +7,7 @@ them, so a search answers the same rows with or without its index.
 
 - PostgreSQL: GIN trigram indexes (``pg_trgm``) on ``lower(column)``, the very expression of the
   scan; the planner uses them when they pay (a rare text) and walks the list's own order when
-  they do not (a text most rows hold, or one of 1–2 characters, which has no trigram).
+  they do not (a text most rows hold, or one of 1 or 2 characters, which has no trigram).
 - SQLite: an FTS5 ``trigram`` table per list (migration ``0022_search``). Its case folding is
   wider than SQLite's ``lower()`` (Unicode against ASCII), so the rows it finds hold every row
   the scan matches; the scan then drops the extra ones. A text of 3 characters or more is first
@@ -25,7 +25,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cdlink.store.models import Customer, Order, Product
@@ -77,23 +88,64 @@ def scan(columns: Sequence[InstrumentedAttribute[Any]], text: str) -> ColumnElem
     return or_(*(func.lower(column).like(pattern, escape=ESCAPE) for column in columns))
 
 
-def matching(
+@dataclass(frozen=True)
+class Lookup:
+    """One text looked for in one index: how to narrow a query of the index's table to it."""
+
+    index: SearchIndex
+    text: str
+    # The rows holding the text, listed by the SQLite index when there are few (None: many,
+    # or no index to ask: PostgreSQL, a text shorter than a trigram).
+    ids: list[int] | None
+    # SQLite and a text of a trigram or more: the index can drive a count.
+    indexed: bool
+
+    @property
+    def condition(self) -> ColumnElement[bool]:
+        """The rows holding the text: the scan, narrowed to the listed ids when there are."""
+        scanned = scan(self.index.columns, self.text)
+        if self.ids is None:
+            return scanned
+        if not self.ids:
+            return false()
+        return and_(self.index.key.in_(self.ids), scanned)
+
+    def apply(self, query: Select[Any], *, counting: bool = False) -> Select[Any]:
+        """``query`` narrowed to the rows holding the text. ``counting``: the query counts
+        (with a limit) rather than reads a page, so when the SQLite index holds many rows it
+        drives the query (its rows one by one, each checked), instead of the list's order."""
+        if counting and self.indexed and self.ids is None:
+            fts = table(self.index.fts_table, column("rowid"))
+            query = query.join(fts, fts.c.rowid == self.index.key).where(
+                literal_column(self.index.fts_table).op("MATCH")(phrase(self.text))
+            )
+        return query.where(self.condition)
+
+
+def lookup(
     session: Session, index: SearchIndex, text: str | None, *, limit: int = CANDIDATES
-) -> ColumnElement[bool] | None:
-    """The condition selecting the rows of ``index`` that hold ``text``; None for no text.
-    ``limit``: the most rows the SQLite index lists before the search scans instead."""
+) -> Lookup | None:
+    """How to find ``text`` in ``index``; None for no text. ``limit``: the most rows the SQLite
+    index lists before the search reads the list's own order instead."""
     wanted = needle(text)
     if not wanted:
         return None
-    condition = scan(index.columns, wanted)
     if session.get_bind().dialect.name != "sqlite" or len(wanted) < MINIMUM_LENGTH:
-        return condition
-    found = candidates(session, index, wanted, limit)
-    if found is None:
-        return condition
-    if not found:
-        return false()
-    return and_(index.key.in_(found), condition)
+        return Lookup(index, wanted, None, indexed=False)
+    return Lookup(index, wanted, candidates(session, index, wanted, limit), indexed=True)
+
+
+def matching(
+    session: Session, index: SearchIndex, text: str | None, *, limit: int = CANDIDATES
+) -> ColumnElement[bool] | None:
+    """The condition selecting the rows of ``index`` that hold ``text``; None for no text."""
+    found = lookup(session, index, text, limit=limit)
+    return None if found is None else found.condition
+
+
+def phrase(text: str) -> str:
+    """``text`` as one FTS5 string: every character literal, the trigrams in a row."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def candidates(
@@ -101,12 +153,10 @@ def candidates(
 ) -> list[int] | None:
     """SQLite: the ids of the rows whose searched columns hold ``text`` (case folded), from the
     FTS5 trigram table; None when more than ``limit`` do."""
-    phrase = '"' + text.replace('"', '""') + '"'
-    fts = table(index.fts_table)
-    query = (
+    query: Select[Any] = (
         select(literal_column("rowid"))
-        .select_from(fts)
-        .where(literal_column(index.fts_table).op("MATCH")(phrase))
+        .select_from(table(index.fts_table))
+        .where(literal_column(index.fts_table).op("MATCH")(phrase(text)))
         .limit(limit + 1)
     )
     found = [int(row) for row in session.scalars(query)]

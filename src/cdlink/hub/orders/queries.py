@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -41,8 +42,8 @@ class OrderFilter:
     acceptance_to: datetime | None = None
     shipping_to: datetime | None = None
 
-    def apply(self, query: Select[tuple[Order]]) -> Select[tuple[Order]]:
-        """Every filter but the text (``searched`` adds it)."""
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """Every filter but the text (``lookup`` finds that one)."""
         if self.connection_id is not None:
             query = query.where(Order.connection_id == self.connection_id)
         if self.statuses:
@@ -59,11 +60,9 @@ class OrderFilter:
             query = query.where(Order.shipping_deadline < self.shipping_to)
         return query
 
-    def searched(self, session: Session, query: Select[tuple[Order]]) -> Select[tuple[Order]]:
-        """``apply``, and the text looked up through the search index (``cdlink.store.search``)."""
-        query = self.apply(query)
-        condition = search.matching(session, search.ORDERS, self.text)
-        return query if condition is None else query.where(condition)
+    def lookup(self, session: Session) -> search.Lookup | None:
+        """The text, looked up in the search index (``cdlink.store.search``); None for none."""
+        return search.lookup(session, search.ORDERS, self.text)
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,10 @@ def list_orders(
     last page the count is the rows before it plus its own, exact, and no count query runs.
     """
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
-    matching = order_filter.searched(session, select(Order))
+    text = order_filter.lookup(session)
+    matching = order_filter.apply(select(Order))
+    if text is not None:
+        matching = text.apply(matching)
     query = (
         matching.order_by(Order.purchased_at.desc(), Order.id.desc())
         .offset((page - 1) * page_size)
@@ -113,13 +115,15 @@ def list_orders(
         # reads the table once, not twice).
         total, exact = (page - 1) * page_size + len(rows), True
     else:
-        total, exact = _count(session, matching, count_limit)
+        counted = order_filter.apply(select(Order.id))
+        if text is not None:
+            counted = text.apply(counted, counting=True)
+        total, exact = _count(session, counted, count_limit)
     return OrderPage(rows[:page_size], total, page, page_size, exact=exact, has_next=has_next)
 
 
-def _count(session: Session, matching: Select[tuple[Order]], limit: int | None) -> tuple[int, bool]:
+def _count(session: Session, counted: Select[tuple[int]], limit: int | None) -> tuple[int, bool]:
     """How many orders match, and whether that is exact (no more than ``limit`` match)."""
-    counted = matching.with_only_columns(Order.id)
     if limit is not None:
         counted = counted.limit(limit + 1)
     total = int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)

@@ -96,7 +96,7 @@ def _postgres_extension() -> bool:
     savepoint = bind.begin_nested()
     try:
         bind.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-    except Exception as error:  # noqa: BLE001  (any refusal: permission, not installed)
+    except Exception as error:  # any refusal: permission, not installed
         savepoint.rollback()
         logger.warning(EXTENSION_HINT.format(error=str(error).splitlines()[0]))
         return False
