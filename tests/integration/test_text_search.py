@@ -80,6 +80,13 @@ TEXTS = [
     "2601",
     "  MARTIN  ",
     "zzz-nothing",
+    # FTS5 query syntax, taken literally
+    'a"""b',
+    "***",
+    "martin OR dupont",
+    "NEAR(a b)",
+    "^jean",
+    "\U0001f600abc",
 ]
 
 
@@ -201,6 +208,10 @@ def test_given_like_wildcards_in_the_text_when_searched_then_they_match_only_the
     with database.reading() as session:
         found = list_orders(session, OrderFilter(text="a_b%c@"), page_size=200).orders
         underscore = list_orders(session, OrderFilter(text="n_p"), page_size=200).orders
+        if session.get_bind().dialect.name == "sqlite":  # PostgreSQL refuses NUL (a 400)
+            nul = list_orders(session, OrderFilter(text="\x00abc"), page_size=200).orders
+            scanned = ids(session, search.ORDERS, search.scan(search.ORDERS.columns, "\x00abc"))
+            assert {order.id for order in nul} == scanned
 
     assert {order.customer_email for order in found} == {"a_b%c@exemple.fr"}
     assert {order.customer_name for order in underscore} == {"Jean_Paul 100%"}

@@ -130,7 +130,9 @@ def lookup(
     wanted = needle(text)
     if not wanted:
         return None
-    if session.get_bind().dialect.name != "sqlite" or len(wanted) < MINIMUM_LENGTH:
+    # FTS5 reads its query up to a NUL character (and then finds it unterminated).
+    short = len(wanted) < MINIMUM_LENGTH or "\x00" in wanted
+    if session.get_bind().dialect.name != "sqlite" or short:
         return Lookup(index, wanted, None, indexed=False)
     return Lookup(index, wanted, candidates(session, index, wanted, limit), indexed=True)
 
