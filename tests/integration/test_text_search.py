@@ -17,11 +17,12 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import ManualClock
+from cdlink.hub.customer_service import queries as discussions
 from cdlink.hub.customers.queries import list_customers
 from cdlink.hub.orders.queries import OrderFilter, list_orders
 from cdlink.store import migrate, search
 from cdlink.store.engine import Database
-from cdlink.store.models import Order, Product
+from cdlink.store.models import Discussion, Order, Product
 from tests.support.connections import add_connection
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -126,6 +127,18 @@ def add_orders(database: Database, count: int, seed: int = 22) -> None:
                 )
             )
         for index in range(40):
+            session.add(
+                Discussion(
+                    connection_id=connection_id,
+                    marketplace_discussion_id=f"D-{index:06d}",
+                    marketplace_order_id=f"B{index:010d}" if index % 3 else None,
+                    subject=random_text(generator, 0, 20) if index % 2 else NAMES[index % 12],
+                    customer_id=EMAILS[index % len(EMAILS)],
+                    marketplace_updated_at=NOW,
+                    imported_at=NOW,
+                    updated_at=NOW,
+                )
+            )
             title = random_text(generator, 3, 30) if index % 2 else NAMES[index % len(NAMES)]
             session.add(
                 Product(
@@ -181,6 +194,7 @@ def test_given_varied_orders_when_searched_through_the_index_then_the_rows_are_t
     assert_same_as_scan(database, search.ORDERS, texts)
     assert_same_as_scan(database, search.CUSTOMERS, texts)
     assert_same_as_scan(database, search.PRODUCTS, [*texts, "3000000000001", "sku-00", "_é"])
+    assert_same_as_scan(database, search.DISCUSSIONS, [*texts, "d-0000", "D-000012"])
 
 
 def test_given_varied_orders_when_the_lists_search_then_they_find_what_the_scan_finds(
@@ -189,11 +203,17 @@ def test_given_varied_orders_when_the_lists_search_then_they_find_what_the_scan_
     add_orders(database, 120)
 
     with database.reading() as session:
-        for text in ("martin", "a_b%c", "B00000001", "ÉLODIE", "el", "zzz-nothing"):
+        for text in ("martin", "a_b%c", "B00000001", "ÉLODIE", "el", "zzz-nothing", "gmail"):
             listed = list_orders(session, OrderFilter(text=text), page_size=200)
             scanned = ids(session, search.ORDERS, search.scan(search.ORDERS.columns, text))
             assert {order.id for order in listed.orders} == scanned
             assert listed.total == len(scanned)
+            inbox = discussions.InboxFilter(view="all", text=text)
+            found = discussions.inbox(session, inbox, NOW, limit=200)
+            assert {item.id for item in found} == ids(
+                session, search.DISCUSSIONS, search.scan(search.DISCUSSIONS.columns, text)
+            )
+            assert discussions.total(session, inbox, NOW) == len(found)
             customers = list_customers(session, search=text, page_size=200)
             assert customers.total == len(
                 ids(session, search.CUSTOMERS, search.scan(search.CUSTOMERS.columns, text))

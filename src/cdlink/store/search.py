@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from cdlink.store.models import Customer, Order, Product
+from cdlink.store.models import Customer, Discussion, Order, Product
 
 # A trigram index finds nothing shorter than a trigram.
 MINIMUM_LENGTH = 3
@@ -68,7 +68,17 @@ ORDERS = SearchIndex(
 )
 CUSTOMERS = SearchIndex("customers", Customer.id, (Customer.name, Customer.email, Customer.key))
 PRODUCTS = SearchIndex("products", Product.id, (Product.sku, Product.title, Product.ean))
-INDEXES = (ORDERS, CUSTOMERS, PRODUCTS)
+DISCUSSIONS = SearchIndex(
+    "discussions",
+    Discussion.id,
+    (
+        Discussion.marketplace_discussion_id,
+        Discussion.marketplace_order_id,
+        Discussion.subject,
+        Discussion.customer_id,
+    ),
+)
+INDEXES = (ORDERS, CUSTOMERS, PRODUCTS, DISCUSSIONS)
 
 
 def needle(text: str | None) -> str:

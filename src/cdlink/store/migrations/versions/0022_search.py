@@ -4,7 +4,7 @@ Revision ID: 0022_search
 Revises: 0020_catalog_settings
 Create Date: 2026-12-06 09:40:00.000000
 
-The orders, customers and products lists match a text anywhere in a few columns (``lower(column)
+The orders, customers, products and discussions lists match a text anywhere in a few columns (``lower(column)
 LIKE '%text%'``), which no B-tree index can serve. This revision gives those columns indexes that
 can (``cdlink.store.search`` uses them):
 
@@ -22,7 +22,7 @@ can (``cdlink.store.search`` uses them):
 Existing rows are indexed at the end of the upgrade. The downgrade drops the tables, triggers
 and indexes (and leaves the extension, which other databases' objects may use).
 
-The triggers live on ``orders``, ``customers`` and ``products``: a later SQLite batch migration
+The triggers live on ``orders``, ``customers``, ``products`` and ``discussions``: a later SQLite batch migration
 that rebuilds one of these tables drops them and must create them again, like the dashboard
 figure triggers of 0018.
 """
@@ -48,6 +48,10 @@ INDEXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("orders", ("marketplace_order_id", "reference", "customer_name", "customer_email")),
     ("customers", ("name", "email", "key")),
     ("products", ("sku", "title", "ean")),
+    (
+        "discussions",
+        ("marketplace_discussion_id", "marketplace_order_id", "subject", "customer_id"),
+    ),
 )
 EXTENSION_HINT = (
     "pg_trgm could not be created in this database ({error}); text search stays a full scan. "
