@@ -28,7 +28,9 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
+    bindparam,
     column,
     false,
     func,
@@ -95,7 +97,12 @@ def like_pattern(text: str) -> str:
 def scan(columns: Sequence[InstrumentedAttribute[Any]], text: str) -> ColumnElement[bool]:
     """The plain condition: ``lower(column) LIKE '%text%'`` on any of ``columns``."""
     pattern = like_pattern(needle(text))
-    return or_(*(func.lower(column).like(pattern, escape=ESCAPE) for column in columns))
+    # Written into the statement, so PostgreSQL plans each text for itself: the generic plan of
+    # a prepared statement (psycopg prepares one after a few runs) would read the trigram
+    # indexes even for a text without a trigram, all of them. A NUL stays a parameter: the
+    # database refuses it, as before.
+    value = bindparam(None, pattern, String(), literal_execute="\x00" not in pattern)
+    return or_(*(func.lower(column).like(value, escape=ESCAPE) for column in columns))
 
 
 @dataclass(frozen=True)
