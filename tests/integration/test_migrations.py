@@ -46,7 +46,7 @@ EXPECTED_TABLES = {
 def table_names(database: Database) -> set[str]:
     """The tables of the models: less Alembic's own and the search index tables."""
     names = set(inspect(database.engine).get_table_names()) - {"alembic_version"}
-    return {name for name in names if not search.is_search_object(name, "table", {})}
+    return {name for name in names if not search.is_search_object(name, "table")}
 
 
 def test_given_an_empty_database_when_upgraded_then_every_model_table_exists(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -42,6 +42,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from cdlink.store.models import Customer, Discussion, Order, Product
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 # A trigram index finds nothing shorter than a trigram.
 MINIMUM_LENGTH = 3
@@ -182,7 +185,7 @@ def candidates(
     return None if len(found) > limit else found
 
 
-def is_search_object(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+def is_search_object(name: str | None, type_: str) -> bool:
     """Whether ``name`` is one of the search tables or indexes the migrations keep."""
     if name is None:
         return False
@@ -193,6 +196,6 @@ def is_search_object(name: str | None, type_: str, parents: dict[str, str | None
     return False
 
 
-def include_name(name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+def include_name(name: str | None, type_: NameFilterType, parents: NameFilterParentNames) -> bool:
     """Alembic's ``include_name`` hook: everything but the search tables and indexes."""
-    return not is_search_object(name, type_, parents)
+    return not is_search_object(name, type_)
