@@ -6,8 +6,10 @@ The indexes only choose which rows are looked at; the scan's condition is always
 them, so a search answers the same rows with or without its index.
 
 - PostgreSQL: GIN trigram indexes (``pg_trgm``) on ``lower(column)``, the very expression of the
-  scan; the planner uses them when they pay (a rare text) and walks the list's own order when
-  they do not (a text most rows hold, or one of 1 or 2 characters, which has no trigram).
+  scan. A text of 3 characters or more is first looked up without the list's order (``holding``:
+  the planner reads the indexes for a rare text, the table for a common one): up to
+  ``CANDIDATES`` rows, the list reads only those; more, the list's own order finds a page at
+  once. Shorter texts have no trigram and are scanned in the list's order.
 - SQLite: an FTS5 ``trigram`` table per list (migration ``0022_search``). Its case folding is
   wider than SQLite's ``lower()`` (Unicode against ASCII), so the rows it finds hold every row
   the scan matches; the scan then drops the extra ones. A text of 3 characters or more is first
@@ -114,8 +116,8 @@ class Lookup:
 
     index: SearchIndex
     text: str
-    # The rows holding the text, listed by the SQLite index when there are few (None: many,
-    # or no index to ask: PostgreSQL, a text shorter than a trigram).
+    # The rows holding the text when there are few (None: many, or a text shorter than a
+    # trigram, which no index serves).
     ids: list[int] | None
     # SQLite and a text of a trigram or more: the index can drive a count.
     indexed: bool
@@ -151,10 +153,11 @@ def lookup(
     if not wanted:
         return None
     # FTS5 reads its query up to a NUL character (and then finds it unterminated).
-    short = len(wanted) < MINIMUM_LENGTH or "\x00" in wanted
-    if session.get_bind().dialect.name != "sqlite" or short:
+    if len(wanted) < MINIMUM_LENGTH or "\x00" in wanted:
         return Lookup(index, wanted, None, indexed=False)
-    return Lookup(index, wanted, candidates(session, index, wanted, limit), indexed=True)
+    if session.get_bind().dialect.name == "sqlite":
+        return Lookup(index, wanted, candidates(session, index, wanted, limit), indexed=True)
+    return Lookup(index, wanted, holding(session, index, wanted, limit), indexed=False)
 
 
 def matching(
@@ -181,6 +184,19 @@ def candidates(
         .where(literal_column(index.fts_table).op("MATCH")(phrase(text)))
         .limit(limit + 1)
     )
+    found = [int(row) for row in session.scalars(query)]
+    return None if len(found) > limit else found
+
+
+def holding(session: Session, index: SearchIndex, text: str, limit: int) -> list[int] | None:
+    """PostgreSQL: the ids of the rows the scan matches, None when more than ``limit`` do.
+
+    Asked without the list's order, the planner reads the trigram indexes for a rare text and
+    the table for a common one (stopping at ``limit``). Asked with it, it may walk the list's
+    order expecting a page at once when its estimate of the matching rows is too high (a text
+    a few hundred orders hold, estimated at thousands), and read most of the table.
+    """
+    query = select(index.key).where(scan(index.columns, text)).limit(limit + 1)
     found = [int(row) for row in session.scalars(query)]
     return None if len(found) > limit else found
 
