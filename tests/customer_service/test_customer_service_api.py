@@ -162,3 +162,24 @@ def test_given_a_discussion_when_assigned_and_marked_read_then_both_show_and_a_s
     run_until_success(shop, "customer_service_actions")
     kinds = [(a["kind"], a["state"]) for a in api.get(path).json()["actions"]]
     assert kinds == [("mark_read", "done")]
+
+
+def test_given_imported_discussions_when_searched_by_order_number_then_its_threads_show(
+    api: TestClient,
+) -> None:
+    everything = api.get("/api/v1/discussions", params={"view": "all"}).json()["items"]
+    number = next(
+        item["marketplace_order_id"] for item in everything if item["marketplace_order_id"]
+    )
+    threads = {item["id"] for item in everything if item["marketplace_order_id"] == number}
+
+    body = api.get("/api/v1/discussions", params={"view": "all", "q": number.lower()}).json()
+
+    assert {item["id"] for item in body["items"]} >= threads
+    for item in body["items"]:
+        fields = [item[name] for name in ("marketplace_discussion_id", "marketplace_order_id")]
+        fields += [item["subject"], item["customer_id"]]
+        assert any(number.lower() in (field or "").lower() for field in fields)
+    assert body["total"] == len(body["items"])
+    nothing = api.get("/api/v1/discussions", params={"view": "all", "q": "no-such-thread"})
+    assert nothing.json()["total"] == 0

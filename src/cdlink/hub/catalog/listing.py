@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
 from cdlink.hub.catalog.products import ProductData, find
+from cdlink.store import search
 from cdlink.store.models import Connection, Product, ProductPublication
 
 MAXIMUM_PAGE_SIZE = 200
@@ -96,15 +97,9 @@ def list_products(
         ProductPublication.connection_id == (connection_id or 0),
     )
     query = select(Product, ProductPublication).outerjoin(ProductPublication, joined)
-    if text and text.strip():
-        pattern = f"%{text.strip().lower()[:100]}%"
-        query = query.where(
-            or_(
-                func.lower(Product.sku).like(pattern),
-                func.lower(Product.title).like(pattern),
-                Product.ean.like(pattern),
-            )
-        )
+    found = search.matching(session, search.PRODUCTS, (text or "").strip()[:100])
+    if found is not None:
+        query = query.where(found)
     if status == DRAFT:
         query = query.where(ProductPublication.id.is_(None))
     elif status:

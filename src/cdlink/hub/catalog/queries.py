@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cdlink.store import search
 from cdlink.store.models import Binding, Product
 
 MAXIMUM_PAGE_SIZE = 200
@@ -66,15 +67,9 @@ def list_products(
     query = select(Product)
     if skus is not None:
         query = query.where(Product.sku.in_(list(skus)))
-    if text and text.strip():
-        pattern = f"%{text.strip().lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Product.sku).like(pattern),
-                func.lower(Product.title).like(pattern),
-                Product.ean.like(pattern),
-            )
-        )
+    found = search.matching(session, search.PRODUCTS, text)
+    if found is not None:
+        query = query.where(found)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page_query = query.order_by(Product.sku).offset((page - 1) * page_size).limit(page_size)
     products: list[Product] = list(session.scalars(page_query))

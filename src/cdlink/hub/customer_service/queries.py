@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
+from cdlink.store import search
 from cdlink.store.models import CustomerServiceAction, Discussion, Order
 
 #: How long the seller has to answer the customer's last message (the marketplace escalates an
@@ -37,6 +38,8 @@ class InboxFilter:
     connection_id: int | None = None
     order_id: str | None = None
     sort: str = "due"
+    # Text in the discussion's number, order number, subject or customer id.
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,12 @@ def _view(query: Select[tuple[Discussion]], view: str, now: datetime) -> Select[
 
 
 def _filtered(
-    inbox: InboxFilter, now: datetime, is_open: bool | None = None
+    session: Session, inbox: InboxFilter, now: datetime, is_open: bool | None = None
 ) -> Select[tuple[Discussion]]:
     query = _view(select(Discussion), inbox.view, now)
+    found = search.matching(session, search.DISCUSSIONS, inbox.text)
+    if found is not None:
+        query = query.where(found)
     if is_open is not None:
         query = query.where(Discussion.is_open.is_(is_open))
     if inbox.connection_id is not None:
@@ -120,7 +126,7 @@ def inbox(
     limit: int = 50,
     is_open: bool | None = None,
 ) -> list[Discussion]:
-    query = _filtered(inbox, now, is_open)
+    query = _filtered(session, inbox, now, is_open)
     if inbox.sort == "updated":
         query = query.order_by(Discussion.marketplace_updated_at.desc(), Discussion.id.desc())
     elif inbox.sort == "risk":
@@ -139,7 +145,7 @@ def inbox(
 def total(
     session: Session, inbox: InboxFilter, now: datetime, *, is_open: bool | None = None
 ) -> int:
-    query = _filtered(inbox, now, is_open).with_only_columns(func.count(Discussion.id))
+    query = _filtered(session, inbox, now, is_open).with_only_columns(func.count(Discussion.id))
     return int(session.scalar(query) or 0)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
+from cdlink.store import search as text_search
 from cdlink.store.models import Connection, Customer, Discussion, Order
 
 SEARCH_LIMIT = 200
@@ -100,16 +101,9 @@ def list_customers(
     conditions = []
     if connection_id is not None:
         conditions.append(Customer.connection_id == connection_id)
-    text = (search or "").strip().lower()
-    if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(
-            or_(
-                func.lower(Customer.name).like(pattern, escape="\\"),
-                func.lower(Customer.email).like(pattern, escape="\\"),
-                func.lower(Customer.key).like(pattern, escape="\\"),
-            )
-        )
+    found = text_search.matching(session, text_search.CUSTOMERS, search)
+    if found is not None:
+        conditions.append(found)
     total = int(session.scalar(select(func.count()).select_from(Customer).where(*conditions)) or 0)
     rows = session.execute(
         _lines()

@@ -2,18 +2,21 @@
 
 Filters are by connection, status, a date range on the purchase time, the acceptance or shipping
 deadline (the dashboard's "late" and "due within 12 h" links), and a text matched against the
-marketplace order id, the reference and the customer's name or e-mail address.
+marketplace order id, the reference and the customer's name or e-mail address, looked up
+through the search index (``cdlink.store.search``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cdlink.core.errors import CdlinkError
+from cdlink.store import search
 from cdlink.store.models import Order
 
 MAXIMUM_PAGE_SIZE = 200
@@ -39,7 +42,8 @@ class OrderFilter:
     acceptance_to: datetime | None = None
     shipping_to: datetime | None = None
 
-    def apply(self, query: Select[tuple[Order]]) -> Select[tuple[Order]]:
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """Every filter but the text (``lookup`` finds that one)."""
         if self.connection_id is not None:
             query = query.where(Order.connection_id == self.connection_id)
         if self.statuses:
@@ -54,17 +58,11 @@ class OrderFilter:
             query = query.where(Order.acceptance_deadline < self.acceptance_to)
         if self.shipping_to is not None:
             query = query.where(Order.shipping_deadline < self.shipping_to)
-        if self.text:
-            pattern = f"%{self.text.strip().lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(Order.marketplace_order_id).like(pattern),
-                    func.lower(Order.reference).like(pattern),
-                    func.lower(Order.customer_name).like(pattern),
-                    func.lower(Order.customer_email).like(pattern),
-                )
-            )
         return query
+
+    def lookup(self, session: Session) -> search.Lookup | None:
+        """The text, looked up in the search index (``cdlink.store.search``); None for none."""
+        return search.lookup(session, search.ORDERS, self.text)
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,10 @@ def list_orders(
     last page the count is the rows before it plus its own, exact, and no count query runs.
     """
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
+    text = order_filter.lookup(session)
     matching = order_filter.apply(select(Order))
+    if text is not None:
+        matching = text.apply(matching)
     query = (
         matching.order_by(Order.purchased_at.desc(), Order.id.desc())
         .offset((page - 1) * page_size)
@@ -114,13 +115,17 @@ def list_orders(
         # reads the table once, not twice).
         total, exact = (page - 1) * page_size + len(rows), True
     else:
-        total, exact = _count(session, matching, count_limit)
+        counted = order_filter.apply(select(Order.id))
+        if text is not None:
+            # A capped count reads the index's rows until the cap; an exact one (the REST API)
+            # would read them all, slower than the table itself.
+            counted = text.apply(counted, counting=count_limit is not None)
+        total, exact = _count(session, counted, count_limit)
     return OrderPage(rows[:page_size], total, page, page_size, exact=exact, has_next=has_next)
 
 
-def _count(session: Session, matching: Select[tuple[Order]], limit: int | None) -> tuple[int, bool]:
+def _count(session: Session, counted: Select[tuple[int]], limit: int | None) -> tuple[int, bool]:
     """How many orders match, and whether that is exact (no more than ``limit`` match)."""
-    counted = matching.with_only_columns(Order.id)
     if limit is not None:
         counted = counted.limit(limit + 1)
     total = int(session.scalar(select(func.count()).select_from(counted.subquery())) or 0)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from cdlink.hub.stock.figures import StockFigures, chunks
 from cdlink.hub.stock.inventory import UnknownProductError
+from cdlink.store import search
 from cdlink.store.models import (
     Binding,
     Connection,
@@ -66,16 +67,10 @@ class StockFilter:
     #: Only SKUs whose last push to some connection was refused.
     failed_only: bool = False
 
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        if self.text and self.text.strip():
-            pattern = f"%{self.text.strip().lower()}%"
-            query = query.where(
-                or_(
-                    func.lower(Product.sku).like(pattern),
-                    func.lower(Product.title).like(pattern),
-                    Product.ean.like(pattern),
-                )
-            )
+    def apply(self, session: Session, query: Select[Any]) -> Select[Any]:
+        found = search.matching(session, search.PRODUCTS, self.text)
+        if found is not None:
+            query = query.where(found)
         if self.sku:
             query = query.where(Product.sku == self.sku)
         # IN (subquery) rather than a correlated EXISTS: evaluated once, whatever the catalog's
@@ -165,7 +160,7 @@ def list_stock(
 ) -> StockPage:
     """One page of SKUs matching ``stock_filter``, ordered by SKU."""
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
-    matching = stock_filter.apply(select(Product))
+    matching = stock_filter.apply(session, select(Product))
     total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
     query = matching.order_by(Product.sku).offset((page - 1) * page_size).limit(page_size)
     products: list[Product] = list(session.scalars(query))

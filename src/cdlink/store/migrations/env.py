@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import cdlink.store.models  # noqa: F401  (registers every table)
+from cdlink.store import search
 from cdlink.store.base import Base
 from cdlink.store.engine import build_engine
 
@@ -18,6 +19,8 @@ def run_on(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search tables and indexes (0022_search) are the migrations' own, not the models'.
+        include_name=search.include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -203,12 +203,21 @@ def discussions(
         str | None, Query(max_length=64, description="A marketplace order id.")
     ] = None,
     sort: Sort = "due",
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Text in the discussion or order number, subject or customer id.",
+        ),
+    ] = None,
     page: Page = 1,
     page_size: PageSize = 50,
 ) -> DiscussionList:
     """The inbox: discussions and claims of a view, the most urgent first (``sort=due``)."""
     now = request.app.state.clock.now()
-    inbox = queries.InboxFilter(view=view, connection_id=connection_id, order_id=order, sort=sort)
+    inbox = queries.InboxFilter(
+        view=view, connection_id=connection_id, order_id=order, sort=sort, text=q
+    )
     with request.app.state.database.reading() as session:
         found = queries.inbox(
             session, inbox, now, offset=(page - 1) * page_size, limit=page_size, is_open=open

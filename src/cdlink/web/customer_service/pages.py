@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from cdlink.core.translatable import translatable
@@ -52,12 +52,20 @@ def claims() -> Response:
 
 @router.get("/inbox")
 def inbox_page(
-    request: Request, view: str = "open", sort: str = "due", connection: str = "", page: Page = 1
+    request: Request,
+    *,
+    view: str = "open",
+    sort: str = "due",
+    connection: str = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    page: Page = 1,
 ) -> Response:
     view = view if view in queries.FILTERS else "open"
     sort = sort if sort in queries.SORTS else "due"
     now = request.app.state.clock.now()
-    inbox = queries.InboxFilter(view=view, connection_id=parse_id(connection), sort=sort)
+    inbox = queries.InboxFilter(
+        view=view, connection_id=parse_id(connection), sort=sort, text=q or None
+    )
     with request.app.state.database.reading() as session:
         found = queries.inbox(session, inbox, now, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
         values = {
@@ -68,7 +76,7 @@ def inbox_page(
             "counts": queries.counts(session, now, inbox.connection_id),
             "total": queries.total(session, inbox, now),
             "connections": {item.id: item.name for item in list_connections(session)},
-            "chosen": {"view": view, "sort": sort, "connection": connection},
+            "chosen": {"view": view, "sort": sort, "connection": connection, "q": q},
             "page": page,
             "page_size": PAGE_SIZE,
             "returns": list_returns(session, limit=10) if view == "all" else [],

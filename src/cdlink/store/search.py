@@ -1,0 +1,217 @@
+"""Text search in the lists: a text found anywhere in a few columns, served by an index.
+
+What matches is fixed by one plain condition, the scan: ``lower(column) LIKE '%text%'`` on any
+searched column, the text lowered and taken literally (``%``, ``_`` and ``\\`` match themselves).
+The indexes only choose which rows are looked at; the scan's condition is always applied to
+them, so a search answers the same rows with or without its index.
+
+- PostgreSQL: GIN trigram indexes (``pg_trgm``) on ``lower(column)``, the very expression of the
+  scan. A text of 3 characters or more is first looked up without the list's order (``holding``:
+  the planner reads the indexes for a rare text, the table for a common one): up to
+  ``CANDIDATES`` rows, the list reads only those; more, the list's own order finds a page at
+  once. Shorter texts have no trigram and are scanned in the list's order.
+- SQLite: an FTS5 ``trigram`` table per list (migration ``0022_search``). Its case folding is
+  wider than SQLite's ``lower()`` (Unicode against ASCII), so the rows it finds hold every row
+  the scan matches; the scan then drops the extra ones. A text of 3 characters or more is first
+  looked up there: up to ``CANDIDATES`` rows, the list reads only those; more (a text most rows
+  hold), the plain scan finds a page of them sooner than the index would list them all. Shorter
+  texts have no trigram and are scanned.
+
+The index tables and indexes are created by the migrations, not by the models:
+``is_search_object`` tells Alembic's comparison to leave them alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from cdlink.store.models import Customer, Discussion, Order, Product
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
+
+# A trigram index finds nothing shorter than a trigram.
+MINIMUM_LENGTH = 3
+# Above this many rows holding the text, the SQLite search scans instead of listing them.
+CANDIDATES = 5_000
+ESCAPE = "\\"
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """The searched columns of one table, and the id its index is keyed by."""
+
+    table: str
+    key: InstrumentedAttribute[int]
+    columns: tuple[InstrumentedAttribute[Any], ...]
+
+    @property
+    def fts_table(self) -> str:
+        return f"{self.table}_search"
+
+
+ORDERS = SearchIndex(
+    "orders",
+    Order.id,
+    (Order.marketplace_order_id, Order.reference, Order.customer_name, Order.customer_email),
+)
+CUSTOMERS = SearchIndex("customers", Customer.id, (Customer.name, Customer.email, Customer.key))
+PRODUCTS = SearchIndex("products", Product.id, (Product.sku, Product.title, Product.ean))
+DISCUSSIONS = SearchIndex(
+    "discussions",
+    Discussion.id,
+    (
+        Discussion.marketplace_discussion_id,
+        Discussion.marketplace_order_id,
+        Discussion.subject,
+        Discussion.customer_id,
+    ),
+)
+INDEXES = (ORDERS, CUSTOMERS, PRODUCTS, DISCUSSIONS)
+
+
+def needle(text: str | None) -> str:
+    """What is looked for: the text trimmed and lowered ("" matches every row)."""
+    return (text or "").strip().lower()
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with the text's own ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace(ESCAPE, ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def scan(columns: Sequence[InstrumentedAttribute[Any]], text: str) -> ColumnElement[bool]:
+    """The plain condition: ``lower(column) LIKE '%text%'`` on any of ``columns``."""
+    pattern = like_pattern(needle(text))
+    # Written into the statement, so PostgreSQL plans each text for itself: the generic plan of
+    # a prepared statement (psycopg prepares one after a few runs) would read the trigram
+    # indexes even for a text without a trigram, all of them. A NUL stays a parameter: the
+    # database refuses it, as before.
+    value = bindparam(None, pattern, String(), literal_execute="\x00" not in pattern)
+    return or_(*(func.lower(column).like(value, escape=ESCAPE) for column in columns))
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One text looked for in one index: how to narrow a query of the index's table to it."""
+
+    index: SearchIndex
+    text: str
+    # The rows holding the text when there are few (None: many, or a text shorter than a
+    # trigram, which no index serves).
+    ids: list[int] | None
+    # SQLite and a text of a trigram or more: the index can drive a count.
+    indexed: bool
+
+    @property
+    def condition(self) -> ColumnElement[bool]:
+        """The rows holding the text: the scan, narrowed to the listed ids when there are."""
+        scanned = scan(self.index.columns, self.text)
+        if self.ids is None:
+            return scanned
+        if not self.ids:
+            return false()
+        return and_(self.index.key.in_(self.ids), scanned)
+
+    def apply(self, query: Select[Any], *, counting: bool = False) -> Select[Any]:
+        """``query`` narrowed to the rows holding the text. ``counting``: the query counts
+        (with a limit) rather than reads a page, so when the SQLite index holds many rows it
+        drives the query (its rows one by one, each checked), instead of the list's order."""
+        if counting and self.indexed and self.ids is None:
+            fts = table(self.index.fts_table, column("rowid"))
+            query = query.join(fts, fts.c.rowid == self.index.key).where(
+                literal_column(self.index.fts_table).op("MATCH")(phrase(self.text))
+            )
+        return query.where(self.condition)
+
+
+def lookup(
+    session: Session, index: SearchIndex, text: str | None, *, limit: int = CANDIDATES
+) -> Lookup | None:
+    """How to find ``text`` in ``index``; None for no text. ``limit``: the most rows the SQLite
+    index lists before the search reads the list's own order instead."""
+    wanted = needle(text)
+    if not wanted:
+        return None
+    # FTS5 reads its query up to a NUL character (and then finds it unterminated).
+    if len(wanted) < MINIMUM_LENGTH or "\x00" in wanted:
+        return Lookup(index, wanted, None, indexed=False)
+    if session.get_bind().dialect.name == "sqlite":
+        return Lookup(index, wanted, candidates(session, index, wanted, limit), indexed=True)
+    return Lookup(index, wanted, holding(session, index, wanted, limit), indexed=False)
+
+
+def matching(
+    session: Session, index: SearchIndex, text: str | None, *, limit: int = CANDIDATES
+) -> ColumnElement[bool] | None:
+    """The condition selecting the rows of ``index`` that hold ``text``; None for no text."""
+    found = lookup(session, index, text, limit=limit)
+    return None if found is None else found.condition
+
+
+def phrase(text: str) -> str:
+    """``text`` as one FTS5 string: every character literal, the trigrams in a row."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def candidates(
+    session: Session, index: SearchIndex, text: str, limit: int = CANDIDATES
+) -> list[int] | None:
+    """SQLite: the ids of the rows whose searched columns hold ``text`` (case folded), from the
+    FTS5 trigram table; None when more than ``limit`` do."""
+    query: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(table(index.fts_table))
+        .where(literal_column(index.fts_table).op("MATCH")(phrase(text)))
+        .limit(limit + 1)
+    )
+    found = [int(row) for row in session.scalars(query)]
+    return None if len(found) > limit else found
+
+
+def holding(session: Session, index: SearchIndex, text: str, limit: int) -> list[int] | None:
+    """PostgreSQL: the ids of the rows the scan matches, None when more than ``limit`` do.
+
+    Asked without the list's order, the planner reads the trigram indexes for a rare text and
+    the table for a common one (stopping at ``limit``). Asked with it, it may walk the list's
+    order expecting a page at once when its estimate of the matching rows is too high (a text
+    a few hundred orders hold, estimated at thousands), and read most of the table.
+    """
+    query = select(index.key).where(scan(index.columns, text)).limit(limit + 1)
+    found = [int(row) for row in session.scalars(query)]
+    return None if len(found) > limit else found
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """Whether ``name`` is one of the search tables or indexes the migrations keep."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return any(name.startswith(index.fts_table) for index in INDEXES)
+    if type_ == "index":
+        return any(name.startswith(f"ix_{index.table}_search_") for index in INDEXES)
+    return False
+
+
+def include_name(name: str | None, type_: NameFilterType, parents: NameFilterParentNames) -> bool:
+    """Alembic's ``include_name`` hook: everything but the search tables and indexes."""
+    return not is_search_object(name, type_)
