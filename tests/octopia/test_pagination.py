@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import httpx
 import pytest
 
 from cdlink.octopia import MalformedResponse, OctopiaClient, OrderQuery
-from cdlink.octopia.models import OrderStatus
+from cdlink.octopia.models import Order, OrderStatus
+from cdlink.octopia.pagination import read_items, read_items_json
 from tests.support.octopia_fakes import API_URL, FakeOctopia, order_payload, page
 
 SINCE = datetime(2026, 3, 1, tzinfo=UTC)
@@ -159,3 +162,36 @@ def test_given_an_impossible_page_size_when_listing_then_refused_before_any_call
     with pytest.raises(ValueError, match="page_size"):
         client.orders.list_page(OrderQuery(), page_size=size)
     assert fake.requests == []
+
+
+def test_given_an_amount_of_more_digits_than_a_double_holds_when_a_page_is_read_then_it_is_exact(
+    fake: FakeOctopia, client: OctopiaClient
+) -> None:
+    # A page is validated from its bytes at once, where numbers pass through a double; one
+    # holding a longer number is decoded with Decimal money instead.
+    plain = order_payload("ORDER00001")
+    long = order_payload("ORDER00002", totalPrice={"offerPrice": 777.5, "sellingPrice": 49.97})
+    content = json.dumps({"itemsPerPage": 2, "items": [plain, long]})
+    content = content.replace("777.5", "12345678.123456789")
+    fake.route("GET", "/orders", httpx.Response(200, content=content.encode()))
+
+    read = client.orders.list_page(OrderQuery(updated_at_min=SINCE), page_size=2)
+
+    assert [order.order_id for order in read.items] == ["ORDER00001", "ORDER00002"]
+    total = read.items[1].total_price
+    assert total is not None
+    assert total.offer_price == Decimal("12345678.123456789")
+
+
+def test_given_a_page_of_plain_amounts_when_read_from_its_bytes_then_it_equals_the_decoded_read(
+    fake: FakeOctopia, client: OctopiaClient
+) -> None:
+    items = [order_payload(f"ORDER{n:05d}") for n in range(3)]
+    content = json.dumps({"itemsPerPage": 3, "items": items}).encode()
+
+    fast = read_items_json(content, Order)
+    decoded, rejected = read_items(json.loads(content, parse_float=Decimal)["items"], Order)
+
+    assert fast is not None
+    assert not rejected
+    assert [order.model_dump() for order in fast] == [order.model_dump() for order in decoded]

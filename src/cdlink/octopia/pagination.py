@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from cdlink.octopia.errors import MalformedResponse
 
@@ -93,6 +94,55 @@ def next_link(response: httpx.Response, api_url: httpx.URL) -> str | None:
             path=response.request.url.path,
         )
     return str(url)
+
+
+class ItemsEnvelope(BaseModel, Generic[M]):
+    """A page-number answer ``{"items": [...]}`` whose items are all read at once."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    items: list[M]
+
+
+@cache
+def _envelope(model: type[M]) -> type[ItemsEnvelope[M]]:
+    return ItemsEnvelope[model]  # type: ignore[valid-type]
+
+
+@cache
+def _array(model: type[M]) -> TypeAdapter[list[M]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+#: Bytes with every digit and dot as ``0`` and everything else as a space: sixteen ``0`` in a
+#: row are a number the JSON parser's double may not hold exactly (it holds any of fifteen
+#: significant digits). A table and a substring search: far faster than a regular expression.
+_DIGITS = bytes(0x30 if byte in b"0123456789." else 0x20 for byte in range(256))
+LONG_NUMBER = b"0" * 16
+
+
+def has_long_number(content: bytes) -> bool:
+    return LONG_NUMBER in content.translate(_DIGITS)
+
+
+def read_items_json(content: bytes, model: type[M]) -> list[M] | None:
+    """Every item of a list answer validated straight from its bytes (no Python objects made
+    on the way: the parser fills the models), or None when that cannot be done exactly or the
+    answer is not a list of valid items: the caller then decodes it (money as ``Decimal`` from
+    the number's text) and reads it item by item, to keep each unreadable item aside with its
+    reason (``read_items``).
+
+    The parser reads a number as a double before a ``Decimal`` field takes it: exact up to
+    fifteen significant digits, which every amount Octopia sends has; an answer holding a
+    longer run of digits anywhere (even in a text) takes the decoding path."""
+    if has_long_number(content):
+        return None
+    try:
+        if content.lstrip()[:1] == b"[":
+            return _array(model).validate_json(content)
+        return _envelope(model).model_validate_json(content).items
+    except ValidationError:
+        return None
 
 
 def read_items(raw_items: list[Any], model: type[M]) -> tuple[list[M], list[RejectedItem]]:

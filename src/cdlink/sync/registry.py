@@ -26,6 +26,7 @@ from cdlink.sync.orders.reconciliation import OrdersReconciliation
 from cdlink.sync.orders.stream import OrdersImporter
 from cdlink.sync.performance.stream import IndicatorsReader
 from cdlink.sync.pricing.promotions import PromotionsStream
+from cdlink.sync.stock.drift import DriftCheck
 from cdlink.sync.stock.offer_import import OfferImport
 from cdlink.sync.stock.pusher import StockPusher
 
@@ -43,6 +44,7 @@ STREAMS: tuple[type[Stream], ...] = (
     # stock
     StockPusher,
     OfferImport,
+    DriftCheck,
     # customer service
     DiscussionsImporter,
     CustomerServiceExporter,

@@ -79,6 +79,8 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     #: A first import of a quiet shop reads its 30 days as one window (a count, its pages, a
     #: count); a busy shop's windows shrink to about 2,000 orders (20 pages) each.
     window_policy = WindowPolicy(initial=timedelta(days=30), maximum=timedelta(days=30))
+    #: Orders a page asks for (the marketplace's most; tests ask for fewer to page sooner).
+    page_size = MAXIMUM_PAGE_SIZE
 
     def __init__(self) -> None:
         self.import_filter = ImportFilter()
@@ -176,10 +178,12 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             return OrderQuery(updated_at_min=part.start, updated_at_max=part.end)
 
         reader: WindowReader[MarketplaceOrder] = WindowReader(
-            page=lambda part, index: orders.list_page(query(part), page_index=index),
+            page=lambda part, index: orders.list_page(
+                query(part), page_index=index, page_size=self.page_size
+            ),
             count=lambda part: orders.count(query(part)),
             identify=self.external_id,
-            page_size=MAXIMUM_PAGE_SIZE,
+            page_size=self.page_size,
         )
         return reader.read(window, expectation)
 

@@ -20,6 +20,7 @@ STREAMS = {
     "deadline_alerts": translatable("Deadline alerts"),
     "stock": translatable("Stock sent to Cdiscount"),
     "offers": translatable("Offers"),
+    "stock_drift": translatable("Stock check on Cdiscount (every 15 seconds)"),
     "discussions": translatable("Customer discussions"),
     "customer_service_actions": translatable("Customer service replies sent"),
     "returns": translatable("Returns"),
