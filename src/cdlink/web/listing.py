@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 from fastapi import Query, Request, Response
 from pydantic import BaseModel, Field
 
-from cdlink.web.params import DATE_BOUND_HELP, MAXIMUM_PAGE, date_bound, invalid
+from cdlink.web.params import DATE_BOUND_HELP, MAXIMUM_ID, MAXIMUM_PAGE, date_bound, invalid
 
 #: Rows per page: 1 to 200, 50 when not given.
 MAXIMUM_LIMIT = 200
@@ -70,6 +70,8 @@ class Window:
     fingerprint: str
     #: Asked with the deprecated ``page``/``page_size``.
     by_page: bool = False
+    #: For a list the hub pages by key (newest id first): the rows come after this id.
+    after: int | None = None
 
     @property
     def page(self) -> int:
@@ -94,17 +96,15 @@ class Window:
         end = self.offset + self.limit
         return chosen[self.offset : end], len(chosen) > end
 
-    def answer(self, request: Request, *, more: bool) -> dict[str, Any]:
-        """The paging fields of the answer (``ListOut``'s)."""
+    def answer(self, request: Request, *, more: bool, after: int | None = None) -> dict[str, Any]:
+        """The paging fields of the answer (``ListOut``'s); ``after``: the key the next page
+        starts after, for a list the hub pages by key rather than by number."""
         if not more:
             return {"limit": self.limit, "next_cursor": None, "next": None}
-        cursor = _encode(
-            {"v": _VERSION, "o": self.offset + self.limit, "l": self.limit, "f": self.fingerprint}
-        )
+        position = {"a": after} if after is not None else {"o": self.offset + self.limit}
+        cursor = _encode({"v": _VERSION, "l": self.limit, "f": self.fingerprint, **position})
         query = [
-            (key, value)
-            for key, value in request.query_params.multi_items()
-            if key not in _PAGING
+            (key, value) for key, value in request.query_params.multi_items() if key not in _PAGING
         ]
         query += [("limit", str(self.limit)), ("cursor", cursor)]
         link = str(request.url.replace(query=urlencode(query)))
@@ -126,19 +126,28 @@ def _decode(cursor: str) -> dict[str, Any]:
     valid = (
         isinstance(data, dict)
         and data.get("v") == _VERSION
-        and all(type(data.get(key)) is int for key in ("o", "l"))
+        and type(data.get("l")) is int
         and isinstance(data.get("f"), str)
-        and 0 <= data["o"] <= MAXIMUM_PAGE * MAXIMUM_LIMIT
         and 1 <= data["l"] <= MAXIMUM_LIMIT
-        and data["o"] % data["l"] == 0
+        and _valid_position(data)
     )
     if not valid:
         raise invalid(
-            "query", "cursor", "not a cursor of this list: pass next_cursor as it came, or leave "
-            "cursor out to start from the first page"
+            "query",
+            "cursor",
+            "not a cursor of this list: pass next_cursor as it came, or leave "
+            "cursor out to start from the first page",
         )
     assert isinstance(data, dict)
     return data
+
+
+def _valid_position(data: dict[str, Any]) -> bool:
+    """An offset (whole pages) or a key to start after, not both."""
+    offset, after = data.get("o"), data.get("a")
+    if type(offset) is int and after is None:
+        return 0 <= offset <= MAXIMUM_PAGE * MAXIMUM_LIMIT and offset % data["l"] == 0
+    return type(after) is int and offset is None and 1 <= after <= MAXIMUM_ID
 
 
 def fingerprint(request: Request) -> str:
@@ -156,9 +165,15 @@ class Listing:
     and whether it filters on ``updated_since``. Called by FastAPI as the route's dependency."""
 
     def __init__(
-        self, sorts: Sequence[str], *, updated: bool = True, pages: bool = False
+        self,
+        sorts: Sequence[str],
+        *,
+        updated: bool = True,
+        pages: bool = False,
+        default_limit: int = DEFAULT_LIMIT,
     ) -> None:
         self.sorts = tuple(sorts)
+        self.default_limit = default_limit
         self.updated = updated
         #: Whether the deprecated ``page``/``page_size`` are accepted (lists that had them).
         self.pages = pages
@@ -168,6 +183,7 @@ class Listing:
         self,
         request: Request,
         response: Response,
+        *,
         cursor: str | None = None,
         limit: int | None = None,
         sort: str | None = None,
@@ -178,8 +194,9 @@ class Listing:
         chosen_sort = sort or self.sorts[0]
         if chosen_sort not in self.sorts:
             raise invalid(
-                "query", "sort", f"cannot sort by {chosen_sort[:40]!r}; allowed: "
-                + ", ".join(self.sorts)
+                "query",
+                "sort",
+                f"cannot sort by {chosen_sort[:40]!r}; allowed: " + ", ".join(self.sorts),
             )
         zone = request.app.state.settings.zone
         since = date_bound(updated_since, "updated_since", zone) if self.updated else None
@@ -191,10 +208,10 @@ class Listing:
         if page is not None or page_size is not None:
             response.headers["Deprecation"] = "true"
             response.headers["Link"] = DEPRECATION_LINK
-            size = page_size or limit or DEFAULT_LIMIT
+            size = page_size or limit or self.default_limit
             offset = ((page or 1) - 1) * size
             return Window(offset, size, chosen_sort, since, current, by_page=True)
-        return Window(0, limit or DEFAULT_LIMIT, chosen_sort, since, current)
+        return Window(0, limit or self.default_limit, chosen_sort, since, current)
 
     @staticmethod
     def _resumed(
@@ -202,21 +219,24 @@ class Listing:
     ) -> Window:
         if data["f"] != current:
             raise invalid(
-                "query", "cursor", "this cursor was made for other filters, sort or "
-                "updated_since: repeat them as they were, or start again without cursor"
+                "query",
+                "cursor",
+                "this cursor was made for other filters, sort or "
+                "updated_since: repeat them as they were, or start again without cursor",
             )
         if limit is not None and limit != data["l"]:
             raise invalid(
-                "query", "limit", "the limit cannot change during a walk: leave it out or "
-                "repeat the first page's"
+                "query",
+                "limit",
+                "the limit cannot change during a walk: leave it out or repeat the first page's",
             )
-        return Window(data["o"], data["l"], sort, since, current)
+        return Window(data.get("o", 0), data["l"], sort, since, current, after=data.get("a"))
 
 
 def _signature(listing: Listing) -> Any:
     """The dependency's parameters as OpenAPI shows them: bounds, the sort orders as an enum,
     ``page``/``page_size`` only on the lists that had them (marked deprecated)."""
-    sort_type = Literal[listing.sorts]  # type: ignore[valid-type]
+    sort_type: Any = Literal.__getitem__(listing.sorts)
     parameters = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
         inspect.Parameter("response", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Response),
@@ -234,7 +254,11 @@ def _signature(listing: Listing) -> Any:
             "limit",
             Annotated[
                 int | None,
-                Query(ge=1, le=MAXIMUM_LIMIT, description="Rows per page: 1 to 200 (50)."),
+                Query(
+                    ge=1,
+                    le=MAXIMUM_LIMIT,
+                    description=f"Rows per page: 1 to 200 ({listing.default_limit}).",
+                ),
             ],
         ),
         _query(

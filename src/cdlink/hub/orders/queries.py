@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from cdlink.core.errors import CdlinkError
@@ -18,7 +19,7 @@ from cdlink.store.models import Order
 
 MAXIMUM_PAGE_SIZE = 200
 #: The orders a list may be sorted in (``-``: descending); each ends on the id, so it is total.
-SORTS = {
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "-purchased_at": (Order.purchased_at.desc(), Order.id.desc()),
     "purchased_at": (Order.purchased_at.asc(), Order.id.asc()),
     "updated_at": (Order.updated_at.asc(), Order.id.asc()),
@@ -116,11 +117,7 @@ def list_orders(
     """
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
     matching = order_filter.apply(select(Order))
-    query = (
-        matching.order_by(*SORTS[sort])
-        .offset((page - 1) * page_size)
-        .limit(page_size + 1)
-    )
+    query = matching.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size + 1)
     rows: list[Order] = list(session.scalars(query))
     has_next = len(rows) > page_size
     if not has_next and (rows or page == 1):

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -22,7 +22,8 @@ from cdlink.hub.catalog import csv_files, listing, mappings, products, publishin
 from cdlink.hub.catalog.products import ProductData
 from cdlink.store.models import Connection
 from cdlink.sync.catalog.actions import request_publish, validate_product
-from cdlink.web.params import Page, PageSize, id_query
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import id_query
 from cdlink.web.runtime import wake
 
 router = APIRouter(tags=["catalog"])
@@ -130,11 +131,11 @@ def _problem(item: dict[str, Any]) -> ProblemOut:
     )
 
 
-class ProductList(BaseModel):
+class ProductList(ListOut):
     items: list[ProductOut]
     total: int
-    page: int
-    page_size: int
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class Validation(BaseModel):
@@ -215,6 +216,7 @@ def _one(request: Request, connection_id: int | None, sku: str) -> ProductOut:
 
 
 ConnectionQuery = Annotated[int | None, id_query("The connection (the first one by default).")]
+PRODUCTS = Listing(("sku",), pages=True)
 
 
 @router.get("/products")
@@ -225,8 +227,7 @@ def list_products(
     status: str | None = Query(default=None, description=" | ".join(STATUS_CHOICES)),
     problem: str | None = Query(default=None, max_length=40, description="A rule code."),
     connection_id: ConnectionQuery = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
+    window: Annotated[Window, Depends(PRODUCTS)],
 ) -> ProductList:
     """Products by SKU, with their publishing status, problems and Cdiscount's reasons."""
     if status is not None and status not in STATUS_CHOICES:
@@ -239,14 +240,16 @@ def list_products(
             text=q,
             status=status,
             problem=problem,
-            page=page,
-            page_size=page_size,
+            page=window.page,
+            page_size=window.limit,
+            updated_since=window.updated_since,
         )
     return ProductList(
         items=[ProductOut.of(row) for row in found.rows],
         total=found.total,
         page=found.page,
         page_size=found.page_size,
+        **window.answer(request, more=window.offset + len(found.rows) < found.total),
     )
 
 

@@ -270,7 +270,9 @@ def orders(
     purchased_to: Annotated[
         str | None, Query(description="Bought before (a day: that whole day). " + DATE_BOUND_HELP)
     ] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Order id, reference, customer.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Order id, reference, customer.")
+    ] = None,
     window: Annotated[Window, Depends(LISTING)],
 ) -> OrderList:
     """Orders, newest purchase first, filtered by connection, status, purchase dates and text
@@ -278,7 +280,15 @@ def orders(
     with request.app.state.database.reading() as session:
         found = list_orders(
             session,
-            order_filter(request, connection_id, status, purchased_from, purchased_to, q, window),
+            order_filter(
+                request,
+                connection_id=connection_id,
+                status=status,
+                purchased_from=purchased_from,
+                purchased_to=purchased_to,
+                q=q,
+                window=window,
+            ),
             page=window.page,
             page_size=window.limit,
             sort=window.sort,
@@ -297,6 +307,7 @@ def orders(
 
 def order_filter(
     request: Request,
+    *,
     connection_id: int | None,
     status: list[str],
     purchased_from: str | None,
