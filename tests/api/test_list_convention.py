@@ -63,7 +63,8 @@ def walk(api: TestClient, path: str, query: dict[str, str]) -> list[str]:
     for _ in range(500):
         assert answer.status_code == 200, (path, answer.text)
         body = answer.json()
-        assert body["limit"] == 2 and len(body["items"]) <= 2
+        assert body["limit"] == 2
+        assert len(body["items"]) <= 2
         seen += [json.dumps(item, sort_keys=True) for item in body["items"]]
         if body["next"] is None:
             assert body["next_cursor"] is None
@@ -80,7 +81,7 @@ def test_given_the_openapi_description_when_listing_routes_then_every_resource_l
     api: TestClient,
 ) -> None:
     found = list_routes(api)
-    assert EXPECTED <= set(found), EXPECTED - set(found)
+    assert set(found) >= EXPECTED, EXPECTED - set(found)
     for path, operation in found.items():
         assert {"cursor", "limit", "sort"} <= parameters(operation), path
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from cdlink.core.spreadsheets import Format, dialect
 from cdlink.core.translatable import translatable
 from cdlink.hub.catalog import csv_files, listing, mappings, products, publishing, taxonomy
 from cdlink.hub.catalog.products import ProductData
@@ -323,14 +324,22 @@ def publish(request: Request, sku: str, connection_id: ConnectionQuery = None) -
 )
 def download(
     request: Request,
-    separator: str = Query(default=",", pattern="^[,;]$", description=", or ;"),
+    separator: str = Query(default=",", pattern="^[,;]$", description="Deprecated: use format."),
+    format: Format | None = Query(
+        default=None, description="standard (UTF-8, commas) or excel-fr (Windows-1252, ;, 12,50)"
+    ),
 ) -> Response:
-    """Every product as CSV (UTF-8 with BOM, so Excel reads accents)."""
+    """Every product as CSV (UTF-8 with BOM, so Excel reads accents; or ``format=excel-fr``)."""
     with request.app.state.database.reading() as session:
-        text = csv_files.export(products.all_products(session), delimiter=separator)
+        every = products.all_products(session)
+        text = csv_files.export(every, delimiter=separator, name=format)
+    if format == "excel-fr":
+        content = text.encode("cp1252", errors="replace")
+    else:
+        content = ("\ufeff" + text).encode()
     return Response(
-        "\ufeff" + text,
-        media_type="text/csv; charset=utf-8",
+        content,
+        media_type=dialect(format or "standard").media_type,
         headers={"Content-Disposition": 'attachment; filename="products.csv"'},
     )
 

@@ -287,7 +287,7 @@ def orders(
                 purchased_from=purchased_from,
                 purchased_to=purchased_to,
                 q=q,
-                window=window,
+                updated_since=window.updated_since,
             ),
             page=window.page,
             page_size=window.limit,
@@ -313,7 +313,7 @@ def order_filter(
     purchased_from: str | None,
     purchased_to: str | None,
     q: str | None,
-    window: Window,
+    updated_since: datetime | None,
 ) -> OrderFilter:
     """The hub's filter of the orders list (and of its CSV export)."""
     zone = request.app.state.settings.zone
@@ -323,7 +323,7 @@ def order_filter(
         date_bound(purchased_from, "purchased_from", zone),
         date_bound(purchased_to, "purchased_to", zone, end=True),
         q,
-        updated_since=window.updated_since,
+        updated_since=updated_since,
     )
 
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from cdlink.core.spreadsheets import Format, dialect
 from cdlink.hub.pricing import csv_files as price_csv
 from cdlink.hub.pricing.prices import PriceBook
 from cdlink.hub.pricing.promotions import Promotions
@@ -235,16 +236,22 @@ def set_prices(request: Request, connection_id: ConnectionQuery, body: BulkPrice
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "sku,price,strike_price"}},
 )
-def download(request: Request, connection_id: ConnectionQuery) -> Response:
-    """The connection's overrides and strike prices; the file uploads back as it is."""
+def download(
+    request: Request,
+    connection_id: ConnectionQuery,
+    format: Format = "standard",
+) -> Response:
+    """The connection's overrides and strike prices; the file uploads back as it is
+    (``format=excel-fr``: semicolons, decimal commas, Windows-1252)."""
     state = request.app.state
+    chosen = dialect(format)
     with state.database.reading() as session:
         text = price_csv.export(
-            PriceBook(session, state.clock, publish_price_to_outbox), connection_id
+            PriceBook(session, state.clock, publish_price_to_outbox), connection_id, format
         )
     return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
+        text.encode(chosen.encoding, errors="replace"),
+        media_type=chosen.media_type,
         headers={"Content-Disposition": 'attachment; filename="prices.csv"'},
     )
 

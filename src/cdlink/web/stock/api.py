@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StrictInt
 
+from cdlink.core.spreadsheets import Format, dialect
 from cdlink.hub.stock import csv_files as stock_csv
 from cdlink.hub.stock.inventory import Inventory
 from cdlink.hub.stock.queries import StockFilter, StockRow, get_stock, list_stock
@@ -235,14 +236,16 @@ csv_router = APIRouter(tags=["stock"])
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "sku,warehouse,quantity"}},
 )
-def download(request: Request) -> Response:
-    """Every stock level as ``sku,warehouse,quantity``: the file uploads back as it is."""
+def download(request: Request, format: Format = "standard") -> Response:
+    """Every stock level as ``sku,warehouse,quantity``: the file uploads back as it is
+    (``format=excel-fr``: semicolons and Windows-1252, for a French Excel)."""
     state = request.app.state
+    chosen = dialect(format)
     with state.database.reading() as session:
-        text = stock_csv.export(Inventory(session, state.clock, publish_to_outbox))
+        text = stock_csv.export(Inventory(session, state.clock, publish_to_outbox), format)
     return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
+        text.encode(chosen.encoding, errors="replace"),
+        media_type=chosen.media_type,
         headers={"Content-Disposition": 'attachment; filename="stock.csv"'},
     )
 
