@@ -325,9 +325,10 @@ def publish(request: Request, sku: str, connection_id: ConnectionQuery = None) -
 def download(
     request: Request,
     separator: str = Query(default=",", pattern="^[,;]$", description="Deprecated: use format."),
-    format: Format | None = Query(
-        default=None, description="standard (UTF-8, commas) or excel-fr (Windows-1252, ;, 12,50)"
-    ),
+    format: Annotated[
+        Format | None,
+        Query(description="standard (UTF-8, commas) or excel-fr (Windows-1252, ;, 12,50)"),
+    ] = None,
 ) -> Response:
     """Every product as CSV (UTF-8 with BOM, so Excel reads accents; or ``format=excel-fr``)."""
     with request.app.state.database.reading() as session:
