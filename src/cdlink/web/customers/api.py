@@ -13,7 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from cdlink.hub.customers.queries import CustomerLine, customer_file, list_customers
+from cdlink.hub.customers.queries import (
+    CustomerFile,
+    CustomerLine,
+    customer_file,
+    list_customers,
+)
 from cdlink.web.listing import Listing, ListOut, Window
 from cdlink.web.params import Id, QueryId
 
@@ -108,30 +113,34 @@ def customers(
 def customer(request: Request, customer_id: Id) -> CustomerDetail:
     """One customer, their orders and their discussions; 404 for an unknown id."""
     with request.app.state.database.reading() as session:
-        found = customer_file(session, customer_id)
-        return CustomerDetail(
-            **found.customer.__dict__,
-            order_list=[
-                CustomerOrderOut(
-                    id=order.id,
-                    marketplace_order_id=order.marketplace_order_id,
-                    status=order.status,
-                    purchased_at=order.purchased_at,
-                    total_amount=order.total_amount,
-                    currency=order.currency,
-                )
-                for order in found.orders
-            ],
-            discussions=[
-                CustomerDiscussionOut(
-                    id=discussion.id,
-                    marketplace_discussion_id=discussion.marketplace_discussion_id,
-                    marketplace_order_id=discussion.marketplace_order_id,
-                    subject=discussion.subject,
-                    is_open=discussion.is_open,
-                    graduation=discussion.graduation,
-                    marketplace_updated_at=discussion.marketplace_updated_at,
-                )
-                for discussion in found.discussions
-            ],
-        )
+        return detail_of(customer_file(session, customer_id))
+
+
+def detail_of(found: CustomerFile) -> CustomerDetail:
+    """The API's (and ``cdlink customers show --json``'s) answer for one customer."""
+    return CustomerDetail(
+        **found.customer.__dict__,
+        order_list=[
+            CustomerOrderOut(
+                id=order.id,
+                marketplace_order_id=order.marketplace_order_id,
+                status=order.status,
+                purchased_at=order.purchased_at,
+                total_amount=order.total_amount,
+                currency=order.currency,
+            )
+            for order in found.orders
+        ],
+        discussions=[
+            CustomerDiscussionOut(
+                id=discussion.id,
+                marketplace_discussion_id=discussion.marketplace_discussion_id,
+                marketplace_order_id=discussion.marketplace_order_id,
+                subject=discussion.subject,
+                is_open=discussion.is_open,
+                graduation=discussion.graduation,
+                marketplace_updated_at=discussion.marketplace_updated_at,
+            )
+            for discussion in found.discussions
+        ],
+    )
