@@ -27,6 +27,9 @@ def test_given_a_shop_when_reading_it_with_json_then_the_cli_answers_as_the_api(
     shown = runner.invoke(app, ["orders", "show", str(first), "--json"])
     customers = runner.invoke(app, ["customers", "list", "--json"])
     payouts = runner.invoke(app, ["finance", "payouts", "--json"])
+    products = runner.invoke(app, ["catalog", "list", "--limit", "200", "--json"])
+    warehouses = runner.invoke(app, ["stock", "warehouses", "--json"])
+    refunds = runner.invoke(app, ["discussions", "refunds", "--json"])
     exported = runner.invoke(
         app, ["orders", "export", "--format", "excel-fr", "-o", str(tmp_path / "o.csv")]
     )
@@ -40,6 +43,10 @@ def test_given_a_shop_when_reading_it_with_json_then_the_cli_answers_as_the_api(
     api_customers = api.get("/api/v1/customers").json()["items"]
     assert json.loads(customers.stdout)["items"] == api_customers
     assert len(json.loads(payouts.stdout)["items"]) > 0
+    api_products = api.get("/api/v1/products", params={"limit": "200"}).json()["items"]
+    assert json.loads(products.stdout)["items"] == api_products
+    assert json.loads(warehouses.stdout)["items"] == api.get("/api/v1/warehouses").json()["items"]
+    assert json.loads(refunds.stdout)["items"] == api.get("/api/v1/refunds").json()["items"]
     assert exported.exit_code == 0, exported.output
     written = (tmp_path / "o.csv").read_bytes()
     assert written == api.get("/api/v1/orders.csv", params={"format": "excel-fr"}).content
