@@ -11,6 +11,9 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
+from cdlink.core.settings import Settings
+from cdlink.jobs.environment import JobEnvironment
+from tests.support.sandbox_app import admin_pages
 from tests.support.stocked_shop import sku
 
 FORMATS = {"standard": (",", "utf-8"), "excel-fr": (";", "cp1252")}
@@ -128,3 +131,13 @@ def test_given_products_when_downloaded_in_a_format_then_they_upload_back_unchan
 
     again = api.get("/api/v1/products.csv", params={"format": format})
     assert again.content == download.content
+
+
+def test_given_a_filtered_orders_page_when_read_then_its_csv_buttons_keep_the_filters(
+    settings: Settings, shop: JobEnvironment
+) -> None:
+    with admin_pages(settings, shop) as browser:
+        page = browser.get("/orders", params={"status": "Shipped", "q": "x"})
+
+    assert 'href="/api/v1/orders.csv?status=Shipped&amp;q=x"' in page.text
+    assert 'href="/api/v1/orders.csv?status=Shipped&amp;q=x&amp;format=excel-fr"' in page.text
