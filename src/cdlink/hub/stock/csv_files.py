@@ -271,7 +271,8 @@ MAXIMUM_FILE_BYTES = 10_000_000
 
 
 def decode(data: bytes) -> str:
-    """The file's text; one too big or not UTF-8 is refused, naming line 1 or the bad line.
+    """The file's text (UTF-8, else Windows-1252); one too big or unreadable is refused, naming
+    line 1 or the bad line.
 
     Read at most ``MAXIMUM_FILE_BYTES + 1`` bytes: one more than the limit is enough to refuse.
     """
