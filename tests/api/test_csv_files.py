@@ -141,3 +141,20 @@ def test_given_a_filtered_orders_page_when_read_then_its_csv_buttons_keep_the_fi
 
     assert 'href="/api/v1/orders.csv?status=Shipped&amp;q=x"' in page.text
     assert 'href="/api/v1/orders.csv?status=Shipped&amp;q=x&amp;format=excel-fr"' in page.text
+
+
+def test_given_a_french_excel_price_file_with_bad_lines_when_uploaded_then_each_is_named(
+    api: TestClient,
+) -> None:
+    before = api.get("/api/v1/prices.csv", params={"connection_id": "1"}).content
+    text = f"sku;price;strike_price\r\n{sku(0)};12,50;\r\n{sku(1)};douze;\r\n;9,90;\r\n"
+
+    refused = api.post(
+        "/api/v1/prices.csv",
+        params={"connection_id": "1"},
+        files={"file": ("prix.csv", text.encode("cp1252"), "text/csv")},
+    )
+
+    assert refused.status_code == 422
+    assert [problem["line"] for problem in refused.json()["problems"]] == [3, 4]
+    assert api.get("/api/v1/prices.csv", params={"connection_id": "1"}).content == before

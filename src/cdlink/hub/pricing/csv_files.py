@@ -24,6 +24,16 @@ MAXIMUM_LINES = 10_000
 MAXIMUM_FILE_BYTES = 2 * 1024 * 1024
 
 
+class PriceFileError(InvalidPriceError):
+    """A price file with bad lines; ``lines`` holds (line number, what is wrong) for each, the
+    header being line 1. Nothing was written."""
+
+    def __init__(self, lines: list[tuple[int, str]]) -> None:
+        shown = "; ".join(f"line {number}: {message}" for number, message in lines[:20])
+        super().__init__(shown)
+        self.lines = lines
+
+
 def export(book: PriceBook, connection_id: int, name: Format = "standard") -> str:
     """The connection's prices as a file ``upload`` reads back (``excel-fr``: semicolons and
     decimal commas; the web layer encodes it in the format's encoding)."""
@@ -63,11 +73,11 @@ def read(text: str) -> list[tuple[str, Decimal | None, Decimal | None]]:
     """The lines of a file, or ``InvalidPriceError`` naming every bad one."""
     rows = list(csv.reader(io.StringIO(text), delimiter=spreadsheets.delimiter(text)))
     if not rows or tuple(cell.strip().lower() for cell in rows[0][:3]) != HEADER:
-        raise InvalidPriceError("line 1: the header must be sku,price,strike_price")
+        raise PriceFileError([(1, "the header must be sku,price,strike_price")])
     if len(rows) - 1 > MAXIMUM_LINES:
         raise InvalidPriceError(f"at most {MAXIMUM_LINES:,} lines")
     found: list[tuple[str, Decimal | None, Decimal | None]] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     for number, line in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in line):
             continue
@@ -81,9 +91,9 @@ def read(text: str) -> list[tuple[str, Decimal | None, Decimal | None]]:
             check_strike_price(strike, price)
             found.append((sku, price, strike))
         except InvalidPriceError as error:
-            problems.append(f"line {number}: {error}")
+            problems.append((number, str(error)))
     if problems:
-        raise InvalidPriceError("; ".join(problems[:20]))
+        raise PriceFileError(problems)
     return found
 
 
