@@ -45,8 +45,8 @@ test-fast: $(VENV)/.installed services  ## the quick loop: no slow, browser (e2e
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

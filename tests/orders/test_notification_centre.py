@@ -21,7 +21,9 @@ def raise_alerts(shop: JobEnvironment) -> None:
 
 
 def about(api: TestClient, link: str) -> list[dict[str, Any]]:
-    return [item for item in api.get("/api/v1/notifications").json() if item["link"] == link]
+    return [
+        item for item in api.get("/api/v1/notifications").json()["items"] if item["link"] == link
+    ]
 
 
 def test_given_alert_hours_set_to_6_when_the_clock_nears_the_deadline_then_only_6h_alerts_come(

@@ -26,7 +26,7 @@ def alerts(shop: JobEnvironment, api: TestClient, link: str) -> int:
 
 
 def about(api: TestClient, link: str, **params: str) -> list[dict[str, Any]]:
-    listed = api.get("/api/v1/notifications", params=params).json()
+    listed = api.get("/api/v1/notifications", params=params).json()["items"]
     return [item for item in listed if item["link"] == link]
 
 

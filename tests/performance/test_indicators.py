@@ -64,7 +64,7 @@ def test_given_a_figure_beyond_its_threshold_when_read_twice_then_one_alert_per_
     sandbox.create_orders(1, status="Refused")
 
     counts = [read_indicators(shop)["alerts"], read_indicators(shop).get("alerts", 0)]
-    listed = api.get("/api/v1/notifications").json()
+    listed = api.get("/api/v1/notifications").json()["items"]
     alerts = [item for item in listed if item["kind"] == "performance"]
 
     assert counts == [2, 0]

@@ -155,7 +155,7 @@ def test_given_a_flash_sale_of_80_hours_when_posted_then_422_names_the_rule(
     )
     assert answer.status_code == 422
     assert "72 hours" in answer.json()["title"]
-    assert api.get("/api/v1/promotions", params={"connection_id": 1}).json() == {"items": []}
+    assert api.get("/api/v1/promotions", params={"connection_id": 1}).json()["items"] == []
 
 
 def test_given_a_flash_sale_when_created_changed_and_deleted_then_each_step_shows(

@@ -266,7 +266,10 @@ def test_given_warehouses_when_managed_through_the_api_then_mapping_changes_avai
     assert in_use.status_code == 409
     assert "Count its stock to 0" in in_use.json()["hint"]
     assert deleted.status_code == 204
-    assert [item["code"] for item in api.get("/api/v1/warehouses").json()] == ["LYON", "PARIS"]
+    assert [item["code"] for item in api.get("/api/v1/warehouses").json()["items"]] == [
+        "LYON",
+        "PARIS",
+    ]
 
 
 def test_given_a_mapped_warehouse_when_its_priority_is_set_then_it_is_kept_and_bad_ones_refused(

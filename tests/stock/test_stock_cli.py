@@ -187,19 +187,24 @@ def test_given_a_csv_file_with_bad_lines_when_imported_then_nothing_is_written_a
     assert written(cli_shop) == before
 
 
-def test_given_a_file_not_in_utf8_or_missing_when_imported_then_it_is_refused(
+def test_given_a_windows_1252_a_binary_or_no_file_when_imported_then_each_is_told_apart(
     cli_shop: JobEnvironment, tmp_path: Path
 ) -> None:
-    path = tmp_path / "latin1.csv"
-    path.write_bytes(f"sku,warehouse,quantity\n{sku(0)},PARIS,1\nÉ,PARIS,1\n".encode("latin-1"))
+    path = tmp_path / "excel.csv"
+    path.write_bytes(f"sku;warehouse;quantity\n{sku(0)};PARIS;1\nÉ;PARIS;1\n".encode("cp1252"))
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"sku,warehouse,quantity\n\x81\x8d,PARIS,1\n")
     before = written(cli_shop)
 
     latin = stock("import", str(path))
+    unreadable = stock("import", str(binary))
     missing = stock("import", str(tmp_path / "nowhere.csv"))
 
     assert latin.exit_code == 1
     assert "error: the file was not applied: 1 problem(s)" in latin.output
-    assert "line 3: the file is not UTF-8 text" in latin.output
+    assert "line 3: unknown SKU 'É'" in latin.output
+    assert unreadable.exit_code == 1
+    assert "line 2: the file is neither UTF-8 nor Windows-1252 text" in unreadable.output
     assert missing.exit_code == 1
     assert "no file" in missing.output
     assert written(cli_shop) == before

@@ -16,8 +16,9 @@ from pathlib import Path
 import typer
 
 from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
-from cdlink.hub.catalog import csv_files, products
+from cdlink.hub.catalog import csv_files, listing, products
 from cdlink.store.engine import Database
 from cdlink.sync.catalog.actions import (
     request_publish,
@@ -26,6 +27,7 @@ from cdlink.sync.catalog.actions import (
     validate_product,
 )
 from cdlink.sync.engine.connections import find_connection
+from cdlink.web.catalog.api import ProductOut
 
 app = typer.Typer(
     help="Catalog: refresh the Cdiscount taxonomy, validate and publish product sheets, import "
@@ -124,3 +126,27 @@ def import_file(
     with _database() as database, database.session() as session:
         count = csv_files.upload(session, SystemClock(), text)
     typer.echo(f"{count} product(s) imported")
+
+
+@app.command("list")
+@friendly
+def list_command(
+    search: str = typer.Option("", "--search", "-q", help="Text in the SKU, title or EAN."),
+    connection: str = CONNECTION,
+    page: int = typer.Option(1, min=1, max=1_000_000),
+    limit: int = typer.Option(50, min=1, max=200),
+    as_json: bool = JSON,
+) -> None:
+    """Products by SKU with their publishing status on the connection."""
+    with _database() as database, database.reading() as session:
+        connection_id = find_connection(session, connection).id
+        found = listing.list_products(
+            session, connection_id, text=search or None, page=page, page_size=limit
+        )
+        items = [ProductOut.of(row) for row in found.rows]
+    if as_json:
+        print_json({"items": items, "total": found.total})
+        return
+    for item in items:
+        typer.echo(f"{item.sku}\t{item.status}\t{item.title}")
+    typer.echo(f"{found.total} products")

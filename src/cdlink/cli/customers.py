@@ -10,8 +10,10 @@ from __future__ import annotations
 import typer
 
 from cdlink.cli.context import friendly, load_settings
+from cdlink.cli.output import JSON, print_json
 from cdlink.hub.customers.queries import customer_file, list_customers
 from cdlink.store.engine import Database
+from cdlink.web.customers.api import customer_out, detail_of
 
 app = typer.Typer(help="Customers: list (with search) and show.", no_args_is_help=True)
 
@@ -27,6 +29,7 @@ def list_command(
     account: int | None = typer.Option(None, "--account", min=1, help="One account's id."),
     page: int = typer.Option(1, min=1, max=100_000),
     page_size: int = typer.Option(50, "--page-size", min=1, max=200),
+    as_json: bool = JSON,
 ) -> None:
     """id, name, orders, revenue, last order, account."""
     database = _database()
@@ -35,6 +38,13 @@ def list_command(
             found = list_customers(
                 session, search=search, connection_id=account, page=page, page_size=page_size
             )
+        if as_json:
+            items = [customer_out(line) for line in found.customers]
+            more = found.page < found.pages
+            print_json(
+                {"items": items, "limit": page_size, "next_page": page + 1 if more else None}
+            )
+            return
         for line in found.customers:
             last = line.last_order_at.strftime("%Y-%m-%d %H:%M") if line.last_order_at else "-"
             typer.echo(
@@ -48,12 +58,15 @@ def list_command(
 
 @app.command("show")
 @friendly
-def show_command(customer_id: int = typer.Argument(..., min=1)) -> None:
+def show_command(customer_id: int = typer.Argument(..., min=1), as_json: bool = JSON) -> None:
     """One customer: their figures, orders (newest first) and discussions."""
     database = _database()
     try:
         with database.reading() as session:
             found = customer_file(session, customer_id)
+            if as_json:
+                print_json(detail_of(found))
+                return
             customer = found.customer
             typer.echo(f"{customer.name or customer.key} ({customer.account})")
             typer.echo(f"key: {customer.key}")

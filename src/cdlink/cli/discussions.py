@@ -14,11 +14,14 @@ from pathlib import Path
 import typer
 
 from cdlink.cli.context import friendly, load_settings
+from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
+from cdlink.hub.customer_service import actions as cs_actions
 from cdlink.hub.customer_service import queries
 from cdlink.hub.customer_service.rules import MAX_ATTACHMENT_BYTES, Attachment
 from cdlink.store.engine import Database
 from cdlink.sync.customer_service.actions import request_close, request_reply
+from cdlink.web.customer_service.api import action_out, summary
 
 app = typer.Typer(help="Customer discussions and claims: list, show, reply, close.")
 
@@ -34,7 +37,9 @@ def _database() -> Database:
 
 @app.command("list")
 @friendly
-def list_command(view: str = VIEW, limit: int = typer.Option(50, min=1, max=1000)) -> None:
+def list_command(
+    view: str = VIEW, limit: int = typer.Option(50, min=1, max=1000), as_json: bool = JSON
+) -> None:
     """The inbox, the most urgent first: id, graduation, order, due time, risk, subject."""
     if view not in queries.FILTERS:
         raise typer.BadParameter(f"choose one of {', '.join(queries.FILTERS)}", param_hint="--view")
@@ -43,6 +48,10 @@ def list_command(view: str = VIEW, limit: int = typer.Option(50, min=1, max=1000
     try:
         with database.reading() as session:
             found = queries.inbox(session, queries.InboxFilter(view=view), now, limit=limit)
+            if as_json:
+                order_ids = queries.order_ids(session, found)
+                print_json({"items": [summary(item, order_ids, now) for item in found]})
+                return
             for item in found:
                 timers = queries.timers(item, now)
                 due = timers.due_at.strftime("%Y-%m-%d %H:%M") if timers.due_at else "-"
@@ -130,3 +139,36 @@ def _read(path: Path) -> Attachment:
     with path.open("rb") as file:
         # One byte past the limit is enough to refuse it: the rest is never read.
         return Attachment(path.name, file.read(MAX_ATTACHMENT_BYTES + 1))
+
+
+def _actions(kind: str, limit: int, as_json: bool) -> None:
+    database = _database()
+    try:
+        with database.reading() as session:
+            found = [
+                action_out(item) for item in queries.actions_by_kind(session, (kind,), limit=limit)
+            ]
+    finally:
+        database.dispose()
+    if as_json:
+        print_json({"items": found})
+        return
+    for item in found:
+        typer.echo(
+            f"{item.id}\t{item.requested_at:%Y-%m-%d %H:%M}\t{item.state}\torder {item.order_id}"
+            f"\t{item.amount or ''}\t{item.outcome or ''}"
+        )
+
+
+@app.command("refunds")
+@friendly
+def refunds(limit: int = typer.Option(50, min=1, max=1000), as_json: bool = JSON) -> None:
+    """The refunds asked, newest first: id, when, state, order, amount, outcome."""
+    _actions(cs_actions.REFUND, limit, as_json)
+
+
+@app.command("gestures")
+@friendly
+def gestures(limit: int = typer.Option(50, min=1, max=1000), as_json: bool = JSON) -> None:
+    """The commercial gestures given, newest first: id, when, state, order, amount, outcome."""
+    _actions(cs_actions.GESTURE, limit, as_json)

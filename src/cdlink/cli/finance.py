@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
 from cdlink.hub.finance import invoices as invoice_rules
 from cdlink.hub.finance import queries
@@ -26,6 +27,7 @@ from cdlink.store.engine import Database
 from cdlink.sync.engine.connections import find_connection
 from cdlink.sync.finance.actions import request_import, request_upload
 from cdlink.sync.finance.stream import STREAM
+from cdlink.web.finance.api import DifferenceOut, operation_out, payout_out
 from cdlink.web.finance.exports import Dialect, operations_csv, payouts_csv
 
 app = typer.Typer(help="Finance: sync operations and payouts, list payouts, export for accounting.")
@@ -69,7 +71,7 @@ def sync(connection: str = CONNECTION) -> None:
 
 @app.command("payouts")
 @friendly
-def payouts(limit: int = typer.Option(20, min=1, max=1000)) -> None:
+def payouts(limit: int = typer.Option(20, min=1, max=1000), as_json: bool = JSON) -> None:
     """The latest payouts: date, state, amount, the sum of their operations, the check."""
     database = _database()
     now = SystemClock().now()
@@ -79,6 +81,14 @@ def payouts(limit: int = typer.Option(20, min=1, max=1000)) -> None:
             upcoming = queries.next_expected(session, now)
     finally:
         database.dispose()
+    if as_json:
+        print_json(
+            {
+                "items": [payout_out(item) for item in found],
+                "next_expected": payout_out(upcoming) if upcoming else None,
+            }
+        )
+        return
     if upcoming is not None:
         typer.echo(
             f"next expected: {upcoming.payment_date:%Y-%m-%d} {upcoming.amount} "
@@ -91,6 +101,52 @@ def payouts(limit: int = typer.Option(20, min=1, max=1000)) -> None:
         typer.echo(
             f"{item.id}\t{item.payment_date:%Y-%m-%d}\t{item.state}\t{item.amount} "
             f"{item.currency}\toperations {item.operations_total}\t{check[item.matches]}"
+        )
+
+
+@app.command("operations")
+@friendly
+def operations(
+    limit: int = typer.Option(50, min=1, max=500),
+    payment: str | None = typer.Option(None, "--payment", help="Only this payout's (payment id)."),
+    order: str | None = typer.Option(None, "--order", help="Only this marketplace order's."),
+    as_json: bool = JSON,
+) -> None:
+    """The latest operations stored (sales, commissions, fees, refunds), newest first."""
+    database = _database()
+    try:
+        with database.reading() as session:
+            filters = queries.OperationFilter(payment_id=payment, order_id=order)
+            found, _ = queries.operations(session, filters, limit=limit)
+    finally:
+        database.dispose()
+    if as_json:
+        print_json({"items": [operation_out(item) for item in found]})
+        return
+    for item in found:
+        typer.echo(
+            f"{item.operation_date:%Y-%m-%d}\t{item.event_type}\t{item.amount} {item.currency}"
+            f"\t{item.marketplace_order_id or '-'}\t{item.payment_id or '-'}"
+        )
+
+
+@app.command("differences")
+@friendly
+def differences(limit: int = typer.Option(50, min=1, max=500), as_json: bool = JSON) -> None:
+    """What reconciliation found and nobody reviewed yet, newest first."""
+    database = _database()
+    try:
+        with database.reading() as session:
+            found = queries.differences(session, limit=limit)
+    finally:
+        database.dispose()
+    if as_json:
+        print_json({"items": [DifferenceOut(**item.__dict__) for item in found]})
+        return
+    for item in found:
+        typer.echo(
+            f"{item.id}\t{item.detected_at:%Y-%m-%d}\t{item.kind}\t{item.reference}\t"
+            f"expected {item.expected} got {item.actual}"
         )
 
 

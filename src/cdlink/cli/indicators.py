@@ -11,11 +11,13 @@ from decimal import Decimal
 import typer
 
 from cdlink.cli.context import friendly, load_settings
+from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
 from cdlink.hub.performance import indicators as hub
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.sync.engine.connections import find_connection
+from cdlink.web.performance.api import IndicatorsOut, figure_out
 
 LEVELS = {"ok": "", "near": "  NEAR THRESHOLD", "beyond": "  THRESHOLD CROSSED", "unknown": ""}
 
@@ -30,6 +32,7 @@ def indicators(
     history: int = typer.Option(
         0, "--history", min=0, max=366, help="Also list the last N days, oldest first."
     ),
+    as_json: bool = JSON,
 ) -> None:
     """The five indicators over 30 and 60 days against their thresholds (and their history)."""
     database = Database(load_settings().effective_database_url)
@@ -38,6 +41,17 @@ def indicators(
         with database.reading() as session:
             connection_id = find_connection(session, connection).id
             current = hub.latest(session, connection_id)
+            if as_json:
+                today = SystemClock().now().date()
+                rows = hub.history(session, connection_id, days=history, today=today)
+                print_json(
+                    IndicatorsOut(
+                        connection_id=connection_id,
+                        current=[figure_out(row) for row in current.values()],
+                        history=[figure_out(row) for row in rows],
+                    )
+                )
+                return
             if not current:
                 typer.echo("not read yet: run `cdlink sync run -s indicators`")
             for name in hub.RULES:

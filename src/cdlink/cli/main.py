@@ -22,6 +22,7 @@ from cdlink.cli import (
     indicators,
     notifications,
     orders,
+    orders_lists,
     pricing,
     runtime,
     sandbox,
@@ -53,6 +54,9 @@ app.add_typer(tokens.app, name="tokens")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.add_typer(sync.app, name="sync")
+orders.app.command("list")(orders_lists.list_command)
+orders.app.command("show")(orders_lists.show_command)
+orders.app.command("export")(orders_lists.export_command)
 app.add_typer(orders.app, name="orders")
 app.add_typer(discussions.app, name="discussions")
 app.add_typer(customers.app, name="customers")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from cdlink.cli.context import friendly, load_settings
+from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
 from cdlink.hub.orders import notifications as hub
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.sync.engine.connections import find_connection
+from cdlink.web.orders.notifications_api import NotificationOut
 
 app = typer.Typer(help="Deadline notifications (raised by the deadline_alerts stream).")
 
@@ -24,12 +26,20 @@ def _database() -> Database:
 @friendly
 def list_notifications(
     unread: bool = typer.Option(False, "--unread", help="Only those not read yet."),
+    as_json: bool = JSON,
 ) -> None:
     """The last 100 notifications, newest first."""
     database = _database()
     try:
         with database.reading() as session:
-            for item in hub.notifications(session, unread_only=unread):
+            found = hub.notifications(session, unread_only=unread)
+            if as_json:
+                items = [
+                    NotificationOut.model_validate(item, from_attributes=True) for item in found
+                ]
+                print_json({"items": items})
+                return
+            for item in found:
                 mark = " " if item.read_at else "*"
                 typer.echo(f"{mark} {item.id}  {item.created_at:%Y-%m-%d %H:%M}  {item.title}")
     finally:

@@ -35,9 +35,11 @@ from cdlink.hub.stock.queries import (
     list_stock,
     stock_connections,
 )
+from cdlink.hub.stock.warehouses import list_warehouses
 from cdlink.store.engine import Database
 from cdlink.sync.engine.connections import find_connection
 from cdlink.sync.stock.pusher import publish_to_outbox
+from cdlink.web.stock.warehouses_api import WarehouseOut
 
 app = typer.Typer(
     help="Stock: show levels and pushes per SKU, set or adjust a level, import or export counts "
@@ -378,3 +380,23 @@ def _list_json(found: StockPage) -> dict[str, object]:
 
 def _print_json(payload: dict[str, object]) -> None:
     typer.echo(json.dumps(to_jsonable_python(payload), ensure_ascii=False, indent=2))
+
+
+@app.command("warehouses")
+@friendly
+def warehouses_command(as_json: bool = JSON) -> None:
+    """The warehouses by code, with the connections that sell from them."""
+    database = Database(load_settings().effective_database_url)
+    try:
+        with database.reading() as session:
+            found = [
+                WarehouseOut.model_validate(summary, from_attributes=True)
+                for summary in list_warehouses(session)
+            ]
+    finally:
+        database.dispose()
+    if as_json:
+        _print_json({"items": [item.model_dump(mode="json") for item in found]})
+        return
+    for item in found:
+        typer.echo(f"{item.code}\t{item.name}")

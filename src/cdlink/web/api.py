@@ -17,6 +17,7 @@ from cdlink.web.dashboard import api as dashboard
 from cdlink.web.finance import api as finance
 from cdlink.web.orders import acceptance_api as order_acceptance
 from cdlink.web.orders import api as orders
+from cdlink.web.orders import csv_api as orders_csv
 from cdlink.web.orders import email_settings
 from cdlink.web.orders import fulfilment_api as fulfilment
 from cdlink.web.orders import notifications_api as notifications
@@ -33,6 +34,7 @@ router.include_router(tokens_api.router)
 router.include_router(connections.router)
 router.include_router(order_acceptance.router)
 router.include_router(order_settings.router)
+router.include_router(orders_csv.router)
 router.include_router(orders.router)
 router.include_router(customer_service.router)
 router.include_router(fulfilment.router)

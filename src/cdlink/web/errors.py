@@ -44,6 +44,7 @@ from cdlink.hub.orders.notifications import NotificationError, NotificationSetti
 from cdlink.hub.orders.payment_methods import PaymentLabelError
 from cdlink.hub.orders.queries import UnknownOrderError
 from cdlink.hub.orders.shipments import ShipmentError
+from cdlink.hub.pricing.csv_files import PriceFileError
 from cdlink.hub.pricing.promotion_rules import PromotionRuleError
 from cdlink.hub.pricing.promotions import PromotionStateError, UnknownPromotionError
 from cdlink.hub.pricing.rules import InvalidPriceError
@@ -144,6 +145,10 @@ async def _cdlink_error(request: Request, error: CdlinkError) -> Response:
             ]
         if isinstance(error, InvalidStockFileError):
             extra["problems"] = stock_problems(error)
+        if isinstance(error, PriceFileError):
+            extra["problems"] = [
+                {"line": number, "message": message} for number, message in error.lines
+            ]
         if isinstance(error, CustomerServiceError):
             extra["rule"] = error.rule
         if isinstance(error, MappingError) and error.subject:

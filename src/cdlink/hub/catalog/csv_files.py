@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
+from cdlink.core.spreadsheets import Format, amount, dialect
 from cdlink.core.translatable import translatable
 from cdlink.hub.catalog import products
 from cdlink.hub.catalog.products import ProductData, ProductError
@@ -143,7 +144,7 @@ def read(text: str) -> list[ProductData]:
 
 
 def _line(cells: dict[str, str]) -> ProductData:
-    price_text = cells.get("price", "").replace(",", ".")
+    price_text = cells.get("price", "").strip().replace(",", ".").replace(" ", "")
     try:
         price = Decimal(price_text) if price_text else None
     except InvalidOperation as error:
@@ -185,7 +186,11 @@ def upload(session: Session, clock: Clock, text: str) -> int:
     return len(found)
 
 
-def export(rows: Sequence[ProductData], *, delimiter: str = ",") -> str:
+def export(rows: Sequence[ProductData], *, delimiter: str = ",", name: Format | None = None) -> str:
+    """Every product as a file ``upload`` reads back; ``name`` (a spreadsheet format) sets the
+    separator and the decimal mark (the web layer encodes it in the format's encoding)."""
+    if name is not None:
+        delimiter = dialect(name).delimiter
     names = sorted({name for row in rows for name in row.attributes})
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
@@ -204,7 +209,7 @@ def export(rows: Sequence[ProductData], *, delimiter: str = ",") -> str:
                     SEPARATOR.join(row.pictures),
                     row.variant_group or "",
                     row.seller_category or "",
-                    "" if row.price is None else str(row.price),
+                    amount(row.price, name or "standard"),
                     *(SEPARATOR.join(row.attributes.get(name, ())) for name in names),
                 )
             ]

@@ -88,9 +88,10 @@ def list_products(
     problem: str | None = None,
     page: int = 1,
     page_size: int = 50,
+    updated_since: datetime | None = None,
 ) -> ProductPage:
     """One page of products by SKU; ``status`` is a publishing status (or ``draft``), ``problem``
-    a rule code the validator or Cdiscount reported."""
+    a rule code the validator or Cdiscount reported; ``updated_since``: products changed since."""
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
     joined = and_(
         ProductPublication.product_id == Product.id,
@@ -104,6 +105,8 @@ def list_products(
         query = query.where(ProductPublication.id.is_(None))
     elif status:
         query = query.where(ProductPublication.status == status)
+    if updated_since is not None:
+        query = query.where(Product.updated_at >= updated_since)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows: list[ProductRow] = []
     ordered = query.order_by(Product.sku)

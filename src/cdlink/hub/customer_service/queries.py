@@ -37,9 +37,13 @@ class InboxFilter:
     view: str = "open"
     connection_id: int | None = None
     order_id: str | None = None
+    #: due, risk, updated (the marketplace's last change, newest first), updated_at (cdlink's
+    #: last change, oldest first: for a client that syncs)
     sort: str = "due"
     # Text in the discussion's number, order number, subject or customer id.
     text: str | None = None
+    #: Only discussions changed in cdlink at or after this moment.
+    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ def _filtered(
         query = query.where(Discussion.connection_id == inbox.connection_id)
     if inbox.order_id:
         query = query.where(Discussion.marketplace_order_id == inbox.order_id)
+    if inbox.updated_since is not None:
+        query = query.where(Discussion.updated_at >= inbox.updated_since)
     return query
 
 
@@ -129,6 +135,8 @@ def inbox(
     query = _filtered(session, inbox, now, is_open)
     if inbox.sort == "updated":
         query = query.order_by(Discussion.marketplace_updated_at.desc(), Discussion.id.desc())
+    elif inbox.sort == "updated_at":
+        query = query.order_by(Discussion.updated_at.asc(), Discussion.id.asc())
     elif inbox.sort == "risk":
         claim_first = case((Discussion.graduation.in_(CLAIM_GRADUATIONS), 0), else_=1)
         query = query.order_by(

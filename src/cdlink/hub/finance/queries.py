@@ -146,6 +146,8 @@ class OperationFilter:
     order_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: Stored or changed in cdlink at or after this moment.
+    updated_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,8 @@ def _operations_query(filters: OperationFilter) -> Select[Any]:
         query = query.where(op.operation_date >= filters.since)
     if filters.until is not None:
         query = query.where(op.operation_date < filters.until)
+    if filters.updated_since is not None:
+        query = query.where(op.updated_at >= filters.updated_since)
     return query
 
 

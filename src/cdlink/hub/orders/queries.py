@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from cdlink.core.errors import CdlinkError
@@ -20,6 +20,14 @@ from cdlink.store import search
 from cdlink.store.models import Order
 
 MAXIMUM_PAGE_SIZE = 200
+#: The orders a list may be sorted in (``-``: descending); each ends on the id, so it is total.
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "-purchased_at": (Order.purchased_at.desc(), Order.id.desc()),
+    "purchased_at": (Order.purchased_at.asc(), Order.id.asc()),
+    "updated_at": (Order.updated_at.asc(), Order.id.asc()),
+    "-updated_at": (Order.updated_at.desc(), Order.id.desc()),
+    "id": (Order.id.asc(),),
+}
 
 
 class UnknownOrderError(CdlinkError):
@@ -41,6 +49,8 @@ class OrderFilter:
     acceptance_from: datetime | None = None
     acceptance_to: datetime | None = None
     shipping_to: datetime | None = None
+    #: Changed in cdlink (imported, updated, acted on) at or after this moment.
+    updated_since: datetime | None = None
 
     def apply(self, query: Select[Any]) -> Select[Any]:
         """Every filter but the text (``lookup`` finds that one)."""
@@ -58,6 +68,8 @@ class OrderFilter:
             query = query.where(Order.acceptance_deadline < self.acceptance_to)
         if self.shipping_to is not None:
             query = query.where(Order.shipping_deadline < self.shipping_to)
+        if self.updated_since is not None:
+            query = query.where(Order.updated_at >= self.updated_since)
         return query
 
     def lookup(self, session: Session) -> search.Lookup | None:
@@ -88,6 +100,7 @@ def list_orders(
     page: int = 1,
     page_size: int = 50,
     count_limit: int | None = None,
+    sort: str = "-purchased_at",
 ) -> OrderPage:
     """One page of the orders matching ``order_filter``, newest purchase first.
 
@@ -97,17 +110,14 @@ def list_orders(
     count stops there (``exact`` is then False when more match), which keeps a page of a
     million-order shop fast; ``has_next`` says whether another page follows either way. On the
     last page the count is the rows before it plus its own, exact, and no count query runs.
+    ``sort`` is one of ``SORTS`` (the API's ``updated_at`` serves a client that syncs).
     """
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
     text = order_filter.lookup(session)
     matching = order_filter.apply(select(Order))
     if text is not None:
         matching = text.apply(matching)
-    query = (
-        matching.order_by(Order.purchased_at.desc(), Order.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size + 1)
-    )
+    query = matching.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size + 1)
     rows: list[Order] = list(session.scalars(query))
     has_next = len(rows) > page_size
     if not has_next and (rows or page == 1):

@@ -1,5 +1,8 @@
 """Stock as CSV: upload counts (sku, warehouse, quantity) all or nothing, and export them.
 
+Both spreadsheet formats (``cdlink.core.spreadsheets``): an export is written in the one asked
+for; an upload's encoding (UTF-8 or Windows-1252) and separator (comma or semicolon) are detected.
+
 An upload is read and checked line by line first: every problem is collected with its line
 number (a header line is line 1), and if there is any, nothing is written and the report names
 each line. Only a clean file is applied, in the caller's transaction, as counts
@@ -21,7 +24,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from cdlink.core import spreadsheets
 from cdlink.core.errors import CdlinkError
+from cdlink.core.spreadsheets import Format, dialect
 from cdlink.core.translatable import translatable
 from cdlink.hub.stock.inventory import MAXIMUM_QUANTITY, Inventory
 from cdlink.store.models import Product, StockLevel, Warehouse
@@ -107,7 +112,8 @@ def read_counts(text: str, stock: Inventory) -> list[StockCount]:
 def _rows(text: str) -> tuple[list[tuple[int, list[str]]], list[LineProblem]]:
     """The file's rows with the line each starts on, and the lines the CSV reader refused
     (a field over the reader's limit, a broken quote): a problem each, never an exception."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=spreadsheets.delimiter(text))
     rows: list[tuple[int, list[str]]] = []
     problems: list[LineProblem] = []
     while len(rows) <= MAXIMUM_LINES + 1:
@@ -244,8 +250,9 @@ def upload(text: str, stock: Inventory) -> int:
     return len(counts)
 
 
-def export(stock: Inventory) -> str:
-    """Every stock level as a file ``upload`` reads back."""
+def export(stock: Inventory, name: Format = "standard") -> str:
+    """Every stock level as a file ``upload`` reads back (``excel-fr``: semicolons; the web
+    layer encodes it in the format's encoding)."""
     query = (
         select(Product.sku, Warehouse.code, StockLevel.on_hand)
         .join(Product, Product.id == StockLevel.product_id)
@@ -253,7 +260,7 @@ def export(stock: Inventory) -> str:
         .order_by(Product.sku, Warehouse.code)
     )
     output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\n")
+    writer = csv.writer(output, delimiter=dialect(name).delimiter, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows([escape(cell) for cell in row] for row in stock.session.execute(query))
     return output.getvalue()
@@ -264,7 +271,8 @@ MAXIMUM_FILE_BYTES = 10_000_000
 
 
 def decode(data: bytes) -> str:
-    """The file's text; one too big or not UTF-8 is refused, naming line 1 or the bad line.
+    """The file's text (UTF-8, else Windows-1252); one too big or unreadable is refused, naming
+    line 1 or the bad line.
 
     Read at most ``MAXIMUM_FILE_BYTES + 1`` bytes: one more than the limit is enough to refuse.
     """
@@ -272,8 +280,8 @@ def decode(data: bytes) -> str:
         template = translatable("the file is larger than %(limit)s bytes")
         raise InvalidStockFileError([LineProblem(1, template, {"limit": MAXIMUM_FILE_BYTES})])
     try:
-        return data.decode("utf-8")
+        return spreadsheets.decode(data)[0]
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        template = translatable("the file is not UTF-8 text; save it as CSV UTF-8")
+        template = translatable("the file is neither UTF-8 nor Windows-1252 text")
         raise InvalidStockFileError([LineProblem(line, template)]) from error

@@ -66,6 +66,8 @@ class StockFilter:
     connection_id: int | None = None
     #: Only SKUs whose last push to some connection was refused.
     failed_only: bool = False
+    #: Only SKUs whose product or a stock level changed at or after this moment.
+    updated_since: datetime | None = None
 
     def apply(self, session: Session, query: Select[Any]) -> Select[Any]:
         found = search.matching(session, search.PRODUCTS, self.text)
@@ -87,6 +89,13 @@ class StockFilter:
         if self.failed_only:
             refused = select(StockPushStatus.sku).where(StockPushStatus.outcome == "refused")
             query = query.where(Product.sku.in_(refused))
+        if self.updated_since is not None:
+            counted = select(StockLevel.product_id).where(
+                StockLevel.updated_at >= self.updated_since
+            )
+            query = query.where(
+                or_(Product.updated_at >= self.updated_since, Product.id.in_(counted))
+            )
         return query
 
 

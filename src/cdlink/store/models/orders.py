@@ -39,6 +39,8 @@ class Order(Base):
         Index("ix_orders_status_shipping", "status", "shipping_deadline"),
         # A customer's orders (``cdlink.hub.customers``).
         Index("ix_orders_customer", "connection_id", "customer_reference"),
+        # The API's ``sort=updated_at`` and ``updated_since`` (a client that syncs).
+        Index("ix_orders_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

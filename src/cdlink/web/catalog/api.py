@@ -13,16 +13,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from cdlink.core.spreadsheets import Format, dialect
 from cdlink.core.translatable import translatable
 from cdlink.hub.catalog import csv_files, listing, mappings, products, publishing, taxonomy
 from cdlink.hub.catalog.products import ProductData
 from cdlink.store.models import Connection
 from cdlink.sync.catalog.actions import request_publish, validate_product
-from cdlink.web.params import Page, PageSize, id_query
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import id_query
 from cdlink.web.runtime import wake
 
 router = APIRouter(tags=["catalog"])
@@ -130,11 +132,11 @@ def _problem(item: dict[str, Any]) -> ProblemOut:
     )
 
 
-class ProductList(BaseModel):
+class ProductList(ListOut):
     items: list[ProductOut]
     total: int
-    page: int
-    page_size: int
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class Validation(BaseModel):
@@ -215,6 +217,7 @@ def _one(request: Request, connection_id: int | None, sku: str) -> ProductOut:
 
 
 ConnectionQuery = Annotated[int | None, id_query("The connection (the first one by default).")]
+PRODUCTS = Listing(("sku",), pages=True)
 
 
 @router.get("/products")
@@ -225,8 +228,7 @@ def list_products(
     status: str | None = Query(default=None, description=" | ".join(STATUS_CHOICES)),
     problem: str | None = Query(default=None, max_length=40, description="A rule code."),
     connection_id: ConnectionQuery = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
+    window: Annotated[Window, Depends(PRODUCTS)],
 ) -> ProductList:
     """Products by SKU, with their publishing status, problems and Cdiscount's reasons."""
     if status is not None and status not in STATUS_CHOICES:
@@ -239,14 +241,16 @@ def list_products(
             text=q,
             status=status,
             problem=problem,
-            page=page,
-            page_size=page_size,
+            page=window.page,
+            page_size=window.limit,
+            updated_since=window.updated_since,
         )
     return ProductList(
         items=[ProductOut.of(row) for row in found.rows],
         total=found.total,
         page=found.page,
         page_size=found.page_size,
+        **window.answer(request, more=window.offset + len(found.rows) < found.total),
     )
 
 
@@ -320,14 +324,23 @@ def publish(request: Request, sku: str, connection_id: ConnectionQuery = None) -
 )
 def download(
     request: Request,
-    separator: str = Query(default=",", pattern="^[,;]$", description=", or ;"),
+    separator: str = Query(default=",", pattern="^[,;]$", description="Deprecated: use format."),
+    format: Annotated[
+        Format | None,
+        Query(description="standard (UTF-8, commas) or excel-fr (Windows-1252, ;, 12,50)"),
+    ] = None,
 ) -> Response:
-    """Every product as CSV (UTF-8 with BOM, so Excel reads accents)."""
+    """Every product as CSV (UTF-8 with BOM, so Excel reads accents; or ``format=excel-fr``)."""
     with request.app.state.database.reading() as session:
-        text = csv_files.export(products.all_products(session), delimiter=separator)
+        every = products.all_products(session)
+        text = csv_files.export(every, delimiter=separator, name=format)
+    if format == "excel-fr":
+        content = text.encode("cp1252", errors="replace")
+    else:
+        content = ("\ufeff" + text).encode()
     return Response(
-        "\ufeff" + text,
-        media_type="text/csv; charset=utf-8",
+        content,
+        media_type=dialect(format or "standard").media_type,
         headers={"Content-Disposition": 'attachment; filename="products.csv"'},
     )
 

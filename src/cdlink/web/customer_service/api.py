@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, StrictStr
 
 from cdlink.hub.customer_service import actions as cs_actions
@@ -23,13 +23,18 @@ from cdlink.hub.customer_service.returns import returns as list_returns
 from cdlink.store.models import CustomerServiceAction, Discussion
 from cdlink.web.customer_service import writes
 from cdlink.web.identity import current_identity
-from cdlink.web.params import Id, Page, PageSize, QueryId
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import Id, QueryId
 from cdlink.web.runtime import wake
 
 router = APIRouter(tags=["customer service"])
 
 View = Literal["open", "claims", "to_treat", "waiting_customer", "overdue", "all"]
-Sort = Literal["due", "updated", "risk"]
+#: The inbox's orders: the most urgent first (due), by claim risk, the marketplace's latest change
+#: first (updated), cdlink's oldest change first (updated_at, to sync).
+DISCUSSIONS = Listing(("due", "updated", "risk", "updated_at"), pages=True)
+ACTIONS = Listing(("-requested_at",), updated=False, pages=True)
+RETURNS = Listing(("-marketplace_updated_at",), updated=False, pages=True)
 
 
 class TimersOut(BaseModel):
@@ -90,11 +95,11 @@ class DiscussionDetail(DiscussionSummary):
     previous_discussions: list[int] = Field(description="This customer's other discussions.")
 
 
-class DiscussionList(BaseModel):
+class DiscussionList(ListOut):
     items: list[DiscussionSummary]
     total: int
-    page: int
-    page_size: int
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
     counts: dict[str, int] = Field(description="How many discussions each view holds.")
 
 
@@ -139,7 +144,7 @@ class RefundIn(BaseModel):
     discussion_id: Annotated[int | None, Field(strict=True, ge=1, le=2**31 - 1)] = None
 
 
-class ActionList(BaseModel):
+class ActionList(ListOut):
     items: list[ActionOut]
 
 
@@ -156,7 +161,7 @@ class ReturnOut(BaseModel):
     marketplace_updated_at: datetime
 
 
-class ReturnList(BaseModel):
+class ReturnList(ListOut):
     items: list[ReturnOut]
     note: str = (
         "Only returns of orders fulfilled by Octopia exist on the marketplace; returns of "
@@ -202,7 +207,6 @@ def discussions(
     order: Annotated[
         str | None, Query(max_length=64, description="A marketplace order id.")
     ] = None,
-    sort: Sort = "due",
     q: Annotated[
         str | None,
         Query(
@@ -210,23 +214,34 @@ def discussions(
             description="Text in the discussion or order number, subject or customer id.",
         ),
     ] = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
+    window: Annotated[Window, Depends(DISCUSSIONS)],
 ) -> DiscussionList:
     """The inbox: discussions and claims of a view, the most urgent first (``sort=due``)."""
     now = request.app.state.clock.now()
     inbox = queries.InboxFilter(
-        view=view, connection_id=connection_id, order_id=order, sort=sort, text=q
+        view=view,
+        connection_id=connection_id,
+        order_id=order,
+        sort=window.sort,
+        updated_since=window.updated_since,
+        text=q,
     )
     with request.app.state.database.reading() as session:
         found = queries.inbox(
-            session, inbox, now, offset=(page - 1) * page_size, limit=page_size, is_open=open
+            session, inbox, now, offset=window.offset, limit=window.limit, is_open=open
         )
         total = queries.total(session, inbox, now, is_open=open)
         order_ids = queries.order_ids(session, found)
         items = [summary(item, order_ids, now) for item in found]
         counts = queries.counts(session, now, connection_id)
-    return DiscussionList(items=items, total=total, page=page, page_size=page_size, counts=counts)
+    return DiscussionList(
+        items=items,
+        total=total,
+        page=window.page,
+        page_size=window.limit,
+        counts=counts,
+        **window.answer(request, more=window.offset + len(found) < total),
+    )
 
 
 @router.get("/discussions/{discussion_id}")
@@ -293,18 +308,21 @@ def assign(request: Request, discussion_id: Id, body: AssignIn) -> DiscussionSum
         return summary(found, queries.order_ids(session, [found]), now)
 
 
-def _actions_of(request: Request, kind: str, page: int, page_size: int) -> ActionList:
-    """One page of the recorded actions of one kind (refunds or gestures)."""
+def _actions_of(request: Request, kind: str, window: Window) -> ActionList:
+    """One page of the recorded actions of one kind (refunds or gestures), newest first."""
     with request.app.state.database.reading() as session:
         found = queries.actions_by_kind(
-            session, (kind,), offset=(page - 1) * page_size, limit=page_size
+            session, (kind,), offset=window.offset, limit=window.limit + 1
         )
-        return ActionList(items=[action_out(item) for item in found])
+        return ActionList(
+            items=[action_out(item) for item in found[: window.limit]],
+            **window.answer(request, more=len(found) > window.limit),
+        )
 
 
 @router.get("/refunds")
-def refunds(request: Request, page: Page = 1, page_size: PageSize = 50) -> ActionList:
-    return _actions_of(request, cs_actions.REFUND, page, page_size)
+def refunds(request: Request, window: Annotated[Window, Depends(ACTIONS)]) -> ActionList:
+    return _actions_of(request, cs_actions.REFUND, window)
 
 
 @router.post("/refunds", status_code=202)
@@ -326,8 +344,8 @@ def refund(request: Request, body: RefundIn) -> ActionOut:
 
 
 @router.get("/gestures")
-def gestures(request: Request, page: Page = 1, page_size: PageSize = 50) -> ActionList:
-    return _actions_of(request, cs_actions.GESTURE, page, page_size)
+def gestures(request: Request, window: Annotated[Window, Depends(ACTIONS)]) -> ActionList:
+    return _actions_of(request, cs_actions.GESTURE, window)
 
 
 @router.post("/gestures", status_code=202)
@@ -364,12 +382,11 @@ def retry(request: Request, action_id: Id) -> ActionOut:
 @router.get("/returns")
 def returns(
     request: Request,
+    window: Annotated[Window, Depends(RETURNS)],
     connection_id: QueryId = None,
     order: Annotated[
         str | None, Query(max_length=64, description="A marketplace order id.")
     ] = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
 ) -> ReturnList:
     """Returns of Octopia fulfilment orders (none exist for orders the seller ships)."""
     with request.app.state.database.reading() as session:
@@ -377,7 +394,12 @@ def returns(
             session,
             connection_id=connection_id,
             order_id=order,
-            offset=(page - 1) * page_size,
-            limit=page_size,
+            offset=window.offset,
+            limit=window.limit + 1,
         )
-        return ReturnList(items=[ReturnOut.model_validate(i, from_attributes=True) for i in found])
+        return ReturnList(
+            items=[
+                ReturnOut.model_validate(i, from_attributes=True) for i in found[: window.limit]
+            ],
+            **window.answer(request, more=len(found) > window.limit),
+        )

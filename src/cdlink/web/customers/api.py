@@ -10,13 +10,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from cdlink.hub.customers.queries import CustomerLine, customer_file, list_customers
-from cdlink.web.params import Id, Page, PageSize, QueryId
+from cdlink.hub.customers.queries import (
+    CustomerFile,
+    CustomerLine,
+    customer_file,
+    list_customers,
+)
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import Id, QueryId
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+#: Customers have no change time of their own (their figures follow their orders).
+LISTING = Listing(("-last_order_at",), updated=False, pages=True)
 
 
 class CustomerOut(BaseModel):
@@ -33,12 +41,13 @@ class CustomerOut(BaseModel):
     last_order_at: datetime | None
 
 
-class CustomerList(BaseModel):
-    customers: list[CustomerOut]
+class CustomerList(ListOut):
+    items: list[CustomerOut]
+    customers: list[CustomerOut] = Field(description="Deprecated: the same as items.")
     total: int
-    page: int
-    page_size: int
-    pages: int
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
+    pages: int = Field(description="Deprecated.")
 
 
 class CustomerOrderOut(BaseModel):
@@ -77,20 +86,26 @@ def customers(
         str | None, Query(max_length=200, description="Part of the name, e-mail or key.")
     ] = None,
     connection_id: QueryId = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
+    window: Annotated[Window, Depends(LISTING)],
 ) -> CustomerList:
     """Customers, the most recent buyer first."""
     with request.app.state.database.reading() as session:
         found = list_customers(
-            session, search=q, connection_id=connection_id, page=page, page_size=page_size
+            session,
+            search=q,
+            connection_id=connection_id,
+            page=window.page,
+            page_size=window.limit,
         )
+    items = [customer_out(line) for line in found.customers]
     return CustomerList(
-        customers=[customer_out(line) for line in found.customers],
+        items=items,
+        customers=items,
         total=found.total,
         page=found.page,
         page_size=found.page_size,
         pages=found.pages,
+        **window.answer(request, more=window.offset + len(items) < found.total),
     )
 
 
@@ -98,30 +113,34 @@ def customers(
 def customer(request: Request, customer_id: Id) -> CustomerDetail:
     """One customer, their orders and their discussions; 404 for an unknown id."""
     with request.app.state.database.reading() as session:
-        found = customer_file(session, customer_id)
-        return CustomerDetail(
-            **found.customer.__dict__,
-            order_list=[
-                CustomerOrderOut(
-                    id=order.id,
-                    marketplace_order_id=order.marketplace_order_id,
-                    status=order.status,
-                    purchased_at=order.purchased_at,
-                    total_amount=order.total_amount,
-                    currency=order.currency,
-                )
-                for order in found.orders
-            ],
-            discussions=[
-                CustomerDiscussionOut(
-                    id=discussion.id,
-                    marketplace_discussion_id=discussion.marketplace_discussion_id,
-                    marketplace_order_id=discussion.marketplace_order_id,
-                    subject=discussion.subject,
-                    is_open=discussion.is_open,
-                    graduation=discussion.graduation,
-                    marketplace_updated_at=discussion.marketplace_updated_at,
-                )
-                for discussion in found.discussions
-            ],
-        )
+        return detail_of(customer_file(session, customer_id))
+
+
+def detail_of(found: CustomerFile) -> CustomerDetail:
+    """The API's (and ``cdlink customers show --json``'s) answer for one customer."""
+    return CustomerDetail(
+        **found.customer.__dict__,
+        order_list=[
+            CustomerOrderOut(
+                id=order.id,
+                marketplace_order_id=order.marketplace_order_id,
+                status=order.status,
+                purchased_at=order.purchased_at,
+                total_amount=order.total_amount,
+                currency=order.currency,
+            )
+            for order in found.orders
+        ],
+        discussions=[
+            CustomerDiscussionOut(
+                id=discussion.id,
+                marketplace_discussion_id=discussion.marketplace_discussion_id,
+                marketplace_order_id=discussion.marketplace_order_id,
+                subject=discussion.subject,
+                is_open=discussion.is_open,
+                graduation=discussion.graduation,
+                marketplace_updated_at=discussion.marketplace_updated_at,
+            )
+            for discussion in found.discussions
+        ],
+    )

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, StrictStr
 
@@ -28,10 +28,16 @@ from cdlink.store.models import OrderInvoiceImport, OrderInvoiceUpload
 from cdlink.sync.finance import actions
 from cdlink.web.finance.exports import Dialect, media_type, operations_csv, payouts_csv
 from cdlink.web.identity import current_identity
-from cdlink.web.params import Id, Page, PageSize, QueryId, date_bound
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import MAXIMUM_ID, Id, Page, PageSize, QueryId, date_bound
 from cdlink.web.runtime import wake
 
 router = APIRouter(tags=["finance"])
+#: Operations page by key (newest stored first), so a cursor cannot skip one stored meanwhile.
+OPERATIONS = Listing(("-id",), default_limit=100)
+PAYOUTS = Listing(("-payment_date",), updated=False, pages=True)
+DIFFERENCES = Listing(("-detected_at",), updated=False)
+UPLOADS = Listing(("-id",), updated=False, pages=True)
 
 EventType = Literal["Sale", "Commission", "Refund", "Subscription", "LogisticFee"]
 PaymentState = Literal["NotPayable", "Estimated", "InProcess", "Paid", "Blocked"]
@@ -62,9 +68,9 @@ class OperationOut(BaseModel):
     invoice_id: str | None
 
 
-class OperationList(BaseModel):
+class OperationList(ListOut):
     items: list[OperationOut]
-    next_after: int | None = Field(description="Pass it as ``after`` for the next page.")
+    next_after: int | None = Field(description="Deprecated (use next_cursor): the ``after``.")
 
 
 class PayoutOut(BaseModel):
@@ -83,7 +89,7 @@ class PayoutOut(BaseModel):
     matches: bool | None = Field(description="Null until its operations were read.")
 
 
-class PayoutList(BaseModel):
+class PayoutList(ListOut):
     items: list[PayoutOut]
     next_expected: PayoutOut | None
 
@@ -189,8 +195,9 @@ class ReminderOut(BaseModel):
     last_upload_outcome: str | None
 
 
-class InvoiceList(BaseModel):
-    uploads: list[UploadOut]
+class InvoiceList(ListOut):
+    items: list[UploadOut] = Field(description="Invoice uploads, newest first.")
+    uploads: list[UploadOut] = Field(description="Deprecated: the same as items.")
     without_invoice: list[ReminderOut] = Field(description="Shipped orders with no invoice.")
 
 
@@ -257,8 +264,10 @@ def list_operations(
         str | None, Query(max_length=40, description="YYYY-MM-DD or ISO time.")
     ] = None,
     until: Annotated[str | None, Query(max_length=40, description="Excluded.")] = None,
-    limit: PageSize = 100,
-    after: QueryId = None,
+    after: Annotated[
+        int | None, Query(ge=1, le=MAXIMUM_ID, deprecated=True, description="Use cursor.")
+    ] = None,
+    window: Annotated[Window, Depends(OPERATIONS)],
 ) -> OperationList:
     zone = request.app.state.settings.zone
     filters = queries.OperationFilter(
@@ -268,19 +277,31 @@ def list_operations(
         order_id=order_id,
         since=date_bound(since, "since", zone),
         until=date_bound(until, "until", zone, end=True),
+        updated_since=window.updated_since,
     )
+    return _operations(request, filters, window, after)
+
+
+def _operations(
+    request: Request, filters: queries.OperationFilter, window: Window, after: int | None
+) -> OperationList:
+    """A page of operations by key: the cursor's, else the deprecated ``after``."""
+    start = window.after if window.after is not None else after
     with request.app.state.database.reading() as session:
-        found, following = queries.operations(session, filters, limit=limit, after=after)
-    return OperationList(items=[operation_out(item) for item in found], next_after=following)
+        found, following = queries.operations(session, filters, limit=window.limit, after=start)
+    return OperationList(
+        items=[operation_out(item) for item in found],
+        next_after=following,
+        **window.answer(request, more=following is not None, after=following),
+    )
 
 
 @router.get("/finance/payouts")
 def list_payouts(
     request: Request,
+    window: Annotated[Window, Depends(PAYOUTS)],
     connection_id: QueryId = None,
     state: PaymentState | None = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
 ) -> PayoutList:
     now = request.app.state.clock.now()
     with request.app.state.database.reading() as session:
@@ -288,27 +309,34 @@ def list_payouts(
             session,
             connection_id=connection_id,
             state=state,
-            limit=page_size,
-            offset=(page - 1) * page_size,
+            limit=window.limit + 1,
+            offset=window.offset,
         )
         upcoming = queries.next_expected(session, now, connection_id=connection_id)
     return PayoutList(
-        items=[payout_out(item) for item in found],
+        items=[payout_out(item) for item in found[: window.limit]],
         next_expected=payout_out(upcoming) if upcoming else None,
+        **window.answer(request, more=len(found) > window.limit),
     )
 
 
 @router.get("/finance/payouts/{payout_id}/operations")
 def payout_operations(
-    request: Request, payout_id: Id, limit: PageSize = 100, after: QueryId = None
+    request: Request,
+    payout_id: Id,
+    window: Annotated[Window, Depends(OPERATIONS)],
+    after: Annotated[
+        int | None, Query(ge=1, le=MAXIMUM_ID, deprecated=True, description="Use cursor.")
+    ] = None,
 ) -> OperationList:
     with request.app.state.database.reading() as session:
         view = queries.payout(session, payout_id)
-        filters = queries.OperationFilter(
-            connection_id=view.connection_id, payment_id=view.payment_id
-        )
-        found, following = queries.operations(session, filters, limit=limit, after=after)
-    return OperationList(items=[operation_out(item) for item in found], next_after=following)
+    filters = queries.OperationFilter(
+        connection_id=view.connection_id,
+        payment_id=view.payment_id,
+        updated_since=window.updated_since,
+    )
+    return _operations(request, filters, window, after)
 
 
 @router.get("/finance/reconciliation")
@@ -339,6 +367,35 @@ def reconciliation(
         payouts_differing=sum(1 for item in checked if not item.matches),
         open_differences={kind: counts.get(kind, 0) for kind in KINDS},
         differences=[DifferenceOut(**item.__dict__) for item in found],
+    )
+
+
+class DifferenceList(ListOut):
+    items: list[DifferenceOut]
+
+
+@router.get("/finance/differences")
+def list_differences(
+    request: Request,
+    *,
+    connection_id: QueryId = None,
+    kind: DifferenceKind | None = None,
+    include_reviewed: bool = False,
+    window: Annotated[Window, Depends(DIFFERENCES)],
+) -> DifferenceList:
+    """What reconciliation found: the newest first, the reviewed ones with include_reviewed."""
+    with request.app.state.database.reading() as session:
+        found = queries.differences(
+            session,
+            connection_id=connection_id,
+            kind=kind,
+            include_reviewed=include_reviewed,
+            limit=window.limit + 1,
+            offset=window.offset,
+        )
+    return DifferenceList(
+        items=[DifferenceOut(**item.__dict__) for item in found[: window.limit]],
+        **window.answer(request, more=len(found) > window.limit),
     )
 
 
@@ -415,15 +472,20 @@ def export(
 
 @router.get("/invoices")
 def list_invoices(
-    request: Request, connection_id: QueryId = None, page: Page = 1, page_size: PageSize = 50
+    request: Request,
+    window: Annotated[Window, Depends(UPLOADS)],
+    connection_id: QueryId = None,
 ) -> InvoiceList:
     with request.app.state.database.reading() as session:
         found = queries.uploads(
-            session, connection_id=connection_id, limit=page_size, offset=(page - 1) * page_size
+            session, connection_id=connection_id, limit=window.limit + 1, offset=window.offset
         )
         reminders = queries.uninvoiced_orders(session, connection_id=connection_id, limit=200)
+    uploads = [upload_out(row, order_id) for row, order_id in found[: window.limit]]
     return InvoiceList(
-        uploads=[upload_out(row, order_id) for row, order_id in found],
+        items=uploads,
+        uploads=uploads,
+        **window.answer(request, more=len(found) > window.limit),
         without_invoice=[
             ReminderOut(
                 order_id=item.order_id,

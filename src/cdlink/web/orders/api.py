@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -21,17 +21,19 @@ from cdlink.hub.orders import payment_methods
 from cdlink.hub.orders.cancellation_reasons import reasons_for
 from cdlink.hub.orders.deadlines import acceptance_urgency
 from cdlink.hub.orders.import_filters import ORDER_STATUSES
-from cdlink.hub.orders.queries import OrderFilter, get_order, list_orders
+from cdlink.hub.orders.queries import SORTS, OrderFilter, get_order, list_orders
 from cdlink.hub.orders.shipments import shipments_of
 from cdlink.hub.orders.stock import describe, reservations_of
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
-from cdlink.web.params import DATE_BOUND_HELP, Id, Page, PageSize, QueryId, choices, date_bound
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import DATE_BOUND_HELP, Id, QueryId, choices, date_bound
 from cdlink.web.runtime import wake
 
 router = APIRouter(prefix="/orders", tags=["orders"])
+LISTING = Listing(tuple(SORTS), pages=True)
 STATUS_HELP = ", ".join(ORDER_STATUSES)
 
 
@@ -51,6 +53,7 @@ class OrderSummary(BaseModel):
     )
     shipping_deadline: datetime | None
     marketplace_updated_at: datetime
+    updated_at: datetime = Field(description="Last changed in cdlink (``updated_since``).")
     payment_method: str | None = Field(default=None, description="The marketplace's value.")
     payment_method_label: str | None = Field(
         default=None, description="The seller's label of it (the raw value when none is set)."
@@ -138,11 +141,46 @@ class ReasonOut(BaseModel):
     label: str | None
 
 
-class OrderList(BaseModel):
+class OrderList(ListOut):
     items: list[OrderSummary]
-    total: int
-    page: int
-    page_size: int
+    total: int = Field(description="Matching orders (deprecated: costly on big shops).")
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": 12,
+                            "connection_id": 1,
+                            "marketplace_order_id": "2612051234ABCD",
+                            "reference": None,
+                            "status": "WaitingForShipmentAcceptation",
+                            "purchased_at": "2026-12-05T08:12:00Z",
+                            "customer_name": "Camille Martin",
+                            "currency": "EUR",
+                            "total_amount": "59.90",
+                            "acceptance_deadline": "2026-12-07T08:12:00Z",
+                            "acceptance_urgency": "on_time",
+                            "shipping_deadline": "2026-12-09T18:00:00Z",
+                            "marketplace_updated_at": "2026-12-05T08:13:02Z",
+                            "updated_at": "2026-12-05T08:15:40Z",
+                            "payment_method": "CB",
+                            "payment_method_label": "Carte bancaire",
+                        }
+                    ],
+                    "limit": 50,
+                    "next_cursor": "eyJmIjoiYTFiMmMzZDQiLCJsIjo1MCwibyI6NTAsInYiOjF9",
+                    "next": "https://cdlink.example/api/v1/orders?limit=50&cursor=eyJmIjoi…",
+                    "total": 731,
+                    "page": 1,
+                    "page_size": 50,
+                }
+            ]
+        }
+    )
 
 
 class ParcelLineIn(BaseModel):
@@ -232,25 +270,61 @@ def orders(
     purchased_to: Annotated[
         str | None, Query(description="Bought before (a day: that whole day). " + DATE_BOUND_HELP)
     ] = None,
-    q: str | None = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Order id, reference, customer.")
+    ] = None,
+    window: Annotated[Window, Depends(LISTING)],
 ) -> OrderList:
-    """Orders, newest purchase first, filtered by connection, status, purchase dates and text."""
+    """Orders, newest purchase first, filtered by connection, status, purchase dates and text
+    (the list convention of docs/api.md: ``sort=updated_at`` with ``updated_since`` to sync)."""
+    with request.app.state.database.reading() as session:
+        found = list_orders(
+            session,
+            order_filter(
+                request,
+                connection_id=connection_id,
+                status=status,
+                purchased_from=purchased_from,
+                purchased_to=purchased_to,
+                q=q,
+                updated_since=window.updated_since,
+            ),
+            page=window.page,
+            page_size=window.limit,
+            sort=window.sort,
+        )
+        labels = payment_methods.all_labels(session)
+        now = request.app.state.clock.now()
+        items = [_summary(item, labels, now) for item in found.orders]
+    return OrderList(
+        items=items,
+        total=found.total,
+        page=found.page,
+        page_size=found.page_size,
+        **window.answer(request, more=found.has_next),
+    )
+
+
+def order_filter(
+    request: Request,
+    *,
+    connection_id: int | None,
+    status: list[str],
+    purchased_from: str | None,
+    purchased_to: str | None,
+    q: str | None,
+    updated_since: datetime | None,
+) -> OrderFilter:
+    """The hub's filter of the orders list (and of its CSV export)."""
     zone = request.app.state.settings.zone
-    order_filter = OrderFilter(
+    return OrderFilter(
         connection_id,
         choices(status, "status", ORDER_STATUSES),
         date_bound(purchased_from, "purchased_from", zone),
         date_bound(purchased_to, "purchased_to", zone, end=True),
         q,
+        updated_since=updated_since,
     )
-    with request.app.state.database.reading() as session:
-        found = list_orders(session, order_filter, page=page, page_size=page_size)
-        labels = payment_methods.all_labels(session)
-        now = request.app.state.clock.now()
-        items = [_summary(item, labels, now) for item in found.orders]
-    return OrderList(items=items, total=found.total, page=found.page, page_size=found.page_size)
 
 
 @router.get("/{order_id}")

@@ -3,14 +3,17 @@ or all read; ``/api/v1/notification-settings``: how many hours before a deadline
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.orders import notifications as hub
+from cdlink.store.models import Notification
+from cdlink.web.listing import Listing, ListOut, Window
 from cdlink.web.params import MAXIMUM_ID, Id
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -53,14 +56,35 @@ class NotificationSettingsOut(BaseModel):
     alert_hours: list[int]
 
 
+class NotificationList(ListOut):
+    items: list[NotificationOut]
+
+
+#: Notifications are few (deadlines and indicators): the list is read whole, then paged.
+LISTING = Listing(("-created_at", "created_at"))
+_SORTS: dict[str, Callable[[Notification], Any]] = {
+    "created_at": lambda item: (item.created_at, item.id)
+}
+_KEPT = 10_000
+
+
+def _changed(item: Notification) -> datetime:
+    return max(item.created_at, item.read_at or item.created_at)
+
+
 @router.get("")
-def list_notifications(request: Request, unread: bool = False) -> list[NotificationOut]:
-    """The last 100 notifications (``unread=true``: only those not read yet)."""
+def list_notifications(
+    request: Request, window: Annotated[Window, Depends(LISTING)], unread: bool = False
+) -> NotificationList:
+    """Notifications, the newest first (``unread=true``: only those not read yet);
+    ``updated_since`` counts a notification's creation and its reading."""
     with request.app.state.database.reading() as session:
-        return [
-            NotificationOut.model_validate(item, from_attributes=True)
-            for item in hub.notifications(session, unread_only=unread)
-        ]
+        every = hub.notifications(session, unread_only=unread, limit=_KEPT)
+        found, more = window.slice(every, _SORTS, _changed)
+        return NotificationList(
+            items=[NotificationOut.model_validate(item, from_attributes=True) for item in found],
+            **window.answer(request, more=more),
+        )
 
 
 @router.post("/read-all")

@@ -7,6 +7,7 @@ page shows it as pending until the sync engine has sent it and read the order ba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 from urllib.parse import urlencode
@@ -126,6 +127,7 @@ def orders_page(  # noqa: PLR0917  (one argument per filter of the form)
         "connections": connections,
         "chosen": chosen,
         "query": urlencode({key: value for key, value in chosen.items() if value}),
+        "csv_query": _csv_query(chosen),
         "now": now,
         "zone": zone,
         "urgency": {order.id: acceptance_urgency(order, now) for order in found.orders},
@@ -231,3 +233,10 @@ def _shipping(session: Session, order: Order) -> dict[str, object]:
             for line in order.lines
         },
     }
+
+
+def _csv_query(chosen: Mapping[str, str | None]) -> str:
+    """The page's filters as ``GET /api/v1/orders.csv`` takes them (its download buttons)."""
+    names = {"status": "status", "connection": "connection_id", "q": "q"}
+    names |= {"purchased_from": "purchased_from", "purchased_to": "purchased_to"}
+    return urlencode({names[key]: value for key, value in chosen.items() if value and key in names})

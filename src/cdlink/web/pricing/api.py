@@ -9,16 +9,17 @@ a bad one is a 422 naming the rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from cdlink.core.spreadsheets import Format, dialect
 from cdlink.hub.pricing import csv_files as price_csv
 from cdlink.hub.pricing.prices import PriceBook
 from cdlink.hub.pricing.promotions import Promotions
@@ -33,7 +34,8 @@ from cdlink.hub.stock.inventory_core import UnknownProductError
 from cdlink.store.models import PriceList, Promotion, PromotionItem
 from cdlink.sync.pricing.promotions import wake_promotions
 from cdlink.sync.pricing.publish import publish_price_to_outbox
-from cdlink.web.params import Id, Page, PageSize, id_query
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import Id, id_query
 from cdlink.web.runtime import wake
 
 router = APIRouter(tags=["prices"])
@@ -45,6 +47,13 @@ Amount = Annotated[
 ]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
 ConnectionQuery = Annotated[int, id_query("The connection (application).")]
+#: Prices have no change time of their own in the list (a row joins several tables).
+PRICES = Listing(("sku",), updated=False, pages=True)
+PROMOTION_SORTS: dict[str, Callable[[Promotion], Any]] = {
+    "starts_at": lambda promotion: (promotion.starts_at, promotion.id),
+    "created_at": lambda promotion: (promotion.created_at, promotion.id),
+}
+PROMOTIONS = Listing(("-starts_at", "starts_at", "created_at", "-created_at"), updated=False)
 
 
 @contextmanager
@@ -145,11 +154,11 @@ class PriceOut(BaseModel):
         )
 
 
-class PriceListOut(BaseModel):
+class PriceListOut(ListOut):
     items: list[PriceOut]
     total: int
-    page: int
-    page_size: int
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class PriceIn(BaseModel):
@@ -191,8 +200,7 @@ def prices(
     *,
     q: Annotated[str | None, Query(max_length=100, description="Text in the SKU or title.")] = None,
     held: bool = Query(default=False, description="Only SKUs with a held price."),
-    page: Page = 1,
-    page_size: PageSize = 50,
+    window: Annotated[Window, Depends(PRICES)],
 ) -> PriceListOut:
     """The connection's prices per SKU: wanted, held, sent, confirmed, on Cdiscount, best offer."""
     with request.app.state.database.reading() as session:
@@ -202,14 +210,15 @@ def prices(
             request.app.state.clock.now(),
             q=q,
             held=held,
-            page=page,
-            page_size=page_size,
+            page=window.page,
+            page_size=window.limit,
         )
     return PriceListOut(
         items=[PriceOut.of(row) for row in found.rows],
         total=found.total,
         page=found.page,
         page_size=found.page_size,
+        **window.answer(request, more=window.offset + len(found.rows) < found.total),
     )
 
 
@@ -227,16 +236,22 @@ def set_prices(request: Request, connection_id: ConnectionQuery, body: BulkPrice
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "sku,price,strike_price"}},
 )
-def download(request: Request, connection_id: ConnectionQuery) -> Response:
-    """The connection's overrides and strike prices; the file uploads back as it is."""
+def download(
+    request: Request,
+    connection_id: ConnectionQuery,
+    format: Format = "standard",
+) -> Response:
+    """The connection's overrides and strike prices; the file uploads back as it is
+    (``format=excel-fr``: semicolons, decimal commas, Windows-1252)."""
     state = request.app.state
+    chosen = dialect(format)
     with state.database.reading() as session:
         text = price_csv.export(
-            PriceBook(session, state.clock, publish_price_to_outbox), connection_id
+            PriceBook(session, state.clock, publish_price_to_outbox), connection_id, format
         )
     return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
+        text.encode(chosen.encoding, errors="replace"),
+        media_type=chosen.media_type,
         headers={"Content-Disposition": 'attachment; filename="prices.csv"'},
     )
 
@@ -396,7 +411,7 @@ class PromotionOut(BaseModel):
         )
 
 
-class PromotionsOut(BaseModel):
+class PromotionsOut(ListOut):
     items: list[PromotionOut]
 
 
@@ -431,6 +446,7 @@ def _promotion(request: Request, connection_id: int | None, promotion_id: int) -
 @router.get("/promotions")
 def promotions(
     request: Request,
+    window: Annotated[Window, Depends(PROMOTIONS)],
     connection_id: ConnectionQuery,
     state: Annotated[
         Literal["planned", "running", "ended", "stopped", "refused"] | None, Query()
@@ -438,9 +454,13 @@ def promotions(
 ) -> PromotionsOut:
     """The connection's promotions, the latest start first, with their state per SKU."""
     with request.app.state.database.reading() as session:
-        found = list_promotions(session, connection_id, state=state)
+        every = list_promotions(session, connection_id, state=state)
+        found, more = window.slice(every, PROMOTION_SORTS)
         items = items_of(session, [promotion.id for promotion in found])
-        return PromotionsOut(items=[PromotionOut.of(p, items[p.id]) for p in found])
+        return PromotionsOut(
+            items=[PromotionOut.of(p, items[p.id]) for p in found],
+            **window.answer(request, more=more),
+        )
 
 
 @router.post("/promotions", status_code=201)

@@ -12,20 +12,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StrictInt
 
+from cdlink.core.spreadsheets import Format, dialect
 from cdlink.hub.stock import csv_files as stock_csv
 from cdlink.hub.stock.inventory import Inventory
 from cdlink.hub.stock.queries import StockFilter, StockRow, get_stock, list_stock
 from cdlink.store import idempotency
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.identity import current_identity
-from cdlink.web.params import Page, PageSize, StrictDelta, StrictQuantity, id_query
+from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.params import StrictDelta, StrictQuantity, id_query
 from cdlink.web.stock.writes import stock_writes
 
 router = APIRouter(prefix="/stock", tags=["stock"])
+LISTING = Listing(("sku",), pages=True)
 Reason = Annotated[str, Field(min_length=1, max_length=40, examples=["count"])]
 
 
@@ -95,11 +98,11 @@ class StockOut(BaseModel):
         )
 
 
-class StockList(BaseModel):
+class StockList(ListOut):
     items: list[StockOut]
     total: int
-    page: int
-    page_size: int
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class CountIn(BaseModel):
@@ -139,17 +142,24 @@ def stock(
         int | None, id_query("Only SKUs offered on or pushed to this connection.")
     ] = None,
     failed: bool = Query(default=False, description="Only SKUs whose last push was refused."),
-    page: Page = 1,
-    page_size: PageSize = 50,
+    window: Annotated[Window, Depends(LISTING)],
 ) -> StockList:
     """Stock per SKU, ordered by SKU: on-hand per warehouse, reserved, and per connection the
     buffer, available-to-sell, Cdiscount's quantity and the last push."""
-    stock_filter = StockFilter(q, sku, warehouse, connection_id, failed)
+    stock_filter = StockFilter(
+        q, sku, warehouse, connection_id, failed, updated_since=window.updated_since
+    )
     now = request.app.state.clock.now()
     with request.app.state.database.reading() as session:
-        found = list_stock(session, stock_filter, now, page=page, page_size=page_size)
+        found = list_stock(session, stock_filter, now, page=window.page, page_size=window.limit)
     items = [StockOut.of(row) for row in found.rows]
-    return StockList(items=items, total=found.total, page=found.page, page_size=found.page_size)
+    return StockList(
+        items=items,
+        total=found.total,
+        page=found.page,
+        page_size=found.page_size,
+        **window.answer(request, more=window.offset + len(items) < found.total),
+    )
 
 
 @router.post("/bulk")
@@ -226,14 +236,16 @@ csv_router = APIRouter(tags=["stock"])
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "sku,warehouse,quantity"}},
 )
-def download(request: Request) -> Response:
-    """Every stock level as ``sku,warehouse,quantity``: the file uploads back as it is."""
+def download(request: Request, format: Format = "standard") -> Response:
+    """Every stock level as ``sku,warehouse,quantity``: the file uploads back as it is
+    (``format=excel-fr``: semicolons and Windows-1252, for a French Excel)."""
     state = request.app.state
+    chosen = dialect(format)
     with state.database.reading() as session:
-        text = stock_csv.export(Inventory(session, state.clock, publish_to_outbox))
+        text = stock_csv.export(Inventory(session, state.clock, publish_to_outbox), format)
     return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
+        text.encode(chosen.encoding, errors="replace"),
+        media_type=chosen.media_type,
         headers={"Content-Disposition": 'attachment; filename="stock.csv"'},
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,7 @@ from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.stock import warehouses
 from cdlink.hub.stock.mapping import MAXIMUM_PRIORITY
 from cdlink.hub.stock.queries import list_buffers
+from cdlink.web.listing import Listing, ListOut, Window
 from cdlink.web.params import Id, QueryId, StrictQuantity
 from cdlink.web.stock.writes import stock_writes
 
@@ -62,13 +63,24 @@ def _one(request: Request, code: str) -> WarehouseOut:
     return WarehouseOut.model_validate(summary, from_attributes=True)
 
 
+class WarehouseList(ListOut):
+    items: list[WarehouseOut]
+
+
+#: A shop has a few warehouses: the list is read whole, then paged.
+LISTING = Listing(("code",), updated=False)
+
+
 @router.get("")
-def list_all(request: Request) -> list[WarehouseOut]:
+def list_all(request: Request, window: Annotated[Window, Depends(LISTING)]) -> WarehouseList:
+    """Warehouses by code."""
     with request.app.state.database.reading() as session:
-        return [
-            WarehouseOut.model_validate(summary, from_attributes=True)
-            for summary in warehouses.list_warehouses(session)
-        ]
+        every = warehouses.list_warehouses(session)
+    found, more = window.slice(every, {"code": lambda summary: summary.code})
+    return WarehouseList(
+        items=[WarehouseOut.model_validate(summary, from_attributes=True) for summary in found],
+        **window.answer(request, more=more),
+    )
 
 
 @router.post("", status_code=201)
