@@ -2,7 +2,7 @@
 the newest open finance differences by index (the Finance page)
 
 Revision ID: 0025_order_invoice_states
-Revises: 0020_catalog_settings
+Revises: 0023_orders_updated_index
 Create Date: 2026-12-06 09:45:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import cdlink.store.types
 
 revision: str = "0025_order_invoice_states"
-down_revision: str | None = "0020_catalog_settings"
+down_revision: str | None = "0023_orders_updated_index"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """offer package files: the zips of XML offer packages cdlink serves to the marketplace
 
 Revision ID: 0026_offer_package_files
-Revises: 0020_catalog_settings
+Revises: 0025_order_invoice_states
 Create Date: 2026-12-06 09:25:29.257729
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import cdlink.store.types
 
 revision: str = "0026_offer_package_files"
-down_revision: str | None = "0020_catalog_settings"
+down_revision: str | None = "0025_order_invoice_states"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
