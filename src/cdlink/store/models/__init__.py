@@ -76,6 +76,12 @@ from cdlink.store.models.sync import (
     StreamSchedule,
 )
 from cdlink.store.models.users import User
+from cdlink.store.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "EVERY_PRODUCT",
@@ -147,4 +153,8 @@ __all__ = [
     "UserSession",
     "Warehouse",
     "WarehouseConnection",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]
