@@ -50,6 +50,7 @@ FIXED_PAGES = (
     "/queue",
     "/sync-log",
     "/settings",
+    "/settings/webhooks",
 )
 #: A list page, and the pattern of the detail pages its links lead to.
 DETAIL_PAGES = (
@@ -59,6 +60,7 @@ DETAIL_PAGES = (
     ("/customers", r"^/customers/\d+$"),
     ("/products", r"^/products/(?!new\b)[^/?]+(\?connection=\d+)?$"),
     ("/orders/imports", r"^/orders/imports/\d+$"),
+    ("/settings/webhooks", r"^/settings/webhooks/\d+$"),
 )
 
 

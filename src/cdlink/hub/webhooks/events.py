@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cdlink.core.translatable import translatable
 from cdlink.store.models import (
     Connection,
     Notification,
@@ -38,23 +39,25 @@ TEST_EVENT = "webhook.test"
 
 #: Every event type a subscription may ask for, with what it reports.
 EVENT_TYPES: dict[str, str] = {
-    "order.created": "A new order was imported from Cdiscount.",
-    "order.status_changed": "An order's status changed.",
-    "order.shipped": "An order was shipped (tracking sent to Cdiscount).",
-    "stock.pushed": "Cdiscount confirmed a stock quantity.",
-    "stock.push_failed": "Cdiscount refused a stock quantity.",
-    "product.integrated": "Cdiscount integrated a product sheet.",
-    "product.refused": "Cdiscount refused a product sheet.",
-    "price.held": "A price was held back by a pricing rule.",
-    "promotion.started": "A promotion started.",
-    "promotion.ended": "A promotion ended.",
-    "discussion.message_received": "A customer or Cdiscount wrote in a discussion.",
-    "claim.opened": "A customer opened a claim.",
-    "refund.completed": "A refund was completed.",
-    "payout.paid": "Cdiscount paid a payout.",
-    "deadline.approaching": "An acceptance or shipping deadline is near.",
-    "indicator.threshold_near": "A performance indicator is near or beyond its threshold.",
-    "connection.reauth_required": "Cdiscount refused a connection's credentials.",
+    "order.created": translatable("A new order was imported from Cdiscount."),
+    "order.status_changed": translatable("An order's status changed."),
+    "order.shipped": translatable("An order was shipped (tracking sent to Cdiscount)."),
+    "stock.pushed": translatable("Cdiscount confirmed a stock quantity."),
+    "stock.push_failed": translatable("Cdiscount refused a stock quantity."),
+    "product.integrated": translatable("Cdiscount integrated a product sheet."),
+    "product.refused": translatable("Cdiscount refused a product sheet."),
+    "price.held": translatable("A price was held back by a pricing rule."),
+    "promotion.started": translatable("A promotion started."),
+    "promotion.ended": translatable("A promotion ended."),
+    "discussion.message_received": translatable("A customer or Cdiscount wrote in a discussion."),
+    "claim.opened": translatable("A customer opened a claim."),
+    "refund.completed": translatable("A refund was completed."),
+    "payout.paid": translatable("Cdiscount paid a payout."),
+    "deadline.approaching": translatable("An acceptance or shipping deadline is near."),
+    "indicator.threshold_near": translatable(
+        "A performance indicator is near or beyond its threshold."
+    ),
+    "connection.reauth_required": translatable("Cdiscount refused a connection's credentials."),
 }
 
 _NOTIFICATION_EVENTS = {
