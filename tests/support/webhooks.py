@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cdlink.core.secret_box import SecretBox
-from cdlink.jobs.environment import JobEnvironment
 from cdlink.hub.webhooks import subscriptions
+from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import WebhookAttempt, WebhookDelivery
 
 

@@ -138,9 +138,13 @@ def test_given_a_change_rolled_back_when_it_emitted_then_no_event_is_left(
 ) -> None:
     subscribe(shop, receiver.url, "price.held")
 
-    with pytest.raises(RuntimeError), shop.database.session() as session:
-        emit(session, "price.held", {"sku": "A"}, connection_id=1, now=shop.clock.now())
-        raise RuntimeError("the change failed")
+    def change_that_fails() -> None:
+        with shop.database.session() as session:
+            emit(session, "price.held", {"sku": "A"}, connection_id=1, now=shop.clock.now())
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
 
     with shop.database.reading() as session:
         assert session.scalar(select(func.count(WebhookEvent.id))) == 0

@@ -41,7 +41,7 @@ def test_given_a_new_webhook_when_read_back_then_the_secret_is_never_shown_again
     assert one.json()["event_types"] == ["order.created", "price.held"]
 
 
-def test_given_a_webhook_when_a_test_event_is_sent_then_the_receiver_verifies_it_and_the_log_shows_it(
+def test_given_a_webhook_when_a_test_event_is_sent_then_verified_logged_and_replayable(
     api: TestClient, shop: JobEnvironment, receiver: Receiver
 ) -> None:
     created = create(api, receiver.url)
@@ -65,9 +65,7 @@ def test_given_a_webhook_when_a_test_event_is_sent_then_the_receiver_verifies_it
 
     assert replayed.status_code == 202
     assert replayed.json()["state"] == "pending"
-    assert [item.headers["webhook-id"] for item in receiver.received] == [
-        delivery["event_id"]
-    ] * 2
+    assert [item.headers["webhook-id"] for item in receiver.received] == [delivery["event_id"]] * 2
 
 
 def test_given_a_webhook_when_patched_paused_and_deleted_then_each_change_shows(

@@ -21,7 +21,7 @@ from cdlink.web.webhooks.api import allow_private
 router = APIRouter(include_in_schema=False)
 Url = Annotated[str, Form(max_length=2000)]
 Description = Annotated[str, Form(max_length=200)]
-EventTypes = Annotated[list[str], Form(max_length=len(EVENT_TYPES))]
+EventTypes = Annotated[list[str] | None, Form(max_length=len(EVENT_TYPES))]
 
 
 def _message(request: Request, error: CdlinkError) -> str:
@@ -68,7 +68,7 @@ def webhooks_page(request: Request) -> Response:
 
 @router.post("/settings/webhooks")
 def create_from_page(
-    request: Request, url: Url = "", description: Description = "", event_types: EventTypes = []
+    request: Request, url: Url = "", description: Description = "", event_types: EventTypes = None
 ) -> Response:
     """Create a subscription; the page shows its secret this once."""
     try:
@@ -77,14 +77,14 @@ def create_from_page(
                 session,
                 secret_box(request),
                 url=url,
-                event_types=event_types,
+                event_types=event_types or [],
                 description=description,
                 allow_private=allow_private(request),
                 now=request.app.state.clock.now(),
             )
             secret = created.secret
     except CdlinkError as error:
-        form = {"url": url, "description": description, "event_types": event_types}
+        form = {"url": url, "description": description, "event_types": event_types or []}
         values = {"error": _message(request, error), "form": form}
         return list_response(request, values, status=422)
     headers = {"Cache-Control": "no-store"}
@@ -99,12 +99,12 @@ def webhook_page(request: Request, webhook_id: Id) -> Response:
 
 
 @router.post("/settings/webhooks/{webhook_id}")
-def edit_from_page(  # noqa: PLR0913  (the form's fields)
+def edit_from_page(  # noqa: PLR0917  (the form fields)
     request: Request,
     webhook_id: Id,
     url: Url = "",
     description: Description = "",
-    event_types: EventTypes = [],
+    event_types: EventTypes = None,
     state: Annotated[str, Form(max_length=10)] = "active",
 ) -> Response:
     try:
@@ -113,7 +113,7 @@ def edit_from_page(  # noqa: PLR0913  (the form's fields)
                 session,
                 webhook_id,
                 url=url,
-                event_types=event_types,
+                event_types=event_types or [],
                 description=description,
                 state=state,
                 allow_private=allow_private(request),
