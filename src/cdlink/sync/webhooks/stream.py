@@ -3,14 +3,15 @@
 Woken by every event recorded (``cdlink.hub.webhooks.events.emit``) and every 30 seconds for the
 retries, a run claims the due deliveries of its connection (and those of no connection, such as
 test events), checks each target's address again (a name may resolve elsewhere since it was
-saved), POSTs the event with the Standard Webhooks headers and commits each outcome as soon as it
-is known. A delivery is sent at least once and always with the same ``webhook-id``, so receivers
-deduplicate on it. It never runs inside a web request.
+saved), POSTs the events (a few at once) with the Standard Webhooks headers and commits their
+outcomes in small groups. A delivery is sent at least once and always with the same
+``webhook-id``, so receivers deduplicate on it. It never runs inside a web request.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -23,6 +24,10 @@ from cdlink.hub.webhooks.events import STREAM, wake
 from cdlink.sync.engine.streams import Stream, StreamContext
 
 TIMEOUT_SECONDS = 10.0
+#: POSTs in flight at once: a slow receiver does not hold the others back.
+PARALLEL = 8
+#: Outcomes committed together (a crash before the commit sends those again, same id).
+COMMIT_EVERY = 20
 
 
 def post(
@@ -53,38 +58,57 @@ class WebhookDeliveries(Stream):
         if not claimed:
             return
         box, settings = _runtime(context)
+        with context.database.reading() as session:
+            parcels = [deliveries.parcel(session, delivery_id) for delivery_id in claimed]
+        refusals = _refusals({parcel.url for parcel in parcels}, settings)
+        secrets = {parcel.secret_ciphertext: "" for parcel in parcels}
+        secrets = {ciphertext: box.decrypt(ciphertext) for ciphertext in secrets}
         sent = failed = 0
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
-            for delivery_id in claimed:
-                context.check_stop()
-                outcome = self._deliver(context, client, box, settings, delivery_id)
+        outcomes: list[tuple[int, deliveries.Outcome]] = []
+        with (
+            httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client,
+            ThreadPoolExecutor(PARALLEL, thread_name_prefix="webhooks") as pool,
+        ):
+
+            def send(parcel: deliveries.Parcel) -> deliveries.Outcome:
+                refused = refusals.get(parcel.url)
+                if refused is not None:
+                    return deliveries.Outcome(status=None, duration_ms=0, excerpt=refused)
+                timestamp = int(context.clock.now().timestamp())
+                return post(client, parcel, secrets[parcel.secret_ciphertext], timestamp)
+
+            for parcel, outcome in zip(parcels, pool.map(send, parcels), strict=True):
+                outcomes.append((parcel.delivery_id, outcome))
                 sent, failed = sent + outcome.succeeded, failed + (not outcome.succeeded)
+                if len(outcomes) >= COMMIT_EVERY:
+                    self._record(context, outcomes)
+        self._record(context, outcomes)
         with context.transaction() as session:
             if deliveries.any_due(session, context.connection_id, context.clock.now()):
                 wake(session, context.connection_id, context.clock.now())
         context.made_progress()
         context.count(webhooks_delivered=sent, webhook_failures=failed)
 
-    def _deliver(
-        self,
-        context: StreamContext,
-        client: httpx.Client,
-        box: SecretBox,
-        settings: Settings,
-        delivery_id: int,
-    ) -> deliveries.Outcome:
-        with context.database.reading() as session:
-            parcel = deliveries.parcel(session, delivery_id)
-        try:
-            check_target(parcel.url, allow_private=settings.webhook_allow_private_hosts)
-        except WebhookAddressError as refused:
-            outcome = deliveries.Outcome(status=None, duration_ms=0, excerpt=f"refused: {refused}")
-        else:
-            secret = box.decrypt(parcel.secret_ciphertext)
-            outcome = post(client, parcel, secret, int(context.clock.now().timestamp()))
+    @staticmethod
+    def _record(context: StreamContext, outcomes: list[tuple[int, deliveries.Outcome]]) -> None:
+        """Commit the outcomes known so far (then forget them), in one short transaction."""
+        if not outcomes:
+            return
         with context.transaction() as session:
-            deliveries.record_attempt(session, delivery_id, outcome, context.clock.now())
-        return outcome
+            for delivery_id, outcome in outcomes:
+                deliveries.record_attempt(session, delivery_id, outcome, context.clock.now())
+        outcomes.clear()
+
+
+def _refusals(urls: set[str], settings: Settings) -> dict[str, str]:
+    """The targets refused now (resolved again at each run: a name may point elsewhere)."""
+    refused = {}
+    for url in urls:
+        try:
+            check_target(url, allow_private=settings.webhook_allow_private_hosts)
+        except WebhookAddressError as error:
+            refused[url] = f"refused: {error}"
+    return refused
 
 
 def _runtime(context: StreamContext) -> tuple[SecretBox, Settings]:
