@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from cdlink.core.clock import ManualClock
+from cdlink.hub.orders.notifications import notify
 from cdlink.hub.webhooks import deliveries
 from cdlink.hub.webhooks.events import emit
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Notification, WebhookEvent, WebhookSubscription
+from cdlink.sync.engine.connections import pause_for_reauthentication
 from tests.support.webhook_receiver import Receiver, verify
 from tests.support.webhooks import attempts, deliver, delivery_states, subscribe
 
@@ -161,3 +163,44 @@ def test_given_no_subscriber_when_an_event_happens_then_nothing_is_recorded(
 
     assert made == 0
     assert delivery_states(shop) == []
+
+
+def test_given_a_deadline_notification_when_raised_then_a_deadline_event_is_delivered(
+    shop: JobEnvironment, receiver: Receiver
+) -> None:
+    subscribe(shop, receiver.url, "deadline.approaching", "connection.reauth_required")
+
+    with shop.database.session() as session:
+        notify(
+            session,
+            connection_id=1,
+            kind="shipping_deadline",
+            key="order:1:shipping_deadline:2h",
+            title="Order X: less than 2 h left to ship it",
+            link="/orders/1",
+            details={"order": "X", "hours": 2, "deadline": "2026-03-02T12:00:00+00:00"},
+            now=shop.clock.now(),
+        )
+    deliver(shop)
+
+    [received] = receiver.received
+    body = received.json()
+    assert body["type"] == "deadline.approaching"
+    assert body["data"]["hours"] == 2
+    assert body["data"]["kind"] == "shipping_deadline"
+
+
+def test_given_rejected_credentials_when_the_connection_is_paused_then_an_event_is_recorded(
+    shop: JobEnvironment, receiver: Receiver
+) -> None:
+    subscribe(shop, receiver.url, "connection.reauth_required")
+
+    with shop.database.session() as session:
+        pause_for_reauthentication(session, 1, "invalid_client", shop.clock.now())
+        pause_for_reauthentication(session, 1, "invalid_client", shop.clock.now())
+
+    with shop.database.reading() as session:
+        events = list(session.scalars(select(WebhookEvent)))
+    assert [(event.type, event.data["reason"]) for event in events] == [
+        ("connection.reauth_required", "invalid_client")
+    ]
