@@ -133,9 +133,14 @@ def body(event: WebhookEvent) -> bytes:
 
 def record_attempt(
     session: Session, delivery_id: int, outcome: Outcome, now: datetime
-) -> WebhookDelivery:
-    """Log the attempt; then succeeded, retried later or failed (paused if failing for days)."""
-    delivery = session.get_one(WebhookDelivery, delivery_id)
+) -> WebhookDelivery | None:
+    """Log the attempt; then succeeded, retried later or failed (paused if failing for days).
+
+    None when the subscription was deleted meanwhile (its deliveries went with it).
+    """
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return None
     subscription = session.get_one(WebhookSubscription, delivery.subscription_id)
     session.add(
         WebhookAttempt(
