@@ -110,13 +110,37 @@ class Parcel:
     body: bytes
 
 
-def parcel(session: Session, delivery_id: int) -> Parcel:
-    delivery = session.get_one(WebhookDelivery, delivery_id)
-    event = session.get_one(WebhookEvent, delivery.event_id)
-    subscription = session.get_one(WebhookSubscription, delivery.subscription_id)
-    return Parcel(
-        delivery.id, subscription.url, subscription.secret_ciphertext, event.message_id, body(event)
+def parcels(session: Session, delivery_ids: list[int]) -> list[Parcel]:
+    """The parcels of ``delivery_ids`` (one query), in their order; deleted ones left out."""
+    query = (
+        select(WebhookDelivery.id, WebhookSubscription, WebhookEvent)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.id.in_(delivery_ids))
     )
+    found = {
+        delivery_id: Parcel(
+            delivery_id,
+            subscription.url,
+            subscription.secret_ciphertext,
+            event.message_id,
+            body(event),
+        )
+        for delivery_id, subscription, event in session.execute(query).all()
+    }
+    return [found[delivery_id] for delivery_id in delivery_ids if delivery_id in found]
+
+
+def load_for_recording(session: Session, delivery_ids: list[int]) -> None:
+    """Read the deliveries and their subscriptions in two queries before recording attempts."""
+    rows = list(
+        session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids)))
+    )
+    subscription_ids = {row.subscription_id for row in rows}
+    if subscription_ids:
+        session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.id.in_(subscription_ids))
+        ).all()
 
 
 def body(event: WebhookEvent) -> bytes:

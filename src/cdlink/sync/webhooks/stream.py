@@ -59,7 +59,7 @@ class WebhookDeliveries(Stream):
             return
         box, settings = _runtime(context)
         with context.database.reading() as session:
-            parcels = [deliveries.parcel(session, delivery_id) for delivery_id in claimed]
+            parcels = deliveries.parcels(session, claimed)
         refusals = _refusals({parcel.url for parcel in parcels}, settings)
         secrets = {parcel.secret_ciphertext: "" for parcel in parcels}
         secrets = {ciphertext: box.decrypt(ciphertext) for ciphertext in secrets}
@@ -95,6 +95,7 @@ class WebhookDeliveries(Stream):
         if not outcomes:
             return
         with context.transaction() as session:
+            deliveries.load_for_recording(session, [delivery_id for delivery_id, _ in outcomes])
             for delivery_id, outcome in outcomes:
                 deliveries.record_attempt(session, delivery_id, outcome, context.clock.now())
         outcomes.clear()
