@@ -50,6 +50,7 @@ FIXED_PAGES = (
     "/queue",
     "/sync-log",
     "/settings",
+    "/settings/webhooks",
 )
 PRODUCT_PAGE = r"^/products/(?!new\b)[^/?]+(\?connection=\d+)?$"
 #: A page, and the pattern of the detail pages its links lead to (``/orders/settings`` itself
@@ -62,6 +63,7 @@ DETAIL_PAGES = (
     ("/products", PRODUCT_PAGE),
     ("/orders/imports", r"^/orders/imports/\d+$"),
     ("/finance", r"^/finance/payouts/\d+$"),
+    ("/settings/webhooks", r"^/settings/webhooks/\d+$"),
 )
 #: A detail page found above, and the pattern of the page its links lead to.
 SECOND_PAGES = ((PRODUCT_PAGE, r"^/products/[^/?]+/edit(\?connection=\d+)?$"),)

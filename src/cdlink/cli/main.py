@@ -32,6 +32,7 @@ from cdlink.cli import (
     sync,
     tokens,
     users,
+    webhooks,
 )
 from cdlink.cli.context import fail
 from cdlink.core.errors import CdlinkError
@@ -69,6 +70,7 @@ app.add_typer(pricing.prices_app, name="prices")
 app.add_typer(pricing.promotions_app, name="promotions")
 app.add_typer(finance.app, name="finance")
 app.add_typer(finance.invoices_app, name="invoices")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("worker")(runtime.worker)
 app.command("scheduler")(runtime.scheduler)
 app.command("sandbox")(sandbox.sandbox)

@@ -25,6 +25,7 @@ from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.cli.demo_catalog import seed_demo_catalog
 from cdlink.cli.demo_pricing import seed_demo_pricing
 from cdlink.cli.demo_stock import map_demo_warehouses, seed_demo_stock
+from cdlink.cli.demo_webhooks import seed_demo_webhooks
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
@@ -95,6 +96,7 @@ def demo(
     map_demo_warehouses(database, SystemClock(), connection_id)
     seed_demo_catalog(database, SystemClock(), connection_id)
     seed_demo_pricing(database, SystemClock(), connection_id)
+    seed_demo_webhooks(database, SystemClock(), SecretBox.from_settings(settings), connection_id)
     typer.echo(
         "\ncdlink demo is ready\n"
         f"  dashboard: {settings.base_url}/\n"

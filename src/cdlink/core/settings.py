@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     # Outbox entries sent (or superseded by a newer one) are kept this many days.
     sync_outbox_retention_days: int = Field(default=7, ge=1)
 
+    # --- webhooks ---
+    # Allow webhook receivers on private, loopback or link-local addresses (a receiver on the
+    # same machine or network); off, such targets are refused when saved and before each POST.
+    webhook_allow_private_hosts: bool = False
+
     # --- web ---
     # How long a browser stays logged in without being used, and at most.
     session_idle_hours: int = Field(default=72, ge=1)

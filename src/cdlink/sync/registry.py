@@ -29,6 +29,7 @@ from cdlink.sync.pricing.promotions import PromotionsStream
 from cdlink.sync.stock.drift import DriftCheck
 from cdlink.sync.stock.offer_import import OfferImport
 from cdlink.sync.stock.pusher import StockPusher
+from cdlink.sync.webhooks.stream import WebhookDeliveries
 
 #: Every stream cdlink ships, by feature.
 STREAMS: tuple[type[Stream], ...] = (
@@ -60,6 +61,8 @@ STREAMS: tuple[type[Stream], ...] = (
     # finance
     FinanceImporter,
     InvoiceUploadsExporter,
+    # webhooks
+    WebhookDeliveries,
 )
 
 #: The registry the runtimes run streams from: ``STREAMS``, plus any plugin's.

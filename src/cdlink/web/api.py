@@ -27,6 +27,7 @@ from cdlink.web.pricing import api as pricing
 from cdlink.web.queue import api as streams
 from cdlink.web.stock import api as stock
 from cdlink.web.stock import warehouses_api as warehouses
+from cdlink.web.webhooks import api as webhooks
 
 bearer = HTTPBearer(auto_error=False, description="A personal API token (Settings → API tokens).")
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer)])
@@ -52,5 +53,6 @@ router.include_router(finance.router)
 router.include_router(dashboard.router)
 router.include_router(customers.router)
 router.include_router(streams.router)
+router.include_router(webhooks.router)
 
 __all__ = ["router"]

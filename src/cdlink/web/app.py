@@ -45,6 +45,7 @@ from cdlink.web.settings import pages as settings_page
 from cdlink.web.stock import pages as stock
 from cdlink.web.stock import warehouse_pages as warehouse_settings
 from cdlink.web.sync_log import pages as sync_log
+from cdlink.web.webhooks import pages as webhook_pages
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
@@ -72,6 +73,7 @@ ROUTERS = (
     offer_package_files.router,
     settings_page.router,
     warehouse_settings.router,
+    webhook_pages.router,
     api.router,
     docs.router,
 )

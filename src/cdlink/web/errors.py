@@ -55,6 +55,8 @@ from cdlink.hub.stock.warehouses import (
     WarehouseExistsError,
     WarehouseInUseError,
 )
+from cdlink.hub.webhooks.addresses import WebhookAddressError
+from cdlink.hub.webhooks.subscriptions import UnknownWebhookError, WebhookError
 from cdlink.store.access import AccessError
 from cdlink.store.idempotency import (
     IdempotencyInProgressError,
@@ -86,6 +88,7 @@ def install(app: FastAPI) -> None:
 #: The HTTP status of each kind of cdlink error (the first match wins); anything else is a 500.
 STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((UnknownConnectionError, AccessError, UnknownOrderError, NotificationError), 404),
+    ((UnknownWebhookError,), 404),
     ((UnknownInitialImportError, UnknownQuarantineEntryError), 404),
     ((UnknownProductError, UnknownWarehouseError), 404),
     ((UnknownDiscussionError,), 404),
@@ -110,6 +113,7 @@ STATUSES: tuple[tuple[tuple[type[CdlinkError], ...], int], ...] = (
     ((InvalidPriceError, PromotionRuleError), 422),
     ((PromotionStateError,), 409),
     ((NotificationSettingsError, EmailSettingsError), 422),
+    ((WebhookError, WebhookAddressError), 422),
     ((UnknownStream,), 404),
 )
 

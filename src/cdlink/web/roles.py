@@ -114,6 +114,18 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PUT", "/api/v1/fulfilment-settings"): ADMIN,
     ("PUT", "/api/v1/notification-settings"): ADMIN,
     ("PUT", "/api/v1/email-settings"): ADMIN,
+    # Webhooks: where events go and their secrets (administrators); a replay or a test event
+    # only sends again to a receiver an administrator chose.
+    ("POST", "/api/v1/webhooks"): ADMIN,
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): ADMIN,
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): MEMBER,
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): MEMBER,
+    ("POST", "/settings/webhooks"): ADMIN,
+    ("POST", "/settings/webhooks/{webhook_id}"): ADMIN,
+    ("POST", "/settings/webhooks/{webhook_id}/delete"): ADMIN,
+    ("POST", "/settings/webhooks/{webhook_id}/test"): MEMBER,
+    ("POST", "/settings/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): MEMBER,
     ("POST", "/notifications/email"): ADMIN,
     ("POST", "/notifications/settings/{connection_id}"): ADMIN,
     ("POST", "/orders/settings/{connection_id}/filter"): ADMIN,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from cdlink.core.translatable import translatable
 from cdlink.hub.customer_service.rules import (
@@ -26,6 +26,7 @@ from cdlink.hub.customer_service.rules import (
     check_refund,
 )
 from cdlink.hub.orders.cancellation_reasons import reasons_for
+from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import CustomerServiceAction, Discussion, DiscussionMessage, Order
 
 REPLY, CLOSE, MARK_READ, REFUND, GESTURE = "reply", "close", "mark_read", "refund", "gesture"
@@ -218,6 +219,16 @@ def finish(
     action.outcome = outcome
     action.finished_at = now
     action.marketplace_id = marketplace_id or action.marketplace_id
+    session = object_session(action)
+    if succeeded and action.kind == REFUND and session is not None:
+        data = {
+            "order_id": action.order_id,
+            "discussion_id": action.discussion_id,
+            "amount": None if action.amount is None else str(action.amount),
+            "currency": "EUR",
+            "marketplace_id": action.marketplace_id,
+        }
+        emit(session, "refund.completed", data, connection_id=action.connection_id, now=now)
 
 
 def linked_order(session: Session, discussion: Discussion) -> Order | None:

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.customer_service.queries import CLAIM_GRADUATIONS
+from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import Discussion, DiscussionMessage
 
 CUSTOMER, SELLER, CUSTOMER_CARE = "Customer", "Seller", "GrcOperator"
@@ -82,11 +84,32 @@ def save_discussion(
         session.add(discussion)
         _apply(discussion, draft)
         session.flush()
-    elif draft.updated_at >= discussion.marketplace_updated_at:
-        _apply(discussion, draft)
+        was_claim = False
+    else:
+        was_claim = discussion.graduation in CLAIM_GRADUATIONS
+        if draft.updated_at >= discussion.marketplace_updated_at:
+            _apply(discussion, draft)
     add_messages(session, discussion, draft.messages, now)
     discussion.updated_at = now
+    if discussion.graduation in CLAIM_GRADUATIONS and not was_claim:
+        emit(
+            session,
+            "claim.opened",
+            _event_data(discussion),
+            connection_id=discussion.connection_id,
+            now=now,
+        )
     return discussion
+
+
+def _event_data(discussion: Discussion) -> dict[str, Any]:
+    return {
+        "discussion_id": discussion.id,
+        "marketplace_discussion_id": discussion.marketplace_discussion_id,
+        "marketplace_order_id": discussion.marketplace_order_id,
+        "subject": discussion.subject,
+        "graduation": discussion.graduation,
+    }
 
 
 def _apply(discussion: Discussion, draft: DiscussionDraft) -> None:
@@ -127,6 +150,20 @@ def add_messages(
         )
         _note_last(discussion, message)
         added += 1
+        if message.sender_type != SELLER:
+            data = {
+                **_event_data(discussion),
+                "marketplace_message_id": message.marketplace_message_id,
+                "sender_type": message.sender_type,
+                "sent_at": message.sent_at.isoformat(),
+            }
+            emit(
+                session,
+                "discussion.message_received",
+                data,
+                connection_id=discussion.connection_id,
+                now=now,
+            )
     return added
 
 

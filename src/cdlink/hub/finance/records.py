@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.finance.money import to_cents
+from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import FinanceInvoice, FinanceOperation, FinancePayout
 
 SALE, COMMISSION, REFUND, SUBSCRIPTION, LOGISTIC_FEE = (
@@ -175,6 +176,7 @@ def save_payouts(
                 currency=draft.currency,
             )
             session.add(row)
+        newly_paid = draft.state == PAID and row.state != PAID
         row.payment_date = draft.payment_date
         row.state = draft.state
         row.reported_cents = to_cents(draft.amount)
@@ -183,6 +185,14 @@ def save_payouts(
         row.updated_at = now
         if row.operations_read_state != row.state or row.state != PAID:
             to_read.append(row)
+        if newly_paid:
+            data = {
+                "payment_id": payment_id,
+                "payment_date": draft.payment_date.isoformat() if draft.payment_date else None,
+                "amount": str(draft.amount),
+                "currency": draft.currency,
+            }
+            emit(session, "payout.paid", data, connection_id=connection_id, now=now)
     session.flush()
     return to_read
 

@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
 from cdlink.hub.orders.emails import queue_email
+from cdlink.hub.webhooks.events import notification_listener
 from cdlink.store.models import FulfilmentSettings, Notification, Order
 
 DEFAULT_HOURS = (12, 2)
 ACCEPTANCE, SHIPPING = "acceptance_deadline", "shipping_deadline"
 _WAITING = {ACCEPTANCE: ("WaitingAcceptance",), SHIPPING: ("Accepted", "InPreparation")}
 #: Called with each new notification (e-mail, webhooks): the hook for other channels.
-LISTENERS: list[Callable[[Session, Notification], None]] = [queue_email]
+LISTENERS: list[Callable[[Session, Notification], None]] = [queue_email, notification_listener]
 
 
 class NotificationError(CdlinkError):

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import Order, OrderLine, OrderStatusEvent
 
 #: How long an order may wait for acceptance before the marketplace cancels it. The real delay
@@ -139,11 +140,32 @@ def save_order(
         )
         session.add(order)
         _record(order, None, None, status=draft.status, changed_at=draft.updated_at, now=now)
+        previous = None
     elif draft.updated_at < order.marketplace_updated_at:
         return order  # an older version, delivered late: the stored one is newer
+    else:
+        previous = order.status
     _apply(order, draft, now)
     session.flush()
+    _emit(session, order, previous, now)
     return order
+
+
+def _emit(session: Session, order: Order, previous: str | None, now: datetime) -> None:
+    """The webhook events of a saved version: created, status changed, shipped."""
+    data = {
+        "order_id": order.id,
+        "marketplace_order_id": order.marketplace_order_id,
+        "status": order.status,
+        "previous_status": previous,
+    }
+    if previous is None:
+        emit(session, "order.created", data, connection_id=order.connection_id, now=now)
+    elif previous != order.status:
+        emit(session, "order.status_changed", data, connection_id=order.connection_id, now=now)
+    shipped = ("Shipped", "Delivered")
+    if previous is not None and order.status in shipped and previous not in shipped:
+        emit(session, "order.shipped", data, connection_id=order.connection_id, now=now)
 
 
 def _apply(order: Order, draft: OrderDraft, now: datetime) -> None:

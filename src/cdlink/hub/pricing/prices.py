@@ -31,6 +31,7 @@ from cdlink.hub.pricing.rules import (
     list_price,
 )
 from cdlink.hub.stock.inventory_core import UnknownProductError
+from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import PriceList, Product, ProductPricing, SkuPrice
 
 #: Called with (session, connection id, SKU, payload, now) for each price to send.
@@ -244,6 +245,13 @@ class PriceBook:
         if hold is not None:
             row.held_price, row.held_reason, row.held_limit = wanted, hold.reason, hold.limit
             row.held_at = self.clock.now()
+            data = {
+                "sku": product.sku,
+                "price": str(wanted),
+                "limit": str(hold.limit) if hold.limit is not None else None,
+                "reason": hold.reason,
+            }
+            emit(self.session, "price.held", data, connection_id=connection_id, now=row.held_at)
             return row
         self._accept(connection_id, product, row, wanted)
         return row

@@ -78,6 +78,12 @@ from cdlink.store.models.sync import (
     StreamSchedule,
 )
 from cdlink.store.models.users import User
+from cdlink.store.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "EVERY_PRODUCT",
@@ -151,4 +157,8 @@ __all__ = [
     "UserSession",
     "Warehouse",
     "WarehouseConnection",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

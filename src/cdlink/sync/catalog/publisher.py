@@ -21,7 +21,7 @@ Each run, in short transactions:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from cdlink.hub.catalog.publishing import (
     VALIDATED,
 )
 from cdlink.hub.catalog.taxonomy import STREAM as TAXONOMY_STREAM
+from cdlink.hub.webhooks.events import emit
 from cdlink.octopia import RateLimited
 from cdlink.octopia.models import IntegrationReport
 from cdlink.store.models import CatalogPackage, Product, ProductPublication
@@ -316,9 +317,11 @@ class ProductPublisher(Stream):
         if status == INTEGRATED:
             row.live_at = now
             context.count(integrated=1)
+            _emit(session, context.connection_id, "product.integrated", sku, [], now)
         elif status == REFUSED:
             row.reasons = [message for message in messages if message["code"]][:20]
             context.count(refused=1)
+            _emit(session, context.connection_id, "product.refused", sku, row.reasons, now)
         elif status == MANUAL_CHECK:
             row.manual_check_since = row.manual_check_since or now
 
@@ -341,3 +344,15 @@ def _status_of(report: IntegrationReport) -> str:
 def _data_of(session: Session, product_id: int) -> catalog_products.ProductData:
     product = session.get_one(Product, product_id)
     return catalog_products.get(session, product.sku)
+
+
+def _emit(  # noqa: PLR0917  (one event's facts)
+    session: Session,
+    connection_id: int,
+    event_type: str,
+    sku: str,
+    reasons: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    data = {"sku": sku, "reasons": [str(reason.get("message", "")) for reason in reasons]}
+    emit(session, event_type, data, connection_id=connection_id, now=now)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.connections.accounts import ACTIVE, REAUTH_REQUIRED
+from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import Connection, StreamSchedule
 from cdlink.sync.engine.errors import UnknownConnection
 from cdlink.sync.engine.runs import log
@@ -41,6 +42,9 @@ def pause_for_reauthentication(
 ) -> None:
     """Mark the connection "re-authentication needed"; its streams stop until reactivated."""
     connection = session.get_one(Connection, connection_id)
+    if connection.state != REAUTH_REQUIRED:
+        data = {"connection_id": connection_id, "name": connection.name, "reason": reason}
+        emit(session, "connection.reauth_required", data, connection_id=connection_id, now=now)
     connection.state = REAUTH_REQUIRED
     connection.state_reason = reason
     connection.updated_at = now

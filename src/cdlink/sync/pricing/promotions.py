@@ -35,6 +35,7 @@ from cdlink.hub.pricing import package_files
 from cdlink.hub.pricing import promotions as hub
 from cdlink.hub.pricing.prices import DEFAULT_VAT
 from cdlink.hub.pricing.promotion_rules import SALE
+from cdlink.hub.webhooks.events import emit
 from cdlink.octopia import OctopiaClient, RateLimited, ServerError, TransportError, ZipHost
 from cdlink.octopia.models import (
     DiscountComponent,
@@ -193,6 +194,8 @@ class PromotionsStream(Stream):
             if promotion.state == hub.STOPPED:
                 _end_kept(items, promotion, now)
             elif promotion.ends_at <= now:
+                if promotion.state == hub.RUNNING:
+                    _emit(session, promotion, "promotion.ended", now)
                 promotion.state = hub.ENDED
                 for item in items:
                     if item.state in SENDING:
@@ -203,6 +206,8 @@ class PromotionsStream(Stream):
             elif items and all(item.state == hub.ITEM_REFUSED for item in items):
                 promotion.state = hub.REFUSED
             elif promotion.starts_at <= now and any(item.state in SENDING for item in items):
+                if promotion.state != hub.RUNNING:
+                    _emit(session, promotion, "promotion.started", now)
                 promotion.state = hub.RUNNING
 
     def plan(self, session: Session, context: StreamContext) -> Plan:
@@ -423,3 +428,14 @@ def _result(result: OfferRequestResult | XmlOfferResult) -> tuple[str, str, str]
         return result.seller_external_reference, str(result.integration_status), codes
     codes = ", ".join(str(e.error_code or e.message or "") for e in result.errors)
     return result.seller_product_id, result.integration_status, codes
+
+
+def _emit(session: Session, promotion: Promotion, event_type: str, now: datetime) -> None:
+    data = {
+        "promotion_id": promotion.id,
+        "name": promotion.name,
+        "kind": promotion.kind,
+        "starts_at": promotion.starts_at.isoformat(),
+        "ends_at": promotion.ends_at.isoformat(),
+    }
+    emit(session, event_type, data, connection_id=promotion.connection_id, now=now)

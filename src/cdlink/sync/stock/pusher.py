@@ -25,6 +25,7 @@ from typing import ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.webhooks.events import emit
 from cdlink.octopia import RateLimited, ServerError, TransportError
 from cdlink.octopia.models import IntegrationStatus, OfferRequest, PackageType, coalesce
 from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
@@ -262,6 +263,9 @@ def _record(
     row.pushed_at = now
     row.outcome = CONFIRMED if outcome.confirmed else REFUSED
     row.reason = outcome.reason
+    event = "stock.pushed" if outcome.confirmed else "stock.push_failed"
+    data = {"sku": push.key, "quantity": quantity, "reason": outcome.reason}
+    emit(session, event, data, connection_id=connection_id, now=now)
     if outcome.confirmed:
         row.confirmed_quantity = quantity
         row.confirmed_at = now

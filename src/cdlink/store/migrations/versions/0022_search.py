@@ -1,7 +1,7 @@
 """indexed text search: SQLite FTS5 trigram tables, PostgreSQL pg_trgm GIN indexes
 
 Revision ID: 0022_search
-Revises: 0020_catalog_settings
+Revises: 0021_webhooks
 Create Date: 2026-12-06 09:40:00.000000
 
 The orders, customers, products and discussions lists match a text anywhere in a few columns (``lower(column)
@@ -38,7 +38,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision: str = "0022_search"
-down_revision: str | None = "0020_catalog_settings"
+down_revision: str | None = "0021_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

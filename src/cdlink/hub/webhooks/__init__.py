@@ -1,0 +1,1 @@
+"""Outgoing webhooks: subscriptions, the event outbox, signed deliveries and their attempts."""

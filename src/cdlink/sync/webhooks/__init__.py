@@ -1,0 +1,1 @@
+"""The ``webhooks`` stream: delivers the event outbox to the subscribed receivers."""
