@@ -29,7 +29,7 @@ def test_given_a_clean_file_when_uploaded_then_levels_are_set_and_export_reads_t
 @pytest.mark.parametrize(
     ("text", "lines"),
     [
-        ("sku;warehouse;quantity\nSKU-00001;PARIS;1\n", [1]),
+        ("article,depot,nombre\nSKU-00001,PARIS,1\n", [1]),
         ("", [1]),
         ("sku,warehouse,quantity\nSKU-00001,PARIS,-3\nSKU-00002,PARIS,2\nNOPE,PARIS,1\n", [2, 4]),
         (
