@@ -38,7 +38,8 @@ def _check_login(
         USER.encode(),
         PASSWORD.encode(),
     )
-    return AuthResult(success=ok)
+    # handled=False: the server answers the refusal itself (535), as a real one does.
+    return AuthResult(success=ok, handled=False)
 
 
 def free_port() -> int:

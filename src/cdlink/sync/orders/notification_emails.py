@@ -48,10 +48,14 @@ def connect(config: emails.EmailConfig, password: str | None) -> smtplib.SMTP:
         )
     else:
         server = smtplib.SMTP(config.host, config.port, timeout=TIMEOUT_SECONDS)
+    try:
         if config.security == "starttls":
             server.starttls(context=context)
-    if config.username:
-        server.login(config.username, password or "")
+        if config.username:
+            server.login(config.username, password or "")
+    except BaseException:
+        server.close()  # refused (TLS or login): the connection is not used, nor left open
+        raise
     return server
 
 
