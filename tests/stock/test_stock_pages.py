@@ -217,7 +217,7 @@ def test_given_a_bad_csv_when_uploaded_from_the_page_then_the_report_names_each_
 
     assert refused.status_code == 422
     assert "Line 3: unknown SKU &#39;SKU-Z&#39;" in refused.text
-    assert "Ligne 3 : SKU inconnu &#39;SKU-Z&#39;" in french.text
+    assert "Ligne 3\u202f: SKU inconnu &#39;SKU-Z&#39;" in french.text
     assert "Line 4:" in refused.text
     assert "Nothing was changed" in refused.text
     assert applied.status_code == 200
