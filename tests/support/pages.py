@@ -209,9 +209,9 @@ def open_page(page: Page, demo: Demo, path: str) -> None:
             page.goto(f"{demo.url}{path}")
         page.wait_for_selector("#panel > *")
         # The panel slides in (a fade of 0.18 s): read it once it has settled, not half-transparent.
-        page.wait_for_function(
-            "document.getAnimations().every(animation => animation.playState !== 'running')"
-        )
+        # (A promise awaited by evaluate, not wait_for_function: that one polls through eval,
+        # which cdlink's Content-Security-Policy refuses where it is not bypassed.)
+        page.evaluate("Promise.all(document.getAnimations().map(animation => animation.finished))")
         return
     response = page.goto(f"{demo.url}{path}")
     assert response is not None
