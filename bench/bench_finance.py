@@ -21,7 +21,6 @@ Then:
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +34,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.engine import Dialect, make_url
 
+from bench import seeding
 from bench.harness import Measurement, Options, quantile, timings
 from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
@@ -338,17 +338,6 @@ def seed(database: Database, operations: int) -> int:
     return orders
 
 
-def log_in(web: TestClient) -> None:
-    token = re.search(r'name="csrf-token" content="([^"]+)"', web.get("/login").text)
-    if token is None:
-        raise RuntimeError("no CSRF token on the login page")
-    answer = web.post(
-        "/login", data={"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD}
-    )
-    if answer.status_code != 303:
-        raise RuntimeError(f"cannot log in to the benchmark shop: {answer.status_code}")
-
-
 def measure(database: Database, backend: str, operations: int, samples: int) -> list[Measurement]:
     started = time.perf_counter()
     orders = seed(database, operations)
@@ -373,7 +362,7 @@ def measure(database: Database, backend: str, operations: int, samples: int) -> 
 
         app = create_app(settings, database=database, clock=ManualClock(NOW))
         with TestClient(app, follow_redirects=False) as web:
-            log_in(web)
+            seeding.log_in(web, EMAIL, PASSWORD)
             english = {"Accept-Language": "en"}
             if web.get("/finance", headers=english).status_code != 200:
                 raise RuntimeError("the Finance page does not answer")

@@ -24,7 +24,6 @@ chooses its size: 1,000,000 by default, 100,000 with ``--quick``.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -56,23 +55,6 @@ PAGES = {
 }
 
 
-def orders_for(options: Options) -> int:
-    if options.orders is not None:
-        return options.orders
-    return 100_000 if options.quick else 1_000_000
-
-
-def log_in(web: TestClient) -> None:
-    csrf = re.compile(r'name="csrf-token" content="([^"]+)"')
-    token = csrf.search(web.get("/login").text).group(1)  # type: ignore[union-attr]
-    answer = web.post(
-        "/login",
-        data={"csrf_token": token, "email": seeding.EMAIL, "password": seeding.PASSWORD},
-    )
-    if answer.status_code != 303:
-        raise RuntimeError(f"cannot log in to the benchmark shop: {answer.status_code}")
-
-
 def measure(url: str, backend: str, size: int, samples: int, seeded: float) -> list[Measurement]:
     with tempfile.TemporaryDirectory() as directory:
         settings = Settings(  # type: ignore[call-arg]
@@ -82,7 +64,7 @@ def measure(url: str, backend: str, size: int, samples: int, seeded: float) -> l
         app = create_app(settings, database=database, clock=ManualClock(seeding.NOW))
         try:
             with TestClient(app, follow_redirects=False) as web:
-                log_in(web)
+                seeding.log_in(web)
                 english = {"Accept-Language": "en"}
                 for path in PAGES.values():  # every page answers before anything is timed
                     answer = web.get(path, headers=english)
@@ -118,7 +100,7 @@ def measure(url: str, backend: str, size: int, samples: int, seeded: float) -> l
 
 
 def run(options: Options) -> list[Measurement]:
-    size = orders_for(options)
+    size = seeding.orders_for(options)
     samples = 10 if options.quick else 30
     started = time.perf_counter()
     path, made = seeding.cached_sqlite(size)

@@ -25,7 +25,6 @@ its size: 1,000,000 by default, 100,000 with ``--quick``.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +32,6 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
-from sqlalchemy.engine import make_url
 
 from bench import seeding
 from bench.harness import Measurement, Options, quantile, timings
@@ -65,23 +63,6 @@ COUNT_LIMIT = 10_000  # the orders page's
 DATABASE_PREFIX = "cdlink_search_bench_"
 
 
-def orders_for(options: Options) -> int:
-    if options.orders is not None:
-        return options.orders
-    return 100_000 if options.quick else 1_000_000
-
-
-def log_in(web: TestClient) -> None:
-    csrf = re.compile(r'name="csrf-token" content="([^"]+)"')
-    token = csrf.search(web.get("/login").text).group(1)  # type: ignore[union-attr]
-    answer = web.post(
-        "/login",
-        data={"csrf_token": token, "email": seeding.EMAIL, "password": seeding.PASSWORD},
-    )
-    if answer.status_code != 303:
-        raise RuntimeError(f"cannot log in to the benchmark shop: {answer.status_code}")
-
-
 def page_timings(url: str, samples: int) -> dict[str, list[float]]:
     """Seconds per ``/orders?q=…`` request, per text."""
     with tempfile.TemporaryDirectory() as directory:
@@ -92,7 +73,7 @@ def page_timings(url: str, samples: int) -> dict[str, list[float]]:
         app = create_app(settings, database=database, clock=ManualClock(seeding.NOW))
         try:
             with TestClient(app, follow_redirects=False) as web:
-                log_in(web)
+                seeding.log_in(web)
                 english = {"Accept-Language": "en"}
                 found = {}
                 for text in TEXTS:
@@ -138,39 +119,6 @@ def scan_timings(url: str, samples: int) -> list[float]:
         database.dispose()
 
 
-def cached_postgres(admin_url: str, size: int) -> tuple[str, bool]:
-    """The seeded PostgreSQL database of this benchmark, made when missing (older ones of the
-    same size dropped): ``seeding.cached_postgres`` under a name of its own."""
-    import psycopg  # noqa: PLC0415  (only the PostgreSQL benchmarks need it)
-
-    key = seeding.cache_key(size, seeding.schema_revision())
-    name = f"{DATABASE_PREFIX}{key}"
-    url = make_url(admin_url)
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        existing = [
-            row[0]
-            for row in connection.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                (f"{DATABASE_PREFIX}orders_{size}_%",),
-            )
-        ]
-        if name in existing:
-            return url.set(database=name).render_as_string(hide_password=False), False
-        for stale in existing:
-            connection.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}_partial"')
-    partial_url = url.set(database=f"{name}_partial").render_as_string(hide_password=False)
-    database = Database(partial_url)
-    try:
-        seeding.seed(database, size)
-    finally:
-        database.dispose()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
-    return url.set(database=name).render_as_string(hide_password=False), True
-
-
 def measure(url: str, backend: str, size: int, samples: int, seeded: float) -> list[Measurement]:
     found = page_timings(url, samples)
     baseline = scan_timings(url, BASELINE_SAMPLES if samples > 5 else 2)
@@ -202,13 +150,13 @@ def measure(url: str, backend: str, size: int, samples: int, seeded: float) -> l
 
 
 def run(options: Options) -> list[Measurement]:
-    size = orders_for(options)
+    size = seeding.orders_for(options)
     samples = 5 if options.quick else 20
     started = time.perf_counter()
     path, made = seeding.cached_sqlite(size)
     seeded = time.perf_counter() - started if made else 0.0
     measurements = measure(f"sqlite:///{path}", "SQLite", size, samples, seeded)
     started = time.perf_counter()
-    url, made = cached_postgres(POSTGRES_URL, size)
+    url, made = seeding.cached_postgres(POSTGRES_URL, size, prefix=DATABASE_PREFIX)
     seeded = time.perf_counter() - started if made else 0.0
     return measurements + measure(url, "PostgreSQL", size, samples, seeded)

@@ -19,9 +19,12 @@ outbox keeps.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -32,6 +35,9 @@ from cdlink.store.engine import Database
 from cdlink.store.models import Connection
 from cdlink.store.users import create_user
 from cdlink.sync.stock.pusher import publish_to_outbox
+
+if TYPE_CHECKING:
+    from bench.harness import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".bench-cache"
@@ -240,14 +246,16 @@ def cached_sqlite(size: int, cache: Path = CACHE) -> tuple[Path, bool]:
     return path, True
 
 
-def cached_postgres(admin_url: str, size: int) -> tuple[str, bool]:
+def cached_postgres(admin_url: str, size: int, prefix: str = "cdlink_bench_") -> tuple[str, bool]:
     """The URL of the seeded PostgreSQL database for ``size`` orders, and whether it was made now.
 
     ``admin_url`` names a database to connect to for creating and dropping the bench's own.
+    ``prefix`` names the bench's databases: a benchmark with its own prefix keeps its own copy
+    (older ones of the same size and prefix are dropped).
     """
     import psycopg  # noqa: PLC0415  (only the PostgreSQL benchmarks need it)
 
-    name = f"cdlink_bench_{cache_key(size, schema_revision())}"
+    name = f"{prefix}{cache_key(size, schema_revision())}"
     url = make_url(admin_url)
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as connection:
@@ -255,7 +263,7 @@ def cached_postgres(admin_url: str, size: int) -> tuple[str, bool]:
             row[0]
             for row in connection.execute(
                 "SELECT datname FROM pg_database WHERE datname LIKE %s",
-                (f"cdlink_bench_orders_{size}_%",),
+                (f"{prefix}orders_{size}_%",),
             )
         ]
         if name in existing:
@@ -272,3 +280,22 @@ def cached_postgres(admin_url: str, size: int) -> tuple[str, bool]:
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
     return url.set(database=name).render_as_string(hide_password=False), True
+
+
+def orders_for(options: Options) -> int:
+    """Orders in a page benchmark's shop: ``--orders``, else 1,000,000 (100,000 quick)."""
+    if options.orders is not None:
+        return options.orders
+    return 100_000 if options.quick else 1_000_000
+
+
+def log_in(web: TestClient, email: str = EMAIL, password: str = PASSWORD) -> None:
+    """Log in to a benchmark shop through the login form."""
+    token = re.search(r'name="csrf-token" content="([^"]+)"', web.get("/login").text)
+    if token is None:
+        raise RuntimeError("no CSRF token on the login page")
+    answer = web.post(
+        "/login", data={"csrf_token": token.group(1), "email": email, "password": password}
+    )
+    if answer.status_code != 303:
+        raise RuntimeError(f"cannot log in to the benchmark shop: {answer.status_code}")

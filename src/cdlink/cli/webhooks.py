@@ -4,16 +4,14 @@ of a running cdlink (``cdlink serve`` or ``cdlink worker``), never by these comm
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import typer
 from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
 
 from cdlink.cli.context import friendly, load_settings
+from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.hub.webhooks import deliveries as hub_deliveries
@@ -24,7 +22,6 @@ from cdlink.store.engine import Database
 from cdlink.web.webhooks.api import CreatedOut, delivery_out, out
 
 app = typer.Typer(help="Outgoing webhooks: signed events sent to other systems' URLs.")
-JSON = typer.Option(False, "--json", help="Print JSON, in the REST API's shape, not a table.")
 SOME_EVENTS = typer.Option(None, "--event", "-e", help="The new event types (repeat it).")
 EVENTS = typer.Option(
     ..., "--event", "-e", help="An event type (repeat it); `cdlink webhooks events` lists them."
@@ -41,10 +38,6 @@ def _database() -> Iterator[Database]:
         database.dispose()
 
 
-def _print(payload: Any) -> None:
-    typer.echo(json.dumps(to_jsonable_python(payload), ensure_ascii=False, indent=2))
-
-
 def _line(item: BaseModel) -> str:
     values = item.model_dump()
     return (
@@ -57,7 +50,7 @@ def _line(item: BaseModel) -> str:
 def events(as_json: bool = JSON) -> None:
     """The event types a webhook may subscribe to."""
     if as_json:
-        _print(EVENT_TYPES)
+        print_json(EVENT_TYPES)
         return
     for name, description in EVENT_TYPES.items():
         typer.echo(f"{name:<30} {description}")
@@ -70,7 +63,7 @@ def list_webhooks(as_json: bool = JSON) -> None:
     with _database() as database, database.reading() as session:
         found = [out(item) for item in hub.subscriptions(session)]
     if as_json:
-        _print(found)
+        print_json(found)
         return
     for item in found:
         typer.echo(_line(item))
@@ -98,7 +91,7 @@ def create(
         )
         shown = CreatedOut(**out(created.subscription).model_dump(), secret=created.secret)
     if as_json:
-        _print(shown)
+        print_json(shown)
         return
     typer.echo(_line(shown))
     typer.echo(f"signing secret (shown once, keep it): {shown.secret}")
@@ -129,7 +122,7 @@ def update(  # noqa: PLR0917  (the options)
                 now=SystemClock().now(),
             )
         )
-    _print(found) if as_json else typer.echo(_line(found))
+    print_json(found) if as_json else typer.echo(_line(found))
 
 
 @app.command("delete")
@@ -155,7 +148,7 @@ def deliveries(
             for view in hub_deliveries.deliveries(session, webhook_id, limit=limit)
         ]
     if as_json:
-        _print(found)
+        print_json(found)
         return
     for item in found:
         last = item.log[0] if item.log else None

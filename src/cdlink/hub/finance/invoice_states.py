@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.finance.queries import SHIPPED_STATUSES
 from cdlink.store.models import Order, OrderInvoiceState
 
-SHIPPED_STATUSES = ("Shipped", "Delivered")
 RUNNING, SUCCESS, FAILURE = "Running", "Success", "Failure"
 RECHECK = timedelta(days=1)
 

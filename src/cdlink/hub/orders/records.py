@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.orders.stock import SHIPPED_STATUSES
 from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import Order, OrderLine, OrderStatusEvent
 
@@ -163,8 +164,11 @@ def _emit(session: Session, order: Order, previous: str | None, now: datetime) -
         emit(session, "order.created", data, connection_id=order.connection_id, now=now)
     elif previous != order.status:
         emit(session, "order.status_changed", data, connection_id=order.connection_id, now=now)
-    shipped = ("Shipped", "Delivered")
-    if previous is not None and order.status in shipped and previous not in shipped:
+    if (
+        previous is not None
+        and order.status in SHIPPED_STATUSES
+        and previous not in SHIPPED_STATUSES
+    ):
         emit(session, "order.shipped", data, connection_id=order.connection_id, now=now)
 
 

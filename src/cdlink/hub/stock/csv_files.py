@@ -33,8 +33,6 @@ from cdlink.store.models import Product, StockLevel, Warehouse
 
 COLUMNS = ("sku", "warehouse", "quantity")
 MAXIMUM_LINES = 100_000
-#: What a spreadsheet would run as a formula at the start of a cell.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DIGITS = re.compile(r"[0-9]+")
 #: How much of a bad value a problem quotes.
 _SHOWN = 40
@@ -130,18 +128,13 @@ def _rows(text: str) -> tuple[list[tuple[int, list[str]]], list[LineProblem]]:
     return rows, problems
 
 
-def unescape(cell: str) -> str:
-    """A cell as written before ``escape``: without the ``'`` put before a formula start."""
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
-        return cell[1:]
-    return cell
+#: A cell as written before ``escape`` (the rule lives in ``cdlink.core.spreadsheets``).
+unescape = spreadsheets.unescape
 
 
 def escape(cell: object) -> object:
-    """A cell a spreadsheet will show as text: a formula start gets a leading ``'``."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
-    return cell
+    """A cell a spreadsheet will show as text (quantities stay numbers)."""
+    return spreadsheets.escape(cell) if isinstance(cell, str) else cell
 
 
 def _shown(value: str) -> str:

@@ -59,7 +59,7 @@ from cdlink.sync.engine.streams import LIVE, Stream, StreamContext
 STREAM = "promotions"
 SENDING = (hub.SENT, hub.LIVE)
 #: Items whose promotion Cdiscount holds (or may hold), carried in every list sent for the SKU.
-CARRIED = (hub.SENT, hub.LIVE, hub.UNKNOWN, hub.STOP_REFUSED)
+CARRIED = hub.ON_CDISCOUNT
 #: The refusal text standing for "the package's result never came" in a run's results.
 RESULT_UNKNOWN = "result_unknown"
 
@@ -236,8 +236,9 @@ class PromotionsStream(Stream):
                 plan.withdrawing.append(key)
                 carried.setdefault(item.sku, [])
             elif promotion.ends_at > now and _carried(promotion, item):
-                carried.setdefault(item.sku, []).append(component(promotion, item))
-                plan.held.setdefault(item.sku, []).append(component(promotion, item))
+                held = component(promotion, item)
+                carried.setdefault(item.sku, []).append(held)
+                plan.held.setdefault(item.sku, []).append(held)
         touched = {sku for _, sku in plan.sending + plan.withdrawing}
         plan.lists = {sku: carried[sku] for sku in sorted(touched)}
         return plan

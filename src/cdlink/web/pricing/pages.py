@@ -10,6 +10,7 @@ planned ones, the state per SKU on Cdiscount, and Stop. Nothing here calls the m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -261,6 +262,7 @@ def _promotions(
     with state.database.reading() as session:
         connections, chosen = _connection(session, parse_id(connection))
         found = list_promotions(session, chosen) if chosen is not None else []
+        items = items_of(session, [promotion.id for promotion in found])
         values: dict[str, Any] = {
             "labels": labels,
             "zone": zone,
@@ -268,10 +270,10 @@ def _promotions(
             "connections": connections,
             "chosen": chosen,
             "promotions": found,
-            "promotion_items": items_of(session, [promotion.id for promotion in found]),
+            "promotion_items": items,
             "calendar": _calendar(found, now.astimezone(zone), zone)[0],
-            "retryable": _retryable(found, items_of(session, [p.id for p in found]), now),
-            "locked": _locked(found, items_of(session, [p.id for p in found]), now),
+            "retryable": _retryable(found, items, now),
+            "locked": _locked(found, items, now),
             "public_url_missing": _public_url_missing(session, state.settings, chosen),
             "error": error,
             "form": form or {},
@@ -368,26 +370,27 @@ def create_promotion(  # noqa: PLR0917  (one argument per field of the form)
 def stop_promotion(
     request: Request, promotion_id: Id, connection_id: Annotated[FormId, Form()]
 ) -> Response:
-    state = request.app.state
-    try:
-        with state.database.session() as session:
-            Promotions(session, state.clock, wake_promotions).stop(connection_id, promotion_id)
-    except CdlinkError as error:
-        return _promotions(
-            request, str(connection_id), error=_explained(request, error), status=409
-        )
-    wake(request)
-    return RedirectResponse(f"/promotions?connection={connection_id}", status_code=303)
+    return _act_on_promotion(request, connection_id, lambda acts: acts.stop, promotion_id)
 
 
 @router.post("/promotions/{promotion_id}/retry")
 def retry_promotion(
     request: Request, promotion_id: Id, connection_id: Annotated[FormId, Form()]
 ) -> Response:
+    return _act_on_promotion(request, connection_id, lambda acts: acts.retry, promotion_id)
+
+
+def _act_on_promotion(
+    request: Request,
+    connection_id: int,
+    action: Callable[[Promotions], Callable[[int, int], object]],
+    promotion_id: int,
+) -> Response:
+    """Stop or retry a promotion; a refusal shows the Promotions page with its reason (409)."""
     state = request.app.state
     try:
         with state.database.session() as session:
-            Promotions(session, state.clock, wake_promotions).retry(connection_id, promotion_id)
+            action(Promotions(session, state.clock, wake_promotions))(connection_id, promotion_id)
     except CdlinkError as error:
         return _promotions(
             request, str(connection_id), error=_explained(request, error), status=409

@@ -188,11 +188,9 @@ def replay_delivery(request: Request, webhook_id: Id, delivery_id: Id) -> Delive
     """Send the delivery again now, with the same ``webhook-id`` (the stream does it)."""
     with request.app.state.database.session() as session:
         hub_deliveries.replay(session, webhook_id, delivery_id, request.app.state.clock.now())
-        [view] = [
-            item
-            for item in hub_deliveries.deliveries(session, webhook_id, before=delivery_id + 1)
-            if item.delivery.id == delivery_id
-        ]
+        # Newest first below ``delivery_id + 1``: the first is this delivery (replay checked
+        # that it belongs to this webhook).
+        [view] = hub_deliveries.deliveries(session, webhook_id, limit=1, before=delivery_id + 1)
         return delivery_out(view)
 
 
