@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Select, select
 
 from cdlink.hub.stock.csv_files import InvalidStockFileError, escape, export, unescape, upload
-from cdlink.hub.stock.inventory import add_product
+from cdlink.hub.stock.inventory import MAXIMUM_QUANTITY, add_product
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.store.models import OutboxEntry, Product, StockLevel, StockMovement, Warehouse
 from tests.support.stock import inventory, sku
@@ -85,7 +85,7 @@ def test_given_a_quantity_not_in_ascii_digits_or_too_large_when_uploaded_then_it
         upload(text, stock)
 
     assert [problem.line for problem in caught.value.problems] == [3]
-    assert "from 0 to 1,000,000" in caught.value.problems[0].message
+    assert f"from 0 to {MAXIMUM_QUANTITY:,}," in caught.value.problems[0].message
     assert len(caught.value.problems[0].message) < 200
 
 

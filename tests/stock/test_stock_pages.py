@@ -218,7 +218,10 @@ def test_given_a_bad_csv_when_uploaded_from_the_page_then_the_report_names_each_
     assert refused.status_code == 422
     assert "Line 3: unknown SKU &#39;SKU-Z&#39;" in refused.text
     assert "Ligne 3\u202f: SKU inconnu &#39;SKU-Z&#39;" in french.text
-    assert "Line 4:" in refused.text
+    assert "Line 4: the quantity must be a whole number from 0 to 1,000,000" in refused.text
+    assert "Ligne 4\u202f: la quantité doit être un nombre entier de 0 à 1\u202f000\u202f000" in (
+        french.text
+    )
     assert "Nothing was changed" in refused.text
     assert applied.status_code == 200
     assert "1 line(s) applied." in applied.text

@@ -58,8 +58,9 @@ def moment_text(value: datetime | None, zone: tzinfo, language: str, seconds: bo
     return format_datetime(value.astimezone(zone), pattern, locale=language)
 
 
-#: A day as each language writes it, whole ("6 déc. 2026") or short for narrow columns ("6 déc.").
-DAY_PATTERNS = {"fr": ("d MMM y", "d MMM"), "en": ("d MMM y", "d MMM")}
+#: A day, whole ("6 déc. 2026", "6 Dec 2026") or short for narrow columns ("6 déc."): one
+#: pattern, which Babel writes in each language's own words and order.
+DAY_PATTERN, SHORT_DAY_PATTERN = "d MMM y", "d MMM"
 
 
 def _day(value: date | None, zone: tzinfo | None, language: str, short: bool) -> str:
@@ -68,8 +69,7 @@ def _day(value: date | None, zone: tzinfo | None, language: str, short: bool) ->
         return "—"
     if isinstance(value, datetime):
         value = value.astimezone(zone).date() if zone is not None else value.date()
-    whole, brief = DAY_PATTERNS.get(language, DAY_PATTERNS["en"])
-    return format_date(value, brief if short else whole, locale=language)
+    return format_date(value, SHORT_DAY_PATTERN if short else DAY_PATTERN, locale=language)
 
 
 def render(

@@ -174,10 +174,9 @@ def _check(
     if parsed is None:
         return None, LineProblem(
             number,
-            translatable(
-                "the quantity must be a whole number from 0 to %(limit)s, not %(quantity)r"
-            ),
-            {"quantity": _shown(quantity), "limit": f"{MAXIMUM_QUANTITY:,}"},
+            # The limit is written in the message, so each language writes the number its way.
+            translatable("the quantity must be a whole number from 0 to 1,000,000, not %(quantity)r"),
+            {"quantity": _shown(quantity)},
         )
     if (sku, warehouse) in seen:
         first = seen[(sku, warehouse)]
