@@ -175,7 +175,9 @@ def _check(
         return None, LineProblem(
             number,
             # The limit is written in the message, so each language writes the number its way.
-            translatable("the quantity must be a whole number from 0 to 1,000,000, not %(quantity)r"),
+            translatable(
+                "the quantity must be a whole number from 0 to 1,000,000, not %(quantity)r"
+            ),
             {"quantity": _shown(quantity)},
         )
     if (sku, warehouse) in seen:
