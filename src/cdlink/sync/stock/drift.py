@@ -82,11 +82,12 @@ class DriftCheck(Stream):
                 sku, quantity = offer.seller_external_reference, offer.quantity
                 if not sku or quantity is None or sku not in known:
                     continue  # a SKU the catalog lacks waits for the offers stream to add it
-                if quantity < stock.available(context.connection_id, stock.product(sku)) and (
+                available = stock.available(context.connection_id, stock.product(sku))
+                if quantity < available and (
                     offer.updated_at is None or now - offer.updated_at < self.settle
                 ):
                     context.count(settling=1)  # perhaps an order not listed yet
                     continue
-                self.offers.reconcile(session, context, sku, quantity)
+                self.offers.reconcile(session, context, sku, quantity, available)
             cursor.complete(session, stretch, now)
         context.count(read=len(offers))

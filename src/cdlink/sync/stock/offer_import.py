@@ -104,13 +104,22 @@ class OfferImport(Stream):
             row.quantity = quantity
             row.read_at = now
 
-    def reconcile(self, session: Session, context: StreamContext, sku: str, quantity: int) -> None:
-        """Queue the right quantity when Cdiscount's differs and no push is on its way."""
+    def reconcile(
+        self,
+        session: Session,
+        context: StreamContext,
+        sku: str,
+        quantity: int,
+        available: int | None = None,
+    ) -> None:
+        """Queue the right quantity when Cdiscount's differs and no push is on its way
+        (``available``: the SKU's available-to-sell when the caller has just computed it)."""
         stock = Inventory(session, context.clock, publish_to_outbox)
         product = stock.product(sku)
         if not is_managed(session, product) or _push_waiting(session, context.connection_id, sku):
             return
-        available = stock.available(context.connection_id, product)
+        if available is None:
+            available = stock.available(context.connection_id, product)
         if available == quantity:
             return
         confirmed = Binder(session, context.connection_id, context.clock).find(
