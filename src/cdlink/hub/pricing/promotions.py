@@ -67,6 +67,27 @@ class PromotionStateError(CdlinkError):
     )
 
 
+def is_over(promotion: Promotion, now: datetime) -> bool:
+    """Whether the promotion has ended, been refused, or passed its end."""
+    return promotion.state in (ENDED, REFUSED) or promotion.ends_at <= now
+
+
+def retryable(promotion: Promotion, items: Sequence[PromotionItem], now: datetime) -> bool:
+    """Whether some of its SKUs never got their package result and it is still worth sending."""
+    return not is_over(promotion, now) and any(item.state == UNKNOWN for item in items)
+
+
+def stop_locked(promotion: Promotion, items: Sequence[PromotionItem], now: datetime) -> bool:
+    """Whether Cdiscount holds the promotion and stopping it now breaks the sale's notice
+    (nothing sent: dropping it asks nothing of Cdiscount)."""
+    if not any(item.state in ON_CDISCOUNT for item in items):
+        return False
+    window = Window(
+        promotion.kind, promotion.discount_percent, promotion.starts_at, promotion.ends_at
+    )
+    return promotion_rules.stop_problem(window, now=now) is not None
+
+
 def no_waker(session: Session, connection_id: int, now: datetime) -> None:
     """A ``PromotionWaker`` that does nothing (the stream's interval picks the change up)."""
 
@@ -188,7 +209,7 @@ class Promotions:
         items = [item for item in self.items(promotion) if item.state == UNKNOWN]
         if not items:
             raise PromotionStateError(f"promotion {promotion_id} has no SKU to send again")
-        if promotion.state in (ENDED, REFUSED) or promotion.ends_at <= now:
+        if is_over(promotion, now):
             raise PromotionStateError(f"promotion {promotion_id} is over already")
         for item in items:
             # Stopped: withdrawn again; else sent again (a SKU's list replaces its promotions).
@@ -212,12 +233,7 @@ class Promotions:
     def _check_stop(
         self, promotion: Promotion, items: Sequence[PromotionItem], now: datetime
     ) -> None:
-        if not any(item.state in ON_CDISCOUNT for item in items):
-            return  # nothing sent: dropping it asks nothing of Cdiscount
-        window = Window(
-            promotion.kind, promotion.discount_percent, promotion.starts_at, promotion.ends_at
-        )
-        if promotion_rules.stop_problem(window, now=now) is not None:
+        if stop_locked(promotion, items, now):
             raise SaleLockedError(
                 f"{promotion_rules.MESSAGES['sale_locked']}: promotion {promotion.id} runs "
                 f"until {promotion.ends_at:%Y-%m-%d %H:%M} UTC",

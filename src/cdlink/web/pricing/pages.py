@@ -23,8 +23,7 @@ from cdlink.core.errors import CdlinkError
 from cdlink.core.settings import Settings
 from cdlink.hub.connections.accounts import list_connections
 from cdlink.hub.pricing.prices import DEFAULT_VAT, PriceBook
-from cdlink.hub.pricing.promotion_rules import Window, stop_problem
-from cdlink.hub.pricing.promotions import ON_CDISCOUNT, Promotions
+from cdlink.hub.pricing.promotions import Promotions, retryable, stop_locked
 from cdlink.hub.pricing.queries import held_count, items_of, list_prices, list_promotions
 from cdlink.hub.pricing.rules import InvalidPriceError
 from cdlink.store.models import Connection, PriceList, Promotion
@@ -283,29 +282,12 @@ def _promotions(
 
 def _retryable(promotions: list[Promotion], items: dict[int, list[Any]], now: datetime) -> set[int]:
     """The promotions with SKUs whose package result never came, still worth sending again."""
-    return {
-        promotion.id
-        for promotion in promotions
-        if promotion.state not in ("ended", "refused")
-        and promotion.ends_at > now
-        and any(item.state == "unknown" for item in items.get(promotion.id, []))
-    }
+    return {found.id for found in promotions if retryable(found, items.get(found.id, []), now)}
 
 
 def _locked(promotions: list[Promotion], items: dict[int, list[Any]], now: datetime) -> set[int]:
     """The sales Cdiscount holds that can no longer be stopped (72 hours before their start)."""
-    return {
-        promotion.id
-        for promotion in promotions
-        if any(item.state in ON_CDISCOUNT for item in items.get(promotion.id, []))
-        and stop_problem(
-            Window(
-                promotion.kind, promotion.discount_percent, promotion.starts_at, promotion.ends_at
-            ),
-            now=now,
-        )
-        is not None
-    }
+    return {found.id for found in promotions if stop_locked(found, items.get(found.id, []), now)}
 
 
 def _public_url_missing(session: Any, settings: Settings, chosen: int | None) -> bool:
