@@ -20,7 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from cdlink.store.models import StreamSchedule
 
@@ -76,6 +76,9 @@ class _Listeners:
         self.lock = threading.Lock()
 
     def committed(self, session: Session) -> None:
+        # A savepoint's release fires this too, inside the transaction: wait for the real one.
+        if session.get_nested_transaction() is not None:
+            return
         if not session.info.pop(_REQUESTED, False):
             return
         with self.lock:
@@ -84,8 +87,9 @@ class _Listeners:
             callback()
 
     @staticmethod
-    def rolled_back(session: Session, _previous: object) -> None:
-        session.info.pop(_REQUESTED, None)
+    def rolled_back(session: Session, previous: SessionTransaction) -> None:
+        if not previous.nested:  # the whole transaction, not a savepoint
+            session.info.pop(_REQUESTED, None)
 
 
 _LISTENERS: weakref.WeakKeyDictionary[sessionmaker[Session], _Listeners] = (
