@@ -1,9 +1,9 @@
 """Webhooks: how soon an event reaches its receiver, and how fast deliveries go out.
 
-- event → first delivery attempt, p95: the embedded runtime at default settings on the real
-  clock, a receiver on 127.0.0.1; an event is recorded in its own transaction (as a change in a
-  stream records it, without waking the runtime), and the time until the receiver has it is
-  recorded (target ≤ 2 s);
+- event → first delivery attempt, p95 and median: the embedded runtime at default settings on the
+  real clock, a receiver on 127.0.0.1; an event is recorded in its own transaction (as a change
+  in a stream records it: nothing but the commit itself wakes the runtime), and the time from the
+  commit until the receiver has it is recorded (target ≤ 2 s);
 - deliveries per second to a local receiver: a backlog of events for one subscription drained
   by runs of the ``webhooks`` stream (signing, the address check, one logged attempt and one
   commit per delivery), beside a bare loop of HTTP POSTs of the same body over one connection
@@ -112,7 +112,7 @@ def _emit(shop: JobEnvironment, count: int, start: int = 0) -> list[str]:
         return list(rows)[:count]
 
 
-def latency(directory: Path, options: Options) -> Measurement:
+def latency(directory: Path, options: Options) -> list[Measurement]:
     samples = 8 if options.quick else 30
     shop = _shop(directory, "webhooks_latency", SystemClock())
     waits: list[float] = []
@@ -134,14 +134,24 @@ def latency(directory: Path, options: Options) -> Measurement:
         finally:
             runtime.stop()
     tick = shop.settings.sync_tick_seconds
-    return Measurement(
-        NAME,
-        "Event → first delivery attempt, p95",
-        statistics.quantiles(waits, n=20, method="inclusive")[18],
-        "s",
-        target="≤ 2",
-        note=f"{samples} events, embedded runtime, scheduler tick {tick} s, receiver on 127.0.0.1",
-    )
+    note = f"{samples} events, embedded runtime, scheduler tick {tick} s, receiver on 127.0.0.1"
+    return [
+        Measurement(
+            NAME,
+            "Event → first delivery attempt, p95",
+            statistics.quantiles(waits, n=20, method="inclusive")[18],
+            "s",
+            target="≤ 2",
+            note=note,
+        ),
+        Measurement(
+            NAME,
+            "Event → first delivery attempt, median",
+            statistics.median(waits),
+            "s",
+            note="the same events: the p95 of a few is their slowest",
+        ),
+    ]
 
 
 def throughput(directory: Path, options: Options) -> list[Measurement]:
@@ -187,4 +197,4 @@ def throughput(directory: Path, options: Options) -> list[Measurement]:
 def run(options: Options) -> list[Measurement]:
     with tempfile.TemporaryDirectory() as name:
         directory = Path(name)
-        return [latency(directory, options), *throughput(directory, options)]
+        return [*latency(directory, options), *throughput(directory, options)]

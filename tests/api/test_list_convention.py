@@ -27,6 +27,7 @@ EXPECTED = {
     "/api/v1/finance/differences",
     "/api/v1/invoices",
     "/api/v1/notifications",
+    "/api/v1/webhooks",
 }
 #: Values for a list's required parameters.
 REQUIRED = {"connection_id": "1"}

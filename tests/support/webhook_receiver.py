@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +34,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Called with each request once it is recorded, before the answer (to act mid-run).
+    on_request: Callable[[Received], None] | None = None
 
     @property
     def url(self) -> str:
@@ -66,6 +68,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             with receiver.lock:
                 headers = {key.lower(): value for key, value in self.headers.items()}
                 receiver.received.append(Received(headers, body))
+            if receiver.on_request is not None:
+                receiver.on_request(receiver.received[-1])
             answer = b'{"ok":true}' if status < 300 else b"receiver is down"
             self.send_response(status)
             self.send_header("content-length", str(len(answer)))

@@ -48,9 +48,10 @@ def test_given_a_webhook_when_a_test_event_is_sent_then_verified_logged_and_repl
 
     queued = api.post(f"/api/v1/webhooks/{created['id']}/test")
     deliver(shop)
-    log = api.get(f"/api/v1/webhooks/{created['id']}/deliveries").json()
+    log = api.get(f"/api/v1/webhooks/{created['id']}/deliveries").json()["items"]
 
     assert queued.status_code == 202
+    assert queued.json()["queued"] is True
     [received] = receiver.received
     assert verify(str(created["secret"]), received)
     assert received.json()["type"] == "webhook.test"

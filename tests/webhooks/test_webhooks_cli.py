@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from cdlink.cli.main import app
 from cdlink.core.clock import ManualClock
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.store.models import Connection
 from tests.support.webhook_receiver import Receiver
 from tests.support.webhooks import deliver
 
@@ -63,3 +64,19 @@ def test_given_an_unknown_event_type_when_created_then_the_cli_says_what_to_do(
 
     assert answer.exit_code != 0
     assert "unknown event type 'order.eaten'" in answer.output
+
+
+def test_given_no_active_connection_when_tested_from_the_cli_then_it_is_sent_at_once(
+    cli: CliRunner, shop: JobEnvironment, receiver: Receiver
+) -> None:
+    with shop.database.session() as session:
+        session.get_one(Connection, 1).state = "paused"
+    created = cli.invoke(app, ["webhooks", "create", receiver.url, "-e", "order.created", "--json"])
+    webhook = json.loads(created.output)
+
+    tested = cli.invoke(app, ["webhooks", "test", str(webhook["id"])])
+
+    assert tested.exit_code == 0, tested.output
+    assert "sent" in tested.output
+    [received] = receiver.received
+    assert received.json()["type"] == "webhook.test"

@@ -117,4 +117,4 @@ def test_given_no_csrf_token_or_a_member_when_creating_then_refused(
     assert no_token.status_code == 403
     assert 'data-testid="admin-only"' in page.text
     assert refused.status_code == 403
-    assert browser.get("/api/v1/webhooks").json() == []
+    assert browser.get("/api/v1/webhooks").json()["items"] == []

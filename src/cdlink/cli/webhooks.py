@@ -1,6 +1,7 @@
 """``cdlink webhooks``: subscriptions, their deliveries log, a replay and a test event, for
 scripts (``--json`` prints the REST API's shapes). Deliveries are sent by the ``webhooks`` stream
-of a running cdlink (``cdlink serve`` or ``cdlink worker``), never by these commands."""
+of a running cdlink (``cdlink serve`` or ``cdlink worker``); only a test event with no active
+connection to run that stream is sent by ``cdlink webhooks test`` itself."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from cdlink.hub.webhooks import subscriptions as hub
 from cdlink.hub.webhooks.events import EVENT_TYPES
 from cdlink.store import migrate
 from cdlink.store.engine import Database
+from cdlink.sync.webhooks import direct
 from cdlink.web.webhooks.api import CreatedOut, delivery_out, out
 
 app = typer.Typer(help="Outgoing webhooks: signed events sent to other systems' URLs.")
@@ -172,7 +174,19 @@ def replay(
 @app.command("test")
 @friendly
 def send_test(webhook_id: int = typer.Argument(..., min=1)) -> None:
-    """Queue a webhook.test event for this webhook only."""
-    with _database() as database, database.session() as session:
-        hub.send_test(session, webhook_id, SystemClock().now())
-    typer.echo(f"test event queued for webhook {webhook_id}")
+    """A webhook.test event for this webhook only: queued for the running cdlink, or sent now
+    when no connection is active to run the webhooks stream."""
+    settings, clock = load_settings(), SystemClock()
+    with _database() as database:
+        with database.session() as session:
+            recorded = hub.send_test(session, webhook_id, clock.now())
+        if recorded.queued:
+            typer.echo(f"test event queued for webhook {webhook_id}")
+            return
+        box = SecretBox.from_settings(settings)
+        outcome = direct.deliver(database, box, settings, clock, recorded.delivery_id)
+    if outcome is None or not outcome.succeeded:
+        answer = "no attempt" if outcome is None else outcome.status or outcome.excerpt
+        typer.echo(f"test event sent to webhook {webhook_id}: failed ({answer})", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"test event sent to webhook {webhook_id}: {outcome.status}")

@@ -1,8 +1,11 @@
 """The embedded runtime: the scheduler and a worker thread pool inside the web app's process.
 
 ``cdlink serve`` starts it from the app's lifespan when ``CDLINK_RUNTIME=embedded``. One thread
-ticks the scheduler; due streams run on a pool with lanes (``cdlink.jobs.lanes``): general
-threads, plus threads kept for the live streams (new orders, order actions).
+ticks the scheduler, every ``CDLINK_SYNC_TICK_SECONDS`` and at once after any commit that asked
+for a run (an event, an outbox entry, "sync now": ``cdlink.store.schedules.on_requested``), so
+work recorded anywhere in the process starts without waiting for the tick. Due streams run on a
+pool with lanes (``cdlink.jobs.lanes``): general threads, plus threads kept for the live streams
+(new orders, order actions, webhook deliveries).
 
 Stopping (SIGTERM) sets the environment's ``stopping`` event: waiting jobs are dropped, running
 ones stop at their next step (their waits end at once), and the runtime waits for them at most
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from cdlink.core.errors import CdlinkError
@@ -23,6 +27,7 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.lanes import LanePool
 from cdlink.jobs.scheduler import Scheduler
+from cdlink.store.schedules import on_requested
 from cdlink.sync.engine.runner import RunReport
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,7 @@ class EmbeddedRuntime:
         self._thread: threading.Thread | None = None
         self._pool: LanePool[JobRequest, RunReport] | None = None
         self._deadline: float | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     @property
     def running(self) -> bool:
@@ -62,6 +68,8 @@ class EmbeddedRuntime:
             threads=settings.sync_worker_threads,
             live_threads=settings.sync_live_threads,
         )
+        # A commit that asked for a run (an event, an outbox entry, "sync now") ticks at once.
+        self._unsubscribe = on_requested(self.environment.database.sessions, self.wake)
         self._thread = threading.Thread(target=self._loop, name="cdlink-scheduler", daemon=True)
         self._thread.start()
         log.info("embedded sync runtime started")
@@ -79,6 +87,9 @@ class EmbeddedRuntime:
         if self._thread is None or self._pool is None:
             return
         self.request_stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         deadline = self._deadline or time.monotonic()
         budget = self.environment.settings.shutdown_seconds
         self._thread.join(max(0.0, deadline - time.monotonic()))

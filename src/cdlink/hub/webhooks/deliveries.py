@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.orders.notifications import notify
@@ -60,13 +60,7 @@ def claim_due(session: Session, connection_id: int, now: datetime, limit: int = 
     query = (
         select(WebhookDelivery)
         .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-        .where(
-            WebhookSubscription.state == ACTIVE,
-            WebhookDelivery.state == PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-            _delivered_by(connection_id),
-            or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
-        )
+        .where(_claimable(now), _delivered_by(connection_id))
         .order_by(WebhookDelivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
@@ -75,6 +69,39 @@ def claim_due(session: Session, connection_id: int, now: datetime, limit: int = 
     for delivery in claimed:
         delivery.claimed_until = now + CLAIM_FOR
     return [delivery.id for delivery in claimed]
+
+
+def claim(session: Session, delivery_id: int, now: datetime) -> bool:
+    """Claim one due delivery of an active webhook (a direct send); False if not claimable."""
+    query = (
+        select(WebhookDelivery)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .where(WebhookDelivery.id == delivery_id, _claimable(now))
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
+    )
+    delivery = session.scalars(query).first()
+    if delivery is None:
+        return False
+    delivery.claimed_until = now + CLAIM_FOR
+    return True
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        WebhookSubscription.state == ACTIVE,
+        WebhookDelivery.state == PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+    )
+
+
+def release(session: Session, delivery_ids: list[int]) -> None:
+    """Give back claimed deliveries that were not sent (the shutdown): the next run takes them."""
+    query = select(WebhookDelivery).where(
+        WebhookDelivery.id.in_(delivery_ids), WebhookDelivery.state == PENDING
+    )
+    for delivery in session.scalars(query):
+        delivery.claimed_until = None
 
 
 def _delivered_by(connection_id: int) -> ColumnElement[bool]:
@@ -229,18 +256,20 @@ def replay(
 
 @dataclass(frozen=True)
 class DeliveryView:
-    """A delivery as listed: its event and its attempts, newest first."""
+    """A delivery as listed: its event and its attempts, newest first; ``paused`` when it
+    waits for its paused webhook to be resumed (its next try is then not a time)."""
 
     delivery: WebhookDelivery
     event: WebhookEvent
     attempts: list[WebhookAttempt]
+    paused: bool = False
 
 
 def deliveries(
     session: Session, subscription_id: int, *, limit: int = 50, before: int | None = None
 ) -> list[DeliveryView]:
     """The subscription's deliveries, newest first (``before``: ids below it, for paging)."""
-    get_subscription(session, subscription_id)
+    subscription = get_subscription(session, subscription_id)
     query = (
         select(WebhookDelivery, WebhookEvent)
         .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
@@ -257,4 +286,8 @@ def deliveries(
         found = select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids))
         for attempt in session.scalars(found.order_by(WebhookAttempt.id.desc())):
             attempts[attempt.delivery_id].append(attempt)
-    return [DeliveryView(delivery, event, attempts[delivery.id]) for delivery, event in rows]
+    paused = subscription.state == PAUSED
+    return [
+        DeliveryView(delivery, event, attempts[delivery.id], paused and delivery.state == PENDING)
+        for delivery, event in rows
+    ]

@@ -16,18 +16,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cdlink.core.translatable import translatable
 from cdlink.store.models import (
     Connection,
     Notification,
-    StreamSchedule,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
 )
+from cdlink.store.schedules import request_run
 
 #: The stream that delivers the events (``cdlink.sync.webhooks.stream``).
 STREAM = "webhooks"
@@ -140,37 +139,25 @@ def record(  # noqa: PLR0917  (one event's facts)
     return event
 
 
-def wake(session: Session, connection_id: int | None, now: datetime) -> None:
-    """Ask for a run of the stream (of the first active connection for events of none, or of
-    a paused one)."""
+def wake(session: Session, connection_id: int | None, now: datetime) -> int | None:
+    """Ask for a run of the stream that delivers the events of ``connection_id``; that
+    stream's connection, or None when no connection is active (then no stream runs:
+    ``cdlink.sync.webhooks.direct`` delivers a test event)."""
+    deliverer = delivering_connection(session, connection_id)
+    if deliverer is not None:
+        request_run(session, deliverer, STREAM, now=now, trigger="event")
+    return deliverer
+
+
+def delivering_connection(session: Session, connection_id: int | None) -> int | None:
+    """The connection whose stream delivers the events of ``connection_id``: itself when active,
+    else (no connection, or a paused one, whose streams do not run) the first active one."""
     own = session.get(Connection, connection_id) if connection_id is not None else None
-    if own is None or own.state != "active":
-        # A paused connection's streams do not run: the first active one delivers for it.
-        connection_id = session.scalar(
-            select(Connection.id).where(Connection.state == "active").order_by(Connection.id)
-        )
-        if connection_id is None:
-            return
-    # The sync engine's ``request_run``, written here: the hub does not import the sync layer.
-    row = session.get(StreamSchedule, (connection_id, STREAM))
-    if row is None:
-        row = StreamSchedule(
-            connection_id=connection_id,
-            stream=STREAM,
-            interval_seconds=None,
-            enabled=True,
-            state="active",
-            failures=0,
-            interval_source="default",
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:  # another process created it: use theirs
-            row = session.get_one(StreamSchedule, (connection_id, STREAM), populate_existing=True)
-    if row.requested_at is None:
-        row.requested_at = now
-        row.requested_trigger = "event"
+    if own is not None and own.state == "active":
+        return own.id
+    return session.scalar(
+        select(Connection.id).where(Connection.state == "active").order_by(Connection.id)
+    )
 
 
 def notification_listener(session: Session, notification: Notification) -> None:

@@ -18,8 +18,17 @@ from cdlink.core.secret_box import SecretBox
 from cdlink.core.translatable import translatable
 from cdlink.hub.webhooks import signing
 from cdlink.hub.webhooks.addresses import check_target
-from cdlink.hub.webhooks.events import ACTIVE, EVENT_TYPES, PAUSED, TEST_EVENT, record
-from cdlink.store.models import WebhookSubscription
+from cdlink.hub.webhooks.events import (
+    ACTIVE,
+    EVENT_TYPES,
+    PAUSED,
+    PENDING,
+    TEST_EVENT,
+    delivering_connection,
+    record,
+    wake,
+)
+from cdlink.store.models import WebhookDelivery, WebhookSubscription
 
 MAX_SUBSCRIPTIONS = 50
 
@@ -110,7 +119,8 @@ def update(
     allow_private: bool,
     now: datetime,
 ) -> WebhookSubscription:
-    """Change what is given; resuming (``state="active"``) forgets the failures."""
+    """Change what is given; resuming (``state="active"``) forgets the failures and sends the
+    deliveries held meanwhile at once."""
     subscription = get_subscription(session, subscription_id)
     if url is not None:
         check_target(url.strip(), allow_private=allow_private)
@@ -120,10 +130,26 @@ def update(
     if description is not None:
         subscription.description = description.strip()[:200]
     if state is not None:
+        resumed = state == ACTIVE and subscription.state == PAUSED
         set_state(subscription, state, now)
+        if resumed:
+            _resume_deliveries(session, subscription.id, now)
     subscription.updated_at = now
     session.flush()
     return subscription
+
+
+def _resume_deliveries(session: Session, subscription_id: int, now: datetime) -> None:
+    """The deliveries held while paused become due now, and their streams are asked to run."""
+    pending = session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.subscription_id == subscription_id, WebhookDelivery.state == PENDING
+        )
+    ).all()
+    for delivery in pending:
+        delivery.next_attempt_at = min(delivery.next_attempt_at, now)
+    for connection_id in {delivery.connection_id for delivery in pending}:
+        wake(session, connection_id, now)
 
 
 def set_state(subscription: WebhookSubscription, state: str, now: datetime) -> None:
@@ -149,8 +175,18 @@ def secret_of(subscription: WebhookSubscription, box: SecretBox) -> str:
     return box.decrypt(subscription.secret_ciphertext)
 
 
-def send_test(session: Session, subscription_id: int, now: datetime) -> int:
-    """Queue a ``webhook.test`` event for this subscription only; returns the event's id."""
+@dataclass(frozen=True)
+class RecordedTest:
+    """A test event recorded: its delivery, and whether a stream will send it (``queued``) or
+    the caller must (no connection is active)."""
+
+    event_id: int
+    delivery_id: int
+    queued: bool
+
+
+def send_test(session: Session, subscription_id: int, now: datetime) -> RecordedTest:
+    """Record a ``webhook.test`` event for this subscription only."""
     subscription = get_subscription(session, subscription_id)
     event = record(
         session,
@@ -160,4 +196,7 @@ def send_test(session: Session, subscription_id: int, now: datetime) -> int:
         [subscription.id],
         now,
     )
-    return event.id
+    delivery_id = session.scalars(
+        select(WebhookDelivery.id).where(WebhookDelivery.event_id == event.id)
+    ).one()
+    return RecordedTest(event.id, delivery_id, delivering_connection(session, None) is not None)

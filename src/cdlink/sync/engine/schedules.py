@@ -2,21 +2,37 @@
 
 One ``stream_schedules`` row per (connection, stream) holds the interval, the next due time, a
 pending request ("sync now" or an event), the queue marker that stops the same job from being
-queued twice, and the count of failures in a row that leads to the dead state.
+queued twice, and the count of failures in a row that leads to the dead state. Creating the row and
+asking for a run (``schedule_for``, ``request_run``) live in ``cdlink.store.schedules``, shared
+with the back office, and are re-exported here.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cdlink.store.models import StreamSchedule
+from cdlink.store.schedules import ACTIVE, DEAD, request_run, schedule_for
 from cdlink.sync.engine.errors import SyncError
 from cdlink.sync.engine.runs import FAILED
 
-ACTIVE, DEAD = "active", "dead"
+__all__ = [
+    "ACTIVE",
+    "CUSTOM",
+    "DEAD",
+    "DEFAULT",
+    "INTERVAL_CHOICES",
+    "next_due",
+    "normalize_interval",
+    "request_run",
+    "retry_dead",
+    "schedule_for",
+    "set_interval",
+    "update_interval",
+]
+
 DEFAULT, CUSTOM = "default", "custom"
 
 # The intervals the UI offers (the reference module offers 5, 15 or 60 minutes); "continuous"
@@ -28,43 +44,6 @@ INTERVAL_CHOICES: dict[str, int | None] = {
     "60m": 3600,
     "events": None,
 }
-
-
-def schedule_for(
-    session: Session, connection_id: int, stream: str, *, default_interval: int | None = None
-) -> StreamSchedule:
-    """The schedule row, created (due at once) if it does not exist yet."""
-    row = session.get(StreamSchedule, (connection_id, stream))
-    if row is not None:
-        return row
-    row = StreamSchedule(
-        connection_id=connection_id,
-        stream=stream,
-        interval_seconds=default_interval,
-        enabled=True,
-        state=ACTIVE,
-        failures=0,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # Another process created it between our read and our insert: use theirs.
-        return session.get_one(StreamSchedule, (connection_id, stream), populate_existing=True)
-    return row
-
-
-def request_run(
-    session: Session, connection_id: int, stream: str, *, now: datetime, trigger: str
-) -> StreamSchedule:
-    """Ask for a run as soon as possible ("sync now" or an event); the scheduler picks it up."""
-    row = schedule_for(session, connection_id, stream)
-    if row.requested_at is None:
-        row.requested_at = now
-        row.requested_trigger = trigger
-    elif trigger == "manual":
-        row.requested_trigger = trigger  # a person's "sync now" outranks a waiting event
-    return row
 
 
 def retry_dead(session: Session, connection_id: int, stream: str, *, now: datetime) -> None:

@@ -3,18 +3,22 @@ with each attempt, a replay by hand, and a test event."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cdlink.hub.webhooks import deliveries as hub_deliveries
 from cdlink.hub.webhooks import subscriptions as hub
 from cdlink.hub.webhooks.events import EVENT_TYPES
 from cdlink.store.models import WebhookSubscription
+from cdlink.sync.webhooks import direct
 from cdlink.web.connections.checks import secret_box
+from cdlink.web.listing import Listing, ListOut, Window
 from cdlink.web.params import MAXIMUM_ID, Id
+from cdlink.web.runtime import wake
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 EventType = Literal[tuple(EVENT_TYPES)]  # type: ignore[valid-type]
@@ -56,6 +60,10 @@ class WebhookOut(BaseModel):
     updated_at: datetime
 
 
+class WebhookList(ListOut):
+    items: list[WebhookOut]
+
+
 class CreatedOut(WebhookOut):
     secret: str = Field(
         description="The signing secret (whsec_…): shown this once only, keep it.",
@@ -79,14 +87,41 @@ class DeliveryOut(BaseModel):
     payload: dict[str, Any]
     state: str = Field(description="pending, succeeded or failed.")
     attempts: int
-    next_attempt_at: datetime | None
+    paused: bool = Field(
+        description="Pending, held while its webhook is paused: sent when it is resumed "
+        "(next_attempt_at is then null)."
+    )
+    next_attempt_at: datetime | None = Field(
+        description="When a pending delivery is tried next; null once it is done or paused."
+    )
     created_at: datetime
     finished_at: datetime | None
     log: list[AttemptOut] = Field(description="Each attempt, newest first.")
 
 
+class DeliveryList(ListOut):
+    items: list[DeliveryOut]
+
+
+#: A few subscriptions (at most 50): the list is read whole, then paged.
+WEBHOOKS = Listing(("id", "-id", "updated_at", "-updated_at"))
+_SORTS: dict[str, Callable[[WebhookSubscription], Any]] = {
+    "id": lambda item: item.id,
+    "updated_at": lambda item: (item.updated_at, item.id),
+}
+#: Deliveries are many: paged by key, newest first (no column says when one last changed).
+DELIVERIES = Listing(("-id",), updated=False)
+
+
 class TestOut(BaseModel):
-    queued: bool = True
+    delivery_id: int
+    queued: bool = Field(
+        description="true: the webhooks stream sends it within seconds; false: no connection "
+        "is active, so it was sent at once and ``succeeded`` says how it went."
+    )
+    succeeded: bool | None = Field(description="The direct attempt's outcome; null if queued.")
+    status: int | None = Field(description="The direct attempt's HTTP status, if any.")
+    excerpt: str | None = Field(description="The start of the answer, or what went wrong.")
 
 
 def out(subscription: WebhookSubscription) -> WebhookOut:
@@ -102,7 +137,10 @@ def delivery_out(view: hub_deliveries.DeliveryView) -> DeliveryOut:
         payload=event.data,
         state=delivery.state,
         attempts=delivery.attempts,
-        next_attempt_at=delivery.next_attempt_at if delivery.state == "pending" else None,
+        paused=view.paused,
+        next_attempt_at=delivery.next_attempt_at
+        if delivery.state == "pending" and not view.paused
+        else None,
         created_at=delivery.created_at,
         finished_at=delivery.finished_at,
         log=[AttemptOut.model_validate(item, from_attributes=True) for item in view.attempts],
@@ -114,10 +152,11 @@ def allow_private(request: Request) -> bool:
 
 
 @router.get("")
-def list_webhooks(request: Request) -> list[WebhookOut]:
-    """Every subscription (never its secret)."""
+def list_webhooks(request: Request, window: Annotated[Window, Depends(WEBHOOKS)]) -> WebhookList:
+    """Every subscription (never its secret); ``updated_since`` counts any change to one."""
     with request.app.state.database.reading() as session:
-        return [out(item) for item in hub.subscriptions(session)]
+        found, more = window.slice(hub.subscriptions(session), _SORTS, lambda item: item.updated_at)
+        return WebhookList(items=[out(item) for item in found], **window.answer(request, more=more))
 
 
 @router.post("", status_code=201)
@@ -172,15 +211,27 @@ def delete_webhook(request: Request, webhook_id: Id) -> Response:
 def list_deliveries(
     request: Request,
     webhook_id: Id,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    window: Annotated[Window, Depends(DELIVERIES)],
     before: Annotated[
-        int | None, Query(ge=1, le=MAXIMUM_ID, description="Only ids below (the next page).")
+        int | None,
+        Query(
+            ge=1,
+            le=MAXIMUM_ID,
+            deprecated=True,
+            description="Only ids below (use cursor): kept for the clients that paged with it.",
+        ),
     ] = None,
-) -> list[DeliveryOut]:
+) -> DeliveryList:
     """The deliveries, newest first, each with its attempts."""
+    start = window.after if window.after is not None else before
     with request.app.state.database.reading() as session:
-        views = hub_deliveries.deliveries(session, webhook_id, limit=limit, before=before)
-        return [delivery_out(view) for view in views]
+        views = hub_deliveries.deliveries(session, webhook_id, limit=window.limit + 1, before=start)
+        page = views[: window.limit]
+        following = page[-1].delivery.id if len(views) > window.limit else None
+        return DeliveryList(
+            items=[delivery_out(view) for view in page],
+            **window.answer(request, more=following is not None, after=following),
+        )
 
 
 @router.post("/{webhook_id}/deliveries/{delivery_id}/replay", status_code=202)
@@ -196,7 +247,28 @@ def replay_delivery(request: Request, webhook_id: Id, delivery_id: Id) -> Delive
 
 @router.post("/{webhook_id}/test", status_code=202)
 def send_test_event(request: Request, webhook_id: Id) -> TestOut:
-    """Queue a ``webhook.test`` event for this subscription only."""
-    with request.app.state.database.session() as session:
-        hub.send_test(session, webhook_id, request.app.state.clock.now())
-    return TestOut()
+    """A ``webhook.test`` event for this subscription only: queued for the webhooks stream, or
+    sent at once (with its outcome in the answer) when no connection is active to run it."""
+    return send_test(request, webhook_id)
+
+
+def send_test(request: Request, webhook_id: int) -> TestOut:
+    """Record a test event; deliver it here when no stream would (no active connection)."""
+    state = request.app.state
+    with state.database.session() as session:
+        recorded = hub.send_test(session, webhook_id, state.clock.now())
+    if recorded.queued:
+        wake(request)
+        return TestOut(
+            delivery_id=recorded.delivery_id, queued=True, succeeded=None, status=None, excerpt=None
+        )
+    outcome = direct.deliver(
+        state.database, secret_box(request), state.settings, state.clock, recorded.delivery_id
+    )
+    return TestOut(
+        delivery_id=recorded.delivery_id,
+        queued=False,
+        succeeded=None if outcome is None else outcome.succeeded,
+        status=None if outcome is None else outcome.status,
+        excerpt=None if outcome is None else outcome.excerpt,
+    )

@@ -16,7 +16,7 @@ from cdlink.web.connections.checks import secret_box
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.params import Id
 from cdlink.web.templating import render
-from cdlink.web.webhooks.api import allow_private
+from cdlink.web.webhooks.api import allow_private, send_test
 
 router = APIRouter(include_in_schema=False)
 Url = Annotated[str, Form(max_length=2000)]
@@ -135,9 +135,9 @@ def delete_from_page(request: Request, webhook_id: Id) -> Response:
 
 @router.post("/settings/webhooks/{webhook_id}/test")
 def test_from_page(request: Request, webhook_id: Id) -> Response:
-    with request.app.state.database.session() as session:
-        hub.send_test(session, webhook_id, request.app.state.clock.now())
-    return RedirectResponse(f"/settings/webhooks/{webhook_id}?tested=1", status_code=303)
+    sent = send_test(request, webhook_id)
+    tested = "queued" if sent.queued else "sent"
+    return RedirectResponse(f"/settings/webhooks/{webhook_id}?tested={tested}", status_code=303)
 
 
 @router.post("/settings/webhooks/{webhook_id}/deliveries/{delivery_id}/replay")
