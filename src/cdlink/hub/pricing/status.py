@@ -11,13 +11,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.pricing.rules import REFERENCE_DAYS, reference_price
 from cdlink.store.models import PriceHistory, SkuPrice
 
 CONFIRMED, REFUSED = "confirmed", "refused"
+#: Reading Cdiscount again with nothing new moves only ``read_at``: not a change to sync.
+_UNSTAMPED = frozenset({"read_at", "updated_at"})
+
+
+def stamp(row: SkuPrice, now: datetime) -> None:
+    """Move the row's ``updated_at`` (the API's ``updated_since``) when it is new or one of its
+    values changed in this transaction; call it after each write to a row."""
+    state = inspect(row)
+    changed = state.pending or state.transient or row.updated_at is None
+    if not changed:
+        changed = any(
+            state.attrs[column.key].history.has_changes()
+            for column in state.mapper.column_attrs
+            if column.key not in _UNSTAMPED
+        )
+    if changed:
+        row.updated_at = now
 
 
 def _row(session: Session, connection_id: int, sku: str) -> SkuPrice:
@@ -52,6 +69,7 @@ def record_push(
     if confirmed:
         row.confirmed_price, row.confirmed_at = price, now
         add_history(session, connection_id, sku, price, now)
+    stamp(row, now)
 
 
 def add_history(
@@ -101,6 +119,7 @@ def record_read_back(
     row.marketplace_price, row.displayed_price, row.read_at = price, displayed, now
     if price is not None and row.confirmed_price is None and row.sent_price is None:
         add_history(session, connection_id, sku, price, now)
+    stamp(row, now)
     return row
 
 
@@ -112,6 +131,7 @@ def record_competition(
     best_price: Decimal | None,
     holds_best_offer: bool | None,
     competitors: int | None,
+    now: datetime,
 ) -> None:
     row = _row(session, connection_id, sku)
     row.best_price, row.holds_best_offer, row.competitors = (
@@ -119,6 +139,7 @@ def record_competition(
         holds_best_offer,
         competitors,
     )
+    stamp(row, now)
 
 
 def drifted(row: SkuPrice) -> bool:

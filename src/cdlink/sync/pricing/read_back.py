@@ -55,7 +55,7 @@ def read_prices(session: Session, context: StreamContext, offers: Sequence[Offer
             displayed=offer.displayed_price,
             now=now,
         )
-        _competition(session, context.connection_id, sku, offer)
+        _competition(session, context.connection_id, sku, offer, now)
         read_promotions(session, context.connection_id, sku, offer, now)
         if synced and drifted(row) and not _push_waiting(session, context.connection_id, sku):
             _heal(session, context, sku, row.price, row.strike_price)
@@ -85,7 +85,9 @@ def read_promotions(
             item.state = LIVE
 
 
-def _competition(session: Session, connection_id: int, sku: str, offer: Offer) -> None:
+def _competition(
+    session: Session, connection_id: int, sku: str, offer: Offer, now: datetime
+) -> None:
     if offer.sales_channel_feedback is None:
         return
     try:
@@ -106,6 +108,7 @@ def _competition(session: Session, connection_id: int, sku: str, offer: Offer) -
         best_price=best_price,
         holds_best_offer=holds,
         competitors=count if count is not None else len(feedback.competing_offers),
+        now=now,
     )
 
 

@@ -33,8 +33,9 @@ View = Literal["open", "claims", "to_treat", "waiting_customer", "overdue", "all
 #: The inbox's orders: the most urgent first (due), by claim risk, the marketplace's latest change
 #: first (updated), cdlink's oldest change first (updated_at, to sync).
 DISCUSSIONS = Listing(("due", "updated", "risk", "updated_at"), pages=True)
-ACTIONS = Listing(("-requested_at",), updated=False, pages=True)
-RETURNS = Listing(("-marketplace_updated_at",), updated=False, pages=True)
+#: Refunds and gestures: the newest first, or cdlink's oldest change first (updated_at, to sync).
+ACTIONS = Listing(("-requested_at", "updated_at"), pages=True)
+RETURNS = Listing(("-marketplace_updated_at", "updated_at"), pages=True)
 
 
 class TimersOut(BaseModel):
@@ -87,6 +88,7 @@ class ActionOut(BaseModel):
     requested_by: str | None
     requested_at: datetime
     finished_at: datetime | None
+    updated_at: datetime = Field(description="Its last change in cdlink (recorded, sent, done).")
 
 
 class DiscussionDetail(DiscussionSummary):
@@ -159,6 +161,7 @@ class ReturnOut(BaseModel):
     lines: list[dict[str, object]]
     created_at: datetime | None
     marketplace_updated_at: datetime
+    updated_at: datetime = Field(description="When cdlink last stored a change of it.")
 
 
 class ReturnList(ListOut):
@@ -312,7 +315,12 @@ def _actions_of(request: Request, kind: str, window: Window) -> ActionList:
     """One page of the recorded actions of one kind (refunds or gestures), newest first."""
     with request.app.state.database.reading() as session:
         found = queries.actions_by_kind(
-            session, (kind,), offset=window.offset, limit=window.limit + 1
+            session,
+            (kind,),
+            offset=window.offset,
+            limit=window.limit + 1,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         return ActionList(
             items=[action_out(item) for item in found[: window.limit]],
@@ -396,6 +404,8 @@ def returns(
             order_id=order,
             offset=window.offset,
             limit=window.limit + 1,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         return ReturnList(
             items=[

@@ -23,8 +23,8 @@ from cdlink.web.listing import Listing, ListOut, Window
 from cdlink.web.params import Id, QueryId
 
 router = APIRouter(prefix="/customers", tags=["customers"])
-#: Customers have no change time of their own (their figures follow their orders).
-LISTING = Listing(("-last_order_at",), updated=False, pages=True)
+#: A customer's figures follow their orders: ``updated_since`` is their orders' last change.
+LISTING = Listing(("-last_order_at",), pages=True)
 
 
 class CustomerOut(BaseModel):
@@ -39,6 +39,11 @@ class CustomerOut(BaseModel):
     currency: str
     first_order_at: datetime | None
     last_order_at: datetime | None
+    updated_at: datetime | None = Field(
+        default=None,
+        description="The last change of one of their orders in cdlink (in lists; null on one "
+        "customer's page).",
+    )
 
 
 class CustomerList(ListOut):
@@ -96,6 +101,7 @@ def customers(
             connection_id=connection_id,
             page=window.page,
             page_size=window.limit,
+            updated_since=window.updated_since,
         )
     items = [customer_out(line) for line in found.customers]
     return CustomerList(

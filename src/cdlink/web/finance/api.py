@@ -35,9 +35,10 @@ from cdlink.web.runtime import wake
 router = APIRouter(tags=["finance"])
 #: Operations page by key (newest stored first), so a cursor cannot skip one stored meanwhile.
 OPERATIONS = Listing(("-id",), default_limit=100)
-PAYOUTS = Listing(("-payment_date",), updated=False, pages=True)
-DIFFERENCES = Listing(("-detected_at",), updated=False)
-UPLOADS = Listing(("-id",), updated=False, pages=True)
+#: The other lists: their natural order, or cdlink's oldest change first (updated_at, to sync).
+PAYOUTS = Listing(("-payment_date", "updated_at"), pages=True)
+DIFFERENCES = Listing(("-detected_at", "updated_at"))
+UPLOADS = Listing(("-id", "updated_at"), pages=True)
 
 EventType = Literal["Sale", "Commission", "Refund", "Subscription", "LogisticFee"]
 PaymentState = Literal["NotPayable", "Estimated", "InProcess", "Paid", "Blocked"]
@@ -87,6 +88,7 @@ class PayoutOut(BaseModel):
     operations_found: int | None
     difference: Decimal | None = Field(description="Amount less its operations; 0 when right.")
     matches: bool | None = Field(description="Null until its operations were read.")
+    updated_at: datetime = Field(description="Its last change in cdlink (imported, reconciled).")
 
 
 class PayoutList(ListOut):
@@ -108,6 +110,7 @@ class DifferenceOut(BaseModel):
     detected_at: datetime
     reviewed_at: datetime | None
     reviewed_by: str | None
+    updated_at: datetime = Field(description="Detected, its figures changed, or reviewed.")
 
 
 class Reconciliation(BaseModel):
@@ -131,6 +134,7 @@ class UploadOut(BaseModel):
     requested_by: str | None
     requested_at: datetime
     finished_at: datetime | None
+    updated_at: datetime = Field(description="Its last change in cdlink (recorded, sent, done).")
 
 
 class ImportFileOut(BaseModel):
@@ -227,6 +231,7 @@ def upload_out(upload: OrderInvoiceUpload, marketplace_order_id: str) -> UploadO
         requested_by=upload.requested_by,
         requested_at=upload.requested_at,
         finished_at=upload.finished_at,
+        updated_at=upload.updated_at,
     )
 
 
@@ -311,6 +316,8 @@ def list_payouts(
             state=state,
             limit=window.limit + 1,
             offset=window.offset,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         upcoming = queries.next_expected(session, now, connection_id=connection_id)
     return PayoutList(
@@ -392,6 +399,8 @@ def list_differences(
             include_reviewed=include_reviewed,
             limit=window.limit + 1,
             offset=window.offset,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
     return DifferenceList(
         items=[DifferenceOut(**item.__dict__) for item in found[: window.limit]],
@@ -478,7 +487,12 @@ def list_invoices(
 ) -> InvoiceList:
     with request.app.state.database.reading() as session:
         found = queries.uploads(
-            session, connection_id=connection_id, limit=window.limit + 1, offset=window.offset
+            session,
+            connection_id=connection_id,
+            limit=window.limit + 1,
+            offset=window.offset,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         reminders = queries.uninvoiced_orders(session, connection_id=connection_id, limit=200)
     uploads = [upload_out(row, order_id) for row, order_id in found[: window.limit]]

@@ -47,8 +47,8 @@ Amount = Annotated[
 ]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
 ConnectionQuery = Annotated[int, id_query("The connection (application).")]
-#: Prices have no change time of their own in the list (a row joins several tables).
-PRICES = Listing(("sku",), updated=False, pages=True)
+#: A price row's change: its product's, its guards' or its price's on the connection.
+PRICES = Listing(("sku",), pages=True)
 PROMOTION_SORTS: dict[str, Callable[[Promotion], Any]] = {
     "starts_at": lambda promotion: (promotion.starts_at, promotion.id),
     "created_at": lambda promotion: (promotion.created_at, promotion.id),
@@ -117,6 +117,10 @@ class PriceOut(BaseModel):
     confirmed_price: Decimal | None
     cdiscount: CdiscountOut
     competition: CompetitionOut
+    updated_at: datetime = Field(
+        description="The last change in cdlink of the product, its guards or its price here "
+        "(a read back that finds nothing new does not count)."
+    )
 
     @classmethod
     def of(cls, row: PriceRow) -> PriceOut:
@@ -151,6 +155,7 @@ class PriceOut(BaseModel):
                 holds_best_offer=row.holds_best_offer,
                 competitors=row.competitors,
             ),
+            updated_at=row.updated_at,
         )
 
 
@@ -212,6 +217,7 @@ def prices(
             held=held,
             page=window.page,
             page_size=window.limit,
+            updated_since=window.updated_since,
         )
     return PriceListOut(
         items=[PriceOut.of(row) for row in found.rows],
