@@ -28,6 +28,8 @@ EXPECTED = {
     "/api/v1/invoices",
     "/api/v1/notifications",
 }
+#: The lists without ``updated_since`` yet, each named in docs/api.md with its reason.
+WITHOUT_UPDATED_SINCE = {"/api/v1/promotions", "/api/v1/warehouses"}
 #: Values for a list's required parameters.
 REQUIRED = {"connection_id": "1"}
 
@@ -84,6 +86,8 @@ def test_given_the_openapi_description_when_listing_routes_then_every_resource_l
     assert set(found) >= EXPECTED, EXPECTED - set(found)
     for path, operation in found.items():
         assert {"cursor", "limit", "sort"} <= parameters(operation), path
+        if path not in WITHOUT_UPDATED_SINCE:
+            assert "updated_since" in parameters(operation), path
 
 
 def test_given_every_list_when_walked_by_cursor_then_each_row_comes_once(api: TestClient) -> None:

@@ -95,7 +95,7 @@ class PriceBook:
     def row(self, connection_id: int, sku: str) -> SkuPrice:
         found = self.session.get(SkuPrice, (connection_id, sku))
         if found is None:
-            found = SkuPrice(connection_id=connection_id, sku=sku)
+            found = SkuPrice(connection_id=connection_id, sku=sku, updated_at=self.clock.now())
             self.session.add(found)
         return found
 

@@ -37,10 +37,10 @@ def stamp(row: SkuPrice, now: datetime) -> None:
         row.updated_at = now
 
 
-def _row(session: Session, connection_id: int, sku: str) -> SkuPrice:
+def _row(session: Session, connection_id: int, sku: str, now: datetime) -> SkuPrice:
     found = session.get(SkuPrice, (connection_id, sku))
     if found is None:
-        found = SkuPrice(connection_id=connection_id, sku=sku)
+        found = SkuPrice(connection_id=connection_id, sku=sku, updated_at=now)
         session.add(found)
     return found
 
@@ -62,7 +62,7 @@ def record_push(
     now: datetime,
 ) -> None:
     """One price push's outcome; a confirmed price enters the history."""
-    row = _row(session, connection_id, sku)
+    row = _row(session, connection_id, sku, now)
     row.sent_price, row.sent_at = price, now
     row.outcome = CONFIRMED if confirmed else REFUSED
     row.reason = reason
@@ -115,7 +115,7 @@ def record_read_back(
     now: datetime,
 ) -> SkuPrice:
     """What Cdiscount shows for the SKU (``integrationPrice``, ``facialPrice``)."""
-    row = _row(session, connection_id, sku)
+    row = _row(session, connection_id, sku, now)
     row.marketplace_price, row.displayed_price, row.read_at = price, displayed, now
     if price is not None and row.confirmed_price is None and row.sent_price is None:
         add_history(session, connection_id, sku, price, now)
@@ -133,7 +133,7 @@ def record_competition(
     competitors: int | None,
     now: datetime,
 ) -> None:
-    row = _row(session, connection_id, sku)
+    row = _row(session, connection_id, sku, now)
     row.best_price, row.holds_best_offer, row.competitors = (
         best_price,
         holds_best_offer,
