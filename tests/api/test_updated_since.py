@@ -4,7 +4,8 @@ writer, and only it comes back."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -13,9 +14,19 @@ from sqlalchemy import select
 from cdlink.hub.customer_service import actions as cs_actions
 from cdlink.hub.customer_service.returns import ReturnDraft, save_return
 from cdlink.hub.finance.invoices import finish_upload
+from cdlink.hub.orders.records import LineDraft, OrderDraft, save_order
+from cdlink.hub.pricing.promotions import Promotions
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.store.models import CustomerServiceAction, Order, OrderInvoiceUpload
-from tests.support.stocked_shop import CONNECTION
+from cdlink.store.models import (
+    CustomerServiceAction,
+    FinanceDifference,
+    Order,
+    OrderInvoiceUpload,
+    Promotion,
+    PromotionItem,
+)
+from cdlink.sync.pricing.promotions import wake_promotions
+from tests.support.stocked_shop import CONNECTION, inventory, sku
 
 PDF = b"%PDF-1.7\n% an invoice\n%%EOF\n"
 
@@ -127,3 +138,107 @@ def test_given_one_invoice_upload_finished_when_listing_invoices_since_then_only
 
     found = changed(api, "/api/v1/invoices", since)
     assert [(item["id"], item["state"]) for item in found] == [(upload_id, "failed")]
+
+
+def order_draft(number: str, customer: str, status: str, at: datetime) -> OrderDraft:
+    price = Decimal("19.99")
+    line = LineDraft("L1", status, 1, price, shipping_cost=Decimal(0), total_amount=price)
+    return OrderDraft(
+        marketplace_order_id=number,
+        status=status,
+        updated_at=at,
+        currency="EUR",
+        lines=[line],
+        purchased_at=at,
+        customer_reference=customer,
+    )
+
+
+def test_given_one_customers_order_changed_when_listing_customers_since_then_only_they_come(
+    api: TestClient, shop: JobEnvironment
+) -> None:
+    now = shop.clock.now()
+    with shop.database.session() as session:
+        for number, customer in (("2603020900AAA", "CUST-A"), ("2603020900BBB", "CUST-B")):
+            save_order(session, CONNECTION, order_draft(number, customer, "Accepted", now), now)
+    since = since_now(shop)
+    with shop.database.session() as session:
+        later = shop.clock.now()
+        shipped = order_draft("2603020900BBB", "CUST-B", "Shipped", later)
+        save_order(session, CONNECTION, shipped, later)
+
+    found = changed(api, "/api/v1/customers", since)
+    assert [item["key"] for item in found] == ["CUST-B"]
+    assert found[0]["updated_at"] == later.isoformat().replace("+00:00", "Z")
+
+
+def test_given_one_warehouse_renamed_when_listing_warehouses_since_then_only_it_comes(
+    api: TestClient, shop: JobEnvironment
+) -> None:
+    since = since_now(shop)
+
+    renamed = api.patch("/api/v1/warehouses/LYON", json={"name": "Entrepôt Lyon"})
+
+    assert renamed.status_code == 200, renamed.text
+    assert [item["code"] for item in changed(api, "/api/v1/warehouses", since)] == ["LYON"]
+    # Stock changes move the warehouse holding it.
+    since = since_now(shop)
+    with inventory(shop) as stock:
+        stock.set_on_hand(sku(0), "PARIS", 99, "count")
+    assert [item["code"] for item in changed(api, "/api/v1/warehouses", since)] == ["PARIS"]
+
+
+def test_given_one_promotion_stopped_when_listing_promotions_since_then_only_it_comes(
+    api: TestClient, shop: JobEnvironment
+) -> None:
+    now = shop.clock.now()
+    with shop.database.session() as session:
+        for name in ("Soldes", "Vente flash"):
+            promotion = Promotion(
+                connection_id=CONNECTION,
+                name=name,
+                kind="sale",
+                discount_percent=Decimal(10),
+                starts_at=now + timedelta(days=10),
+                ends_at=now + timedelta(days=20),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(promotion)
+            session.flush()
+            session.add(PromotionItem(promotion_id=promotion.id, sku=sku(0)))
+    since = since_now(shop)
+    with shop.database.session() as session:
+        stopped = session.scalars(select(Promotion).where(Promotion.name == "Soldes")).one()
+        Promotions(session, shop.clock, wake_promotions).stop(CONNECTION, stopped.id)
+
+    found = changed(api, "/api/v1/promotions", since, connection_id=1)
+    assert [(item["name"], item["state"]) for item in found] == [("Soldes", "stopped")]
+
+
+def test_given_one_difference_reviewed_when_listing_differences_since_then_only_it_comes(
+    api: TestClient, shop: JobEnvironment
+) -> None:
+    now = shop.clock.now()
+    with shop.database.session() as session:
+        for reference in ("OP-1", "OP-2"):
+            session.add(
+                FinanceDifference(
+                    connection_id=CONNECTION,
+                    kind="unknown_order",
+                    reference=reference,
+                    detected_at=now,
+                    updated_at=now,
+                )
+            )
+    since = since_now(shop)
+    with shop.database.reading() as session:
+        second = session.scalars(
+            select(FinanceDifference.id).where(FinanceDifference.reference == "OP-2")
+        ).one()
+
+    reviewed = api.post(f"/api/v1/finance/reconciliation/{second}/review")
+
+    assert reviewed.status_code == 204, reviewed.text
+    found = changed(api, "/api/v1/finance/differences", since, include_reviewed="true")
+    assert [item["reference"] for item in found] == ["OP-2"]

@@ -128,6 +128,8 @@ class Promotion(Base):
     state: Mapped[str] = mapped_column(String(12), default="planned")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # A change of it or of one of its items as the API shows them (the API's updated_since).
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class PromotionItem(Base):

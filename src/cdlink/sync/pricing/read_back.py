@@ -80,9 +80,12 @@ def read_promotions(
         and offer.displayed_price < offer.integration_price
     )
     for item, promotion in session.execute(query):
+        shown = (item.displayed_price, item.state)
         item.displayed_price, item.read_at = offer.displayed_price, now
         if reduced and promotion.starts_at <= now < promotion.ends_at:
             item.state = LIVE
+        if (item.displayed_price, item.state) != shown:
+            promotion.updated_at = now
 
 
 def _competition(

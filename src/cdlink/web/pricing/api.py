@@ -52,8 +52,10 @@ PRICES = Listing(("sku",), pages=True)
 PROMOTION_SORTS: dict[str, Callable[[Promotion], Any]] = {
     "starts_at": lambda promotion: (promotion.starts_at, promotion.id),
     "created_at": lambda promotion: (promotion.created_at, promotion.id),
+    "updated_at": lambda promotion: (promotion.updated_at, promotion.id),
 }
-PROMOTIONS = Listing(("-starts_at", "starts_at", "created_at", "-created_at"), updated=False)
+#: A connection has few promotions: the list is read whole, then filtered and paged.
+PROMOTIONS = Listing(("-starts_at", "starts_at", "created_at", "-created_at", "updated_at"))
 
 
 @contextmanager
@@ -390,6 +392,9 @@ class PromotionOut(BaseModel):
     ends_at: datetime
     state: str = Field(description="planned, running, ended, stopped or refused")
     items: list[PromotionItemOut]
+    updated_at: datetime = Field(
+        description="Its last change in cdlink, or one of its SKUs' (sent, live, refused...)."
+    )
 
     @classmethod
     def of(cls, promotion: Promotion, items: list[PromotionItem]) -> PromotionOut:
@@ -414,6 +419,7 @@ class PromotionOut(BaseModel):
                 )
                 for item in items
             ],
+            updated_at=promotion.updated_at,
         )
 
 
@@ -461,7 +467,9 @@ def promotions(
     """The connection's promotions, the latest start first, with their state per SKU."""
     with request.app.state.database.reading() as session:
         every = list_promotions(session, connection_id, state=state)
-        found, more = window.slice(every, PROMOTION_SORTS)
+        found, more = window.slice(
+            every, PROMOTION_SORTS, updated=lambda promotion: promotion.updated_at
+        )
         items = items_of(session, [promotion.id for promotion in found])
         return PromotionsOut(
             items=[PromotionOut.of(p, items[p.id]) for p in found],

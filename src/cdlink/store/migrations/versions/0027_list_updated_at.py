@@ -1,8 +1,8 @@
 """list updated_at: the last change in cdlink of refunds and gestures, returns, finance
-differences, invoice uploads and prices (the API's updated_since)
+differences, invoice uploads, prices, promotions and warehouses (the API's updated_since)
 
 Each column is back-filled with the latest moment the row already records (finished, reviewed,
-read back…), else its creation; a price row that records none gets the migration's
+stopped, read back…), else its creation; a price row that records none gets the migration's
 time. A client syncing from before the upgrade then reads these lists whole once, which is what
 a first sync does anyway.
 
@@ -33,6 +33,8 @@ BACKFILL = {
     "finance_differences": ("reviewed_at", "detected_at"),
     "order_invoice_uploads": ("finished_at", "attempted_at", "requested_at"),
     "offer_prices": ("read_at", "confirmed_at", "sent_at", "changed_at", "held_at"),
+    "promotions": ("stopped_at", "created_at"),
+    "warehouses": ("created_at",),
 }
 #: Indexes of the lists that grow (the API filters and sorts on them).
 INDEXES = {
