@@ -130,14 +130,10 @@ def list_warehouses(session: Session) -> list[WarehouseSummary]:
             .group_by(StockLevel.warehouse_id)
         )
     }
-    stocked: dict[int, datetime] = {
-        warehouse_id: moment
-        for warehouse_id, moment in session.execute(
-            select(StockLevel.warehouse_id, func.max(StockLevel.updated_at)).group_by(
-                StockLevel.warehouse_id
-            )
-        )
-    }
+    latest = select(StockLevel.warehouse_id, func.max(StockLevel.updated_at))
+    stocked: dict[int, datetime] = dict(
+        session.execute(latest.group_by(StockLevel.warehouse_id)).all()
+    )
     mapped: dict[int, dict[int, int]] = {}
     for row in session.scalars(select(WarehouseConnection)):
         mapped.setdefault(row.warehouse_id, {})[row.connection_id] = row.priority
