@@ -32,7 +32,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cdlink.web.params import DATE_BOUND_HELP, MAXIMUM_ID, MAXIMUM_PAGE, date_bound, invalid
 
@@ -57,6 +57,12 @@ class ListOut(BaseModel):
         "null on the last page. Opaque."
     )
     next: str | None = Field(description="The next page's URL (this request with the cursor).")
+
+
+def example(values: dict[str, Any]) -> ConfigDict:
+    """A list item model's ``model_config``: ``values`` as its example in OpenAPI (a test walks
+    every list and validates each item's example against its model)."""
+    return ConfigDict(json_schema_extra={"examples": [values]})
 
 
 @dataclass(frozen=True)

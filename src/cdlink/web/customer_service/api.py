@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from cdlink.hub.customer_service import actions as cs_actions
 from cdlink.hub.customer_service import queries
@@ -23,7 +23,7 @@ from cdlink.hub.customer_service.returns import returns as list_returns
 from cdlink.store.models import CustomerServiceAction, Discussion
 from cdlink.web.customer_service import writes
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import Id, QueryId
 from cdlink.web.runtime import wake
 
@@ -48,6 +48,33 @@ class TimersOut(BaseModel):
 
 
 class DiscussionSummary(BaseModel):
+    model_config = example(
+        {
+            "id": 31,
+            "connection_id": 1,
+            "marketplace_discussion_id": "40000003",
+            "marketplace_order_id": "2612051234ABCD",
+            "order_id": 12,
+            "subject": "Modification de ma commande 2612051234ABCD",
+            "is_open": True,
+            "graduation": "Discussion",
+            "sub_typology_code": "orderModification",
+            "process_status": "ToTreat",
+            "customer_id": "C057509219",
+            "assigned_to": "sav@boutique.fr",
+            "read": False,
+            "last_customer_message_at": "2026-12-05T09:40:00Z",
+            "last_seller_message_at": None,
+            "marketplace_updated_at": "2026-12-05T09:40:00Z",
+            "timers": {
+                "waiting_since": "2026-12-05T09:40:00Z",
+                "due_at": "2026-12-07T09:40:00Z",
+                "overdue": False,
+                "risk": "medium",
+            },
+        }
+    )
+
     id: int
     connection_id: int
     marketplace_discussion_id: str
@@ -76,6 +103,24 @@ class MessageOut(BaseModel):
 
 
 class ActionOut(BaseModel):
+    model_config = example(
+        {
+            "id": 7,
+            "kind": "gesture",
+            "state": "done",
+            "outcome": "accepted",
+            "discussion_id": 31,
+            "order_id": 12,
+            "amount": "5.00",
+            "reason": "LateDelivery",
+            "marketplace_id": "GC-118204",
+            "requested_by": "sav@boutique.fr",
+            "requested_at": "2026-12-05T10:02:00Z",
+            "finished_at": "2026-12-05T10:02:04Z",
+            "updated_at": "2026-12-05T10:02:04Z",
+        }
+    )
+
     id: int
     kind: Literal["reply", "close", "mark_read", "refund", "gesture"]
     state: Literal["pending", "done", "failed"]
@@ -92,6 +137,9 @@ class ActionOut(BaseModel):
 
 
 class DiscussionDetail(DiscussionSummary):
+    #: Not the list item's example (it would lack this model's fields).
+    model_config = ConfigDict(json_schema_extra=None)
+
     messages: list[MessageOut]
     actions: list[ActionOut]
     previous_discussions: list[int] = Field(description="This customer's other discussions.")
@@ -151,6 +199,22 @@ class ActionList(ListOut):
 
 
 class ReturnOut(BaseModel):
+    model_config = example(
+        {
+            "id": 4,
+            "connection_id": 1,
+            "marketplace_return_id": "RT-2612-0041",
+            "marketplace_order_id": "2612011022XYZW",
+            "status": "Received",
+            "type": "Customer",
+            "reason": "Article ne correspondant pas à la description",
+            "lines": [{"seller_product_id": "TSHIRT-BLEU-M", "quantity": 1}],
+            "created_at": "2026-12-03T14:20:00Z",
+            "marketplace_updated_at": "2026-12-05T07:58:00Z",
+            "updated_at": "2026-12-05T08:00:12Z",
+        }
+    )
+
     id: int
     connection_id: int
     marketplace_return_id: str

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cdlink.hub.customers.queries import (
     CustomerFile,
@@ -19,7 +19,7 @@ from cdlink.hub.customers.queries import (
     customer_file,
     list_customers,
 )
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import Id, QueryId
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -28,6 +28,23 @@ LISTING = Listing(("-last_order_at",), pages=True)
 
 
 class CustomerOut(BaseModel):
+    model_config = example(
+        {
+            "id": 118,
+            "connection_id": 1,
+            "account": "Boutique Cdiscount",
+            "key": "C057509219",
+            "name": "Camille Martin",
+            "email": "camille.martin@example.fr",
+            "orders": 3,
+            "revenue": "142.70",
+            "currency": "EUR",
+            "first_order_at": "2026-06-14T18:40:00Z",
+            "last_order_at": "2026-12-05T08:12:00Z",
+            "updated_at": "2026-12-05T08:15:40Z",
+        }
+    )
+
     id: int
     connection_id: int
     account: str = Field(description="The account's name.")
@@ -75,6 +92,9 @@ class CustomerDiscussionOut(BaseModel):
 
 
 class CustomerDetail(CustomerOut):
+    #: Not the list item's example (it would lack this model's fields).
+    model_config = ConfigDict(json_schema_extra=None)
+
     order_list: list[CustomerOrderOut] = Field(description="Newest first, at most 100.")
     discussions: list[CustomerDiscussionOut]
 

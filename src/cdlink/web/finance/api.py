@@ -28,7 +28,7 @@ from cdlink.store.models import OrderInvoiceImport, OrderInvoiceUpload
 from cdlink.sync.finance import actions
 from cdlink.web.finance.exports import Dialect, media_type, operations_csv, payouts_csv
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import MAXIMUM_ID, Id, Page, PageSize, QueryId, date_bound
 from cdlink.web.runtime import wake
 
@@ -51,6 +51,27 @@ MAX_UPLOAD = invoice_rules.MAX_BYTES
 
 
 class OperationOut(BaseModel):
+    model_config = example(
+        {
+            "id": 4410,
+            "connection_id": 1,
+            "operation_id": "OP-2612051234ABCD-1",
+            "event_type": "Sale",
+            "operation_date": "2026-12-05T08:12:00Z",
+            "marketplace_order_id": "2612051234ABCD",
+            "order_line_id": "1",
+            "seller_product_id": "TSHIRT-BLEU-M",
+            "amount": "59.90",
+            "vat": "9.98",
+            "commission": "8.99",
+            "currency": "EUR",
+            "payment_id": "P700085-20261211",
+            "payment_state": "Estimated",
+            "release_payment_date": "2026-12-11T00:00:00Z",
+            "invoice_id": None,
+        }
+    )
+
     id: int
     connection_id: int
     operation_id: str
@@ -75,6 +96,25 @@ class OperationList(ListOut):
 
 
 class PayoutOut(BaseModel):
+    model_config = example(
+        {
+            "id": 15,
+            "connection_id": 1,
+            "payment_id": "P700085-20261211",
+            "payment_date": "2026-12-11T00:00:00Z",
+            "state": "Estimated",
+            "amount": "1176.73",
+            "vat": "196.12",
+            "currency": "EUR",
+            "reported_operations": 48,
+            "operations_total": "1176.73",
+            "operations_found": 48,
+            "difference": "0.00",
+            "matches": True,
+            "updated_at": "2026-12-05T06:00:00Z",
+        }
+    )
+
     id: int
     connection_id: int
     payment_id: str
@@ -97,6 +137,25 @@ class PayoutList(ListOut):
 
 
 class DifferenceOut(BaseModel):
+    model_config = example(
+        {
+            "id": 3,
+            "connection_id": 1,
+            "kind": "commission",
+            "reference": "OP-2612051234ABCD-2",
+            "marketplace_order_id": "2612051234ABCD",
+            "order_line_id": "1",
+            "payment_id": "P700085-20261211",
+            "order_id": 12,
+            "expected": "-8.99",
+            "actual": "-10.79",
+            "detected_at": "2026-12-05T06:00:00Z",
+            "reviewed_at": None,
+            "reviewed_by": None,
+            "updated_at": "2026-12-05T06:00:00Z",
+        }
+    )
+
     id: int
     connection_id: int
     kind: DifferenceKind
@@ -122,6 +181,24 @@ class Reconciliation(BaseModel):
 
 
 class UploadOut(BaseModel):
+    model_config = example(
+        {
+            "id": 21,
+            "order_id": 12,
+            "marketplace_order_id": "2612051234ABCD",
+            "file_name": "FA-2026-0412.pdf",
+            "content_type": "application/pdf",
+            "size": 48213,
+            "state": "done",
+            "outcome": "uploaded",
+            "import_id": None,
+            "requested_by": "compta@boutique.fr",
+            "requested_at": "2026-12-06T09:00:00Z",
+            "finished_at": "2026-12-06T09:00:05Z",
+            "updated_at": "2026-12-06T09:00:05Z",
+        }
+    )
+
     id: int
     order_id: int
     marketplace_order_id: str

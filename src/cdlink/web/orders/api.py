@@ -28,7 +28,7 @@ from cdlink.store.models import Order, OrderAction
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import DATE_BOUND_HELP, Id, QueryId, choices, date_bound
 from cdlink.web.runtime import wake
 
@@ -38,6 +38,27 @@ STATUS_HELP = ", ".join(ORDER_STATUSES)
 
 
 class OrderSummary(BaseModel):
+    model_config = example(
+        {
+            "id": 12,
+            "connection_id": 1,
+            "marketplace_order_id": "2612051234ABCD",
+            "reference": None,
+            "status": "WaitingForShipmentAcceptation",
+            "purchased_at": "2026-12-05T08:12:00Z",
+            "customer_name": "Camille Martin",
+            "currency": "EUR",
+            "total_amount": "59.90",
+            "acceptance_deadline": "2026-12-07T08:12:00Z",
+            "acceptance_urgency": "on_time",
+            "shipping_deadline": "2026-12-09T18:00:00Z",
+            "marketplace_updated_at": "2026-12-05T08:13:02Z",
+            "updated_at": "2026-12-05T08:15:40Z",
+            "payment_method": "CB",
+            "payment_method_label": "Carte bancaire",
+        }
+    )
+
     id: int
     connection_id: int
     marketplace_order_id: str
@@ -120,6 +141,9 @@ class SyncEventOut(BaseModel):
 
 
 class OrderDetail(OrderSummary):
+    #: Not the list item's example (it would lack this model's fields).
+    model_config = ConfigDict(json_schema_extra=None)
+
     sales_channel: str | None
     customer_email: str | None
     offer_amount: Decimal | None

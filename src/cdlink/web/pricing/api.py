@@ -34,7 +34,7 @@ from cdlink.hub.stock.inventory_core import UnknownProductError
 from cdlink.store.models import PriceList, Promotion, PromotionItem
 from cdlink.sync.pricing.promotions import wake_promotions
 from cdlink.sync.pricing.publish import publish_price_to_outbox
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import Id, id_query
 from cdlink.web.runtime import wake
 
@@ -104,6 +104,37 @@ class CompetitionOut(BaseModel):
 
 
 class PriceOut(BaseModel):
+    model_config = example(
+        {
+            "sku": "TSHIRT-BLEU-M",
+            "title": "T-shirt coton bio bleu, taille M",
+            "base_price": "17.90",
+            "price": "19.90",
+            "override": "19.90",
+            "strike_price": "24.90",
+            "vat_percent": "20",
+            "floor": "15.00",
+            "ceiling": "29.90",
+            "reference_price": "19.90",
+            "held": None,
+            "last_push": {
+                "price": "19.90",
+                "at": "2026-12-05T08:00:00Z",
+                "outcome": "confirmed",
+                "reason": None,
+            },
+            "confirmed_price": "19.90",
+            "cdiscount": {
+                "price": "19.90",
+                "displayed": "19.90",
+                "read_at": "2026-12-05T08:14:00Z",
+                "differs": False,
+            },
+            "competition": {"best_price": "18.99", "holds_best_offer": False, "competitors": 3},
+            "updated_at": "2026-12-05T08:00:00Z",
+        }
+    )
+
     sku: str
     title: str
     base_price: Decimal | None
@@ -383,6 +414,31 @@ class PromotionItemOut(BaseModel):
 
 
 class PromotionOut(BaseModel):
+    model_config = example(
+        {
+            "id": 3,
+            "connection_id": 1,
+            "name": "Vente flash hiver",
+            "kind": "flash_sale",
+            "discount_percent": "20.00",
+            "starts_at": "2026-12-12T08:00:00Z",
+            "ends_at": "2026-12-12T20:00:00Z",
+            "state": "planned",
+            "items": [
+                {
+                    "sku": "TSHIRT-BLEU-M",
+                    "state": "waiting",
+                    "reference_price": "19.90",
+                    "package_id": None,
+                    "sent_at": None,
+                    "reason": None,
+                    "displayed_price": None,
+                }
+            ],
+            "updated_at": "2026-12-05T09:30:00Z",
+        }
+    )
+
     id: int
     connection_id: int
     name: str

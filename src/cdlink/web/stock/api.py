@@ -23,7 +23,7 @@ from cdlink.hub.stock.queries import StockFilter, StockRow, get_stock, list_stoc
 from cdlink.store import idempotency
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import StrictDelta, StrictQuantity, id_query
 from cdlink.web.stock.writes import stock_writes
 
@@ -56,6 +56,31 @@ class ConnectionStockOut(BaseModel):
 
 
 class StockOut(BaseModel):
+    model_config = example(
+        {
+            "sku": "TSHIRT-BLEU-M",
+            "title": "T-shirt coton bio bleu, taille M",
+            "ean": "3760123456789",
+            "on_hand": {"PARIS": 42, "LYON": 8},
+            "total_on_hand": 50,
+            "reserved": 3,
+            "connections": [
+                {
+                    "connection_id": 1,
+                    "connection_name": "Boutique Cdiscount",
+                    "stock_sync_enabled": True,
+                    "buffer": 2,
+                    "available": 45,
+                    "cdiscount_quantity": 45,
+                    "cdiscount_seen_at": "2026-12-05T08:14:00Z",
+                    "last_push": None,
+                    "waiting_since": None,
+                    "state": "in_step",
+                }
+            ],
+        }
+    )
+
     sku: str
     title: str
     ean: str | None

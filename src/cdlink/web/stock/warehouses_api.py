@@ -18,7 +18,7 @@ from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.stock import warehouses
 from cdlink.hub.stock.mapping import MAXIMUM_PRIORITY
 from cdlink.hub.stock.queries import list_buffers
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import Id, QueryId, StrictQuantity
 from cdlink.web.stock.writes import stock_writes
 
@@ -27,6 +27,18 @@ buffers_router = APIRouter(prefix="/buffers", tags=["buffers"])
 
 
 class WarehouseOut(BaseModel):
+    model_config = example(
+        {
+            "code": "PARIS",
+            "name": "Entrepôt Paris",
+            "units": 1240,
+            "skus": 318,
+            "connection_ids": [1, 2],
+            "priorities": {"1": 0, "2": 1},
+            "updated_at": "2026-12-05T08:15:40Z",
+        }
+    )
+
     code: str
     name: str
     units: int = Field(description="Units on hand, every SKU together.")
