@@ -59,6 +59,15 @@ class ListOut(BaseModel):
     next: str | None = Field(description="The next page's URL (this request with the cursor).")
 
 
+class PagedListOut(ListOut):
+    """The fields of the lists that had ``page``/``page_size`` and count their rows: ``total``
+    and the deprecated page fields (``Window.answer_total`` fills them)."""
+
+    total: int = Field(description="The rows matching the filters.")
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
+
+
 def example(values: dict[str, Any]) -> ConfigDict:
     """A list item model's ``model_config``: ``values`` as its example in OpenAPI (a test walks
     every list and validates each item's example against its model)."""
@@ -115,6 +124,16 @@ class Window:
         query += [("limit", str(self.limit)), ("cursor", cursor)]
         link = str(request.url.replace(query=urlencode(query)))
         return {"limit": self.limit, "next_cursor": cursor, "next": link}
+
+    def answer_total(self, request: Request, total: int, *, shown: int) -> dict[str, Any]:
+        """``PagedListOut``'s fields for a page of ``shown`` rows out of ``total``: more rows
+        follow while the page ends before the total."""
+        return {
+            "total": total,
+            "page": self.page,
+            "page_size": self.limit,
+            **self.answer(request, more=self.offset + shown < total),
+        }
 
 
 def _encode(data: dict[str, Any]) -> str:

@@ -23,7 +23,7 @@ from cdlink.hub.catalog import csv_files, listing, mappings, products, publishin
 from cdlink.hub.catalog.products import ProductData
 from cdlink.store.models import Connection
 from cdlink.sync.catalog.actions import request_publish, validate_product
-from cdlink.web.listing import Listing, ListOut, Window, example
+from cdlink.web.listing import Listing, PagedListOut, Window, example
 from cdlink.web.params import id_query
 from cdlink.web.runtime import wake
 
@@ -155,11 +155,8 @@ def _problem(item: dict[str, Any]) -> ProblemOut:
     )
 
 
-class ProductList(ListOut):
+class ProductList(PagedListOut):
     items: list[ProductOut]
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class Validation(BaseModel):
@@ -270,10 +267,7 @@ def list_products(
         )
     return ProductList(
         items=[ProductOut.of(row) for row in found.rows],
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
-        **window.answer(request, more=window.offset + len(found.rows) < found.total),
+        **window.answer_total(request, found.total, shown=len(found.rows)),
     )
 
 

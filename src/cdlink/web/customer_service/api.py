@@ -23,7 +23,7 @@ from cdlink.hub.customer_service.returns import returns as list_returns
 from cdlink.store.models import CustomerServiceAction, Discussion
 from cdlink.web.customer_service import writes
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window, example
+from cdlink.web.listing import Listing, ListOut, PagedListOut, Window, example
 from cdlink.web.params import Id, QueryId
 from cdlink.web.runtime import wake
 
@@ -145,11 +145,8 @@ class DiscussionDetail(DiscussionSummary):
     previous_discussions: list[int] = Field(description="This customer's other discussions.")
 
 
-class DiscussionList(ListOut):
+class DiscussionList(PagedListOut):
     items: list[DiscussionSummary]
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
     counts: dict[str, int] = Field(description="How many discussions each view holds.")
 
 
@@ -303,11 +300,8 @@ def discussions(
         counts = queries.counts(session, now, connection_id)
     return DiscussionList(
         items=items,
-        total=total,
-        page=window.page,
-        page_size=window.limit,
         counts=counts,
-        **window.answer(request, more=window.offset + len(found) < total),
+        **window.answer_total(request, total, shown=len(found)),
     )
 
 

@@ -19,7 +19,7 @@ from cdlink.hub.customers.queries import (
     customer_file,
     list_customers,
 )
-from cdlink.web.listing import Listing, ListOut, Window, example
+from cdlink.web.listing import Listing, PagedListOut, Window, example
 from cdlink.web.params import Id, QueryId
 
 router = APIRouter(prefix="/customers", tags=["customers"])
@@ -63,12 +63,9 @@ class CustomerOut(BaseModel):
     )
 
 
-class CustomerList(ListOut):
+class CustomerList(PagedListOut):
     items: list[CustomerOut]
     customers: list[CustomerOut] = Field(description="Deprecated: the same as items.")
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
     pages: int = Field(description="Deprecated.")
 
 
@@ -127,11 +124,8 @@ def customers(
     return CustomerList(
         items=items,
         customers=items,
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
         pages=found.pages,
-        **window.answer(request, more=window.offset + len(items) < found.total),
+        **window.answer_total(request, found.total, shown=len(items)),
     )
 
 

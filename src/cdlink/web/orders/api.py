@@ -28,7 +28,7 @@ from cdlink.store.models import Order, OrderAction
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window, example
+from cdlink.web.listing import Listing, PagedListOut, Window, example
 from cdlink.web.params import DATE_BOUND_HELP, Id, QueryId, choices, date_bound
 from cdlink.web.runtime import wake
 
@@ -165,11 +165,9 @@ class ReasonOut(BaseModel):
     label: str | None
 
 
-class OrderList(ListOut):
+class OrderList(PagedListOut):
     items: list[OrderSummary]
     total: int = Field(description="Matching orders (deprecated: costly on big shops).")
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -34,7 +34,7 @@ from cdlink.hub.stock.inventory_core import UnknownProductError
 from cdlink.store.models import PriceList, Promotion, PromotionItem
 from cdlink.sync.pricing.promotions import wake_promotions
 from cdlink.sync.pricing.publish import publish_price_to_outbox
-from cdlink.web.listing import Listing, ListOut, Window, example
+from cdlink.web.listing import Listing, ListOut, PagedListOut, Window, example
 from cdlink.web.params import Id, id_query
 from cdlink.web.runtime import wake
 
@@ -192,11 +192,8 @@ class PriceOut(BaseModel):
         )
 
 
-class PriceListOut(ListOut):
+class PriceListOut(PagedListOut):
     items: list[PriceOut]
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class PriceIn(BaseModel):
@@ -254,10 +251,7 @@ def prices(
         )
     return PriceListOut(
         items=[PriceOut.of(row) for row in found.rows],
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
-        **window.answer(request, more=window.offset + len(found.rows) < found.total),
+        **window.answer_total(request, found.total, shown=len(found.rows)),
     )
 
 
