@@ -37,27 +37,29 @@ LISTING = Listing(tuple(SORTS), pages=True)
 STATUS_HELP = ", ".join(ORDER_STATUSES)
 
 
+#: An order as the list shows it (OpenAPI's example of an order and of the orders list).
+ORDER_EXAMPLE: dict[str, Any] = {
+    "id": 12,
+    "connection_id": 1,
+    "marketplace_order_id": "2612051234ABCD",
+    "reference": None,
+    "status": "WaitingForShipmentAcceptation",
+    "purchased_at": "2026-12-05T08:12:00Z",
+    "customer_name": "Camille Martin",
+    "currency": "EUR",
+    "total_amount": "59.90",
+    "acceptance_deadline": "2026-12-07T08:12:00Z",
+    "acceptance_urgency": "on_time",
+    "shipping_deadline": "2026-12-09T18:00:00Z",
+    "marketplace_updated_at": "2026-12-05T08:13:02Z",
+    "updated_at": "2026-12-05T08:15:40Z",
+    "payment_method": "CB",
+    "payment_method_label": "Carte bancaire",
+}
+
+
 class OrderSummary(BaseModel):
-    model_config = example(
-        {
-            "id": 12,
-            "connection_id": 1,
-            "marketplace_order_id": "2612051234ABCD",
-            "reference": None,
-            "status": "WaitingForShipmentAcceptation",
-            "purchased_at": "2026-12-05T08:12:00Z",
-            "customer_name": "Camille Martin",
-            "currency": "EUR",
-            "total_amount": "59.90",
-            "acceptance_deadline": "2026-12-07T08:12:00Z",
-            "acceptance_urgency": "on_time",
-            "shipping_deadline": "2026-12-09T18:00:00Z",
-            "marketplace_updated_at": "2026-12-05T08:13:02Z",
-            "updated_at": "2026-12-05T08:15:40Z",
-            "payment_method": "CB",
-            "payment_method_label": "Carte bancaire",
-        }
-    )
+    model_config = example(ORDER_EXAMPLE)
 
     id: int
     connection_id: int
@@ -173,26 +175,7 @@ class OrderList(PagedListOut):
         json_schema_extra={
             "examples": [
                 {
-                    "items": [
-                        {
-                            "id": 12,
-                            "connection_id": 1,
-                            "marketplace_order_id": "2612051234ABCD",
-                            "reference": None,
-                            "status": "WaitingForShipmentAcceptation",
-                            "purchased_at": "2026-12-05T08:12:00Z",
-                            "customer_name": "Camille Martin",
-                            "currency": "EUR",
-                            "total_amount": "59.90",
-                            "acceptance_deadline": "2026-12-07T08:12:00Z",
-                            "acceptance_urgency": "on_time",
-                            "shipping_deadline": "2026-12-09T18:00:00Z",
-                            "marketplace_updated_at": "2026-12-05T08:13:02Z",
-                            "updated_at": "2026-12-05T08:15:40Z",
-                            "payment_method": "CB",
-                            "payment_method_label": "Carte bancaire",
-                        }
-                    ],
+                    "items": [ORDER_EXAMPLE],
                     "limit": 50,
                     "next_cursor": "eyJmIjoiYTFiMmMzZDQiLCJsIjo1MCwibyI6NTAsInYiOjF9",
                     "next": "https://cdlink.example/api/v1/orders?limit=50&cursor=eyJmIjoi…",
