@@ -15,7 +15,10 @@ answer with a ``Deprecation`` header; they are removed in ``/api/v2`` (docs/api.
 A route declares its list with ``Listing(sorts=…)`` and takes ``window: Annotated[Window,
 Depends(listing)]``; it asks the hub for ``window.page`` of ``window.limit`` rows (the hub's
 lists page by number) or gives a whole small list to ``window.slice``, then answers
-``window.answer(request, items, more=…)``'s fields in its model (a subclass of ``ListOut``).
+``window.answer(request, more=…)``'s fields in its model (a subclass of ``ListOut``; a list that
+counts its rows: ``PagedListOut`` and ``window.answer_total``). Every list item model shows an
+example in OpenAPI (``model_config = example({...})``), and every list filters on
+``updated_since`` against its rows' ``updated_at`` (tests/api/test_list_convention.py).
 """
 
 from __future__ import annotations
