@@ -4,6 +4,7 @@ writer, and only it comes back."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from cdlink.hub.customer_service import actions as cs_actions
 from cdlink.hub.customer_service.returns import ReturnDraft, save_return
 from cdlink.hub.finance.invoices import finish_upload
+from cdlink.hub.finance.records import PayoutDraft, save_payouts
 from cdlink.hub.orders.records import LineDraft, OrderDraft, save_order
 from cdlink.hub.pricing.promotions import Promotions
 from cdlink.jobs.environment import JobEnvironment
@@ -242,3 +244,22 @@ def test_given_one_difference_reviewed_when_listing_differences_since_then_only_
     assert reviewed.status_code == 204, reviewed.text
     found = changed(api, "/api/v1/finance/differences", since, include_reviewed="true")
     assert [item["reference"] for item in found] == ["OP-2"]
+
+
+def test_given_one_payout_paid_when_listing_payouts_since_then_only_it_comes(
+    api: TestClient, shop: JobEnvironment
+) -> None:
+    now = shop.clock.now()
+    drafts = [
+        PayoutDraft(f"P9-{day}", now + timedelta(days=day), "Estimated", Decimal(100))
+        for day in (1, 2)
+    ]
+    with shop.database.session() as session:
+        save_payouts(session, CONNECTION, drafts, now)
+    since = since_now(shop)
+    with shop.database.session() as session:
+        paid = replace(drafts[1], state="Paid")
+        save_payouts(session, CONNECTION, [paid], shop.clock.now())
+
+    found = changed(api, "/api/v1/finance/payouts", since, sort="updated_at")
+    assert [(item["payment_id"], item["state"]) for item in found] == [("P9-2", "Paid")]
