@@ -12,6 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from cdlink.core.clock import ManualClock
 from cdlink.hub.customer_service import actions as cs_actions
 from cdlink.hub.customer_service.returns import ReturnDraft, save_return
 from cdlink.hub.finance.invoices import finish_upload
@@ -35,8 +36,9 @@ PDF = b"%PDF-1.7\n% an invoice\n%%EOF\n"
 
 def since_now(shop: JobEnvironment) -> str:
     """Move the clock on and give the moment as a client would send it."""
-    shop.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
-    return shop.clock.now().isoformat()
+    clock = shop.clock
+    assert isinstance(clock, ManualClock)
+    return clock.advance(timedelta(minutes=5)).isoformat()
 
 
 def changed(api: TestClient, path: str, since: str, **query: Any) -> list[dict[str, Any]]:
