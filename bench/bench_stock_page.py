@@ -50,8 +50,8 @@ def fill(database: Database, skus: int) -> None:
         )
         session.add_all(
             [
-                Warehouse(id=1, code="PARIS", name="Paris", created_at=NOW),
-                Warehouse(id=2, code="LYON", name="Lyon", created_at=NOW),
+                Warehouse(id=1, code="PARIS", name="Paris", created_at=NOW, updated_at=NOW),
+                Warehouse(id=2, code="LYON", name="Lyon", created_at=NOW, updated_at=NOW),
             ]
         )
         session.flush()

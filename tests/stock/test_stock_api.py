@@ -255,6 +255,7 @@ def test_given_warehouses_when_managed_through_the_api_then_mapping_changes_avai
         "skus": 0,
         "connection_ids": [],
         "priorities": {},
+        "updated_at": "2026-01-01T00:00:00Z",
     }
     assert duplicate.status_code == 409
     assert invalid.status_code == 422

@@ -194,7 +194,7 @@ def test_given_warehouses_when_managed_then_one_with_stock_is_never_deleted(
             warehouses.create_warehouse(session, shop.clock, "LILLE", "Again")
         with pytest.raises(warehouses.InvalidWarehouseError):
             warehouses.create_warehouse(session, shop.clock, "A B", "Spaces")
-        warehouses.rename_warehouse(session, "LILLE", "Entrepôt Lille")
+        warehouses.rename_warehouse(session, "LILLE", "Entrepôt Lille", now=shop.clock.now())
     with inventory(shop) as stock:
         stock.set_on_hand(sku(0), "LILLE", 3, "count")
     with (

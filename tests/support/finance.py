@@ -101,6 +101,7 @@ def add_order(session: Session, connection_id: int, spec: OrderSpec, now: dateti
                 payload={"reason": "LateDelivery"},
                 state="done",
                 requested_at=now,
+                updated_at=now,
             )
         )
     session.flush()

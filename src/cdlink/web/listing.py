@@ -15,7 +15,10 @@ answer with a ``Deprecation`` header; they are removed in ``/api/v2`` (docs/api.
 A route declares its list with ``Listing(sorts=…)`` and takes ``window: Annotated[Window,
 Depends(listing)]``; it asks the hub for ``window.page`` of ``window.limit`` rows (the hub's
 lists page by number) or gives a whole small list to ``window.slice``, then answers
-``window.answer(request, items, more=…)``'s fields in its model (a subclass of ``ListOut``).
+``window.answer(request, more=…)``'s fields in its model (a subclass of ``ListOut``; a list that
+counts its rows: ``PagedListOut`` and ``window.answer_total``). Every list item model shows an
+example in OpenAPI (``model_config = example({...})``), and every list filters on
+``updated_since`` against its rows' ``updated_at`` (tests/api/test_list_convention.py).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cdlink.web.params import DATE_BOUND_HELP, MAXIMUM_ID, MAXIMUM_PAGE, date_bound, invalid
 
@@ -57,6 +60,21 @@ class ListOut(BaseModel):
         "null on the last page. Opaque."
     )
     next: str | None = Field(description="The next page's URL (this request with the cursor).")
+
+
+class PagedListOut(ListOut):
+    """The fields of the lists that had ``page``/``page_size`` and count their rows: ``total``
+    and the deprecated page fields (``Window.answer_total`` fills them)."""
+
+    total: int = Field(description="The rows matching the filters.")
+    page: int = Field(description="Deprecated: the page number (with page/page_size).")
+    page_size: int = Field(description="Deprecated: equals limit.")
+
+
+def example(values: dict[str, Any]) -> ConfigDict:
+    """A list item model's ``model_config``: ``values`` as its example in OpenAPI (a test walks
+    every list and validates each item's example against its model)."""
+    return ConfigDict(json_schema_extra={"examples": [values]})
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,16 @@ class Window:
         query += [("limit", str(self.limit)), ("cursor", cursor)]
         link = str(request.url.replace(query=urlencode(query)))
         return {"limit": self.limit, "next_cursor": cursor, "next": link}
+
+    def answer_total(self, request: Request, total: int, *, shown: int) -> dict[str, Any]:
+        """``PagedListOut``'s fields for a page of ``shown`` rows out of ``total``: more rows
+        follow while the page ends before the total."""
+        return {
+            "total": total,
+            "page": self.page,
+            "page_size": self.limit,
+            **self.answer(request, more=self.offset + shown < total),
+        }
 
 
 def _encode(data: dict[str, Any]) -> str:

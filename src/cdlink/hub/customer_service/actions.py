@@ -58,6 +58,7 @@ def _record(
         state=PENDING,
         requested_by=requested_by,
         requested_at=now,
+        updated_at=now,
     )
     session.add(action)
     session.flush()
@@ -217,7 +218,7 @@ def finish(
 ) -> None:
     action.state = DONE if succeeded else FAILED
     action.outcome = outcome
-    action.finished_at = now
+    action.finished_at = action.updated_at = now
     action.marketplace_id = marketplace_id or action.marketplace_id
     session = object_session(action)
     if succeeded and action.kind == REFUND and session is not None:

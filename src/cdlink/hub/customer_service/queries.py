@@ -213,16 +213,22 @@ def actions_of(
 
 
 def actions_by_kind(
-    session: Session, kinds: tuple[str, ...], *, offset: int = 0, limit: int = 50
+    session: Session,
+    kinds: tuple[str, ...],
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    updated_since: datetime | None = None,
+    by_update: bool = False,
 ) -> list[CustomerServiceAction]:
-    query = (
-        select(CustomerServiceAction)
-        .where(CustomerServiceAction.kind.in_(kinds))
-        .order_by(CustomerServiceAction.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
+    """Recorded actions of these kinds, the newest first, or by their last change (oldest
+    first) with ``by_update``; ``updated_since`` keeps those changed at or after it."""
+    action = CustomerServiceAction
+    query = select(action).where(action.kind.in_(kinds))
+    if updated_since is not None:
+        query = query.where(action.updated_at >= updated_since)
+    order = (action.updated_at, action.id) if by_update else (action.id.desc(),)
+    return list(session.scalars(query.order_by(*order).offset(offset).limit(limit)))
 
 
 def order_ids(session: Session, discussions: list[Discussion]) -> dict[str, int]:

@@ -40,6 +40,7 @@ def save_return(
             marketplace_updated_at=draft.updated_at,
             status=draft.status,
             imported_at=now,
+            updated_at=now,
         )
         session.add(found)
     elif draft.updated_at < found.marketplace_updated_at:
@@ -51,6 +52,8 @@ def save_return(
     found.reason = draft.reason
     found.created_at = draft.created_at
     found.lines = list(draft.lines)
+    if session.is_modified(found):
+        found.updated_at = now
     session.flush()
     return found
 
@@ -62,8 +65,19 @@ def returns(
     order_id: str | None = None,
     offset: int = 0,
     limit: int = 50,
+    updated_since: datetime | None = None,
+    by_update: bool = False,
 ) -> list[OrderReturn]:
-    query = select(OrderReturn).order_by(OrderReturn.marketplace_updated_at.desc())
+    """Returns, the marketplace's latest change first, or cdlink's oldest change first with
+    ``by_update``; ``updated_since`` keeps those cdlink changed at or after it."""
+    if by_update:
+        query = select(OrderReturn).order_by(OrderReturn.updated_at, OrderReturn.id)
+    else:
+        query = select(OrderReturn).order_by(
+            OrderReturn.marketplace_updated_at.desc(), OrderReturn.id.desc()
+        )
+    if updated_since is not None:
+        query = query.where(OrderReturn.updated_at >= updated_since)
     if connection_id is not None:
         query = query.where(OrderReturn.connection_id == connection_id)
     if order_id is not None:

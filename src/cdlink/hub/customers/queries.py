@@ -9,11 +9,11 @@ e-mail address, else the name, as the orders carry them. ``orders`` counts every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_, union
 from sqlalchemy.orm import Session
 
 from cdlink.core.errors import CdlinkError
@@ -43,6 +43,8 @@ class CustomerLine:
     currency: str
     first_order_at: datetime | None
     last_order_at: datetime | None
+    #: The latest change of one of their orders (what the figures follow); None: not asked.
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,18 @@ def list_customers(
     connection_id: int | None = None,
     page: int = 1,
     page_size: int = 50,
+    updated_since: datetime | None = None,
 ) -> CustomerPage:
     """Customers, the most recent buyer first; ``search`` matches the name, e-mail or key
-    (case-insensitive, anywhere in them)."""
+    (case-insensitive, anywhere in them). A customer's figures follow their orders, so
+    ``updated_since`` keeps those with an order changed at or after it (read on
+    ``ix_orders_updated``), and each line carries the latest change of its orders."""
     conditions = []
     if connection_id is not None:
         conditions.append(Customer.connection_id == connection_id)
+    if updated_since is not None:
+        changed = select(Order.connection_id, _key()).where(Order.updated_at >= updated_since)
+        conditions.append(tuple_(Customer.connection_id, Customer.key).in_(changed))
     found = text_search.matching(session, text_search.CUSTOMERS, search)
     if found is not None:
         conditions.append(found)
@@ -112,9 +120,46 @@ def list_customers(
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    return CustomerPage(
-        tuple(_line(customer, account) for customer, account in rows), total, page, page_size
+    changes = _changes(session, [customer for customer, _ in rows])
+    lines = (
+        replace(_line(customer, account), updated_at=changes.get(customer.id))
+        for customer, account in rows
     )
+    return CustomerPage(tuple(lines), total, page, page_size)
+
+
+def _key() -> ColumnElement[str]:
+    """An order's customer key, as the triggers that keep ``customers`` compute it."""
+    return func.coalesce(Order.customer_reference, Order.customer_email, Order.customer_name)
+
+
+def _changes(session: Session, customers: list[Customer]) -> dict[int, datetime]:
+    """Per customer id, the latest ``updated_at`` of their orders."""
+    if not customers:
+        return {}
+    by_key = {(customer.connection_id, customer.key): customer.id for customer in customers}
+    query = (
+        select(Order.connection_id, _key(), func.max(Order.updated_at))
+        .where(
+            Order.connection_id.in_({customer.connection_id for customer in customers}),
+            or_(
+                Order.customer_reference.in_([customer.key for customer in customers]),
+                and_(
+                    Order.customer_reference.is_(None),
+                    func.coalesce(Order.customer_email, Order.customer_name).in_(
+                        [customer.key for customer in customers]
+                    ),
+                ),
+            ),
+        )
+        .group_by(Order.connection_id, _key())
+    )
+    found: dict[int, datetime] = {}
+    for connection_id, key, moment in session.execute(query):
+        customer_id = by_key.get((connection_id, key))
+        if customer_id is not None and moment is not None:
+            found[customer_id] = moment
+    return found
 
 
 def get_customer(session: Session, customer_id: int) -> CustomerLine:

@@ -150,6 +150,7 @@ def record_upload(
         state=PENDING,
         requested_by=requested_by,
         requested_at=now,
+        updated_at=now,
     )
     session.add(upload)
     session.flush()
@@ -277,7 +278,7 @@ def finish_upload(
     upload.state = DONE if succeeded else FAILED
     upload.outcome = outcome
     upload.document_id = document_id
-    upload.finished_at = now
+    upload.finished_at = upload.updated_at = now
     if succeeded:
         upload.content = None
 

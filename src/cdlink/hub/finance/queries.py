@@ -59,6 +59,7 @@ class PayoutView:
     currency: str
     checked: bool
     """Its operations were read and summed."""
+    updated_at: datetime
 
     @property
     def difference(self) -> Decimal | None:
@@ -90,6 +91,7 @@ def _view(row: FinancePayout) -> PayoutView:
         operations_found=row.operations_found,
         currency=row.currency,
         checked=row.operations_read_state is not None and row.reconciled_at is not None,
+        updated_at=row.updated_at,
     )
 
 
@@ -102,8 +104,14 @@ def payouts(
     until: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    updated_since: datetime | None = None,
+    by_update: bool = False,
 ) -> list[PayoutView]:
+    """Payouts, the latest payment date first, or by their last change in cdlink (oldest
+    first) with ``by_update``."""
     query = select(FinancePayout)
+    if updated_since is not None:
+        query = query.where(FinancePayout.updated_at >= updated_since)
     if connection_id is not None:
         query = query.where(FinancePayout.connection_id == connection_id)
     if state is not None:
@@ -112,7 +120,10 @@ def payouts(
         query = query.where(FinancePayout.payment_date >= since)
     if until is not None:
         query = query.where(FinancePayout.payment_date < until)
-    query = query.order_by(FinancePayout.payment_date.desc(), FinancePayout.id.desc())
+    if by_update:
+        query = query.order_by(FinancePayout.updated_at, FinancePayout.id)
+    else:
+        query = query.order_by(FinancePayout.payment_date.desc(), FinancePayout.id.desc())
     return [_view(row) for row in session.scalars(query.limit(limit).offset(offset))]
 
 
@@ -294,6 +305,7 @@ class DifferenceView:
     reviewed_at: datetime | None
     reviewed_by: str | None
     order_id: int | None
+    updated_at: datetime
 
 
 def differences(
@@ -305,6 +317,8 @@ def differences(
     payment_id: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    updated_since: datetime | None = None,
+    by_update: bool = False,
 ) -> list[DifferenceView]:
     if kind is not None and kind not in KINDS:
         raise FinanceQueryError(translatable("unknown kind of difference"))
@@ -319,7 +333,11 @@ def differences(
         chosen = chosen.where(FinanceDifference.payment_id == payment_id)
     if not include_reviewed:
         chosen = chosen.where(FinanceDifference.reviewed_at.is_(None))
+    if updated_since is not None:
+        chosen = chosen.where(FinanceDifference.updated_at >= updated_since)
     newest = (FinanceDifference.detected_at.desc(), FinanceDifference.id.desc())
+    if by_update:
+        newest = (FinanceDifference.updated_at.asc(), FinanceDifference.id.asc())
     picked = chosen.order_by(*newest).limit(limit).offset(offset).subquery()
     diff = aliased(FinanceDifference, picked)
     query = (
@@ -331,7 +349,13 @@ def differences(
                 Order.marketplace_order_id == diff.marketplace_order_id,
             ),
         )
-        .order_by(diff.detected_at.desc(), diff.id.desc())
+        .order_by(
+            *(
+                (diff.updated_at, diff.id)
+                if by_update
+                else (diff.detected_at.desc(), diff.id.desc())
+            )
+        )
     )
     return [
         DifferenceView(
@@ -348,6 +372,7 @@ def differences(
             row.reviewed_at,
             row.reviewed_by,
             order_id,
+            row.updated_at,
         )
         for row, order_id in session.execute(query)
     ]
@@ -369,7 +394,7 @@ def review(session: Session, difference_id: int, *, by: str | None, now: datetim
     row = session.get(FinanceDifference, difference_id)
     if row is None:
         raise UnknownFinanceRecordError(translatable("no such difference"))
-    row.reviewed_at = now
+    row.reviewed_at = row.updated_at = now
     row.reviewed_by = by
 
 
@@ -428,8 +453,11 @@ def uploads(
     order_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    updated_since: datetime | None = None,
+    by_update: bool = False,
 ) -> list[tuple[OrderInvoiceUpload, str]]:
-    """Invoice uploads, newest first, with their order's marketplace id."""
+    """Invoice uploads, newest first (by their last change, oldest first, with ``by_update``),
+    with their order's marketplace id."""
     query = select(OrderInvoiceUpload, Order.marketplace_order_id).join(
         Order, Order.id == OrderInvoiceUpload.order_id
     )
@@ -437,7 +465,11 @@ def uploads(
         query = query.where(OrderInvoiceUpload.connection_id == connection_id)
     if order_id is not None:
         query = query.where(OrderInvoiceUpload.order_id == order_id)
-    query = query.order_by(OrderInvoiceUpload.id.desc()).limit(limit).offset(offset)
+    if updated_since is not None:
+        query = query.where(OrderInvoiceUpload.updated_at >= updated_since)
+    upload = OrderInvoiceUpload
+    order = (upload.updated_at, upload.id) if by_update else (upload.id.desc(),)
+    query = query.order_by(*order).limit(limit).offset(offset)
     return [(row, str(marketplace_id)) for row, marketplace_id in session.execute(query)]
 
 

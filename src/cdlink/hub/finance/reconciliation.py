@@ -296,6 +296,10 @@ def _payouts(work: _Pass) -> None:
     )
     for payout in payouts:
         total, count = sums.get(payout.payment_id, [0, 0])
+        if (payout.operations_cents, payout.operations_found) != (total, count) or (
+            payout.operations_read_state is not None and payout.reconciled_at is None
+        ):
+            payout.updated_at = now  # what the API shows of it changes (its sum, matches)
         payout.operations_cents = total
         payout.operations_found = count
         payout.reconciled_at = now
@@ -370,11 +374,12 @@ def _store(work: _Pass) -> None:
                     "kind": item.kind,
                     "reference": item.reference,
                     "detected_at": now,
+                    "updated_at": now,
                     **values,
                 }
             )
         elif any(getattr(existing, column) != value for column, value in values.items()):
-            changed.append({"id": existing.id, **values})
+            changed.append({"id": existing.id, "updated_at": now, **values})
     if new:
         session.execute(insert(diff), new)
         report.new += len(new)

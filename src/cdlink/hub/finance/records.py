@@ -234,6 +234,8 @@ def save_invoices(
     return created
 
 
-def mark_operations_read(payout: FinancePayout) -> None:
+def mark_operations_read(payout: FinancePayout, now: datetime) -> None:
     """The payout's operations were read (and saved) in its current state."""
+    if payout.operations_read_state != payout.state:
+        payout.updated_at = now  # whether it matches can show from now on
     payout.operations_read_state = payout.state

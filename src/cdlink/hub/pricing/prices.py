@@ -30,6 +30,7 @@ from cdlink.hub.pricing.rules import (
     guard,
     list_price,
 )
+from cdlink.hub.pricing.status import stamp
 from cdlink.hub.stock.inventory_core import UnknownProductError
 from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import PriceList, Product, ProductPricing, SkuPrice
@@ -94,7 +95,7 @@ class PriceBook:
     def row(self, connection_id: int, sku: str) -> SkuPrice:
         found = self.session.get(SkuPrice, (connection_id, sku))
         if found is None:
-            found = SkuPrice(connection_id=connection_id, sku=sku)
+            found = SkuPrice(connection_id=connection_id, sku=sku, updated_at=self.clock.now())
             self.session.add(found)
         return found
 
@@ -217,6 +218,7 @@ class PriceBook:
         held = row.held_price
         self._clear_hold(row)
         self._accept(connection_id, self.product(sku), row, held)
+        stamp(row, self.clock.now())
         return row
 
     def discard_held(self, connection_id: int, sku: str) -> SkuPrice:
@@ -225,10 +227,16 @@ class PriceBook:
         if row is None or row.held_price is None:
             raise InvalidPriceError(f"no price of {sku} is held on this connection")
         self._clear_hold(row)
+        stamp(row, self.clock.now())
         return row
 
     def reprice(self, connection_id: int, product: Product, *, force: bool = False) -> SkuPrice:
         """Compute the SKU's price on the connection; hold it or queue it."""
+        row = self._reprice(connection_id, product, force=force)
+        stamp(row, self.clock.now())
+        return row
+
+    def _reprice(self, connection_id: int, product: Product, *, force: bool) -> SkuPrice:
         row = self.row(connection_id, product.sku)
         wanted = self.wanted(connection_id, product, row)
         if wanted is None or (wanted == row.price and not force and row.held_price is None):

@@ -136,6 +136,7 @@ class Promotions:
             ends_at=ends_at,
             state=PLANNED,
             created_at=now,
+            updated_at=now,
         )
         self.session.add(promotion)
         self.session.flush()
@@ -183,7 +184,8 @@ class Promotions:
             item.reference_price = reference_price_of(
                 self.session, connection_id, item.sku, window.starts_at
             )
-        self.wake(self.session, connection_id, self.clock.now())
+        promotion.updated_at = self.clock.now()
+        self.wake(self.session, connection_id, promotion.updated_at)
         return promotion
 
     def stop(self, connection_id: int, promotion_id: int) -> Promotion:
@@ -196,6 +198,7 @@ class Promotions:
         items = self.items(promotion)
         self._check_stop(promotion, items, now)
         promotion.state, promotion.stopped_at = STOPPED, now
+        promotion.updated_at = now
         for item in items:
             if item.state == WAITING:
                 item.state = WITHDRAWN
@@ -215,6 +218,7 @@ class Promotions:
             # Stopped: withdrawn again; else sent again (a SKU's list replaces its promotions).
             item.state = SENT if promotion.state == STOPPED else WAITING
             item.reason = None
+        promotion.updated_at = now
         self.wake(self.session, connection_id, now)
         return len(items)
 

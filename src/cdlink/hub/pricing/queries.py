@@ -57,6 +57,8 @@ class PriceRow:
     competitors: int | None
     reference_price: Decimal | None
     drifted: bool
+    #: The latest change of the product, its guards or its price on the connection.
+    updated_at: datetime
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -106,6 +108,15 @@ def _row(
         if row is not None
         else None,
         drifted=row is not None and drifted(row),
+        updated_at=max(
+            moment
+            for moment in (
+                product.updated_at,
+                pricing.updated_at if pricing else None,
+                row.updated_at if row else None,
+            )
+            if moment is not None
+        ),
     )
 
 
@@ -118,12 +129,22 @@ def list_prices(
     held: bool = False,
     page: int = 1,
     page_size: int = 50,
+    updated_since: datetime | None = None,
 ) -> PricePage:
-    """One page of the connection's SKU prices, ordered by SKU."""
+    """One page of the connection's SKU prices, ordered by SKU; ``updated_since`` keeps those
+    whose product, guards or price on the connection changed at or after it."""
     get_connection(session, connection_id)
     query = select(Product).outerjoin(
         SkuPrice, (SkuPrice.sku == Product.sku) & (SkuPrice.connection_id == connection_id)
     )
+    if updated_since is not None:
+        query = query.outerjoin(ProductPricing, ProductPricing.product_id == Product.id).where(
+            or_(
+                Product.updated_at >= updated_since,
+                SkuPrice.updated_at >= updated_since,
+                ProductPricing.updated_at >= updated_since,
+            )
+        )
     if q:
         pattern = f"%{q.strip()}%"
         query = query.where(

@@ -11,19 +11,36 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.pricing.rules import REFERENCE_DAYS, reference_price
 from cdlink.store.models import PriceHistory, SkuPrice
 
 CONFIRMED, REFUSED = "confirmed", "refused"
+#: Reading Cdiscount again with nothing new moves only ``read_at``: not a change to sync.
+_UNSTAMPED = frozenset({"read_at", "updated_at"})
 
 
-def _row(session: Session, connection_id: int, sku: str) -> SkuPrice:
+def stamp(row: SkuPrice, now: datetime) -> None:
+    """Move the row's ``updated_at`` (the API's ``updated_since``) when it is new or one of its
+    values changed in this transaction; call it after each write to a row."""
+    state = inspect(row)
+    changed = state.pending or state.transient or row.updated_at is None
+    if not changed:
+        changed = any(
+            state.attrs[column.key].history.has_changes()
+            for column in state.mapper.column_attrs
+            if column.key not in _UNSTAMPED
+        )
+    if changed:
+        row.updated_at = now
+
+
+def _row(session: Session, connection_id: int, sku: str, now: datetime) -> SkuPrice:
     found = session.get(SkuPrice, (connection_id, sku))
     if found is None:
-        found = SkuPrice(connection_id=connection_id, sku=sku)
+        found = SkuPrice(connection_id=connection_id, sku=sku, updated_at=now)
         session.add(found)
     return found
 
@@ -45,13 +62,14 @@ def record_push(
     now: datetime,
 ) -> None:
     """One price push's outcome; a confirmed price enters the history."""
-    row = _row(session, connection_id, sku)
+    row = _row(session, connection_id, sku, now)
     row.sent_price, row.sent_at = price, now
     row.outcome = CONFIRMED if confirmed else REFUSED
     row.reason = reason
     if confirmed:
         row.confirmed_price, row.confirmed_at = price, now
         add_history(session, connection_id, sku, price, now)
+    stamp(row, now)
 
 
 def add_history(
@@ -97,10 +115,11 @@ def record_read_back(
     now: datetime,
 ) -> SkuPrice:
     """What Cdiscount shows for the SKU (``integrationPrice``, ``facialPrice``)."""
-    row = _row(session, connection_id, sku)
+    row = _row(session, connection_id, sku, now)
     row.marketplace_price, row.displayed_price, row.read_at = price, displayed, now
     if price is not None and row.confirmed_price is None and row.sent_price is None:
         add_history(session, connection_id, sku, price, now)
+    stamp(row, now)
     return row
 
 
@@ -112,13 +131,15 @@ def record_competition(
     best_price: Decimal | None,
     holds_best_offer: bool | None,
     competitors: int | None,
+    now: datetime,
 ) -> None:
-    row = _row(session, connection_id, sku)
+    row = _row(session, connection_id, sku, now)
     row.best_price, row.holds_best_offer, row.competitors = (
         best_price,
         holds_best_offer,
         competitors,
     )
+    stamp(row, now)
 
 
 def drifted(row: SkuPrice) -> bool:

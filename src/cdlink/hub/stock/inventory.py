@@ -76,7 +76,8 @@ def add_warehouse(session: Session, clock: Clock, code: str, name: str) -> Wareh
     """Create a warehouse, or return the one with that code."""
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
     if warehouse is None:
-        warehouse = Warehouse(code=code, name=name, created_at=clock.now())
+        now = clock.now()
+        warehouse = Warehouse(code=code, name=name, created_at=now, updated_at=now)
         session.add(warehouse)
         session.flush()
     return warehouse

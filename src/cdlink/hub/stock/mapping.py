@@ -62,10 +62,12 @@ class WarehouseMapping(InventoryCore):
         warehouse = self.warehouse(warehouse_code)
         mapping = self.session.get(WarehouseConnection, (warehouse.id, connection_id))
         if mapping is not None:
-            if priority is not None:
+            if priority is not None and priority != mapping.priority:
                 mapping.priority = priority
+                warehouse.updated_at = self.clock.now()
                 self.session.flush()
             return
+        warehouse.updated_at = self.clock.now()
         self.session.add(
             WarehouseConnection(
                 warehouse_id=warehouse.id, connection_id=connection_id, priority=priority or 0
@@ -81,5 +83,6 @@ class WarehouseMapping(InventoryCore):
         if row is None:
             return
         self.session.delete(row)
+        warehouse.updated_at = self.clock.now()
         self.session.flush()
         self._publish_managed(connection_id)

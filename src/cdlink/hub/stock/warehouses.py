@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,6 +61,8 @@ class WarehouseSummary:
     skus: int
     #: Connection id → the warehouse's place in that connection's shipment order (lowest first).
     priorities: dict[int, int]
+    #: Its own last change, or its stock's (a level of one of its products), the later.
+    updated_at: datetime
 
     @property
     def connection_ids(self) -> list[int]:
@@ -91,9 +94,11 @@ def get_warehouse(session: Session, code: str) -> Warehouse:
     return warehouse
 
 
-def rename_warehouse(session: Session, code: str, name: str) -> Warehouse:
+def rename_warehouse(session: Session, code: str, name: str, *, now: datetime) -> Warehouse:
     warehouse = get_warehouse(session, code)
-    warehouse.name = _checked_name(name)
+    checked = _checked_name(name)
+    if checked != warehouse.name:
+        warehouse.name, warehouse.updated_at = checked, now
     session.flush()
     return warehouse
 
@@ -125,6 +130,10 @@ def list_warehouses(session: Session) -> list[WarehouseSummary]:
             .group_by(StockLevel.warehouse_id)
         )
     }
+    latest = select(StockLevel.warehouse_id, func.max(StockLevel.updated_at))
+    stocked: dict[int, datetime] = dict(
+        session.execute(latest.group_by(StockLevel.warehouse_id)).all()
+    )
     mapped: dict[int, dict[int, int]] = {}
     for row in session.scalars(select(WarehouseConnection)):
         mapped.setdefault(row.warehouse_id, {})[row.connection_id] = row.priority
@@ -136,6 +145,7 @@ def list_warehouses(session: Session) -> list[WarehouseSummary]:
             units=totals.get(warehouse.id, (0, 0))[0],
             skus=totals.get(warehouse.id, (0, 0))[1],
             priorities=dict(sorted(mapped.get(warehouse.id, {}).items())),
+            updated_at=max(warehouse.updated_at, stocked.get(warehouse.id) or warehouse.updated_at),
         )
         for warehouse in session.scalars(select(Warehouse).order_by(Warehouse.code))
     ]

@@ -95,6 +95,8 @@ class CustomerServiceAction(Base):
     __table_args__ = (
         Index("ix_customer_service_actions_discussion", "discussion_id"),
         Index("ix_customer_service_actions_order", "order_id"),
+        # The API's refunds and gestures by their last change (updated_since, sort=updated_at).
+        Index("ix_customer_service_actions_updated", "kind", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -120,13 +122,18 @@ class CustomerServiceAction(Base):
     requested_by: Mapped[str | None] = mapped_column(String(254), default=None)
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # The last change in cdlink (recorded, attempted, finished): the API's updated_since.
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OrderReturn(Base):
     """A return of an Octopia fulfilment order (there is no API for self-shipped orders)."""
 
     __tablename__ = "order_returns"
-    __table_args__ = (UniqueConstraint("connection_id", "marketplace_return_id"),)
+    __table_args__ = (
+        UniqueConstraint("connection_id", "marketplace_return_id"),
+        Index("ix_order_returns_updated", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
@@ -141,3 +148,5 @@ class OrderReturn(Base):
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     marketplace_updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # When cdlink last stored a change of it (the API's updated_since).
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -141,6 +141,8 @@ class FinanceDifference(Base):
             postgresql_where=text("reviewed_at IS NULL"),
             sqlite_where=text("reviewed_at IS NULL"),
         ),
+        # The API's differences by their last change (updated_since, sort=updated_at).
+        Index("ix_finance_differences_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -157,6 +159,8 @@ class FinanceDifference(Base):
     detected_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     reviewed_by: Mapped[str | None] = mapped_column(String(254), default=None)
+    # Detected, its figures changed, or reviewed: the API's updated_since.
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ProductCost(Base):
@@ -199,7 +203,10 @@ class OrderInvoiceUpload(Base):
     outcome; a newer upload replaces the older at the marketplace."""
 
     __tablename__ = "order_invoice_uploads"
-    __table_args__ = (Index("ix_order_invoice_uploads_order", "order_id", "requested_at"),)
+    __table_args__ = (
+        Index("ix_order_invoice_uploads_order", "order_id", "requested_at"),
+        Index("ix_order_invoice_uploads_updated", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
@@ -220,6 +227,8 @@ class OrderInvoiceUpload(Base):
     requested_by: Mapped[str | None] = mapped_column(String(254), default=None)
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # Recorded, attempted or finished: the API's updated_since.
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OrderInvoiceState(Base):

@@ -50,6 +50,8 @@ class Warehouse(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Created, renamed, or mapped to or from a connection (its stock levels have their own).
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class WarehouseConnection(Base):

@@ -64,6 +64,7 @@ class SkuPrice(Base):
     """The price of one SKU on one connection, from wanted to read back."""
 
     __tablename__ = "offer_prices"
+    __table_args__ = (Index("ix_offer_prices_updated", "connection_id", "updated_at"),)
 
     connection_id: Mapped[int] = mapped_column(
         ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True
@@ -92,6 +93,8 @@ class SkuPrice(Base):
     best_price: Mapped[Decimal | None] = mapped_column(Amount(12, 2), default=None)
     holds_best_offer: Mapped[bool | None] = mapped_column(Boolean, default=None)
     competitors: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Any change of the row (wanted, held, sent, confirmed, read back): the API's updated_since.
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class PriceHistory(Base):
@@ -125,6 +128,8 @@ class Promotion(Base):
     state: Mapped[str] = mapped_column(String(12), default="planned")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # A change of it or of one of its items as the API shows them (the API's updated_since).
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class PromotionItem(Base):

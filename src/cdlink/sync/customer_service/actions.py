@@ -154,7 +154,7 @@ class CustomerServiceExporter(OutboxExporter):
             if action.state != cs_actions.PENDING:
                 return PushOutcome(confirmed=True)  # finished by an earlier claim
             retried = action.attempted_at is not None
-            action.attempted_at = context.clock.now()
+            action.attempted_at = action.updated_at = context.clock.now()
             request = _Request.of(session, action)
         client = context.client()
         found = _arrived(client, request) if retried else None

@@ -117,7 +117,7 @@ class InvoiceUploadsExporter(OutboxExporter):
             if upload.state != invoices.PENDING or upload.content is None:
                 return
             retried = upload.attempted_at is not None
-            upload.attempted_at = context.clock.now()
+            upload.attempted_at = upload.updated_at = context.clock.now()
             order_id = session.get_one(Order, upload.order_id).marketplace_order_id
             file_name, content, since = upload.file_name, upload.content, upload.requested_at
         service = context.client().order_invoices

@@ -170,7 +170,7 @@ class FinanceImporter(Stream):
                     FinancePayout.payment_id == payment_id,
                 )
             ).one()
-            mark_operations_read(payout)
+            mark_operations_read(payout, now)
         context.count(payouts_read=1, **{f"operations_{k}": v for k, v in counts.items()})
         context.made_progress()
 

@@ -191,24 +191,38 @@ class PromotionsStream(Stream):
         )
         for promotion in session.scalars(query):
             items = _items(session, promotion.id)
-            if promotion.state == hub.STOPPED:
-                _end_kept(items, promotion, now)
-            elif promotion.ends_at <= now:
-                if promotion.state == hub.RUNNING:
-                    _emit(session, promotion, "promotion.ended", now)
-                promotion.state = hub.ENDED
-                for item in items:
-                    if item.state in SENDING:
-                        item.state = hub.ITEM_ENDED
-                    elif item.state == hub.WAITING:
-                        item.state, item.reason = hub.ITEM_REFUSED, "promotion_ended"
-                context.count(ended=1)
-            elif items and all(item.state == hub.ITEM_REFUSED for item in items):
-                promotion.state = hub.REFUSED
-            elif promotion.starts_at <= now and any(item.state in SENDING for item in items):
-                if promotion.state != hub.RUNNING:
-                    _emit(session, promotion, "promotion.started", now)
-                promotion.state = hub.RUNNING
+            before = _shown(promotion, items)
+            self._advance(session, context, promotion, items, now)
+            if _shown(promotion, items) != before:
+                promotion.updated_at = now
+
+    @staticmethod
+    def _advance(
+        session: Session,
+        context: StreamContext,
+        promotion: Promotion,
+        items: Sequence[PromotionItem],
+        now: datetime,
+    ) -> None:
+        """One promotion's state by the clock: started, over, or refused whole."""
+        if promotion.state == hub.STOPPED:
+            _end_kept(items, promotion, now)
+        elif promotion.ends_at <= now:
+            if promotion.state == hub.RUNNING:
+                _emit(session, promotion, "promotion.ended", now)
+            promotion.state = hub.ENDED
+            for item in items:
+                if item.state in SENDING:
+                    item.state = hub.ITEM_ENDED
+                elif item.state == hub.WAITING:
+                    item.state, item.reason = hub.ITEM_REFUSED, "promotion_ended"
+            context.count(ended=1)
+        elif items and all(item.state == hub.ITEM_REFUSED for item in items):
+            promotion.state = hub.REFUSED
+        elif promotion.starts_at <= now and any(item.state in SENDING for item in items):
+            if promotion.state != hub.RUNNING:
+                _emit(session, promotion, "promotion.started", now)
+            promotion.state = hub.RUNNING
 
     def plan(self, session: Session, context: StreamContext) -> Plan:
         now = context.clock.now()
@@ -359,11 +373,13 @@ class PromotionsStream(Stream):
         results: Mapping[str, tuple[str | None, str | None, str | None]],
     ) -> None:
         """Each SKU's outcome: its sent items sent or refused, its withdrawn items withdrawn."""
+        now = context.clock.now()
         for promotion_id, sku in plan.sending + plan.withdrawing:
             item = session.get(PromotionItem, (promotion_id, sku))
             outcome = results.get(sku)
             if item is None or outcome is None:
                 continue  # still integrating: the next run reads it again
+            _touch(session, promotion_id, now)
             package_id, refused, ready = outcome
             withdrawing = (promotion_id, sku) in plan.withdrawing
             if refused == RESULT_UNKNOWN:
@@ -382,6 +398,19 @@ class PromotionsStream(Stream):
             item.reason = None
             context.count(withdrawn=1) if withdrawing else context.count(sent=1)
         context.made_progress()
+
+
+def _shown(promotion: Promotion, items: Sequence[PromotionItem]) -> tuple[object, ...]:
+    """What the API shows of a promotion that the stream's clock moves (its and its SKUs'
+    states)."""
+    return (promotion.state, *((item.sku, item.state, item.reason) for item in items))
+
+
+def _touch(session: Session, promotion_id: int, now: datetime) -> None:
+    """A promotion changed through one of its SKUs: the API's ``updated_since`` sees it."""
+    promotion = session.get(Promotion, promotion_id)
+    if promotion is not None:
+        promotion.updated_at = now
 
 
 def _end_kept(items: Sequence[PromotionItem], promotion: Promotion, now: datetime) -> None:
@@ -421,6 +450,7 @@ def _mark_sent(session: Session, plan: Plan, package_id: str, now: datetime) -> 
         item = session.get(PromotionItem, (promotion_id, sku))
         if item is not None and item.state == hub.WAITING:
             item.state, item.package_id, item.sent_at = hub.SENT, package_id, now
+            _touch(session, promotion_id, now)
 
 
 def _result(result: OfferRequestResult | XmlOfferResult) -> tuple[str, str, str]:

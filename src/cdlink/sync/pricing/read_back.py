@@ -55,7 +55,7 @@ def read_prices(session: Session, context: StreamContext, offers: Sequence[Offer
             displayed=offer.displayed_price,
             now=now,
         )
-        _competition(session, context.connection_id, sku, offer)
+        _competition(session, context.connection_id, sku, offer, now)
         read_promotions(session, context.connection_id, sku, offer, now)
         if synced and drifted(row) and not _push_waiting(session, context.connection_id, sku):
             _heal(session, context, sku, row.price, row.strike_price)
@@ -80,12 +80,17 @@ def read_promotions(
         and offer.displayed_price < offer.integration_price
     )
     for item, promotion in session.execute(query):
+        shown = (item.displayed_price, item.state)
         item.displayed_price, item.read_at = offer.displayed_price, now
         if reduced and promotion.starts_at <= now < promotion.ends_at:
             item.state = LIVE
+        if (item.displayed_price, item.state) != shown:
+            promotion.updated_at = now
 
 
-def _competition(session: Session, connection_id: int, sku: str, offer: Offer) -> None:
+def _competition(
+    session: Session, connection_id: int, sku: str, offer: Offer, now: datetime
+) -> None:
     if offer.sales_channel_feedback is None:
         return
     try:
@@ -106,6 +111,7 @@ def _competition(session: Session, connection_id: int, sku: str, offer: Offer) -
         best_price=best_price,
         holds_best_offer=holds,
         competitors=count if count is not None else len(feedback.competing_offers),
+        now=now,
     )
 
 

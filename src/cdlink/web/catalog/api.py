@@ -23,7 +23,7 @@ from cdlink.hub.catalog import csv_files, listing, mappings, products, publishin
 from cdlink.hub.catalog.products import ProductData
 from cdlink.store.models import Connection
 from cdlink.sync.catalog.actions import request_publish, validate_product
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, PagedListOut, Window, example
 from cdlink.web.params import id_query
 from cdlink.web.runtime import wake
 
@@ -79,6 +79,29 @@ class ProblemOut(BaseModel):
 
 
 class ProductOut(BaseModel):
+    model_config = example(
+        {
+            "sku": "TSHIRT-BLEU-M",
+            "ean": "3760123456789",
+            "title": "T-shirt coton bio bleu, taille M",
+            "description": "T-shirt en coton biologique, coupe droite.",
+            "marketing_description": None,
+            "brand": "Atelier Nord",
+            "pictures": ["https://boutique.example/img/tshirt-bleu.jpg"],
+            "attributes": {"Couleur": ["Bleu"], "Taille": ["M"]},
+            "variant_group": "TSHIRT-BLEU",
+            "seller_category": "Vêtements > T-shirts",
+            "marketplace_category": "0R0B0F",
+            "price": "19.90",
+            "status": "integrated",
+            "problems": [],
+            "reasons": [],
+            "sent_at": "2026-12-01T10:00:00Z",
+            "live_at": "2026-12-01T10:20:00Z",
+            "manual_check_since": None,
+        }
+    )
+
     sku: str
     ean: str | None
     title: str
@@ -132,11 +155,8 @@ def _problem(item: dict[str, Any]) -> ProblemOut:
     )
 
 
-class ProductList(ListOut):
+class ProductList(PagedListOut):
     items: list[ProductOut]
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class Validation(BaseModel):
@@ -247,10 +267,7 @@ def list_products(
         )
     return ProductList(
         items=[ProductOut.of(row) for row in found.rows],
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
-        **window.answer(request, more=window.offset + len(found.rows) < found.total),
+        **window.answer_total(request, found.total, shown=len(found.rows)),
     )
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from cdlink.hub.customer_service import actions as cs_actions
 from cdlink.hub.customer_service import queries
@@ -23,7 +23,7 @@ from cdlink.hub.customer_service.returns import returns as list_returns
 from cdlink.store.models import CustomerServiceAction, Discussion
 from cdlink.web.customer_service import writes
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, PagedListOut, Window, example
 from cdlink.web.params import Id, QueryId
 from cdlink.web.runtime import wake
 
@@ -33,8 +33,9 @@ View = Literal["open", "claims", "to_treat", "waiting_customer", "overdue", "all
 #: The inbox's orders: the most urgent first (due), by claim risk, the marketplace's latest change
 #: first (updated), cdlink's oldest change first (updated_at, to sync).
 DISCUSSIONS = Listing(("due", "updated", "risk", "updated_at"), pages=True)
-ACTIONS = Listing(("-requested_at",), updated=False, pages=True)
-RETURNS = Listing(("-marketplace_updated_at",), updated=False, pages=True)
+#: Refunds and gestures: the newest first, or cdlink's oldest change first (updated_at, to sync).
+ACTIONS = Listing(("-requested_at", "updated_at"), pages=True)
+RETURNS = Listing(("-marketplace_updated_at", "updated_at"), pages=True)
 
 
 class TimersOut(BaseModel):
@@ -47,6 +48,33 @@ class TimersOut(BaseModel):
 
 
 class DiscussionSummary(BaseModel):
+    model_config = example(
+        {
+            "id": 31,
+            "connection_id": 1,
+            "marketplace_discussion_id": "40000003",
+            "marketplace_order_id": "2612051234ABCD",
+            "order_id": 12,
+            "subject": "Modification de ma commande 2612051234ABCD",
+            "is_open": True,
+            "graduation": "Discussion",
+            "sub_typology_code": "orderModification",
+            "process_status": "ToTreat",
+            "customer_id": "C057509219",
+            "assigned_to": "sav@boutique.fr",
+            "read": False,
+            "last_customer_message_at": "2026-12-05T09:40:00Z",
+            "last_seller_message_at": None,
+            "marketplace_updated_at": "2026-12-05T09:40:00Z",
+            "timers": {
+                "waiting_since": "2026-12-05T09:40:00Z",
+                "due_at": "2026-12-07T09:40:00Z",
+                "overdue": False,
+                "risk": "medium",
+            },
+        }
+    )
+
     id: int
     connection_id: int
     marketplace_discussion_id: str
@@ -75,6 +103,24 @@ class MessageOut(BaseModel):
 
 
 class ActionOut(BaseModel):
+    model_config = example(
+        {
+            "id": 7,
+            "kind": "gesture",
+            "state": "done",
+            "outcome": "accepted",
+            "discussion_id": 31,
+            "order_id": 12,
+            "amount": "5.00",
+            "reason": "LateDelivery",
+            "marketplace_id": "GC-118204",
+            "requested_by": "sav@boutique.fr",
+            "requested_at": "2026-12-05T10:02:00Z",
+            "finished_at": "2026-12-05T10:02:04Z",
+            "updated_at": "2026-12-05T10:02:04Z",
+        }
+    )
+
     id: int
     kind: Literal["reply", "close", "mark_read", "refund", "gesture"]
     state: Literal["pending", "done", "failed"]
@@ -87,19 +133,20 @@ class ActionOut(BaseModel):
     requested_by: str | None
     requested_at: datetime
     finished_at: datetime | None
+    updated_at: datetime = Field(description="Its last change in cdlink (recorded, sent, done).")
 
 
 class DiscussionDetail(DiscussionSummary):
+    #: Not the list item's example (it would lack this model's fields).
+    model_config = ConfigDict(json_schema_extra=None)
+
     messages: list[MessageOut]
     actions: list[ActionOut]
     previous_discussions: list[int] = Field(description="This customer's other discussions.")
 
 
-class DiscussionList(ListOut):
+class DiscussionList(PagedListOut):
     items: list[DiscussionSummary]
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
     counts: dict[str, int] = Field(description="How many discussions each view holds.")
 
 
@@ -149,6 +196,22 @@ class ActionList(ListOut):
 
 
 class ReturnOut(BaseModel):
+    model_config = example(
+        {
+            "id": 4,
+            "connection_id": 1,
+            "marketplace_return_id": "RT-2612-0041",
+            "marketplace_order_id": "2612011022XYZW",
+            "status": "Received",
+            "type": "Customer",
+            "reason": "Article ne correspondant pas à la description",
+            "lines": [{"seller_product_id": "TSHIRT-BLEU-M", "quantity": 1}],
+            "created_at": "2026-12-03T14:20:00Z",
+            "marketplace_updated_at": "2026-12-05T07:58:00Z",
+            "updated_at": "2026-12-05T08:00:12Z",
+        }
+    )
+
     id: int
     connection_id: int
     marketplace_return_id: str
@@ -159,6 +222,7 @@ class ReturnOut(BaseModel):
     lines: list[dict[str, object]]
     created_at: datetime | None
     marketplace_updated_at: datetime
+    updated_at: datetime = Field(description="When cdlink last stored a change of it.")
 
 
 class ReturnList(ListOut):
@@ -236,11 +300,8 @@ def discussions(
         counts = queries.counts(session, now, connection_id)
     return DiscussionList(
         items=items,
-        total=total,
-        page=window.page,
-        page_size=window.limit,
         counts=counts,
-        **window.answer(request, more=window.offset + len(found) < total),
+        **window.answer_total(request, total, shown=len(found)),
     )
 
 
@@ -312,7 +373,12 @@ def _actions_of(request: Request, kind: str, window: Window) -> ActionList:
     """One page of the recorded actions of one kind (refunds or gestures), newest first."""
     with request.app.state.database.reading() as session:
         found = queries.actions_by_kind(
-            session, (kind,), offset=window.offset, limit=window.limit + 1
+            session,
+            (kind,),
+            offset=window.offset,
+            limit=window.limit + 1,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         return ActionList(
             items=[action_out(item) for item in found[: window.limit]],
@@ -396,6 +462,8 @@ def returns(
             order_id=order,
             offset=window.offset,
             limit=window.limit + 1,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         return ReturnList(
             items=[

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cdlink.hub.customers.queries import (
     CustomerFile,
@@ -19,15 +19,32 @@ from cdlink.hub.customers.queries import (
     customer_file,
     list_customers,
 )
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, PagedListOut, Window, example
 from cdlink.web.params import Id, QueryId
 
 router = APIRouter(prefix="/customers", tags=["customers"])
-#: Customers have no change time of their own (their figures follow their orders).
-LISTING = Listing(("-last_order_at",), updated=False, pages=True)
+#: A customer's figures follow their orders: ``updated_since`` is their orders' last change.
+LISTING = Listing(("-last_order_at",), pages=True)
 
 
 class CustomerOut(BaseModel):
+    model_config = example(
+        {
+            "id": 118,
+            "connection_id": 1,
+            "account": "Boutique Cdiscount",
+            "key": "C057509219",
+            "name": "Camille Martin",
+            "email": "camille.martin@example.fr",
+            "orders": 3,
+            "revenue": "142.70",
+            "currency": "EUR",
+            "first_order_at": "2026-06-14T18:40:00Z",
+            "last_order_at": "2026-12-05T08:12:00Z",
+            "updated_at": "2026-12-05T08:15:40Z",
+        }
+    )
+
     id: int
     connection_id: int
     account: str = Field(description="The account's name.")
@@ -39,14 +56,16 @@ class CustomerOut(BaseModel):
     currency: str
     first_order_at: datetime | None
     last_order_at: datetime | None
+    updated_at: datetime | None = Field(
+        default=None,
+        description="The last change of one of their orders in cdlink (in lists; null on one "
+        "customer's page).",
+    )
 
 
-class CustomerList(ListOut):
+class CustomerList(PagedListOut):
     items: list[CustomerOut]
     customers: list[CustomerOut] = Field(description="Deprecated: the same as items.")
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
     pages: int = Field(description="Deprecated.")
 
 
@@ -70,6 +89,9 @@ class CustomerDiscussionOut(BaseModel):
 
 
 class CustomerDetail(CustomerOut):
+    #: Not the list item's example (it would lack this model's fields).
+    model_config = ConfigDict(json_schema_extra=None)
+
     order_list: list[CustomerOrderOut] = Field(description="Newest first, at most 100.")
     discussions: list[CustomerDiscussionOut]
 
@@ -96,16 +118,14 @@ def customers(
             connection_id=connection_id,
             page=window.page,
             page_size=window.limit,
+            updated_since=window.updated_since,
         )
     items = [customer_out(line) for line in found.customers]
     return CustomerList(
         items=items,
         customers=items,
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
         pages=found.pages,
-        **window.answer(request, more=window.offset + len(items) < found.total),
+        **window.answer_total(request, found.total, shown=len(items)),
     )
 
 

@@ -28,16 +28,17 @@ from cdlink.store.models import OrderInvoiceImport, OrderInvoiceUpload
 from cdlink.sync.finance import actions
 from cdlink.web.finance.exports import Dialect, media_type, operations_csv, payouts_csv
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import MAXIMUM_ID, Id, Page, PageSize, QueryId, date_bound
 from cdlink.web.runtime import wake
 
 router = APIRouter(tags=["finance"])
 #: Operations page by key (newest stored first), so a cursor cannot skip one stored meanwhile.
 OPERATIONS = Listing(("-id",), default_limit=100)
-PAYOUTS = Listing(("-payment_date",), updated=False, pages=True)
-DIFFERENCES = Listing(("-detected_at",), updated=False)
-UPLOADS = Listing(("-id",), updated=False, pages=True)
+#: The other lists: their natural order, or cdlink's oldest change first (updated_at, to sync).
+PAYOUTS = Listing(("-payment_date", "updated_at"), pages=True)
+DIFFERENCES = Listing(("-detected_at", "updated_at"))
+UPLOADS = Listing(("-id", "updated_at"), pages=True)
 
 EventType = Literal["Sale", "Commission", "Refund", "Subscription", "LogisticFee"]
 PaymentState = Literal["NotPayable", "Estimated", "InProcess", "Paid", "Blocked"]
@@ -50,6 +51,27 @@ MAX_UPLOAD = invoice_rules.MAX_BYTES
 
 
 class OperationOut(BaseModel):
+    model_config = example(
+        {
+            "id": 4410,
+            "connection_id": 1,
+            "operation_id": "OP-2612051234ABCD-1",
+            "event_type": "Sale",
+            "operation_date": "2026-12-05T08:12:00Z",
+            "marketplace_order_id": "2612051234ABCD",
+            "order_line_id": "1",
+            "seller_product_id": "TSHIRT-BLEU-M",
+            "amount": "59.90",
+            "vat": "9.98",
+            "commission": "8.99",
+            "currency": "EUR",
+            "payment_id": "P700085-20261211",
+            "payment_state": "Estimated",
+            "release_payment_date": "2026-12-11T00:00:00Z",
+            "invoice_id": None,
+        }
+    )
+
     id: int
     connection_id: int
     operation_id: str
@@ -74,6 +96,25 @@ class OperationList(ListOut):
 
 
 class PayoutOut(BaseModel):
+    model_config = example(
+        {
+            "id": 15,
+            "connection_id": 1,
+            "payment_id": "P700085-20261211",
+            "payment_date": "2026-12-11T00:00:00Z",
+            "state": "Estimated",
+            "amount": "1176.73",
+            "vat": "196.12",
+            "currency": "EUR",
+            "reported_operations": 48,
+            "operations_total": "1176.73",
+            "operations_found": 48,
+            "difference": "0.00",
+            "matches": True,
+            "updated_at": "2026-12-05T06:00:00Z",
+        }
+    )
+
     id: int
     connection_id: int
     payment_id: str
@@ -87,6 +128,7 @@ class PayoutOut(BaseModel):
     operations_found: int | None
     difference: Decimal | None = Field(description="Amount less its operations; 0 when right.")
     matches: bool | None = Field(description="Null until its operations were read.")
+    updated_at: datetime = Field(description="Its last change in cdlink (imported, reconciled).")
 
 
 class PayoutList(ListOut):
@@ -95,6 +137,25 @@ class PayoutList(ListOut):
 
 
 class DifferenceOut(BaseModel):
+    model_config = example(
+        {
+            "id": 3,
+            "connection_id": 1,
+            "kind": "commission",
+            "reference": "OP-2612051234ABCD-2",
+            "marketplace_order_id": "2612051234ABCD",
+            "order_line_id": "1",
+            "payment_id": "P700085-20261211",
+            "order_id": 12,
+            "expected": "-8.99",
+            "actual": "-10.79",
+            "detected_at": "2026-12-05T06:00:00Z",
+            "reviewed_at": None,
+            "reviewed_by": None,
+            "updated_at": "2026-12-05T06:00:00Z",
+        }
+    )
+
     id: int
     connection_id: int
     kind: DifferenceKind
@@ -108,6 +169,7 @@ class DifferenceOut(BaseModel):
     detected_at: datetime
     reviewed_at: datetime | None
     reviewed_by: str | None
+    updated_at: datetime = Field(description="Detected, its figures changed, or reviewed.")
 
 
 class Reconciliation(BaseModel):
@@ -119,6 +181,24 @@ class Reconciliation(BaseModel):
 
 
 class UploadOut(BaseModel):
+    model_config = example(
+        {
+            "id": 21,
+            "order_id": 12,
+            "marketplace_order_id": "2612051234ABCD",
+            "file_name": "FA-2026-0412.pdf",
+            "content_type": "application/pdf",
+            "size": 48213,
+            "state": "done",
+            "outcome": "uploaded",
+            "import_id": None,
+            "requested_by": "compta@boutique.fr",
+            "requested_at": "2026-12-06T09:00:00Z",
+            "finished_at": "2026-12-06T09:00:05Z",
+            "updated_at": "2026-12-06T09:00:05Z",
+        }
+    )
+
     id: int
     order_id: int
     marketplace_order_id: str
@@ -131,6 +211,7 @@ class UploadOut(BaseModel):
     requested_by: str | None
     requested_at: datetime
     finished_at: datetime | None
+    updated_at: datetime = Field(description="Its last change in cdlink (recorded, sent, done).")
 
 
 class ImportFileOut(BaseModel):
@@ -227,6 +308,7 @@ def upload_out(upload: OrderInvoiceUpload, marketplace_order_id: str) -> UploadO
         requested_by=upload.requested_by,
         requested_at=upload.requested_at,
         finished_at=upload.finished_at,
+        updated_at=upload.updated_at,
     )
 
 
@@ -311,6 +393,8 @@ def list_payouts(
             state=state,
             limit=window.limit + 1,
             offset=window.offset,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         upcoming = queries.next_expected(session, now, connection_id=connection_id)
     return PayoutList(
@@ -392,6 +476,8 @@ def list_differences(
             include_reviewed=include_reviewed,
             limit=window.limit + 1,
             offset=window.offset,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
     return DifferenceList(
         items=[DifferenceOut(**item.__dict__) for item in found[: window.limit]],
@@ -478,7 +564,12 @@ def list_invoices(
 ) -> InvoiceList:
     with request.app.state.database.reading() as session:
         found = queries.uploads(
-            session, connection_id=connection_id, limit=window.limit + 1, offset=window.offset
+            session,
+            connection_id=connection_id,
+            limit=window.limit + 1,
+            offset=window.offset,
+            updated_since=window.updated_since,
+            by_update=window.sort == "updated_at",
         )
         reminders = queries.uninvoiced_orders(session, connection_id=connection_id, limit=200)
     uploads = [upload_out(row, order_id) for row, order_id in found[: window.limit]]

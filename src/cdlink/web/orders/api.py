@@ -28,7 +28,7 @@ from cdlink.store.models import Order, OrderAction
 from cdlink.sync.orders.actions import request_action
 from cdlink.sync.orders.timeline import timeline
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, PagedListOut, Window, example
 from cdlink.web.params import DATE_BOUND_HELP, Id, QueryId, choices, date_bound
 from cdlink.web.runtime import wake
 
@@ -37,7 +37,30 @@ LISTING = Listing(tuple(SORTS), pages=True)
 STATUS_HELP = ", ".join(ORDER_STATUSES)
 
 
+#: An order as the list shows it (OpenAPI's example of an order and of the orders list).
+ORDER_EXAMPLE: dict[str, Any] = {
+    "id": 12,
+    "connection_id": 1,
+    "marketplace_order_id": "2612051234ABCD",
+    "reference": None,
+    "status": "WaitingForShipmentAcceptation",
+    "purchased_at": "2026-12-05T08:12:00Z",
+    "customer_name": "Camille Martin",
+    "currency": "EUR",
+    "total_amount": "59.90",
+    "acceptance_deadline": "2026-12-07T08:12:00Z",
+    "acceptance_urgency": "on_time",
+    "shipping_deadline": "2026-12-09T18:00:00Z",
+    "marketplace_updated_at": "2026-12-05T08:13:02Z",
+    "updated_at": "2026-12-05T08:15:40Z",
+    "payment_method": "CB",
+    "payment_method_label": "Carte bancaire",
+}
+
+
 class OrderSummary(BaseModel):
+    model_config = example(ORDER_EXAMPLE)
+
     id: int
     connection_id: int
     marketplace_order_id: str
@@ -120,6 +143,9 @@ class SyncEventOut(BaseModel):
 
 
 class OrderDetail(OrderSummary):
+    #: Not the list item's example (it would lack this model's fields).
+    model_config = ConfigDict(json_schema_extra=None)
+
     sales_channel: str | None
     customer_email: str | None
     offer_amount: Decimal | None
@@ -141,36 +167,15 @@ class ReasonOut(BaseModel):
     label: str | None
 
 
-class OrderList(ListOut):
+class OrderList(PagedListOut):
     items: list[OrderSummary]
     total: int = Field(description="Matching orders (deprecated: costly on big shops).")
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
-                    "items": [
-                        {
-                            "id": 12,
-                            "connection_id": 1,
-                            "marketplace_order_id": "2612051234ABCD",
-                            "reference": None,
-                            "status": "WaitingForShipmentAcceptation",
-                            "purchased_at": "2026-12-05T08:12:00Z",
-                            "customer_name": "Camille Martin",
-                            "currency": "EUR",
-                            "total_amount": "59.90",
-                            "acceptance_deadline": "2026-12-07T08:12:00Z",
-                            "acceptance_urgency": "on_time",
-                            "shipping_deadline": "2026-12-09T18:00:00Z",
-                            "marketplace_updated_at": "2026-12-05T08:13:02Z",
-                            "updated_at": "2026-12-05T08:15:40Z",
-                            "payment_method": "CB",
-                            "payment_method_label": "Carte bancaire",
-                        }
-                    ],
+                    "items": [ORDER_EXAMPLE],
                     "limit": 50,
                     "next_cursor": "eyJmIjoiYTFiMmMzZDQiLCJsIjo1MCwibyI6NTAsInYiOjF9",
                     "next": "https://cdlink.example/api/v1/orders?limit=50&cursor=eyJmIjoi…",

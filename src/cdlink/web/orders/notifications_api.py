@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.orders import notifications as hub
 from cdlink.store.models import Notification
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import MAXIMUM_ID, Id
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
@@ -24,6 +24,24 @@ ConnectionQuery = Annotated[
 
 
 class NotificationOut(BaseModel):
+    model_config = example(
+        {
+            "id": 9,
+            "connection_id": 1,
+            "kind": "shipping_deadline",
+            "title": "Order 2612051234ABCD: less than 12 h left to ship it (deadline 2026-12-09 "
+            "18:00 UTC)",
+            "link": "/orders/12",
+            "details": {
+                "order": "2612051234ABCD",
+                "hours": 12,
+                "deadline": "2026-12-09T18:00:00+00:00",
+            },
+            "created_at": "2026-12-09T06:00:00Z",
+            "read_at": None,
+        }
+    )
+
     id: int
     connection_id: int | None
     kind: str = Field(description="acceptance_deadline, shipping_deadline or performance.")

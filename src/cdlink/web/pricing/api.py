@@ -34,7 +34,7 @@ from cdlink.hub.stock.inventory_core import UnknownProductError
 from cdlink.store.models import PriceList, Promotion, PromotionItem
 from cdlink.sync.pricing.promotions import wake_promotions
 from cdlink.sync.pricing.publish import publish_price_to_outbox
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, PagedListOut, Window, example
 from cdlink.web.params import Id, id_query
 from cdlink.web.runtime import wake
 
@@ -47,13 +47,15 @@ Amount = Annotated[
 ]
 Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
 ConnectionQuery = Annotated[int, id_query("The connection (application).")]
-#: Prices have no change time of their own in the list (a row joins several tables).
-PRICES = Listing(("sku",), updated=False, pages=True)
+#: A price row's change: its product's, its guards' or its price's on the connection.
+PRICES = Listing(("sku",), pages=True)
 PROMOTION_SORTS: dict[str, Callable[[Promotion], Any]] = {
     "starts_at": lambda promotion: (promotion.starts_at, promotion.id),
     "created_at": lambda promotion: (promotion.created_at, promotion.id),
+    "updated_at": lambda promotion: (promotion.updated_at, promotion.id),
 }
-PROMOTIONS = Listing(("-starts_at", "starts_at", "created_at", "-created_at"), updated=False)
+#: A connection has few promotions: the list is read whole, then filtered and paged.
+PROMOTIONS = Listing(("-starts_at", "starts_at", "created_at", "-created_at", "updated_at"))
 
 
 @contextmanager
@@ -102,6 +104,37 @@ class CompetitionOut(BaseModel):
 
 
 class PriceOut(BaseModel):
+    model_config = example(
+        {
+            "sku": "TSHIRT-BLEU-M",
+            "title": "T-shirt coton bio bleu, taille M",
+            "base_price": "17.90",
+            "price": "19.90",
+            "override": "19.90",
+            "strike_price": "24.90",
+            "vat_percent": "20",
+            "floor": "15.00",
+            "ceiling": "29.90",
+            "reference_price": "19.90",
+            "held": None,
+            "last_push": {
+                "price": "19.90",
+                "at": "2026-12-05T08:00:00Z",
+                "outcome": "confirmed",
+                "reason": None,
+            },
+            "confirmed_price": "19.90",
+            "cdiscount": {
+                "price": "19.90",
+                "displayed": "19.90",
+                "read_at": "2026-12-05T08:14:00Z",
+                "differs": False,
+            },
+            "competition": {"best_price": "18.99", "holds_best_offer": False, "competitors": 3},
+            "updated_at": "2026-12-05T08:00:00Z",
+        }
+    )
+
     sku: str
     title: str
     base_price: Decimal | None
@@ -117,6 +150,10 @@ class PriceOut(BaseModel):
     confirmed_price: Decimal | None
     cdiscount: CdiscountOut
     competition: CompetitionOut
+    updated_at: datetime = Field(
+        description="The last change in cdlink of the product, its guards or its price here "
+        "(a read back that finds nothing new does not count)."
+    )
 
     @classmethod
     def of(cls, row: PriceRow) -> PriceOut:
@@ -151,14 +188,12 @@ class PriceOut(BaseModel):
                 holds_best_offer=row.holds_best_offer,
                 competitors=row.competitors,
             ),
+            updated_at=row.updated_at,
         )
 
 
-class PriceListOut(ListOut):
+class PriceListOut(PagedListOut):
     items: list[PriceOut]
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class PriceIn(BaseModel):
@@ -212,13 +247,11 @@ def prices(
             held=held,
             page=window.page,
             page_size=window.limit,
+            updated_since=window.updated_since,
         )
     return PriceListOut(
         items=[PriceOut.of(row) for row in found.rows],
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
-        **window.answer(request, more=window.offset + len(found.rows) < found.total),
+        **window.answer_total(request, found.total, shown=len(found.rows)),
     )
 
 
@@ -375,6 +408,31 @@ class PromotionItemOut(BaseModel):
 
 
 class PromotionOut(BaseModel):
+    model_config = example(
+        {
+            "id": 3,
+            "connection_id": 1,
+            "name": "Vente flash hiver",
+            "kind": "flash_sale",
+            "discount_percent": "20.00",
+            "starts_at": "2026-12-12T08:00:00Z",
+            "ends_at": "2026-12-12T20:00:00Z",
+            "state": "planned",
+            "items": [
+                {
+                    "sku": "TSHIRT-BLEU-M",
+                    "state": "waiting",
+                    "reference_price": "19.90",
+                    "package_id": None,
+                    "sent_at": None,
+                    "reason": None,
+                    "displayed_price": None,
+                }
+            ],
+            "updated_at": "2026-12-05T09:30:00Z",
+        }
+    )
+
     id: int
     connection_id: int
     name: str
@@ -384,6 +442,9 @@ class PromotionOut(BaseModel):
     ends_at: datetime
     state: str = Field(description="planned, running, ended, stopped or refused")
     items: list[PromotionItemOut]
+    updated_at: datetime = Field(
+        description="Its last change in cdlink, or one of its SKUs' (sent, live, refused...)."
+    )
 
     @classmethod
     def of(cls, promotion: Promotion, items: list[PromotionItem]) -> PromotionOut:
@@ -408,6 +469,7 @@ class PromotionOut(BaseModel):
                 )
                 for item in items
             ],
+            updated_at=promotion.updated_at,
         )
 
 
@@ -455,7 +517,9 @@ def promotions(
     """The connection's promotions, the latest start first, with their state per SKU."""
     with request.app.state.database.reading() as session:
         every = list_promotions(session, connection_id, state=state)
-        found, more = window.slice(every, PROMOTION_SORTS)
+        found, more = window.slice(
+            every, PROMOTION_SORTS, updated=lambda promotion: promotion.updated_at
+        )
         items = items_of(session, [promotion.id for promotion in found])
         return PromotionsOut(
             items=[PromotionOut.of(p, items[p.id]) for p in found],

@@ -23,7 +23,7 @@ from cdlink.hub.stock.queries import StockFilter, StockRow, get_stock, list_stoc
 from cdlink.store import idempotency
 from cdlink.sync.stock.pusher import publish_to_outbox
 from cdlink.web.identity import current_identity
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, PagedListOut, Window, example
 from cdlink.web.params import StrictDelta, StrictQuantity, id_query
 from cdlink.web.stock.writes import stock_writes
 
@@ -56,6 +56,31 @@ class ConnectionStockOut(BaseModel):
 
 
 class StockOut(BaseModel):
+    model_config = example(
+        {
+            "sku": "TSHIRT-BLEU-M",
+            "title": "T-shirt coton bio bleu, taille M",
+            "ean": "3760123456789",
+            "on_hand": {"PARIS": 42, "LYON": 8},
+            "total_on_hand": 50,
+            "reserved": 3,
+            "connections": [
+                {
+                    "connection_id": 1,
+                    "connection_name": "Boutique Cdiscount",
+                    "stock_sync_enabled": True,
+                    "buffer": 2,
+                    "available": 45,
+                    "cdiscount_quantity": 45,
+                    "cdiscount_seen_at": "2026-12-05T08:14:00Z",
+                    "last_push": None,
+                    "waiting_since": None,
+                    "state": "in_step",
+                }
+            ],
+        }
+    )
+
     sku: str
     title: str
     ean: str | None
@@ -98,11 +123,8 @@ class StockOut(BaseModel):
         )
 
 
-class StockList(ListOut):
+class StockList(PagedListOut):
     items: list[StockOut]
-    total: int
-    page: int = Field(description="Deprecated: the page number (with page/page_size).")
-    page_size: int = Field(description="Deprecated: equals limit.")
 
 
 class CountIn(BaseModel):
@@ -155,10 +177,7 @@ def stock(
     items = [StockOut.of(row) for row in found.rows]
     return StockList(
         items=items,
-        total=found.total,
-        page=found.page,
-        page_size=found.page_size,
-        **window.answer(request, more=window.offset + len(items) < found.total),
+        **window.answer_total(request, found.total, shown=len(items)),
     )
 
 

@@ -62,7 +62,7 @@ def create(
 def rename(request: Request, code: str, name: Annotated[str, Form()] = "") -> Response:
     try:
         with request.app.state.database.session() as session:
-            warehouses.rename_warehouse(session, code, name)
+            warehouses.rename_warehouse(session, code, name, now=request.app.state.clock.now())
     except warehouses.InvalidWarehouseError as error:
         return _refused(request, error, 422)
     return _done()

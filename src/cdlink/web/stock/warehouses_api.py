@@ -7,6 +7,7 @@ available-to-sell of the products concerned in the same transaction, like any st
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +18,7 @@ from cdlink.hub.connections.accounts import get_connection
 from cdlink.hub.stock import warehouses
 from cdlink.hub.stock.mapping import MAXIMUM_PRIORITY
 from cdlink.hub.stock.queries import list_buffers
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import Id, QueryId, StrictQuantity
 from cdlink.web.stock.writes import stock_writes
 
@@ -26,6 +27,18 @@ buffers_router = APIRouter(prefix="/buffers", tags=["buffers"])
 
 
 class WarehouseOut(BaseModel):
+    model_config = example(
+        {
+            "code": "PARIS",
+            "name": "Entrepôt Paris",
+            "units": 1240,
+            "skus": 318,
+            "connection_ids": [1, 2],
+            "priorities": {"1": 0, "2": 1},
+            "updated_at": "2026-12-05T08:15:40Z",
+        }
+    )
+
     code: str
     name: str
     units: int = Field(description="Units on hand, every SKU together.")
@@ -34,6 +47,9 @@ class WarehouseOut(BaseModel):
     priorities: dict[int, int] = Field(
         description="Per connection id, the warehouse's place in the order shipments take units "
         "from (lowest first; ties by code)."
+    )
+    updated_at: datetime = Field(
+        description="Its last change in cdlink: created, renamed, mapped, or its stock changed."
     )
 
 
@@ -67,8 +83,8 @@ class WarehouseList(ListOut):
     items: list[WarehouseOut]
 
 
-#: A shop has a few warehouses: the list is read whole, then paged.
-LISTING = Listing(("code",), updated=False)
+#: A shop has a few warehouses: the list is read whole, then filtered and paged.
+LISTING = Listing(("code", "updated_at"))
 
 
 @router.get("")
@@ -76,7 +92,14 @@ def list_all(request: Request, window: Annotated[Window, Depends(LISTING)]) -> W
     """Warehouses by code."""
     with request.app.state.database.reading() as session:
         every = warehouses.list_warehouses(session)
-    found, more = window.slice(every, {"code": lambda summary: summary.code})
+    found, more = window.slice(
+        every,
+        {
+            "code": lambda summary: summary.code,
+            "updated_at": lambda summary: (summary.updated_at, summary.code),
+        },
+        updated=lambda summary: summary.updated_at,
+    )
     return WarehouseList(
         items=[WarehouseOut.model_validate(summary, from_attributes=True) for summary in found],
         **window.answer(request, more=more),
@@ -100,7 +123,7 @@ def one(request: Request, code: str) -> WarehouseOut:
 @router.patch("/{code}")
 def rename(request: Request, code: str, body: WarehousePatch) -> WarehouseOut:
     with request.app.state.database.session() as session:
-        warehouses.rename_warehouse(session, code, body.name)
+        warehouses.rename_warehouse(session, code, body.name, now=request.app.state.clock.now())
     return _one(request, code)
 
 
