@@ -18,7 +18,8 @@ from cdlink.hub.orders.shipments import ShipmentError, set_several_parcels, ship
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import OrderAction, OutboxEntry
-from tests.support.orders import ask, run_until_success, stored
+from tests.support.orders import ask, stored
+from tests.support.orders import order_with_lines as several_lines
 
 
 def read_carriers(shop: JobEnvironment) -> None:
@@ -32,15 +33,9 @@ def send(shop: JobEnvironment) -> None:
 
 
 def order_with_lines(sandbox: Sandbox, shop: JobEnvironment) -> tuple[str, list[str]]:
-    """An order in preparation with at least two lines, imported."""
+    """An order in preparation with at least two lines, imported, in a shop with stock."""
     sandbox.seed(offers=40, orders=0, quantity=10_000)
-    order_id = next(
-        order
-        for order in sandbox.create_orders(40, status="InPreparation")
-        if len(sandbox.order(order)["lines"]) > 1
-    )
-    run_until_success(shop)
-    return order_id, [line["orderLineId"] for line in sandbox.order(order_id)["lines"]]
+    return several_lines(sandbox, shop)
 
 
 def nothing_recorded(shop: JobEnvironment) -> bool:
@@ -122,6 +117,7 @@ def parcel(carrier: str = "colissimo", tracking: str = "6A1", **more: Any) -> di
     ("parcels", "reason"),
     [
         ([parcel(carrier="Pigeon Express")], "not mapped"),
+        ([parcel(tracking="")], "needs a tracking number"),
         ([parcel(tracking="   ")], "needs a tracking number"),
         ([parcel(tracking="X" * 51)], "too long"),
         ([parcel(lines=["L0"]), parcel(lines=["L0"])], "shipped twice"),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from cdlink.hub.orders.carrier_mappings import resolve
-from cdlink.hub.orders.shipments import several_parcels
+from cdlink.hub.orders.shipments import set_several_parcels, several_parcels
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from tests.support.orders import ask, run_until_success, stored
+from tests.support.orders import ask, order_with_lines, run_until_success, stored
 from tests.support.web import csrf_token
 
 PATH = "/orders/settings/1"
@@ -80,3 +80,24 @@ def test_given_a_shipped_order_when_its_page_is_read_then_the_header_names_carri
     assert "6A123</a>" in header  # the carrier's tracking link
     assert 'data-testid="shipment-state"' in page.text
     assert "Shipped outside cdlink" in other.text  # no shipment of ours: said, not left blank
+
+
+def test_given_an_order_of_several_lines_when_its_page_opens_then_the_parcel_rule_is_explained(
+    browser: TestClient, shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    order_id, lines = order_with_lines(sandbox, shop)
+    path = f"/orders/{stored(shop, order_id).id}"
+
+    english = browser.get(path, headers={"Accept-Language": "en"}).text
+    french = browser.get(path, headers={"Accept-Language": "fr"}).text
+    with shop.database.session() as session:
+        set_several_parcels(session, 1, True, shop.clock.now())
+    allowed = browser.get(path, headers={"Accept-Language": "en"}).text
+
+    assert 'data-testid="one-parcel-rule"' in english
+    assert "one parcel per complete order" in english
+    assert "un colis par commande complète" in french
+    assert 'data-testid="parcel-lines"' not in english
+    assert 'data-testid="one-parcel-rule"' not in allowed
+    boxes = allowed.split('data-testid="parcel-lines"', 1)[1].split("</fieldset>", 1)[0]
+    assert all(f'value="{line}"' in boxes for line in lines)

@@ -15,7 +15,7 @@ from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
-from tests.support.orders import run_until_success, stored
+from tests.support.orders import ask, run_until_success, stored
 
 
 def alerts(shop: JobEnvironment, api: TestClient, link: str) -> int:
@@ -56,6 +56,30 @@ def test_given_a_waiting_order_when_the_clock_nears_its_deadline_then_alerts_com
     assert read.json()["read_at"] is not None
     assert [item["id"] for item in unread] == [listed[1]["id"]]
     assert api.post("/api/v1/notifications/999/read").status_code == 404
+
+
+def test_given_an_order_to_ship_when_shipped_between_two_lead_times_then_no_later_alert(
+    api: TestClient, shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    [order_id] = sandbox.create_orders(1, status="InPreparation")
+    run_until_success(shop)
+    order = stored(shop, order_id)
+    deadline, link = order.shipping_deadline, f"/orders/{order.id}"
+    assert deadline is not None
+
+    sandbox_clock.advance(deadline - timedelta(hours=11) - sandbox_clock.now())
+    before_shipping = alerts(shop, api, link)
+    assert shop.runner().run(1, "carriers").outcome == "succeeded"
+    ask(shop, order_id, "ship", carrier="Colissimo", tracking_number="6A7")
+    assert shop.runner().run(1, "order_actions").outcome == "succeeded"
+    sandbox_clock.advance(deadline - timedelta(hours=1) - sandbox_clock.now())
+    after_shipping = alerts(shop, api, link)
+
+    [alert] = about(api, link)
+    assert (before_shipping, after_shipping) == (1, 1)
+    assert stored(shop, order_id).status == "Shipped"
+    assert alert["kind"] == "shipping_deadline"
+    assert "less than 12 h left to ship it" in alert["title"]
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.hub.performance.own import own_figures
 from cdlink.jobs.environment import JobEnvironment
+from cdlink.jobs.functions import run_stream
+from cdlink.jobs.scheduler import Scheduler
 from cdlink.sandbox import Sandbox
 from cdlink.store.models import Discussion, Order, OrderStatusEvent
 from tests.support.performance import figure, read_indicators
@@ -55,6 +58,29 @@ def test_given_orders_refused_on_the_second_day_when_read_daily_then_history_kee
     assert figure(body, "cdiscount", "order_claims")["threshold"] == "1.000"
     assert figure(body, "cdiscount", "order_claims")["threshold_type"] == "ThresholdMax"
     assert len(indicators(api, days=1)["history"]) == 5 * 2
+
+
+def test_given_the_scheduler_when_three_days_pass_then_indicators_are_read_once_a_day(
+    api: TestClient, shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    """No one runs the stream by hand: the scheduler finds it due once a day (its interval plus
+    at most 10 % jitter), and each read adds the day's rows to the history."""
+    sandbox.create_orders(3, status="Accepted")
+    scheduler = Scheduler(shop)
+    reads = []
+    for _ in range(12):  # three days, a tick every six hours
+        for request in scheduler.tick():
+            if request.stream == "indicators":
+                report = run_stream(shop, request)
+                assert report.outcome == "succeeded", report.message
+                reads.append(sandbox_clock.now())
+        sandbox_clock.advance(timedelta(hours=6))
+
+    days = {row["day"] for row in indicators(api)["history"]}
+    assert len(reads) == 3
+    assert all(later - earlier >= timedelta(days=1) for earlier, later in pairwise(reads))
+    assert len(days) == 3
+    assert len(indicators(api)["history"]) == 3 * 5 * 2
 
 
 def test_given_a_figure_beyond_its_threshold_when_read_twice_then_one_alert_per_source(

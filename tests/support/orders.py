@@ -1,5 +1,6 @@
 """The orders tests' helpers: what the sandbox lists, what was imported, running the orders
-stream until it succeeds, reading an order back, and asking for an action on it."""
+stream until it succeeds, reading an order back, an order with several lines, and asking for an
+action on it."""
 
 from __future__ import annotations
 
@@ -99,6 +100,17 @@ def seller_client(shop: JobEnvironment) -> OctopiaClient:
     assert shop.clients is not None
     with shop.database.reading() as session:
         return shop.clients(session.get_one(Connection, 1))
+
+
+def order_with_lines(sandbox: Sandbox, shop: JobEnvironment) -> tuple[str, list[str]]:
+    """An order in preparation with at least two lines, imported: its id and its line ids."""
+    order_id = next(
+        order
+        for order in sandbox.create_orders(40, status="InPreparation")
+        if len(sandbox.order(order)["lines"]) > 1
+    )
+    run_until_success(shop)
+    return order_id, [line["orderLineId"] for line in sandbox.order(order_id)["lines"]]
 
 
 def ask(shop: JobEnvironment, order_id: str, kind: str, **payload: Any) -> int:

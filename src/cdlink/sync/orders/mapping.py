@@ -7,6 +7,7 @@ keep faithfully raises ``RecordRejected`` (the importer quarantines it with the 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -48,8 +49,17 @@ def order_draft(order: Order) -> OrderDraft:
         customer_email=person.get("email"),
         billing_address=billing,
         shipping_address=shipping,
-        shipping_deadline=order.shipped_at_max,
+        shipping_deadline=_shipping_deadline(order),
     )
+
+
+def _shipping_deadline(order: Order) -> datetime | None:
+    """The marketplace's shipping deadline: the order's, else its lines' earliest (an order
+    must ship when its first line is due). None when neither is sent: no deadline is made up."""
+    if order.shipped_at_max is not None:
+        return order.shipped_at_max
+    lines = [line.delivery.shipped_at_max for line in order.lines if line.delivery]
+    return min((deadline for deadline in lines if deadline is not None), default=None)
 
 
 def _line(order: Order, line: OrderLine) -> LineDraft:

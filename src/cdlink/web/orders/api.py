@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cdlink.hub.orders import actions as order_actions
 from cdlink.hub.orders import payment_methods
 from cdlink.hub.orders.cancellation_reasons import reasons_for
-from cdlink.hub.orders.deadlines import acceptance_urgency
+from cdlink.hub.orders.deadlines import acceptance_deadline_estimated, acceptance_urgency
 from cdlink.hub.orders.import_filters import ORDER_STATUSES
 from cdlink.hub.orders.queries import SORTS, OrderFilter, get_order, list_orders
 from cdlink.hub.orders.shipments import shipments_of
@@ -49,6 +49,7 @@ ORDER_EXAMPLE: dict[str, Any] = {
     "currency": "EUR",
     "total_amount": "59.90",
     "acceptance_deadline": "2026-12-07T08:12:00Z",
+    "acceptance_deadline_estimated": True,
     "acceptance_urgency": "on_time",
     "shipping_deadline": "2026-12-09T18:00:00Z",
     "marketplace_updated_at": "2026-12-05T08:13:02Z",
@@ -71,6 +72,11 @@ class OrderSummary(BaseModel):
     currency: str
     total_amount: Decimal | None
     acceptance_deadline: datetime | None
+    acceptance_deadline_estimated: bool = Field(
+        default=False,
+        description="True: the acceptance deadline is cdlink's estimate (48 h after the "
+        "purchase); the marketplace sends none.",
+    )
     acceptance_urgency: Literal["overdue", "soon", "on_time"] | None = Field(
         default=None, description="For orders waiting for acceptance: soon = under 12 hours."
     )
@@ -253,6 +259,7 @@ class ActionIn(BaseModel):
 def _summary(item: Order, labels: dict[tuple[int, str], str], now: datetime) -> OrderSummary:
     summary = OrderSummary.model_validate(item, from_attributes=True)
     summary.acceptance_urgency = acceptance_urgency(item, now)  # type: ignore[assignment]  # a known value
+    summary.acceptance_deadline_estimated = acceptance_deadline_estimated(item)
     if item.payment_method is not None:
         summary.payment_method_label = labels.get(
             (item.connection_id, item.payment_method), item.payment_method
