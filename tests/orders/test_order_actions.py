@@ -171,7 +171,7 @@ def test_given_the_always_policy_when_new_orders_arrive_then_each_is_accepted_on
     assert all(stored(shop, order_id).status == "Accepted" for order_id in new)
 
 
-def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_again_then_only_it_repeats(
+def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only_it_waits(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
     new = sandbox.create_orders(3)
@@ -184,10 +184,13 @@ def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_again_the
     )
 
     failed = shop.runner().run(1, "order_actions")
+    with shop.database.reading() as session:
+        during = session.scalars(select(OrderAction.state).order_by(OrderAction.id)).all()
     shop.clock.advance(600)  # type: ignore[attr-defined]  (past the failure policy's retry)
     send(shop)
 
     assert failed.outcome == "failed"
+    assert during == ["done", "pending", "done"]  # the batch went on past the error
     sent = Counter(
         call["path"].split("/")[-2]
         for call in sandbox.requests()
