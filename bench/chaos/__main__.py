@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.chaos.floor import NAME
 from bench.chaos.processes import ROOT
 from bench.chaos.run import run_chaos, write_result
 from bench.chaos.runtime import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL
@@ -105,6 +106,8 @@ def summary(result: dict[str, Any]) -> str:
         f"{storm.get('token_revocations')} token revocations",
     ]
     lines.append(f"   drain steps (s from its start): {result.get('drain_steps')}")
+    if "drain_floor" in result:
+        lines.append(floor_line(result["drain_floor"]))
     if "drain_error" in result:
         lines.append(f"   drain: {result['drain_error']}")
     for check in result["checks"]:
@@ -112,6 +115,17 @@ def summary(result: dict[str, Any]) -> str:
             f"   [{'ok' if check['passed'] else 'FAIL'}] {check['name']} — {check['detail']}"
         )
     return "\n".join(lines)
+
+
+def floor_line(found: dict[str, Any]) -> str:
+    """The drain beside its physical minimum (``bench.chaos.floor``)."""
+    ratio = found[NAME]
+    return (
+        f"   {NAME}: {'n/a' if ratio is None else ratio} (drain {found['drain_seconds']} s, "
+        f"minimum {found['minimum_seconds']} s = {found['order_actions']} order actions + "
+        f"{found['package_calls']} package calls in {found['packages']} packages "
+        f"at {found['calls_per_second']:g} calls/s)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,11 +12,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench.chaos import floor
 from bench.chaos.drain import Drain, DrainTimeoutError, Verdict, first_sync, judge
 from bench.chaos.marketplace import SandboxControl
 from bench.chaos.processes import Supervised, start_sandbox, wait_until_answering
 from bench.chaos.runtime import RuntimeSetup, postgresql_runtime, sqlite_runtime
-from bench.chaos.shop import Account, connect_shop, stock_shop
+from bench.chaos.shop import CLOCK, Account, connect_shop, stock_shop
 from bench.chaos.storm import Plan, Storm
 from cdlink.core.settings import Settings
 from cdlink.sandbox import SandboxConfig
@@ -112,7 +113,7 @@ def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, A
             time.monotonic() + plan.drain_seconds,
             storm.discussion_ids,
         )
-        drain_started = time.monotonic()
+        drain_started, drain_moment = time.monotonic(), CLOCK.now()
         try:
             reconciliation = drain.run()
         except DrainTimeoutError as error:
@@ -121,6 +122,12 @@ def run_chaos(plan: Plan, run_dir: Path, options: dict[str, Any]) -> dict[str, A
         result["drain_seconds"] = round(time.monotonic() - drain_started, 1)
         result["drain_steps"] = {key: round(value, 1) for key, value in drain.steps.items()}
         result["drain_progress"] = drain.progress
+        result["drain_floor"] = floor.measure(
+            database,
+            drain_moment,
+            result["drain_seconds"],
+            float(setup.environment["CDLINK_OCTOPIA_MAX_CALLS_PER_SECOND"]),
+        ).report()
         result["reconciliation"] = reconciliation
         verdict = judge(
             database,

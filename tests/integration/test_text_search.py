@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import ManualClock
@@ -218,6 +219,22 @@ def test_given_varied_orders_when_the_lists_search_then_they_find_what_the_scan_
             assert customers.total == len(
                 ids(session, search.CUSTOMERS, search.scan(search.CUSTOMERS.columns, text))
             )
+
+
+def test_given_a_search_repeated_past_the_prepare_threshold_when_listed_then_each_is_planned_anew(
+    database: Database,
+) -> None:
+    add_orders(database, 60)
+
+    for _ in range(12):  # psycopg prepares after 5 runs; PostgreSQL goes generic 5 runs later
+        with database.reading() as session:
+            listed = list_orders(session, OrderFilter(text="martin"), page_size=200)
+            scanned = ids(session, search.ORDERS, search.scan(search.ORDERS.columns, "martin"))
+            assert {order.id for order in listed.orders} == scanned
+            if session.get_bind().dialect.name == "postgresql":
+                # A generic plan ignores the LIMIT and scans the table (cdlink.store.search).
+                mode = session.scalar(sql("SHOW plan_cache_mode"))
+                assert mode == "force_custom_plan"
 
 
 def test_given_like_wildcards_in_the_text_when_searched_then_they_match_only_themselves(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from sqlalchemy import select
 
@@ -13,7 +15,7 @@ from cdlink.hub.orders.actions import (
     set_acceptance_policy,
 )
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.sandbox import Sandbox
+from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import OrderAction, OutboxEntry
 from tests.support.orders import ask, run_until_success, seller_client, stored
 
@@ -167,3 +169,35 @@ def test_given_the_always_policy_when_new_orders_arrive_then_each_is_accepted_on
     assert kinds.count("accept") == waiting_before
     assert all(sandbox.order(order_id)["status"] == "Accepted" for order_id in new)
     assert all(stored(shop, order_id).status == "Accepted" for order_id in new)
+
+
+def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only_it_waits(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    new = sandbox.create_orders(3)
+    run_until_success(shop)
+    for order_id in new:
+        ask(shop, order_id, "accept")
+    # The second acceptance of the batch is answered 500: a POST, so the client does not repeat it.
+    sandbox.add_fault(
+        FaultRule(kind="status", endpoint="orders.approval", status=500, after=1, count=1)
+    )
+
+    failed = shop.runner().run(1, "order_actions")
+    with shop.database.reading() as session:
+        during = session.scalars(select(OrderAction.state).order_by(OrderAction.id)).all()
+    shop.clock.advance(600)  # type: ignore[attr-defined]  (past the failure policy's retry)
+    send(shop)
+
+    assert failed.outcome == "failed"
+    assert during == ["done", "pending", "done"]  # the batch went on past the error
+    sent = Counter(
+        call["path"].split("/")[-2]
+        for call in sandbox.requests()
+        if call["endpoint"] == "orders.approval"
+    )
+    assert sorted(sent.values()) == [1, 1, 2]  # the refused call again, not the batch
+    # Accepted, and perhaps moved on by the marketplace's own timer since.
+    assert {sandbox.order(order_id)["status"] for order_id in new} <= {"Accepted", "InPreparation"}
+    with shop.database.reading() as session:
+        assert session.scalars(select(OrderAction.state)).all() == ["done"] * 3

@@ -7,9 +7,10 @@ sends each action through the connection's client, then reads the order back and
 records the outcome on the action (``done``, or ``failed`` with the marketplace's reason).
 
 A refusal by the marketplace (4xx) is an answer: the action fails with its reason and the entry is
-done. A transport or server error fails the run; the failure policy retries it and the entry's
-claim expires, so it is sent again. An action whose first answer was lost may then come back as
-a conflict: reading the order back tells whether it took effect.
+done. A transport or server error on one action leaves that one for the next run while the rest
+of the batch is sent (``export_batch``); the run then fails and the failure policy retries it.
+An action whose first answer was lost may then come back as a conflict: reading the order back
+tells whether it took effect.
 """
 
 from __future__ import annotations
@@ -21,9 +22,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cdlink.hub.orders import actions as order_actions
-from cdlink.octopia import Conflict, Forbidden, InvalidRequest, NotFound, OctopiaClient
+from cdlink.octopia import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    OctopiaClient,
+    OctopiaError,
+    RateLimited,
+    ServerError,
+    TransportError,
+)
 from cdlink.octopia.models import Parcel, PartialCancellationLine
-from cdlink.store.models import Order, OrderAction
+from cdlink.store.models import Order, OrderAction, OutboxEntry
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.engine.streams import LIVE, StreamContext
@@ -69,6 +80,40 @@ class OrderActionsExporter(OutboxExporter):
         return {
             push.entry_id: self.send(context, int(push.payload["action_id"])) for push in pushes
         }
+
+    def export_batch(self, context: StreamContext) -> bool:
+        """One batch, action by action: a server or transport error leaves that action for later
+        and the others go on (a 429 stops the batch); the sent ones are confirmed, the others go
+        straight back to the queue, and the run then fails so the failure policy paces the retry.
+        """
+        pushes = self.claim(context)
+        if pushes is None:
+            return False
+        outcomes: dict[int, PushOutcome] = {}
+        unsent: list[Push] = []
+        failure: OctopiaError | None = None
+        for position, push in enumerate(pushes):
+            try:
+                outcomes[push.entry_id] = self.send(context, int(push.payload["action_id"]))
+            except (ServerError, TransportError) as error:
+                failure = failure or error
+                unsent.append(push)
+            except RateLimited as error:  # the budget is spent: nothing more goes out now
+                failure = error
+                unsent.extend(pushes[position:])
+                break
+        self.confirm(context, [push for push in pushes if push.entry_id in outcomes], outcomes)
+        if failure is not None:
+            self._release(context, unsent, type(failure).__name__)
+            raise failure
+        return True
+
+    def _release(self, context: StreamContext, pushes: Sequence[Push], reason: str) -> None:
+        """Entries not sent: due again at once (the next run), not after their claim expires."""
+        with context.transaction() as session:
+            for push in pushes:
+                entry = session.get_one(OutboxEntry, push.entry_id)
+                outbox.release(entry, error=reason, retry_at=context.clock.now())
 
     def send(self, context: StreamContext, action_id: int) -> PushOutcome:
         with context.database.reading() as session:
