@@ -64,7 +64,7 @@ def test_given_seeded_discussions_when_listing_every_change_then_each_comes_once
         assert discussion.messages is not None
         assert len(discussion.messages) == 1
         assert discussion.order_seller_id in sandbox.order_statuses()
-        assert discussion.updated_at.tzinfo is UTC
+        assert discussion.updated_at.utcoffset() == timedelta(0)  # aware UTC
     assert [d.updated_at for d in found] == sorted(d.updated_at for d in found)
 
 

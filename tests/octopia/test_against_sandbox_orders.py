@@ -45,7 +45,7 @@ def test_given_a_seeded_shop_when_listing_all_changes_then_every_order_comes_onc
     for order in orders:
         assert order.lines
         assert all(line.quantity >= 1 for line in order.lines)
-        assert order.updated_at.tzinfo is UTC
+        assert order.updated_at.utcoffset() == timedelta(0)  # aware UTC
 
 
 def test_given_a_status_filter_when_counting_and_listing_then_both_agree(

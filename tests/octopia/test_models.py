@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -128,6 +129,23 @@ def test_given_unknown_enum_values_and_fields_when_parsed_then_raw_values_are_ke
 def test_given_a_naive_time_when_parsed_then_it_is_taken_as_utc() -> None:
     order = Order.model_validate(order_payload(updatedAt="2026-01-01T12:30:00"))
     assert order.updated_at.tzinfo is UTC
+
+
+def test_given_a_time_with_another_offset_when_parsed_from_bytes_then_it_is_converted_to_utc() -> (
+    None
+):
+    content = json.dumps(order_payload(updatedAt="2026-01-01T14:30:00+02:00")).encode()
+    order = Order.model_validate_json(content)
+    assert order.updated_at == datetime(2026, 1, 1, 12, 30, tzinfo=UTC)
+    assert order.updated_at.utcoffset() == timedelta(0)
+    assert order.updated_at.hour == 12
+
+
+def test_given_an_invalid_time_when_parsed_then_it_is_refused_once() -> None:
+    content = json.dumps(order_payload(updatedAt="yesterday")).encode()
+    with pytest.raises(ValidationError) as refused:
+        Order.model_validate_json(content)
+    assert [error["loc"] for error in refused.value.errors()] == [("updatedAt",)]
 
 
 @pytest.mark.parametrize(

@@ -147,19 +147,22 @@ def test_given_a_window_larger_than_a_batch_when_a_later_batch_fails_then_nothin
     sandbox.create_orders(130)
     expected = set(marketplace_orders(sandbox))
     written = itertools.count(1)
-    original = OrdersImporter.write
+    original = OrdersImporter.write_many
 
-    def dies_at_the_hundredth(self: OrdersImporter, *args: Any, **kwargs: Any) -> str:
-        if next(written) == 100:
+    def dies_at_the_hundredth(
+        self: OrdersImporter, session: Any, context: Any, records: list[Any]
+    ) -> list[str]:
+        # A batch's orders are written together: the batch holding the hundredth dies.
+        if any(next(written) == 100 for _ in records):
             raise RuntimeError("the worker died in the middle of a window")
-        return original(self, *args, **kwargs)
+        return original(self, session, context, records)
 
-    monkeypatch.setattr(OrdersImporter, "write", dies_at_the_hundredth)
+    monkeypatch.setattr(OrdersImporter, "write_many", dies_at_the_hundredth)
     assert shop.runner().run(1, "orders").outcome == "failed"
 
     committed = set(local_order_ids(shop.database))
     assert 40 <= len(committed) < len(expected)  # the batches before the failure stayed
-    monkeypatch.setattr(OrdersImporter, "write", original)
+    monkeypatch.setattr(OrdersImporter, "write_many", original)
     run_until_success(shop)
     assert_exactly_once(shop, sandbox)
 

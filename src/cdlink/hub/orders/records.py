@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from cdlink.hub.orders.stock import SHIPPED_STATUSES
 from cdlink.hub.webhooks.events import emit
@@ -117,6 +117,37 @@ def find_order(session: Session, connection_id: int, marketplace_order_id: str) 
     return session.scalars(query).one_or_none()
 
 
+def find_orders(
+    session: Session, connection_id: int, order_ids: list[int], marketplace_order_ids: list[str]
+) -> list[Order]:
+    """The stored orders of a page at once (one query, lines and history loaded): those of
+    ``order_ids`` and the connection's of ``marketplace_order_ids``."""
+    if not order_ids and not marketplace_order_ids:
+        return []
+    query = (
+        select(Order)
+        .where(
+            Order.id.in_(order_ids)
+            | (
+                (Order.connection_id == connection_id)
+                & Order.marketplace_order_id.in_(marketplace_order_ids)
+            )
+        )
+        .options(selectinload(Order.lines), selectinload(Order.events))
+    )
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An order a draft was applied to, not yet flushed: ``previous`` is its status before
+    (None: a new order), ``older`` that the draft was an older version and changed nothing."""
+
+    order: Order
+    previous: str | None
+    older: bool = False
+
+
 def save_order(
     session: Session,
     connection_id: int,
@@ -128,6 +159,18 @@ def save_order(
     order = session.get(Order, order_id) if order_id is not None else None
     if order is None:
         order = find_order(session, connection_id, draft.marketplace_order_id)
+    staged = stage_order(session, connection_id, draft, now, order)
+    if not staged.older:
+        session.flush()
+        emit_saved(session, staged, now)
+    return staged.order
+
+
+def stage_order(
+    session: Session, connection_id: int, draft: OrderDraft, now: datetime, order: Order | None
+) -> Staged:
+    """Apply ``draft`` to the stored ``order`` (None: a new one, added to the session) without
+    flushing; ``emit_saved`` after the flush finishes the save."""
     if order is None:
         order = Order(
             connection_id=connection_id,
@@ -143,13 +186,17 @@ def save_order(
         _record(order, None, None, status=draft.status, changed_at=draft.updated_at, now=now)
         previous = None
     elif draft.updated_at < order.marketplace_updated_at:
-        return order  # an older version, delivered late: the stored one is newer
+        return Staged(order, order.status, older=True)  # delivered late: the stored is newer
     else:
         previous = order.status
     _apply(order, draft, now)
-    session.flush()
-    _emit(session, order, previous, now)
-    return order
+    return Staged(order, previous)
+
+
+def emit_saved(session: Session, staged: Staged, now: datetime) -> None:
+    """The webhook events of a staged version, once flushed (nothing for an older version)."""
+    if not staged.older:
+        _emit(session, staged.order, staged.previous, now)
 
 
 def _emit(session: Session, order: Order, previous: str | None, now: datetime) -> None:

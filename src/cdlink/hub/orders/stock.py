@@ -25,6 +25,7 @@ seller decides), never a shortage.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -69,6 +70,11 @@ def wanted(order: Order) -> dict[str, int]:
         if line.seller_sku and line_state(order, line) == OPEN:
             units[line.seller_sku] += line.quantity
     return dict(units)
+
+
+def skus_of(orders: Iterable[Order]) -> set[str]:
+    """The seller SKUs of the orders' lines."""
+    return {line.seller_sku for order in orders for line in order.lines if line.seller_sku}
 
 
 def follow(order: Order, inventory: Inventory) -> None:

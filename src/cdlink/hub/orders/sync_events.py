@@ -8,6 +8,7 @@ nothing (the look-back reads recent orders again on every run) records nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cdlink.core.translatable import translatable
-from cdlink.hub.orders.records import OrderDraft, find_order, save_order
+from cdlink.hub.orders.records import (
+    OrderDraft,
+    Staged,
+    emit_saved,
+    find_order,
+    find_orders,
+    stage_order,
+)
 from cdlink.store.models import Order, OrderSyncEvent
 
 IMPORTED, UPDATED, IGNORED = "imported", "updated", "ignored"
@@ -72,13 +80,81 @@ def save_with_events(
     existing = session.get(Order, order_id) if order_id is not None else None
     if existing is None:
         existing = find_order(session, connection_id, draft.marketplace_order_id)
+    change = _stage(session, connection_id, draft, now, existing)
+    if not change.staged.older:
+        session.flush()
+    _finish(session, change, now, stream=stream, run_id=run_id)
+    return change.staged.order
+
+
+def save_many_with_events(
+    session: Session,
+    connection_id: int,
+    drafts: list[tuple[OrderDraft, int | None]],
+    now: datetime,
+    *,
+    stream: str,
+    run_id: int | None = None,
+) -> list[Order]:
+    """``save_with_events`` for a page of (draft, local id or None), in order, with one query to
+    read the stored orders and one flush: the same rows, webhook events and sync events.
+
+    Each marketplace order appears once in ``drafts`` (the importer writes a repeated one
+    apart)."""
+    stored = find_orders(
+        session,
+        connection_id,
+        [order_id for _, order_id in drafts if order_id is not None],
+        [draft.marketplace_order_id for draft, _ in drafts],
+    )
+    by_id = {order.id: order for order in stored}
+    by_reference = {
+        order.marketplace_order_id: order
+        for order in stored
+        if order.connection_id == connection_id
+    }
+    changes = []
+    for draft, order_id in drafts:
+        existing = by_id.get(order_id) if order_id is not None else None
+        if existing is None:
+            existing = by_reference.get(draft.marketplace_order_id)
+        changes.append(_stage(session, connection_id, draft, now, existing))
+    session.flush()
+    for change in changes:
+        _finish(session, change, now, stream=stream, run_id=run_id)
+    return [change.staged.order for change in changes]
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A staged version, with what the order was before it (None: new) and its stored
+    version's time."""
+
+    staged: Staged
+    before: dict[str, Any] | None
+    stored_at: datetime | None
+    version: datetime
+
+
+def _stage(
+    session: Session, connection_id: int, draft: OrderDraft, now: datetime, existing: Order | None
+) -> _Change:
     before = snapshot(existing) if existing is not None else None
     stored_at = existing.marketplace_updated_at if existing is not None else None
-    order = save_order(session, connection_id, draft, now, order_id)
-    if before is None:
+    staged = stage_order(session, connection_id, draft, now, existing)
+    return _Change(staged, before, stored_at, draft.updated_at)
+
+
+def _finish(
+    session: Session, change: _Change, now: datetime, *, stream: str, run_id: int | None
+) -> None:
+    """Once flushed: the webhook events, then the sync event of the version."""
+    emit_saved(session, change.staged, now)
+    order = change.staged.order
+    if change.before is None:
         record(session, order, IMPORTED, stream=stream, run_id=run_id, fields=[], now=now)
-    elif stored_at is not None and draft.updated_at < stored_at:
-        details = {"version": draft.updated_at.isoformat()}
+    elif change.stored_at is not None and change.version < change.stored_at:
+        details = {"version": change.version.isoformat()}
         record(
             session,
             order,
@@ -90,10 +166,9 @@ def save_with_events(
             details=details,
         )
     else:
-        fields = changed(before, snapshot(order))
+        fields = changed(change.before, snapshot(order))
         if fields:
             record(session, order, UPDATED, stream=stream, run_id=run_id, fields=fields, now=now)
-    return order
 
 
 def record(

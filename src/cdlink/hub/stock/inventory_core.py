@@ -10,7 +10,7 @@ queues the push and wakes the stock pusher.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
@@ -36,6 +36,8 @@ from cdlink.store.models import (
 StockPublisher = Callable[[Session, int, str, int, datetime], None]
 #: An order's reservations: (connection id, order reference).
 OrderKey = tuple[int, str]
+#: Values in one ``IN (…)`` list, below SQLite's and PostgreSQL's limits on parameters.
+_CHUNK = 500
 #: The most units a level (on-hand in one warehouse), a buffer or a reservation may hold: far
 #: above any real shop, far below what a database integer or the marketplace can hold.
 MAXIMUM_QUANTITY = 1_000_000
@@ -82,6 +84,42 @@ class InventoryCore:
         self._warehouses: dict[str, Warehouse] = {}
         self._levels: dict[tuple[int, int], StockLevel] = {}
         self._synced: list[int] | None = None
+        # Read ahead for a page of orders (``preload``): their reservations by product, the
+        # SKUs of their lines the catalog lacks, and the products known to have stock entered.
+        self._held: dict[OrderKey, dict[int, Reservation]] = {}
+        self._absent: set[str] = set()
+        self._managed: set[int] = set()
+
+    def preload(self, connection_id: int, references: Iterable[str], skus: Iterable[str]) -> None:
+        """Read at once the reservations of a page of orders and the products of their SKUs, so
+        that holding stock for each order (``hold``) queries nothing it already knows."""
+        wanted = list(dict.fromkeys(references))
+        for start in range(0, len(wanted), _CHUNK):
+            held = select(Reservation).where(
+                Reservation.connection_id == connection_id,
+                Reservation.order_reference.in_(wanted[start : start + _CHUNK]),
+            )
+            for reference in wanted[start : start + _CHUNK]:
+                self._held[(connection_id, reference)] = {}
+            for row in self.session.scalars(held):
+                self._held[(connection_id, row.order_reference)][row.product_id] = row
+        unknown = [sku for sku in dict.fromkeys(skus) if sku not in self._products]
+        for start in range(0, len(unknown), _CHUNK):
+            chunk = unknown[start : start + _CHUNK]
+            products = select(Product).where(Product.sku.in_(chunk))
+            self._products.update(
+                (product.sku, product) for product in self.session.scalars(products)
+            )
+            self._absent.update(sku for sku in chunk if sku not in self._products)
+
+    def _managed_product(self, product: Product) -> bool:
+        """``is_managed``, remembered once true (stock entered stays entered)."""
+        if product.id in self._managed:
+            return True
+        if is_managed(self.session, product):
+            self._managed.add(product.id)
+            return True
+        return False
 
     def product(self, sku: str) -> Product:
         product = self._products.get(sku)

@@ -14,7 +14,6 @@ from cdlink.hub.stock.inventory_core import (
     InvalidStockError,
     InventoryCore,
     check_quantity,
-    is_managed,
 )
 from cdlink.store.models import (
     Product,
@@ -48,6 +47,7 @@ class StockLevels(InventoryCore):
         """Hold units for an open order (idempotent per order and SKU: the last quantity wins)."""
         if quantity < 0:  # what an order holds comes from the marketplace: never capped
             raise InvalidStockError(f"{sku}: a reservation cannot be negative ({quantity})")
+        self._held.pop((connection_id, order_reference), None)
         product = self.product(sku)
         row = self.session.scalar(
             select(Reservation).where(
@@ -70,6 +70,7 @@ class StockLevels(InventoryCore):
 
     def release(self, connection_id: int, order_reference: str) -> None:
         """Drop an order's reservations (cancelled, or shipped: then remove the units too)."""
+        self._held.pop((connection_id, order_reference), None)
         rows = self.session.scalars(
             select(Reservation).where(
                 Reservation.connection_id == connection_id,
@@ -88,53 +89,60 @@ class StockLevels(InventoryCore):
         SKUs unknown to the catalog hold nothing. Only what changed is published, and only for
         products with stock entered: an order never zeroes an offer cdlink does not manage.
         """
-        rows = {
-            row.product_id: row
-            for row in self.session.scalars(
-                select(Reservation).where(
-                    Reservation.connection_id == connection_id,
-                    Reservation.order_reference == order_reference,
+        key = (connection_id, order_reference)
+        rows = self._held.get(key)
+        if rows is None:
+            rows = {
+                row.product_id: row
+                for row in self.session.scalars(
+                    select(Reservation).where(
+                        Reservation.connection_id == connection_id,
+                        Reservation.order_reference == order_reference,
+                    )
                 )
-            )
-        }
-        skus = [sku for sku, units in wanted.items() if units > 0]
-        products = (
-            {
-                product.id: product
-                for product in self.session.scalars(select(Product).where(Product.sku.in_(skus)))
             }
-            if skus
-            else {}
-        )
+        products = self._products_of([sku for sku, units in wanted.items() if units > 0])
         quantities = {product.id: wanted[product.sku] for product in products.values()}
         changed: set[int] = set()
+        kept: dict[int, Reservation] = {}
         for product_id, stale in rows.items():
             if quantities.get(product_id, 0) <= 0:
                 self.session.delete(stale)
                 changed.add(product_id)
+            else:
+                kept[product_id] = stale
         for product_id, quantity in quantities.items():
-            row = rows.get(product_id)
+            row = kept.get(product_id)
             if row is None:
-                self.session.add(
-                    Reservation(
-                        connection_id=connection_id,
-                        order_reference=order_reference,
-                        product_id=product_id,
-                        quantity=quantity,
-                        created_at=self.clock.now(),
-                    )
+                kept[product_id] = row = Reservation(
+                    connection_id=connection_id,
+                    order_reference=order_reference,
+                    product_id=product_id,
+                    quantity=quantity,
+                    created_at=self.clock.now(),
                 )
+                self.session.add(row)
                 changed.add(product_id)
             elif row.quantity != quantity:
                 row.quantity = quantity
                 changed.add(product_id)
+        self._held[key] = kept
         if not changed:
             return
         self.session.flush()
         for product_id in sorted(changed):
             product = products.get(product_id) or self.session.get_one(Product, product_id)
-            if is_managed(self.session, product):
+            if self._managed_product(product):
                 self._publish(product)
+
+    def _products_of(self, skus: list[str]) -> dict[int, Product]:
+        """The catalog's products of ``skus`` by id (unknown SKUs left out), read once."""
+        missing = [sku for sku in skus if sku not in self._products and sku not in self._absent]
+        if missing:
+            query = select(Product).where(Product.sku.in_(missing))
+            self._products.update((product.sku, product) for product in self.session.scalars(query))
+        found = (self._products.get(sku) for sku in skus)
+        return {product.id: product for product in found if product is not None}
 
     def take(
         self, connection_id: int, sku: str, quantity: int, reason: str, note: str | None = None

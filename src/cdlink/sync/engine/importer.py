@@ -26,6 +26,7 @@ import json
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -43,6 +44,17 @@ from cdlink.sync.engine.windows import Expectation, Window, WindowPolicy, Window
 
 RecordT = TypeVar("RecordT")
 MappedT = TypeVar("MappedT")
+
+
+@dataclass(frozen=True)
+class Prepared(Generic[MappedT]):
+    """A record mapped and waiting to be written: its id, its local form, its binding (None:
+    new) and its version."""
+
+    external_id: str
+    mapped: MappedT
+    binding: Binding | None
+    version: str | None
 
 
 class Importer(Stream, Generic[RecordT, MappedT]):
@@ -134,16 +146,34 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     def import_records(
         self, session: Session, context: StreamContext, records: list[RecordT]
     ) -> Counter[str]:
-        """Import ``records`` in the caller's transaction; returns what happened to them."""
+        """Import ``records`` in the caller's transaction; returns what happened to them.
+
+        Each record is prepared (resolve → skip? → unchanged? → map), then the prepared ones are
+        written together (``write_many``: one flush for the lot) and bound. A record listed
+        again before its first version is written waits: what is prepared so far is written
+        first, so the second version finds the first one bound and updates it."""
         counts: Counter[str] = Counter()
         binder = Binder(session, context.connection_id, context.clock)
         bindings = binder.find_many(self.kind, map(self.external_id, records))
-        imported = []
+        imported: list[str] = []
+        pending: list[Prepared[MappedT]] = []
+        waiting: set[str] = set()  # the external ids in ``pending``
         for record in records:
+            external_id = self.external_id(record)
+            if external_id in waiting:
+                self.write_prepared(
+                    session, context, binder, pending, bindings=bindings, counts=counts
+                )
+                waiting.clear()
             outcome = self.import_record(session, context, binder, record, bindings)
-            counts[outcome] += 1
+            if isinstance(outcome, Prepared):
+                pending.append(outcome)
+                waiting.add(external_id)
+            else:
+                counts[outcome] += 1
             if outcome != "rejected":
-                imported.append(self.external_id(record))
+                imported.append(external_id)
+        self.write_prepared(session, context, binder, pending, bindings=bindings, counts=counts)
         binder.flush()
         quarantine.resolve(
             session,
@@ -166,12 +196,13 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         binder: Binder,
         record: RecordT,
         bindings: dict[str, Binding],
-    ) -> str:
-        """resolve → skip? → unchanged? → map → write → bind; returns what happened, for the
-        counts.
+    ) -> str | Prepared[MappedT]:
+        """resolve → skip? → unchanged? → map; returns what happened, for the counts, or the
+        record prepared for ``write_prepared`` (write → bind).
 
-        ``bindings`` holds the window's bindings found so far; new ones are added to it, so a
-        record listed twice in one window is updated the second time, not bound twice.
+        ``bindings`` holds the window's bindings found so far; ``write_prepared`` adds the new
+        ones to it, so a record listed twice in one window is updated the second time, not
+        bound twice.
         """
         external_id = self.external_id(record)
         binding = bindings.get(external_id)
@@ -186,14 +217,44 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             raw = rejected.raw if rejected.raw is not None else self.raw(record)
             self.reject(session, context, external_id, rejected, raw)
             return "rejected"
-        local_id = self.write(session, context, mapped, binding.local_id if binding else None)
-        if binding is None:
-            bindings[external_id] = binder.bind(
-                self.kind, external_id, local_id, payload_hash=version, flush=False
-            )
-            return "created"
-        binder.touch(binding, payload_hash=version)
-        return "updated"
+        return Prepared(external_id, mapped, binding, version)
+
+    def write_prepared(
+        self,
+        session: Session,
+        context: StreamContext,
+        binder: Binder,
+        pending: list[Prepared[MappedT]],
+        *,
+        bindings: dict[str, Binding],
+        counts: Counter[str],
+    ) -> None:
+        """write → bind the records prepared so far (``pending``, emptied), counted in
+        ``counts``."""
+        if not pending:
+            return
+        local_ids = self.write_many(
+            session,
+            context,
+            [
+                (prepared.mapped, prepared.binding.local_id if prepared.binding else None)
+                for prepared in pending
+            ],
+        )
+        for prepared, local_id in zip(pending, local_ids, strict=True):
+            if prepared.binding is None:
+                bindings[prepared.external_id] = binder.bind(
+                    self.kind,
+                    prepared.external_id,
+                    local_id,
+                    payload_hash=prepared.version,
+                    flush=False,
+                )
+                counts["created"] += 1
+            else:
+                binder.touch(prepared.binding, payload_hash=prepared.version)
+                counts["updated"] += 1
+        pending.clear()
 
     def reject(
         self,
@@ -260,6 +321,17 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         self, session: Session, context: StreamContext, mapped: MappedT, local_id: str | None
     ) -> str:
         """Create (``local_id`` is None) or update the local record; return its local id."""
+
+    def write_many(
+        self,
+        session: Session,
+        context: StreamContext,
+        records: list[tuple[MappedT, str | None]],
+    ) -> list[str]:
+        """``write`` for each (mapped record, local id or None), in order; returns their local
+        ids. An importer whose writes can share their statements (one flush for a page)
+        overrides it."""
+        return [self.write(session, context, mapped, local_id) for mapped, local_id in records]
 
     def version(self, record: RecordT) -> str | None:
         """A hash of what the record says (its modification time included), kept on its

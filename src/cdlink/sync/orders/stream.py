@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -46,15 +46,16 @@ from cdlink.hub.orders.acceptance import (
 )
 from cdlink.hub.orders.import_filters import ImportFilter, import_filter
 from cdlink.hub.orders.records import OrderDraft
-from cdlink.hub.orders.stock import follow
-from cdlink.hub.orders.sync_events import save_with_events
+from cdlink.hub.orders.stock import follow, skus_of
+from cdlink.hub.orders.sync_events import save_many_with_events
+from cdlink.hub.stock.inventory import Inventory
 from cdlink.octopia import MAXIMUM_PAGE_SIZE, OrderQuery, RejectedItem
 from cdlink.octopia.models import Order as MarketplaceOrder
-from cdlink.store.models import Binding
+from cdlink.store.models import Binding, Order
 from cdlink.sync.engine import quarantine
 from cdlink.sync.engine.bindings import Binder
 from cdlink.sync.engine.errors import RecordRejected
-from cdlink.sync.engine.importer import Importer
+from cdlink.sync.engine.importer import Importer, Prepared
 from cdlink.sync.engine.streams import LIVE, StreamContext
 from cdlink.sync.engine.window_reads import WindowReader
 from cdlink.sync.engine.windows import Expectation, Window, WindowPolicy
@@ -130,7 +131,7 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         binder: Binder,
         record: OrderRecord,
         bindings: dict[str, Binding],
-    ) -> str:
+    ) -> str | Prepared[OrderDraft]:
         if self.filtered_out(record, bindings.get(self.external_id(record))):
             return "filtered"
         return super().import_record(session, context, binder, record, bindings)
@@ -208,21 +209,44 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     def write(
         self, session: Session, context: StreamContext, mapped: OrderDraft, local_id: str | None
     ) -> str:
-        order_id = int(local_id) if local_id is not None else None
+        return self.write_many(session, context, [(mapped, local_id)])[0]
+
+    def write_many(
+        self,
+        session: Session,
+        context: StreamContext,
+        records: list[tuple[OrderDraft, str | None]],
+    ) -> list[str]:
+        """Save a page of orders at once (``save_many_with_events``: one read, one flush), then,
+        order by order as before, the acceptance policy and the stock each order holds."""
         now = context.clock.now()
-        order = save_with_events(
+        orders = save_many_with_events(
             session,
             context.connection_id,
-            mapped,
+            [(draft, None if local_id is None else int(local_id)) for draft, local_id in records],
             now,
-            order_id,
             stream=self.name,
             run_id=context.run_id,
         )
-        if order_id is not None and order.id != order_id:
-            # The bound order was deleted locally: the binding follows the order saved again.
-            rebind(session, context, mapped.marketplace_order_id, order.id)
         stock = inventory(session, context.clock)
+        references = [order.marketplace_order_id for order in orders]
+        stock.preload(context.connection_id, references, skus_of(orders))
+        for (draft, local_id), order in zip(records, orders, strict=True):
+            if local_id is not None and order.id != int(local_id):
+                # The bound order was deleted locally: the binding follows the order saved again.
+                rebind(session, context, draft.marketplace_order_id, order.id)
+            self.after_save(session, context, order, stock, now)
+        return [str(order.id) for order in orders]
+
+    def after_save(
+        self,
+        session: Session,
+        context: StreamContext,
+        order: Order,
+        stock: Inventory,
+        now: datetime,
+    ) -> None:
+        """The acceptance policy's decision on a saved order, then its stock."""
         decision = decide(session, order, stock)
         if decision is not None:
             request_action(
@@ -235,7 +259,6 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             )
             record_decision(session, order, decision, now, stream=self.name, run_id=context.run_id)
         follow(order, stock)
-        return str(order.id)
 
     def raw(self, record: OrderRecord) -> Any:
         # An unreadable item is kept as the marketplace sent it (decimals as their text).
