@@ -248,3 +248,28 @@ def test_given_a_file_in_each_separator_and_encoding_when_imported_then_it_reads
     assert product["attributes"] == {"Couleur": ["Noir", "Blanc"]}
     assert exported.text.startswith("\ufeffsku,ean,")
     assert "MUG-1," in exported.text
+
+
+def test_given_products_when_exported_for_excel_in_french_then_windows_1252_and_they_import_back(
+    api: TestClient,
+) -> None:
+    text = "sku;ean;title;price\r\n" + f"MUG-2;{gtin13(6)};Mug à café;1 234,50 €\r\n"
+    first = api.post(
+        "/api/v1/products.csv", files={"file": ("p.csv", text.encode("cp1252"), "text/csv")}
+    )
+
+    exported = api.get("/api/v1/products.csv", params={"format": "excel-fr"})
+    again = api.post(
+        "/api/v1/products.csv", files={"file": ("p.csv", exported.content, "text/csv")}
+    )
+
+    assert first.json() == {"imported": 1}, first.text
+    assert exported.headers["content-type"] == "text/csv; charset=windows-1252"
+    written = exported.content.decode("cp1252")
+    assert written.startswith("sku;ean;title;")
+    assert "MUG-2;" in written
+    assert "Mug à café" in written
+    assert ";1234,50" in written
+    assert again.json() == {"imported": 1}, again.text
+    product = api.get("/api/v1/products/MUG-2").json()
+    assert (product["title"], product["price"]) == ("Mug à café", "1234.50")

@@ -73,6 +73,45 @@ def test_given_a_product_file_when_exported_and_imported_back_then_nothing_chang
     assert gtin13(1) in second.output
 
 
+def test_given_products_when_exported_for_excel_in_french_then_the_file_is_windows_1252(
+    cli_shop: JobEnvironment, tmp_path: Path
+) -> None:
+    add_products(cli_shop, 1, attributes={"Matière": ["Céramique"]})
+    exported = tmp_path / "products.csv"
+
+    written = catalog("export", "-o", str(exported), "--format", "excel-fr")
+    again = catalog("import", str(exported))
+
+    assert written.exit_code == 0, written.output
+    text = exported.read_bytes().decode("cp1252")
+    assert text.startswith("sku;ean;title;")
+    assert "attr:Matière" in text
+    assert "Céramique" in text
+    assert ";19,90;" in text
+    assert again.exit_code == 0, again.output
+    assert "1 product(s) imported" in again.output
+
+
+def test_given_bad_arguments_when_exporting_or_importing_then_a_clear_error_and_nothing_written(
+    cli_shop: JobEnvironment, tmp_path: Path
+) -> None:
+    missing = catalog("import", str(tmp_path / "nowhere.csv"))
+    unknown = catalog("export", "--format", "xlsx")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"sku,ean,title\nGOOD-1,{gtin13(4)},Bon\nBAD-1,12AB,Mauvais\n")
+    refused = catalog("import", str(bad))
+
+    assert missing.exit_code == 1
+    assert "no file" in missing.output
+    assert "Check the path" in missing.output
+    assert unknown.exit_code == 1
+    assert "excel-fr" in unknown.output
+    assert refused.exit_code == 1
+    assert "line 3" in refused.output
+    with cli_shop.database.reading() as session:
+        assert products.find(session, "GOOD-1") is None
+
+
 def test_given_a_connection_when_asking_for_a_refresh_and_publishing_then_the_streams_are_requested(
     cli_shop: JobEnvironment,
 ) -> None:

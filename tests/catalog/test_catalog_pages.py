@@ -100,3 +100,37 @@ def test_given_a_level_2_category_when_mapped_from_the_page_then_the_error_says_
 
     assert refused.status_code == 422
     assert "level 3" in refused.text
+
+
+def test_given_product_files_when_imported_from_the_page_then_all_or_nothing_with_lines_named(
+    browser: TestClient, shop: Database
+) -> None:
+    token = csrf_token(browser, "/settings")
+    headers = {"x-csrf-token": token, "HX-Request": "true"}
+    good = f"sku;ean;title;price\r\nMUG-1;{gtin13(1)};Mug à café;9,90\r\n".encode("cp1252")
+    bad = f"sku,ean,title\nMUG-2,{gtin13(2)},Bon\nMUG-3,12AB,Mauvais\n".encode()
+
+    imported = browser.post(
+        "/products/upload", files={"file": ("p.csv", good, "text/csv")}, headers=headers | ENGLISH
+    )
+    refused = browser.post(
+        "/products/upload", files={"file": ("p.csv", bad, "text/csv")}, headers=headers | ENGLISH
+    )
+    browser.cookies.set("cdlink_language", "fr")
+    french = browser.post(
+        "/products/upload", files={"file": ("p.csv", bad, "text/csv")}, headers=headers
+    )
+    listed = browser.get("/products", headers=ENGLISH)
+
+    assert imported.status_code == 200, imported.text
+    assert 'data-testid="upload-applied"' in imported.text
+    assert "1 product imported." in imported.text
+    assert refused.status_code == 422
+    assert "Line 3:" in refused.text
+    assert "Nothing was changed." in refused.text
+    assert french.status_code == 422
+    assert "Ligne 3" in french.text
+    assert 'data-sku="MUG-1"' in listed.text
+    assert 'data-sku="MUG-2"' not in listed.text
+    assert 'data-testid="products-upload"' in listed.text
+    assert 'href="/api/v1/products.csv?format=excel-fr"' in listed.text

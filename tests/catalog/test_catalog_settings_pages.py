@@ -263,3 +263,27 @@ def test_given_an_offer_recorded_and_not_confirmed_when_the_product_is_shown_the
         schedule = session.get(StreamSchedule, (1, "products"))
         assert schedule is not None
         assert schedule.requested_at is not None
+
+
+def test_given_a_sheet_held_for_a_manual_check_when_shown_then_the_hours_it_waited_are_named(
+    browser: TestClient, shop: Database, clock: ManualClock
+) -> None:
+    token = csrf_token(browser, "/settings")
+    new_product(browser, token, 1)
+    with shop.session() as session:
+        row = publishing.statuses_by_sku(session, 1)["MOUSE-1"]
+        row.status, row.sent_at = publishing.MANUAL_CHECK, clock.now()
+        row.manual_check_since = clock.now()
+    clock.advance(5 * 3600 + 600)
+
+    english = browser.get("/products/MOUSE-1", headers=ENGLISH)
+    french = browser.get("/products/MOUSE-1", headers=FRENCH)
+    listed = browser.get("/products", params={"status": "manual_check"}, headers=ENGLISH)
+    api = browser.get("/api/v1/products/MOUSE-1")
+
+    assert "In manual check for 5 hours" in english.text
+    assert "En contrôle manuel depuis 5 heures" in french.text
+    assert 'data-sku="MOUSE-1"' in listed.text
+    assert "Waiting for Cdiscount: 1" in listed.text
+    assert api.json()["status"] == "manual_check"
+    assert api.json()["manual_check_since"] is not None

@@ -235,3 +235,56 @@ def test_given_an_offer_sent_whose_answer_is_lost_when_run_again_then_one_offer_
     [(seller, shop)] = offers_after.items()
     assert sku in sandbox.offer_quantities()
     assert shop["offers"] == offers_before[seller]["offers"] + 1
+
+
+def test_given_a_smaller_quota_refused_in_reports_when_publishing_then_retried_until_integrated(
+    catalog_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    sandbox.set_catalog(product_creations_per_hour=10)
+    skus = add_products(catalog_shop, 20, attributes=attributes)
+
+    outcomes = []
+    refused_for_quota = 0
+    for _ in range(30):
+        outcomes += publish_until_settled(catalog_shop, runs=1)
+        with catalog_shop.database.reading() as session:
+            assert publishing.reconciliation(session, CONNECTION).adds_up
+            refused_for_quota += sum(
+                1
+                for sku in skus
+                for report in publishing.report_history(session, CONNECTION, sku)
+                if report.status == "Refused"
+            )
+
+    assert refused_for_quota > 0, outcomes
+    assert any("'quota_refusals'" in outcome for outcome in outcomes), outcomes
+    assert statuses(catalog_shop) == dict.fromkeys(skus, publishing.INTEGRATED), outcomes
+
+
+def test_given_a_sheet_held_for_a_manual_check_when_hours_pass_then_it_waits_and_is_never_live(
+    catalog_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    sandbox.set_variants(manual_check="new_brands")
+    [held, plain] = add_products(catalog_shop, 2, attributes=attributes)
+    with catalog_shop.database.session() as session:
+        products.update(session, catalog_shop.clock, held, {"brand": "Marque Jamais Vue"})
+        products.update(session, catalog_shop.clock, plain, {"brand": "Maison Durand"})
+
+    outcomes = publish_until_settled(catalog_shop, runs=30)  # more than three hours
+
+    assert statuses(catalog_shop) == {
+        held: publishing.MANUAL_CHECK,
+        plain: publishing.INTEGRATED,
+    }, outcomes
+    with catalog_shop.database.reading() as session:
+        row = publishing.statuses_by_sku(session, CONNECTION)[held]
+        assert row.live_at is None
+        assert row.offer_sent_at is None
+        assert row.manual_check_since is not None
+        waited = catalog_shop.clock.now() - row.manual_check_since
+        assert waited.total_seconds() >= 3 * 3600
+        sums = publishing.reconciliation(session, CONNECTION)
+        assert (sums.sent, sums.live, sums.refused, sums.pending) == (2, 1, 0, 1)
+    assert held not in sandbox.offer_quantities()

@@ -12,12 +12,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import typer
 
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
+from cdlink.core.spreadsheets import FORMATS, Format, dialect
 from cdlink.hub.catalog import csv_files, listing, products
 from cdlink.store.engine import Database
 from cdlink.sync.catalog.actions import (
@@ -34,8 +36,16 @@ app = typer.Typer(
     "or export products as CSV."
 )
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file.")
-SEPARATOR = typer.Option(",", "--separator", help="',' or ';' (Excel in French).")
-FILE = typer.Argument(..., help="A CSV file (UTF-8 or Windows-1252).")
+SEPARATOR = typer.Option(
+    None, "--separator", help="Deprecated: ',' or ';' (use --format excel-fr for Excel in French)."
+)
+FORMAT = typer.Option(
+    "standard",
+    "--format",
+    "-f",
+    help="standard (UTF-8, commas, 12.50) or excel-fr (Windows-1252, semicolons, 12,50).",
+)
+FILE = typer.Argument(..., help="A CSV file (',' or ';', UTF-8 or Windows-1252).")
 CONNECTION = typer.Option("1", "--connection", "-c", help="The connection's id or name.")
 
 
@@ -103,15 +113,28 @@ def publish(
 @friendly
 def export(
     output: Path | None = OUTPUT,
-    separator: str = SEPARATOR,
+    separator: str | None = SEPARATOR,
+    file_format: str = FORMAT,
 ) -> None:
     """Every product as CSV (import it back unchanged)."""
-    if separator not in {",", ";"}:
-        fail("the separator must be ',' or ';'", "Use --separator ';' for Excel in French.")
+    if file_format not in FORMATS:
+        fail(
+            f"unknown format {file_format[:40]!r}",
+            "Use --format standard, or --format excel-fr for Excel in French.",
+        )
+    if separator is not None and separator not in {",", ";"}:
+        fail("the separator must be ',' or ';'", "Use --format excel-fr for Excel in French.")
+    name = cast("Format", file_format)
     with _database() as database, database.reading() as session:
-        text = csv_files.export(products.all_products(session), delimiter=separator)
+        every = products.all_products(session)
+        if separator is not None and name == "standard":
+            text = csv_files.export(every, delimiter=separator)
+        else:
+            text = csv_files.export(every, name=name)
     if output is None:
         sys.stdout.write(text)
+    elif name == "excel-fr":
+        output.write_bytes(text.encode(dialect(name).encoding, errors="replace"))
     else:
         output.write_text("\ufeff" + text, encoding="utf-8")
 
@@ -122,7 +145,13 @@ def import_file(
     path: Path = FILE,
 ) -> None:
     """Create or update products from a file, all or nothing."""
-    text = csv_files.decode(path.read_bytes()[: csv_files.MAXIMUM_FILE_BYTES + 1])
+    if not path.is_file():
+        fail(
+            f"no file {str(path)[:200]!r}",
+            "Check the path; `cdlink catalog export` writes a file of this form.",
+        )
+    with path.open("rb") as handle:
+        text = csv_files.decode(handle.read(csv_files.MAXIMUM_FILE_BYTES + 1))
     with _database() as database, database.session() as session:
         count = csv_files.upload(session, SystemClock(), text)
     typer.echo(f"{count} product(s) imported")

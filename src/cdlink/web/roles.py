@@ -88,6 +88,7 @@ WRITES: dict[tuple[str, str], Role] = {
     ("PUT", "/api/v1/category-mappings"): ADMIN,
     ("PUT", "/api/v1/catalog-settings"): ADMIN,
     ("POST", "/products/new"): MEMBER,
+    ("POST", "/products/upload"): ADMIN,
     ("POST", "/products/{sku}/edit"): MEMBER,
     ("POST", "/products/{sku}/validate"): MEMBER,
     ("POST", "/products/{sku}/publish"): ADMIN,

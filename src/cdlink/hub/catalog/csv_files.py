@@ -15,12 +15,11 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
-from cdlink.core.spreadsheets import Format, amount, dialect
+from cdlink.core.spreadsheets import Format, amount, dialect, parse_amount
 from cdlink.core.translatable import translatable
 from cdlink.hub.catalog import products
 from cdlink.hub.catalog.products import ProductData, ProductError
@@ -144,13 +143,10 @@ def read(text: str) -> list[ProductData]:
 
 
 def _line(cells: dict[str, str]) -> ProductData:
-    price_text = cells.get("price", "").strip().replace(",", ".").replace(" ", "")
-    try:
-        price = Decimal(price_text) if price_text else None
-    except InvalidOperation as error:
+    try:  # 12.50, 12,50, 1 234,50 or 1.234,50 €: as either format writes it
+        price = parse_amount(cells.get("price", ""))
+    except ValueError as error:
         raise ProductError(translatable("The price must be a number"), field="price") from error
-    if price is not None and not price.is_finite():
-        raise ProductError(translatable("The price must be a number"), field="price")
     attributes = {
         name[len(ATTRIBUTE_PREFIX) :].strip(): tuple(
             value.strip() for value in value_text.split(SEPARATOR) if value.strip()

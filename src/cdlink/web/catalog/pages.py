@@ -14,13 +14,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
-from cdlink.hub.catalog import listing, mappings, products, publishing, taxonomy
+from cdlink.hub.catalog import csv_files, listing, mappings, products, publishing, taxonomy
 from cdlink.hub.catalog.hints import HINTS, field_label
 from cdlink.hub.catalog.products import ProductData, ProductError
 from cdlink.hub.catalog.queries import count_products, list_products
@@ -184,6 +184,22 @@ def _product_values(request: Request, sku: str, connection: str, **extra: Any) -
 def _connection_values(request: Request, connection: str) -> dict[str, Any]:
     with request.app.state.database.reading() as session:
         return _selector(*_chosen(session, connection))
+
+
+@router.post("/products/upload")
+def upload_products(request: Request, file: Annotated[UploadFile, File()]) -> Response:
+    """A CSV file of products, all or nothing; the report names each bad line (the same reading
+    as ``POST /api/v1/products.csv``: ``;`` or ``,``, UTF-8 or Windows-1252)."""
+    state = request.app.state
+    language = request_language(request, state.settings)
+    try:
+        text = csv_files.decode(file.file.read(csv_files.MAXIMUM_FILE_BYTES + 1))
+        with state.database.session() as session:
+            imported = csv_files.upload(session, state.clock, text)
+    except csv_files.InvalidProductFileError as error:
+        values = {"problems": error.problems, "hint": gettext(language, error.hint)}
+        return render(request, "catalog/_upload_result.html", values, status=422)
+    return render(request, "catalog/_upload_result.html", {"imported": imported})
 
 
 @router.get("/products/new")
