@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: help demo test test-fast coverage lint bench chaos services browser messages lock clean screenshots
+.PHONY: help demo test test-fast coverage lint bench chaos services browser messages lock clean screenshots bytecode
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --editable .
 	@touch $@
 
+# Python reads the bytecode it finds even under PYTHONDONTWRITEBYTECODE (set in some images and
+# CI machines) but then writes none, so every process the suite starts (each xdist worker, each
+# `cdlink` a browser or process test runs) compiled cdlink and its dependencies again: about 3 s
+# of CPU each, hundreds of times. Compiled here once; compileall only redoes files that changed.
+# A file that does not compile is not this step's to report (the tests and the lint do).
+bytecode: $(VENV)/.installed
+	@$(BIN)/python -m compileall -q -j 0 $(VENV)/lib src tests bench || true
+
 demo: $(VENV)/.installed  ## start the demo: SQLite, embedded workers, sandbox, seeded shop
 	$(BIN)/cdlink demo
 
@@ -33,15 +41,15 @@ demo: $(VENV)/.installed  ## start the demo: SQLite, embedded workers, sandbox, 
 PYTEST_WORKERS ?= auto
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 
-test: $(VENV)/.installed services browser  ## run the whole test suite (SQLite and PostgreSQL)
+test: $(VENV)/.installed services browser bytecode  ## run the whole test suite (SQLite and PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --durations=20 $(PYTEST_ARGS)
 
 # Line and branch tracing costs about half again the suite's time on Python 3.11, so the
 # coverage floor has its own target rather than slowing every `make test`.
-coverage: $(VENV)/.installed services browser  ## the whole suite with coverage and its floor (slower)
+coverage: $(VENV)/.installed services browser bytecode  ## the whole suite with coverage and its floor (slower)
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) --cov --cov-report=term --durations=20 $(PYTEST_ARGS)
 
-test-fast: $(VENV)/.installed services  ## the quick loop: no slow, browser (e2e) or chaos test
+test-fast: $(VENV)/.installed services bytecode  ## the quick loop: no slow, browser (e2e) or chaos test
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
@@ -50,10 +58,10 @@ lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(VENV)/.installed services  ## run the benchmarks and write docs/benchmarks.md
+bench: $(VENV)/.installed services bytecode  ## run the benchmarks and write docs/benchmarks.md
 	PYTHONWARNINGS=ignore::DeprecationWarning $(BIN)/python -m bench $(BENCH_ARGS)
 
-chaos: $(VENV)/.installed services  ## faults and killed workers on both runtimes (docs/chaos.md)
+chaos: $(VENV)/.installed services bytecode  ## faults and killed workers on both runtimes (docs/chaos.md)
 	PYTHONWARNINGS=ignore::DeprecationWarning $(BIN)/python -m bench.chaos $(CHAOS_ARGS)
 
 services:  ## start PostgreSQL and Redis when they are not running

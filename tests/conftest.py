@@ -28,6 +28,21 @@ from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, l
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first: browser and process runs, then the other slow ones, then the rest.
+
+    pytest-xdist hands tests out in this order, so the minute-long ones start while the two
+    workers still have hundreds of short tests to share, and neither waits alone on a last
+    browser flow at the end. The sort is stable: each group keeps its collection order.
+    """
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("e2e") is None,
+            item.get_closest_marker("slow") is None,
+        )
+    )
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings isolated from the developer's environment and .env file.

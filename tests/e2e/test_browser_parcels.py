@@ -24,7 +24,7 @@ from tests.support.browser import (
     sandbox_server,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_given_several_parcels_allowed_when_two_lines_ship_apart_then_both_parcels_show(

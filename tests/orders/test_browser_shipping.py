@@ -23,7 +23,7 @@ from tests.support.browser import (
     sandbox_server,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_given_an_order_in_preparation_when_shipped_from_its_page_then_it_is_shipped(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,13 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from cdlink.core.clock import SystemClock
+from cdlink.core.settings import Settings
+from cdlink.sandbox import SandboxConfig
+from cdlink.store import migrate
+from cdlink.store.engine import Database
+from cdlink.store.users import create_user
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -135,13 +143,21 @@ class SandboxServer:
 
 
 @contextmanager
-def sandbox_server(tmp_path: Path) -> Iterator[SandboxServer]:
-    """``cdlink sandbox --port N`` on a free port; its banner says what it accepts."""
+def sandbox_server(tmp_path: Path, config: SandboxConfig | None = None) -> Iterator[SandboxServer]:
+    """``cdlink sandbox --port N`` on a free port; its banner says what it accepts.
+
+    With ``config``, the same server with every timer of ``SandboxConfig`` (for example quick
+    offer packages) from ``tests/support/sandbox_process.py``.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_file = tmp_path / "sandbox.log"
     env = clean_environment(PYTHONUNBUFFERED="1")
     command = [sys.executable, "-m", "cdlink", "sandbox", "--port", str(port)]
+    if config is not None:
+        command = [sys.executable, "-m", "tests.support.sandbox_process", str(port)]
+        command.append(config.model_dump_json())
+        env["PYTHONPATH"] = str(ARTIFACTS.parent)  # the repository, where ``tests`` is
     with running(command, env, log_file, f"{url}/_sandbox/state"):
         yield SandboxServer.from_banner(url, log_file.read_text())
 
@@ -162,17 +178,34 @@ EMAIL = "vendeur@boutique.fr"
 PASSWORD = "un mot de passe solide"
 
 
+#: This process's migrated SQLite file, copied into each browser test's data directory.
+_migrated: list[Path] = []
+
+
 def create_admin(server_env: dict[str, str]) -> None:
-    for arguments in (
-        ["db", "upgrade"],
-        ["users", "create", "--email", EMAIL, "--password", PASSWORD],
-    ):
-        subprocess.run(
-            [sys.executable, "-m", "cdlink", *arguments],
-            env=server_env,
-            check=True,
-            capture_output=True,
-        )
+    """The administrator in the data directory of ``server_env`` (``CDLINK_DATA_DIR``), made as
+    ``cdlink db upgrade`` and ``cdlink users create`` make it, in this process: two commands
+    cost two Python start-ups and a migration from nothing per browser test. The database is a
+    copy of one this process migrated (those commands are tested in tests/integration and
+    tests/access; ``cdlink serve --migrate`` still checks the schema it is given)."""
+    data_dir = Path(server_env["CDLINK_DATA_DIR"])
+    settings = Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
+    settings.ensure_data_dir()
+    target = data_dir / "cdlink.sqlite3"
+    assert settings.effective_database_url == f"sqlite:///{target}"
+    if not _migrated:
+        template = data_dir.parent / "migrated-template.sqlite3"  # kept for the session
+        database = Database(f"sqlite:///{template}")
+        migrate.upgrade(database)
+        database.dispose()
+        _migrated.append(template)
+    shutil.copyfile(_migrated[0], target)
+    database = Database(settings.effective_database_url)
+    try:
+        with database.session() as session:
+            create_user(session, SystemClock(), EMAIL, PASSWORD, is_admin=True)
+    finally:
+        database.dispose()
 
 
 def reload_until(page: Page, text: str, seconds: float = 60) -> None:

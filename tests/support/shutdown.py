@@ -24,6 +24,7 @@ from cdlink.core.clock import SystemClock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.hub.stock.inventory import Inventory, add_product, add_warehouse
+from cdlink.sandbox import SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, OutboxEntry, StockPushStatus, StreamSchedule
@@ -36,6 +37,10 @@ CONNECTION = 1
 QUANTITY = 7
 #: What the issue asks: the process is gone at most this long after SIGTERM.
 SHUTDOWN_LIMIT = 10.0
+#: The marketplace of these tests: offer packages integrate in a second and a half rather than
+#: the 35 s of ``cdlink sandbox``, since each test waits for a push to be confirmed after the
+#: restart (nothing here depends on how long a package takes).
+MARKETPLACE = SandboxConfig(package_pending_seconds=0.5, package_integration_seconds=1.0)
 #: How the marketplace misbehaves during the push: it hangs on creating the package (the call
 #: never comes back), or it answers 503 to every poll of the package's state.
 FAULTS: dict[str, dict[str, Any]] = {

@@ -22,6 +22,7 @@ import pytest
 from tests.support.browser import free_port, sandbox_server
 from tests.support.databases import REDIS_URL, postgres_database
 from tests.support.shutdown import (
+    MARKETPLACE,
     QUANTITY,
     SHUTDOWN_LIMIT,
     clear_faults,
@@ -50,7 +51,7 @@ PACKAGES = {"hang": 1, "down": 2}
 def test_given_a_stock_push_stuck_on_the_marketplace_when_serve_gets_sigterm_then_it_exits_within_10_s_and_the_restart_pushes_once(  # noqa: E501
     tmp_path: Path, fault: str
 ) -> None:
-    with sandbox_server(tmp_path) as market:
+    with sandbox_server(tmp_path, MARKETPLACE) as market:
         shop = prepare_shop(shop_settings(tmp_path / "data"), market)
         before = packages(market)
         inject(market, fault)
@@ -85,7 +86,7 @@ def test_given_a_stock_push_stuck_on_the_marketplace_when_serve_gets_sigterm_the
 def test_given_a_stock_push_stuck_on_the_marketplace_when_the_worker_gets_sigterm_then_it_exits_within_10_s_and_the_restart_pushes_once(  # noqa: E501
     tmp_path: Path, fault: str, redis_namespace: str
 ) -> None:
-    with sandbox_server(tmp_path) as market, postgres_database() as url:
+    with sandbox_server(tmp_path, MARKETPLACE) as market, postgres_database() as url:
         shop = prepare_shop(shop_settings(tmp_path / "data", url), market)
         before = packages(market)
         inject(market, fault)
