@@ -288,3 +288,29 @@ def test_given_a_sheet_held_for_a_manual_check_when_hours_pass_then_it_waits_and
         sums = publishing.reconciliation(session, CONNECTION)
         assert (sums.sent, sums.live, sums.refused, sums.pending) == (2, 1, 0, 1)
     assert held not in sandbox.offer_quantities()
+
+
+def test_given_a_smaller_quota_answered_429_when_publishing_then_packages_shrink_until_integrated(
+    catalog_shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    _, attributes = ready_category(catalog_shop)
+    sandbox.set_variants(creation_quota_refusal="status")
+    sandbox.set_catalog(product_creations_per_hour=10)
+    skus = add_products(catalog_shop, 20, attributes=attributes)
+
+    outcomes = []
+    for _ in range(60):
+        outcomes += publish_until_settled(catalog_shop, runs=1)
+        with catalog_shop.database.reading() as session:
+            assert publishing.reconciliation(session, CONNECTION).adds_up
+
+    assert any("'quota_waits'" in outcome for outcome in outcomes), outcomes
+    packages = [
+        request
+        for request in sandbox.requests()
+        if request["endpoint"] == "products.integrate" and request["processed"]
+    ]
+    answers = [request["status"] for request in packages]
+    assert answers.count(429) >= 1, answers
+    assert len(answers) <= 6, answers  # packages shrink: no probe every run
+    assert statuses(catalog_shop) == dict.fromkeys(skus, publishing.INTEGRATED), outcomes

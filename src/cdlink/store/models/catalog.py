@@ -113,7 +113,8 @@ class CatalogPackage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"))
     package_id: Mapped[str | None] = mapped_column(String(80), default=None)
-    # "recorded" (not sent yet, or the answer was lost), "sent", "complete", "abandoned"
+    # "recorded" (not sent yet, or the answer was lost), "sent", "complete", "abandoned",
+    # "over_quota" (answered 429: it bounds the next packages for a day)
     state: Mapped[str] = mapped_column(String(12))
     skus: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -10,7 +10,11 @@ Each run, in short transactions:
 3. **Send** queued sheets in one package of at most ``batch_size``, and no more than the hourly
    creation quota leaves (``creations_per_hour``, counted over every sheet sent in the last
    hour). The package and its sheets (``sent``) are recorded *before* the ``POST``, like the
-   outbox; a 429 on the ``POST`` puts them back in the queue for ``retry_after``.
+   outbox. A 429 on the ``POST`` (the marketplace's quota is not published and may be smaller
+   than ``creations_per_hour``) puts them back in the queue: a package of several sheets is
+   kept as ``over_quota`` and, for a day, the next ones hold at most half of the latest one
+   refused, sent at the next run the client's call budget allows (it honours the 429's
+   ``Retry-After``); a single sheet waits ``retry_after``. So packages shrink until they fit.
 4. **Read reports** of packages sent (paged, 25 per call): ``Integrated`` makes the sheet live,
    ``Refused`` records the reasons (a quota refusal is queued again for the next hour),
    ``Validated`` with a manual-check info shows since when. Every report read is kept.
@@ -50,6 +54,9 @@ from cdlink.sync.engine.schedules import request_run
 from cdlink.sync.engine.streams import Stream, StreamContext
 
 RECORDED, PACKAGE_SENT, COMPLETE, ABANDONED = "recorded", "sent", "complete", "abandoned"
+#: A package the marketplace answered 429: its size bounds the next packages for a day.
+OVER_QUOTA = "over_quota"
+QUOTA_MEMORY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
 
@@ -149,7 +156,20 @@ class ProductPublisher(Stream):
                 ProductPublication.sent_at >= now - HOUR,
             )
         )
-        return max(0, self.creations_per_hour - int(sent or 0))
+        room = self.creations_per_hour - int(sent or 0)
+        refused = session.scalars(
+            select(CatalogPackage.skus)
+            .where(
+                CatalogPackage.connection_id == connection_id,
+                CatalogPackage.state == OVER_QUOTA,
+                CatalogPackage.finished_at >= now - QUOTA_MEMORY,
+            )
+            .order_by(CatalogPackage.id.desc())
+            .limit(1)
+        ).first()
+        if refused is not None:  # the marketplace's quota is smaller: half of what it refused
+            room = min(room, max(1, len(refused) // 2))
+        return max(0, room)
 
     def send(self, context: StreamContext) -> None:
         with context.transaction() as session:
@@ -206,8 +226,11 @@ class ProductPublisher(Stream):
                 now = context.clock.now()
                 wait = timedelta(seconds=error.retry_after or 3600)
                 held = session.get_one(CatalogPackage, local_id)
-                held.state, held.finished_at = ABANDONED, now
-                self._requeue(session, local_id, now, retry_at=now + wait)
+                # The marketplace's quota (not cdlink's own call budget) and more than one
+                # sheet: a smaller package may fit, at the next run.
+                shrink = error.status == 429 and len(rows) > 1
+                held.state, held.finished_at = (OVER_QUOTA if shrink else ABANDONED), now
+                self._requeue(session, local_id, now, retry_at=now if shrink else now + wait)
                 # The quota counts sends; these were not taken.
                 for row in session.scalars(
                     select(ProductPublication).where(ProductPublication.package == local_id)
