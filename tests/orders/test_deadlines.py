@@ -1,6 +1,6 @@
 """Deadlines: the shipping deadline is the marketplace's (the order's, else its lines' earliest),
-never made up; the acceptance deadline, which the marketplace does not send, is cdlink's
-estimate and the API says so."""
+else cdlink's estimate marked as such; the acceptance deadline, which the marketplace does not
+send, is cdlink's estimate and the API says so."""
 
 from __future__ import annotations
 
@@ -35,12 +35,16 @@ def test_given_only_line_deadlines_when_mapped_then_the_order_is_due_with_its_fi
     assert draft.shipping_deadline == datetime(2026, 1, 3, 18, tzinfo=UTC)
 
 
-def test_given_no_deadline_sent_when_mapped_then_none_is_made_up() -> None:
+def test_given_no_deadline_sent_when_mapped_then_it_is_estimated_and_marked() -> None:
     with_order_deadline = order_draft(Order.model_validate(order_payload()))
     without = order_draft(Order.model_validate(two_lines(None, None)))
 
-    assert with_order_deadline.shipping_deadline == datetime(2026, 1, 3, 18, tzinfo=UTC)
+    assert with_order_deadline.shipping_due == datetime(2026, 1, 3, 18, tzinfo=UTC)
+    assert not with_order_deadline.shipping_deadline_estimated
     assert without.shipping_deadline is None
+    # Purchased 1 January at 12:00: accept within 2 days, then ship within 2 more.
+    assert without.shipping_due == datetime(2026, 1, 5, 12, tzinfo=UTC)
+    assert without.shipping_deadline_estimated
 
 
 def test_given_a_waiting_order_when_listed_by_the_api_then_its_acceptance_deadline_is_an_estimate(

@@ -8,6 +8,7 @@ from cdlink.hub.orders.carrier_mappings import resolve
 from cdlink.hub.orders.shipments import set_several_parcels, several_parcels
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
+from cdlink.store.models import Order
 from tests.support.orders import ask, order_with_lines, run_until_success, stored
 from tests.support.web import csrf_token
 
@@ -101,3 +102,24 @@ def test_given_an_order_of_several_lines_when_its_page_opens_then_the_parcel_rul
     assert 'data-testid="one-parcel-rule"' not in allowed
     boxes = allowed.split('data-testid="parcel-lines"', 1)[1].split("</fieldset>", 1)[0]
     assert all(f'value="{line}"' in boxes for line in lines)
+
+
+def test_given_an_estimated_shipping_deadline_when_the_order_page_opens_then_it_says_so(
+    browser: TestClient, shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [marketplace_id] = sandbox.create_orders(1, status="InPreparation")
+    run_until_success(shop)
+    path = f"/orders/{stored(shop, marketplace_id).id}"
+    sent = browser.get(path, headers={"Accept-Language": "en"})
+    with shop.database.session() as session:
+        session.get_one(Order, stored(shop, marketplace_id).id).shipping_deadline_estimated = True
+    estimated = browser.get(path, headers={"Accept-Language": "en"})
+    browser.cookies.set("cdlink_language", "fr")
+    french = browser.get(path)
+
+    def ship_before(text: str, label: str) -> str:
+        return text.split(label, 1)[1].split("</dd>", 1)[0]
+
+    assert "(estimate)" not in ship_before(sent.text, "Ship before")
+    assert "(estimate)" in ship_before(estimated.text, "Ship before")
+    assert "(estimation)" in ship_before(french.text, "À expédier avant le")

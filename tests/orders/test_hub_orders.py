@@ -58,6 +58,29 @@ def test_given_a_newer_version_stored_when_an_older_arrives_then_it_is_ignored(
     assert [event.status for event in order.events] == ["Accepted"]
 
 
+def test_given_no_shipping_deadline_when_saved_then_estimated_until_the_marketplace_sends_one(
+    database: Database, clock: ManualClock
+) -> None:
+    sent = T0 + timedelta(days=3)
+    estimated = saved(database, clock, draft("WaitingAcceptance", 1))
+    clock.advance(timedelta(minutes=5))
+    corrected = saved_again(database, clock, draft("InPreparation", 2, shipping_deadline=sent))
+
+    assert estimated.shipping_deadline == T0 + timedelta(days=4)
+    assert estimated.shipping_deadline_estimated
+    assert corrected.shipping_deadline == sent
+    assert not corrected.shipping_deadline_estimated
+
+
+def saved_again(database: Database, clock: ManualClock, version: OrderDraft) -> Order:
+    """``version`` saved over the one order stored (of the first connection)."""
+    with database.session() as session:
+        order = session.query(Order).one()
+        save_order(session, order.connection_id, version, clock.now())
+    with database.reading() as session:
+        return session.query(Order).one()
+
+
 def test_given_an_address_known_when_a_version_lacks_it_then_it_is_kept(
     database: Database, clock: ManualClock
 ) -> None:

@@ -27,6 +27,10 @@ from cdlink.store.models import Order, OrderLine, OrderStatusEvent
 #: How long an order may wait for acceptance before the marketplace cancels it. The real delay
 #: is not documented (reference §6.2); this is the sandbox's, and the deadline shown is an estimate.
 ACCEPTANCE_WINDOW = timedelta(days=2)
+#: When Cdiscount sends no shipping deadline (neither the order's nor a line's ``shippedAtMax``),
+#: cdlink's estimate: a usual preparation time after the estimated acceptance deadline. It is
+#: marked as an estimate and replaced by the marketplace's as soon as a version carries one.
+SHIPPING_ESTIMATE = timedelta(days=2)
 
 #: Statuses in which the seller must still accept or refuse the order.
 AWAITING_ACCEPTANCE = "WaitingAcceptance"
@@ -88,6 +92,20 @@ class OrderDraft:
     def acceptance_deadline(self) -> datetime | None:
         return self.purchased_at + ACCEPTANCE_WINDOW if self.purchased_at else None
 
+    @property
+    def shipping_deadline_estimated(self) -> bool:
+        """Whether its shipping deadline is cdlink's estimate (the marketplace sent none)."""
+        return self.shipping_deadline is None and self.purchased_at is not None
+
+    @property
+    def shipping_due(self) -> datetime | None:
+        """The marketplace's shipping deadline, else cdlink's estimate (``SHIPPING_ESTIMATE``
+        after the estimated acceptance deadline)."""
+        if self.shipping_deadline is not None:
+            return self.shipping_deadline
+        accept_by = self.acceptance_deadline
+        return accept_by + SHIPPING_ESTIMATE if accept_by is not None else None
+
 
 # Fields a later version may lack although an earlier one had them: kept, never erased.
 _MERGED = ("billing_address", "shipping_address", "customer_name", "customer_email")
@@ -104,7 +122,7 @@ _REPLACED = (
     "payment_method",
     "customer_reference",
     "acceptance_deadline",
-    "shipping_deadline",
+    "shipping_deadline_estimated",
 )
 _LINE_FIELDS = tuple(name for name in LineDraft.__dataclass_fields__ if name != "line_id")
 
@@ -227,6 +245,7 @@ def _apply(order: Order, draft: OrderDraft, now: datetime) -> None:
         order.status = draft.status
     for name in _REPLACED:
         setattr(order, name, getattr(draft, name))
+    order.shipping_deadline = draft.shipping_due
     for name in _MERGED:
         value = getattr(draft, name)
         if value is not None:

@@ -46,6 +46,7 @@ _FIELDS = (
     "billing_address",
     "shipping_address",
     "shipping_deadline",
+    "shipping_deadline_estimated",
 )
 _LINE_FIELDS = ("status", "quantity", "unit_price", "shipping_cost", "total_amount")
 

@@ -109,6 +109,7 @@ def _orders(
             Order.marketplace_order_id,
             Order.status,
             Order.shipping_deadline,
+            Order.shipping_deadline_estimated,
             Order.purchased_at,
             Order.imported_at,
         ).where(
@@ -120,7 +121,9 @@ def _orders(
     for row in rows:
         when = row.purchased_at or row.imported_at
         if since <= when <= now:
-            found[row.id] = (when, _Order(row.id, row.marketplace_order_id, row.shipping_deadline))
+            # cdlink's own estimate of a deadline is no ground to count a shipment late.
+            deadline = None if row.shipping_deadline_estimated else row.shipping_deadline
+            found[row.id] = (when, _Order(row.id, row.marketplace_order_id, deadline))
             found[row.id][1].statuses.add(row.status)
     _add_events(session, found)
     return list(found.values())

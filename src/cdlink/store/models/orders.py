@@ -67,6 +67,9 @@ class Order(Base):
     shipping_address: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     acceptance_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     shipping_deadline: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # True when the marketplace sent no shipping deadline and ``shipping_deadline`` is cdlink's
+    # estimate (``cdlink.hub.orders.records.SHIPPING_ESTIMATE``).
+    shipping_deadline_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     # What stock said of the order (``cdlink.hub.orders.stock``): why it was not accepted
     # automatically, units missing at shipment. [{"kind": "short", "sku": ..., ...}]
     stock_issues: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

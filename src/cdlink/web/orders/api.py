@@ -52,6 +52,7 @@ ORDER_EXAMPLE: dict[str, Any] = {
     "acceptance_deadline_estimated": True,
     "acceptance_urgency": "on_time",
     "shipping_deadline": "2026-12-09T18:00:00Z",
+    "shipping_deadline_estimated": False,
     "marketplace_updated_at": "2026-12-05T08:13:02Z",
     "updated_at": "2026-12-05T08:15:40Z",
     "payment_method": "CB",
@@ -81,6 +82,11 @@ class OrderSummary(BaseModel):
         default=None, description="For orders waiting for acceptance: soon = under 12 hours."
     )
     shipping_deadline: datetime | None
+    shipping_deadline_estimated: bool = Field(
+        default=False,
+        description="True: the marketplace sent no shipping deadline and shipping_deadline is "
+        "cdlink's estimate (2 days after the estimated acceptance deadline).",
+    )
     marketplace_updated_at: datetime
     updated_at: datetime = Field(description="Last changed in cdlink (``updated_since``).")
     payment_method: str | None = Field(default=None, description="The marketplace's value.")
