@@ -16,7 +16,7 @@ from cdlink.hub.webhooks.events import EVENT_TYPES
 from cdlink.store.models import WebhookSubscription
 from cdlink.sync.webhooks import direct
 from cdlink.web.connections.checks import secret_box
-from cdlink.web.listing import Listing, ListOut, Window
+from cdlink.web.listing import Listing, ListOut, Window, example
 from cdlink.web.params import MAXIMUM_ID, Id
 from cdlink.web.runtime import wake
 
@@ -48,6 +48,21 @@ class WebhookPatch(BaseModel):
 
 
 class WebhookOut(BaseModel):
+    model_config = example(
+        {
+            "id": 3,
+            "url": "https://erp.example.com/cdlink/hooks",
+            "description": "ERP",
+            "event_types": ["order.created", "order.shipped"],
+            "state": "active",
+            "paused_reason": None,
+            "paused_at": None,
+            "failing_since": None,
+            "created_at": "2026-12-01T09:00:00Z",
+            "updated_at": "2026-12-05T14:20:00Z",
+        }
+    )
+
     id: int
     url: str
     description: str
