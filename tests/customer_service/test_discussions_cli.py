@@ -62,5 +62,7 @@ def test_given_a_reply_and_a_close_then_both_are_recorded_and_a_short_reply_is_r
     assert "13 characters" in short.output
     assert (replied.exit_code, closed.exit_code) == (0, 0), replied.output + closed.output
     with cli_shop.database.reading() as session:
-        kinds = list(session.scalars(select(CustomerServiceAction.kind)))
+        kinds = list(
+            session.scalars(select(CustomerServiceAction.kind).order_by(CustomerServiceAction.id))
+        )
     assert kinds == ["reply", "close"]
