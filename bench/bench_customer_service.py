@@ -14,7 +14,6 @@ what an idle discussions stream costs.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bench.bench_orders import environment
-from bench.harness import Measurement, Options
+from bench.harness import Measurement, Options, quantile
 from cdlink.core.clock import ManualClock, SystemClock
 from cdlink.jobs.embedded import EmbeddedRuntime
 from cdlink.jobs.environment import JobEnvironment
@@ -101,7 +100,7 @@ def live(directory: Path, options: Options) -> list[Measurement]:
         Measurement(
             NAME,
             "New customer message → visible in cdlink, p95",
-            statistics.quantiles(messages, n=20, method="inclusive")[18],
+            quantile(messages, 0.95),
             "s",
             target="≤ 30",
             note=note,
@@ -109,7 +108,7 @@ def live(directory: Path, options: Options) -> list[Measurement]:
         Measurement(
             NAME,
             "Reply → accepted by the marketplace, p95",
-            statistics.quantiles(replies, n=20, method="inclusive")[18],
+            quantile(replies, 0.95),
             "s",
             target="≤ 5",
             note=f"{samples} replies recorded then sent by the embedded runtime",
