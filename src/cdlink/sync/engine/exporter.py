@@ -161,6 +161,13 @@ class OutboxExporter(Stream):
         if counts["confirmed"]:
             context.made_progress()
 
+    def release(self, context: StreamContext, pushes: Sequence[Push], reason: str) -> None:
+        """Entries not sent: due again at once (the next run), not after their claim expires."""
+        with context.transaction() as session:
+            entries = _entries(session, [push.entry_id for push in pushes])
+            for push in pushes:
+                outbox.release(entries[push.entry_id], error=reason, retry_at=context.clock.now())
+
     def _refused(
         self, session: Session, context: StreamContext, entry: OutboxEntry, reason: str
     ) -> str:

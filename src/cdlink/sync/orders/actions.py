@@ -34,7 +34,7 @@ from cdlink.octopia import (
     TransportError,
 )
 from cdlink.octopia.models import Parcel, PartialCancellationLine
-from cdlink.store.models import Order, OrderAction, OutboxEntry
+from cdlink.store.models import Order, OrderAction
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.engine.streams import LIVE, StreamContext
@@ -104,16 +104,9 @@ class OrderActionsExporter(OutboxExporter):
                 break
         self.confirm(context, [push for push in pushes if push.entry_id in outcomes], outcomes)
         if failure is not None:
-            self._release(context, unsent, type(failure).__name__)
+            self.release(context, unsent, type(failure).__name__)
             raise failure
         return True
-
-    def _release(self, context: StreamContext, pushes: Sequence[Push], reason: str) -> None:
-        """Entries not sent: due again at once (the next run), not after their claim expires."""
-        with context.transaction() as session:
-            for push in pushes:
-                entry = session.get_one(OutboxEntry, push.entry_id)
-                outbox.release(entry, error=reason, retry_at=context.clock.now())
 
     def send(self, context: StreamContext, action_id: int) -> PushOutcome:
         with context.database.reading() as session:

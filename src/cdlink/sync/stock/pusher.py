@@ -150,7 +150,7 @@ class StockPusher(OutboxExporter):
         try:
             outcomes = self.push(context, pushes) if pushes else {}
         except Exception as error:
-            self._release(context, pushes, type(error).__name__)
+            self.release(context, pushes, type(error).__name__)
             raise
         self.confirm(context, pushes, outcomes)
         return True
@@ -170,12 +170,6 @@ class StockPusher(OutboxExporter):
         if len(kept) < len(pushes):
             context.count(withheld=len(pushes) - len(kept))
         return kept
-
-    def _release(self, context: StreamContext, pushes: Sequence[Push], reason: str) -> None:
-        with context.transaction() as session:
-            for push in pushes:
-                entry = session.get_one(OutboxEntry, push.entry_id)
-                outbox.release(entry, error=reason, retry_at=context.clock.now())
 
     def _integrated(self, context: StreamContext, package_id: str) -> bool:
         """Poll until the package is integrated; a failed poll is only a poll to do again."""
