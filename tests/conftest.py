@@ -22,7 +22,7 @@ from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.sync.connections.check import OctopiaConnectionChecker
 from cdlink.web.app import create_app
-from tests.support.databases import SchemaTemplates, postgres_database
+from tests.support.databases import DEFERRED_DROPS, SchemaTemplates, postgres_database
 from tests.support.web import ADMIN_EMAIL, ADMIN_PASSWORD, BASE_URL, add_user, log_in
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -94,6 +94,13 @@ def database(
         database = Database(url)
         yield database
         database.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_used_databases() -> Iterator[None]:
+    """The PostgreSQL databases tests left for a batched drop go at the session's end."""
+    yield
+    DEFERRED_DROPS.flush()
 
 
 @pytest.fixture(scope="session")
