@@ -123,6 +123,9 @@ class Lookup:
     ids: list[int] | None
     # SQLite and a text of a trigram or more: the index can drive a count.
     indexed: bool
+    # The ids are exactly the rows of the list (``lookup``'s ``among``) holding the text,
+    # checked by the scan: their number is the list's count.
+    complete: bool = False
 
     @property
     def condition(self) -> ColumnElement[bool]:
@@ -147,10 +150,20 @@ class Lookup:
 
 
 def lookup(
-    session: Session, index: SearchIndex, text: str | None, *, limit: int = CANDIDATES
+    session: Session,
+    index: SearchIndex,
+    text: str | None,
+    *,
+    limit: int = CANDIDATES,
+    among: Select[tuple[int]] | None = None,
 ) -> Lookup | None:
-    """How to find ``text`` in ``index``; None for no text. ``limit``: the most rows the SQLite
-    index lists before the search reads the list's own order instead."""
+    """How to find ``text`` in ``index``; None for no text. ``limit``: the most rows listed
+    before the search reads the list's own order instead.
+
+    ``among``: the keys of the rows the list shows (its other filters). The rows listed are
+    then exactly those of ``among`` holding the text (``Lookup.complete``), so a list of up to
+    ``limit`` rows knows its count without counting, and one of more knows it holds more.
+    """
     wanted = needle(text)
     if not wanted:
         return None
@@ -158,11 +171,30 @@ def lookup(
     if not sqlite:
         plan_each_statement(session)
     # FTS5 reads its query up to a NUL character (and then finds it unterminated).
+    indexed = sqlite and len(wanted) >= MINIMUM_LENGTH and "\x00" not in wanted
+    if among is not None:
+        found = Lookup(index, wanted, None, indexed=indexed)
+        return Lookup(index, wanted, listed(session, found, among, limit), indexed, complete=True)
     if len(wanted) < MINIMUM_LENGTH or "\x00" in wanted:
         return Lookup(index, wanted, None, indexed=False)
     if sqlite:
         return Lookup(index, wanted, candidates(session, index, wanted, limit), indexed=True)
     return Lookup(index, wanted, holding(session, index, wanted, limit), indexed=False)
+
+
+def listed(
+    session: Session, found: Lookup, among: Select[tuple[int]], limit: int
+) -> list[int] | None:
+    """The keys of ``among``'s rows holding ``found.text``, None when more than ``limit`` do.
+
+    One statement, without the list's order, that stops at ``limit + 1`` rows: on SQLite the
+    FTS5 table drives it (its rows one by one, each checked by the scan); on PostgreSQL the
+    planner reads the trigram indexes for a rare text and the table for a common one. A text
+    shorter than a trigram is scanned.
+    """
+    query = found.apply(among, counting=True).limit(limit + 1)
+    keys = [int(row) for row in session.scalars(query)]
+    return None if len(keys) > limit else keys
 
 
 def plan_each_statement(session: Session) -> None:
