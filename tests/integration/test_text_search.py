@@ -265,8 +265,16 @@ def test_given_filters_and_a_text_when_listed_among_them_then_the_ids_are_the_fi
         for text in [text for text in texts_for(database, random.Random(11)) if text.strip()]:
             condition = search.scan(search.ORDERS.columns, text)
             scanned = set(session.scalars(among.where(condition)))
-            for limit in (search.CANDIDATES, 3):
-                found = search.lookup(session, search.ORDERS, text, limit=limit, among=among)
+            # The filtered rows scanned (few of them), or the index read (more than 0).
+            for limit, filtered_scan in itertools.product((search.CANDIDATES, 3), (10_000, 0)):
+                found = search.lookup(
+                    session,
+                    search.ORDERS,
+                    text,
+                    limit=limit,
+                    among=among,
+                    filtered_scan=filtered_scan,
+                )
                 assert found is not None
                 expected = scanned if len(scanned) <= limit else None
                 assert (None if found.ids is None else set(found.ids)) == expected, (text, limit)

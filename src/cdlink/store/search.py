@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 MINIMUM_LENGTH = 3
 # Above this many rows holding the text, the SQLite search scans instead of listing them.
 CANDIDATES = 5_000
+# SQLite: when a list's other filters leave at most this many rows, they are scanned for the
+# text rather than the index read (its planner cannot weigh an FTS5 match against them).
+FILTERED_SCAN = 20_000
 ESCAPE = "\\"
 
 
@@ -156,6 +159,7 @@ def lookup(
     *,
     limit: int = CANDIDATES,
     among: Select[tuple[int]] | None = None,
+    filtered_scan: int = FILTERED_SCAN,
 ) -> Lookup | None:
     """How to find ``text`` in ``index``; None for no text. ``limit``: the most rows listed
     before the search reads the list's own order instead.
@@ -163,6 +167,7 @@ def lookup(
     ``among``: the keys of the rows the list shows (its other filters). The rows listed are
     then exactly those of ``among`` holding the text (``Lookup.complete``), so a list of up to
     ``limit`` rows knows its count without counting, and one of more knows it holds more.
+    ``filtered_scan``: see ``listed``.
     """
     wanted = needle(text)
     if not wanted:
@@ -174,7 +179,8 @@ def lookup(
     indexed = sqlite and len(wanted) >= MINIMUM_LENGTH and "\x00" not in wanted
     if among is not None:
         found = Lookup(index, wanted, None, indexed=indexed)
-        return Lookup(index, wanted, listed(session, found, among, limit), indexed, complete=True)
+        keys = listed(session, found, among, limit, filtered_scan)
+        return Lookup(index, wanted, keys, indexed, complete=True)
     if len(wanted) < MINIMUM_LENGTH or "\x00" in wanted:
         return Lookup(index, wanted, None, indexed=False)
     if sqlite:
@@ -183,7 +189,11 @@ def lookup(
 
 
 def listed(
-    session: Session, found: Lookup, among: Select[tuple[int]], limit: int
+    session: Session,
+    found: Lookup,
+    among: Select[tuple[int]],
+    limit: int,
+    filtered_scan: int = FILTERED_SCAN,
 ) -> list[int] | None:
     """The keys of ``among``'s rows holding ``found.text``, None when more than ``limit`` do.
 
@@ -191,10 +201,23 @@ def listed(
     FTS5 table drives it (its rows one by one, each checked by the scan); on PostgreSQL the
     planner reads the trigram indexes for a rare text and the table for a common one. A text
     shorter than a trigram is scanned.
+
+    On SQLite, when ``among`` filters its rows and leaves at most ``filtered_scan`` of them
+    (counted through their own index, up to that bound), those are scanned instead: a text
+    most rows hold, searched among a few (the orders waiting for acceptance), would otherwise
+    walk the whole index to find them.
     """
-    query = found.apply(among, counting=True).limit(limit + 1)
-    keys = [int(row) for row in session.scalars(query)]
+    query = found.apply(among, counting=True)
+    if found.indexed and among.whereclause is not None and _within(session, among, filtered_scan):
+        query = among.where(found.condition)
+    keys = [int(row) for row in session.scalars(query.limit(limit + 1))]
     return None if len(keys) > limit else keys
+
+
+def _within(session: Session, query: Select[tuple[int]], bound: int) -> bool:
+    """Whether ``query`` selects at most ``bound`` rows (reading no more than ``bound + 1``)."""
+    counted = select(func.count()).select_from(query.limit(bound + 1).subquery())
+    return int(session.scalar(counted) or 0) <= bound
 
 
 def plan_each_statement(session: Session) -> None:
