@@ -6,17 +6,20 @@ The indexes only choose which rows are looked at; the scan's condition is always
 them, so a search answers the same rows with or without its index.
 
 - PostgreSQL: GIN trigram indexes (``pg_trgm``) on ``lower(column)``, the very expression of the
-  scan. A text of 3 characters or more is first looked up without the list's order (``holding``:
-  the planner reads the indexes for a rare text, the table for a common one): up to
-  ``CANDIDATES`` rows, the list reads only those; more, the list's own order finds a page at
-  once. Shorter texts have no trigram and are scanned in the list's order. Every statement of
-  a search is planned for its own values (``plan_each_statement``), never with a generic plan.
+  scan. A text of 3 characters or more is first looked up without the list's order (the
+  planner reads the indexes for a rare text, the table for a common one) and the list reads
+  only the rows found; a text more rows hold than the lookup's limit is found a page at a time
+  in the list's own order. Shorter texts have no trigram and are scanned. Every statement of a
+  search is planned for its own values (``plan_each_statement``), never with a generic plan.
 - SQLite: an FTS5 ``trigram`` table per list (migration ``0022_search``). Its case folding is
   wider than SQLite's ``lower()`` (Unicode against ASCII), so the rows it finds hold every row
   the scan matches; the scan then drops the extra ones. A text of 3 characters or more is first
-  looked up there: up to ``CANDIDATES`` rows, the list reads only those; more (a text most rows
-  hold), the plain scan finds a page of them sooner than the index would list them all. Shorter
-  texts have no trigram and are scanned.
+  looked up there, the same way; shorter texts have no trigram and are scanned.
+
+A list that shows a count (the orders list) looks the text up among the rows its other filters
+select, up to its count limit (``lookup``'s ``among``, ``listed``): the rows found are then its
+rows, and their number its count, in one statement; a text more rows hold is frequent enough
+for the list's order to find a page at once, and the count is the limit itself.
 
 The index tables and indexes are created by the migrations, not by the models:
 ``is_search_object`` tells Alembic's comparison to leave them alone.
