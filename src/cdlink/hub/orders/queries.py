@@ -133,8 +133,8 @@ def list_orders(
     query = matching.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size + 1)
     rows: list[Order] = list(session.scalars(query))
     has_next = len(rows) > page_size
-    if text is not None and text.ids is not None:
-        total, exact = len(text.ids), True
+    if text is not None and text.complete and text.ids is not None:
+        total, exact = len(text.ids), True  # the lookup listed every order holding the text
     elif not has_next and (rows or page == 1):
         # The last page: the count is known without counting.
         total, exact = (page - 1) * page_size + len(rows), True
