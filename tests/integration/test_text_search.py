@@ -9,8 +9,9 @@ transaction, and rows stored before the migration are indexed by it.
 
 from __future__ import annotations
 
+import itertools
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from cdlink.core.clock import ManualClock
 from cdlink.hub.customer_service import queries as discussions
 from cdlink.hub.customers.queries import list_customers
-from cdlink.hub.orders.queries import OrderFilter, list_orders
+from cdlink.hub.orders.queries import SORTS, OrderFilter, list_orders
 from cdlink.store import migrate, search
 from cdlink.store.base import Base
 from cdlink.store.engine import Database
@@ -29,6 +30,7 @@ from cdlink.store.models import Discussion, Order, Product
 from tests.support.connections import add_connection
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+STATUSES = ("Shipped", "Delivered", "Shipped", "Cancelled")
 NAMES = [
     "Élodie Martin",
     "ELODIE MARTIN",
@@ -133,17 +135,20 @@ def add_orders(database: Database, count: int, seed: int = 22) -> None:
     discussions: list[dict[str, Any]] = []
     products: list[dict[str, Any]] = []
     for index in range(count):
+        # Purchases a few minutes apart, some at the same moment and some unknown, so the
+        # lists' orders and their ties matter.
+        purchased = None if index % 17 == 5 else NOW - timedelta(minutes=index * 7 % 50)
         orders.append(
             {
                 "connection_id": connection_id,
-                "status": "Shipped",
+                "status": STATUSES[index % len(STATUSES)],
                 "marketplace_updated_at": NOW,
-                "purchased_at": NOW,
+                "purchased_at": purchased,
                 "currency": "EUR",
                 "total_amount": Decimal("10.00"),
                 "service_fees_amount": Decimal(0),
                 "imported_at": NOW,
-                "updated_at": NOW,
+                "updated_at": NOW - timedelta(minutes=index % 11),
                 **order_values(generator, index),
             }
         )
@@ -207,6 +212,11 @@ def assert_same_as_scan(database: Database, index: search.SearchIndex, texts: li
                 assert ids(session, index, found.condition) == scanned, (text, limit)
                 counted = found.apply(select(index.key), counting=True)
                 assert set(session.scalars(counted)) == scanned, (text, limit)
+                listed = search.lookup(session, index, text, limit=limit, among=select(index.key))
+                assert listed is not None
+                assert listed.complete
+                expected = sorted(scanned) if len(scanned) <= limit else None
+                assert (None if listed.ids is None else sorted(listed.ids)) == expected, text
 
 
 def test_given_varied_orders_when_searched_through_the_index_then_the_rows_are_the_scans(
@@ -243,6 +253,70 @@ def test_given_varied_orders_when_the_lists_search_then_they_find_what_the_scan_
             assert customers.total == len(
                 ids(session, search.CUSTOMERS, search.scan(search.CUSTOMERS.columns, text))
             )
+
+
+def test_given_filters_and_a_text_when_listed_among_them_then_the_ids_are_the_filtered_scans(
+    database: Database,
+) -> None:
+    add_orders(database, 240)
+    among = select(Order.id).where(Order.status == "Delivered")
+
+    with database.reading() as session:
+        for text in [text for text in texts_for(database, random.Random(11)) if text.strip()]:
+            condition = search.scan(search.ORDERS.columns, text)
+            scanned = set(session.scalars(among.where(condition)))
+            # The filtered rows scanned (few of them), or the index read (more than 0).
+            for limit, filtered_scan in itertools.product((search.CANDIDATES, 3), (10_000, 0)):
+                found = search.lookup(
+                    session,
+                    search.ORDERS,
+                    text,
+                    limit=limit,
+                    among=among,
+                    filtered_scan=filtered_scan,
+                )
+                assert found is not None
+                expected = scanned if len(scanned) <= limit else None
+                assert (None if found.ids is None else set(found.ids)) == expected, (text, limit)
+                assert ids(session, search.ORDERS, found.condition) >= scanned
+
+
+def test_given_varied_orders_when_a_page_is_searched_then_it_is_the_scans_page_and_count(
+    database: Database,
+) -> None:
+    add_orders(database, 120)
+    texts = ("martin", "el", "B0000", "a_b%c", "2601", "e", "@", "zzz-nothing", "ÉLODIE")
+    size = 4
+
+    with database.reading() as session:
+        for text, sort, count_limit, page in itertools.product(
+            texts, ("-purchased_at", "updated_at", "id"), (None, 3, 10_000), (1, 2, 40)
+        ):
+            for order_filter in (
+                OrderFilter(text=text),
+                OrderFilter(text=text, statuses=("Shipped", "Cancelled")),
+                OrderFilter(text=text, purchased_from=NOW - timedelta(minutes=20)),
+            ):
+                condition = search.scan(search.ORDERS.columns, text)
+                query = order_filter.apply(select(Order.id)).where(condition)
+                scanned = list(session.scalars(query.order_by(*SORTS[sort])))
+                found = list_orders(
+                    session,
+                    order_filter,
+                    page=page,
+                    page_size=size,
+                    count_limit=count_limit,
+                    sort=sort,
+                )
+                case = (text, sort, count_limit, page, order_filter)
+                assert [order.id for order in found.orders] == scanned[
+                    (page - 1) * size : page * size
+                ], case
+                assert found.has_next == (len(scanned) > page * size), case
+                last = not found.has_next and (found.orders or page == 1)
+                capped = count_limit is not None and len(scanned) > count_limit and not last
+                expected = (count_limit, False) if capped else (len(scanned), True)
+                assert (found.total, found.exact) == expected, case
 
 
 def test_given_a_search_repeated_past_the_prepare_threshold_when_listed_then_each_is_planned_anew(

@@ -6,17 +6,20 @@ The indexes only choose which rows are looked at; the scan's condition is always
 them, so a search answers the same rows with or without its index.
 
 - PostgreSQL: GIN trigram indexes (``pg_trgm``) on ``lower(column)``, the very expression of the
-  scan. A text of 3 characters or more is first looked up without the list's order (``holding``:
-  the planner reads the indexes for a rare text, the table for a common one): up to
-  ``CANDIDATES`` rows, the list reads only those; more, the list's own order finds a page at
-  once. Shorter texts have no trigram and are scanned in the list's order. Every statement of
-  a search is planned for its own values (``plan_each_statement``), never with a generic plan.
+  scan. A text of 3 characters or more is first looked up without the list's order (the
+  planner reads the indexes for a rare text, the table for a common one) and the list reads
+  only the rows found; a text more rows hold than the lookup's limit is found a page at a time
+  in the list's own order. Shorter texts have no trigram and are scanned. Every statement of a
+  search is planned for its own values (``plan_each_statement``), never with a generic plan.
 - SQLite: an FTS5 ``trigram`` table per list (migration ``0022_search``). Its case folding is
   wider than SQLite's ``lower()`` (Unicode against ASCII), so the rows it finds hold every row
   the scan matches; the scan then drops the extra ones. A text of 3 characters or more is first
-  looked up there: up to ``CANDIDATES`` rows, the list reads only those; more (a text most rows
-  hold), the plain scan finds a page of them sooner than the index would list them all. Shorter
-  texts have no trigram and are scanned.
+  looked up there, the same way; shorter texts have no trigram and are scanned.
+
+A list that shows a count (the orders list) looks the text up among the rows its other filters
+select, up to its count limit (``lookup``'s ``among``, ``listed``): the rows found are then its
+rows, and their number its count, in one statement; a text more rows hold is frequent enough
+for the list's order to find a page at once, and the count is the limit itself.
 
 The index tables and indexes are created by the migrations, not by the models:
 ``is_search_object`` tells Alembic's comparison to leave them alone.
@@ -54,6 +57,9 @@ if TYPE_CHECKING:
 MINIMUM_LENGTH = 3
 # Above this many rows holding the text, the SQLite search scans instead of listing them.
 CANDIDATES = 5_000
+# SQLite: when a list's other filters leave at most this many rows, they are scanned for the
+# text rather than the index read (its planner cannot weigh an FTS5 match against them).
+FILTERED_SCAN = 20_000
 ESCAPE = "\\"
 
 
@@ -123,6 +129,9 @@ class Lookup:
     ids: list[int] | None
     # SQLite and a text of a trigram or more: the index can drive a count.
     indexed: bool
+    # The ids are exactly the rows of the list (``lookup``'s ``among``) holding the text,
+    # checked by the scan: their number is the list's count.
+    complete: bool = False
 
     @property
     def condition(self) -> ColumnElement[bool]:
@@ -147,10 +156,22 @@ class Lookup:
 
 
 def lookup(
-    session: Session, index: SearchIndex, text: str | None, *, limit: int = CANDIDATES
+    session: Session,
+    index: SearchIndex,
+    text: str | None,
+    *,
+    limit: int = CANDIDATES,
+    among: Select[tuple[int]] | None = None,
+    filtered_scan: int = FILTERED_SCAN,
 ) -> Lookup | None:
-    """How to find ``text`` in ``index``; None for no text. ``limit``: the most rows the SQLite
-    index lists before the search reads the list's own order instead."""
+    """How to find ``text`` in ``index``; None for no text. ``limit``: the most rows listed
+    before the search reads the list's own order instead.
+
+    ``among``: the keys of the rows the list shows (its other filters). The rows listed are
+    then exactly those of ``among`` holding the text (``Lookup.complete``), so a list of up to
+    ``limit`` rows knows its count without counting, and one of more knows it holds more.
+    ``filtered_scan``: see ``listed``.
+    """
     wanted = needle(text)
     if not wanted:
         return None
@@ -158,11 +179,48 @@ def lookup(
     if not sqlite:
         plan_each_statement(session)
     # FTS5 reads its query up to a NUL character (and then finds it unterminated).
+    indexed = sqlite and len(wanted) >= MINIMUM_LENGTH and "\x00" not in wanted
+    if among is not None:
+        found = Lookup(index, wanted, None, indexed=indexed)
+        keys = listed(session, found, among, limit, filtered_scan)
+        return Lookup(index, wanted, keys, indexed, complete=True)
     if len(wanted) < MINIMUM_LENGTH or "\x00" in wanted:
         return Lookup(index, wanted, None, indexed=False)
     if sqlite:
         return Lookup(index, wanted, candidates(session, index, wanted, limit), indexed=True)
     return Lookup(index, wanted, holding(session, index, wanted, limit), indexed=False)
+
+
+def listed(
+    session: Session,
+    found: Lookup,
+    among: Select[tuple[int]],
+    limit: int,
+    filtered_scan: int = FILTERED_SCAN,
+) -> list[int] | None:
+    """The keys of ``among``'s rows holding ``found.text``, None when more than ``limit`` do.
+
+    One statement, without the list's order, that stops at ``limit + 1`` rows: on SQLite the
+    FTS5 table drives it (its rows one by one, each checked by the scan); on PostgreSQL the
+    planner reads the trigram indexes for a rare text and the table for a common one. A text
+    shorter than a trigram is scanned.
+
+    On SQLite, when ``among`` filters its rows and leaves at most ``filtered_scan`` of them
+    (counted through their own index, up to that bound), those are scanned instead: a text
+    most rows hold, searched among a few (the orders waiting for acceptance), would otherwise
+    walk the whole index to find them.
+    """
+    query = found.apply(among, counting=True)
+    if found.indexed and among.whereclause is not None and _within(session, among, filtered_scan):
+        query = among.where(found.condition)
+    keys = [int(row) for row in session.scalars(query.limit(limit + 1))]
+    return None if len(keys) > limit else keys
+
+
+def _within(session: Session, query: Select[tuple[int]], bound: int) -> bool:
+    """Whether ``query`` selects at most ``bound`` rows (reading no more than ``bound + 1``)."""
+    counted = select(func.count()).select_from(query.limit(bound + 1).subquery())
+    return int(session.scalar(counted) or 0) <= bound
 
 
 def plan_each_statement(session: Session) -> None:

@@ -72,9 +72,16 @@ class OrderFilter:
             query = query.where(Order.updated_at >= self.updated_since)
         return query
 
-    def lookup(self, session: Session) -> search.Lookup | None:
-        """The text, looked up in the search index (``cdlink.store.search``); None for none."""
-        return search.lookup(session, search.ORDERS, self.text)
+    def lookup(self, session: Session, *, limit: int | None = None) -> search.Lookup | None:
+        """The text, looked up in the search index (``cdlink.store.search``); None for none.
+
+        With ``limit``, the orders this filter selects that hold the text are listed, up to
+        ``limit`` of them (``Lookup.complete``: their number is the list's count).
+        """
+        if limit is None:
+            return search.lookup(session, search.ORDERS, self.text)
+        among = self.apply(select(Order.id))
+        return search.lookup(session, search.ORDERS, self.text, limit=limit, among=among)
 
 
 @dataclass(frozen=True)
@@ -111,25 +118,34 @@ def list_orders(
     million-order shop fast; ``has_next`` says whether another page follows either way. On the
     last page the count is the rows before it plus its own, exact, and no count query runs.
     ``sort`` is one of ``SORTS`` (the API's ``updated_at`` serves a client that syncs).
+
+    A text is looked up first, with the other filters, up to the count limit (``CANDIDATES``
+    without one): the orders found are the page's to sort, and their number is the count. A
+    text more orders hold than that is frequent enough for the walk in the list's order to find
+    a page at once, and its capped count is the limit itself: no count query runs.
     """
     page, page_size = max(page, 1), min(max(page_size, 1), MAXIMUM_PAGE_SIZE)
-    text = order_filter.lookup(session)
+    limit = search.CANDIDATES if count_limit is None else count_limit
+    text = order_filter.lookup(session, limit=limit)
     matching = order_filter.apply(select(Order))
     if text is not None:
         matching = text.apply(matching)
     query = matching.order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size + 1)
     rows: list[Order] = list(session.scalars(query))
     has_next = len(rows) > page_size
-    if not has_next and (rows or page == 1):
-        # The last page: the count is known without counting (a search matching a few orders
-        # reads the table once, not twice).
+    if text is not None and text.complete and text.ids is not None:
+        total, exact = len(text.ids), True  # the lookup listed every order holding the text
+    elif not has_next and (rows or page == 1):
+        # The last page: the count is known without counting.
         total, exact = (page - 1) * page_size + len(rows), True
+    elif text is not None and count_limit is not None:
+        total, exact = count_limit, False  # the lookup found more than the limit
     else:
         counted = order_filter.apply(select(Order.id))
         if text is not None:
-            # A capped count reads the index's rows until the cap; an exact one (the REST API)
-            # would read them all, slower than the table itself.
-            counted = text.apply(counted, counting=count_limit is not None)
+            # An exact count (the REST API) of a frequent text reads the table: the index's
+            # rows, all of them, would be slower.
+            counted = text.apply(counted)
         total, exact = _count(session, counted, count_limit)
     return OrderPage(rows[:page_size], total, page, page_size, exact=exact, has_next=has_next)
 
