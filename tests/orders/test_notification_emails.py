@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from email.header import decode_header, make_header
+from email.message import Message
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
 from cdlink.core.secret_box import SecretBox, generate_key
+from cdlink.core.settings import Settings
 from cdlink.hub.orders.emails import EmailConfig, password, save_email_config
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
@@ -23,6 +26,33 @@ from cdlink.store.secrets import reencrypt_secrets
 from tests.support.orders import run_until_success, stored
 from tests.support.smtp import PASSWORD, USER, Mailbox, free_port, smtp_server
 from tests.support.web import csrf_token
+
+#: Per shop language: the subject's words, the link's line and the time's line.
+WORDING = {
+    "fr": (
+        "moins de 2 h pour l\u2019accepter ou la refuser",
+        "L'ouvrir dans cdlink",
+        "heure de la",
+    ),
+    "en": ("less than 2 h left to accept or refuse", "Open it in cdlink:", "the shop's time"),
+}
+
+
+@pytest.fixture
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The suite's settings, in the shop language a test asks for (French by default)."""
+    language = getattr(request, "param", "fr")
+    return settings.model_copy(update={"default_language": language})
+
+
+def subject(mail: Message) -> str:
+    return " ".join(str(make_header(decode_header(str(mail["Subject"])))).split())
+
+
+def body(mail: Message) -> str:
+    payload = mail.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode(mail.get_content_charset() or "utf-8")
 
 
 @pytest.fixture
@@ -67,6 +97,7 @@ def states(shop: JobEnvironment) -> list[tuple[str, int]]:
         return [(row.state, row.attempts) for row in rows]
 
 
+@pytest.mark.parametrize("settings", ["fr", "en"], indirect=True)
 def test_given_smtp_settings_when_a_deadline_nears_then_one_e_mail_reaches_the_server_once(
     api: TestClient,
     shop: JobEnvironment,
@@ -91,7 +122,17 @@ def test_given_smtp_settings_when_a_deadline_nears_then_one_e_mail_reaches_the_s
     assert queued_before_sending == 0
     assert (first["emails_sent"], second.get("emails_sent", 0)) == (1, 0)
     [mail] = mailbox.messages
-    assert "less than 2 h left to accept or refuse" in " ".join(str(mail["Subject"]).split())
+    language = shop.settings.default_language
+    words, link_line, time_line = WORDING[language]
+    text = body(mail)
+    assert subject(mail).startswith("[cdlink] ")
+    assert words in subject(mail)
+    assert " ".join(subject(mail).split()[1:]) == " ".join(text.splitlines()[0].split())
+    assert f"{link_line}" in text
+    assert f"{shop.settings.base_url}/orders/" in text
+    assert time_line in text
+    other = "en" if language == "fr" else "fr"
+    assert WORDING[other][0] not in subject(mail)
     assert mail["From"] == "cdlink@boutique.example"
     assert mailbox.recipients == [["vendeur@boutique.example", "stock@boutique.example"]]
     assert states(shop) == [("sent", 1)]

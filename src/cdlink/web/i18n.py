@@ -8,26 +8,20 @@ committed so that a fresh clone runs without a build step (``make messages`` ref
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
+from cdlink.core.i18n import LANGUAGES, LOCALE_DIR, gettext, translations
 from cdlink.core.settings import Settings
 from cdlink.web.security import LANGUAGE_COOKIE
 
-LANGUAGES = {"fr": "Français", "en": "English"}
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "messages"
-
-
-@cache
-def translations(language: str) -> NullTranslations:
-    """The catalogue of ``language``; English is the source language and needs none."""
-    if language == "en":
-        return NullTranslations()
-    return Translations.load(str(LOCALE_DIR), [language], domain=DOMAIN)
+__all__ = [
+    "LANGUAGES",
+    "LOCALE_DIR",
+    "gettext",
+    "preferred_languages",
+    "request_language",
+    "translations",
+]
 
 
 def preferred_languages(header: str) -> list[str]:
@@ -56,7 +50,3 @@ def request_language(request: Request, settings: Settings) -> str:
         if language in LANGUAGES:
             return language
     return settings.default_language
-
-
-def gettext(language: str, message: str) -> str:
-    return translations(language).gettext(message)

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse
 
 from cdlink import __version__
 from cdlink.core.errors import CdlinkError
+from cdlink.core.i18n import moment_text
 from cdlink.core.settings import Settings
 from cdlink.hub.customer_service.queries import waiting_count
 from cdlink.web.i18n import LANGUAGES, request_language, translations
@@ -44,18 +45,6 @@ def environment(language: str) -> Environment:
     )
     env.filters["day"] = lambda value, zone=None, short=False: _day(value, zone, language, short)
     return env
-
-
-#: A date and time as each language writes it ("6 déc. 2026 07:12", "6 Dec 2026, 07:12").
-MOMENT_PATTERNS = {"fr": "d MMM y HH:mm", "en": "d MMM y, HH:mm"}
-
-
-def moment_text(value: datetime | None, zone: tzinfo, language: str, seconds: bool) -> str:
-    """``value`` in the shop's time zone, written the language's way ("—" when unknown)."""
-    if value is None:
-        return "—"
-    pattern = MOMENT_PATTERNS.get(language, MOMENT_PATTERNS["en"]) + (":ss" if seconds else "")
-    return format_datetime(value.astimezone(zone), pattern, locale=language)
 
 
 #: A day, whole ("6 déc. 2026", "6 Dec 2026") or short for narrow columns ("6 déc."): one

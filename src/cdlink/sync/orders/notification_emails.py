@@ -5,6 +5,8 @@ the transaction that raised each notification, ``cdlink.hub.orders.emails``), on
 per run, each e-mail's outcome committed as soon as it is known; a failure is retried at the next
 runs, up to ``MAX_ATTEMPTS``. It never runs inside a web request.
 
+Each e-mail is worded in the shop's language (``CDLINK_DEFAULT_LANGUAGE``) and time zone
+(``CDLINK_TIMEZONE``), its link on ``CDLINK_PUBLIC_URL`` (else the address cdlink serves on).
 The SMTP password is decrypted with the runtime's secret box (the one its marketplace clients
 use for the Client Secrets).
 """
@@ -16,25 +18,37 @@ import ssl
 from email.message import EmailMessage
 
 from cdlink.core.errors import ConfigurationError
+from cdlink.core.i18n import gettext, moment_text
 from cdlink.core.secret_box import SecretBox
+from cdlink.core.settings import Settings
+from cdlink.core.translatable import translatable
 from cdlink.hub.orders import emails
+from cdlink.hub.orders.notification_text import notification_text
 from cdlink.store.models import Notification, NotificationEmail
 from cdlink.sync.engine.streams import Stream, StreamContext
 
 STREAM = "notification_emails"
 TIMEOUT_SECONDS = 20
+OPEN = translatable("Open it in cdlink: %(link)s")
+RAISED = translatable("Raised on %(when)s (the shop's time).")
 
 
-def message(notification: Notification, config: emails.EmailConfig) -> EmailMessage:
-    """The e-mail of one notification (plain text)."""
+def message(
+    notification: Notification, config: emails.EmailConfig, settings: Settings
+) -> EmailMessage:
+    """The e-mail of one notification (plain text), in the shop's language and time zone."""
+    language = settings.default_language
+    text = notification_text(notification, language, settings.zone)
     mail = EmailMessage()
-    mail["Subject"] = f"[cdlink] {notification.title}"
+    mail["Subject"] = f"[cdlink] {text}"
     mail["From"] = config.from_address
     mail["To"] = ", ".join(config.recipients)
-    lines = [notification.title, ""]
+    lines = [text, ""]
     if notification.link:
-        lines.append(f"cdlink: {notification.link}")
-    lines.append(f"({notification.created_at:%Y-%m-%d %H:%M} UTC)")
+        link = f"{settings.base_url.rstrip('/')}{notification.link}"
+        lines.append(gettext(language, OPEN) % {"link": link})
+    moment = moment_text(notification.created_at, settings.zone, language, seconds=False)
+    lines.append(gettext(language, RAISED) % {"when": moment})
     mail.set_content("\n".join(lines))
     return mail
 
@@ -96,7 +110,8 @@ class NotificationEmailSender(Stream):
     ) -> str | None:
         with context.database.reading() as session:
             email = session.get_one(NotificationEmail, email_id)
-            mail = message(session.get_one(Notification, email.notification_id), config)
+            notification = session.get_one(Notification, email.notification_id)
+            mail = message(notification, config, _settings(context))
         try:
             server.send_message(mail)
             error = None
@@ -110,6 +125,17 @@ class NotificationEmailSender(Stream):
         with context.transaction() as session:
             for email_id in queued:
                 emails.record_outcome(session, email_id, error, context.clock.now())
+
+
+def _settings(context: StreamContext) -> Settings:
+    """The runtime's settings: the shop's language, time zone and address word the e-mails."""
+    settings = getattr(context.clients, "settings", None)
+    if not isinstance(settings, Settings):
+        raise ConfigurationError(
+            "this runtime has no settings to word the notification e-mails with",
+            hint="Run streams with `cdlink serve`, `cdlink worker` or `cdlink sync run`.",
+        )
+    return settings
 
 
 def _box(context: StreamContext) -> SecretBox:

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from cdlink.core.i18n import moment_text
 from cdlink.hub.customers.queries import customer_file, list_customers
 from cdlink.store.models import Connection
 from cdlink.web.customer_service.labels import GRADUATIONS, ORDER_STATUSES
 from cdlink.web.i18n import request_language
 from cdlink.web.params import Id, Page, parse_id
-from cdlink.web.templating import moment_text, render
+from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50

@@ -18,13 +18,14 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from cdlink.core.i18n import moment_text
 from cdlink.hub.dashboard.figures import build_dashboard
 from cdlink.hub.dashboard.periods import DEFAULT_PERIOD, PERIODS, PeriodName
 from cdlink.store.models import Connection
 from cdlink.web.dashboard.api import answer, overview_for
 from cdlink.web.dashboard.labels import KINDS, PERIOD_LABELS, kind_of, link_of, status_label
 from cdlink.web.i18n import request_language
-from cdlink.web.templating import moment_text, render
+from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -2,69 +2,24 @@
 or all read; and, for administrators, when they come (hours before a deadline, per account).
 
 Each notification is worded in the reader's language from its kind and details
-(``notification_text``); the stored English title is the fallback for an older one.
+(``cdlink.hub.orders.notification_text``); the stored English title is the fallback for an
+older one.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from cdlink.core.translatable import translatable
 from cdlink.hub.connections.accounts import get_connection, list_connections
 from cdlink.hub.orders import emails
 from cdlink.hub.orders import notifications as hub
-from cdlink.store.models import Notification
+from cdlink.hub.orders.notification_text import notification_text
 from cdlink.web.i18n import gettext, request_language
 from cdlink.web.params import Id
-from cdlink.web.performance import labels as performance_labels
-from cdlink.web.templating import moment_text, render
+from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-ACCEPT = translatable(
-    "Order %(order)s: less than %(hours)s h left to accept or refuse it (by %(when)s)"
-)
-SHIP = translatable("Order %(order)s: less than %(hours)s h left to ship it (by %(when)s)")
-CROSSED = translatable(
-    "%(source)s: %(indicator)s at %(value)s %% has crossed its threshold (%(threshold)s)"
-)
-NEAR = translatable(
-    "%(source)s: %(indicator)s at %(value)s %% is near its threshold (%(threshold)s)"
-)
-
-
-def notification_text(item: Notification, language: str, zone: Any) -> str:
-    """The notification in ``language``: from its kind and details, else its English title."""
-    details = item.details or {}
-
-    def say(message: str) -> str:
-        return gettext(language, message)
-
-    if item.kind in {hub.ACCEPTANCE, hub.SHIPPING} and {"order", "hours", "deadline"} <= set(
-        details
-    ):
-        deadline = datetime.fromisoformat(details["deadline"])
-        message = say(ACCEPT) if item.kind == hub.ACCEPTANCE else say(SHIP)
-        return message % {
-            "order": details["order"],
-            "hours": details["hours"],
-            "when": moment_text(deadline, zone, language, seconds=False),
-        }
-    if item.kind == "performance" and details.get("indicator") in performance_labels.INDICATORS:
-        message = say(CROSSED) if details.get("level") == "beyond" else say(NEAR)
-        kind = performance_labels.THRESHOLD_KINDS.get(
-            details.get("threshold_type", ""), "%(value)s"
-        )
-        return message % {
-            "source": say(performance_labels.SOURCES.get(details.get("source", ""), "cdlink")),
-            "indicator": say(performance_labels.INDICATORS[details["indicator"]]),
-            "value": details.get("value", ""),
-            "threshold": say(kind) % {"value": details.get("threshold", "")},
-        }
-    return item.title
 
 
 def render_page(

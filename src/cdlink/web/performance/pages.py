@@ -14,9 +14,9 @@ from fastapi.responses import Response
 
 from cdlink.hub.connections.accounts import list_connections
 from cdlink.hub.performance import indicators as hub
+from cdlink.hub.performance import labels
 from cdlink.store.models import PerformanceFigure
 from cdlink.web.params import parse_id
-from cdlink.web.performance import labels
 from cdlink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
