@@ -98,6 +98,9 @@ def test_given_an_order_of_several_lines_when_its_page_opens_then_the_parcel_rul
     assert 'data-testid="one-parcel-rule"' in english
     assert "one parcel per complete order" in english
     assert "un colis par commande complète" in french
+    settings_link = f'href="/orders/settings/{stored(shop, order_id).connection_id}#shipping"'
+    assert settings_link in english.split('data-testid="one-parcel-rule"', 1)[1]
+    assert "Activez-les dans les réglages d'expédition" in french
     assert 'data-testid="parcel-lines"' not in english
     assert 'data-testid="one-parcel-rule"' not in allowed
     boxes = allowed.split('data-testid="parcel-lines"', 1)[1].split("</fieldset>", 1)[0]
