@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from cdlink.hub.orders.actions import CONFIRMED
 from cdlink.hub.orders.carrier_mappings import (
     CarrierMappingError,
     Mapping,
@@ -16,7 +17,7 @@ from cdlink.hub.orders.carrier_mappings import (
 )
 from cdlink.hub.orders.shipments import ShipmentError, set_several_parcels, shipments_of
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.sandbox import Sandbox
+from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import OrderAction, OutboxEntry
 from tests.support.orders import ask, stored
 from tests.support.orders import order_with_lines as several_lines
@@ -229,3 +230,27 @@ def test_given_the_old_payload_when_shipping_then_it_is_one_parcel_for_the_whole
     with shop.database.reading() as session:
         [shipment] = shipments_of(session, stored(shop, order_id).id)
     assert shipment.parcels[0].line_ids == lines
+
+
+def test_given_a_shipment_answered_when_its_read_back_fails_then_it_is_done_and_never_sent_again(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    read_carriers(shop)
+    order_id, _ = order_with_lines(sandbox, shop)
+    action_id = ask(shop, order_id, "ship", carrier="Colissimo", tracking_number="6A7")
+    # The shipment is taken (201), then every read of the order meets a server error.
+    sandbox.add_fault(FaultRule(kind="status", endpoint="orders.get", status=500, count=50))
+
+    failed = shop.runner().run(1, "order_actions")
+    shop.clock.advance(600)  # type: ignore[attr-defined]  (past the failure policy's retry)
+    again = shop.runner().run(1, "order_actions")
+
+    assert failed.outcome == "failed"  # the read's error still paces the stream
+    assert again.outcome == "succeeded"
+    sent = [call for call in sandbox.requests() if call["endpoint"] == "orders.shipments"]
+    assert len(sent) == 1  # answered once: never sent a second time for a lost read
+    assert sandbox.order(order_id)["status"] == "Shipped"
+    with shop.database.reading() as session:
+        action = session.get_one(OrderAction, action_id)
+        assert (action.state, action.outcome) == ("done", CONFIRMED)
+        assert session.scalars(select(OutboxEntry.state)).all() == ["done"]

@@ -138,6 +138,8 @@ def test_given_an_order_then_its_detail_lists_its_sync_events_and_deadline_urgen
     [order] = api.get("/api/v1/orders", params={"q": marketplace_id}).json()["items"]
     api.post(f"/api/v1/orders/{order['id']}/actions", json={"kind": "accept"})
     assert shop.runner().run(1, "order_actions").outcome == "succeeded"
+    shop.clock.advance(1)  # type: ignore[attr-defined]
+    run_until_success(shop)  # the accepted order's new status comes with the orders stream
 
     detail = api.get(f"/api/v1/orders/{order['id']}").json()
 

@@ -51,10 +51,25 @@ def test_given_an_accept_when_being_sent_then_the_page_polls_until_the_new_statu
     )
     sending = browser.get(path, headers=english).text
     assert shop.runner().run(1, "order_actions").outcome == "succeeded"
+    confirmed = browser.get(path, headers=english).text
+    french = browser.get(path, headers=FRENCH).text
+    shop.clock.advance(1)  # type: ignore[attr-defined]
+    run_until_success(shop)  # the orders stream brings the new status
     sent = browser.get(path, headers=english).text
 
     assert 'hx-trigger="every 2s"' in sending
     assert "Sending to Cdiscount" in sending
+    # Accepted on the marketplace's answer: the page says so, and asks again for the status.
+    assert 'hx-trigger="every 2s"' in confirmed
+    assert "Sending to Cdiscount" not in confirmed
+    assert 'data-testid="action-awaiting-status">Acceptance confirmed by Cdiscount' in confirmed
+    assert 'data-status="WaitingAcceptance"' in confirmed
+    assert "Cdiscount confirmed it; the order&#39;s new status comes with the next sync." in (
+        confirmed
+    )
+    assert 'value="accept"' not in confirmed  # no second Accept while the status is to come
+    assert "Acceptation confirmée par Cdiscount, nouveau statut à venir" in french
     assert 'id="order-status-live"' in sent
     assert 'hx-trigger="every 2s"' not in sent
+    assert "action-awaiting-status" not in sent
     assert 'data-status="Accepted" data-testid="order-status">Accepted<' in sent

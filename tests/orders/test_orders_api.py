@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from cdlink.hub.orders.actions import CONFIRMED
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import Sandbox
 from tests.support.orders import run_until_success
@@ -59,7 +60,21 @@ def test_given_a_waiting_order_when_accept_is_posted_then_it_is_recorded_and_sen
     assert again.status_code == 409
     assert shop.runner().run(1, "order_actions").outcome == "succeeded"
 
+    # Accepted on the marketplace's 2xx: done, its new status still to come.
+    confirmed = api.get(f"/api/v1/orders/{item['id']}").json()
+    assert confirmed["status"] == "WaitingAcceptance"
+    assert [(a["kind"], a["state"], a["awaiting_status"]) for a in confirmed["actions"]] == [
+        ("accept", "done", True)
+    ]
+    assert confirmed["actions"][0]["outcome"] == CONFIRMED
+    refused = api.post(f"/api/v1/orders/{item['id']}/actions", json={"kind": "refuse"})
+    assert refused.status_code == 409
+    assert "already confirmed" in refused.text
+    shop.clock.advance(1)  # type: ignore[attr-defined]
+    run_until_success(shop)
     detail = api.get(f"/api/v1/orders/{item['id']}").json()
     assert detail["status"] == "Accepted"
-    assert [(a["kind"], a["state"]) for a in detail["actions"]] == [("accept", "done")]
+    assert [(a["kind"], a["state"], a["awaiting_status"]) for a in detail["actions"]] == [
+        ("accept", "done", False)
+    ]
     assert detail["actions"][0]["requested_by"] == ADMIN_EMAIL

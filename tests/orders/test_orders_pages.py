@@ -55,9 +55,11 @@ def test_given_a_waiting_order_when_accepted_from_its_page_then_the_action_is_sh
     )
     assert posted.status_code == 303
     assert shop.runner().run(1, "order_actions").outcome == "succeeded"
+    shop.clock.advance(1)  # type: ignore[attr-defined]
+    run_until_success(shop)
 
     shown = browser.get(path, headers={"Accept-Language": "en"}).text
-    assert "The order is now: Accepted." in shown
+    assert "Cdiscount confirmed it; the order&#39;s new status comes with the next sync." in shown
     assert 'data-testid="order-status">Accepted<' in shown
 
 

@@ -125,6 +125,7 @@ def test_given_stock_covering_the_order_when_imported_then_accepted_reserved_and
     assert reserved(env) == dict(wanted)
     assert stored(env, order_id).stock_issues == []
     run(env, "order_actions")
+    run(env, "orders")  # the accepted order's new status comes with the orders stream
     run(env, "stock")
     assert sandbox.order(order_id)["status"] == "Accepted"
     assert stored(env, order_id).status == "Accepted"

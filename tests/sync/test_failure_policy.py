@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -132,3 +134,32 @@ def test_given_a_cdlink_error_when_worded_then_its_hint_follows_the_message() ->
     assert human_message(error, DEFAULT_POLICY.resolve(error)) == (
         "the key file is unreadable. Restore the key file."
     )
+
+
+def test_given_sqlite_locked_past_its_busy_timeout_when_resolved_then_retried_soon_uncounted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "busy.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None)
+    waiter = sqlite3.connect(path, isolation_level=None, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    try:
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            waiter.execute("BEGIN IMMEDIATE")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        waiter.close()
+    error = OperationalError("BEGIN IMMEDIATE", {}, locked.value)
+
+    resolution = DEFAULT_POLICY.resolve(error)
+
+    assert (resolution.action, resolution.failure_type) == (
+        FailureAction.RETRY_SOON,
+        FailureType.TRANSIENT,
+    )
+    assert not resolution.counts_as_failure
+    assert resolution.delay(1) == timedelta(seconds=5)
+    # Any other driver error of the same class keeps its own row: the database went away.
+    unreachable = OperationalError("SELECT 1", {}, sqlite3.OperationalError("disk I/O error"))
+    assert DEFAULT_POLICY.resolve(unreachable).action is FailureAction.RETRY

@@ -61,6 +61,13 @@ ACHIEVED: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The actions the marketplace's 2xx answer confirms on its own: the order is not read back, the
+#: orders stream brings its new status (an accept or a refuse moves the order and nothing else).
+CONFIRMED_BY_ANSWER = frozenset({ACCEPT, REFUSE})
+#: The outcome of such an action once answered: confirmed, the order's new status still to come.
+CONFIRMED = "confirmed by the marketplace; the order's new status comes with the next orders sync"
+
+
 class OrderActionError(CdlinkError):
     """The action cannot be asked of this order now; nothing was recorded or sent."""
 
@@ -92,14 +99,33 @@ def check(order: Order, kind: str, payload: dict[str, Any]) -> None:
             )
     if kind in {CANCEL, CANCEL_LINES}:
         _check_reason(order, str(payload["reason"]))
-    if _pending(order, kind):
+    recorded = _recorded(order)
+    if _pending(kind, recorded):
         raise OrderActionError(f"{kind!r} was already asked and is being sent")
+    if kind in CONFIRMED_BY_ANSWER and _answered(order, recorded):
+        raise OrderActionError(
+            "the marketplace already confirmed an acceptance or refusal of this order",
+            hint="Its new status comes with the next orders sync; Re-sync reads it now.",
+        )
 
 
 def allowed(order: Order, kind: str) -> bool:
     """Whether ``kind`` may be asked now, its payload aside (what the pages offer as buttons)."""
     statuses = _ALLOWED.get(kind, ())
-    return (statuses is None or order.status in statuses) and not _pending(order, kind)
+    if statuses is not None and order.status not in statuses:
+        return False
+    recorded = _recorded(order)
+    if kind in CONFIRMED_BY_ANSWER and _answered(order, recorded):
+        return False
+    return not _pending(kind, recorded)
+
+
+def awaiting_status(action: OrderAction, order: Order) -> bool:
+    """Whether the marketplace confirmed ``action`` and the order's stored status is still the
+    one it was asked from: its new status comes with the next orders sync."""
+    if action.kind not in CONFIRMED_BY_ANSWER or action.state != DONE:
+        return False
+    return action.outcome == CONFIRMED and order.status in (_ALLOWED[action.kind] or ())
 
 
 def _check_reason(order: Order, reason: str) -> None:
@@ -227,11 +253,24 @@ def _check_shipment(order: Order, payload: dict[str, Any]) -> None:
         shipments.normalise(session, order, payload)
 
 
-def _pending(order: Order, kind: str) -> bool:
+def _recorded(order: Order) -> list[tuple[str, str, str | None]]:
+    """The order's actions as (kind, state, outcome): one query for the checks below."""
     session = Session.object_session(order)
     if session is None or order.id is None:
-        return False
-    query = select(OrderAction.id).where(
-        OrderAction.order_id == order.id, OrderAction.kind == kind, OrderAction.state == PENDING
+        return []
+    query = select(OrderAction.kind, OrderAction.state, OrderAction.outcome).where(
+        OrderAction.order_id == order.id
     )
-    return session.scalars(query).first() is not None
+    return [(kind, state, outcome) for kind, state, outcome in session.execute(query)]
+
+
+def _answered(order: Order, recorded: list[tuple[str, str, str | None]]) -> bool:
+    """Whether an accept or refuse of ``order`` was confirmed, its new status still to come."""
+    return order.status in (_ALLOWED[ACCEPT] or ()) and any(
+        kind in CONFIRMED_BY_ANSWER and state == DONE and outcome == CONFIRMED
+        for kind, state, outcome in recorded
+    )
+
+
+def _pending(kind: str, recorded: list[tuple[str, str, str | None]]) -> bool:
+    return any(each == kind and state == PENDING for each, state, _ in recorded)

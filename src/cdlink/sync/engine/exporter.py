@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -138,11 +138,22 @@ class OutboxExporter(Stream):
         return to_send
 
     def confirm(
-        self, context: StreamContext, pushes: Sequence[Push], outcomes: Mapping[int, PushOutcome]
+        self,
+        context: StreamContext,
+        pushes: Sequence[Push],
+        outcomes: Mapping[int, PushOutcome],
+        *,
+        also: Callable[[Session], None] | None = None,
     ) -> None:
-        """Record each outcome: confirmed → done and bound; refused → queued again, or failed."""
+        """Record each outcome: confirmed → done and bound; refused → queued again, or failed.
+
+        ``also`` writes more in the same transaction (what the exporter records of the outcomes
+        itself), so a batch's outcomes and its entries commit together, in one write.
+        """
         counts: Counter[str] = Counter()
         with context.transaction() as session:
+            if also is not None:
+                also(session)
             binder = Binder(session, context.connection_id, context.clock)
             # Two queries for the whole batch rather than two per push.
             entries = _entries(session, [push.entry_id for push in pushes])

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
+
 from cdlink.octopia import FAILURE_POLICY as OCTOPIA_POLICY
 from cdlink.octopia import (
     Action,
@@ -91,6 +93,8 @@ class FailurePolicy:
         self.table[error if isinstance(error, str) else qualified_name(error)] = resolution
 
     def resolve(self, error: BaseException) -> FailureResolution:
+        if database_busy(error) and DATABASE_BUSY in self.table:
+            return self.table[DATABASE_BUSY]
         for cls in type(error).__mro__:
             resolution = self.table.get(qualified_name(cls))
             if resolution is not None:
@@ -103,6 +107,20 @@ class FailurePolicy:
 
 def qualified_name(cls: type[BaseException]) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+#: SQLite's primary result code for "database is locked" (https://sqlite.org/rescode.html).
+SQLITE_BUSY = 5
+#: The row of SQLite's "database is locked", looked up before the error's class hierarchy.
+DATABASE_BUSY = "sqlite.database_is_locked"
+
+
+def database_busy(error: BaseException) -> bool:
+    """SQLite's "database is locked": another writer held the database past the busy timeout
+    (a long import on a loaded machine). A race with that writer, not an outage."""
+    code = getattr(getattr(error, "orig", None), "sqlite_errorcode", None)
+    busy = isinstance(code, int) and code & 0xFF == SQLITE_BUSY
+    return isinstance(error, OperationalError) and busy
 
 
 # What the seller reads next to a marketplace error's own message and hint.
@@ -155,6 +173,15 @@ def _rows() -> Mapping[str, FailureResolution]:
         "cdlink.core.errors.ConfigurationError": FailureResolution(fail, configuration),
         "cdlink.core.errors.SecretBoxError": FailureResolution(fail, configuration),
         "cdlink.core.errors.StorageError": FailureResolution(retry, system, TRANSIENT_SCHEDULE),
+        # Another writer held SQLite's lock past the busy timeout: the run's uncommitted step
+        # is done again in a few seconds, neither counted nor waiting for the retry schedule
+        # (a stream that lost such a race once no longer waits minutes with work queued).
+        DATABASE_BUSY: FailureResolution(
+            soon,
+            transient,
+            SOON_SCHEDULE,
+            "Another task held the database; cdlink tries again in a few seconds.",
+        ),
         # The database went away mid-run (restart, failover): nothing was committed half-way.
         "sqlalchemy.exc.OperationalError": FailureResolution(
             retry, transient, TRANSIENT_SCHEDULE, "The database could not be reached."

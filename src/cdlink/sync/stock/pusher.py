@@ -18,7 +18,7 @@ before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -187,9 +187,14 @@ class StockPusher(OutboxExporter):
         return False
 
     def confirm(
-        self, context: StreamContext, pushes: Sequence[Push], outcomes: Mapping[int, PushOutcome]
+        self,
+        context: StreamContext,
+        pushes: Sequence[Push],
+        outcomes: Mapping[int, PushOutcome],
+        *,
+        also: Callable[[Session], None] | None = None,
     ) -> None:
-        super().confirm(context, pushes, outcomes)
+        super().confirm(context, pushes, outcomes, also=also)
         now = context.clock.now()
         with context.transaction() as session:
             stock = [push for push in pushes if not prices.is_price_key(push.key)]

@@ -128,6 +128,11 @@ class ActionOut(BaseModel):
     requested_by: str | None
     requested_at: datetime
     finished_at: datetime | None
+    awaiting_status: bool = Field(
+        False,
+        description="The marketplace confirmed this accept or refuse, and the order's status "
+        "is still the one it was asked from: its new status comes with the next orders sync.",
+    )
 
 
 class StockIssueOut(BaseModel):
@@ -390,6 +395,12 @@ def act(request: Request, order_id: Id, body: ActionIn) -> ActionOut:
     return recorded
 
 
+def _action_out(action: OrderAction, order: Order) -> ActionOut:
+    awaiting = order_actions.awaiting_status(action, order)
+    found = ActionOut.model_validate(action, from_attributes=True)
+    return found.model_copy(update={"awaiting_status": awaiting})
+
+
 def _detail(session: Session, item: Order, now: datetime) -> OrderDetail:
     actions: list[OrderAction] = order_actions.actions_of(session, item.id)
     labels = {
@@ -413,7 +424,7 @@ def _detail(session: Session, item: Order, now: datetime) -> OrderDetail:
             },
             "lines": [LineOut.model_validate(line, from_attributes=True) for line in item.lines],
             "events": [EventOut.model_validate(e, from_attributes=True) for e in item.events],
-            "actions": [ActionOut.model_validate(a, from_attributes=True) for a in actions],
+            "actions": [_action_out(action, item) for action in actions],
             "reserved": reservations_of(session, item),
             "stock_issues": [
                 {**issue, "message": describe(issue)} for issue in item.stock_issues or []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from cdlink.core.translatable import translatable
+from cdlink.hub.orders import actions
 
 STATUSES = {
     "Processing": translatable("Being processed"),
@@ -55,6 +56,15 @@ ACTION_STATES = {
 }
 ACTION_TONES = {"pending": "neutral", "done": "ok", "failed": "error"}
 
+#: The outcome of an accept or refuse confirmed by the marketplace's answer
+#: (``cdlink.hub.orders.actions.CONFIRMED``), told as a sentence.
+CONFIRMED = translatable("Cdiscount confirmed it; the order's new status comes with the next sync.")
+#: What the order's header says while such an action's new status is still to come.
+AWAITING = {
+    "accept": translatable("Acceptance confirmed by Cdiscount, new status to come"),
+    "refuse": translatable("Refusal confirmed by Cdiscount, new status to come"),
+}
+
 _NOW = re.compile(r"^the order is now (\w+)$")
 _REFUSED = re.compile(r"^refused by the marketplace: (.*); the order is now (\w+)$", re.DOTALL)
 
@@ -63,6 +73,8 @@ def outcome_parts(outcome: str | None) -> tuple[str, dict[str, str], str | None]
     """An action's outcome as (sentence, its status argument, the marketplace's own words)."""
     if not outcome:
         return "", {}, None
+    if outcome == actions.CONFIRMED:
+        return CONFIRMED, {}, None
     found = _NOW.match(outcome)
     if found:
         return translatable("The order is now: %(status)s."), {"status": found.group(1)}, None

@@ -151,6 +151,10 @@ def order_page(request: Request, order_id: Id) -> Response:
         values = {
             "order": order,
             "actions": actions,
+            # Accepted or refused on the marketplace's answer, the new status still to come.
+            "awaiting": [
+                action for action in actions if order_actions.awaiting_status(action, order)
+            ],
             "connection_name": connections.get(order.connection_id, ""),
             "now": now,
             "zone": request.app.state.settings.zone,
