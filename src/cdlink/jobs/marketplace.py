@@ -45,6 +45,18 @@ from cdlink.store.models import Connection
 Transports = Callable[[], httpx.BaseTransport]
 
 
+#: The share of the maximum rate each answer that is not a 429 gives back (0.1 call/s at 10).
+RECOVERY_SHARE = 0.01
+
+
+def budget_policy(max_calls_per_second: float) -> BudgetPolicy:
+    """The call budget of ``CDLINK_OCTOPIA_MAX_CALLS_PER_SECOND``: its rate, its burst, and a
+    recovery after 429s in proportion to it, so that a higher budget climbs back from its floor
+    in as many answers as the default one (the default 10 gives back 0.1 call/s an answer)."""
+    rate = max_calls_per_second
+    return BudgetPolicy(max_rate=rate, capacity=max(rate, 1.0), recovery=rate * RECOVERY_SHARE)
+
+
 class MarketplaceClients:
     """Call it with a connection to get that seller's client (the caller closes it)."""
 
@@ -69,8 +81,7 @@ class MarketplaceClients:
         if retry is None and stopping is not None:
             retry = RetryPolicy(sleep=StopAwareSleep(stopping))
         self.retry = retry
-        rate = settings.octopia_max_calls_per_second
-        self.budget_policy = BudgetPolicy(max_rate=rate, capacity=max(rate, 1.0))
+        self.budget_policy = budget_policy(settings.octopia_max_calls_per_second)
 
     def __call__(self, connection: Connection) -> OctopiaClient:
         return OctopiaClient(

@@ -1,0 +1,39 @@
+"""The call budget the runtimes build from ``CDLINK_OCTOPIA_MAX_CALLS_PER_SECOND``: its recovery
+after 429s is in proportion to the maximum, so a higher budget is not slower to climb back."""
+
+from __future__ import annotations
+
+import pytest
+
+from cdlink.jobs.marketplace import budget_policy
+from cdlink.octopia.budget import BudgetPolicy, full_bucket, slow_down, speed_up
+
+
+def answers_to_recover(policy: BudgetPolicy, bursts: int) -> int:
+    """Answers (not 429s) needed to be back at the maximum rate after ``bursts`` 429s."""
+    state = full_bucket(policy, 0.0)
+    for _ in range(bursts):
+        state = slow_down(state, policy, 0.0)
+    answers = 0
+    while state.rate < policy.max_rate:
+        state = speed_up(state, policy, 0.0)
+        answers += 1
+    return answers
+
+
+def test_given_the_default_budget_when_built_then_it_keeps_the_documented_policy() -> None:
+    policy = budget_policy(10)
+
+    assert (policy.max_rate, policy.capacity, policy.recovery) == (10, 10, pytest.approx(0.1))
+    assert policy.min_rate == BudgetPolicy().min_rate
+
+
+@pytest.mark.parametrize("bursts", [1, 5, 30])
+def test_given_a_higher_budget_when_429s_came_then_it_climbs_back_in_as_many_answers(
+    bursts: int,
+) -> None:
+    default, higher = budget_policy(10), budget_policy(50)
+    fixed_step = BudgetPolicy(max_rate=50, capacity=50)  # the recovery before: 0.1 an answer
+
+    assert answers_to_recover(higher, bursts) <= answers_to_recover(default, bursts) + 1
+    assert answers_to_recover(fixed_step, bursts) > 4 * answers_to_recover(higher, bursts)
