@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,6 +82,9 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     window_policy = WindowPolicy(initial=timedelta(days=30), maximum=timedelta(days=30))
     #: Orders a page asks for (the marketplace's most; tests ask for fewer to page sooner).
     page_size = MAXIMUM_PAGE_SIZE
+    #: A dense window is dozens of pages spaced by the call budget: each is written while the
+    #: next is waited for.
+    read_ahead = True
 
     def __init__(self) -> None:
         self.import_filter = ImportFilter()
@@ -163,22 +166,26 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         return not self.import_filter.admits(str(record.status), purchased_at)
 
     def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
-        return self.read_whole(context, window, None)
+        return self.window_reader(context).read(window)
 
     def fetch_expecting(
         self, context: StreamContext, window: Window, expectation: Expectation
     ) -> Iterable[OrderRecord]:
-        return self.read_whole(context, window, expectation)
+        return self.window_reader(context).read(window, expectation)
 
-    def read_whole(
+    def fetch_pages(
         self, context: StreamContext, window: Window, expectation: Expectation | None
-    ) -> list[OrderRecord]:
+    ) -> Iterator[list[OrderRecord]]:
+        return self.window_reader(context).pages(window, expectation)
+
+    def window_reader(self, context: StreamContext) -> WindowReader[MarketplaceOrder]:
+        """Whole-window reads of ``GET /orders`` through the run's client (made here)."""
         orders = context.client().orders
 
         def query(part: Window) -> OrderQuery:
             return OrderQuery(updated_at_min=part.start, updated_at_max=part.end)
 
-        reader: WindowReader[MarketplaceOrder] = WindowReader(
+        return WindowReader(
             page=lambda part, index: orders.list_page(
                 query(part), page_index=index, page_size=self.page_size
             ),
@@ -186,7 +193,6 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             identify=self.external_id,
             page_size=self.page_size,
         )
-        return reader.read(window, expectation)
 
     def version(self, record: OrderRecord) -> str | None:
         """The hash of the order as the marketplace sent it (its ``updatedAt`` included)."""
