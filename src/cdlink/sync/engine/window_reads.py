@@ -29,7 +29,9 @@ at all (``WindowTooFull``: the importer asks for a shorter one). When that count
 and the first page is short, the page is the whole window; when the page is full after all, the
 pass goes on from it, the count before it being the pass's first.
 
-Every order read on the way is kept, at the version read last (reads only go forward in time).
+``pages`` hands out every page as it is read (a caller writes them as they come, and takes the
+window as whole only once the generator ends); ``read`` keeps every order read on the way, at the
+version read last (reads only go forward in time).
 The history import does not need this: it reads windows of ``createdAt``, which orders never
 leave.
 """
