@@ -9,7 +9,7 @@ import importlib
 from pathlib import Path
 
 import pytest
-from bench import bench_idle, seeding
+from bench import bench_idle, harness, seeding
 from bench.harness import (
     Measurement,
     Options,
@@ -20,6 +20,7 @@ from bench.harness import (
     merge,
     quantile,
     timings,
+    write_report,
 )
 
 from cdlink.core.settings import Settings
@@ -162,3 +163,24 @@ def test_given_a_cpuinfo_when_the_machine_is_named_then_its_model_is_read(tmp_pa
 
     assert cpu_model(cpuinfo) == "AMD EPYC"
     assert cpu_model(tmp_path / "missing")  # falls back to what platform knows
+
+
+def test_given_a_quick_report_when_one_benchmark_is_re_run_in_full_then_only_its_line_is_quick(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(harness, "RESULTS", tmp_path / "benchmarks.json")
+    monkeypatch.setattr(harness, "REPORT", tmp_path / "benchmarks.md")
+    first = [Measurement("alpha", "a", 1.0, "s"), Measurement("beta", "b", 2.0, "s")]
+    write_report(first, Options(quick=True))
+
+    write_report([Measurement("beta", "b", 3.0, "s")], Options(), partial=True)
+    write_report([Measurement("alpha", "a", 4.0, "s")], Options(quick=True), partial=True)
+    lines = (tmp_path / "benchmarks.md").read_text().splitlines()
+    results = load_results(tmp_path / "benchmarks.json")
+
+    assert lines[2].endswith("(quick mode).")
+    reruns = [line.split(" UTC", 1)[1] for line in lines if line.startswith("Re-run on")]
+    assert reruns == [": beta.", " (quick mode): alpha."]
+    assert results["quick"] is True
+    assert [update["quick"] for update in results["updates"]] == [False, True]
+    assert [m["value"] for m in results["measurements"]] == [4.0, 3.0]

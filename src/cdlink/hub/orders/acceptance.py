@@ -63,16 +63,20 @@ class Decision:
     issues: list[dict[str, Any]] = field(default_factory=list)
 
 
-def decide(session: Session, order: Order, stock: Inventory) -> Decision | None:
-    """Apply the connection's acceptance policy to a waiting order nobody has decided yet.
+def decide(
+    session: Session, order: Order, stock: Inventory, policy: AcceptancePolicy | None = None
+) -> Decision | None:
+    """Apply the connection's acceptance policy (``policy``, read if None) to a waiting order
+    nobody has decided yet.
 
     The order's acceptance issues (lines the stock does not cover) are set on it as a side
     effect, so the seller sees why an order was left waiting or refused.
     """
     if order.status != AWAITING_ACCEPTANCE:
         return None
-    policy = acceptance_policy(session, order.connection_id)
-    if policy.acceptance not in {ALWAYS, IN_STOCK}:
+    if policy is None:
+        policy = acceptance_policy(session, order.connection_id)
+    if not decides(policy, order.status):
         return None
     if _decided(session, order):
         return None
@@ -83,6 +87,12 @@ def decide(session: Session, order: Order, stock: Inventory) -> Decision | None:
     if refuses(policy, order) and refusable(issues):
         return refusal(issues)
     return None
+
+
+def decides(policy: AcceptancePolicy, status: str) -> bool:
+    """Whether ``policy`` decides anything about an order in ``status`` (``decide`` may then
+    request an action; otherwise it surely returns None)."""
+    return status == AWAITING_ACCEPTANCE and policy.acceptance in {ALWAYS, IN_STOCK}
 
 
 def refuses(policy: AcceptancePolicy, order: Order) -> bool:

@@ -12,15 +12,16 @@ mapper in ``cdlink.sync.orders.mapping``). Saving is an upsert with three rules:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, bindparam, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from cdlink.hub.orders.stock import SHIPPED_STATUSES
+from cdlink.hub.orders.stock import OPEN, SHIPPED_STATUSES, state_of
 from cdlink.hub.webhooks.events import emit
 from cdlink.store.models import Order, OrderLine, OrderStatusEvent
 
@@ -125,6 +126,17 @@ _REPLACED = (
     "shipping_deadline_estimated",
 )
 _LINE_FIELDS = tuple(name for name in LineDraft.__dataclass_fields__ if name != "line_id")
+_ORDERS, _LINES, _STATUSES = (
+    Order.metadata.tables[model.__tablename__] for model in (Order, OrderLine, OrderStatusEvent)
+)
+#: A new order's row: an address the version lacks is SQL NULL, as the unit of work leaves an
+#: attribute never set (a plain None would be stored as the JSON ``null``).
+_ORDER_INSERT = insert(_ORDERS).values(
+    {
+        name: bindparam(name, type_=JSON(none_as_null=True))
+        for name in ("billing_address", "shipping_address")
+    }
+)
 
 
 def find_order(session: Session, connection_id: int, marketplace_order_id: str) -> Order | None:
@@ -211,13 +223,108 @@ def stage_order(
     return Staged(order, previous)
 
 
+@dataclass(frozen=True)
+class NewOrder:
+    """An order ``insert_orders`` created: its id, and the draft its rows were made from (read
+    it instead of loading the rows back)."""
+
+    id: int
+    connection_id: int
+    draft: OrderDraft
+
+    @property
+    def marketplace_order_id(self) -> str:
+        return self.draft.marketplace_order_id
+
+    @property
+    def status(self) -> str:
+        return self.draft.status
+
+    @property
+    def lines(self) -> list[LineDraft]:
+        return self.draft.lines
+
+
+def insert_orders(
+    session: Session, connection_id: int, drafts: Sequence[OrderDraft], now: datetime
+) -> list[NewOrder]:
+    """Create the orders of ``drafts``, none of them stored yet (a first import's pages), with
+    the rows ``stage_order`` and a flush would write (the order, its lines, its first status),
+    in one statement per table instead of the unit of work's object by object; ``emit_created``
+    finishes each save. Returns them in the order of ``drafts``.
+
+    A line seen open is marked ``stock_held`` at once, as ``cdlink.hub.orders.stock.follow``
+    would mark it: the caller holds the stock of each order (``follow_new``) in the same
+    transaction."""
+    if not drafts:
+        return []
+    # Matched by marketplace id rather than by asking the rows back in order, which would cost
+    # SQLite a statement per row.
+    inserted = session.execute(
+        _ORDER_INSERT.returning(_ORDERS.c.marketplace_order_id, _ORDERS.c.id),
+        [_order_row(connection_id, draft, now) for draft in drafts],
+    )
+    order_ids: dict[str, int] = dict(inserted.all())
+    orders = [
+        NewOrder(order_ids[draft.marketplace_order_id], connection_id, draft) for draft in drafts
+    ]
+    lines = [_line_row(order, line) for order in orders for line in order.lines]
+    if lines:
+        session.execute(insert(_LINES), lines)
+    session.execute(insert(_STATUSES), [_status_row(order, now) for order in orders])
+    return orders
+
+
+def _order_row(connection_id: int, draft: OrderDraft, now: datetime) -> dict[str, Any]:
+    row = {name: getattr(draft, name) for name in (*_REPLACED, *_MERGED)}
+    row.update(
+        connection_id=connection_id,
+        marketplace_order_id=draft.marketplace_order_id,
+        status=draft.status,
+        marketplace_updated_at=draft.updated_at,
+        shipping_deadline=draft.shipping_due,
+        stock_issues=[],
+        imported_at=now,
+        updated_at=now,
+    )
+    return row
+
+
+def _line_row(order: NewOrder, line: LineDraft) -> dict[str, Any]:
+    row = {name: getattr(line, name) for name in _LINE_FIELDS}
+    row.update(
+        order_id=order.id,
+        line_id=line.line_id,
+        stock_held=state_of(order.status, line.status) == OPEN,
+        stock_shipped=0,
+    )
+    return row
+
+
+def _status_row(order: NewOrder, now: datetime) -> dict[str, Any]:
+    """The first status of a new order, as ``_record`` adds it."""
+    return {
+        "order_id": order.id,
+        "line_id": None,
+        "previous_status": None,
+        "status": order.status,
+        "changed_at": order.draft.updated_at,
+        "recorded_at": now,
+    }
+
+
 def emit_saved(session: Session, staged: Staged, now: datetime) -> None:
     """The webhook events of a staged version, once flushed (nothing for an older version)."""
     if not staged.older:
         _emit(session, staged.order, staged.previous, now)
 
 
-def _emit(session: Session, order: Order, previous: str | None, now: datetime) -> None:
+def emit_created(session: Session, order: NewOrder, now: datetime) -> None:
+    """The webhook event of an order ``insert_orders`` created."""
+    _emit(session, order, None, now)
+
+
+def _emit(session: Session, order: Order | NewOrder, previous: str | None, now: datetime) -> None:
     """The webhook events of a saved version: created, status changed, shipped."""
     data = {
         "order_id": order.id,

@@ -25,8 +25,8 @@ seller decides), never a shortage.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,9 +53,15 @@ SHIPMENT_REASON = "shipment"
 
 def line_state(order: Order, line: OrderLine) -> str:
     """``open``, ``shipped`` or ``closed`` (see the module docstring)."""
-    if order.status in CLOSING_STATUSES:
+    return state_of(order.status, line.status)
+
+
+def state_of(order_status: str, line_status: str | None) -> str:
+    """``line_state`` of a line in ``line_status`` (None: the order's) of an order in
+    ``order_status``."""
+    if order_status in CLOSING_STATUSES:
         return CLOSED
-    status = line.status or order.status
+    status = line_status or order_status
     if status in OPEN_STATUSES:
         return OPEN
     if status in SHIPPED_STATUSES:
@@ -63,16 +69,40 @@ def line_state(order: Order, line: OrderLine) -> str:
     return CLOSED
 
 
-def wanted(order: Order) -> dict[str, int]:
+class LineView(Protocol):
+    """What the stock reads of an order line: a stored one, or the draft of a new one."""
+
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def seller_sku(self) -> str | None: ...
+    @property
+    def quantity(self) -> int: ...
+
+
+class OrderView(Protocol):
+    """What the stock reads of an order: a stored one, or a new one (``NewOrder``)."""
+
+    @property
+    def connection_id(self) -> int: ...
+    @property
+    def marketplace_order_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def lines(self) -> Sequence[LineView]: ...
+
+
+def wanted(order: OrderView) -> dict[str, int]:
     """Units the order's open lines hold, per seller SKU."""
     units: dict[str, int] = defaultdict(int)
     for line in order.lines:
-        if line.seller_sku and line_state(order, line) == OPEN:
+        if line.seller_sku and state_of(order.status, line.status) == OPEN:
             units[line.seller_sku] += line.quantity
     return dict(units)
 
 
-def skus_of(orders: Iterable[Order]) -> set[str]:
+def skus_of(orders: Iterable[OrderView]) -> set[str]:
     """The seller SKUs of the orders' lines."""
     return {line.seller_sku for order in orders for line in order.lines if line.seller_sku}
 
@@ -88,6 +118,13 @@ def follow(order: Order, inventory: Inventory) -> None:
     inventory.hold(order.connection_id, order.marketplace_order_id, wanted(order))
     if order.status != "WaitingAcceptance":
         _drop_acceptance_issues(order)
+
+
+def follow_new(order: OrderView, inventory: Inventory) -> None:
+    """``follow`` for an order just inserted with its open lines marked ``stock_held``
+    (``cdlink.hub.orders.records.insert_orders``): no line of it has shipped while held, and it
+    has no acceptance issue yet, so what is left is to hold its open lines' units."""
+    inventory.hold(order.connection_id, order.marketplace_order_id, wanted(order))
 
 
 def coverage(order: Order, inventory: Inventory, *, lock: bool = True) -> list[dict[str, Any]]:

@@ -12,21 +12,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cdlink.core.translatable import translatable
 from cdlink.hub.orders.records import (
+    NewOrder,
     OrderDraft,
     Staged,
+    emit_created,
     emit_saved,
     find_order,
     find_orders,
+    insert_orders,
     stage_order,
 )
 from cdlink.store.models import Order, OrderSyncEvent
 
 IMPORTED, UPDATED, IGNORED = "imported", "updated", "ignored"
+_SYNC_EVENTS = OrderSyncEvent.metadata.tables[OrderSyncEvent.__tablename__]
 #: The kinds as the order page shows them (translated there).
 KIND_LABELS = (translatable("imported"), translatable("updated"), translatable("ignored"))
 _FIELDS = (
@@ -96,9 +100,11 @@ def save_many_with_events(
     *,
     stream: str,
     run_id: int | None = None,
-) -> list[Order]:
+) -> list[Order | NewOrder]:
     """``save_with_events`` for a page of (draft, local id or None), in order, with one query to
-    read the stored orders and one flush: the same rows, webhook events and sync events.
+    read the stored orders and one flush for those, the new ones inserted together
+    (``insert_orders``: returned as ``NewOrder``, not loaded): the same rows, webhook events
+    and sync events.
 
     Each marketplace order appears once in ``drafts`` (the importer writes a repeated one
     apart)."""
@@ -114,16 +120,52 @@ def save_many_with_events(
         for order in stored
         if order.connection_id == connection_id
     }
-    changes = []
-    for draft, order_id in drafts:
+    changes: dict[int, _Change] = {}
+    new: dict[int, OrderDraft] = {}
+    for index, (draft, order_id) in enumerate(drafts):
         existing = by_id.get(order_id) if order_id is not None else None
         if existing is None:
             existing = by_reference.get(draft.marketplace_order_id)
-        changes.append(_stage(session, connection_id, draft, now, existing))
+        if existing is None:
+            new[index] = draft
+        else:
+            changes[index] = _stage(session, connection_id, draft, now, existing)
     session.flush()
-    for change in changes:
+    for change in changes.values():
         _finish(session, change, now, stream=stream, run_id=run_id)
-    return [change.staged.order for change in changes]
+    inserted = insert_orders(session, connection_id, list(new.values()), now)
+    for order in inserted:
+        emit_created(session, order, now)
+    record_imported(session, inserted, stream=stream, run_id=run_id, now=now)
+    created = dict(zip(new, inserted, strict=True))
+    return [
+        created[index] if index in created else changes[index].staged.order
+        for index in range(len(drafts))
+    ]
+
+
+def record_imported(
+    session: Session, orders: list[NewOrder], *, stream: str, run_id: int | None, now: datetime
+) -> None:
+    """The ``imported`` sync event of each new order, in one statement."""
+    if not orders:
+        return
+    session.execute(
+        insert(_SYNC_EVENTS),
+        [
+            {
+                "order_id": order.id,
+                "kind": IMPORTED,
+                "stream": stream,
+                "run_id": run_id,
+                "changed_fields": [],
+                "marketplace_updated_at": order.draft.updated_at,
+                "details": {},
+                "recorded_at": now,
+            }
+            for order in orders
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,8 @@ from cdlink.sync.engine.errors import BindingRaced
 
 # Values per IN (...) list: well under every database's limit on bound parameters.
 _CHUNK = 500
+_BINDINGS = Binding.metadata.tables[Binding.__tablename__]
+_COLUMNS = [column.name for column in _BINDINGS.columns if column.name != "id"]
 
 
 class Binder:
@@ -72,8 +74,10 @@ class Binder:
     ) -> Binding:
         """Bind a new local record; raise ``BindingRaced`` if another run bound it first.
 
-        With ``flush=False`` the check waits for the next ``flush()`` (one round trip for a
-        whole page of bindings).
+        With ``flush=False`` the binding waits for the next ``flush()`` (one statement for a
+        whole page of bindings), and may still be changed (``touch``) until then. The binding
+        returned is what is written, not an object of the session: after the flush, ``find``
+        it to change it.
         """
         now = self.clock.now()
         binding = Binding(
@@ -93,13 +97,16 @@ class Binder:
         return binding
 
     def flush(self) -> None:
-        """Write pending bindings; raise ``BindingRaced`` if another run bound one first."""
-        # Added only now, so the unit of work inserts them in one batch rather than one by one
-        # at each autoflush of the writes in between.
-        self.session.add_all(self._pending)
+        """Write the pending bindings, with the session's other pending changes; raise
+        ``BindingRaced`` if another run bound one first."""
+        # One statement for them all: the unit of work would insert them one by one, to read
+        # back each id (which nothing needs).
+        rows = [{name: getattr(binding, name) for name in _COLUMNS} for binding in self._pending]
         self._pending.clear()
         try:
             self.session.flush()
+            if rows:
+                self.session.execute(insert(_BINDINGS), rows)
         except IntegrityError as error:
             if not _is_unique_violation(error):
                 raise  # a broken record, not a race: the failure policy counts it

@@ -4,20 +4,25 @@ From where the cursor says to start up to now, an importer reads windows one aft
 lengths set by its ``WindowPolicy`` (``cdlink.sync.engine.windows``): a window grows while the ones
 before it were sparse and shrinks when they were full, so a first import of a quiet shop reads its
 30 days in one window and a busy shop's in windows of a few thousand records, each a handful of
-whole pages. For each window, an importer fetches the records modified in it (a remote call,
+whole pages. For each window, an importer fetches the records modified in it (remote calls,
 outside any transaction; a reader that counts first may answer ``WindowTooFull`` instead, and a
-shorter window is asked for), then imports every record — resolve → skip? → map → write → bind — in
-short transactions of at most ``batch_size`` records, and marks the window finished on the cursor
-in the transaction of its last batch. A crash before that commit loses nothing (the window is read
-again, and the records of the batches already committed are bound, so they become updates); a crash
-after it repeats nothing but the look-back, which the bindings turn into updates. Keeping each
+shorter window is asked for), page by page (``fetch_pages``), and imports every record — resolve →
+skip? → map → write → bind — in short transactions of at most ``batch_size`` records, each
+committed as its pages arrive. Only once the read has proved the window whole (the reader ends
+without error) and every batch is committed does the window join the cursor, in a transaction of
+its own. A failure before that commit loses nothing (the window is read again, and the records of
+the batches already committed are bound, so they become updates or ``unchanged``); a crash after
+it repeats nothing but the look-back, which the bindings turn into updates. Keeping each
 transaction short lets the other streams and the lease's renewal write meanwhile, and lets the work
-a batch queues (an order's acceptance) start while the window is still being imported.
+a batch queues (an order's acceptance) start while the window is still being read. An importer
+with ``read_ahead`` reads its pages in a thread of its own (``cdlink.sync.engine.read_ahead``), so
+its writes overlap the waits of the call budget.
 
 A subclass sets ``name``, ``kind`` and the window settings, and fills in ``fetch``,
 ``external_id``, ``map`` and ``write``; ``skip`` is optional, ``version`` lets a record read
-again unchanged (the look-back) cost no write, and ``fetch_expecting`` lets a reader use what the
-policy expects of the window.
+again unchanged (the look-back) cost no write, ``fetch_expecting`` lets a reader use what the
+policy expects of the window, and ``fetch_pages`` hands the records over page by page as they are
+read.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
@@ -38,6 +43,7 @@ from cdlink.sync.engine import quarantine
 from cdlink.sync.engine.bindings import Binder, raced
 from cdlink.sync.engine.cursors import Cursor
 from cdlink.sync.engine.errors import RecordRejected
+from cdlink.sync.engine.read_ahead import ReadAhead
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.streams import Stream, StreamContext
 from cdlink.sync.engine.windows import Expectation, Window, WindowPolicy, WindowTooFull
@@ -73,6 +79,9 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     window_policy: ClassVar[WindowPolicy | None] = None
     #: The most records imported in one transaction.
     batch_size: ClassVar[int] = 500
+    #: Whether a window's pages are read in a thread of their own while the run's thread writes
+    #: the pages already read (``fetch_pages``, ``cdlink.sync.engine.read_ahead``).
+    read_ahead: ClassVar[bool] = False
 
     def cursor(self, context: StreamContext) -> Cursor:
         return self.cursor_for(context.connection_id)
@@ -120,28 +129,57 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         window: Window,
         expectation: Expectation | None = None,
     ) -> int:
-        """Fetch one window, import it in batches; the last one also advances the cursor.
-        Returns how many records the window held."""
-        if expectation is None:
-            records = list(self.fetch(context, window))
-        else:
-            records = list(self.fetch_expecting(context, window, expectation))
-        size = self.batch_size
-        batches = [records[start : start + size] for start in range(0, len(records), size)]
-        for number, batch in enumerate(batches or [[]], start=1):
-            last = number >= len(batches)
-            try:
-                with context.transaction() as session:
-                    counts = self.import_records(session, context, batch)
-                    if last:
-                        cursor.complete(session, window, context.clock.now())
-            except IntegrityError as error:
-                # Another stream saved one of these records meanwhile: the window is read again.
-                raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
-            context.count(**counts)
+        """Read one window page by page and import what is read in batches, each committed as
+        it comes; once the read has proved the window whole and every batch is committed, the
+        window joins the cursor (with the last batch when it was read by then). Returns how
+        many records the window held."""
+        pages = self.fetch_pages(context, window, expectation)
+        held: set[str] = set()
+        joined = False
+        with ReadAhead(pages, name=f"{self.name}-read-ahead", thread=self.read_ahead) as read:
+            for batch, last in self.batches(read):
+                held.update(self.import_batch(context, window, batch, cursor if last else None))
+                joined = last
+        if not joined:
+            with context.transaction() as session:
+                cursor.complete(session, window, context.clock.now())
             context.made_progress()
         context.count(windows=1)
-        return len(records)
+        return len(held)
+
+    def batches(self, read: ReadAhead[list[RecordT]]) -> Iterator[tuple[list[RecordT], bool]]:
+        """The records read, in batches of at most ``batch_size``, each with whether it is the
+        last of a read already known whole. A batch takes a page and the pages already read
+        behind it: it is written as soon as a page arrives, and grows when the writes fall
+        behind the reads."""
+        for page in read:
+            waiting = list(page)
+            while len(waiting) < self.batch_size and (more := read.ready()) is not None:
+                waiting.extend(more)
+            while waiting:
+                batch, waiting = waiting[: self.batch_size], waiting[self.batch_size :]
+                yield batch, not waiting and read.finished()
+
+    def import_batch(
+        self,
+        context: StreamContext,
+        window: Window,
+        batch: list[RecordT],
+        cursor: Cursor | None = None,
+    ) -> list[str]:
+        """Import ``batch`` in one transaction of its own, in which ``window`` joins ``cursor``
+        when given (the last batch); returns the external ids the batch held."""
+        try:
+            with context.transaction() as session:
+                counts = self.import_records(session, context, batch)
+                if cursor is not None:
+                    cursor.complete(session, window, context.clock.now())
+        except IntegrityError as error:
+            # Another stream saved one of these records meanwhile: the window is read again.
+            raise raced(error, f"a {self.kind} of {window.start}..{window.end}") from error
+        context.count(**counts)
+        context.made_progress()
+        return [self.external_id(record) for record in batch]
 
     def import_records(
         self, session: Session, context: StreamContext, records: list[RecordT]
@@ -307,6 +345,19 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         """``fetch``, knowing what the window should hold; a reader that counts the window
         first raises ``WindowTooFull`` when it holds more than ``expectation.limit``."""
         return self.fetch(context, window)
+
+    def fetch_pages(
+        self, context: StreamContext, window: Window, expectation: Expectation | None
+    ) -> Iterator[list[RecordT]]:
+        """The records of ``window`` page by page as they are read, ending once the read is
+        known whole; a record may come again in a later page, at the same or a newer version.
+        Called in the run's thread (make the client here), iterated in a thread of its own when
+        ``read_ahead``. By default ``fetch`` (``fetch_expecting``), called now, as one page."""
+        if expectation is None:
+            records = list(self.fetch(context, window))
+        else:
+            records = list(self.fetch_expecting(context, window, expectation))
+        return iter([records])
 
     @abstractmethod
     def external_id(self, record: RecordT) -> str:

@@ -29,7 +29,9 @@ at all (``WindowTooFull``: the importer asks for a shorter one). When that count
 and the first page is short, the page is the whole window; when the page is full after all, the
 pass goes on from it, the count before it being the pass's first.
 
-Every order read on the way is kept, at the version read last (reads only go forward in time).
+``pages`` hands out every page as it is read (a caller writes them as they come, and takes the
+window as whole only once the generator ends); ``read`` keeps every order read on the way, at the
+version read last (reads only go forward in time).
 The history import does not need this: it reads windows of ``createdAt``, which orders never
 leave.
 """
@@ -37,7 +39,7 @@ leave.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
@@ -99,11 +101,25 @@ class WindowReader(Generic[T]):
         """Every record of ``window``: the newest read of each, once. Raises ``WindowTooFull``
         when ``window`` is counted above ``expectation.limit``."""
         found: dict[str, T | RejectedItem] = {}
-        if expectation is not None and self.counts_first(window, expectation):
-            self._read_counted(window, expectation, found)
-        else:
-            self._read(window, found)
+        for records in self.pages(window, expectation):
+            for record in records:
+                key = self.identify(record)
+                found.pop(key, None)  # the newest read moves to the end, after what it supersedes
+                found[key] = record
         return list(found.values())
+
+    def pages(
+        self, window: Window, expectation: Expectation | None = None
+    ) -> Iterator[list[T | RejectedItem]]:
+        """The records of each page as it is read, up to the end of the read that proves
+        ``window`` whole. A record may come again in a later page (a later pass, a half),
+        at the same or a newer version; the generator ending normally is the proof. Raises
+        ``WindowTooFull`` (before any page) when ``window`` is counted above
+        ``expectation.limit``, ``WindowDrifting`` when it never holds still."""
+        if expectation is not None and self.counts_first(window, expectation):
+            yield from self._read_counted(window, expectation)
+        else:
+            yield from self._read(window)
 
     def counts_first(self, window: Window, expectation: Expectation) -> bool:
         """Whether ``window`` is read count first (see the module docstring)."""
@@ -112,8 +128,8 @@ class WindowReader(Generic[T]):
         return expectation.records >= self.page_size
 
     def _read_counted(
-        self, window: Window, expectation: Expectation, found: dict[str, T | RejectedItem]
-    ) -> None:
+        self, window: Window, expectation: Expectation
+    ) -> Iterator[list[T | RejectedItem]]:
         before = self.count(window)
         if expectation.limit is not None and before > expectation.limit:
             raise WindowTooFull(window, before)
@@ -122,26 +138,28 @@ class WindowReader(Generic[T]):
         first: Page[T] | None = None
         if before < self.page_size:
             first = self.page(window, 1)
-            keep(first, self.identify, found)
+            yield records_of(first)
             if first.received < self.page_size:
                 return
-        self._passes(window, found, self._pass(window, found, before=before, first=first))
+        made = yield from self._pass(window, before=before, first=first)
+        yield from self._passes(window, made)
 
-    def _read(self, window: Window, found: dict[str, T | RejectedItem]) -> None:
+    def _read(self, window: Window) -> Iterator[list[T | RejectedItem]]:
         first = self.page(window, 1)
-        keep(first, self.identify, found)
+        yield records_of(first)
         if first.received < self.page_size:
             return
-        self._passes(window, found)
+        yield from self._passes(window)
 
-    def _passes(
-        self, window: Window, found: dict[str, T | RejectedItem], made: Pass | None = None
-    ) -> None:
+    def _passes(self, window: Window, made: Pass | None = None) -> Iterator[list[T | RejectedItem]]:
         """Passes over ``window`` until one is whole (or steady twice in the same way),
         splitting it when it keeps changing; ``made`` is a first pass already made."""
         previous: Pass | None = None
         for attempt in range(1, ATTEMPTS + 1):
-            current = made if attempt == 1 and made is not None else self._pass(window, found)
+            if attempt == 1 and made is not None:
+                current = made
+            else:
+                current = yield from self._pass(window)
             if current.whole:
                 return
             if current.steady and previous is not None and previous.ids == current.ids:
@@ -159,7 +177,7 @@ class WindowReader(Generic[T]):
                 continue
             if window.length > RESOLUTION:
                 for half in halves(window):
-                    self._read(half, found)
+                    yield from self._read(half)
                 return
             if attempt == ATTEMPTS:
                 raise WindowDrifting(
@@ -171,18 +189,20 @@ class WindowReader(Generic[T]):
     def _pass(
         self,
         window: Window,
-        found: dict[str, T | RejectedItem],
         *,
         before: int | None = None,
         first: Page[T] | None = None,
-    ) -> Pass:
+    ) -> Generator[list[T | RejectedItem], None, Pass]:
         """Count, read every page, count again. ``before`` is a count already made, ``first``
-        the first page read since it."""
+        the first page read since it (already handed out: not yielded again)."""
         if before is None:
             before = self.count(window)
         read: set[str] = set()
         for page in self._pages(window, first):
-            read.update(keep(page, self.identify, found))
+            records = records_of(page)
+            read.update(map(self.identify, records))
+            if page is not first:
+                yield records
             if len(read) >= before:
                 # Every order counted was read: a further page could only hold orders that
                 # joined the window meanwhile, which the count after shows (the pass is then
@@ -199,20 +219,9 @@ class WindowReader(Generic[T]):
         return iterate_page_numbers(page, page_size=self.page_size)
 
 
-def keep(
-    page: Page[T],
-    identify: Callable[[T | RejectedItem], str],
-    found: dict[str, T | RejectedItem],
-) -> list[str]:
-    """Add the page's records to ``found`` (a later read replaces an earlier); their ids."""
-    ids = []
-    records: list[T | RejectedItem] = [*page.items, *page.rejected]
-    for record in records:
-        key = identify(record)
-        found.pop(key, None)  # the newest read moves to the end, after what it supersedes
-        found[key] = record
-        ids.append(key)
-    return ids
+def records_of(page: Page[T]) -> list[T | RejectedItem]:
+    """The page's records, read and rejected."""
+    return [*page.items, *page.rejected]
 
 
 def halves(window: Window) -> tuple[Window, Window]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,12 +41,14 @@ from sqlalchemy.orm import Session
 from cdlink.hub.orders.acceptance import (
     AUTOMATIC_ACCEPTANCE,
     decide,
+    decides,
     record_decision,
     undecided,
 )
+from cdlink.hub.orders.actions import AcceptancePolicy, acceptance_policy
 from cdlink.hub.orders.import_filters import ImportFilter, import_filter
-from cdlink.hub.orders.records import OrderDraft
-from cdlink.hub.orders.stock import follow, skus_of
+from cdlink.hub.orders.records import NewOrder, OrderDraft
+from cdlink.hub.orders.stock import follow, follow_new, skus_of
 from cdlink.hub.orders.sync_events import save_many_with_events
 from cdlink.hub.stock.inventory import Inventory
 from cdlink.octopia import MAXIMUM_PAGE_SIZE, OrderQuery, RejectedItem
@@ -82,6 +84,9 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     window_policy = WindowPolicy(initial=timedelta(days=30), maximum=timedelta(days=30))
     #: Orders a page asks for (the marketplace's most; tests ask for fewer to page sooner).
     page_size = MAXIMUM_PAGE_SIZE
+    #: A dense window is dozens of pages spaced by the call budget: each is written while the
+    #: next is waited for.
+    read_ahead = True
 
     def __init__(self) -> None:
         self.import_filter = ImportFilter()
@@ -163,22 +168,26 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         return not self.import_filter.admits(str(record.status), purchased_at)
 
     def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
-        return self.read_whole(context, window, None)
+        return self.window_reader(context).read(window)
 
     def fetch_expecting(
         self, context: StreamContext, window: Window, expectation: Expectation
     ) -> Iterable[OrderRecord]:
-        return self.read_whole(context, window, expectation)
+        return self.window_reader(context).read(window, expectation)
 
-    def read_whole(
+    def fetch_pages(
         self, context: StreamContext, window: Window, expectation: Expectation | None
-    ) -> list[OrderRecord]:
+    ) -> Iterator[list[OrderRecord]]:
+        return self.window_reader(context).pages(window, expectation)
+
+    def window_reader(self, context: StreamContext) -> WindowReader[MarketplaceOrder]:
+        """Whole-window reads of ``GET /orders`` through the run's client (made here)."""
         orders = context.client().orders
 
         def query(part: Window) -> OrderQuery:
             return OrderQuery(updated_at_min=part.start, updated_at_max=part.end)
 
-        reader: WindowReader[MarketplaceOrder] = WindowReader(
+        return WindowReader(
             page=lambda part, index: orders.list_page(
                 query(part), page_index=index, page_size=self.page_size
             ),
@@ -186,7 +195,6 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             identify=self.external_id,
             page_size=self.page_size,
         )
-        return reader.read(window, expectation)
 
     def version(self, record: OrderRecord) -> str | None:
         """The hash of the order as the marketplace sent it (its ``updatedAt`` included)."""
@@ -217,8 +225,9 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         context: StreamContext,
         records: list[tuple[OrderDraft, str | None]],
     ) -> list[str]:
-        """Save a page of orders at once (``save_many_with_events``: one read, one flush), then,
-        order by order as before, the acceptance policy and the stock each order holds."""
+        """Save a page of orders at once (``save_many_with_events``: one read, one flush, the new
+        ones inserted together), then, order by order, the acceptance policy and the stock each
+        order holds."""
         now = context.clock.now()
         orders = save_many_with_events(
             session,
@@ -231,11 +240,16 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         stock = inventory(session, context.clock)
         references = [order.marketplace_order_id for order in orders]
         stock.preload(context.connection_id, references, skus_of(orders))
+        policy = acceptance_policy(session, context.connection_id)
         for (draft, local_id), order in zip(records, orders, strict=True):
             if local_id is not None and order.id != int(local_id):
                 # The bound order was deleted locally: the binding follows the order saved again.
                 rebind(session, context, draft.marketplace_order_id, order.id)
-            self.after_save(session, context, order, stock, now)
+            if isinstance(order, NewOrder) and not decides(policy, order.status):
+                follow_new(order, stock)  # nothing to decide: what is left is its stock
+                continue
+            stored = order if isinstance(order, Order) else session.get_one(Order, order.id)
+            self.after_save(session, context, stored, stock, now, policy=policy)
         return [str(order.id) for order in orders]
 
     def after_save(
@@ -245,9 +259,11 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         order: Order,
         stock: Inventory,
         now: datetime,
+        *,
+        policy: AcceptancePolicy | None = None,
     ) -> None:
         """The acceptance policy's decision on a saved order, then its stock."""
-        decision = decide(session, order, stock)
+        decision = decide(session, order, stock, policy)
         if decision is not None:
             request_action(
                 session,
