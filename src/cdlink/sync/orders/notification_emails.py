@@ -16,6 +16,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
+from typing import TypeVar
 
 from cdlink.core.errors import ConfigurationError
 from cdlink.core.i18n import gettext, moment_text
@@ -28,6 +29,7 @@ from cdlink.store.models import Notification, NotificationEmail
 from cdlink.sync.engine.streams import Stream, StreamContext
 
 STREAM = "notification_emails"
+_Part = TypeVar("_Part")
 TIMEOUT_SECONDS = 20
 OPEN = translatable("Open it in cdlink: %(link)s")
 RAISED = translatable("Raised on %(when)s (the shop's time).")
@@ -86,6 +88,7 @@ class NotificationEmailSender(Stream):
             secret = emails.password(session, _box(context)) if queued and config.username else None
         if not queued or not config.enabled:
             return
+        settings = _settings(context)
         sent = failed = 0
         try:
             server = connect(config, secret)
@@ -96,7 +99,7 @@ class NotificationEmailSender(Stream):
         with server:
             for email_id in queued:
                 context.check_stop()
-                error = self._send(context, server, email_id, config)
+                error = self._send(context, server, email_id, config, settings)
                 sent, failed = sent + (error is None), failed + (error is not None)
         context.made_progress()
         context.count(emails_sent=sent, email_failures=failed)
@@ -107,11 +110,12 @@ class NotificationEmailSender(Stream):
         server: smtplib.SMTP,
         email_id: int,
         config: emails.EmailConfig,
+        settings: Settings,
     ) -> str | None:
         with context.database.reading() as session:
             email = session.get_one(NotificationEmail, email_id)
             notification = session.get_one(Notification, email.notification_id)
-            mail = message(notification, config, _settings(context))
+            mail = message(notification, config, settings)
         try:
             server.send_message(mail)
             error = None
@@ -127,22 +131,23 @@ class NotificationEmailSender(Stream):
                 emails.record_outcome(session, email_id, error, context.clock.now())
 
 
-def _settings(context: StreamContext) -> Settings:
-    """The runtime's settings: the shop's language, time zone and address word the e-mails."""
-    settings = getattr(context.clients, "settings", None)
-    if not isinstance(settings, Settings):
+def _runtime_part(context: StreamContext, name: str, kind: type[_Part], purpose: str) -> _Part:
+    """What the runtime's client factory carries besides clients (``settings``, ``box``)."""
+    part = getattr(context.clients, name, None)
+    if not isinstance(part, kind):
         raise ConfigurationError(
-            "this runtime has no settings to word the notification e-mails with",
+            f"this runtime has no {purpose}",
             hint="Run streams with `cdlink serve`, `cdlink worker` or `cdlink sync run`.",
         )
-    return settings
+    return part
+
+
+def _settings(context: StreamContext) -> Settings:
+    """The runtime's settings: the shop's language, time zone and address word the e-mails."""
+    return _runtime_part(
+        context, "settings", Settings, "settings to word the notification e-mails with"
+    )
 
 
 def _box(context: StreamContext) -> SecretBox:
-    box = getattr(context.clients, "box", None)
-    if not isinstance(box, SecretBox):
-        raise ConfigurationError(
-            "this runtime has no secret box to read the SMTP password with",
-            hint="Run streams with `cdlink serve`, `cdlink worker` or `cdlink sync run`.",
-        )
-    return box
+    return _runtime_part(context, "box", SecretBox, "secret box to read the SMTP password with")
