@@ -39,7 +39,7 @@ class DeferredDrops:
     buffer of the server: dropping after each test cost a second or more of each PostgreSQL
     test on the 2-core machine. In a batch the first drop's checkpoint writes what the batch's
     tests left and the next ones find little to write. A database is only queued once its test
-    has closed its engine and its remaining sessions are ended (``postgres_database``).
+    has closed its engine; ``WITH (FORCE)`` ends any session a test or a child process left.
     """
 
     BATCH = 24
@@ -87,15 +87,6 @@ class postgres_database:  # noqa: N801  (used as a context manager, reads like o
 
     def __exit__(self, *_exc: object) -> None:
         if self.deferred:
-            # Its sessions end now, as the drop used to end them: a connection a test left
-            # checked out (a thread still running) fails on its next use and is closed, rather
-            # than lingering until garbage collection warns about it in a later test.
-            with _admin_connection() as connection:
-                connection.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (self.name,),
-                )
             DEFERRED_DROPS.add(self.name)
             return
         with _admin_connection() as connection:
