@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,7 @@ from cdlink.octopia.models import Order as MarketplaceOrder
 from cdlink.store.models import InitialImport
 from cdlink.sync.engine.bindings import raced
 from cdlink.sync.engine.errors import RetryLater
+from cdlink.sync.engine.read_ahead import ReadAhead
 from cdlink.sync.engine.runs import log
 from cdlink.sync.engine.schedules import request_run, retry_dead
 from cdlink.sync.engine.streams import BULK, StreamContext
@@ -128,31 +129,38 @@ class OrdersHistoryImporter(OrdersImporter):
     def import_history_window(
         self, context: StreamContext, import_id: int, window: Window
     ) -> int | None:
-        """Import one window in batches; the last one moves the import on. Returns the orders
-        the window held, None if the import was cancelled.
+        """Import one window in batches, each committed as its pages arrive (read ahead in a
+        thread while the batch before is written); the last one moves the import on. Returns
+        the orders the window held, None if the import was cancelled.
 
-        Stopped between two batches (the shutdown), the import has not reached the window's end:
+        Stopped or killed between two batches, the import has not reached the window's end:
         the window is read again, and the orders of the committed batches are already bound.
         """
-        records = list(self.fetch(context, window))
-        size = self.batch_size
-        batches = [records[start : start + size] for start in range(0, len(records), size)]
         counts: Counter[str] = Counter()
+        held, reached = 0, False
+        pages = self.history_pages(context, window)
         try:
-            for number, batch in enumerate(batches or [[]], start=1):
-                if number > 1:
-                    context.check_stop()
-                last = number >= len(batches)
-                done = len(records) if last else None
-                found = self._import_batch(context, import_id, batch, window, done)
+            with ReadAhead(pages, name=f"{self.name}-read-ahead", thread=self.read_ahead) as read:
+                for batch, last in self.batches(read):
+                    if held:
+                        context.check_stop()
+                    held += len(batch)
+                    found = self._import_batch(
+                        context, import_id, batch, window, held if last else None
+                    )
+                    if found is None:
+                        return None
+                    counts.update(found)
+                    reached = last
+            if not reached:  # the read ended after its last batch was written (or held nothing)
+                found = self._import_batch(context, import_id, [], window, held)
                 if found is None:
                     return None
-                counts.update(found)
         except IntegrityError as error:
             # The live orders stream saved one of these orders meanwhile: read the window again.
             raise raced(error, f"an order of {window.start}..{window.end}") from error
         context.count(windows=1, **counts)
-        return len(records)
+        return held
 
     def _import_batch(
         self,
@@ -177,13 +185,15 @@ class OrdersHistoryImporter(OrdersImporter):
                 record.failures, record.error = 0, None
         return counts
 
-    def fetch(self, context: StreamContext, window: Window) -> Iterable[OrderRecord]:
+    def history_pages(self, context: StreamContext, window: Window) -> Iterator[list[OrderRecord]]:
+        """The orders created in ``window``, a page at a time. The client is made here, in the
+        run's thread: the pages may be read in a thread of their own (``ReadAhead``)."""
         query = OrderQuery(created_at_min=window.start, created_at_max=window.end - _JUST_BEFORE)
-        records: list[OrderRecord] = []
-        for page in context.until_stopped(context.client().orders.list_pages(query)):
-            records.extend(item for item in page.items if _created_in(item, window))
-            records.extend(page.rejected)
-        return records
+        listing = context.until_stopped(context.client().orders.list_pages(query))
+        return (
+            [*(item for item in page.items if _created_in(item, window)), *page.rejected]
+            for page in listing
+        )
 
     def version(self, record: OrderRecord) -> str | None:
         """An import without customers stores another version than the live stream's."""
