@@ -151,7 +151,16 @@ def plan(
         promotion, problems = parse(raw, now)
         if promotion is None:
             return None, problems
-        same = next((p for p in unfinished if _same(p, promotion)), None)
+        # Each promotion already there is matched once: a list naming the same one twice keeps
+        # two only when two were there.
+        same = next(
+            (
+                p
+                for p in unfinished
+                if _same(p, promotion) and not any(p is taken for taken in accepted)
+            ),
+            None,
+        )
         if same is not None:
             accepted.append(same)
             continue

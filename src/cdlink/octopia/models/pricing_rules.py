@@ -195,16 +195,17 @@ def check_promotions(
     kept = [other for other in history if other.end_date <= now]
     held = [other for other in history if other.end_date > now]
     found: list[PriceProblem] = []
+    unmatched = list(held)  # each one held is matched by one sent at most
     for index, promotion in enumerate(promotions):
-        if promotion in held:
+        if promotion in unmatched:
+            unmatched.remove(promotion)
             continue
         found += check_promotion(
             promotion, now=now, others=[*kept, *promotions[:index]], field=f"{field}[{index}]"
         )
     notice = timedelta(hours=SALE_NOTICE_HOURS)
-    for other in held:  # cdlink's reading of addendum §5: a sale is fixed 72 h ahead
-        locked = other.type == PromotionType.SALE and other.start_date - notice <= now
-        if locked and other not in promotions:
+    for other in unmatched:  # cdlink's reading of addendum §5: a sale is fixed 72 h ahead
+        if other.type == PromotionType.SALE and other.start_date - notice <= now:
             found.append(PriceProblem(field, "sale_locked", SALE_NOTICE_HOURS))
     return found
 
