@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import logging
+import sys
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 import typer
@@ -11,29 +14,6 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from cdlink import __version__
-from cdlink.cli import (
-    carriers,
-    catalog,
-    connections,
-    customers,
-    db,
-    discussions,
-    finance,
-    indicators,
-    notifications,
-    orders,
-    orders_lists,
-    pricing,
-    runtime,
-    sandbox,
-    secrets,
-    serve,
-    stock,
-    sync,
-    tokens,
-    users,
-    webhooks,
-)
 from cdlink.cli.context import fail
 from cdlink.core.errors import CdlinkError
 from cdlink.core.settings import Settings
@@ -41,45 +21,87 @@ from cdlink.jobs.redis_faults import redis_fault
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(
-    name="cdlink",
-    help="cdlink: a self-hosted Cdiscount seller hub.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(db.app, name="db")
-app.add_typer(secrets.app, name="secrets")
-app.add_typer(users.app, name="users")
-app.add_typer(connections.app, name="apps")
-app.add_typer(tokens.app, name="tokens")
-app.command("serve")(serve.serve)
-app.command("demo")(serve.demo)
-app.add_typer(sync.app, name="sync")
-orders.app.command("list")(orders_lists.list_command)
-orders.app.command("show")(orders_lists.show_command)
-orders.app.command("export")(orders_lists.export_command)
-app.add_typer(orders.app, name="orders")
-app.add_typer(discussions.app, name="discussions")
-app.add_typer(customers.app, name="customers")
-app.add_typer(carriers.app, name="carriers")
-app.add_typer(notifications.app, name="notifications")
-app.command("indicators")(indicators.indicators)
-app.add_typer(stock.app, name="stock")
-app.add_typer(catalog.app, name="catalog")
-app.add_typer(pricing.prices_app, name="prices")
-app.add_typer(pricing.promotions_app, name="promotions")
-app.add_typer(finance.app, name="finance")
-app.add_typer(finance.invoices_app, name="invoices")
-app.add_typer(webhooks.app, name="webhooks")
-app.command("worker")(runtime.worker)
-app.command("scheduler")(runtime.scheduler)
-app.command("sandbox")(sandbox.sandbox)
+#: Every command of ``cdlink``, in the order of its help: the module that holds it, the attribute
+#: (a Typer group or a command function) and whether it is a group. A command's module is only
+#: imported when the command is added: ``cdlink serve`` does not import the catalog's CLI, and
+#: no command but those that print the API's models imports the web app.
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "db": ("cdlink.cli.db", "app", True),
+    "secrets": ("cdlink.cli.secrets", "app", True),
+    "users": ("cdlink.cli.users", "app", True),
+    "apps": ("cdlink.cli.connections", "app", True),
+    "tokens": ("cdlink.cli.tokens", "app", True),
+    "serve": ("cdlink.cli.serve", "serve", False),
+    "demo": ("cdlink.cli.serve", "demo", False),
+    "sync": ("cdlink.cli.sync", "app", True),
+    "orders": ("cdlink.cli.orders_lists", "orders_app", True),
+    "discussions": ("cdlink.cli.discussions", "app", True),
+    "customers": ("cdlink.cli.customers", "app", True),
+    "carriers": ("cdlink.cli.carriers", "app", True),
+    "notifications": ("cdlink.cli.notifications", "app", True),
+    "indicators": ("cdlink.cli.indicators", "indicators", False),
+    "stock": ("cdlink.cli.stock", "app", True),
+    "catalog": ("cdlink.cli.catalog", "app", True),
+    "prices": ("cdlink.cli.pricing", "prices_app", True),
+    "promotions": ("cdlink.cli.pricing", "promotions_app", True),
+    "finance": ("cdlink.cli.finance", "app", True),
+    "invoices": ("cdlink.cli.finance", "invoices_app", True),
+    "webhooks": ("cdlink.cli.webhooks", "app", True),
+    "worker": ("cdlink.cli.runtime", "worker", False),
+    "scheduler": ("cdlink.cli.runtime", "scheduler", False),
+    "sandbox": ("cdlink.cli.sandbox", "sandbox", False),
+}
 
 
-@app.command()
+def build(names: Sequence[str] | None = None) -> typer.Typer:
+    """The ``cdlink`` app with the commands ``names`` (every one by default)."""
+    app = typer.Typer(
+        name="cdlink",
+        help="cdlink: a self-hosted Cdiscount seller hub.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    # A callback keeps the app a group of commands even when it is built with one of them
+    # (Typer would otherwise run that one without its name).
+    app.callback()(_root)
+    for name in COMMANDS if names is None else names:
+        module, attribute, group = COMMANDS[name]
+        found = getattr(importlib.import_module(module), attribute)
+        if group:
+            app.add_typer(found, name=name)
+        else:
+            app.command(name)(found)
+    app.command("version")(version)
+    return app
+
+
+def _root() -> None:
+    """cdlink: a self-hosted Cdiscount seller hub."""
+
+
 def version() -> None:
     """Print cdlink's version."""
     typer.echo(f"cdlink {__version__}")
+
+
+_built: list[typer.Typer] = []
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole ``cdlink`` app, built on first use (tests invoke it)."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if not _built:
+        _built.append(build())
+    return _built[0]
+
+
+def _for(arguments: Sequence[str]) -> Callable[[], object]:
+    """The app for these arguments: with only the command they name, when they name one."""
+    named = next((argument for argument in arguments if not argument.startswith("-")), None)
+    if named == "version":
+        return build([])
+    return build([named]) if named in COMMANDS else build()
 
 
 def run() -> None:
@@ -87,7 +109,7 @@ def run() -> None:
     file, PostgreSQL or Redis unreachable) that no command turned into advice is still told in
     one line, with exit code 1, never as a traceback."""
     try:
-        app()
+        _for(sys.argv[1:])()
     except CdlinkError as error:
         _stop(str(error), error.hint)
     except RedisError as error:

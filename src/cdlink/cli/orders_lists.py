@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from cdlink.cli import orders
 from cdlink.cli.context import fail, friendly, load_settings
 from cdlink.cli.output import JSON, print_json
 from cdlink.core.clock import SystemClock
@@ -140,3 +141,10 @@ def export_command(
     else:
         output.write_bytes(content)
         typer.echo(f"{len(lines) - 1} order lines written to {output}", err=True)
+
+
+#: ``cdlink orders``: the commands of ``cdlink.cli.orders`` and the lists above.
+orders_app = orders.app
+orders_app.command("list")(list_command)
+orders_app.command("show")(show_command)
+orders_app.command("export")(export_command)

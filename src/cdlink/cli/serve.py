@@ -31,13 +31,13 @@ from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.hub.connections import accounts as connections
 from cdlink.hub.connections.rules import ConnectionDraft
+from cdlink.jobs.embedded import EmbeddedRuntime, embedded_runtime, runtime_clock
 from cdlink.jobs.marketplace import Transports
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store import migrate
 from cdlink.store.engine import Database
 from cdlink.store.users import create_user, find_user, set_password
 from cdlink.sync.connections.check import ConnectionChecker, OctopiaConnectionChecker
-from cdlink.web.app import create_app
 
 DEMO_DATA_DIR = Path("var") / "demo"
 DEMO_LOGIN = "demo@cdlink.local"
@@ -166,11 +166,25 @@ def run_server(
     connection_checker: ConnectionChecker | None = None,
     transports: Transports | None = None,
 ) -> None:
+    """Serve the web app. The embedded runtime starts first: building the web app takes
+    seconds of CPU, and a process started again after a crash takes up its orders and pushes
+    meanwhile (a signal in that time stops the runtime cleanly)."""
     ensure_port_free(settings.host, settings.port)
-    app = create_app(
-        settings, database=database, connection_checker=connection_checker, transports=transports
-    )
-    runtime = app.state.sync_runtime
+    clock = runtime_clock(settings)
+    runtime = embedded_runtime(settings, database, clock, transports)
+    with _stopping_early(runtime):
+        if runtime is not None:
+            runtime.start()
+        from cdlink.web.app import create_app
+
+        app = create_app(
+            settings,
+            database=database,
+            clock=clock,
+            connection_checker=connection_checker,
+            transports=transports,
+            runtime=runtime,
+        )
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -185,9 +199,31 @@ def run_server(
     try:
         server.run()
     finally:
+        if runtime is not None:
+            runtime.stop()  # already stopped when the server ran its lifespan
         database.dispose()
     if not server.started:
         sys.exit(3)  # as uvicorn.run: the server could not start
+
+
+@contextlib.contextmanager
+def _stopping_early(runtime: EmbeddedRuntime | None) -> Generator[None, None, None]:
+    """Until the server takes the signals over: SIGTERM or Ctrl+C stops the runtime (its jobs
+    within the shutdown budget) and ends the process with status 0."""
+
+    def stop(number: int, frame: FrameType | None) -> None:
+        if runtime is not None:
+            runtime.request_stop()
+            runtime.stop()
+        raise SystemExit(0)
+
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, stop) for number in handled}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class StoppingServer(uvicorn.Server):

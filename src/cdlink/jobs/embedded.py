@@ -21,12 +21,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
+from cdlink.core.clock import Clock, FollowingClock, SystemClock, clock_at
 from cdlink.core.errors import CdlinkError
+from cdlink.core.settings import Settings
 from cdlink.jobs.backoff import Backoff
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.functions import JobRequest, run_stream
 from cdlink.jobs.lanes import LanePool
+from cdlink.jobs.marketplace import Transports, in_process_clients
 from cdlink.jobs.scheduler import Scheduler
+from cdlink.store.engine import Database
 from cdlink.store.schedules import on_requested
 from cdlink.sync.engine.runner import RunReport
 
@@ -143,3 +147,24 @@ class EmbeddedRuntime:
         except Exception:
             log.exception("stream %s of connection %s", request.stream, request.connection_id)
             raise
+
+
+def runtime_clock(settings: Settings) -> Clock:
+    """The system clock, or one following the sandbox's (``CDLINK_CLOCK_URL``: demos, tests)."""
+    if settings.clock_url:
+        return FollowingClock(clock_at(settings.clock_url))
+    return SystemClock()
+
+
+def embedded_runtime(
+    settings: Settings, database: Database, clock: Clock, transports: Transports | None = None
+) -> EmbeddedRuntime | None:
+    """The scheduler and workers inside this process, unless they run elsewhere (or are off).
+    ``transports`` makes the marketplace clients' HTTP transports (the demo's in-process
+    sandbox); None: the network."""
+    if settings.runtime != "embedded" or not settings.sync_embedded_enabled:
+        return None
+    stopping = threading.Event()  # the shutdown ends the clients' waits as well as the jobs'
+    clients = in_process_clients(settings, clock, transports=transports, stopping=stopping)
+    environment = JobEnvironment(settings, database, clock, clients=clients, stopping=stopping)
+    return EmbeddedRuntime(environment)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,13 +11,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from cdlink import __version__
-from cdlink.core.clock import Clock, FollowingClock, SystemClock, clock_at
+from cdlink.core.clock import Clock
 from cdlink.core.secret_box import SecretBox
 from cdlink.core.settings import Settings
 from cdlink.core.signing_key import load_signing_key
-from cdlink.jobs.embedded import EmbeddedRuntime
-from cdlink.jobs.environment import JobEnvironment
-from cdlink.jobs.marketplace import Transports, in_process_clients
+from cdlink.jobs.embedded import EmbeddedRuntime, embedded_runtime, runtime_clock
+from cdlink.jobs.marketplace import Transports
 from cdlink.store.engine import Database
 from cdlink.sync.connections.check import ConnectionChecker, OctopiaConnectionChecker
 from cdlink.web import api, docs, errors, health, roles
@@ -102,18 +100,23 @@ def create_app(
     clock: Clock | None = None,
     connection_checker: ConnectionChecker | None = None,
     transports: Transports | None = None,
+    runtime: EmbeddedRuntime | None = None,
 ) -> FastAPI:
     """Build the web app. A database passed in stays the caller's to dispose of.
 
     ``connection_checker`` tests credentials when an app is installed or tested; by default it
     asks the marketplace at the ``CDLINK_OCTOPIA_*`` addresses (tests pass one on the sandbox).
     ``transports`` makes the HTTP transports of the embedded runtime's marketplace clients (the
-    demo's in-process sandbox); None: the network.
+    demo's in-process sandbox); None: the network. ``runtime``: an embedded runtime the caller
+    made (``cdlink serve`` starts it before building the app, so a restarted process syncs
+    again without waiting for the web layer); None: the app makes its own when the settings
+    ask for one. The app stops it when it stops.
     """
     owned = database is None
     database = database or Database(settings.effective_database_url)
-    clock = clock or _clock(settings)
-    runtime = _embedded_runtime(settings, database, clock, transports)
+    clock = clock or runtime_clock(settings)
+    if runtime is None:
+        runtime = embedded_runtime(settings, database, clock, transports)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -159,22 +162,3 @@ def create_app(
         app.include_router(router)
     roles.install(app)
     return app
-
-
-def _clock(settings: Settings) -> Clock:
-    """The system clock, or one following the sandbox's (``CDLINK_CLOCK_URL``: demos, tests)."""
-    if settings.clock_url:
-        return FollowingClock(clock_at(settings.clock_url))
-    return SystemClock()
-
-
-def _embedded_runtime(
-    settings: Settings, database: Database, clock: Clock, transports: Transports | None
-) -> EmbeddedRuntime | None:
-    """The scheduler and workers inside this process, unless they run elsewhere (or are off)."""
-    if settings.runtime != "embedded" or not settings.sync_embedded_enabled:
-        return None
-    stopping = threading.Event()  # the shutdown ends the clients' waits as well as the jobs'
-    clients = in_process_clients(settings, clock, transports=transports, stopping=stopping)
-    environment = JobEnvironment(settings, database, clock, clients=clients, stopping=stopping)
-    return EmbeddedRuntime(environment)
