@@ -1,12 +1,13 @@
 """The call budget the runtimes build from ``CDLINK_OCTOPIA_MAX_CALLS_PER_SECOND``: its recovery
-after 429s is in proportion to the maximum, so a higher budget is not slower to climb back."""
+after 429s is in proportion to the maximum, so a higher budget is not slower to climb back, and
+it climbs back with quiet time as well as with answers."""
 
 from __future__ import annotations
 
 import pytest
 
 from cdlink.jobs.marketplace import budget_policy
-from cdlink.octopia.budget import BudgetPolicy, full_bucket, slow_down, speed_up
+from cdlink.octopia.budget import BudgetPolicy, full_bucket, reserve, slow_down, speed_up
 
 
 def answers_to_recover(policy: BudgetPolicy, bursts: int) -> int:
@@ -37,3 +38,31 @@ def test_given_a_higher_budget_when_429s_came_then_it_climbs_back_in_as_many_ans
 
     assert answers_to_recover(higher, bursts) <= answers_to_recover(default, bursts) + 1
     assert answers_to_recover(fixed_step, bursts) > 4 * answers_to_recover(higher, bursts)
+
+
+@pytest.mark.parametrize("maximum", [10, 50])
+def test_given_a_budget_at_its_floor_when_30_s_pass_without_a_429_then_it_is_back_at_its_maximum(
+    maximum: float,
+) -> None:
+    policy = budget_policy(maximum)
+    state = full_bucket(policy, 0.0)
+    for _ in range(30):  # the chaos run's longest burst
+        state = slow_down(state, policy, 0.0)
+    assert state.rate == policy.min_rate
+
+    halfway, _ = reserve(state, policy, 15.0)  # a call after 15 s of quiet
+    later, _ = reserve(halfway, policy, 30.0)
+
+    assert halfway.rate == pytest.approx(policy.min_rate + maximum / 2)
+    assert later.rate == maximum
+    # A 429 then halves the rate reached, as after any other recovery.
+    assert slow_down(later, policy, 30.0).rate == maximum / 2
+
+
+def test_given_the_client_alone_when_built_then_only_answers_give_the_rate_back() -> None:
+    policy = BudgetPolicy()
+    state = slow_down(full_bucket(policy, 0.0), policy, 0.0)
+
+    quiet, _ = reserve(state, policy, 3600.0)
+
+    assert quiet.rate == state.rate == policy.max_rate / 2

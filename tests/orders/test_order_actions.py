@@ -235,7 +235,7 @@ def test_given_the_always_policy_when_new_orders_arrive_then_each_is_accepted_on
     assert all(stored(shop, order_id).status == "Accepted" for order_id in new)
 
 
-def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only_it_waits(
+def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only_it_goes_again(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
     new = sandbox.create_orders(3)
@@ -247,15 +247,12 @@ def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only
         FaultRule(kind="status", endpoint="orders.approval", status=500, after=1, count=1)
     )
 
-    failed = shop.runner().run(1, "order_actions")
-    with shop.database.reading() as session:
-        during = session.scalars(select(OrderAction.state).order_by(OrderAction.id)).all()
-    shop.clock.advance(600)  # type: ignore[attr-defined]  (past the failure policy's retry)
-    send(shop)
+    report = shop.runner().run(1, "order_actions")
 
-    assert failed.outcome == "failed"
-    # The batch went on past the error (sent a few at once: any one of the three may meet it).
-    assert sorted(during) == ["done", "done", "pending"]
+    # The marketplace answered the rest of the batch: the run went on and sent that one again
+    # with the next batch (sent a few at once: any one of the three may meet the error).
+    assert report.outcome == "succeeded", report.message
+    assert report.counts["sent_again"] == 1
     sent = Counter(
         call["path"].split("/")[-2]
         for call in sandbox.requests()
@@ -264,5 +261,29 @@ def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only
     assert sorted(sent.values()) == [1, 1, 2]  # the refused call again, not the batch
     # Accepted, and perhaps moved on by the marketplace's own timer since.
     assert {sandbox.order(order_id)["status"] for order_id in new} <= {"Accepted", "InPreparation"}
+    with shop.database.reading() as session:
+        assert session.scalars(select(OrderAction.state)).all() == ["done"] * 3
+
+
+def test_given_the_marketplace_failing_every_acceptance_when_sent_then_the_run_fails_and_waits(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    new = sandbox.create_orders(3)
+    run_until_success(shop)
+    for order_id in new:
+        ask(shop, order_id, "accept")
+    sandbox.add_fault(FaultRule(kind="status", endpoint="orders.approval", status=503, count=3))
+
+    failed = shop.runner().run(1, "order_actions")
+    with shop.database.reading() as session:
+        during = session.scalars(select(OrderAction.state)).all()
+    shop.clock.advance(600)  # type: ignore[attr-defined]  (past the failure policy's retry)
+    send(shop)
+
+    # Nothing answered: not sent again at once, the failure policy paces the retry.
+    assert failed.outcome == "failed"
+    assert during == ["pending"] * 3
+    calls = [call for call in sandbox.requests() if call["endpoint"] == "orders.approval"]
+    assert len(calls) == 6  # each once in the failed run, once after
     with shop.database.reading() as session:
         assert session.scalars(select(OrderAction.state)).all() == ["done"] * 3

@@ -47,14 +47,23 @@ Transports = Callable[[], httpx.BaseTransport]
 
 #: The share of the maximum rate each answer that is not a 429 gives back (0.1 call/s at 10).
 RECOVERY_SHARE = 0.01
+#: Seconds without a 429 in which a budget at its floor is back at its maximum, calls or not.
+QUIET_RECOVERY_SECONDS = 30.0
 
 
 def budget_policy(max_calls_per_second: float) -> BudgetPolicy:
     """The call budget of ``CDLINK_OCTOPIA_MAX_CALLS_PER_SECOND``: its rate, its burst, and a
     recovery after 429s in proportion to it, so that a higher budget climbs back from its floor
-    in as many answers as the default one (the default 10 gives back 0.1 call/s an answer)."""
+    in as many answers as the default one (the default 10 gives back 0.1 call/s an answer), and
+    within ``QUIET_RECOVERY_SECONDS`` of time without a 429 whatever the answers (a stream that
+    waited out the 429s does not then start at the floor)."""
     rate = max_calls_per_second
-    return BudgetPolicy(max_rate=rate, capacity=max(rate, 1.0), recovery=rate * RECOVERY_SHARE)
+    return BudgetPolicy(
+        max_rate=rate,
+        capacity=max(rate, 1.0),
+        recovery=rate * RECOVERY_SHARE,
+        quiet_recovery=rate / QUIET_RECOVERY_SECONDS,
+    )
 
 
 class MarketplaceClients:

@@ -5,7 +5,7 @@ bucket that learns: ``acquire()`` takes one token before a request is sent (wait
 is empty), ``observe(response)`` after the answer halves the bucket's rate on a 429
 (multiplicative decrease; a ``Retry-After`` also empties the bucket for that long, for every
 worker) and adds ``recovery`` calls per second back after each other answer (additive increase),
-up to ``max_rate``. The client never waits more than ``max_wait`` seconds here: beyond that,
+and ``quiet_recovery`` for each second that passes, up to ``max_rate``. The client never waits more than ``max_wait`` seconds here: beyond that,
 ``acquire`` raises ``RateLimited`` with ``retry_after`` and the job layer waits instead.
 
 Sharing across processes: the bucket lives in a ``BudgetStore``. The arithmetic is pure (see
@@ -57,6 +57,9 @@ class BudgetPolicy:
     """Calls per second added back after each answer that is not a 429."""
     decrease: float = 0.5
     """Factor applied to the rate on a 429."""
+    quiet_recovery: float = 0.0
+    """Calls per second added back for each second that passes, with or without calls: a
+    bucket slowed by 429s climbs back with time too, not only with answers (0: only answers)."""
     max_wait: float = 30.0
     """Longest wait inside ``acquire``; beyond it, ``RateLimited`` goes to the job layer."""
 
@@ -110,10 +113,12 @@ def full_bucket(policy: BudgetPolicy, now: float) -> BucketState:
 
 
 def refill(state: BucketState, policy: BudgetPolicy, now: float) -> BucketState:
-    """``state`` at ``now``: tokens grow at the current rate up to the capacity."""
+    """``state`` at ``now``: tokens grow at the current rate up to the capacity, and the rate
+    by ``quiet_recovery`` a second up to the maximum."""
     elapsed = max(0.0, now - state.updated_at)
     tokens = min(policy.capacity, state.tokens + elapsed * state.rate)
-    return BucketState(tokens=tokens, rate=state.rate, updated_at=max(now, state.updated_at))
+    rate = min(policy.max_rate, max(state.rate, state.rate + elapsed * policy.quiet_recovery))
+    return BucketState(tokens=tokens, rate=rate, updated_at=max(now, state.updated_at))
 
 
 def reserve(state: BucketState, policy: BudgetPolicy, now: float) -> tuple[BucketState, float]:

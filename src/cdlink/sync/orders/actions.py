@@ -8,16 +8,19 @@ client a few at once (``PARALLEL``; the call budget, ``cdlink.octopia.budget``, 
 records the outcomes of the whole batch with its outbox entries in one transaction.
 
 - An accept or a refuse answered with a 2xx is done on that answer (``CONFIRMED``): the order is
-  not read back, the orders stream brings its new status, and until then the pages and the API
-  say the marketplace confirmed it and its status is still to come (``awaiting_status``).
+  not read back, the orders stream brings its new status (a run of it is asked for with the
+  outcome), and until then the pages and the API say the marketplace confirmed it and its
+  status is still to come (``awaiting_status``).
 - A ship, a cancel, a partial cancellation and a re-sync read the order back and save it.
 - A refusal by the marketplace (4xx) is ambiguous: it may answer an action that already took
   effect (its first answer lost, the action sent again). The order is read back: the action is
   done if the order shows it took effect, failed with the marketplace's reason otherwise.
-- A transport or server error leaves that action for the next run while the rest of the batch is
-  sent; a 429 stops the batch (no new call starts; those in flight finish). The actions not
-  answered go straight back to the queue, and the run then fails so the failure policy paces
-  the retry.
+- A transport or server error leaves that action for the next batch while the rest of the batch
+  is sent: when the marketplace answered some of the batch, the run goes on and sends it again
+  with the next batch (one 5xx retries that call, not the batch, and does not stop the stream);
+  when it answered none, the run fails so the failure policy paces the retry. A 429 stops the
+  batch (no new call starts; those in flight finish) and fails the run. The actions not
+  answered go straight back to the queue.
 
 Exactly once: an action is recorded before it is sent, its entry is claimed by one run, and its
 outcome commits with the entry. A run killed between the calls and that commit leaves its
@@ -55,11 +58,14 @@ from cdlink.octopia.models import Parcel, PartialCancellationLine
 from cdlink.store.models import Order, OrderAction
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
+from cdlink.sync.engine.schedules import request_run
 from cdlink.sync.engine.streams import LIVE, StreamContext
 from cdlink.sync.orders.mapping import order_draft
 from cdlink.sync.orders.stock import save_with_stock
 
 STREAM = "order_actions"
+#: The stream that reads orders (``cdlink.sync.orders.stream``), which imports this module.
+ORDERS_STREAM = "orders"
 _ANSWERS = (InvalidRequest, Conflict, NotFound, Forbidden)
 #: Calls in flight at once: enough to hide each call's latency, the budget sets the pace.
 PARALLEL = 4
@@ -161,9 +167,14 @@ class OrderActionsExporter(OutboxExporter):
         if batch.unsent:
             reason = type(batch.failure).__name__ if batch.failure else "the run stopped"
             self.release(context, batch.unsent, reason)
-        if batch.failure is not None:
-            raise batch.failure
-        return True
+        if batch.failure is None:
+            return True
+        if answered and not isinstance(batch.failure, RateLimited):
+            # The marketplace answered the rest: its errors were the calls', not its own state.
+            # The run goes on, and the failed actions are sent again with the next batch.
+            context.count(sent_again=len(batch.unsent))
+            return True
+        raise batch.failure
 
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
         """Send ``pushes`` and record their actions' outcomes (``export_batch`` does it with the
@@ -218,6 +229,10 @@ class OrderActionsExporter(OutboxExporter):
             order_actions.finish(action, succeeded=succeeded, outcome=outcome, now=now)
             counts["done" if succeeded else "refused_by_marketplace"] += 1
             counts["read_back"] += answer.order is not None
+        if counts["done"] > counts["read_back"]:
+            # Orders confirmed without their new status: the orders stream brings it, asked now
+            # rather than at its next turn (requests made meanwhile are one run).
+            request_run(session, context.connection_id, ORDERS_STREAM, now=now, trigger="event")
         return counts
 
     def _outcome(
