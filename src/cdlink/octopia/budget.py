@@ -5,8 +5,9 @@ bucket that learns: ``acquire()`` takes one token before a request is sent (wait
 is empty), ``observe(response)`` after the answer halves the bucket's rate on a 429
 (multiplicative decrease; a ``Retry-After`` also empties the bucket for that long, for every
 worker) and adds ``recovery`` calls per second back after each other answer (additive increase),
-and ``quiet_recovery`` for each second that passes, up to ``max_rate``. The client never waits more than ``max_wait`` seconds here: beyond that,
-``acquire`` raises ``RateLimited`` with ``retry_after`` and the job layer waits instead.
+and ``quiet_recovery`` for each second that passes, up to ``max_rate``. The client never waits
+more than ``max_wait`` seconds here: beyond that, ``acquire`` raises ``RateLimited`` with
+``retry_after`` and the job layer waits instead.
 
 Sharing across processes: the bucket lives in a ``BudgetStore``. The arithmetic is pure (see
 ``reserve``, ``slow_down``, ``speed_up``) and runs in the caller; the store only has to offer an
