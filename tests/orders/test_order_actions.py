@@ -22,6 +22,7 @@ from cdlink.hub.orders.actions import (
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import Order, OrderAction, OutboxEntry
+from cdlink.store.schedules import schedule_for
 from tests.support.orders import ask, run_until_success, seller_client, stored
 
 
@@ -58,6 +59,7 @@ def test_given_a_waiting_order_when_accept_or_refuse_is_answered_then_it_is_done
     assert action(shop, action_id).state == "pending"  # recorded before anything is sent
     with shop.database.reading() as session:
         assert session.scalars(select(OutboxEntry.state)).all() == ["pending"]
+        assert schedule_for(session, 1, "orders").requested_at is None
 
     send(shop)
 
@@ -69,6 +71,8 @@ def test_given_a_waiting_order_when_accept_or_refuse_is_answered_then_it_is_done
     assert waiting.status == "WaitingAcceptance"  # until the orders stream reads it
     assert awaiting_status(sent, waiting)
     with shop.database.reading() as session:
+        # The new status is asked for at once: the orders stream is due now, not at its turn.
+        assert schedule_for(session, 1, "orders").requested_at is not None
         order = session.get_one(Order, waiting.id)
         assert not allowed(order, "accept")
         assert not allowed(order, "refuse")

@@ -8,8 +8,8 @@ client a few at once (``PARALLEL``; the call budget, ``cdlink.octopia.budget``, 
 records the outcomes of the whole batch with its outbox entries in one transaction.
 
 - An accept or a refuse answered with a 2xx is done on that answer (``CONFIRMED``): the order is
-  not read back, the orders stream brings its new status (a run of it is asked for with the
-  outcome), and until then the pages and the API say the marketplace confirmed it and its
+  not read back, the orders stream brings its new status (a run of it is asked for once the
+  queue is empty), and until then the pages and the API say the marketplace confirmed it and its
   status is still to come (``awaiting_status``).
 - A ship, a cancel, a partial cancellation and a re-sync read the order back and save it.
 - A refusal by the marketplace (4xx) is ambiguous: it may answer an action that already took
@@ -68,7 +68,7 @@ STREAM = "order_actions"
 ORDERS_STREAM = "orders"
 _ANSWERS = (InvalidRequest, Conflict, NotFound, Forbidden)
 #: Calls in flight at once: enough to hide each call's latency, the budget sets the pace.
-PARALLEL = 4
+PARALLEL = 8
 
 
 def request_action(
@@ -176,6 +176,16 @@ class OrderActionsExporter(OutboxExporter):
             return True
         raise batch.failure
 
+    def drain(self, context: StreamContext) -> None:
+        """Send every due action; then, when some were confirmed without their new status, ask
+        for an orders run at once (once the queue is empty: a run of its own per batch would
+        read the orders back again and again, taking calls from the actions still queued)."""
+        super().drain(context)
+        if context.counts["done"] > context.counts["read_back"]:
+            with context.transaction() as session:
+                now = context.clock.now()
+                request_run(session, context.connection_id, ORDERS_STREAM, now=now, trigger="event")
+
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:
         """Send ``pushes`` and record their actions' outcomes (``export_batch`` does it with the
         entries in one transaction); raises the first error met once the others are recorded."""
@@ -229,10 +239,6 @@ class OrderActionsExporter(OutboxExporter):
             order_actions.finish(action, succeeded=succeeded, outcome=outcome, now=now)
             counts["done" if succeeded else "refused_by_marketplace"] += 1
             counts["read_back"] += answer.order is not None
-        if counts["done"] > counts["read_back"]:
-            # Orders confirmed without their new status: the orders stream brings it, asked now
-            # rather than at its next turn (requests made meanwhile are one run).
-            request_run(session, context.connection_id, ORDERS_STREAM, now=now, trigger="event")
         return counts
 
     def _outcome(
