@@ -83,8 +83,9 @@ def test_given_a_429_when_observed_then_the_rate_halves_and_other_groups_are_unt
     budget.acquire("1", "orders")
     budget.acquire("1", "offers")
     budget.observe("1", "orders", answer(429))
+    now = clock.now().timestamp()
     assert budget.state("1", "orders") == BucketState(
-        tokens=0.0, rate=1.0, updated_at=clock.now().timestamp()
+        tokens=0.0, rate=1.0, updated_at=now, decreased_at=now
     )
     assert budget.state("1", "offers").rate == 2.0  # type: ignore[union-attr]
     assert budget.state("2", "orders") is None

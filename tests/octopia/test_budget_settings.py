@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from cdlink.jobs.marketplace import budget_policy
-from cdlink.octopia.budget import BudgetPolicy, full_bucket, reserve, slow_down, speed_up
+from cdlink.octopia.budget import (
+    BucketState,
+    BudgetPolicy,
+    full_bucket,
+    reserve,
+    slow_down,
+    speed_up,
+)
 
 
 def answers_to_recover(policy: BudgetPolicy, bursts: int) -> int:
@@ -45,10 +52,7 @@ def test_given_a_budget_at_its_floor_when_30_s_pass_without_a_429_then_it_is_bac
     maximum: float,
 ) -> None:
     policy = budget_policy(maximum)
-    state = full_bucket(policy, 0.0)
-    for _ in range(30):  # the chaos run's longest burst
-        state = slow_down(state, policy, 0.0)
-    assert state.rate == policy.min_rate
+    state = BucketState(tokens=0.0, rate=policy.min_rate, updated_at=0.0, decreased_at=0.0)
 
     halfway, _ = reserve(state, policy, 15.0)  # a call after 15 s of quiet
     later, _ = reserve(halfway, policy, 30.0)
@@ -66,3 +70,18 @@ def test_given_the_client_alone_when_built_then_only_answers_give_the_rate_back(
     quiet, _ = reserve(state, policy, 3600.0)
 
     assert quiet.rate == state.rate == policy.max_rate / 2
+
+
+def test_given_a_burst_of_429s_within_a_second_when_observed_then_the_rate_is_halved_once() -> None:
+    policy = budget_policy(50)
+    state = full_bucket(policy, 0.0)
+    for index in range(27):  # the answers to the calls in flight and their retries
+        state = slow_down(state, policy, index / 30)
+
+    # Halved once, then given back what the time since gives back (26/30 s of it).
+    assert state.rate == pytest.approx(25 + policy.quiet_recovery * 26 / 30)
+    # A 429 a second after the decrease is a new signal: halved again.
+    assert slow_down(state, policy, 1.0).rate == pytest.approx((25 + policy.quiet_recovery) / 2)
+    # The client alone halves on each 429, as before.
+    alone = BudgetPolicy(max_rate=50, capacity=50)
+    assert slow_down(slow_down(full_bucket(alone, 0.0), alone, 0.0), alone, 0.1).rate == 12.5

@@ -97,12 +97,25 @@ def test_given_a_bucket_when_saved_with_its_version_then_it_reads_back_exactly(
     workers: list[Redis], redis_namespace: str
 ) -> None:
     store = RedisBudgetStore(workers[0], namespace=redis_namespace)
-    state = BucketState(tokens=0.1 + 0.2, rate=1 / 3, updated_at=1_790_000_000.123456)
+    state = BucketState(
+        tokens=0.1 + 0.2, rate=1 / 3, updated_at=1_790_000_000.123456, decreased_at=1_789.5
+    )
 
     assert store.load("b") == (None, 0)
     assert store.save("b", state, 0)
     assert store.load("b") == (state, 1)
     assert 0 < workers[0].pttl(f"{redis_namespace}:b") <= 3_600_000
+
+
+def test_given_a_bucket_saved_before_decreases_were_dated_when_read_then_it_was_never_halved(
+    workers: list[Redis], redis_namespace: str
+) -> None:
+    store = RedisBudgetStore(workers[0], namespace=redis_namespace)
+    fields = {"tokens": "2.0", "rate": "5.0", "updated_at": "100.0", "version": "3"}
+    workers[0].hset(f"{redis_namespace}:old", mapping=fields)
+
+    assert store.load("old") == (BucketState(2.0, 5.0, 100.0), 3)
+    assert store.load("old")[0].decreased_at == float("-inf")  # type: ignore[union-attr]
 
 
 def test_given_two_workers_saving_one_version_when_both_try_then_only_one_wins(

@@ -49,6 +49,8 @@ Transports = Callable[[], httpx.BaseTransport]
 RECOVERY_SHARE = 0.01
 #: Seconds without a 429 in which a budget at its floor is back at its maximum, calls or not.
 QUIET_RECOVERY_SECONDS = 30.0
+#: 429s within this many seconds of a decrease are the same signal: the rate is halved once.
+DECREASE_INTERVAL_SECONDS = 1.0
 
 
 def budget_policy(max_calls_per_second: float) -> BudgetPolicy:
@@ -56,13 +58,15 @@ def budget_policy(max_calls_per_second: float) -> BudgetPolicy:
     recovery after 429s in proportion to it, so that a higher budget climbs back from its floor
     in as many answers as the default one (the default 10 gives back 0.1 call/s an answer), and
     within ``QUIET_RECOVERY_SECONDS`` of time without a 429 whatever the answers (a stream that
-    waited out the 429s does not then start at the floor)."""
+    waited out the 429s does not then start at the floor); a burst of 429s (the answers to the
+    calls in flight, and their retries) halves it once a second, not once per 429."""
     rate = max_calls_per_second
     return BudgetPolicy(
         max_rate=rate,
         capacity=max(rate, 1.0),
         recovery=rate * RECOVERY_SHARE,
         quiet_recovery=rate / QUIET_RECOVERY_SECONDS,
+        decrease_interval=DECREASE_INTERVAL_SECONDS,
     )
 
 

@@ -30,7 +30,7 @@ if version ~= tonumber(ARGV[4]) then
   return 0
 end
 redis.call('HSET', KEYS[1], 'tokens', ARGV[1], 'rate', ARGV[2], 'updated_at', ARGV[3],
-           'version', version + 1)
+           'decreased_at', ARGV[6], 'version', version + 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
 """
@@ -89,11 +89,16 @@ class RedisBudgetStore:
         return f"{self.namespace}:{key}"
 
     def load(self, key: str) -> tuple[BucketState | None, int]:
-        fields = self.client.hmget(self._key(key), ["tokens", "rate", "updated_at", "version"])
-        tokens, rate, updated_at, version = (None if v is None else _text(v) for v in fields)
+        names = ["tokens", "rate", "updated_at", "version", "decreased_at"]
+        fields = self.client.hmget(self._key(key), names)
+        tokens, rate, updated_at, version, decreased_at = (
+            None if v is None else _text(v) for v in fields
+        )
         if tokens is None or rate is None or updated_at is None or version is None:
             return None, 0
-        return BucketState(float(tokens), float(rate), float(updated_at)), int(version)
+        # A bucket saved before ``decreased_at`` existed was never halved as far as it knows.
+        decreased = float(decreased_at) if decreased_at is not None else float("-inf")
+        return BucketState(float(tokens), float(rate), float(updated_at), decreased), int(version)
 
     def save(self, key: str, state: BucketState, expected_version: int) -> bool:
         # repr() keeps every bit of a float, so a bucket reads back exactly as it was saved.
@@ -103,6 +108,7 @@ class RedisBudgetStore:
             repr(state.updated_at),
             expected_version,
             self.idle_milliseconds,
+            repr(state.decreased_at),
         ]
         return bool(self._save(keys=[self._key(key)], args=arguments))
 

@@ -61,6 +61,9 @@ class BudgetPolicy:
     quiet_recovery: float = 0.0
     """Calls per second added back for each second that passes, with or without calls: a
     bucket slowed by 429s climbs back with time too, not only with answers (0: only answers)."""
+    decrease_interval: float = 0.0
+    """Seconds after a decrease in which further 429s do not halve the rate again: a burst of
+    429s answering the calls already in flight is one signal, not one per call (0: each 429)."""
     max_wait: float = 30.0
     """Longest wait inside ``acquire``; beyond it, ``RateLimited`` goes to the job layer."""
 
@@ -78,6 +81,8 @@ class BucketState:
     tokens: float
     rate: float
     updated_at: float
+    decreased_at: float = float("-inf")
+    """When a 429 last halved the rate (wall-clock seconds; minus infinity: never)."""
 
 
 class BudgetStore(Protocol):
@@ -119,7 +124,9 @@ def refill(state: BucketState, policy: BudgetPolicy, now: float) -> BucketState:
     elapsed = max(0.0, now - state.updated_at)
     tokens = min(policy.capacity, state.tokens + elapsed * state.rate)
     rate = min(policy.max_rate, max(state.rate, state.rate + elapsed * policy.quiet_recovery))
-    return BucketState(tokens=tokens, rate=rate, updated_at=max(now, state.updated_at))
+    return dataclasses.replace(
+        state, tokens=tokens, rate=rate, updated_at=max(now, state.updated_at)
+    )
 
 
 def reserve(state: BucketState, policy: BudgetPolicy, now: float) -> tuple[BucketState, float]:
@@ -133,13 +140,16 @@ def reserve(state: BucketState, policy: BudgetPolicy, now: float) -> tuple[Bucke
 def slow_down(
     state: BucketState, policy: BudgetPolicy, now: float, retry_after: float | None = None
 ) -> BucketState:
-    """After a 429: halve the rate, and when the server named a delay, pause the bucket for it."""
+    """After a 429: halve the rate (once per ``decrease_interval``), and when the server named a
+    delay, pause the bucket for it."""
     current = refill(state, policy, now)
-    rate = max(policy.min_rate, current.rate * policy.decrease)
+    rate, decreased_at = current.rate, current.decreased_at
+    if not policy.decrease_interval or now - current.decreased_at >= policy.decrease_interval:
+        rate, decreased_at = max(policy.min_rate, current.rate * policy.decrease), now
     tokens = min(current.tokens, 0.0)
     if retry_after:
         tokens = min(tokens, -retry_after * rate)
-    return BucketState(tokens=tokens, rate=rate, updated_at=current.updated_at)
+    return dataclasses.replace(current, tokens=tokens, rate=rate, decreased_at=decreased_at)
 
 
 def speed_up(state: BucketState, policy: BudgetPolicy, now: float) -> BucketState:
