@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cdlink.core.errors import ConfigurationError, StorageError
 from cdlink.core.permissions import warn_if_exposed
 from cdlink.store.faults import storage_fault
+from cdlink.store.writer_turns import WriterTurns, turns_for
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 READONLY_OPTION = "cdlink_readonly"
@@ -99,6 +100,17 @@ def _sqlite_engine(url: str, **options: Any) -> Engine:
     return engine
 
 
+def _writer_turns(url: str) -> WriterTurns | None:
+    """The writer turns of a SQLite file (None for PostgreSQL, which has row locks, and for an
+    in-memory database, private to its connection)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    path = str(database)
+    return turns_for(path if path.startswith("file:") else str(Path(path).resolve()))
+
+
 def _prepare_sqlite_file(path: Path) -> None:
     """Create the file's directory (private) and the empty file itself as 0600, so SQLite, which
     gives the -wal and -shm files the database file's mode, never makes them readable to others;
@@ -128,6 +140,7 @@ class Database:
     def __init__(self, url: str, **options: Any) -> None:
         self.url = normalize_url(url)
         self.engine = build_engine(self.url, **options)
+        self._turns = _writer_turns(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.readonly_sessions = sessionmaker(
             self.engine.execution_options(**{READONLY_OPTION: True}), expire_on_commit=False
@@ -139,8 +152,13 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self.sessions.begin() as session:
+        """A session in one transaction: committed on success, rolled back on error. On SQLite
+        the process's writers of the file take turns (``cdlink.store.writer_turns``)."""
+        if self._turns is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        with self._turns.turn(SQLITE_BUSY_TIMEOUT_MS / 1000), self.sessions.begin() as session:
             yield session
 
     @contextmanager
