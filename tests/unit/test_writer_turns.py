@@ -49,7 +49,7 @@ def test_given_a_thread_with_the_turn_when_it_opens_another_then_it_goes_on() ->
     assert entered
     # The turn is free again: another thread gets it at once.
     got: list[bool] = []
-    thread = threading.Thread(target=lambda: got.append(turns._acquire(0.1)))  # noqa: SLF001
+    thread = threading.Thread(target=lambda: got.append(turns._acquire(0.1)))
     thread.start()
     thread.join(5)
     assert got == [True]
