@@ -80,7 +80,7 @@ def start_worker(database: Database, namespace: str, log: Path) -> subprocess.Po
         "CDLINK_SYNC_LEASE_SECONDS": str(LEASE_SECONDS),
         "CDLINK_DATA_DIR": str(log.parent / "data"),
         "CDLINK_LOG_LEVEL": "WARNING",
-        "CDLINK_TEST_FETCH_DELAY": "0.3",
+        "CDLINK_TEST_FETCH_DELAY": "0.5",
     }
     command = [sys.executable, "-m", "cdlink", "worker", "--plugin", "tests.support.sync_plugin"]
     with log.open("wb") as output:
@@ -124,7 +124,9 @@ def test_given_a_worker_killed_mid_run_when_another_takes_over_then_nothing_is_l
     ticking = threading.Thread(target=scheduler.run, daemon=True)
     ticking.start()
     try:
-        wait_for(lambda: 2 <= len(local_records(postgres)) < RECORDS - 4)
+        # Half the records left at least (a window each 0.5 s): the kill lands mid-run even when
+        # this process is slow to send it on a loaded machine.
+        wait_for(lambda: 2 <= len(local_records(postgres)) < RECORDS // 2)
         victim = lease_holder_pid(postgres)
         assert victim in {worker.pid for worker in workers}
         os.kill(victim, signal.SIGKILL)
