@@ -242,10 +242,7 @@ def test_given_the_always_policy_when_new_orders_arrive_then_each_is_accepted_on
 def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only_it_goes_again(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
-    new = sandbox.create_orders(3)
-    run_until_success(shop)
-    for order_id in new:
-        ask(shop, order_id, "accept")
+    new = three_asked_to_accept(shop, sandbox)
     # The second acceptance of the batch is answered 500: a POST, so the client does not repeat it.
     sandbox.add_fault(
         FaultRule(kind="status", endpoint="orders.approval", status=500, after=1, count=1)
@@ -272,10 +269,7 @@ def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only
 def test_given_the_marketplace_failing_every_acceptance_when_sent_then_the_run_fails_and_waits(
     shop: JobEnvironment, sandbox: Sandbox
 ) -> None:
-    new = sandbox.create_orders(3)
-    run_until_success(shop)
-    for order_id in new:
-        ask(shop, order_id, "accept")
+    three_asked_to_accept(shop, sandbox)
     sandbox.add_fault(FaultRule(kind="status", endpoint="orders.approval", status=503, count=3))
 
     failed = shop.runner().run(1, "order_actions")
@@ -291,3 +285,12 @@ def test_given_the_marketplace_failing_every_acceptance_when_sent_then_the_run_f
     assert len(calls) == 6  # each once in the failed run, once after
     with shop.database.reading() as session:
         assert session.scalars(select(OrderAction.state)).all() == ["done"] * 3
+
+
+def three_asked_to_accept(shop: JobEnvironment, sandbox: Sandbox) -> list[str]:
+    """Three new orders, imported, each with an acceptance recorded (not sent yet)."""
+    new = sandbox.create_orders(3)
+    run_until_success(shop)
+    for order_id in new:
+        ask(shop, order_id, "accept")
+    return new

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -51,3 +54,18 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
             raise  # unreachable: fail() exits
 
     return wrapper
+
+
+#: The signals that ask a long-running command (serve, worker, scheduler) to stop cleanly.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextmanager
+def on_stop_signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """Call ``handler`` on SIGTERM or SIGINT within the block; the old handlers come back after."""
+    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)

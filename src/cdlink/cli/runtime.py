@@ -6,17 +6,14 @@ status 0: the worker's running jobs stop at their next step, the scheduler after
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import FrameType
 
 import typer
 from redis import Redis
 
-from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.cli.context import fail, friendly, load_settings, on_stop_signals
 from cdlink.core.clock import SystemClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.distributed import QUEUES, SchedulerLoop, Worker, build_broker
@@ -28,7 +25,6 @@ from cdlink.store.engine import Database
 
 log = logging.getLogger(__name__)
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 PLUGINS = typer.Option([], "--plugin", help="Import this module first (it registers streams).")
 LANES = typer.Option(
     [],
@@ -66,7 +62,7 @@ def worker(
         lanes=lanes,
     )
     stopped = threading.Event()
-    with _stop_on_signals(stopped):
+    with _stopping(stopped):
         process.start()
         typer.echo(
             f"cdlink worker: {settings.sync_worker_threads} thread(s) on {', '.join(lanes)}"
@@ -108,7 +104,7 @@ def scheduler(plugin: list[str] = PLUGINS) -> None:
     environment = JobEnvironment(settings, database, SystemClock())
     redis_client = Redis.from_url(settings.redis_url)
     loop = SchedulerLoop(environment, broker, redis_client)
-    with _stop_on_signals(loop.stopped):
+    with _stopping(loop.stopped):
         typer.echo("cdlink scheduler: running (one leader at a time)")
         loop.run()
     typer.echo("cdlink scheduler: stopped")
@@ -132,16 +128,6 @@ def _database(settings: Settings) -> Database:
     return database
 
 
-@contextmanager
-def _stop_on_signals(stopped: threading.Event) -> Iterator[None]:
+def _stopping(stopped: threading.Event) -> contextlib.AbstractContextManager[None]:
     """Set ``stopped`` on SIGTERM or SIGINT (a clean shutdown); the old handlers come back after."""
-
-    def _handle(_signal: int, _frame: FrameType | None) -> None:
-        stopped.set()
-
-    previous = {number: signal.signal(number, _handle) for number in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    return on_stop_signals(lambda _number, _frame: stopped.set())

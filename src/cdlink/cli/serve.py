@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import signal
 import socket
 import sys
 from collections.abc import Callable, Generator
@@ -21,7 +20,7 @@ from types import FrameType
 import typer
 import uvicorn
 
-from cdlink.cli.context import fail, friendly, load_settings
+from cdlink.cli.context import fail, friendly, load_settings, on_stop_signals
 from cdlink.cli.demo_catalog import seed_demo_catalog
 from cdlink.cli.demo_pricing import seed_demo_pricing
 from cdlink.cli.demo_stock import map_demo_warehouses, seed_demo_stock
@@ -217,13 +216,8 @@ def _stopping_early(runtime: EmbeddedRuntime | None) -> Generator[None, None, No
             runtime.stop()
         raise SystemExit(0)
 
-    handled = (signal.SIGINT, signal.SIGTERM)
-    previous = {number: signal.signal(number, stop) for number in handled}
-    try:
+    with on_stop_signals(stop):
         yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 class StoppingServer(uvicorn.Server):
@@ -242,13 +236,8 @@ class StoppingServer(uvicorn.Server):
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
-        handled = (signal.SIGINT, signal.SIGTERM)
-        previous = {number: signal.signal(number, self.handle_exit) for number in handled}
-        try:
+        with on_stop_signals(self.handle_exit):
             yield
-        finally:
-            for number, handler in previous.items():
-                signal.signal(number, handler)
 
 
 def ensure_port_free(host: str, port: int) -> None:
