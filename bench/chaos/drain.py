@@ -34,7 +34,7 @@ from cdlink.store.models import (
 )
 from cdlink.sync.engine import outbox, quarantine, schedules
 
-CATCH_UP_STREAMS = ("orders", "order_actions", "stock", "discussions")
+CATCH_UP_STREAMS = ("orders", "order_actions", "stock", "discussions", "offers")
 #: Orders the marketplace has not released yet are invisible to every client.
 HIDDEN = "Processing"
 
@@ -94,34 +94,38 @@ class Drain:
     steps: dict[str, float] = field(default_factory=dict)
     progress: list[dict[str, float]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    #: When "sync now" was asked for.
+    asked: datetime = field(default_factory=CLOCK.now)
 
     def run(self) -> dict[str, Any]:
-        """Catch up orders and outbox, correct stock drift, reconcile; the reconciliation counts."""
+        """"Sync now" on every stream that catches up (the offers stream reads the marketplace's
+        quantities back and queues a push wherever they drifted), wait until orders, outbox and
+        discussions are caught up, then reconcile; the reconciliation's counts are returned."""
         started = self.started = time.monotonic()
-        request(self.database, self.connection_id, CATCH_UP_STREAMS)
+        self.asked = request(self.database, self.connection_id, CATCH_UP_STREAMS)
         wait_until(self.orders_caught_up, self.deadline, "orders and outbox")
         self.steps["orders_and_outbox"] = time.monotonic() - started
         wait_until(self.discussions_caught_up, self.deadline, "discussions and their messages")
         self.steps["discussions"] = time.monotonic() - started
-        # The marketplace sells from its own quantities: the offers stream reads them back and
-        # queues a push wherever they drifted from available-to-sell, then the pusher sends it.
-        asked = request(self.database, self.connection_id, ("offers",))
-        wait_until(lambda: self.ran_since("offers", asked), self.deadline, "offers stream")
-        wait_until(self.outbox_idle, self.deadline, "stock pushes after the offers stream")
+        self.offers_read_back()
         self.steps["stock"] = time.monotonic() - started
-        asked = request(self.database, self.connection_id, ("orders_reconciliation",))
+        # The reconciliation compares every order; the orders stream reads the moves the
+        # sandbox's own timers made meanwhile (a shipment is delivered up to 40 s later).
+        asked = request(self.database, self.connection_id, ("orders_reconciliation", "orders"))
         wait_until(
             lambda: self.ran_since("orders_reconciliation", asked),
             self.deadline,
             "orders reconciliation",
         )
         self.steps["reconciliation"] = time.monotonic() - started
-        # The sandbox's own timers go on moving orders (a shipment is delivered up to 40 s
-        # later): the checks compare statuses once the orders stream has read the last moves.
-        request(self.database, self.connection_id, ("orders",))
         wait_until(self.orders_caught_up, self.deadline, "orders moved during the drain")
         self.steps["final_orders"] = time.monotonic() - started
         return self.last_counts("orders_reconciliation")
+
+    def offers_read_back(self) -> None:
+        """Wait for the offers run asked for with "sync now" (the pushes it queues are waited
+        for with the outbox); ask for another if that one failed."""
+        wait_until(lambda: self.ran_since("offers", self.asked), self.deadline, "offers stream")
 
     def orders_caught_up(self) -> bool:
         """Every order stored with the marketplace's status, and nothing left in the outbox."""

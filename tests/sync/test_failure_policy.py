@@ -105,8 +105,16 @@ def test_given_a_retry_after_longer_than_the_schedule_when_delayed_then_the_serv
     resolution = DEFAULT_POLICY.resolve(RateLimited("slow down", retry_after=600))
 
     assert resolution.delay(1, retry_after=600) == timedelta(minutes=10)
-    assert resolution.delay(1, retry_after=1) == timedelta(minutes=1)
+    assert resolution.delay(1, retry_after=1) == timedelta(seconds=5)
     assert not resolution.counts_as_failure
+
+
+def test_given_rate_limits_in_a_row_when_delayed_then_each_waits_longer_up_to_a_minute() -> None:
+    resolution = DEFAULT_POLICY.resolve(RateLimited("slow down"))
+
+    waits = [resolution.delay(row) for row in range(1, 7)]
+
+    assert waits == [timedelta(seconds=seconds) for seconds in (5, 15, 30, 60, 60, 60)]
 
 
 @pytest.mark.parametrize("error", [CredentialsRejected("no"), Forbidden("no")])

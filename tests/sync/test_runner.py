@@ -242,6 +242,29 @@ def test_given_a_rate_limit_or_a_race_when_the_run_fails_then_it_waits_without_c
     assert (schedule.failures, schedule.next_run_at) == (0, environment.clock.now() + wait)
 
 
+def test_given_rate_limits_in_a_row_when_the_runs_fail_then_each_waits_longer_until_one_passes(
+    environment: JobEnvironment,
+    clock: ManualClock,
+    connection_id: int,
+    scripted: type[ScriptedStream],
+) -> None:
+    limited = RateLimited("too many calls")
+    scripted.script = [limited, limited, limited, None, limited]
+    runner = a_runner(environment)
+
+    waits = []
+    for _ in range(5):
+        runner.run(connection_id, "scripted")
+        schedule = schedule_of(environment.database, connection_id, "scripted")
+        assert schedule.next_run_at is not None
+        waits.append(schedule.next_run_at - clock.now())
+        clock.advance(waits[-1])
+
+    assert waits[:3] == [timedelta(seconds=seconds) for seconds in (5, 15, 30)]
+    assert waits[4] == timedelta(seconds=5)  # the success in between ended the row
+    assert schedule.failures == 0
+
+
 def test_given_a_lease_held_elsewhere_when_run_then_it_is_busy_and_nothing_runs(
     environment: JobEnvironment,
     clock: ManualClock,

@@ -329,3 +329,27 @@ def test_given_the_continuous_interval_changed_when_ticked_then_default_rows_fol
     custom = schedule_of(environment, connection_id)
     assert (fast.interval_seconds, fast.interval_source) == (30, "default")
     assert (custom.interval_seconds, custom.interval_source) == (None, "custom")
+
+
+class NearContinuousStream(Stream):
+    """A stream polled near-continuously by default, as orders and discussions are."""
+
+    name = "test_near_continuous"
+    default_interval = schedules.INTERVAL_CHOICES["continuous"]
+
+    def run(self, context: StreamContext) -> None:
+        return None
+
+
+@pytest.mark.parametrize("continuous", [5, 10, 30])
+def test_given_a_continuous_interval_when_ticked_then_near_continuous_streams_follow_it_both_ways(
+    environment: JobEnvironment, connection_id: int, registry: StreamRegistry, continuous: int
+) -> None:
+    registry.register(NearContinuousStream)
+    settings = environment.settings.model_copy(update={"sync_continuous_seconds": continuous})
+
+    Scheduler(dataclasses.replace(environment, settings=settings)).tick()
+
+    with environment.database.reading() as session:
+        row = session.get_one(StreamSchedule, (connection_id, "test_near_continuous"))
+    assert row.interval_seconds == continuous

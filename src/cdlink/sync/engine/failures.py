@@ -56,6 +56,10 @@ def minutes(*values: float) -> tuple[timedelta, ...]:
 TRANSIENT_SCHEDULE = minutes(0.5, 2, 10, 30, 60, 120)
 SYSTEM_SCHEDULE = minutes(1, 10, 60)
 SOON_SCHEDULE = (timedelta(seconds=5),)
+#: After a 429 the client's call budget has already slowed down: the stream comes back in
+#: seconds, and waits longer only while the marketplace keeps refusing (rate-limited runs in a
+#: row), up to a minute. A ``Retry-After`` that is longer wins.
+RATE_LIMITED_SCHEDULE = tuple(timedelta(seconds=value) for value in (5, 15, 30, 60))
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ class FailureResolution:
     advice: str = ""
 
     def delay(self, failures: int, retry_after: float | None = None) -> timedelta | None:
-        """How long to wait after the ``failures``-th failure in a row; None: do not retry."""
+        """How long to wait after the ``failures``-th failure in a row (for a rate limit, the
+        ``failures``-th rate-limited run in a row); None: do not retry."""
         if self.action in (FailureAction.REAUTHENTICATE, FailureAction.FAIL):
             return None
         wait = self.schedule[min(max(failures, 1), len(self.schedule)) - 1]
@@ -148,7 +153,9 @@ def octopia_resolution(
     if issubclass(error_class, CredentialsRejected):
         return FailureResolution(FailureAction.REAUTHENTICATE, failure_type, (), advice)
     if resolution.action is Action.RATE_LIMITED:
-        return FailureResolution(FailureAction.RATE_LIMITED, failure_type, minutes(1), advice)
+        return FailureResolution(
+            FailureAction.RATE_LIMITED, failure_type, RATE_LIMITED_SCHEDULE, advice
+        )
     if resolution.action is Action.FAIL and failure_type is FailureType.CONFIGURATION:
         return FailureResolution(FailureAction.FAIL, failure_type, (), advice)
     schedule = TRANSIENT_SCHEDULE if failure_type is FailureType.TRANSIENT else SYSTEM_SCHEDULE

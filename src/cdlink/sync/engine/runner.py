@@ -26,12 +26,14 @@ from sqlalchemy.orm import Session
 
 from cdlink.core.clock import Clock
 from cdlink.hub.connections.accounts import ACTIVE
+from cdlink.octopia import RateLimited
 from cdlink.store.engine import Database
 from cdlink.store.models import Connection, StreamSchedule, SyncRun
 from cdlink.sync.engine import connections, leases, runs, schedules
 from cdlink.sync.engine.errors import LeaseLost, RunStopped, StreamBusy, UnknownConnection
 from cdlink.sync.engine.failures import (
     DEFAULT_POLICY,
+    RATE_LIMITED_SCHEDULE,
     FailureAction,
     FailurePolicy,
     FailureResolution,
@@ -265,7 +267,13 @@ class StreamRunner:
         """Record the failure and do what the policy table says: retry, dead or pause."""
         now = self.clock.now()
         schedule = schedules.schedule_for(session, context.connection_id, context.stream)
-        retry_at = self._reschedule(schedule, resolution, error, progressed=context.progressed)
+        retry_at = self._reschedule(
+            schedule,
+            resolution,
+            error,
+            progressed=context.progressed,
+            limited=rate_limited_in_a_row(session, run) + 1,
+        )
         runs.fail(run, error, resolution, counts=context.counts, now=now, retry_at=retry_at)
         if resolution.action is FailureAction.REAUTHENTICATE:
             run.outcome = runs.FAILED
@@ -284,12 +292,16 @@ class StreamRunner:
         error: Exception,
         *,
         progressed: bool = False,
+        limited: int = 1,
     ) -> datetime | None:
+        """When the stream runs again; ``limited``: this run's place in a row of rate-limited
+        runs (a rate limit waits longer each time the marketplace refuses again)."""
         now = self.clock.now()
         if resolution.counts_as_failure:
             # After committed work the marketplace evidently answers: a new streak starts.
             schedule.failures = 1 if progressed else schedule.failures + 1
-        delay = resolution.delay(schedule.failures, _retry_after(error))
+        streak = limited if resolution.action is FailureAction.RATE_LIMITED else schedule.failures
+        delay = resolution.delay(streak, _retry_after(error))
         if resolution.action is FailureAction.REAUTHENTICATE:
             schedule.next_run_at = schedules.next_due(schedule.interval_seconds, now, 0.0)
             return None
@@ -325,6 +337,27 @@ class StreamRunner:
                 "action": resolution.action.value,
             },
         )
+
+
+def rate_limited_in_a_row(session: Session, run: SyncRun) -> int:
+    """How many runs of ``run``'s stream, just before it, failed on the call budget (a run that
+    did not, such as a success, ends the row)."""
+    previous = session.scalars(
+        select(SyncRun.error_class)
+        .where(
+            SyncRun.connection_id == run.connection_id,
+            SyncRun.stream == run.stream,
+            SyncRun.id < run.id,
+        )
+        .order_by(SyncRun.id.desc())
+        .limit(len(RATE_LIMITED_SCHEDULE))
+    )
+    row = 0
+    for error_class in previous:
+        if error_class != RateLimited.__name__:
+            break
+        row += 1
+    return row
 
 
 def _retry_after(error: BaseException) -> float | None:

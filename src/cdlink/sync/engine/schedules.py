@@ -114,8 +114,11 @@ def _next_run(
 
 
 def normalize_interval(default: int | None, continuous: int) -> int | None:
-    """A stream's default interval, where anything at or under "continuous" means continuous."""
-    if default is not None and default <= continuous:
+    """A stream's default interval, where anything at or under "continuous" means continuous:
+    the near-continuous streams (orders, discussions: ``INTERVAL_CHOICES["continuous"]`` by
+    default) follow ``CDLINK_SYNC_CONTINUOUS_SECONDS`` down as well as up."""
+    limit = max(continuous, INTERVAL_CHOICES["continuous"] or 0)
+    if default is not None and default <= limit:
         return continuous
     return default
 
