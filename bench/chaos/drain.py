@@ -98,7 +98,7 @@ class Drain:
     asked: datetime = field(default_factory=CLOCK.now)
 
     def run(self) -> dict[str, Any]:
-        """"Sync now" on every stream that catches up (the offers stream reads the marketplace's
+        """ "Sync now" on every stream that catches up (the offers stream reads the marketplace's
         quantities back and queues a push wherever they drifted), wait until orders, outbox and
         discussions are caught up, then reconcile; the reconciliation's counts are returned."""
         started = self.started = time.monotonic()
