@@ -31,15 +31,30 @@ from tests.support.orders import (
 
 
 class ChangingPages(httpx.BaseTransport):
-    """The sandbox, where ``change`` runs after each of the first ``times`` full order pages."""
+    """The sandbox, where ``change`` runs after each of the first ``times`` full order pages.
 
-    def __init__(self, sandbox: Sandbox, change: Callable[[list[str]], None], times: int) -> None:
+    Unless ``newest_first``, it refuses any sorted list (400) as a marketplace that knows
+    neither spelling would: the stream then reads its live window counted, which is what most
+    of these tests are about (refused calls are listed as ``refused``)."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        change: Callable[[list[str]], None],
+        times: int,
+        *,
+        newest_first: bool = False,
+    ) -> None:
         self.inner = sandbox.transport()
         self.change = change
         self.times = times
+        self.newest_first = newest_first
         self.calls: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if "sort" in request.url.params and not self.newest_first:
+            self.calls.append("refused")
+            return httpx.Response(400, json={"title": "Unknown parameter sort", "status": 400})
         response = self.inner.handle_request(request)
         self.calls.append(request.url.path.rsplit("/", 1)[-1])
         if request.url.path.endswith("/orders") and response.status_code == 200 and self.times:
@@ -114,7 +129,7 @@ def test_given_orders_changing_at_every_page_when_the_window_is_read_then_none_i
 def test_given_an_unchanged_window_of_one_page_then_it_costs_one_call(
     shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
 ) -> None:
-    transport = ChangingPages(sandbox, lambda ids: None, times=0)
+    transport = ChangingPages(sandbox, lambda ids: None, times=0, newest_first=True)
     use(shop, transport)
     assert shop.runner().run(1, "orders").outcome == "succeeded"
     sandbox_clock.advance(60)
@@ -123,6 +138,53 @@ def test_given_an_unchanged_window_of_one_page_then_it_costs_one_call(
     assert shop.runner().run(1, "orders").outcome == "succeeded"
 
     assert transport.calls == ["orders"]
+
+
+def test_given_both_sort_spellings_refused_when_the_live_window_is_read_then_it_is_read_counted(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    transport = ChangingPages(sandbox, lambda ids: None, times=0)
+    use(shop, transport)
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    sandbox_clock.advance(60)
+    sandbox.create_orders(5)
+    transport.calls.clear()
+
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+
+    # both spellings refused, then the window's first page: short, so whole
+    assert transport.calls == ["refused", "refused", "orders"]
+    assert_exactly_once(shop, sandbox)
+
+
+@pytest.mark.parametrize("spelling", ["field", "prefixed"])
+def test_given_orders_changing_at_every_page_when_read_newest_first_then_one_pass_is_whole(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock, spelling: str
+) -> None:
+    sandbox.set_variants(orders_sort=spelling)
+    assert shop.runner().run(1, "orders").outcome == "succeeded"  # the first import, counted
+    sandbox_clock.advance(60)
+    for _ in range(6):
+        sandbox.create_orders(90)
+        sandbox_clock.advance(30)
+    before = set(marketplace_orders(sandbox))
+    transport = ChangingPages(
+        sandbox, cancel_requested(sandbox, sandbox_clock), times=10_000, newest_first=True
+    )
+    use(shop, transport)
+
+    report = shop.runner().run(1, "orders")
+
+    assert report.outcome == "succeeded", report.message
+    assert set(local_order_ids(shop.database)) == before
+    # 540 orders: five full pages and a short one, once; no count, no second pass, no halves
+    # (the prefixed spelling costs one refused call first).
+    assert transport.calls.count("count") == 0
+    assert transport.calls.count("orders") == 6 + (spelling == "prefixed"), transport.calls
+    transport.times = 0
+    sandbox_clock.advance(60)
+    assert shop.runner().run(1, "orders").outcome == "succeeded"
+    assert_exactly_once(shop, sandbox)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from cdlink.octopia.errors import MalformedResponse
+from cdlink.octopia.errors import InvalidRequest, MalformedResponse
 from cdlink.octopia.models.after_sales import REFUND_ORDER_STATUSES
 from cdlink.octopia.models.orders import (
     ApprovalStatus,
@@ -28,6 +28,9 @@ from cdlink.octopia.services.base import Service, api_time, read_count, segment
 from cdlink.octopia.services.rules import refuse, translate
 
 MAXIMUM_PAGE_SIZE = 100
+#: "Newest first", as the two spellings of ``sort`` are known (§9 #6): the official
+#: ``sort=updatedAt&desc=true``, and ``sort=desc:updatedAt`` as one client sends it.
+NEWEST_FIRST: tuple[tuple[str, bool | None], ...] = (("updatedAt", True), ("desc:updatedAt", None))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +71,44 @@ class OrderQuery:
 
 class OrdersService(Service):
     group = "orders"
+    #: The spelling of "newest first" the marketplace accepted (None: not asked yet).
+    _newest_first: tuple[str, bool | None] | None = None
+
+    def newest_page(
+        self,
+        updated_at_min: datetime,
+        *,
+        page_index: int = 1,
+        page_size: int = MAXIMUM_PAGE_SIZE,
+    ) -> Page[Order]:
+        """A page of the orders updated at or after ``updated_at_min``, newest first, with no
+        upper bound: an order updated meanwhile moves to the front, ahead of the pages still to
+        read (``cdlink.sync.engine.window_reads``).
+
+        The sort goes in the official spelling first, the prefixed one after a 400; the one the
+        marketplace accepted is kept for this client's later pages. Raises ``InvalidRequest``
+        when it accepts neither.
+        """
+        *first, last = (self._newest_first,) if self._newest_first else NEWEST_FIRST
+        for spelling in first:
+            try:
+                return self._newest_page(spelling, updated_at_min, page_index, page_size)
+            except InvalidRequest:
+                continue
+        return self._newest_page(last, updated_at_min, page_index, page_size)
+
+    def _newest_page(
+        self,
+        spelling: tuple[str, bool | None],
+        updated_at_min: datetime,
+        page_index: int,
+        page_size: int,
+    ) -> Page[Order]:
+        sort, desc = spelling
+        query = OrderQuery(updated_at_min=updated_at_min, sort=sort, desc=desc)
+        page = self.list_page(query, page_index=page_index, page_size=page_size)
+        self._newest_first = spelling
+        return page
 
     def list_page(
         self, query: OrderQuery, *, page_index: int = 1, page_size: int = MAXIMUM_PAGE_SIZE

@@ -31,7 +31,7 @@ import json
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -112,8 +112,11 @@ class Importer(Stream, Generic[RecordT, MappedT]):
         while start < stretch.end:
             context.check_stop()  # between two committed windows: nothing is left half-done
             window = Window(start, min(start + size, stretch.end))
+            expectation = policy.expect(window, density)
+            if window.end == stretch.end:
+                expectation = replace(expectation, open_ended=True)
             try:
-                read = self.import_window(context, cursor, window, policy.expect(window, density))
+                read = self.import_window(context, cursor, window, expectation)
             except WindowTooFull as full:
                 size = policy.cut(window, full.count)  # nothing of it was committed
                 density = full.count / max(window.length.total_seconds(), 1e-6)

@@ -29,6 +29,21 @@ at all (``WindowTooFull``: the importer asks for a shorter one). When that count
 and the first page is short, the page is the whole window; when the page is full after all, the
 pass goes on from it, the count before it being the pass's first.
 
+**Newest first.** A window that ends at the run's "now" (``Expectation.open_ended``, the live
+look-back) is read with ``newest(start, index)`` when the reader has it: the orders updated since
+its start, newest first, with no upper bound, page after page until a short one. There an order
+updated during the read does not leave the list: it moves to the front, ahead of the pages still
+to read, and a new order joins at the front too, so an order that did not change only ever moves
+further back, and paging forward meets it once or twice, never zero times. An order that moved
+before its page was read carries a version newer than the window, which the next run's look-back
+reads. One pass is then whole however many orders change meanwhile: no count, no second pass, no
+halves (the churn of the chaos run's acceptances made the look-back read 5 to 6 times over). This
+holds while the marketplace sorts by ``updatedAt`` as asked and breaks ties the same way from
+one page to the next; a page whose orders are not newest first (the sort ignored), or a sort the
+marketplace refuses in both spellings (``InvalidRequest``), makes the reader fall back to the
+counted reads above, for this window. Windows that end before "now" (a first import, a catch-up)
+and windows longer than ``PROBE_AT_MOST`` are always read counted.
+
 ``pages`` hands out every page as it is read (a caller writes them as they come, and takes the
 window as whole only once the generator ends); ``read`` keeps every order read on the way, at the
 version read last (reads only go forward in time).
@@ -41,10 +56,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Generic, TypeVar
 
-from cdlink.octopia import Page, RejectedItem, iterate_page_numbers
+from cdlink.octopia import InvalidRequest, Page, RejectedItem, iterate_page_numbers
 from cdlink.sync.engine.errors import WindowDrifting
 from cdlink.sync.engine.windows import Expectation, Window, WindowTooFull
 
@@ -58,6 +74,12 @@ ATTEMPTS = 3
 #: A window this long or shorter, of which nothing is expected, is read first page first (a
 #: live run's few minutes: one call when quiet); a longer one is counted first.
 PROBE_AT_MOST = timedelta(hours=1)
+#: A newest-first read that has not met its short page after this many pages is given up.
+NEWEST_FIRST_PAGES = 10_000
+
+
+class NotNewestFirst(Exception):  # noqa: N818  (a signal inside the reader)
+    """The marketplace did not list a page newest first: the window is read counted instead."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +111,17 @@ class WindowReader(Generic[T]):
         count: Callable[[Window], int],
         identify: Callable[[T | RejectedItem], str],
         page_size: int,
+        newest: Callable[[datetime, int], Page[T]] | None = None,
+        stamp: Callable[[T], datetime | None] | None = None,
     ) -> None:
         self.page = page
         self.count = count
         self.identify = identify
         self.page_size = page_size
+        #: Page ``index`` of the records changed since a time, newest first, with no upper
+        #: bound; ``stamp`` is a record's change time (see the module docstring).
+        self.newest = newest
+        self.stamp = stamp
 
     def read(
         self, window: Window, expectation: Expectation | None = None
@@ -116,10 +144,52 @@ class WindowReader(Generic[T]):
         at the same or a newer version; the generator ending normally is the proof. Raises
         ``WindowTooFull`` (before any page) when ``window`` is counted above
         ``expectation.limit``, ``WindowDrifting`` when it never holds still."""
+        newest = self.newest
+        if (
+            newest is not None
+            and expectation is not None
+            and self.reads_newest_first(window, expectation)
+        ):
+            try:
+                yield from self._read_newest_first(newest, window)
+                return
+            except (NotNewestFirst, InvalidRequest) as reason:
+                log.info(
+                    "the orders updated since %s could not be read newest first (%s); "
+                    "read counted instead",
+                    window.start.isoformat(),
+                    reason,
+                )
         if expectation is not None and self.counts_first(window, expectation):
             yield from self._read_counted(window, expectation)
         else:
             yield from self._read(window)
+
+    def reads_newest_first(self, window: Window, expectation: Expectation) -> bool:
+        """Whether ``window`` is read newest first (see the module docstring)."""
+        return self.newest is not None and expectation.open_ended and window.length <= PROBE_AT_MOST
+
+    def _read_newest_first(
+        self, newest: Callable[[datetime, int], Page[T]], window: Window
+    ) -> Iterator[list[T | RejectedItem]]:
+        for index in range(1, NEWEST_FIRST_PAGES + 1):
+            page = newest(window.start, index)
+            self._check_newest_first(page)
+            yield records_of(page)
+            if page.received < self.page_size:
+                return
+        raise WindowDrifting(
+            f"the orders updated since {window.start.isoformat()} filled "
+            f"{NEWEST_FIRST_PAGES} pages without an end"
+        )
+
+    def _check_newest_first(self, page: Page[T]) -> None:
+        """Raises ``NotNewestFirst`` when ``page`` is not sorted newest first."""
+        if self.stamp is None:
+            return
+        stamps = [stamp for stamp in map(self.stamp, page.items) if stamp is not None]
+        if any(later > earlier for earlier, later in pairwise(stamps)):
+            raise NotNewestFirst(f"page {page.index or '?'} is not sorted newest first")
 
     def counts_first(self, window: Window, expectation: Expectation) -> bool:
         """Whether ``window`` is read count first (see the module docstring)."""

@@ -111,6 +111,9 @@ class Expectation:
 
     records: float | None
     limit: int | None
+    #: The window ends at the run's "now": nothing after it has been read yet, so a reader may
+    #: read it with no upper bound (``cdlink.sync.engine.window_reads``, newest first).
+    open_ended: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
 ``CDLINK_SYNC_CONTINUOUS_SECONDS``), re-reading a look-back for late changes. Its windows adapt
 (``window_policy``): a first import of a quiet shop is one window, a busy shop's are cut to about
 2,000 orders by ``GET /orders/count``. Each window is read whole even while its orders change
-under the pages (``cdlink.sync.engine.window_reads``). Each
+under the pages (``cdlink.sync.engine.window_reads``): the live look-back newest first in one
+pass, the others counted. Each
 window's orders are saved (``cdlink.hub.orders.records.save_order``: older versions ignored, late
 data merged) and bound, and the window joins the cursor, in one transaction
 (``cdlink.sync.engine.importer``). An order the client cannot read (``page.rejected``) or the mapper
@@ -194,6 +195,10 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             count=lambda part: orders.count(query(part)),
             identify=self.external_id,
             page_size=self.page_size,
+            newest=lambda start, index: orders.newest_page(
+                start, page_index=index, page_size=self.page_size
+            ),
+            stamp=lambda order: order.updated_at,
         )
 
     def version(self, record: OrderRecord) -> str | None:
