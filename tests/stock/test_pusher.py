@@ -9,7 +9,8 @@ from cdlink.jobs.environment import JobEnvironment
 from cdlink.sandbox import FaultRule, Sandbox
 from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
 from cdlink.sync.engine import outbox
-from tests.support.stock import CONNECTION, inventory, sku
+from cdlink.sync.orders.stream import OrdersImporter
+from tests.support.stock import CONNECTION, SKUS, inventory, sku
 
 
 def marketplace_quantity(sandbox: Sandbox, reference: str) -> int:
@@ -66,6 +67,31 @@ def test_given_a_quantity_already_confirmed_when_queued_again_then_no_package_is
     assert report.counts.get("packages", 0) == 0
     assert report.counts["skipped"] == 1
     assert marketplace_quantity(sandbox, sku(0)) == 4
+
+
+def test_given_an_order_since_the_push_when_available_comes_back_to_it_then_it_is_sent_again(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    with inventory(shop) as stock:
+        for index in range(SKUS):
+            stock.set_on_hand(sku(index), "PARIS", 50, "count")
+    assert shop.runner().run(CONNECTION, "stock").outcome == "succeeded"
+    # An order placed on Cdiscount takes its units there; cdlink imports it and reserves them.
+    (order_id,) = sandbox.create_orders(1)
+    line = sandbox.order(order_id)["lines"][0]
+    reference, units = line["offer"]["sellerProductId"], int(line["quantity"])
+    assert marketplace_quantity(sandbox, reference) == 50 - units
+    shop.registry.register(OrdersImporter)
+    assert shop.runner().run(CONNECTION, "orders").outcome == "succeeded"
+    with inventory(shop) as stock:  # the count is raised by as many: available is 50 again
+        stock.adjust_on_hand(reference, "PARIS", units, "delivery")
+
+    report = shop.runner().run(CONNECTION, "stock")
+
+    assert report.outcome == "succeeded", report.message
+    assert report.counts["packages"] == 1
+    assert status(shop, reference).confirmed_quantity == 50
+    assert marketplace_quantity(sandbox, reference) == 50
 
 
 def test_given_an_sku_unknown_to_cdiscount_when_pushed_then_it_is_refused_and_retried_alone(

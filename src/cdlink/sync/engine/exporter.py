@@ -131,7 +131,11 @@ class OutboxExporter(Stream):
         bindings = Binder(session, context.connection_id, context.clock).find_many(
             self.kind, (entry.key for entry in newest)
         )
-        to_send = [entry for entry in newest if not _unchanged(bindings.get(entry.key), entry)]
+        to_send = [
+            entry
+            for entry in newest
+            if not self.already_confirmed(session, bindings.get(entry.key), entry)
+        ]
         for entry in newest:
             if entry not in to_send:
                 outbox.finish(entry, outbox.DONE, now)
@@ -205,6 +209,13 @@ class OutboxExporter(Stream):
             binder.bind(self.kind, push.key, push.key, payload_hash=digest, flush=False)
         else:
             binder.touch(binding, payload_hash=digest)
+
+    def already_confirmed(
+        self, session: Session, binding: Binding | None, entry: OutboxEntry
+    ) -> bool:
+        """Whether the marketplace already confirmed exactly ``entry``'s payload (then it is not
+        sent again)."""
+        return _unchanged(binding, entry)
 
     @abstractmethod
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:

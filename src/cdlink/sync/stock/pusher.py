@@ -4,7 +4,9 @@ Stock writes (``cdlink.hub.stock.inventory``) queue ``{"quantity": n}`` per (con
 outbox through ``publish_to_outbox``, which wakes this stream (an event trigger). A run waits a
 moment so a burst gathers, then drains the outbox in batches. The exporter template coalesces
 (only each SKU's newest entry is sent, so an older value never overwrites a newer one) and skips
-quantities the marketplace already confirmed. Each batch becomes one Update package: uploaded in
+a quantity the marketplace confirmed after the entry was queued (``already_confirmed``: Cdiscount
+takes units itself when an order is placed, so a quantity confirmed before the entry may no
+longer be Cdiscount's). Each batch becomes one Update package: uploaded in
 calls of ≤ 100 requests, marked Ready, polled until integrated, and its per-offer results read.
 An offer the marketplace refused, or a package still integrating when the polling gives up, goes
 back to the queue and is retried. ``stock_push_status`` records per SKU the last value sent, when,
@@ -28,7 +30,14 @@ from sqlalchemy.orm import Session
 from cdlink.hub.webhooks.events import emit
 from cdlink.octopia import RateLimited, ServerError, TransportError
 from cdlink.octopia.models import IntegrationStatus, OfferRequest, PackageType, coalesce
-from cdlink.store.models import Connection, OutboxEntry, StockPushStatus
+from cdlink.store.models import (
+    Binding,
+    Connection,
+    Order,
+    OrderLine,
+    OutboxEntry,
+    StockPushStatus,
+)
 from cdlink.sync.engine import outbox
 from cdlink.sync.engine.exporter import OutboxExporter, Push, PushOutcome
 from cdlink.sync.engine.streams import StreamContext
@@ -67,6 +76,34 @@ class StockPusher(OutboxExporter):
     #: How often a package's state is read, and for how long before trying again later.
     poll_seconds: ClassVar[float] = 2.0
     poll_limit_seconds: ClassVar[float] = 300.0
+
+    def already_confirmed(
+        self, session: Session, binding: Binding | None, entry: OutboxEntry
+    ) -> bool:
+        """A price confirmed as it is queued is not sent again; a quantity neither, unless an
+        order of the SKU changed since that quantity was sent. Cdiscount takes an order's units
+        itself when it is placed and gives them back when it is cancelled, so after such an order
+        the quantity confirmed may be Cdiscount's no longer, even when available-to-sell came
+        back to it (an order reserved a unit, then a count raised: the push of the count was
+        coalesced away, and Cdiscount kept the unit the order took)."""
+        if not super().already_confirmed(session, binding, entry):
+            return False
+        if prices.is_price_key(entry.key):
+            return True
+        pushed = session.get(StockPushStatus, (entry.connection_id, entry.key))
+        if pushed is None:
+            return False
+        moved = session.scalar(
+            select(OrderLine.id)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Order.connection_id == entry.connection_id,
+                OrderLine.seller_sku == entry.key,
+                Order.updated_at >= pushed.pushed_at,
+            )
+            .limit(1)
+        )
+        return moved is None
 
     def wait(self, context: StreamContext, seconds: float) -> None:
         """Pause the run (the lease is renewed meanwhile), or stop it at the shutdown
