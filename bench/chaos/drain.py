@@ -99,28 +99,39 @@ class Drain:
 
     def run(self) -> dict[str, Any]:
         """ "Sync now" on every stream that catches up (the offers stream reads the marketplace's
-        quantities back and queues a push wherever they drifted), wait until orders, outbox and
-        discussions are caught up, then reconcile; the reconciliation's counts are returned."""
+        quantities back and queues a push wherever they drifted); once every order is imported,
+        the reconciliation; then wait until orders, outbox and discussions are caught up. The
+        reconciliation's counts are returned."""
         started = self.started = time.monotonic()
         self.asked = request(self.database, self.connection_id, CATCH_UP_STREAMS)
+        wait_until(self.orders_imported, self.deadline, "orders imported")
+        self.steps["orders_imported"] = time.monotonic() - started
+        # Every order is in: the reconciliation compares the lists while statuses catch up.
+        reconciled = request(self.database, self.connection_id, ("orders_reconciliation",))
         wait_until(self.orders_caught_up, self.deadline, "orders and outbox")
         self.steps["orders_and_outbox"] = time.monotonic() - started
         wait_until(self.discussions_caught_up, self.deadline, "discussions and their messages")
         self.steps["discussions"] = time.monotonic() - started
         self.offers_read_back()
         self.steps["stock"] = time.monotonic() - started
-        # The reconciliation compares every order; the orders stream reads the moves the
-        # sandbox's own timers made meanwhile (a shipment is delivered up to 40 s later).
-        asked = request(self.database, self.connection_id, ("orders_reconciliation", "orders"))
         wait_until(
-            lambda: self.ran_since("orders_reconciliation", asked),
+            lambda: self.ran_since("orders_reconciliation", reconciled),
             self.deadline,
             "orders reconciliation",
         )
         self.steps["reconciliation"] = time.monotonic() - started
+        # The sandbox's own timers go on moving orders (a shipment is delivered up to 40 s
+        # later): the checks compare statuses once the orders stream has read the last moves.
         wait_until(self.orders_caught_up, self.deadline, "orders moved during the drain")
         self.steps["final_orders"] = time.monotonic() - started
         return self.last_counts("orders_reconciliation")
+
+    def orders_imported(self) -> bool:
+        """Every order the marketplace lists is stored (whatever its status)."""
+        remote = {key for key, value in self.sandbox.orders().items() if value != HIDDEN}
+        missing = len(remote - set(local_statuses(self.database, self.connection_id)))
+        self.note(missing=missing)
+        return not missing
 
     def offers_read_back(self) -> None:
         """Wait for the offers run asked for with "sync now" (the pushes it queues are waited
