@@ -34,7 +34,7 @@ from cdlink.store.models import (
 )
 from cdlink.sync.engine import outbox, quarantine, schedules
 
-CATCH_UP_STREAMS = ("orders", "order_actions", "stock", "discussions", "offers")
+CATCH_UP_STREAMS = ("orders", "order_actions", "stock", "discussions")
 #: Orders the marketplace has not released yet are invisible to every client.
 HIDDEN = "Processing"
 
@@ -94,16 +94,13 @@ class Drain:
     steps: dict[str, float] = field(default_factory=dict)
     progress: list[dict[str, float]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
-    #: When "sync now" was asked for.
-    asked: datetime = field(default_factory=CLOCK.now)
 
     def run(self) -> dict[str, Any]:
-        """ "Sync now" on every stream that catches up (the offers stream reads the marketplace's
-        quantities back and queues a push wherever they drifted); once every order is imported,
-        the reconciliation; then wait until orders, outbox and discussions are caught up. The
-        reconciliation's counts are returned."""
+        """ "Sync now" on every stream that catches up; once every order is imported, the
+        reconciliation; once orders, outbox and discussions are caught up, the offers read back
+        (drift pushed). The reconciliation's counts are returned."""
         started = self.started = time.monotonic()
-        self.asked = request(self.database, self.connection_id, CATCH_UP_STREAMS)
+        request(self.database, self.connection_id, CATCH_UP_STREAMS)
         wait_until(self.orders_imported, self.deadline, "orders imported")
         self.steps["orders_imported"] = time.monotonic() - started
         # Every order is in: the reconciliation compares the lists while statuses catch up.
@@ -112,7 +109,11 @@ class Drain:
         self.steps["orders_and_outbox"] = time.monotonic() - started
         wait_until(self.discussions_caught_up, self.deadline, "discussions and their messages")
         self.steps["discussions"] = time.monotonic() - started
-        self.offers_read_back()
+        # The marketplace sells from its own quantities: the offers stream reads them back and
+        # queues a push wherever they drifted from available-to-sell, then the pusher sends it.
+        asked = request(self.database, self.connection_id, ("offers",))
+        wait_until(lambda: self.ran_since("offers", asked), self.deadline, "offers stream")
+        wait_until(self.outbox_idle, self.deadline, "stock pushes after the offers stream")
         self.steps["stock"] = time.monotonic() - started
         wait_until(
             lambda: self.ran_since("orders_reconciliation", reconciled),
@@ -132,11 +133,6 @@ class Drain:
         missing = len(remote - set(local_statuses(self.database, self.connection_id)))
         self.note(missing=missing)
         return not missing
-
-    def offers_read_back(self) -> None:
-        """Wait for the offers run asked for with "sync now" (the pushes it queues are waited
-        for with the outbox); ask for another if that one failed."""
-        wait_until(lambda: self.ran_since("offers", self.asked), self.deadline, "offers stream")
 
     def orders_caught_up(self) -> bool:
         """Every order stored with the marketplace's status, and nothing left in the outbox."""

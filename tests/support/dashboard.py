@@ -144,7 +144,10 @@ def seed_recent(database: Database, now: datetime, days: int = 40) -> None:
         for day in range(days):
             for slot in range(2):
                 number += 1
-                bought = now - timedelta(days=day, hours=1 + 5 * slot)
+                # Seconds before ``now``'s time of day, so each order stays on its calendar day in
+                # any time zone whatever the hour the test runs (hours crossed midnight before
+                # 07:00 in Paris, and the 30 days held 59 orders).
+                bought = now - timedelta(days=day, seconds=1 + slot)
                 status = statuses[number % len(statuses)] if day else "WaitingAcceptance"
                 amount = f"{19 + (number * 7) % 60}.90"
                 session.add(sale(number, bought, status, amount, f"K{number % 6}"))
