@@ -129,20 +129,24 @@ class Drain:
 
     def orders_imported(self) -> bool:
         """Every order the marketplace lists is stored (whatever its status)."""
-        remote = {key for key, value in self.sandbox.orders().items() if value != HIDDEN}
-        missing = len(remote - set(local_statuses(self.database, self.connection_id)))
+        missing, _ = self.order_gaps()
         self.note(missing=missing)
         return not missing
 
     def orders_caught_up(self) -> bool:
         """Every order stored with the marketplace's status, and nothing left in the outbox."""
+        missing, stale = self.order_gaps()
+        unsent = self.unsent()
+        self.note(missing=missing, stale=stale, **unsent)
+        return not (missing or stale or unsent)
+
+    def order_gaps(self) -> tuple[int, int]:
+        """The marketplace's orders not stored, and those stored with another status."""
         remote = {key: value for key, value in self.sandbox.orders().items() if value != HIDDEN}
         local = local_statuses(self.database, self.connection_id)
         missing = sum(key not in local for key in remote)
         stale = sum(key in local and local[key] != value for key, value in remote.items())
-        unsent = self.unsent()
-        self.note(missing=missing, stale=stale, **unsent)
-        return not (missing or stale or unsent)
+        return missing, stale
 
     def discussions_caught_up(self) -> bool:
         """Every message of every discussion the storm opened is stored."""

@@ -131,15 +131,11 @@ class OutboxExporter(Stream):
         bindings = Binder(session, context.connection_id, context.clock).find_many(
             self.kind, (entry.key for entry in newest)
         )
-        to_send = [
-            entry
-            for entry in newest
-            if not self.already_confirmed(session, bindings.get(entry.key), entry)
-        ]
+        confirmed = self.already_confirmed(session, newest, bindings)
         for entry in newest:
-            if entry not in to_send:
+            if entry.id in confirmed:
                 outbox.finish(entry, outbox.DONE, now)
-        return to_send
+        return [entry for entry in newest if entry.id not in confirmed]
 
     def confirm(
         self,
@@ -211,11 +207,11 @@ class OutboxExporter(Stream):
             binder.touch(binding, payload_hash=digest)
 
     def already_confirmed(
-        self, session: Session, binding: Binding | None, entry: OutboxEntry
-    ) -> bool:
-        """Whether the marketplace already confirmed exactly ``entry``'s payload (then it is not
-        sent again)."""
-        return _unchanged(binding, entry)
+        self, session: Session, entries: Sequence[OutboxEntry], bindings: Mapping[str, Binding]
+    ) -> set[int]:
+        """The ids of ``entries`` whose exact payload the marketplace already confirmed (by
+        ``bindings``, keyed like the entries): those are not sent again."""
+        return {entry.id for entry in entries if _unchanged(bindings.get(entry.key), entry)}
 
     @abstractmethod
     def push(self, context: StreamContext, pushes: Sequence[Push]) -> Mapping[int, PushOutcome]:

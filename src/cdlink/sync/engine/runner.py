@@ -267,12 +267,13 @@ class StreamRunner:
         """Record the failure and do what the policy table says: retry, dead or pause."""
         now = self.clock.now()
         schedule = schedules.schedule_for(session, context.connection_id, context.stream)
+        limited = resolution.action is FailureAction.RATE_LIMITED
         retry_at = self._reschedule(
             schedule,
             resolution,
             error,
             progressed=context.progressed,
-            limited=rate_limited_in_a_row(session, run) + 1,
+            limited=rate_limited_in_a_row(session, run) + 1 if limited else 1,
         )
         runs.fail(run, error, resolution, counts=context.counts, now=now, retry_at=retry_at)
         if resolution.action is FailureAction.REAUTHENTICATE:

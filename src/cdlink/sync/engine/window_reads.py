@@ -166,8 +166,9 @@ class WindowReader(Generic[T]):
             yield from self._read(window)
 
     def reads_newest_first(self, window: Window, expectation: Expectation) -> bool:
-        """Whether ``window`` is read newest first (see the module docstring)."""
-        return self.newest is not None and expectation.open_ended and window.length <= PROBE_AT_MOST
+        """Whether ``window`` is read newest first, given a ``newest`` (see the module
+        docstring)."""
+        return expectation.open_ended and window.length <= PROBE_AT_MOST
 
     def _read_newest_first(
         self, newest: Callable[[datetime, int], Page[T]], window: Window

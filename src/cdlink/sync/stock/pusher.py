@@ -4,9 +4,9 @@ Stock writes (``cdlink.hub.stock.inventory``) queue ``{"quantity": n}`` per (con
 outbox through ``publish_to_outbox``, which wakes this stream (an event trigger). A run waits a
 moment so a burst gathers, then drains the outbox in batches. The exporter template coalesces
 (only each SKU's newest entry is sent, so an older value never overwrites a newer one) and skips
-a quantity the marketplace confirmed after the entry was queued (``already_confirmed``: Cdiscount
-takes units itself when an order is placed, so a quantity confirmed before the entry may no
-longer be Cdiscount's). Each batch becomes one Update package: uploaded in
+quantities the marketplace already confirmed, unless an order of the SKU changed since
+(``already_confirmed``: Cdiscount takes an order's units itself, so the quantity it confirmed may
+no longer be its own). Each batch becomes one Update package: uploaded in
 calls of ≤ 100 requests, marked Ready, polled until integrated, and its per-offer results read.
 An offer the marketplace refused, or a package still integrating when the polling gives up, goes
 back to the queue and is retried. ``stock_push_status`` records per SKU the last value sent, when,
@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cdlink.hub.webhooks.events import emit
@@ -45,6 +45,35 @@ from cdlink.sync.pricing import offers as prices
 
 STREAM = "stock"
 CONFIRMED, REFUSED = "confirmed", "refused"
+
+
+def moved_since_pushed(session: Session, connection_id: int, skus: Sequence[str]) -> set[str]:
+    """Those of ``skus`` never pushed, or with an order changed since their last push was sent
+    (in queries of 500 SKUs)."""
+    moved: set[str] = set()
+    for start in range(0, len(skus), 500):
+        chunk = skus[start : start + 500]
+        rows = session.execute(
+            select(StockPushStatus.sku, StockPushStatus.pushed_at).where(
+                StockPushStatus.connection_id == connection_id, StockPushStatus.sku.in_(chunk)
+            )
+        )
+        pushed = dict(rows.all())
+        moved.update(sku for sku in chunk if sku not in pushed)
+        if not pushed:
+            continue
+        changed = session.execute(
+            select(OrderLine.seller_sku, func.max(Order.updated_at))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Order.connection_id == connection_id,
+                OrderLine.seller_sku.in_(list(pushed)),
+                Order.updated_at >= min(pushed.values()),
+            )
+            .group_by(OrderLine.seller_sku)
+        )
+        moved.update(sku for sku, last in changed if sku and last >= pushed[sku])
+    return moved
 
 
 def publish_to_outbox(
@@ -78,32 +107,26 @@ class StockPusher(OutboxExporter):
     poll_limit_seconds: ClassVar[float] = 300.0
 
     def already_confirmed(
-        self, session: Session, binding: Binding | None, entry: OutboxEntry
-    ) -> bool:
+        self, session: Session, entries: Sequence[OutboxEntry], bindings: Mapping[str, Binding]
+    ) -> set[int]:
         """A price confirmed as it is queued is not sent again; a quantity neither, unless an
         order of the SKU changed since that quantity was sent. Cdiscount takes an order's units
         itself when it is placed and gives them back when it is cancelled, so after such an order
         the quantity confirmed may be Cdiscount's no longer, even when available-to-sell came
         back to it (an order reserved a unit, then a count raised: the push of the count was
         coalesced away, and Cdiscount kept the unit the order took)."""
-        if not super().already_confirmed(session, binding, entry):
-            return False
-        if prices.is_price_key(entry.key):
-            return True
-        pushed = session.get(StockPushStatus, (entry.connection_id, entry.key))
-        if pushed is None:
-            return False
-        moved = session.scalar(
-            select(OrderLine.id)
-            .join(Order, Order.id == OrderLine.order_id)
-            .where(
-                Order.connection_id == entry.connection_id,
-                OrderLine.seller_sku == entry.key,
-                Order.updated_at >= pushed.pushed_at,
-            )
-            .limit(1)
+        confirmed = super().already_confirmed(session, entries, bindings)
+        quantities = [
+            entry
+            for entry in entries
+            if entry.id in confirmed and not prices.is_price_key(entry.key)
+        ]
+        if not quantities:
+            return confirmed
+        moved = moved_since_pushed(
+            session, quantities[0].connection_id, [entry.key for entry in quantities]
         )
-        return moved is None
+        return confirmed - {entry.id for entry in quantities if entry.key in moved}
 
     def wait(self, context: StreamContext, seconds: float) -> None:
         """Pause the run (the lease is renewed meanwhile), or stop it at the shutdown
