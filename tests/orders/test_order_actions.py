@@ -17,6 +17,8 @@ from cdlink.hub.orders.actions import (
     allowed,
     awaiting_status,
     check,
+    none_recorded_yet,
+    record_many,
     set_acceptance_policy,
 )
 from cdlink.jobs.environment import JobEnvironment
@@ -237,6 +239,48 @@ def test_given_the_always_policy_when_new_orders_arrive_then_each_is_accepted_on
     assert kinds.count("accept") == waiting_before
     assert all(sandbox.order(order_id)["status"] == "Accepted" for order_id in new)
     assert all(stored(shop, order_id).status == "Accepted" for order_id in new)
+
+
+def test_given_orders_noted_without_actions_when_one_is_asked_twice_then_the_second_is_refused(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    first, second = sandbox.create_orders(2)
+    run_until_success(shop)
+    with shop.database.session() as session:
+        orders = [session.get_one(Order, stored(shop, each).id) for each in (first, second)]
+        none_recorded_yet(session, [order.id for order in orders])
+        recorded = record_many(
+            session,
+            [(order, "accept", {}) for order in orders],
+            requested_by=None,
+            now=shop.clock.now(),
+        )
+        assert [action.order_id for action in recorded] == [order.id for order in orders]
+        # The note is dropped for an order given an action: the next request finds it pending.
+        with pytest.raises(OrderActionError, match="already asked"):
+            record_many(
+                session, [(orders[0], "accept", {})], requested_by=None, now=shop.clock.now()
+            )
+        with pytest.raises(OrderActionError, match="already asked"):
+            check(orders[1], "accept", {})
+
+
+def test_given_a_note_of_an_earlier_transaction_when_checked_later_then_the_actions_are_read(
+    shop: JobEnvironment, sandbox: Sandbox
+) -> None:
+    [order_id] = sandbox.create_orders(1)
+    run_until_success(shop)
+    order_key = stored(shop, order_id).id
+    with shop.database.session() as session:
+        none_recorded_yet(session, [order_key])
+    ask(shop, order_id, "accept")  # recorded in a transaction of its own
+
+    with shop.database.session() as session:
+        order = session.get_one(Order, order_key)
+        none_recorded_yet(session, [])  # a new transaction: the earlier note is gone
+        assert [action.kind for action in actions_of(session, order_key)] == ["accept"]
+        with pytest.raises(OrderActionError, match="already asked"):
+            check(order, "accept", {})
 
 
 def test_given_a_server_error_on_one_acceptance_when_the_batch_is_sent_then_only_it_goes_again(

@@ -7,6 +7,7 @@ and records the outcome here (``done`` or ``failed`` with the marketplace's reas
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,6 +64,8 @@ ACHIEVED: dict[str, tuple[str, ...]] = {
 
 #: The actions the marketplace's 2xx answer confirms on its own: the order is not read back, the
 #: orders stream brings its new status (an accept or a refuse moves the order and nothing else).
+#: The session's ``info`` key of the orders its transaction knows to have no action.
+_WITHOUT_ACTIONS = "cdlink.orders_without_actions"
 CONFIRMED_BY_ANSWER = frozenset({ACCEPT, REFUSE})
 #: The outcome of such an action once answered: confirmed, the order's new status still to come.
 CONFIRMED = "confirmed by the marketplace; the order's new status comes with the next orders sync"
@@ -157,20 +160,36 @@ def record(
     now: datetime,
 ) -> OrderAction:
     """Check the action and record it as pending (the caller queues it for sending)."""
-    check(order, kind, payload)
-    if kind == SHIP:
-        payload = shipments.normalise(session, order, payload)
-    action = OrderAction(
-        order_id=order.id,
-        kind=kind,
-        payload=payload,
-        state=PENDING,
-        requested_by=requested_by,
-        requested_at=now,
-    )
-    session.add(action)
+    return record_many(session, [(order, kind, payload)], requested_by=requested_by, now=now)[0]
+
+
+def record_many(
+    session: Session,
+    requests: Sequence[tuple[Order, str, dict[str, Any]]],
+    *,
+    requested_by: str | None,
+    now: datetime,
+) -> list[OrderAction]:
+    """``record`` for each (order, kind, payload), with one flush for them all (their ids are
+    then known). Each is checked against the ones before it: the second request of an action
+    for the same order finds the first one pending."""
+    actions: list[OrderAction] = []
+    for order, kind, asked in requests:
+        check(order, kind, asked)
+        payload = shipments.normalise(session, order, asked) if kind == SHIP else asked
+        _without_actions(session).discard(order.id)
+        action = OrderAction(
+            order_id=order.id,
+            kind=kind,
+            payload=payload,
+            state=PENDING,
+            requested_by=requested_by,
+            requested_at=now,
+        )
+        session.add(action)
+        actions.append(action)
     session.flush()
-    return action
+    return actions
 
 
 def finish(action: OrderAction, *, succeeded: bool, outcome: str, now: datetime) -> None:
@@ -180,8 +199,28 @@ def finish(action: OrderAction, *, succeeded: bool, outcome: str, now: datetime)
 
 
 def actions_of(session: Session, order_id: int) -> list[OrderAction]:
+    if order_id in _without_actions(session):
+        return []
     query = select(OrderAction).where(OrderAction.order_id == order_id).order_by(OrderAction.id)
     return list(session.scalars(query))
+
+
+def none_recorded_yet(session: Session, order_ids: Iterable[int]) -> None:
+    """Note that the orders of ``order_ids``, inserted in this transaction, have no action yet:
+    the checks of this transaction then skip their query for them (a page of new orders, each
+    accepted by the policy, costs no read per order). ``record`` forgets an order it records an
+    action for; the note ends with the transaction."""
+    _without_actions(session).update(order_ids)
+
+
+def _without_actions(session: Session) -> set[int]:
+    """The orders this transaction knows to have no action (``none_recorded_yet``)."""
+    transaction = session.get_transaction()
+    noted = session.info.get(_WITHOUT_ACTIONS)
+    if noted is None or noted[0] is not transaction:
+        noted = session.info[_WITHOUT_ACTIONS] = (transaction, set())
+    ids: set[int] = noted[1]
+    return ids
 
 
 @dataclass(frozen=True)
@@ -256,7 +295,7 @@ def _check_shipment(order: Order, payload: dict[str, Any]) -> None:
 def _recorded(order: Order) -> list[tuple[str, str, str | None]]:
     """The order's actions as (kind, state, outcome): one query for the checks below."""
     session = Session.object_session(order)
-    if session is None or order.id is None:
+    if session is None or order.id is None or order.id in _without_actions(session):
         return []
     query = select(OrderAction.kind, OrderAction.state, OrderAction.outcome).where(
         OrderAction.order_id == order.id

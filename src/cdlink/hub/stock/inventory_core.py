@@ -10,7 +10,8 @@ queues the push and wakes the stock pusher.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
@@ -89,11 +90,15 @@ class InventoryCore:
         self._held: dict[OrderKey, dict[int, Reservation]] = {}
         self._absent: set[str] = set()
         self._managed: set[int] = set()
+        # Inside ``deferred_publishing``: the products changed so far, and the connections each
+        # is to be published to (None: every stock-synced one).
+        self._deferred: dict[int, tuple[Product, set[int] | None]] | None = None
 
     def preload(self, connection_id: int, references: Iterable[str], skus: Iterable[str]) -> None:
         """Read at once the reservations of a page of orders and the products of their SKUs, so
         that holding stock for each order (``hold``) queries nothing it already knows."""
         wanted = list(dict.fromkeys(references))
+        skus = list(dict.fromkeys(skus))
         for start in range(0, len(wanted), _CHUNK):
             held = select(Reservation).where(
                 Reservation.connection_id == connection_id,
@@ -103,7 +108,7 @@ class InventoryCore:
                 self._held[(connection_id, reference)] = {}
             for row in self.session.scalars(held):
                 self._held[(connection_id, row.order_reference)][row.product_id] = row
-        unknown = [sku for sku in dict.fromkeys(skus) if sku not in self._products]
+        unknown = [sku for sku in skus if sku not in self._products]
         for start in range(0, len(unknown), _CHUNK):
             chunk = unknown[start : start + _CHUNK]
             products = select(Product).where(Product.sku.in_(chunk))
@@ -111,6 +116,12 @@ class InventoryCore:
                 (product.sku, product) for product in self.session.scalars(products)
             )
             self._absent.update(sku for sku in chunk if sku not in self._products)
+        known = [self._products[sku].id for sku in skus if sku in self._products]
+        for start in range(0, len(known), _CHUNK):
+            managed = select(StockLevel.product_id).where(
+                StockLevel.product_id.in_(known[start : start + _CHUNK])
+            )
+            self._managed.update(self.session.scalars(managed.distinct()))
 
     def _managed_product(self, product: Product) -> bool:
         """``is_managed``, remembered once true (stock entered stays entered)."""
@@ -206,8 +217,35 @@ class InventoryCore:
         managed = select(StockLevel.product_id).distinct()
         return list(self.session.scalars(select(Product).where(Product.id.in_(managed))))
 
+    @contextmanager
+    def deferred_publishing(self) -> Iterator[None]:
+        """Publish each product changed inside the block once, at its end, its availability read
+        in bulk (``StockFigures``) instead of one query per change.
+
+        For a burst of changes in one transaction (a page of orders holding stock): the
+        publisher receives the same final quantities, once per (connection, SKU), in the same
+        transaction. Nothing is published when the block raises (the transaction is rolled
+        back). A block inside another publishes at the outer one's end.
+        """
+        if self._deferred is not None:
+            yield
+            return
+        self._deferred = {}
+        try:
+            yield
+            changed = self._deferred
+        finally:
+            self._deferred = None
+        self._publish_many(changed)
+
     def _publish(self, product: Product, only: int | None = None) -> None:
         """Hand the new available-to-sell to every stock-synced connection (or just ``only``)."""
+        if self._deferred is not None:
+            _, connections = self._deferred.get(product.id, (product, set()))
+            if connections is not None and only is not None:
+                connections.add(only)
+            self._deferred[product.id] = (product, None if only is None else connections)
+            return
         now = self.clock.now()
         for connection_id in self._synced_connections():
             if only is not None and connection_id != only:
@@ -219,6 +257,20 @@ class InventoryCore:
                 self.available(connection_id, product),
                 now,
             )
+
+    def _publish_many(self, changed: dict[int, tuple[Product, set[int] | None]]) -> None:
+        """Publish the products ``deferred_publishing`` collected, availability read in bulk."""
+        synced = self._synced_connections()
+        if not changed or not synced:
+            return
+        now = self.clock.now()
+        figures = StockFigures.load(self.session, [product for product, _ in changed.values()])
+        for product_id in sorted(changed):
+            product, only = changed[product_id]
+            for connection_id in synced:
+                if only is None or connection_id in only:
+                    quantity = figures.available(connection_id, product_id)
+                    self.publish(self.session, connection_id, product.sku, quantity, now)
 
     def _publish_managed(self, connection_id: int) -> None:
         """Publish every managed product to one connection, availability read in bulk."""

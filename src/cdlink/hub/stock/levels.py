@@ -129,7 +129,8 @@ class StockLevels(InventoryCore):
         self._held[key] = kept
         if not changed:
             return
-        self.session.flush()
+        if self._deferred is None:
+            self.session.flush()  # published now: the reads of available must see these rows
         for product_id in sorted(changed):
             product = products.get(product_id) or self.session.get_one(Product, product_id)
             if self._managed_product(product):

@@ -81,18 +81,30 @@ def request_action(
     now: datetime,
 ) -> OrderAction:
     """Record ``kind`` for ``order`` and queue it for sending (raises ``OrderActionError``)."""
-    action = order_actions.record(
-        session, order, kind, payload or {}, requested_by=requested_by, now=now
-    )
-    outbox.add(
-        session,
-        connection_id=order.connection_id,
-        stream=STREAM,
-        key=f"action:{action.id}",
-        payload={"action_id": action.id},
-        now=now,
-    )
-    return action
+    requested = [(order, kind, payload or {})]
+    return request_actions(session, requested, requested_by=requested_by, now=now)[0]
+
+
+def request_actions(
+    session: Session,
+    requests: Sequence[tuple[Order, str, dict[str, Any]]],
+    *,
+    requested_by: str | None = None,
+    now: datetime,
+) -> list[OrderAction]:
+    """``request_action`` for each (order, kind, payload), recorded with one flush (a page of
+    orders the acceptance policy accepts); raises ``OrderActionError`` at the first refused."""
+    actions = order_actions.record_many(session, requests, requested_by=requested_by, now=now)
+    for (order, _, _), action in zip(requests, actions, strict=True):
+        outbox.add(
+            session,
+            connection_id=order.connection_id,
+            stream=STREAM,
+            key=f"action:{action.id}",
+            payload={"action_id": action.id},
+            now=now,
+        )
+    return actions
 
 
 @dataclass(frozen=True)

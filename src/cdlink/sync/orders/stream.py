@@ -37,21 +37,22 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from cdlink.hub.orders.acceptance import (
     AUTOMATIC_ACCEPTANCE,
+    Decision,
     decide,
     decides,
     record_decision,
     undecided,
 )
-from cdlink.hub.orders.actions import AcceptancePolicy, acceptance_policy
+from cdlink.hub.orders.actions import acceptance_policy, none_recorded_yet
 from cdlink.hub.orders.import_filters import ImportFilter, import_filter
 from cdlink.hub.orders.records import NewOrder, OrderDraft
 from cdlink.hub.orders.stock import follow, follow_new, skus_of
 from cdlink.hub.orders.sync_events import save_many_with_events
-from cdlink.hub.stock.inventory import Inventory
 from cdlink.octopia import MAXIMUM_PAGE_SIZE, OrderQuery, RejectedItem
 from cdlink.octopia.models import Order as MarketplaceOrder
 from cdlink.store.models import Binding, Order
@@ -62,11 +63,13 @@ from cdlink.sync.engine.importer import Importer, Prepared
 from cdlink.sync.engine.streams import LIVE, StreamContext
 from cdlink.sync.engine.window_reads import WindowReader
 from cdlink.sync.engine.windows import Expectation, Window, WindowPolicy
-from cdlink.sync.orders.actions import request_action
+from cdlink.sync.orders.actions import request_actions
 from cdlink.sync.orders.mapping import order_draft
 from cdlink.sync.orders.stock import inventory
 
 OrderRecord = MarketplaceOrder | RejectedItem
+#: Orders ``load_orders`` reads per query (below the databases' limits on parameters).
+LOAD_CHUNK = 500
 #: Who asked, on the actions the acceptance policy records.
 
 
@@ -107,24 +110,15 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
             waiting = undecided(session, context.connection_id)
             if not waiting:
                 return
-            now = context.clock.now()
             stock = inventory(session, context.clock)
-            for order in waiting:
-                decision = decide(session, order, stock)
-                if decision is None:
-                    continue
-                request_action(
-                    session,
-                    order,
-                    decision.kind,
-                    decision.payload,
-                    requested_by=AUTOMATIC_ACCEPTANCE,
-                    now=now,
-                )
-                record_decision(
-                    session, order, decision, now, stream=self.name, run_id=context.run_id
-                )
-                context.count(decided=1)
+            decided = [
+                (order, decision)
+                for order in waiting
+                if (decision := decide(session, order, stock)) is not None
+            ]
+            self.request_decided(session, context, decided, context.clock.now())
+            if decided:
+                context.count(decided=len(decided))
 
     def load_filter(self, context: StreamContext) -> None:
         with context.database.reading() as session:
@@ -246,44 +240,65 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         references = [order.marketplace_order_id for order in orders]
         stock.preload(context.connection_id, references, skus_of(orders))
         policy = acceptance_policy(session, context.connection_id)
-        for (draft, local_id), order in zip(records, orders, strict=True):
-            if local_id is not None and order.id != int(local_id):
-                # The bound order was deleted locally: the binding follows the order saved again.
-                rebind(session, context, draft.marketplace_order_id, order.id)
-            if isinstance(order, NewOrder) and not decides(policy, order.status):
-                follow_new(order, stock)  # nothing to decide: what is left is its stock
-                continue
-            stored = order if isinstance(order, Order) else session.get_one(Order, order.id)
-            self.after_save(session, context, stored, stock, now, policy=policy)
+        new = [order for order in orders if isinstance(order, NewOrder)]
+        none_recorded_yet(session, [order.id for order in new])
+        # The new orders the policy decides on are loaded with their lines in one query.
+        loaded = load_orders(session, [o.id for o in new if decides(policy, o.status)])
+        decided: list[tuple[Order, Decision]] = []
+        # Each product the page's orders hold is published once, at the end of the page.
+        with stock.deferred_publishing():
+            for (draft, local_id), order in zip(records, orders, strict=True):
+                if local_id is not None and order.id != int(local_id):
+                    # The bound order was deleted locally: the binding follows the order saved
+                    # again.
+                    rebind(session, context, draft.marketplace_order_id, order.id)
+                if isinstance(order, NewOrder) and order.id not in loaded:
+                    follow_new(order, stock)  # nothing to decide: what is left is its stock
+                    continue
+                stored = order if isinstance(order, Order) else loaded[order.id]
+                decision = decide(session, stored, stock, policy)
+                if decision is not None:
+                    decided.append((stored, decision))
+                follow(stored, stock)
+        self.request_decided(session, context, decided, now)
         return [str(order.id) for order in orders]
 
-    def after_save(
+    def request_decided(
         self,
         session: Session,
         context: StreamContext,
-        order: Order,
-        stock: Inventory,
+        decided: list[tuple[Order, Decision]],
         now: datetime,
-        *,
-        policy: AcceptancePolicy | None = None,
     ) -> None:
-        """The acceptance policy's decision on a saved order, then its stock."""
-        decision = decide(session, order, stock, policy)
-        if decision is not None:
-            request_action(
-                session,
-                order,
-                decision.kind,
-                decision.payload,
-                requested_by=AUTOMATIC_ACCEPTANCE,
-                now=now,
-            )
+        """Queue the acceptance policy's decisions (recorded together) and put each on its
+        order's timeline."""
+        if not decided:
+            return
+        request_actions(
+            session,
+            [(order, decision.kind, decision.payload) for order, decision in decided],
+            requested_by=AUTOMATIC_ACCEPTANCE,
+            now=now,
+        )
+        for order, decision in decided:
             record_decision(session, order, decision, now, stream=self.name, run_id=context.run_id)
-        follow(order, stock)
 
     def raw(self, record: OrderRecord) -> Any:
         # An unreadable item is kept as the marketplace sent it (decimals as their text).
         return super().raw(record.raw if isinstance(record, RejectedItem) else record)
+
+
+def load_orders(session: Session, ids: list[int]) -> dict[int, Order]:
+    """The orders of ``ids`` with their lines, by id, read in one query per chunk."""
+    loaded: dict[int, Order] = {}
+    for start in range(0, len(ids), LOAD_CHUNK):
+        query = (
+            select(Order)
+            .where(Order.id.in_(ids[start : start + LOAD_CHUNK]))
+            .options(selectinload(Order.lines))
+        )
+        loaded.update((order.id, order) for order in session.scalars(query))
+    return loaded
 
 
 def rebind(
