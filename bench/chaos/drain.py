@@ -97,21 +97,26 @@ class Drain:
 
     def run(self) -> dict[str, Any]:
         """ "Sync now" on every stream that catches up; once every order is imported, the
-        reconciliation; once orders, outbox and discussions are caught up, the offers read back
-        (drift pushed). The reconciliation's counts are returned."""
+        reconciliation; once every order action is sent, the offers read back (drift pushed);
+        then orders, outbox and discussions caught up. The reconciliation's counts are
+        returned."""
         started = self.started = time.monotonic()
         request(self.database, self.connection_id, CATCH_UP_STREAMS)
         wait_until(self.orders_imported, self.deadline, "orders imported")
         self.steps["orders_imported"] = time.monotonic() - started
         # Every order is in: the reconciliation compares the lists while statuses catch up.
         reconciled = request(self.database, self.connection_id, ("orders_reconciliation",))
+        wait_until(self.actions_sent, self.deadline, "order actions sent")
+        self.steps["order_actions"] = time.monotonic() - started
+        # Every order is in and every action sent: nothing the drain still waits for moves stock
+        # but a cancellation, which queues its own push. The marketplace sells from its own
+        # quantities: the offers stream reads them back and queues a push wherever they drifted
+        # from available-to-sell, while the statuses catch up.
+        asked = request(self.database, self.connection_id, ("offers",))
         wait_until(self.orders_caught_up, self.deadline, "orders and outbox")
         self.steps["orders_and_outbox"] = time.monotonic() - started
         wait_until(self.discussions_caught_up, self.deadline, "discussions and their messages")
         self.steps["discussions"] = time.monotonic() - started
-        # The marketplace sells from its own quantities: the offers stream reads them back and
-        # queues a push wherever they drifted from available-to-sell, then the pusher sends it.
-        asked = request(self.database, self.connection_id, ("offers",))
         wait_until(lambda: self.ran_since("offers", asked), self.deadline, "offers stream")
         wait_until(self.outbox_idle, self.deadline, "stock pushes after the offers stream")
         self.steps["stock"] = time.monotonic() - started
@@ -132,6 +137,12 @@ class Drain:
         missing, _ = self.order_gaps()
         self.note(missing=missing)
         return not missing
+
+    def actions_sent(self) -> bool:
+        """No order action waits in the outbox (every acceptance the policy asked for is sent)."""
+        unsent = self.unsent()
+        self.note(**unsent)
+        return "outbox_order_actions" not in unsent
 
     def orders_caught_up(self) -> bool:
         """Every order stored with the marketplace's status, and nothing left in the outbox."""

@@ -73,6 +73,25 @@ def test_given_nothing_changed_when_the_stream_runs_then_it_makes_one_marketplac
     assert [call["endpoint"] for call in calls] == ["discussions.list"], calls
 
 
+def test_given_discussions_read_again_unchanged_when_the_stream_runs_then_none_is_written(
+    shop: JobEnvironment, sandbox: Sandbox, sandbox_clock: ManualClock
+) -> None:
+    import_all(shop)
+    discussion_id = next(iter(marketplace_messages(shop, sandbox)))
+    sandbox_clock.advance(1)
+    sandbox.customer_message(discussion_id)
+    reports = []
+    for _ in range(3):  # the new message read whole, then as listed, then unchanged
+        sandbox_clock.advance(5)
+        reports.append(shop.runner().run(1, "discussions"))
+
+    assert reports[0].counts.get("updated", 0) >= 1, reports[0].counts
+    steady = reports[-1].counts
+    assert steady.get("unchanged", 0) >= 1, steady
+    assert "updated" not in steady and "created" not in steady, steady
+    assert_exactly_once(shop, sandbox)
+
+
 @pytest.mark.parametrize(
     "faults",
     [

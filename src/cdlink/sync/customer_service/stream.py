@@ -21,6 +21,8 @@ the marketplace order id (``cdlink.hub.customer_service.actions.linked_order``),
 
 from __future__ import annotations
 
+import hashlib
+
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -123,6 +125,11 @@ class DiscussionsImporter(Importer[MarketplaceDiscussion, DiscussionDraft]):
 
     def external_id(self, record: MarketplaceDiscussion) -> str:
         return record.discussion_id
+
+    def version(self, record: MarketplaceDiscussion) -> str | None:
+        """The hash of the discussion as read (its ``updatedAt`` and messages included): the
+        look-back reading it again unchanged writes nothing."""
+        return hashlib.sha256(record.model_dump_json().encode()).hexdigest()
 
     def map(self, record: MarketplaceDiscussion) -> DiscussionDraft:
         return discussion_draft(record)

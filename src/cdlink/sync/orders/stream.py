@@ -91,6 +91,10 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     #: A dense window is dozens of pages spaced by the call budget: each is written while the
     #: next is waited for.
     read_ahead = True
+    #: Orders written per transaction: a look-back of hundreds of changed orders holds the
+    #: database's write lock (SQLite's only one) a fraction of a second at a time, so that the
+    #: order actions and stock pushes recording their answers meanwhile are not kept waiting.
+    batch_size = 200
 
     def __init__(self) -> None:
         self.import_filter = ImportFilter()

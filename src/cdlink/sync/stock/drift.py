@@ -24,14 +24,13 @@ from typing import ClassVar
 
 from sqlalchemy import select
 
-from cdlink.hub.stock.inventory import Inventory
+from cdlink.hub.stock.figures import StockFigures, chunks
 from cdlink.octopia import OfferQuery
 from cdlink.octopia.models import Offer
 from cdlink.store.models import Connection, Product
 from cdlink.sync.engine.cursors import Cursor
 from cdlink.sync.engine.streams import LIVE, Stream, StreamContext
 from cdlink.sync.stock.offer_import import OfferImport
-from cdlink.sync.stock.pusher import publish_to_outbox
 
 
 class DriftCheck(Stream):
@@ -73,21 +72,26 @@ class DriftCheck(Stream):
             offers.extend(page.items)
         with context.transaction() as session:
             self.offers.record_quantities(session, context, offers)
-            stock = Inventory(session, context.clock, publish_to_outbox)
-            skus = [offer.seller_external_reference for offer in offers]
-            known = set(
-                session.scalars(select(Product.sku).where(Product.sku.in_([s for s in skus if s])))
-            )
+            skus = list({offer.seller_external_reference for offer in offers} - {None, ""})
+            products: dict[str, Product] = {}
+            for part in chunks(skus):
+                query = select(Product).where(Product.sku.in_(part))
+                products.update((product.sku, product) for product in session.scalars(query))
+            # Every offer's available-to-sell at once: most are in step and cost nothing more.
+            figures = StockFigures.load(session, list(products.values()))
             for offer in offers:
                 sku, quantity = offer.seller_external_reference, offer.quantity
-                if not sku or quantity is None or sku not in known:
+                product = products.get(sku) if sku else None
+                if product is None or quantity is None:
                     continue  # a SKU the catalog lacks waits for the offers stream to add it
-                available = stock.available(context.connection_id, stock.product(sku))
+                available = figures.available(context.connection_id, product.id)
+                if quantity == available:
+                    continue
                 if quantity < available and (
                     offer.updated_at is None or now - offer.updated_at < self.settle
                 ):
                     context.count(settling=1)  # perhaps an order not listed yet
                     continue
-                self.offers.reconcile(session, context, sku, quantity, available)
+                self.offers.reconcile(session, context, product.sku, quantity, available)
             cursor.complete(session, stretch, now)
         context.count(read=len(offers))
