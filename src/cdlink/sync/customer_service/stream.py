@@ -22,7 +22,6 @@ the marketplace order id (``cdlink.hub.customer_service.actions.linked_order``),
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
