@@ -5,7 +5,9 @@ reservations (``levels``) and of buffers and warehouse mappings (``mapping``). E
 the new available-to-sell of every affected (connection, SKU) to a ``StockPublisher`` in the same
 transaction, only for connections with stock sync enabled. The hub does not know the outbox (it
 sits below the sync layer); callers pass ``cdlink.sync.stock.pusher.publish_to_outbox``, which
-queues the push and wakes the stock pusher.
+queues the push and wakes the stock pusher. Inside ``deferred_publishing`` (a page of orders
+holding stock), each product changed is handed over once, at the block's end, still in the same
+transaction.
 """
 
 from __future__ import annotations
