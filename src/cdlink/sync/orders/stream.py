@@ -229,8 +229,9 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
         records: list[tuple[OrderDraft, str | None]],
     ) -> list[str]:
         """Save a page of orders at once (``save_many_with_events``: one read, one flush, the new
-        ones inserted together), then, order by order, the acceptance policy and the stock each
-        order holds."""
+        ones inserted together), then, order by order, the acceptance policy's decision and the
+        stock each order holds (published once per SKU at the page's end), and last the page's
+        decisions, recorded together."""
         now = context.clock.now()
         orders = save_many_with_events(
             session,
