@@ -56,8 +56,8 @@ test-fast: $(VENV)/.installed services bytecode  ## the quick loop: no slow, bro
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow and not e2e" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed  ## ruff, mypy strict, import-linter
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples scripts
+	$(BIN)/ruff format --check src tests bench examples scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -70,9 +70,9 @@ def main() -> int:
                         page.screenshot(path=str(target / name), full_page=True)
                         written += 1
         context.close()
-    print(f"{written} screenshots of {len(paths)} pages in {target}")
+    sys.stdout.write(f"{written} screenshots of {len(paths)} pages in {target}\n")
     for item in wide:
-        print(f"wider than the window: {item}", file=sys.stderr)
+        sys.stderr.write(f"wider than the window: {item}\n")
     return 1 if wide else 0
 
 
