@@ -23,7 +23,7 @@ from cdlink.core.clock import Clock
 from cdlink.core.errors import CdlinkError
 from cdlink.core.translatable import translatable
 from cdlink.hub.stock.availability import available_to_sell_sql, on_hand_total
-from cdlink.hub.stock.figures import StockFigures
+from cdlink.hub.stock.figures import StockFigures, chunks
 from cdlink.store.models import (
     EVERY_PRODUCT,
     Connection,
@@ -119,10 +119,8 @@ class InventoryCore:
             )
             self._absent.update(sku for sku in chunk if sku not in self._products)
         known = [self._products[sku].id for sku in skus if sku in self._products]
-        for start in range(0, len(known), _CHUNK):
-            managed = select(StockLevel.product_id).where(
-                StockLevel.product_id.in_(known[start : start + _CHUNK])
-            )
+        for part in chunks(known):
+            managed = select(StockLevel.product_id).where(StockLevel.product_id.in_(part))
             self._managed.update(self.session.scalars(managed.distinct()))
 
     def _managed_product(self, product: Product) -> bool:
@@ -243,10 +241,9 @@ class InventoryCore:
     def _publish(self, product: Product, only: int | None = None) -> None:
         """Hand the new available-to-sell to every stock-synced connection (or just ``only``)."""
         if self._deferred is not None:
-            _, connections = self._deferred.get(product.id, (product, set()))
-            if connections is not None and only is not None:
-                connections.add(only)
-            self._deferred[product.id] = (product, None if only is None else connections)
+            _, noted = self._deferred.get(product.id, (product, set()))
+            connections = None if noted is None or only is None else noted | {only}
+            self._deferred[product.id] = (product, connections)
             return
         now = self.clock.now()
         for connection_id in self._synced_connections():
@@ -261,9 +258,9 @@ class InventoryCore:
             )
 
     def _publish_many(self, changed: dict[int, tuple[Product, set[int] | None]]) -> None:
-        """Publish the products ``deferred_publishing`` collected, availability read in bulk."""
-        synced = self._synced_connections()
-        if not changed or not synced:
+        """Publish each product of ``changed`` to its connections (None: every stock-synced
+        one), availability read in bulk."""
+        if not changed or not (synced := self._synced_connections()):
             return
         now = self.clock.now()
         figures = StockFigures.load(self.session, [product for product, _ in changed.values()])
@@ -276,13 +273,9 @@ class InventoryCore:
 
     def _publish_managed(self, connection_id: int) -> None:
         """Publish every managed product to one connection, availability read in bulk."""
-        if connection_id not in self._synced_connections():
-            return
-        now = self.clock.now()
-        figures = StockFigures.load(self.session, self._managed_products())
-        for product in figures.products:
-            quantity = figures.available(connection_id, product.id)
-            self.publish(self.session, connection_id, product.sku, quantity, now)
+        if connection_id in self._synced_connections():
+            products = self._managed_products()
+            self._publish_many({product.id: (product, {connection_id}) for product in products})
 
     def _synced_connections(self) -> list[int]:
         """Connections with stock sync on (read once per Inventory, i.e. per transaction)."""

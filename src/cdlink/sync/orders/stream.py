@@ -53,6 +53,7 @@ from cdlink.hub.orders.import_filters import ImportFilter, import_filter
 from cdlink.hub.orders.records import NewOrder, OrderDraft
 from cdlink.hub.orders.stock import follow, follow_new, skus_of
 from cdlink.hub.orders.sync_events import save_many_with_events
+from cdlink.hub.stock.figures import chunks
 from cdlink.octopia import MAXIMUM_PAGE_SIZE, OrderQuery, RejectedItem
 from cdlink.octopia.models import Order as MarketplaceOrder
 from cdlink.store.models import Binding, Order
@@ -68,8 +69,6 @@ from cdlink.sync.orders.mapping import order_draft
 from cdlink.sync.orders.stock import inventory
 
 OrderRecord = MarketplaceOrder | RejectedItem
-#: Orders ``load_orders`` reads per query (below the databases' limits on parameters).
-LOAD_CHUNK = 500
 #: Who asked, on the actions the acceptance policy records.
 
 
@@ -296,12 +295,8 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
 def load_orders(session: Session, ids: list[int]) -> dict[int, Order]:
     """The orders of ``ids`` with their lines, by id, read in one query per chunk."""
     loaded: dict[int, Order] = {}
-    for start in range(0, len(ids), LOAD_CHUNK):
-        query = (
-            select(Order)
-            .where(Order.id.in_(ids[start : start + LOAD_CHUNK]))
-            .options(selectinload(Order.lines))
-        )
+    for part in chunks(ids):
+        query = select(Order).where(Order.id.in_(part)).options(selectinload(Order.lines))
         loaded.update((order.id, order) for order in session.scalars(query))
     return loaded
 

@@ -27,6 +27,7 @@ from typing import ClassVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cdlink.hub.stock.figures import chunks
 from cdlink.hub.webhooks.events import emit
 from cdlink.octopia import RateLimited, ServerError, TransportError
 from cdlink.octopia.models import IntegrationStatus, OfferRequest, PackageType, coalesce
@@ -51,8 +52,7 @@ def moved_since_pushed(session: Session, connection_id: int, skus: Sequence[str]
     """Those of ``skus`` never pushed, or with an order changed since their last push was sent
     (in queries of 500 SKUs)."""
     moved: set[str] = set()
-    for start in range(0, len(skus), 500):
-        chunk = skus[start : start + 500]
+    for chunk in chunks(skus):
         rows = session.execute(
             select(StockPushStatus.sku, StockPushStatus.pushed_at).where(
                 StockPushStatus.connection_id == connection_id, StockPushStatus.sku.in_(chunk)
