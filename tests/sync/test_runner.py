@@ -265,6 +265,47 @@ def test_given_rate_limits_in_a_row_when_the_runs_fail_then_each_waits_longer_un
     assert schedule.failures == 0
 
 
+class TimedStream(Stream):
+    """Succeeds after ``seconds`` on the test's clock (``clock``)."""
+
+    name = "timed"
+    default_interval = 600
+    clock: ClassVar[ManualClock]
+    seconds: ClassVar[float] = 0.0
+
+    def run(self, context: StreamContext) -> None:
+        self.clock.advance(self.seconds)
+
+
+@pytest.fixture
+def timed(registry: StreamRegistry, clock: ManualClock) -> type[TimedStream]:
+    TimedStream.clock = clock
+    registry.register(TimedStream)
+    return TimedStream
+
+
+@pytest.mark.parametrize(
+    ("took", "due_after_it_ended"),
+    [(0, 600), (240, 360), (599, 120), (900, 120)],
+)
+def test_given_an_interval_stream_when_a_run_ends_then_the_next_is_due_an_interval_after_its_start(
+    environment: JobEnvironment,
+    connection_id: int,
+    timed: type[TimedStream],
+    took: float,
+    due_after_it_ended: float,
+) -> None:
+    """Fixed rate: a run's length does not stretch the interval; one longer than it (or nearly)
+    still leaves a fifth of the interval's rest (``schedules.LEAST_REST``)."""
+    timed.seconds = took
+
+    report = a_runner(environment).run(connection_id, "timed")
+
+    schedule = schedule_of(environment.database, connection_id, "timed")
+    assert report.outcome == "succeeded"
+    assert schedule.next_run_at == timed.clock.now() + timedelta(seconds=due_after_it_ended)
+
+
 def test_given_a_lease_held_elsewhere_when_run_then_it_is_busy_and_nothing_runs(
     environment: JobEnvironment,
     clock: ManualClock,

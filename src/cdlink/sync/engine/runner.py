@@ -230,7 +230,7 @@ class StreamRunner:
             schedule.last_outcome = runs.SUCCEEDED
             schedule.last_run_id = run.id
             schedule.next_run_at = schedules.next_due(
-                schedule.interval_seconds, now, self._jitter()
+                schedule.interval_seconds, now, self._jitter(), started=run.started_at
             )
         return RunReport(runs.SUCCEEDED, context.run_id, dict(context.counts))
 

@@ -123,8 +123,23 @@ def normalize_interval(default: int | None, continuous: int) -> int | None:
     return default
 
 
-def next_due(interval: int | None, now: datetime, jitter: float) -> datetime | None:
-    """When an interval stream is due again; ``jitter`` is a fraction in [0, 1)."""
+#: The least rest between two runs of a stream, as a fraction of its interval: a run that took
+#: longer than its interval is not followed at once by the next (``next_due``).
+LEAST_REST = 0.2
+
+
+def next_due(
+    interval: int | None, now: datetime, jitter: float, *, started: datetime | None = None
+) -> datetime | None:
+    """When an interval stream is due again; ``jitter`` is a fraction in [0, 1).
+
+    Counted from ``started``, the start of the run that just ended, when given: a stream polled
+    every 10 s reads the marketplace every 10 s, not every 10 s plus however long its runs take
+    (what a change waits to be read). A run longer than its interval is followed after
+    ``LEAST_REST`` of it, so one stream cannot hold a worker without a pause."""
     if interval is None:
         return None
-    return now + timedelta(seconds=interval * (1 + jitter))
+    period = timedelta(seconds=interval * (1 + jitter))
+    if started is None:
+        return now + period
+    return max(started + period, now + timedelta(seconds=interval * LEAST_REST))
