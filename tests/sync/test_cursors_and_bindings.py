@@ -182,3 +182,42 @@ def test_given_a_write_that_breaks_another_rule_when_flushed_then_it_is_not_take
         bind_to_a_missing_connection()
 
     assert not isinstance(caught.value, BindingRaced)
+
+
+def test_given_an_overlap_when_runs_follow_then_the_whole_look_back_is_read_once_a_minute(
+    database: Database, clock: ManualClock, connection_id: int
+) -> None:
+    """Most runs read the overlap again; the whole look-back (plus ``lookback_every``) is due
+    when it was never recorded read, or a minute after it was."""
+    cursor = Cursor(
+        connection_id,
+        "orders",
+        history=4 * HOUR,
+        lookback=timedelta(minutes=10),
+        size=HOUR,
+        overlap=timedelta(minutes=1),
+        lookback_every=timedelta(minutes=1),
+    )
+    read_up_to = clock.now()
+    with database.session() as session:
+        cursor.complete(session, Window(read_up_to - HOUR, read_up_to), read_up_to)
+
+    def next_span() -> Window | None:
+        with database.reading() as session:
+            due = cursor.lookback_due(session, clock.now())
+            return cursor.span(session, clock.now(), whole=due)
+
+    assert next_span() == Window(read_up_to - timedelta(minutes=11), clock.now())
+    with database.session() as session:  # a run read it whole, up to now
+        cursor.lookback_read(session, clock.now())
+    clock.advance(59)
+    assert next_span() == Window(read_up_to - timedelta(minutes=1), clock.now())
+    clock.advance(1)
+    assert next_span() == Window(read_up_to - timedelta(minutes=11), clock.now())
+
+
+def test_given_an_overlap_longer_than_the_look_back_when_a_cursor_is_made_then_it_is_refused() -> (
+    None
+):
+    with pytest.raises(ValueError, match="overlap"):
+        Cursor(1, "orders", history=HOUR, lookback=timedelta(0), size=HOUR, overlap=timedelta(1))

@@ -39,6 +39,8 @@ class StreamCursor(Base):
     # [[start ISO, end ISO], ...], merged and sorted; see cdlink.sync.engine.windows.
     windows: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: When a run last read the whole look-back again (streams with a short ``overlap`` only).
+    lookback_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
 class Binding(Base):

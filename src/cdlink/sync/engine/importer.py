@@ -72,6 +72,10 @@ class Importer(Stream, Generic[RecordT, MappedT]):
     history: ClassVar[timedelta] = timedelta(days=30)
     #: How much of the already-read past each run reads again, for late changes.
     lookback: ClassVar[timedelta] = timedelta(minutes=10)
+    #: None: every run reads the whole look-back again. Otherwise most runs read only this much
+    #: again, and the whole look-back every ``lookback_every`` (``cdlink.sync.engine.cursors``).
+    overlap: ClassVar[timedelta | None] = None
+    lookback_every: ClassVar[timedelta] = timedelta(minutes=1)
     #: The longest window fetched at once.
     window_size: ClassVar[timedelta] = timedelta(days=1)
     #: How windows grow and shrink; None: from ``window_size`` down to a second, 2,000 records
@@ -93,6 +97,8 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             history=self.history,
             lookback=self.lookback,
             size=self.window_size,
+            overlap=self.overlap,
+            lookback_every=self.lookback_every,
         )
 
     def policy(self) -> WindowPolicy:
@@ -103,8 +109,10 @@ class Importer(Stream, Generic[RecordT, MappedT]):
 
     def run(self, context: StreamContext) -> None:
         cursor = self.cursor(context)
+        now = context.clock.now()
         with context.database.reading() as session:
-            stretch = cursor.span(session, context.clock.now())
+            whole = cursor.lookback_due(session, now)
+            stretch = cursor.span(session, now, whole=whole)
         if stretch is None:
             return
         policy = self.policy()
@@ -124,6 +132,9 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             size = policy.next_size(window, read)
             density = read / max(window.length.total_seconds(), 1e-6)
             start = window.end
+        if whole and cursor.overlap is not None:  # read whole: the next runs need only overlap
+            with context.transaction() as session:
+                cursor.lookback_read(session, stretch.end)
 
     def import_window(
         self,
