@@ -3,15 +3,20 @@ cdlink's own orders, one call when idle."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 import pytest
+from sqlalchemy import select
 
 from cdlink.core.clock import ManualClock
+from cdlink.core.settings import Settings
 from cdlink.hub.customer_service.actions import linked_order
 from cdlink.jobs.environment import JobEnvironment
 from cdlink.jobs.marketplace import MarketplaceClients
-from cdlink.sandbox import Sandbox
-from cdlink.store.models import Order
+from cdlink.sandbox import Sandbox, SandboxConfig
+from cdlink.store.engine import Database
+from cdlink.store.models import Discussion, Order
 from tests.support.customer_service import (
     assert_exactly_once,
     import_all,
@@ -19,6 +24,9 @@ from tests.support.customer_service import (
     run_until_success,
     stored_discussion,
 )
+from tests.support.sandbox_app import sandbox_environment
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _busy(sandbox: Sandbox, clock: ManualClock, discussions: list[str], rounds: int = 2) -> None:
@@ -179,3 +187,34 @@ def test_given_a_run_killed_before_its_commit_when_run_again_then_every_message_
     run_until_success(shop, "discussions")
 
     assert_exactly_once(shop, sandbox)
+
+
+@pytest.mark.parametrize(
+    ("late", "read_by_the_next_run"),
+    [(timedelta(seconds=30), True), (timedelta(minutes=5), False)],
+)
+def test_given_a_discussion_that_shows_late_when_the_stream_runs_then_it_is_read_within_a_minute(
+    settings: Settings, database: Database, late: timedelta, read_by_the_next_run: bool
+) -> None:
+    """Most runs read only the last minute again, the whole look-back once a minute: a
+    discussion listed with an ``updatedAt`` further back than that minute (the marketplace's clock
+    set behind cdlink's by ``late``) is read by the whole look-back within the minute."""
+    marketplace_clock, clock = ManualClock(START), ManualClock(START + late)
+    config = SandboxConfig(seed=7, orders=3, processing_seconds=0, discussions=0)
+    sandbox = Sandbox(config, clock=marketplace_clock)
+    shop = sandbox_environment(settings, database, sandbox, clock)
+
+    def run_after(seconds: float) -> set[str]:
+        marketplace_clock.advance(seconds)
+        clock.advance(seconds)
+        report = shop.runner().run(1, "discussions")
+        assert report.outcome == "succeeded", report.message
+        with shop.database.reading() as session:
+            return set(session.scalars(select(Discussion.marketplace_discussion_id)))
+
+    run_after(0)  # the first run reads the whole look-back, and records it
+    discussion_id = sandbox.open_discussion(next(iter(sandbox.order_statuses())))
+    assert (discussion_id in run_after(10)) is read_by_the_next_run
+    assert (discussion_id in run_after(40)) is read_by_the_next_run  # only the overlap again
+
+    assert run_after(20) == {discussion_id}  # a minute after the whole read

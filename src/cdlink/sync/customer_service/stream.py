@@ -51,6 +51,11 @@ class DiscussionsImporter(Importer[MarketplaceDiscussion, DiscussionDraft]):
     default_interval = 10  # near-continuous; the scheduler uses CDLINK_SYNC_CONTINUOUS_SECONDS
     history = timedelta(days=30)
     lookback = timedelta(minutes=10)
+    #: Most runs read only the last minute again, the whole look-back once a minute
+    #: (``cdlink.sync.engine.cursors``): a busy shop's ten minutes hold more than a page of
+    #: discussions, which every run read twice and often found drifting.
+    overlap = timedelta(minutes=1)
+    lookback_every = timedelta(minutes=1)
     window_size = timedelta(days=30)
 
     def fetch(self, context: StreamContext, window: Window) -> Iterable[MarketplaceDiscussion]:
