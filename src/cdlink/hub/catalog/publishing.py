@@ -10,8 +10,8 @@ Statuses (``product_publications.status``)::
     integrated ─── live: a report said Integrated (``live_at``); only then is an offer made
     refused ────── Cdiscount refused it (``reasons``)
 
-``reconciliation`` counts sent, live and refused so that they always add up: every sheet sent is
-exactly one of live, refused or still pending.
+``reconciliation`` counts where the sheets stand: the sheets Cdiscount holds or judges (sent) are
+each live, refused or still pending.
 
 **Field ownership.** Per connection, each of title, description, pictures, attributes, price and
 stock belongs to cdlink or to Cdiscount. ``marketplace_fields`` keeps the sheet fields as
@@ -248,10 +248,6 @@ class Reconciliation:
     pending: int
     needs_fixing: int
     queued: int
-
-    @property
-    def adds_up(self) -> bool:
-        return self.sent == self.live + self.refused + self.pending
 
 
 def reconciliation(session: Session, connection_id: int) -> Reconciliation:
