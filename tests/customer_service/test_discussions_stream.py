@@ -24,6 +24,7 @@ from tests.support.customer_service import (
     run_until_success,
     stored_discussion,
 )
+from tests.support.lagging_clocks import LaggingClocks
 from tests.support.sandbox_app import sandbox_environment
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -199,22 +200,19 @@ def test_given_a_discussion_that_shows_late_when_the_stream_runs_then_it_is_read
     """Most runs read only the last minute again, the whole look-back once a minute: a
     discussion listed with an ``updatedAt`` further back than that minute (the marketplace's clock
     set behind cdlink's by ``late``) is read by the whole look-back within the minute."""
-    marketplace_clock, clock = ManualClock(START), ManualClock(START + late)
+    clocks = LaggingClocks.behind(START, late)
     config = SandboxConfig(seed=7, orders=3, processing_seconds=0, discussions=0)
-    sandbox = Sandbox(config, clock=marketplace_clock)
-    shop = sandbox_environment(settings, database, sandbox, clock)
+    sandbox = Sandbox(config, clock=clocks.marketplace)
+    shop = sandbox_environment(settings, database, sandbox, clocks.cdlink)
 
-    def run_after(seconds: float) -> set[str]:
-        marketplace_clock.advance(seconds)
-        clock.advance(seconds)
-        report = shop.runner().run(1, "discussions")
-        assert report.outcome == "succeeded", report.message
+    def stored_after(seconds: float) -> set[str]:
+        clocks.run_after(shop, "discussions", seconds)
         with shop.database.reading() as session:
             return set(session.scalars(select(Discussion.marketplace_discussion_id)))
 
-    run_after(0)  # the first run reads the whole look-back, and records it
+    stored_after(0)  # the first run reads the whole look-back, and records it
     discussion_id = sandbox.open_discussion(next(iter(sandbox.order_statuses())))
-    assert (discussion_id in run_after(10)) is read_by_the_next_run
-    assert (discussion_id in run_after(40)) is read_by_the_next_run  # only the overlap again
+    assert (discussion_id in stored_after(10)) is read_by_the_next_run
+    assert (discussion_id in stored_after(40)) is read_by_the_next_run  # only the overlap again
 
-    assert run_after(20) == {discussion_id}  # a minute after the whole read
+    assert stored_after(20) == {discussion_id}  # a minute after the whole read

@@ -18,16 +18,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from cdlink.core.clock import ManualClock
 from cdlink.core.settings import Settings
 from cdlink.jobs.environment import JobEnvironment
-from cdlink.jobs.marketplace import in_process_clients
-from cdlink.octopia import RetryPolicy
 from cdlink.sandbox import Sandbox, SandboxConfig
 from cdlink.store.engine import Database
 from cdlink.store.models import Order
-from cdlink.sync.registry import default_registry
-from tests.support.sandbox_shop import sandbox_connection
+from tests.support.lagging_clocks import LaggingClocks
+from tests.support.sandbox_app import sandbox_environment
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -44,29 +41,17 @@ def stored_ids(shop: JobEnvironment) -> set[str]:
 def test_given_an_order_that_shows_late_when_the_stream_runs_then_it_is_read_within_a_minute(
     settings: Settings, database: Database, late: timedelta, read_by_the_next_run: bool
 ) -> None:
-    marketplace_clock, clock = ManualClock(START), ManualClock(START + late)
-    sandbox = Sandbox(
-        SandboxConfig(seed=5, orders=0, processing_seconds=0), clock=marketplace_clock
-    )
-    with database.session() as session:
-        session.add(sandbox_connection(settings, sandbox, clock.now()))
-    clients = in_process_clients(
-        settings, clock, transports=sandbox.transport, retry=RetryPolicy(sleep=lambda _: None)
-    )
-    shop = JobEnvironment(settings, database, clock, default_registry, clients=clients)
+    clocks = LaggingClocks.behind(START, late)
+    config = SandboxConfig(seed=5, orders=0, processing_seconds=0)
+    sandbox = Sandbox(config, clock=clocks.marketplace)
+    shop = sandbox_environment(settings, database, sandbox, clocks.cdlink)
 
-    def run_after(seconds: float) -> None:
-        marketplace_clock.advance(seconds)
-        clock.advance(seconds)
-        report = shop.runner().run(1, "orders")
-        assert report.outcome == "succeeded", report.message
-
-    run_after(0)  # the first import: the whole look-back is read, and recorded
+    clocks.run_after(shop, "orders", 0)  # the first import: the look-back read whole, recorded
     [order_id] = sandbox.create_orders(1)
-    run_after(10)
+    clocks.run_after(shop, "orders", 10)
     assert (order_id in stored_ids(shop)) is read_by_the_next_run
-    run_after(40)  # still within the minute: only the overlap again
+    clocks.run_after(shop, "orders", 40)  # still within the minute: only the overlap again
     assert (order_id in stored_ids(shop)) is read_by_the_next_run
-    run_after(20)  # a minute after the whole read: the look-back is read whole again
+    clocks.run_after(shop, "orders", 20)  # a minute after the whole read: read whole again
 
     assert stored_ids(shop) == {order_id}

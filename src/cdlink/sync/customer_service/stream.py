@@ -54,8 +54,7 @@ class DiscussionsImporter(Importer[MarketplaceDiscussion, DiscussionDraft]):
     #: Most runs read only the last minute again, the whole look-back once a minute
     #: (``cdlink.sync.engine.cursors``): a busy shop's ten minutes hold more than a page of
     #: discussions, which every run read twice and often found drifting.
-    overlap = timedelta(minutes=1)
-    lookback_every = timedelta(minutes=1)
+    overlap = timedelta(minutes=1)  # the whole look-back: every ``lookback_every`` (a minute)
     window_size = timedelta(days=30)
 
     def fetch(self, context: StreamContext, window: Window) -> Iterable[MarketplaceDiscussion]:

@@ -134,7 +134,7 @@ class Importer(Stream, Generic[RecordT, MappedT]):
             start = window.end
         if whole and cursor.overlap is not None:  # read whole: the next runs need only overlap
             with context.transaction() as session:
-                cursor.lookback_read(session, stretch.end)
+                cursor.lookback_read(session, now)
 
     def import_window(
         self,

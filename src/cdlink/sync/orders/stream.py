@@ -85,8 +85,7 @@ class OrdersImporter(Importer[OrderRecord, OrderDraft]):
     #: minute (``cdlink.sync.engine.cursors``). Polled every 10 s with every run reading ten
     #: minutes again, a busy shop's orders were each read about 60 times, spending the call
     #: budget its acceptances share; now about 17 times.
-    overlap = timedelta(minutes=1)
-    lookback_every = timedelta(minutes=1)
+    overlap = timedelta(minutes=1)  # the whole look-back: every ``lookback_every`` (a minute)
     window_size = timedelta(hours=6)
     #: A first import of a quiet shop reads its 30 days as one window (a count, its pages, a
     #: count); a busy shop's windows shrink to about 2,000 orders (20 pages) each.
